@@ -1,0 +1,113 @@
+//! `jitgate validate`: load, check limits and consistency, report.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+
+use jitgate::{Diagnostic, load_report, validate};
+use serde::Serialize;
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsonReport<'a> {
+    tenant: String,
+    usable: bool,
+    strict: bool,
+    errors: usize,
+    warnings: usize,
+    counts: &'a jitgate::validate::TenantCounts,
+    findings: &'a [Diagnostic],
+}
+
+/// Runs the subcommand and returns its exit status.
+pub fn run(path: &Path, strict: bool, as_json: bool) -> ExitCode {
+    let loaded = match load_report(path) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("jitgate: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let report = validate(&loaded.tenant, strict);
+    let mut findings = loaded.diagnostics;
+    // Under --strict, limit warnings were already raised to errors by `validate`; load warnings stay.
+    findings.extend(report.findings.iter().cloned());
+    let errors = findings.iter().filter(|f| f.is_error()).count();
+    let warnings = findings.len() - errors;
+    let failed = errors > 0 || (strict && warnings > 0);
+    let mut out = std::io::stdout().lock();
+    let written = if as_json {
+        let doc = JsonReport {
+            tenant: path.display().to_string(),
+            usable: errors == 0,
+            strict,
+            errors,
+            warnings,
+            counts: &report.counts,
+            findings: &findings,
+        };
+        serde_json::to_writer_pretty(&mut out, &doc)
+            .map_err(std::io::Error::other)
+            .and_then(|()| writeln!(out))
+    } else {
+        write_text(&mut out, path, &report.counts, &findings, errors, warnings)
+    };
+    if let Err(e) = written {
+        eprintln!("jitgate: cannot write the report: {e}");
+        return ExitCode::from(2);
+    }
+    if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn write_text(
+    out: &mut impl Write,
+    path: &Path,
+    c: &jitgate::validate::TenantCounts,
+    findings: &[Diagnostic],
+    errors: usize,
+    warnings: usize,
+) -> std::io::Result<()> {
+    writeln!(out, "Tenant {}", path.display())?;
+    writeln!(
+        out,
+        "  {} policies ({} enabled, {} report-only, {} disabled), {} named locations, {} authentication strengths, {} authentication contexts",
+        c.policies,
+        c.enabled,
+        c.report_only,
+        c.disabled,
+        c.named_locations,
+        c.authentication_strengths,
+        c.authentication_contexts
+    )?;
+    writeln!(
+        out,
+        "  {} users, {} groups, {} role assignments, {} PIM eligibilities, {} PIM policy assignments",
+        c.users, c.groups, c.role_assignments, c.pim_eligibilities, c.pim_policy_assignments
+    )?;
+    for (title, want_error) in [("Errors", true), ("Warnings", false)] {
+        let list: Vec<&Diagnostic> = findings
+            .iter()
+            .filter(|f| f.is_error() == want_error)
+            .collect();
+        if list.is_empty() {
+            continue;
+        }
+        writeln!(out, "\n{title} ({}):", list.len())?;
+        for f in list {
+            writeln!(out, "  {f}")?;
+        }
+    }
+    writeln!(out)?;
+    if errors > 0 {
+        writeln!(
+            out,
+            "Result: not usable: {errors} error(s), {warnings} warning(s)"
+        )
+    } else {
+        writeln!(out, "Result: usable with {warnings} warning(s)")
+    }
+}

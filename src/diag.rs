@@ -1,0 +1,104 @@
+//! Diagnostics: the errors and warnings that loading, validation and evaluation report.
+//!
+//! Every diagnostic names where it was found (a file or request line, and a JSON path such as
+//! `$.conditions.users.excludeGroups[0]`), a stable machine-readable `code`, and a sentence for
+//! people. Errors stop a tenant from being evaluated; warnings travel with every decision.
+
+use std::fmt;
+
+use serde::Serialize;
+
+/// How serious a diagnostic is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Severity {
+    /// Loading or evaluation goes on; the fact is reported.
+    Warning,
+    /// The input cannot be evaluated faithfully.
+    Error,
+}
+
+/// One error or warning with its location.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Diagnostic {
+    /// Error or warning.
+    pub severity: Severity,
+    /// A stable identifier such as `placeholder`, `danglingReference` or `tooManyPolicies`.
+    pub code: &'static str,
+    /// The file (relative to the tenant root) or request source the problem is in.
+    pub file: String,
+    /// The JSON path inside that file, `$` for the whole document.
+    pub path: String,
+    /// A sentence saying what was found and what was expected.
+    pub message: String,
+}
+
+impl Diagnostic {
+    /// True for [`Severity::Error`].
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let level = match self.severity {
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        };
+        if self.file.is_empty() {
+            write!(f, "{level}[{}]: {}: {}", self.code, self.path, self.message)
+        } else {
+            write!(
+                f,
+                "{level}[{}]: {}: {}: {}",
+                self.code, self.file, self.path, self.message
+            )
+        }
+    }
+}
+
+/// A collector of diagnostics for one source (file or request line).
+#[derive(Debug, Default)]
+pub struct Diagnostics {
+    /// The source every diagnostic added here is attributed to.
+    pub file: String,
+    /// What was collected so far, in order.
+    pub items: Vec<Diagnostic>,
+}
+
+impl Diagnostics {
+    /// A collector for `file`.
+    pub fn new(file: impl Into<String>) -> Self {
+        Diagnostics {
+            file: file.into(),
+            items: Vec::new(),
+        }
+    }
+
+    /// Records an error.
+    pub fn error(&mut self, code: &'static str, path: &str, message: impl Into<String>) {
+        self.push(Severity::Error, code, path, message.into());
+    }
+
+    /// Records a warning.
+    pub fn warn(&mut self, code: &'static str, path: &str, message: impl Into<String>) {
+        self.push(Severity::Warning, code, path, message.into());
+    }
+
+    fn push(&mut self, severity: Severity, code: &'static str, path: &str, message: String) {
+        self.items.push(Diagnostic {
+            severity,
+            code,
+            file: self.file.clone(),
+            path: path.to_owned(),
+            message,
+        });
+    }
+
+    /// True when any error was recorded.
+    pub fn has_errors(&self) -> bool {
+        self.items.iter().any(Diagnostic::is_error)
+    }
+}

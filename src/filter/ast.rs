@@ -1,0 +1,182 @@
+//! The parsed form of a rule, and its evaluation.
+//!
+//! `-and` and `-or` chains are n-ary nodes, so the tree is only as deep as the rule's nesting of
+//! parentheses and `-not`, which the parser bounds; evaluating it by recursion is therefore safe.
+
+use super::attribute::{AttrValue, Attribute, Attributes};
+use super::text::{self, Literal};
+
+/// A comparison operator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(super) enum Operator {
+    /// `-eq`
+    Eq,
+    /// `-ne`
+    Ne,
+    /// `-startsWith`
+    StartsWith,
+    /// `-notStartsWith`
+    NotStartsWith,
+    /// `-endsWith`
+    EndsWith,
+    /// `-notEndsWith`
+    NotEndsWith,
+    /// `-contains`
+    Contains,
+    /// `-notContains`
+    NotContains,
+    /// `-in`
+    In,
+    /// `-notIn`
+    NotIn,
+}
+
+impl Operator {
+    /// Every operator, in the order the grammar lists them.
+    pub(super) const ALL: &'static [Operator] = &[
+        Self::Eq,
+        Self::Ne,
+        Self::StartsWith,
+        Self::NotStartsWith,
+        Self::EndsWith,
+        Self::NotEndsWith,
+        Self::Contains,
+        Self::NotContains,
+        Self::In,
+        Self::NotIn,
+    ];
+
+    /// The operator's spelling, with its hyphen.
+    pub(super) fn name(self) -> &'static str {
+        match self {
+            Self::Eq => "-eq",
+            Self::Ne => "-ne",
+            Self::StartsWith => "-startsWith",
+            Self::NotStartsWith => "-notStartsWith",
+            Self::EndsWith => "-endsWith",
+            Self::NotEndsWith => "-notEndsWith",
+            Self::Contains => "-contains",
+            Self::NotContains => "-notContains",
+            Self::In => "-in",
+            Self::NotIn => "-notIn",
+        }
+    }
+
+    /// Whether this is a negative operator (true against null).
+    pub(super) fn is_negative(self) -> bool {
+        matches!(
+            self,
+            Self::Ne | Self::NotStartsWith | Self::NotEndsWith | Self::NotContains | Self::NotIn
+        )
+    }
+
+    /// Whether the operator takes a bracketed list.
+    pub(super) fn takes_list(self) -> bool {
+        matches!(self, Self::In | Self::NotIn)
+    }
+}
+
+/// The right-hand side of a comparison.
+#[derive(Clone, Debug, PartialEq)]
+pub(super) enum Value {
+    /// `null` (only with `-eq` / `-ne`).
+    Null,
+    /// A quoted string, or `True` / `False` for `isCompliant`.
+    Text(Literal),
+    /// A bracketed list (only with `-in` / `-notIn`).
+    List(Vec<Literal>),
+}
+
+/// One `attribute operator value` comparison.
+#[derive(Clone, Debug, PartialEq)]
+pub(super) struct Comparison {
+    /// The attribute compared.
+    pub(super) attribute: Attribute,
+    /// The operator.
+    pub(super) operator: Operator,
+    /// The value compared against.
+    pub(super) value: Value,
+}
+
+/// A node of the rule tree.
+#[derive(Clone, Debug, PartialEq)]
+pub(super) enum Node {
+    /// True when any child is true (two or more children).
+    Or(Vec<Node>),
+    /// True when every child is true (two or more children).
+    And(Vec<Node>),
+    /// `-not`.
+    Not(Box<Node>),
+    /// A comparison.
+    Compare(Comparison),
+}
+
+impl Node {
+    /// Evaluates the node; does not allocate.
+    pub(super) fn evaluate(&self, attributes: &dyn Attributes) -> bool {
+        match self {
+            Self::Or(children) => children.iter().any(|child| child.evaluate(attributes)),
+            Self::And(children) => children.iter().all(|child| child.evaluate(attributes)),
+            Self::Not(child) => !child.evaluate(attributes),
+            Self::Compare(comparison) => comparison.evaluate(attributes),
+        }
+    }
+}
+
+impl Comparison {
+    /// Evaluates the comparison with Entra's null rule.
+    pub(super) fn evaluate(&self, attributes: &dyn Attributes) -> bool {
+        let actual = attributes.value(&self.attribute);
+        let negative = self.operator.is_negative();
+        if let Value::Null = self.value {
+            // `-eq null` holds exactly when the attribute is null; `-ne null` is its negation.
+            return actual.is_null() != negative;
+        }
+        if actual.is_null() {
+            return negative;
+        }
+        self.holds_positively(actual) != negative
+    }
+
+    /// The result of the positive form of the operator on a non-null value.
+    fn holds_positively(&self, actual: AttrValue<'_>) -> bool {
+        match (self.operator, &self.value) {
+            (Operator::Eq | Operator::Ne, Value::Text(literal)) => {
+                any_text(actual, |value| text::equals(value, literal))
+            }
+            (Operator::StartsWith | Operator::NotStartsWith, Value::Text(literal)) => {
+                any_text(actual, |value| text::starts_with(value, literal))
+            }
+            (Operator::EndsWith | Operator::NotEndsWith, Value::Text(literal)) => {
+                any_text(actual, |value| text::ends_with(value, literal))
+            }
+            (Operator::Contains | Operator::NotContains, Value::Text(literal)) => match actual {
+                // On a collection, `-contains` asks for an element equal to the value.
+                AttrValue::List(items) => items.iter().any(|item| text::equals(item, literal)),
+                AttrValue::Str(value) => text::contains(value, literal),
+                AttrValue::Bool(flag) => text::contains(bool_text(flag), literal),
+                AttrValue::Null => false,
+            },
+            (Operator::In | Operator::NotIn, Value::List(literals)) => any_text(actual, |value| {
+                literals.iter().any(|literal| text::equals(value, literal))
+            }),
+            // The parser never pairs an operator with the wrong kind of value.
+            _ => false,
+        }
+    }
+}
+
+/// The text a boolean value compares as.
+fn bool_text(flag: bool) -> &'static str {
+    if flag { "true" } else { "false" }
+}
+
+/// Whether `test` holds for the value, or for some element of a collection.
+fn any_text(actual: AttrValue<'_>, test: impl Fn(&str) -> bool) -> bool {
+    match actual {
+        AttrValue::Null => false,
+        AttrValue::Str(value) => test(value),
+        AttrValue::Bool(flag) => test(bool_text(flag)),
+        AttrValue::List(items) => items.iter().any(|item| test(item)),
+    }
+}

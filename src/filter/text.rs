@@ -1,0 +1,187 @@
+//! Case-insensitive text comparison that does not allocate.
+//!
+//! A rule's literals are lowercased once, at parse time, into a [`Literal`]. Attribute values
+//! are lowercased lazily, one `char` at a time, with [`char::to_lowercase`] (the same mapping
+//! the literal went through), so comparisons are exact Unicode-lowercase comparisons. When
+//! both sides are ASCII the comparison runs over bytes.
+
+/// A string literal of a rule, with its lowercase form precomputed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) struct Literal {
+    /// The text as written in the rule (escapes resolved).
+    pub(super) text: String,
+    /// `text` with every `char` mapped through [`char::to_lowercase`].
+    folded: String,
+    /// Whether `folded` is ASCII.
+    ascii: bool,
+}
+
+impl Literal {
+    /// Builds a literal and its lowercase form.
+    pub(super) fn new(text: impl Into<String>) -> Self {
+        let text = text.into();
+        let folded: String = text.chars().flat_map(char::to_lowercase).collect();
+        let ascii = folded.is_ascii();
+        Self {
+            text,
+            folded,
+            ascii,
+        }
+    }
+}
+
+/// `value` lowercased, one `char` at a time.
+fn fold(value: &str) -> impl Iterator<Item = char> + '_ {
+    value.chars().flat_map(char::to_lowercase)
+}
+
+/// Whether `needle` comes next in `haystack`, consuming what it compares.
+fn is_prefix(needle: &str, haystack: &mut impl Iterator<Item = char>) -> bool {
+    needle.chars().all(|c| haystack.next() == Some(c))
+}
+
+/// `value` equals `literal`, ignoring case.
+pub(super) fn equals(value: &str, literal: &Literal) -> bool {
+    if value.is_ascii() {
+        // An ASCII value lowercases to ASCII, so it cannot equal a non-ASCII literal.
+        return literal.ascii && value.eq_ignore_ascii_case(&literal.folded);
+    }
+    fold(value).eq(literal.folded.chars())
+}
+
+/// `value` starts with `literal`, ignoring case.
+pub(super) fn starts_with(value: &str, literal: &Literal) -> bool {
+    if value.is_ascii() {
+        let needle = literal.folded.as_bytes();
+        return literal.ascii
+            && value
+                .as_bytes()
+                .get(..needle.len())
+                .is_some_and(|head| head.eq_ignore_ascii_case(needle));
+    }
+    is_prefix(&literal.folded, &mut fold(value))
+}
+
+/// `value` ends with `literal`, ignoring case.
+pub(super) fn ends_with(value: &str, literal: &Literal) -> bool {
+    if value.is_ascii() {
+        let needle = literal.folded.as_bytes();
+        return literal.ascii
+            && value
+                .len()
+                .checked_sub(needle.len())
+                .and_then(|start| value.as_bytes().get(start..))
+                .is_some_and(|tail| tail.eq_ignore_ascii_case(needle));
+    }
+    let mut reversed = value.chars().rev().flat_map(|c| c.to_lowercase().rev());
+    literal
+        .folded
+        .chars()
+        .rev()
+        .all(|c| reversed.next() == Some(c))
+}
+
+/// `value` contains `literal` as a substring, ignoring case.
+pub(super) fn contains(value: &str, literal: &Literal) -> bool {
+    let needle = literal.folded.as_bytes();
+    if needle.is_empty() {
+        return true;
+    }
+    if value.is_ascii() {
+        return literal.ascii
+            && value
+                .as_bytes()
+                .windows(needle.len())
+                .any(|window| window.eq_ignore_ascii_case(needle));
+    }
+    // Try every start position in the lowercase value, including positions inside the
+    // lowercase expansion of one char (for example 'İ' lowercases to "i\u{307}").
+    let mut chars = value.chars();
+    while let Some(c) = chars.next() {
+        let rest = chars.as_str();
+        let expansion = c.to_lowercase().len();
+        for skip in 0..expansion {
+            let mut haystack = c.to_lowercase().skip(skip).chain(fold(rest));
+            if is_prefix(&literal.folded, &mut haystack) {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::panic
+    )]
+
+    use super::*;
+
+    /// The obvious allocating implementation, as an oracle.
+    fn lower(s: &str) -> String {
+        s.chars().flat_map(char::to_lowercase).collect()
+    }
+
+    const SAMPLES: &[&str] = &[
+        "",
+        "a",
+        "A",
+        "Surface Pro",
+        "surface",
+        "PRO",
+        "ÉCOLE",
+        "école",
+        "Straße",
+        "STRASSE",
+        "İstanbul",
+        "i\u{307}",
+        "\u{307}",
+        "\u{307}s",
+        "K",
+        "\u{212A}elvin",
+        "kelvin",
+        "ΣΊΣΥΦΟΣ",
+        "σίσυφοσ",
+        "日本語",
+        "本",
+        "x日本語x",
+        "ab",
+        "b",
+    ];
+
+    #[test]
+    fn matches_the_allocating_oracle() {
+        for value in SAMPLES {
+            for literal_text in SAMPLES {
+                let literal = Literal::new(*literal_text);
+                let (v, l) = (lower(value), lower(literal_text));
+                let context = format!("{value:?} vs {literal_text:?}");
+                assert_eq!(equals(value, &literal), v == l, "eq {context}");
+                assert_eq!(
+                    starts_with(value, &literal),
+                    v.starts_with(&l),
+                    "sw {context}"
+                );
+                assert_eq!(ends_with(value, &literal), v.ends_with(&l), "ew {context}");
+                assert_eq!(contains(value, &literal), v.contains(&l), "ct {context}");
+            }
+        }
+    }
+
+    #[test]
+    fn spot_checks() {
+        assert!(equals("Surface PRO", &Literal::new("surface pro")));
+        assert!(equals("\u{212A}elvin", &Literal::new("KELVIN")));
+        assert!(contains("İstanbul", &Literal::new("\u{307}st")));
+        assert!(!contains("abc", &Literal::new("É")));
+        assert!(ends_with("ÉCOLE", &Literal::new("cole")));
+        assert!(starts_with("ÉCOLE", &Literal::new("éc")));
+        assert!(!starts_with("", &Literal::new("a")));
+        assert!(!ends_with("", &Literal::new("a")));
+        assert!(starts_with("", &Literal::new("")));
+    }
+}

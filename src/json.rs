@@ -1,0 +1,320 @@
+//! Strict JSON input: encoding detection and a value tree that keeps every key.
+//!
+//! Graph exports come as UTF-8 or UTF-16 with a BOM (SEMANTICS.md §1.1). `serde_json` parses the
+//! text (RFC 8259, no comments, no trailing commas, nesting bounded at 128 levels) into [`Json`],
+//! which keeps object members as an ordered list so that duplicate keys, case-only duplicates and
+//! annotation keys are still visible to the model reader instead of being silently collapsed.
+
+use std::fmt;
+
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+
+/// A parsed JSON value that keeps object members in order, duplicates included.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Json {
+    /// `null`
+    Null,
+    /// `true` or `false`
+    Bool(bool),
+    /// Any number, kept as parsed by `serde_json`.
+    Number(serde_json::Number),
+    /// A string.
+    String(String),
+    /// An array.
+    Array(Vec<Json>),
+    /// An object's members in document order.
+    Object(Vec<(String, Json)>),
+}
+
+impl Json {
+    /// The JSON type name used in error messages ("a string", "an object", ...).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Json::Null => "null",
+            Json::Bool(_) => "a boolean",
+            Json::Number(_) => "a number",
+            Json::String(_) => "a string",
+            Json::Array(_) => "an array",
+            Json::Object(_) => "an object",
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Json {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(JsonVisitor)
+    }
+}
+
+struct JsonVisitor;
+
+impl<'de> Visitor<'de> for JsonVisitor {
+    type Value = Json;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Json, E> {
+        Ok(Json::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Json, E> {
+        Ok(Json::Number(v.into()))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Json, E> {
+        Ok(Json::Number(v.into()))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Json, E> {
+        serde_json::Number::from_f64(v)
+            .map(Json::Number)
+            .ok_or_else(|| E::custom("number out of range"))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Json, E> {
+        Ok(Json::String(v.to_owned()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Json, E> {
+        Ok(Json::String(v))
+    }
+    fn visit_unit<E>(self) -> Result<Json, E> {
+        Ok(Json::Null)
+    }
+    fn visit_none<E>(self) -> Result<Json, E> {
+        Ok(Json::Null)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Json, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Json::Array(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json, A::Error> {
+        let mut members = Vec::new();
+        while let Some((k, v)) = map.next_entry::<String, Json>()? {
+            members.push((k, v));
+        }
+        Ok(Json::Object(members))
+    }
+}
+
+/// Why bytes could not be turned into a [`Json`] value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum JsonError {
+    /// The bytes are not valid in the detected encoding.
+    #[error("invalid {encoding} at byte offset {offset}")]
+    Encoding {
+        /// "UTF-8", "UTF-16LE" or "UTF-16BE".
+        encoding: &'static str,
+        /// Byte offset of the first invalid sequence.
+        offset: usize,
+    },
+    /// The text is not strict JSON.
+    #[error("invalid JSON at line {line} column {column}: {message}")]
+    Syntax {
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// What the parser expected.
+        message: String,
+    },
+}
+
+/// Decodes a file's bytes by its BOM: UTF-8 (BOM optional), UTF-16LE or UTF-16BE (BOM required).
+pub fn decode(bytes: &[u8]) -> Result<String, JsonError> {
+    if let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
+        return utf8(rest, 3);
+    }
+    if let Some(rest) = bytes.strip_prefix(&[0xFF, 0xFE]) {
+        return utf16(rest, u16::from_le_bytes, "UTF-16LE");
+    }
+    if let Some(rest) = bytes.strip_prefix(&[0xFE, 0xFF]) {
+        return utf16(rest, u16::from_be_bytes, "UTF-16BE");
+    }
+    utf8(bytes, 0)
+}
+
+fn utf8(bytes: &[u8], bom: usize) -> Result<String, JsonError> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Ok(text.to_owned()),
+        Err(e) => Err(JsonError::Encoding {
+            encoding: "UTF-8",
+            offset: bom + e.valid_up_to(),
+        }),
+    }
+}
+
+fn utf16(
+    bytes: &[u8],
+    unit: fn([u8; 2]) -> u16,
+    encoding: &'static str,
+) -> Result<String, JsonError> {
+    let chunks = bytes.chunks_exact(2);
+    if !chunks.remainder().is_empty() {
+        return Err(JsonError::Encoding {
+            encoding,
+            offset: bytes.len() + 1,
+        });
+    }
+    let units = chunks.map(|c| {
+        unit([
+            c.first().copied().unwrap_or(0),
+            c.get(1).copied().unwrap_or(0),
+        ])
+    });
+    let mut text = String::with_capacity(bytes.len() / 2);
+    for (index, decoded) in char::decode_utf16(units).enumerate() {
+        match decoded {
+            Ok(ch) => text.push(ch),
+            Err(_) => {
+                return Err(JsonError::Encoding {
+                    encoding,
+                    // +2 for the BOM that was stripped.
+                    offset: 2 + index * 2,
+                });
+            }
+        }
+    }
+    Ok(text)
+}
+
+/// Parses strict JSON text. A BOM left in the text (a second BOM after the first) is an error.
+pub fn parse_str(text: &str) -> Result<Json, JsonError> {
+    serde_json::from_str::<Json>(text).map_err(|e| JsonError::Syntax {
+        line: e.line(),
+        column: e.column(),
+        message: syntax_message(&e),
+    })
+}
+
+/// Decodes and parses a file's bytes.
+pub fn parse_bytes(bytes: &[u8]) -> Result<Json, JsonError> {
+    parse_str(&decode(bytes)?)
+}
+
+fn syntax_message(e: &serde_json::Error) -> String {
+    // serde_json appends " at line X column Y"; the caller formats position itself.
+    let full = e.to_string();
+    match full.rfind(" at line ") {
+        Some(pos) => full.get(..pos).unwrap_or(&full).to_owned(),
+        None => full,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::panic
+    )]
+    use super::*;
+
+    fn utf16le(s: &str) -> Vec<u8> {
+        let mut out = vec![0xFF, 0xFE];
+        for u in s.encode_utf16() {
+            out.extend_from_slice(&u.to_le_bytes());
+        }
+        out
+    }
+
+    fn utf16be(s: &str) -> Vec<u8> {
+        let mut out = vec![0xFE, 0xFF];
+        for u in s.encode_utf16() {
+            out.extend_from_slice(&u.to_be_bytes());
+        }
+        out
+    }
+
+    #[test]
+    fn reads_utf8_with_and_without_bom() {
+        let plain = parse_bytes(br#"{"a":1}"#).unwrap();
+        let bom = parse_bytes(b"\xEF\xBB\xBF{\"a\":1}").unwrap();
+        assert_eq!(plain, bom);
+        assert_eq!(
+            plain,
+            Json::Object(vec![("a".into(), Json::Number(1.into()))])
+        );
+    }
+
+    #[test]
+    fn reads_utf16_le_and_be() {
+        let text = "{\"name\":\"Zoë ✓\"}";
+        let expected = Json::Object(vec![("name".into(), Json::String("Zoë ✓".into()))]);
+        assert_eq!(parse_bytes(&utf16le(text)).unwrap(), expected);
+        assert_eq!(parse_bytes(&utf16be(text)).unwrap(), expected);
+    }
+
+    #[test]
+    fn invalid_utf16_names_offset() {
+        // A lone high surrogate as the second code unit.
+        let bytes = [0xFF, 0xFE, b'[', 0, 0x00, 0xD8, b']', 0];
+        assert_eq!(
+            parse_bytes(&bytes),
+            Err(JsonError::Encoding {
+                encoding: "UTF-16LE",
+                offset: 4
+            })
+        );
+        // Odd length.
+        assert!(matches!(
+            parse_bytes(&[0xFF, 0xFE, b'[']),
+            Err(JsonError::Encoding { .. })
+        ));
+    }
+
+    #[test]
+    fn invalid_utf8_names_offset() {
+        assert_eq!(
+            parse_bytes(b"[\"a\xFF\"]"),
+            Err(JsonError::Encoding {
+                encoding: "UTF-8",
+                offset: 3
+            })
+        );
+    }
+
+    #[test]
+    fn second_bom_is_a_syntax_error() {
+        let mut bytes = vec![0xEF, 0xBB, 0xBF, 0xEF, 0xBB, 0xBF];
+        bytes.extend_from_slice(b"{}");
+        assert!(matches!(
+            parse_bytes(&bytes),
+            Err(JsonError::Syntax { line: 1, .. })
+        ));
+    }
+
+    #[test]
+    fn duplicates_are_kept_for_the_reader() {
+        let v = parse_str(r#"{"a":1,"a":2}"#).unwrap();
+        let Json::Object(members) = v else { panic!() };
+        assert_eq!(members.len(), 2);
+    }
+
+    #[test]
+    fn strict_syntax() {
+        for bad in [
+            "{\"a\":1,}",
+            "[1,]",
+            "// c\n{}",
+            "{'a':1}",
+            "",
+            "   ",
+            "{\"a\":1",
+        ] {
+            assert!(
+                matches!(parse_str(bad), Err(JsonError::Syntax { .. })),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn nesting_is_bounded() {
+        let ok = format!("{}{}", "[".repeat(127), "]".repeat(127));
+        assert!(parse_str(&ok).is_ok());
+        let deep = format!("{}{}", "[".repeat(5000), "]".repeat(5000));
+        let err = parse_str(&deep).unwrap_err();
+        assert!(err.to_string().contains("recursion limit"), "{err}");
+    }
+}

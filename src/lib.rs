@@ -1,0 +1,26 @@
+//! jitgate decides, offline and fast, what Microsoft Entra Conditional Access and Privileged
+//! Identity Management would decide.
+//!
+//! The crate reads a tenant exported from Microsoft Graph ([`load`]), checks it against Entra's
+//! limits ([`validate`]), and decides sign-ins and just-in-time activations. What Entra decides is
+//! specified in the project's `SEMANTICS.md`; this crate follows it field by field.
+//!
+//! ```no_run
+//! use std::path::Path;
+//!
+//! let tenant = jitgate::load(Path::new("examples/tenant")).expect("a usable tenant");
+//! let report = jitgate::validate(&tenant, false);
+//! println!("{} policies, {} findings", tenant.policies.len(), report.findings.len());
+//! ```
+
+pub mod diag;
+pub mod filter;
+pub mod json;
+pub mod load;
+pub mod model;
+pub mod validate;
+
+pub use diag::{Diagnostic, Severity};
+pub use load::{LoadError, LoadReport, load, load_bundle_bytes, load_report};
+pub use model::Tenant;
+pub use validate::{ValidationReport, validate};

@@ -1,0 +1,903 @@
+//! Loading a tenant from a bundle file or an export directory (SEMANTICS.md §1.1, §2).
+//!
+//! A tenant is either one JSON bundle (an object whose keys are the collections) or a directory in
+//! which each collection is a file `KEY.json` (an array, a single object, or a Graph list response)
+//! or a folder of one-object files. Folder and file names match case-insensitively, and also under
+//! the names export tools use (`ConditionalAccess`, `NamedLocations`, `Groups`, ...). Where an
+//! object carries `@odata.type`, the type decides its collection. Nothing is dropped silently:
+//! every object is read or reported.
+
+use std::collections::HashSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::json::{self, Json};
+use crate::model::read::{Obj, child, index};
+use crate::model::{Tenant, directory, location, pim, policy, strength};
+
+/// Why a tenant could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The path could not be read at all.
+    #[error("cannot read tenant at {path}: {message}")]
+    Io {
+        /// The path given.
+        path: String,
+        /// The operating system's message.
+        message: String,
+    },
+    /// The files were read but hold errors; every diagnostic (errors and warnings) is listed.
+    #[error("tenant has {} error(s); first: {}", errors(.diagnostics), first_error(.diagnostics))]
+    Invalid {
+        /// All diagnostics found.
+        diagnostics: Vec<Diagnostic>,
+    },
+}
+
+fn errors(d: &[Diagnostic]) -> usize {
+    d.iter().filter(|x| x.is_error()).count()
+}
+
+fn first_error(d: &[Diagnostic]) -> String {
+    d.iter()
+        .find(|x| x.is_error())
+        .map(ToString::to_string)
+        .unwrap_or_default()
+}
+
+/// A tenant as read, with every diagnostic, whether or not it holds errors (used by validation).
+#[derive(Debug)]
+pub struct LoadReport {
+    /// What could be read.
+    pub tenant: Tenant,
+    /// Errors and warnings in reading order.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl LoadReport {
+    /// True when any diagnostic is an error.
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+
+    /// The tenant if it is usable (no errors), else every diagnostic.
+    pub fn into_result(self) -> Result<Tenant, LoadError> {
+        if self.has_errors() {
+            Err(LoadError::Invalid {
+                diagnostics: self.diagnostics,
+            })
+        } else {
+            let mut tenant = self.tenant;
+            tenant.warnings = self.diagnostics;
+            Ok(tenant)
+        }
+    }
+}
+
+/// Loads a tenant from a bundle file or directory; any error makes it unusable (§1.6).
+pub fn load(path: &Path) -> Result<Tenant, LoadError> {
+    load_report(path)?.into_result()
+}
+
+/// Loads a tenant from bundle bytes (UTF-8 or UTF-16 with BOM), naming it `name` in diagnostics.
+pub fn load_bundle_bytes(name: &str, bytes: &[u8]) -> Result<Tenant, LoadError> {
+    let mut b = Builder::default();
+    b.bundle_bytes(name, bytes);
+    b.finish().into_result()
+}
+
+/// Reads a tenant and returns everything found, errors included. Fails only when the path cannot
+/// be read at all.
+pub fn load_report(path: &Path) -> Result<LoadReport, LoadError> {
+    let meta = fs::metadata(path).map_err(|e| LoadError::Io {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    })?;
+    let mut b = Builder::default();
+    if meta.is_dir() {
+        b.directory(path)?;
+    } else {
+        let bytes = fs::read(path).map_err(|e| LoadError::Io {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })?;
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| path.display().to_string());
+        b.bundle_bytes(&name, &bytes);
+    }
+    Ok(b.finish())
+}
+
+/// The collections of a tenant bundle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Kind {
+    Policies,
+    NamedLocations,
+    MfaTrustedIps,
+    Strengths,
+    AuthContexts,
+    AppGroups,
+    Applications,
+    ServicePrincipals,
+    Users,
+    Groups,
+    RoleAssignments,
+    RoleEligibilityInstances,
+    RoleEligibilitySchedules,
+    RoleAssignmentInstances,
+    RoleAssignmentSchedules,
+    GroupEligibilityInstances,
+    GroupEligibilitySchedules,
+    GroupAssignmentInstances,
+    GroupAssignmentSchedules,
+    PolicyAssignments,
+    ManagementPolicies,
+    ScheduleRequests,
+}
+
+/// Bundle key, the section it lives under (`directory`, `pim` or none), and export-tool aliases.
+const KINDS: &[(Kind, &str, &str, &[&str])] = &[
+    (
+        Kind::Policies,
+        "",
+        "conditionalAccessPolicies",
+        &[
+            "ConditionalAccess",
+            "Policies",
+            "ConditionalAccessPolicy",
+            "CAPolicies",
+        ],
+    ),
+    (
+        Kind::NamedLocations,
+        "",
+        "namedLocations",
+        &["NamedLocation", "Locations"],
+    ),
+    (
+        Kind::MfaTrustedIps,
+        "",
+        "mfaTrustedIps",
+        &["TrustedIps", "MfaTrustedIpRanges"],
+    ),
+    (
+        Kind::Strengths,
+        "",
+        "authenticationStrengthPolicies",
+        &[
+            "AuthenticationStrengths",
+            "AuthenticationStrength",
+            "AuthStrengths",
+        ],
+    ),
+    (
+        Kind::AuthContexts,
+        "",
+        "authenticationContextClassReferences",
+        &[
+            "AuthenticationContexts",
+            "AuthenticationContext",
+            "AuthContexts",
+        ],
+    ),
+    (Kind::AppGroups, "", "applicationGroups", &[]),
+    (Kind::Applications, "", "applications", &[]),
+    (Kind::ServicePrincipals, "", "servicePrincipals", &[]),
+    (Kind::Users, "directory", "users", &[]),
+    (Kind::Groups, "directory", "groups", &[]),
+    (Kind::RoleAssignments, "directory", "roleAssignments", &[]),
+    (
+        Kind::RoleEligibilityInstances,
+        "pim",
+        "roleEligibilityScheduleInstances",
+        &[],
+    ),
+    (
+        Kind::RoleEligibilitySchedules,
+        "pim",
+        "roleEligibilitySchedules",
+        &[],
+    ),
+    (
+        Kind::RoleAssignmentInstances,
+        "pim",
+        "roleAssignmentScheduleInstances",
+        &[],
+    ),
+    (
+        Kind::RoleAssignmentSchedules,
+        "pim",
+        "roleAssignmentSchedules",
+        &[],
+    ),
+    (
+        Kind::GroupEligibilityInstances,
+        "pim",
+        "groupEligibilityScheduleInstances",
+        &[],
+    ),
+    (
+        Kind::GroupEligibilitySchedules,
+        "pim",
+        "groupEligibilitySchedules",
+        &[],
+    ),
+    (
+        Kind::GroupAssignmentInstances,
+        "pim",
+        "groupAssignmentScheduleInstances",
+        &[],
+    ),
+    (
+        Kind::GroupAssignmentSchedules,
+        "pim",
+        "groupAssignmentSchedules",
+        &[],
+    ),
+    (
+        Kind::PolicyAssignments,
+        "pim",
+        "roleManagementPolicyAssignments",
+        &[],
+    ),
+    (
+        Kind::ManagementPolicies,
+        "pim",
+        "roleManagementPolicies",
+        &[],
+    ),
+    (Kind::ScheduleRequests, "pim", "scheduleRequests", &[]),
+];
+
+fn kind_by_name(section: &str, name: &str) -> Option<Kind> {
+    KINDS.iter().find_map(|(kind, sec, key, aliases)| {
+        let in_section = sec.eq_ignore_ascii_case(section);
+        let dotted = format!("{sec}.{key}");
+        let hit = (in_section && key.eq_ignore_ascii_case(name))
+            || (section.is_empty() && !sec.is_empty() && dotted.eq_ignore_ascii_case(name))
+            // Export tools write top-level `Groups`, `Users`, `RoleAssignments` folders.
+            || (section.is_empty() && *sec == "directory" && key.eq_ignore_ascii_case(name))
+            || (in_section && aliases.iter().any(|a| a.eq_ignore_ascii_case(name)));
+        hit.then_some(*kind)
+    })
+}
+
+/// The collection an `@odata.type` names, if it names one.
+fn kind_by_type(odata_type: &str) -> Option<Kind> {
+    let t = odata_type.to_ascii_lowercase();
+    Some(match t.as_str() {
+        "conditionalaccesspolicy" => Kind::Policies,
+        "ipnamedlocation"
+        | "countrynamedlocation"
+        | "namedlocation"
+        | "compliantnetworknamedlocation" => Kind::NamedLocations,
+        "authenticationstrengthpolicy" => Kind::Strengths,
+        "authenticationcontextclassreference" => Kind::AuthContexts,
+        "user" => Kind::Users,
+        "group" => Kind::Groups,
+        "serviceprincipal" => Kind::ServicePrincipals,
+        "application" => Kind::Applications,
+        "unifiedroleassignment" => Kind::RoleAssignments,
+        "unifiedroleeligibilityscheduleinstance" => Kind::RoleEligibilityInstances,
+        "unifiedroleeligibilityschedule" => Kind::RoleEligibilitySchedules,
+        "unifiedroleassignmentscheduleinstance" => Kind::RoleAssignmentInstances,
+        "unifiedroleassignmentschedule" => Kind::RoleAssignmentSchedules,
+        "privilegedaccessgroupeligibilityscheduleinstance" => Kind::GroupEligibilityInstances,
+        "privilegedaccessgroupeligibilityschedule" => Kind::GroupEligibilitySchedules,
+        "privilegedaccessgroupassignmentscheduleinstance" => Kind::GroupAssignmentInstances,
+        "privilegedaccessgroupassignmentschedule" => Kind::GroupAssignmentSchedules,
+        "unifiedrolemanagementpolicyassignment" => Kind::PolicyAssignments,
+        "unifiedrolemanagementpolicy" => Kind::ManagementPolicies,
+        "unifiedroleassignmentschedulerequest"
+        | "privilegedaccessgroupassignmentschedulerequest" => Kind::ScheduleRequests,
+        _ => return None,
+    })
+}
+
+/// The collection an untyped object's members reveal: policy repositories keep POST bodies in
+/// folders named after their own categories, without `@odata.type`.
+fn kind_by_shape(v: &Json) -> Option<Kind> {
+    let Json::Object(members) = v else {
+        return None;
+    };
+    let has = |key: &str| members.iter().any(|(k, _)| k.eq_ignore_ascii_case(key));
+    if has("conditions") && (has("state") || has("grantControls") || has("sessionControls")) {
+        Some(Kind::Policies)
+    } else if has("ipRanges") || has("countriesAndRegions") {
+        Some(Kind::NamedLocations)
+    } else if has("allowedCombinations") {
+        Some(Kind::Strengths)
+    } else {
+        None
+    }
+}
+
+fn odata_type_of(v: &Json) -> Option<&str> {
+    let Json::Object(members) = v else {
+        return None;
+    };
+    members.iter().find_map(|(k, v)| match v {
+        Json::String(s) if k.eq_ignore_ascii_case("@odata.type") => {
+            let s = s.strip_prefix('#').unwrap_or(s);
+            Some(
+                s.get(..16)
+                    .filter(|p| p.eq_ignore_ascii_case("microsoft.graph."))
+                    .and_then(|_| s.get(16..))
+                    .unwrap_or(s),
+            )
+        }
+        _ => None,
+    })
+}
+
+#[derive(Default)]
+struct Builder {
+    tenant: Tenant,
+    diagnostics: Vec<Diagnostic>,
+    role_elig_schedules: Vec<pim::PimSchedule>,
+    role_assign_schedules: Vec<pim::PimSchedule>,
+    group_elig_schedules: Vec<pim::PimSchedule>,
+    group_assign_schedules: Vec<pim::PimSchedule>,
+    seen_instances: HashSet<Kind>,
+    app_groups_seen: bool,
+}
+
+impl Builder {
+    fn run<R>(&mut self, file: &str, f: impl FnOnce(&mut Self, &mut Diagnostics) -> R) -> R {
+        let mut d = Diagnostics::new(file);
+        let r = f(self, &mut d);
+        self.diagnostics.append(&mut d.items);
+        r
+    }
+
+    fn parse_file(&mut self, file: &str, bytes: &[u8]) -> Option<Json> {
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            self.run(file, |_, d| {
+                d.error(
+                    "emptyFile",
+                    "$",
+                    "file is empty; expected a JSON object or array",
+                )
+            });
+            return None;
+        }
+        match json::parse_bytes(bytes) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.run(file, |_, d| d.error("invalidJson", "$", e.to_string()));
+                None
+            }
+        }
+    }
+
+    /// A single-file bundle: an object with the §2 keys.
+    fn bundle_bytes(&mut self, file: &str, bytes: &[u8]) {
+        let Some(root) = self.parse_file(file, bytes) else {
+            return;
+        };
+        self.run(file, |b, d| b.bundle_value(d, &root, "$", ""));
+    }
+
+    fn bundle_value(&mut self, d: &mut Diagnostics, root: &Json, path: &str, section: &str) {
+        let Some(obj) = Obj::new(d, root, path) else {
+            return;
+        };
+        for (key, value) in obj.unread() {
+            let at = child(path, key);
+            if section.is_empty()
+                && (key.eq_ignore_ascii_case("directory") || key.eq_ignore_ascii_case("pim"))
+            {
+                let sec = if key.eq_ignore_ascii_case("directory") {
+                    "directory"
+                } else {
+                    "pim"
+                };
+                self.bundle_value(d, value, &at, sec);
+                continue;
+            }
+            match kind_by_name(section, key) {
+                Some(kind) => self.collection(d, kind, value, &at, ""),
+                None => d.warn(
+                    "unknownBundleKey",
+                    &at,
+                    format!("\"{key}\" is not a tenant bundle key; it is not read"),
+                ),
+            }
+        }
+    }
+
+    /// A collection value: array, Graph list response, or one object.
+    fn collection(
+        &mut self,
+        d: &mut Diagnostics,
+        kind: Kind,
+        value: &Json,
+        path: &str,
+        rel_file: &str,
+    ) {
+        if kind == Kind::AppGroups {
+            self.app_groups_seen = true;
+            self.tenant.app_groups = directory::parse_app_groups(d, value, path);
+            return;
+        }
+        let items: Vec<(&Json, String)> = match value {
+            Json::Array(items) => items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (v, index(path, i)))
+                .collect(),
+            Json::Object(members) => {
+                let list = members
+                    .iter()
+                    .find(|(k, v)| k.eq_ignore_ascii_case("value") && matches!(v, Json::Array(_)));
+                if let Some((_, Json::Array(items))) = list {
+                    if members
+                        .iter()
+                        .any(|(k, _)| k.eq_ignore_ascii_case("@odata.nextLink"))
+                    {
+                        d.error(
+                            "partialPage",
+                            &child(path, "@odata.nextLink"),
+                            "this Graph list response is one page of a longer list (@odata.nextLink); export every page",
+                        );
+                    }
+                    let vpath = child(path, "value");
+                    items
+                        .iter()
+                        .enumerate()
+                        .map(|(i, v)| (v, index(&vpath, i)))
+                        .collect()
+                } else {
+                    vec![(value, path.to_owned())]
+                }
+            }
+            Json::Null => Vec::new(),
+            other => {
+                d.error(
+                    "wrongType",
+                    path,
+                    format!(
+                        "expected an array, a list response or an object, found {}",
+                        other.kind()
+                    ),
+                );
+                Vec::new()
+            }
+        };
+        let mut policy_index = 0usize;
+        for (item, p) in items {
+            // `@odata.type` decides the kind where it names a collection (§ loader contract).
+            let item_kind = odata_type_of(item).and_then(kind_by_type).unwrap_or(kind);
+            if item_kind == Kind::Policies {
+                let fallback = format!(
+                    "file:{}#{policy_index}",
+                    if rel_file.is_empty() {
+                        &d.file
+                    } else {
+                        rel_file
+                    }
+                );
+                policy_index += 1;
+                self.item(d, item_kind, item, &p, &fallback);
+            } else {
+                self.item(d, item_kind, item, &p, "");
+            }
+        }
+    }
+
+    fn item(&mut self, d: &mut Diagnostics, kind: Kind, item: &Json, p: &str, fallback_id: &str) {
+        let t = &mut self.tenant;
+        match kind {
+            Kind::Policies => t
+                .policies
+                .extend(policy::parse_policy(d, item, p, fallback_id)),
+            Kind::NamedLocations => t
+                .named_locations
+                .extend(location::parse_location(d, item, p)),
+            Kind::MfaTrustedIps => {
+                let text = match item {
+                    Json::String(s) => Some(s.as_str()),
+                    other => Obj::new(d, other, p).and_then(|o| o.req_str(d, "cidrAddress")),
+                };
+                if let Some(s) = text {
+                    match location::Cidr::parse(s) {
+                        Ok(c) => t.mfa_trusted_ips.push(c),
+                        Err(m) => d.error("invalidCidr", p, m),
+                    }
+                }
+            }
+            Kind::Strengths => t.strengths.extend(strength::parse_strength(d, item, p)),
+            Kind::AuthContexts => t
+                .auth_contexts
+                .extend(directory::parse_auth_context(d, item, p)),
+            Kind::AppGroups => {}
+            Kind::Applications => t
+                .applications
+                .extend(directory::parse_app_object(d, item, p)),
+            Kind::ServicePrincipals => t
+                .service_principals
+                .extend(directory::parse_app_object(d, item, p)),
+            Kind::Users => t.users.extend(directory::parse_user(d, item, p)),
+            Kind::Groups => t.groups.extend(directory::parse_group(d, item, p)),
+            Kind::RoleAssignments => t
+                .role_assignments
+                .extend(directory::parse_role_assignment(d, item, p)),
+            Kind::RoleEligibilityInstances => {
+                self.seen_instances.insert(kind);
+                t.pim
+                    .role_eligibilities
+                    .extend(pim::parse_schedule(d, item, p, true));
+            }
+            Kind::RoleAssignmentInstances => {
+                self.seen_instances.insert(kind);
+                t.pim
+                    .role_assignments
+                    .extend(pim::parse_schedule(d, item, p, true));
+            }
+            Kind::GroupEligibilityInstances => {
+                self.seen_instances.insert(kind);
+                t.pim
+                    .group_eligibilities
+                    .extend(pim::parse_schedule(d, item, p, true));
+            }
+            Kind::GroupAssignmentInstances => {
+                self.seen_instances.insert(kind);
+                t.pim
+                    .group_assignments
+                    .extend(pim::parse_schedule(d, item, p, true));
+            }
+            Kind::RoleEligibilitySchedules => self
+                .role_elig_schedules
+                .extend(pim::parse_schedule(d, item, p, false)),
+            Kind::RoleAssignmentSchedules => self
+                .role_assign_schedules
+                .extend(pim::parse_schedule(d, item, p, false)),
+            Kind::GroupEligibilitySchedules => self
+                .group_elig_schedules
+                .extend(pim::parse_schedule(d, item, p, false)),
+            Kind::GroupAssignmentSchedules => self
+                .group_assign_schedules
+                .extend(pim::parse_schedule(d, item, p, false)),
+            Kind::PolicyAssignments => t
+                .pim
+                .policy_assignments
+                .extend(pim::parse_policy_assignment(d, item, p)),
+            Kind::ManagementPolicies => t
+                .pim
+                .policies
+                .extend(pim::parse_management_policy(d, item, p)),
+            Kind::ScheduleRequests => t
+                .pim
+                .schedule_requests
+                .extend(pim::parse_schedule_request(d, item, p)),
+        }
+    }
+
+    /// An export directory.
+    fn directory(&mut self, root: &Path) -> Result<(), LoadError> {
+        let mut entries = read_dir_sorted(root)?;
+        entries.retain(|p| !is_hidden(p));
+        for entry in entries {
+            let name = entry
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let rel = relative(root, &entry);
+            if entry.is_dir() {
+                if name.eq_ignore_ascii_case("directory") || name.eq_ignore_ascii_case("pim") {
+                    let section = if name.eq_ignore_ascii_case("directory") {
+                        "directory"
+                    } else {
+                        "pim"
+                    };
+                    for sub in read_dir_sorted(&entry)? {
+                        if is_hidden(&sub) {
+                            continue;
+                        }
+                        let sub_name = stem(&sub);
+                        match kind_by_name(section, &sub_name) {
+                            Some(kind) => self.collection_path(root, &sub, Some(kind))?,
+                            None => self.collection_path(root, &sub, None)?,
+                        }
+                    }
+                    continue;
+                }
+                self.collection_path(root, &entry, kind_by_name("", &name))?;
+            } else if is_json(&entry) {
+                let key = stem(&entry);
+                if key.eq_ignore_ascii_case("directory") || key.eq_ignore_ascii_case("pim") {
+                    let bytes = read(&entry)?;
+                    if let Some(v) = self.parse_file(&rel, &bytes) {
+                        let section = if key.eq_ignore_ascii_case("directory") {
+                            "directory"
+                        } else {
+                            "pim"
+                        };
+                        self.run(&rel, |b, d| b.bundle_value(d, &v, "$", section));
+                    }
+                    continue;
+                }
+                self.collection_path(root, &entry, kind_by_name("", &key))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// One collection given as a file or a folder of files; `kind` None means "route by @odata.type".
+    fn collection_path(
+        &mut self,
+        root: &Path,
+        path: &Path,
+        kind: Option<Kind>,
+    ) -> Result<(), LoadError> {
+        let files = if path.is_dir() {
+            json_files(path)?
+        } else {
+            vec![path.to_path_buf()]
+        };
+        for file in files {
+            let rel = relative(root, &file);
+            let bytes = read(&file)?;
+            let Some(value) = self.parse_file(&rel, &bytes) else {
+                continue;
+            };
+            self.run(&rel, |b, d| match kind {
+                Some(kind) => b.collection(d, kind, &value, "$", &rel),
+                None => b.untyped_file(d, &value, &rel),
+            });
+        }
+        Ok(())
+    }
+
+    /// A file whose name names no collection: each object must say what it is.
+    fn untyped_file(&mut self, d: &mut Diagnostics, value: &Json, rel: &str) {
+        let items: Vec<(&Json, String)> = match value {
+            Json::Array(items) => items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (v, index("$", i)))
+                .collect(),
+            Json::Object(members) => match members
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case("value"))
+            {
+                Some((_, Json::Array(items))) => items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| (v, index("$.value", i)))
+                    .collect(),
+                _ => vec![(value, "$".to_owned())],
+            },
+            _ => vec![(value, "$".to_owned())],
+        };
+        for (item, p) in items {
+            match odata_type_of(item).and_then(kind_by_type).or_else(|| kind_by_shape(item)) {
+                Some(kind) => self.collection(d, kind, item, &p, rel),
+                None => d.error(
+                    "unknownCollection",
+                    &p,
+                    "cannot tell which collection this object belongs to: name the file or folder after a bundle key (e.g. conditionalAccessPolicies) or give the object an @odata.type",
+                ),
+            }
+        }
+    }
+
+    fn finish(mut self) -> LoadReport {
+        let pim = &mut self.tenant.pim;
+        // Schedules count only where the instance collection is absent, and only when provisioned (§8.4).
+        let provisioned = |v: Vec<pim::PimSchedule>| -> Vec<pim::PimSchedule> {
+            v.into_iter()
+                .filter(|s| {
+                    s.status
+                        .as_deref()
+                        .is_none_or(|st| st.eq_ignore_ascii_case("Provisioned"))
+                })
+                .collect()
+        };
+        if !self
+            .seen_instances
+            .contains(&Kind::RoleEligibilityInstances)
+        {
+            pim.role_eligibilities = provisioned(std::mem::take(&mut self.role_elig_schedules));
+        }
+        if !self.seen_instances.contains(&Kind::RoleAssignmentInstances) {
+            pim.role_assignments = provisioned(std::mem::take(&mut self.role_assign_schedules));
+        }
+        if !self
+            .seen_instances
+            .contains(&Kind::GroupEligibilityInstances)
+        {
+            pim.group_eligibilities = provisioned(std::mem::take(&mut self.group_elig_schedules));
+        }
+        if !self
+            .seen_instances
+            .contains(&Kind::GroupAssignmentInstances)
+        {
+            pim.group_assignments = provisioned(std::mem::take(&mut self.group_assign_schedules));
+        }
+        let _ = self.app_groups_seen;
+        // Built-in strengths are always present unless the bundle supplies the same id.
+        for b in strength::builtin_strengths() {
+            if !self.tenant.strengths.iter().any(|s| s.id == b.id) {
+                self.tenant.strengths.push(b);
+            }
+        }
+        let mut d = Diagnostics::new("");
+        check_duplicates(&mut d, &mut self.tenant);
+        self.diagnostics.append(&mut d.items);
+        LoadReport {
+            tenant: self.tenant,
+            diagnostics: self.diagnostics,
+        }
+    }
+}
+
+/// Duplicate ids: policies are always an error (§1.4). Other objects that repeat with the same
+/// evaluated content (an export that wrote one group under two file names) keep the first copy
+/// with a warning; copies that disagree are an error, since either reading could be wrong.
+fn check_duplicates(d: &mut Diagnostics, t: &mut Tenant) {
+    let mut seen: HashSet<&str> = HashSet::new();
+    for p in &t.policies {
+        if !seen.insert(p.id.as_str()) {
+            d.error(
+                "duplicateId",
+                &p.source,
+                format!("policy id \"{}\" appears more than once", p.id),
+            );
+        }
+    }
+    dedupe(
+        d,
+        "group",
+        &mut t.groups,
+        |g| &g.id,
+        |g| g.source.clone(),
+        |a, b| {
+            a.members == b.members
+                && a.is_assignable_to_role == b.is_assignable_to_role
+                && a.membership_rule == b.membership_rule
+                && a.on_premises_sync_enabled == b.on_premises_sync_enabled
+        },
+    );
+    dedupe(
+        d,
+        "named location",
+        &mut t.named_locations,
+        |l| &l.id,
+        |l| format!("namedLocations[{}]", l.id),
+        |a, b| a.kind == b.kind,
+    );
+    dedupe(
+        d,
+        "user",
+        &mut t.users,
+        |u| &u.id,
+        |u| format!("directory.users[{}]", u.id),
+        |a, b| a == b,
+    );
+    dedupe(
+        d,
+        "authentication strength",
+        &mut t.strengths,
+        |s| &s.id,
+        |s| format!("authenticationStrengthPolicies[{}]", s.id),
+        |a, b| a == b,
+    );
+    dedupe(
+        d,
+        "authentication context",
+        &mut t.auth_contexts,
+        |s| &s.id,
+        |s| format!("authenticationContextClassReferences[{}]", s.id),
+        |a, b| a == b,
+    );
+}
+
+fn dedupe<T>(
+    d: &mut Diagnostics,
+    what: &str,
+    items: &mut Vec<T>,
+    id: impl Fn(&T) -> &String,
+    at: impl Fn(&T) -> String,
+    same: impl Fn(&T, &T) -> bool,
+) {
+    let mut kept: Vec<T> = Vec::with_capacity(items.len());
+    for item in items.drain(..) {
+        match kept.iter().find(|k| id(k) == id(&item)) {
+            Some(first) if same(first, &item) => d.warn(
+                "duplicateObject",
+                &at(&item),
+                format!("{what} {} appears more than once with the same content; the first copy is used", id(&item)),
+            ),
+            Some(_) => d.error(
+                "duplicateId",
+                &at(&item),
+                format!("{what} id \"{}\" appears more than once with different content", id(&item)),
+            ),
+            None => kept.push(item),
+        }
+    }
+    *items = kept;
+}
+
+fn io(path: &Path, e: &std::io::Error) -> LoadError {
+    LoadError::Io {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    }
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, LoadError> {
+    fs::read(path).map_err(|e| io(path, &e))
+}
+
+fn read_dir_sorted(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
+    let mut out = Vec::new();
+    for entry in fs::read_dir(dir).map_err(|e| io(dir, &e))? {
+        out.push(entry.map_err(|e| io(dir, &e))?.path());
+    }
+    out.sort_by(|a, b| {
+        a.as_os_str()
+            .as_encoded_bytes()
+            .cmp(b.as_os_str().as_encoded_bytes())
+    });
+    Ok(out)
+}
+
+/// Every `.json` file under `dir`, recursively, sorted by relative path as bytes (§1.1.5).
+fn json_files(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for p in read_dir_sorted(&d)? {
+            if is_hidden(&p) {
+                continue;
+            }
+            if p.is_dir() {
+                stack.push(p);
+            } else if is_json(&p) {
+                out.push(p);
+            }
+        }
+    }
+    out.sort_by(|a, b| {
+        a.as_os_str()
+            .as_encoded_bytes()
+            .cmp(b.as_os_str().as_encoded_bytes())
+    });
+    Ok(out)
+}
+
+fn is_json(p: &Path) -> bool {
+    p.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+}
+
+fn is_hidden(p: &Path) -> bool {
+    p.file_name()
+        .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+}
+
+fn stem(p: &Path) -> String {
+    let name = p
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if is_json(p) {
+        name.get(..name.len().saturating_sub(5))
+            .unwrap_or(&name)
+            .to_owned()
+    } else {
+        name
+    }
+}
+
+fn relative(root: &Path, p: &Path) -> String {
+    p.strip_prefix(root)
+        .unwrap_or(p)
+        .to_string_lossy()
+        .replace('\\', "/")
+}

@@ -1,0 +1,290 @@
+//! Directory objects (users, groups, role assignments), applications and service principals,
+//! application groups and authentication contexts (SEMANTICS.md §2, §3.6, §4.3).
+
+use jiff::Timestamp;
+
+use super::enums::{GuestType, UserType};
+use super::read::{Obj, is_guid, split_flags};
+use crate::diag::Diagnostics;
+use crate::json::Json;
+
+/// `directory.users[]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct User {
+    /// Lowercased object id.
+    pub id: String,
+    /// Member or Guest (absent: member).
+    pub user_type: Option<UserType>,
+    /// Guest/external type flags ([`GuestType::bit`]).
+    pub external_user_type: u8,
+    /// Home tenant, lowercased.
+    pub external_tenant_id: Option<String>,
+}
+
+/// `directory.groups[]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Group {
+    /// Lowercased object id.
+    pub id: String,
+    /// Display name.
+    pub display_name: Option<String>,
+    /// Role-assignable group.
+    pub is_assignable_to_role: bool,
+    /// Direct member ids (users or groups), lowercased.
+    pub members: Vec<String>,
+    /// Dynamic membership rule, if any.
+    pub membership_rule: Option<String>,
+    /// Synchronised from on-premises.
+    pub on_premises_sync_enabled: bool,
+    /// JSON path, for diagnostics.
+    pub source: String,
+}
+
+/// `directory.roleAssignments[]`: an active (non-PIM or exported) role assignment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoleAssignment {
+    /// User or group holding the role.
+    pub principal_id: String,
+    /// Role definition (= template id for built-in roles).
+    pub role_definition_id: String,
+    /// `/` for tenant-wide.
+    pub directory_scope_id: String,
+    /// Start, if limited.
+    pub start: Option<Timestamp>,
+    /// End, if limited.
+    pub end: Option<Timestamp>,
+}
+
+/// An application or service principal (for id translation and custom security attributes).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AppObject {
+    /// Lowercased object id.
+    pub id: String,
+    /// Lowercased appId.
+    pub app_id: Option<String>,
+    /// Display name.
+    pub display_name: Option<String>,
+    /// Custom security attributes as (`Set_Name`, values).
+    pub custom_security_attributes: Vec<(String, Vec<String>)>,
+}
+
+/// `applicationGroups`: the appIds behind the `Office365` and `MicrosoftAdminPortals` keywords.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AppGroups {
+    /// Office 365 appIds (lowercased); `None` when the bundle does not define the group.
+    pub office365: Option<Vec<String>>,
+    /// Microsoft Admin Portals appIds (lowercased).
+    pub admin_portals: Option<Vec<String>>,
+}
+
+/// `authenticationContextClassReference`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuthContext {
+    /// Lowercased id (`c1`..`c99`).
+    pub id: String,
+    /// Display name.
+    pub display_name: Option<String>,
+    /// Published to apps.
+    pub is_available: bool,
+}
+
+fn lower_id(d: &mut Diagnostics, o: &Obj<'_>, key: &str) -> Option<String> {
+    let s = o.req_str(d, key)?.trim();
+    if !is_guid(s) {
+        d.error(
+            if s.contains(['<', '>', '%']) {
+                "placeholder"
+            } else {
+                "invalidId"
+            },
+            &o.at(key),
+            format!("\"{s}\" is not a GUID"),
+        );
+        return None;
+    }
+    Some(s.to_ascii_lowercase())
+}
+
+/// Reads a user.
+pub fn parse_user(d: &mut Diagnostics, json: &Json, path: &str) -> Option<User> {
+    let o = Obj::new(d, json, path)?;
+    let id = lower_id(d, &o, "id")?;
+    let user_type = o.enumeration(d, "userType", UserType::parse);
+    let external_user_type = o
+        .flags(d, "externalUserType", GuestType::parse)
+        .iter()
+        .fold(0u8, |acc, t| acc | t.bit());
+    let external_tenant_id = o
+        .str(d, "externalTenantId")
+        .map(|s| s.trim().to_ascii_lowercase());
+    Some(User {
+        id,
+        user_type,
+        external_user_type,
+        external_tenant_id,
+    })
+}
+
+/// Reads a group; `members` may hold id strings or `{id}` objects (Graph's `$expand=members`).
+pub fn parse_group(d: &mut Diagnostics, json: &Json, path: &str) -> Option<Group> {
+    let o = Obj::new(d, json, path)?;
+    let id = lower_id(d, &o, "id")?;
+    let mut members = Vec::new();
+    for (item, p) in o.array(d, "members") {
+        let text = match item {
+            Json::String(s) => Some((s.as_str(), p.clone())),
+            other => {
+                Obj::new(d, other, &p).and_then(|m| m.req_str(d, "id").map(|s| (s, m.at("id"))))
+            }
+        };
+        if let Some((s, at)) = text {
+            if is_guid(s.trim()) {
+                members.push(s.trim().to_ascii_lowercase());
+            } else {
+                d.error("invalidId", &at, format!("member \"{s}\" is not a GUID"));
+            }
+        }
+    }
+    Some(Group {
+        id,
+        display_name: o.str(d, "displayName").map(str::to_owned),
+        is_assignable_to_role: o.bool(d, "isAssignableToRole").unwrap_or(false),
+        members,
+        membership_rule: o.str(d, "membershipRule").map(str::to_owned),
+        on_premises_sync_enabled: o.bool(d, "onPremisesSyncEnabled").unwrap_or(false),
+        source: format!("{}:{path}", d.file),
+    })
+}
+
+/// Reads an active role assignment.
+pub fn parse_role_assignment(
+    d: &mut Diagnostics,
+    json: &Json,
+    path: &str,
+) -> Option<RoleAssignment> {
+    let o = Obj::new(d, json, path)?;
+    let principal_id = lower_id(d, &o, "principalId");
+    let role_definition_id = lower_id(d, &o, "roleDefinitionId");
+    let directory_scope_id = o
+        .str(d, "directoryScopeId")
+        .unwrap_or("/")
+        .trim()
+        .to_owned();
+    let start = o.time(d, "startDateTime");
+    let end = o.time(d, "endDateTime");
+    Some(RoleAssignment {
+        principal_id: principal_id?,
+        role_definition_id: role_definition_id?,
+        directory_scope_id,
+        start,
+        end,
+    })
+}
+
+/// Reads an application or service principal.
+pub fn parse_app_object(d: &mut Diagnostics, json: &Json, path: &str) -> Option<AppObject> {
+    let o = Obj::new(d, json, path)?;
+    let id = o.req_str(d, "id")?.trim().to_ascii_lowercase();
+    let app_id = o.str(d, "appId").map(|s| s.trim().to_ascii_lowercase());
+    let mut csa = Vec::new();
+    if let Some(sets) = o.obj(d, "customSecurityAttributes") {
+        for (set, value) in sets.unread() {
+            let Some(attrs) = Obj::new(d, value, &sets.at(set)) else {
+                continue;
+            };
+            for (name, v) in attrs.unread() {
+                let values = match v {
+                    Json::String(s) => vec![s.clone()],
+                    Json::Array(items) => items
+                        .iter()
+                        .filter_map(|i| match i {
+                            Json::String(s) => Some(s.clone()),
+                            Json::Number(n) => Some(n.to_string()),
+                            Json::Bool(b) => Some(b.to_string()),
+                            _ => None,
+                        })
+                        .collect(),
+                    Json::Number(n) => vec![n.to_string()],
+                    Json::Bool(b) => vec![b.to_string()],
+                    _ => Vec::new(),
+                };
+                csa.push((format!("{set}_{name}"), values));
+            }
+        }
+    }
+    Some(AppObject {
+        id,
+        app_id,
+        display_name: o.str(d, "displayName").map(str::to_owned),
+        custom_security_attributes: csa,
+    })
+}
+
+/// Reads `applicationGroups`.
+pub fn parse_app_groups(d: &mut Diagnostics, json: &Json, path: &str) -> AppGroups {
+    let Some(o) = Obj::new(d, json, path) else {
+        return AppGroups::default();
+    };
+    let read = |d: &mut Diagnostics, key: &str| -> Option<Vec<String>> {
+        o.get(key)?;
+        Some(
+            o.strings(d, key)
+                .into_iter()
+                .map(|(s, _)| s.trim().to_ascii_lowercase())
+                .collect(),
+        )
+    };
+    AppGroups {
+        office365: read(d, "Office365"),
+        admin_portals: read(d, "MicrosoftAdminPortals"),
+    }
+}
+
+/// Reads an authentication context class reference.
+pub fn parse_auth_context(d: &mut Diagnostics, json: &Json, path: &str) -> Option<AuthContext> {
+    let o = Obj::new(d, json, path)?;
+    let id = o.req_str(d, "id")?.trim().to_ascii_lowercase();
+    Some(AuthContext {
+        id,
+        display_name: o.str(d, "displayName").map(str::to_owned),
+        is_available: o.bool(d, "isAvailable").unwrap_or(false),
+    })
+}
+
+/// Is `id` a valid authentication context id (`c1`..`c99`, §4.3)?
+pub fn is_valid_auth_context_id(id: &str) -> bool {
+    let lower = id.to_ascii_lowercase();
+    let Some(num) = lower.strip_prefix('c') else {
+        return false;
+    };
+    !num.starts_with('0')
+        && !num.is_empty()
+        && num.len() <= 2
+        && num.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Splits a flags string of guest types into bits (used by requests too).
+pub fn guest_bits(s: &str) -> u8 {
+    split_flags(s).fold(0u8, |acc, t| acc | GuestType::parse(t).bit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn auth_context_ids() {
+        for ok in ["c1", "C9", "c10", "c99"] {
+            assert!(is_valid_auth_context_id(ok), "{ok}");
+        }
+        for bad in ["c0", "c100", "c01", "c", "x1", "c1a"] {
+            assert!(!is_valid_auth_context_id(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn guest_flags() {
+        assert_eq!(guest_bits("b2bCollaborationGuest, internalGuest"), 3);
+        assert_eq!(guest_bits(""), 0);
+    }
+}

@@ -1,0 +1,575 @@
+//! Graph enumerations, read case-insensitively, with an explicit `Unknown` for values this version
+//! does not know (SEMANTICS.md §1.3). Output always uses Graph's canonical spelling.
+
+/// Defines a Graph enum with case-insensitive parsing, aliases, and an `Unknown(String)` variant.
+macro_rules! graph_enum {
+    (
+        $(#[$meta:meta])*
+        $name:ident {
+            $( $(#[$vmeta:meta])* $variant:ident = $text:literal $(| $alias:literal)* ),+ $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name {
+            $( $(#[$vmeta])* $variant, )+
+            /// A value this version does not know (including `unknownFutureValue`), kept verbatim.
+            Unknown(String),
+        }
+
+        impl $name {
+            /// Parses a Graph value case-insensitively; anything else becomes `Unknown`.
+            pub fn parse(s: &str) -> Self {
+                let t = s.trim();
+                $(
+                    if t.eq_ignore_ascii_case($text) $(|| t.eq_ignore_ascii_case($alias))* {
+                        return Self::$variant;
+                    }
+                )+
+                Self::Unknown(t.to_owned())
+            }
+
+            /// Graph's canonical spelling (or the original text of an `Unknown`).
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $( Self::$variant => $text, )+
+                    Self::Unknown(s) => s,
+                }
+            }
+
+            /// True for the `Unknown` variant.
+            pub fn is_unknown(&self) -> bool {
+                matches!(self, Self::Unknown(_))
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+#[allow(unused_imports)]
+pub(crate) use graph_enum;
+
+graph_enum! {
+    /// `conditionalAccessPolicyState`.
+    PolicyState {
+        /// Evaluated and enforced.
+        Enabled = "enabled",
+        /// Not evaluated.
+        Disabled = "disabled",
+        /// Report-only: evaluated and reported, never enforced.
+        ReportOnly = "enabledForReportingButNotEnforced",
+    }
+}
+
+graph_enum! {
+    /// `conditionalAccessDevicePlatform`.
+    Platform {
+        /// Android.
+        Android = "android",
+        /// iOS and iPadOS.
+        IOs = "iOS",
+        /// Windows.
+        Windows = "windows",
+        /// Windows Phone.
+        WindowsPhone = "windowsPhone",
+        /// macOS.
+        MacOs = "macOS",
+        /// Every platform (policy side); an unknown platform on the request side.
+        All = "all",
+        /// Linux.
+        Linux = "linux",
+    }
+}
+
+graph_enum! {
+    /// `conditionalAccessClientApp`, with the legacy aliases of §1.3.4.
+    ClientAppType {
+        /// Every client app type.
+        All = "all",
+        /// Browsers.
+        Browser = "browser",
+        /// Modern-authentication apps and desktop clients.
+        MobileAppsAndDesktopClients = "mobileAppsAndDesktopClients" | "modern",
+        /// Exchange ActiveSync clients.
+        ExchangeActiveSync = "exchangeActiveSync" | "easUnsupported" | "easSupported",
+        /// Other legacy clients.
+        Other = "other",
+    }
+}
+
+graph_enum! {
+    /// `riskLevel` (sign-in, user and service principal risk).
+    RiskLevel {
+        /// Low.
+        Low = "low",
+        /// Medium.
+        Medium = "medium",
+        /// High.
+        High = "high",
+        /// Hidden.
+        Hidden = "hidden",
+        /// No risk.
+        None = "none",
+    }
+}
+
+graph_enum! {
+    /// `conditionalAccessInsiderRiskLevels` (flags) and the request's insider risk level.
+    InsiderRiskLevel {
+        /// No insider risk (request side only).
+        None = "none",
+        /// Minor.
+        Minor = "minor",
+        /// Moderate.
+        Moderate = "moderate",
+        /// Elevated.
+        Elevated = "elevated",
+    }
+}
+
+graph_enum! {
+    /// `conditionalAccessGuestOrExternalUserTypes` (flags).
+    GuestType {
+        /// No guest type.
+        None = "none",
+        /// Local guest account.
+        InternalGuest = "internalGuest",
+        /// B2B collaboration guest.
+        B2bCollaborationGuest = "b2bCollaborationGuest",
+        /// B2B collaboration member.
+        B2bCollaborationMember = "b2bCollaborationMember",
+        /// B2B direct connect user.
+        B2bDirectConnectUser = "b2bDirectConnectUser",
+        /// Any other external user.
+        OtherExternalUser = "otherExternalUser",
+        /// Service provider user.
+        ServiceProvider = "serviceProvider",
+    }
+}
+
+impl GuestType {
+    /// The flag bit of a known guest type (0 for `none` and unknown values).
+    pub fn bit(&self) -> u8 {
+        match self {
+            GuestType::InternalGuest => 1,
+            GuestType::B2bCollaborationGuest => 2,
+            GuestType::B2bCollaborationMember => 4,
+            GuestType::B2bDirectConnectUser => 8,
+            GuestType::OtherExternalUser => 16,
+            GuestType::ServiceProvider => 32,
+            GuestType::None | GuestType::Unknown(_) => 0,
+        }
+    }
+}
+
+graph_enum! {
+    /// `conditionalAccessTransferMethods` (flags).
+    TransferMethod {
+        /// None.
+        None = "none",
+        /// Device code flow.
+        DeviceCodeFlow = "deviceCodeFlow",
+        /// Authentication transfer.
+        AuthenticationTransfer = "authenticationTransfer",
+    }
+}
+
+graph_enum! {
+    /// `conditionalAccessGrantControl`.
+    GrantControl {
+        /// Block access.
+        Block = "block",
+        /// Require multifactor authentication.
+        Mfa = "mfa",
+        /// Require a compliant device.
+        CompliantDevice = "compliantDevice",
+        /// Require a hybrid-joined device.
+        DomainJoinedDevice = "domainJoinedDevice",
+        /// Require an approved client app.
+        ApprovedApplication = "approvedApplication",
+        /// Require an app protection policy.
+        CompliantApplication = "compliantApplication",
+        /// Require a password change.
+        PasswordChange = "passwordChange",
+        /// Require risk remediation.
+        RiskRemediation = "riskRemediation",
+    }
+}
+
+graph_enum! {
+    /// The grant operator.
+    GrantOperator {
+        /// Every control is required.
+        And = "AND",
+        /// One control is enough.
+        Or = "OR",
+    }
+}
+
+graph_enum! {
+    /// Filter mode of device, application and service principal filters.
+    FilterMode {
+        /// The rule selects what is in scope.
+        Include = "include",
+        /// The rule selects what is out of scope.
+        Exclude = "exclude",
+    }
+}
+
+graph_enum! {
+    /// User actions, in the policy's URN form (the request's names are aliases).
+    UserAction {
+        /// Register security information.
+        RegisterSecurityInformation = "urn:user:registersecurityinfo" | "registerSecurityInformation",
+        /// Register or join devices.
+        RegisterOrJoinDevices = "urn:user:registerdevice" | "registerOrJoinDevices",
+    }
+}
+
+impl UserAction {
+    /// The name the What If request uses (`userActionContext.userAction`).
+    pub fn request_name(&self) -> &str {
+        match self {
+            UserAction::RegisterSecurityInformation => "registerSecurityInformation",
+            UserAction::RegisterOrJoinDevices => "registerOrJoinDevices",
+            UserAction::Unknown(s) => s,
+        }
+    }
+}
+
+graph_enum! {
+    /// `signInFrequencyAuthenticationType`.
+    FrequencyAuthType {
+        /// Full re-authentication.
+        PrimaryAndSecondary = "primaryAndSecondaryAuthentication",
+        /// Second factor only.
+        Secondary = "secondaryAuthentication",
+    }
+}
+
+graph_enum! {
+    /// `signInFrequencyInterval`.
+    FrequencyInterval {
+        /// After a fixed time.
+        TimeBased = "timeBased",
+        /// Every time (with a five-minute allowance).
+        EveryTime = "everyTime",
+    }
+}
+
+graph_enum! {
+    /// `signinFrequencyType`.
+    FrequencyUnit {
+        /// Days.
+        Days = "days",
+        /// Hours.
+        Hours = "hours",
+    }
+}
+
+graph_enum! {
+    /// `persistentBrowserSessionMode`.
+    PersistentBrowserMode {
+        /// Always persistent.
+        Always = "always",
+        /// Never persistent.
+        Never = "never",
+    }
+}
+
+graph_enum! {
+    /// `cloudAppSecuritySessionControlType`.
+    CloudAppSecurityType {
+        /// Use the custom policy configured in Defender for Cloud Apps.
+        McasConfigured = "mcasConfigured",
+        /// Monitor only.
+        MonitorOnly = "monitorOnly",
+        /// Block downloads.
+        BlockDownloads = "blockDownloads",
+    }
+}
+
+graph_enum! {
+    /// Continuous access evaluation mode (beta).
+    CaeMode {
+        /// Strict enforcement.
+        StrictEnforcement = "strictEnforcement",
+        /// Disabled.
+        Disabled = "disabled",
+        /// Strict location enforcement.
+        StrictLocation = "strictLocation",
+    }
+}
+
+graph_enum! {
+    /// `countryLookupMethodType`.
+    CountryLookupMethod {
+        /// The client IP address (default).
+        ClientIpAddress = "clientIpAddress",
+        /// GPS from the Authenticator app.
+        AuthenticatorAppGps = "authenticatorAppGps",
+    }
+}
+
+graph_enum! {
+    /// `authenticationStrengthPolicyType`.
+    StrengthPolicyType {
+        /// Microsoft's built-in strengths.
+        BuiltIn = "builtIn",
+        /// Tenant-defined strengths.
+        Custom = "custom",
+    }
+}
+
+graph_enum! {
+    /// A user's `userType`.
+    UserType {
+        /// A member.
+        Member = "Member",
+        /// A guest.
+        Guest = "Guest",
+    }
+}
+
+graph_enum! {
+    /// `authenticationMethodModes` (flags; SEMANTICS.md §4.2).
+    AuthMethod {
+        /// Password.
+        Password = "password",
+        /// Voice call.
+        Voice = "voice",
+        /// Hardware OATH token.
+        HardwareOath = "hardwareOath",
+        /// Software OATH token.
+        SoftwareOath = "softwareOath",
+        /// SMS.
+        Sms = "sms",
+        /// FIDO2 security key.
+        Fido2 = "fido2",
+        /// Windows Hello for Business.
+        WindowsHelloForBusiness = "windowsHelloForBusiness",
+        /// Microsoft Authenticator push.
+        MicrosoftAuthenticatorPush = "microsoftAuthenticatorPush",
+        /// Device-based push (passwordless phone sign-in).
+        DeviceBasedPush = "deviceBasedPush",
+        /// One-time Temporary Access Pass.
+        TemporaryAccessPassOneTime = "temporaryAccessPassOneTime",
+        /// Multi-use Temporary Access Pass.
+        TemporaryAccessPassMultiUse = "temporaryAccessPassMultiUse",
+        /// Email one-time passcode.
+        Email = "email",
+        /// Single-factor certificate.
+        X509CertificateSingleFactor = "x509CertificateSingleFactor",
+        /// Multifactor certificate.
+        X509CertificateMultiFactor = "x509CertificateMultiFactor",
+        /// Federated single factor.
+        FederatedSingleFactor = "federatedSingleFactor",
+        /// Federated multifactor.
+        FederatedMultiFactor = "federatedMultiFactor",
+        /// QR code and PIN.
+        QrCodePin = "qrCodePin",
+    }
+}
+
+impl AuthMethod {
+    /// The method's flag value (0 for unknown methods, which prove nothing).
+    pub fn bit(&self) -> u32 {
+        match self {
+            AuthMethod::Password => 1,
+            AuthMethod::Voice => 2,
+            AuthMethod::HardwareOath => 4,
+            AuthMethod::SoftwareOath => 8,
+            AuthMethod::Sms => 16,
+            AuthMethod::Fido2 => 32,
+            AuthMethod::WindowsHelloForBusiness => 64,
+            AuthMethod::MicrosoftAuthenticatorPush => 128,
+            AuthMethod::DeviceBasedPush => 256,
+            AuthMethod::TemporaryAccessPassOneTime => 512,
+            AuthMethod::TemporaryAccessPassMultiUse => 1024,
+            AuthMethod::Email => 2048,
+            AuthMethod::X509CertificateSingleFactor => 4096,
+            AuthMethod::X509CertificateMultiFactor => 8192,
+            AuthMethod::FederatedSingleFactor => 16384,
+            AuthMethod::FederatedMultiFactor => 32768,
+            AuthMethod::QrCodePin => 131_072,
+            AuthMethod::Unknown(_) => 0,
+        }
+    }
+
+    /// Every known method, in flag order.
+    pub const ALL: [AuthMethod; 17] = [
+        AuthMethod::Password,
+        AuthMethod::Voice,
+        AuthMethod::HardwareOath,
+        AuthMethod::SoftwareOath,
+        AuthMethod::Sms,
+        AuthMethod::Fido2,
+        AuthMethod::WindowsHelloForBusiness,
+        AuthMethod::MicrosoftAuthenticatorPush,
+        AuthMethod::DeviceBasedPush,
+        AuthMethod::TemporaryAccessPassOneTime,
+        AuthMethod::TemporaryAccessPassMultiUse,
+        AuthMethod::Email,
+        AuthMethod::X509CertificateSingleFactor,
+        AuthMethod::X509CertificateMultiFactor,
+        AuthMethod::FederatedSingleFactor,
+        AuthMethod::FederatedMultiFactor,
+        AuthMethod::QrCodePin,
+    ];
+}
+
+graph_enum! {
+    /// PIM `memberType`.
+    MemberType {
+        /// Held by the principal itself.
+        Direct = "Direct",
+        /// Held through a group.
+        Group = "Group",
+        /// Inherited from a parent scope.
+        Inherited = "Inherited",
+    }
+}
+
+graph_enum! {
+    /// PIM `assignmentType`.
+    AssignmentType {
+        /// Assigned by an administrator.
+        Assigned = "Assigned",
+        /// Activated from an eligibility.
+        Activated = "Activated",
+    }
+}
+
+graph_enum! {
+    /// PIM for Groups `accessId`.
+    AccessId {
+        /// Group membership.
+        Member = "member",
+        /// Group ownership.
+        Owner = "owner",
+    }
+}
+
+graph_enum! {
+    /// `unifiedRoleScheduleRequestActions`.
+    ScheduleAction {
+        /// Admin assigns.
+        AdminAssign = "adminAssign",
+        /// Admin updates.
+        AdminUpdate = "adminUpdate",
+        /// Admin removes.
+        AdminRemove = "adminRemove",
+        /// User activates.
+        SelfActivate = "selfActivate",
+        /// User deactivates.
+        SelfDeactivate = "selfDeactivate",
+        /// Admin extends.
+        AdminExtend = "adminExtend",
+        /// Admin renews.
+        AdminRenew = "adminRenew",
+        /// User asks for an extension.
+        SelfExtend = "selfExtend",
+        /// User asks for a renewal.
+        SelfRenew = "selfRenew",
+    }
+}
+
+graph_enum! {
+    /// `expirationPatternType`.
+    ExpirationType {
+        /// Unspecified.
+        NotSpecified = "notSpecified",
+        /// No end.
+        NoExpiration = "noExpiration",
+        /// Ends at `endDateTime`.
+        AfterDateTime = "afterDateTime",
+        /// Ends after `duration`.
+        AfterDuration = "afterDuration",
+    }
+}
+
+graph_enum! {
+    /// PIM approval mode.
+    ApprovalMode {
+        /// One stage.
+        SingleStage = "SingleStage",
+        /// Serial stages.
+        Serial = "Serial",
+        /// Parallel stages.
+        Parallel = "Parallel",
+        /// No approval.
+        NoApproval = "NoApproval",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn enums_are_case_insensitive_with_canonical_output() {
+        assert_eq!(GrantControl::parse("Mfa"), GrantControl::Mfa);
+        assert_eq!(
+            GrantControl::parse("COMPLIANTDEVICE").as_str(),
+            "compliantDevice"
+        );
+        assert_eq!(GrantOperator::parse("and"), GrantOperator::And);
+        assert_eq!(Platform::parse("IOS"), Platform::IOs);
+        assert_eq!(
+            ExpirationType::parse("AfterDuration"),
+            ExpirationType::AfterDuration
+        );
+        assert_eq!(AccessId::parse("Member"), AccessId::Member);
+    }
+
+    #[test]
+    fn unknown_values_are_kept() {
+        assert_eq!(
+            GrantControl::parse("unknownFutureValue"),
+            GrantControl::Unknown("unknownFutureValue".into())
+        );
+        assert_eq!(Platform::parse("tvOS").as_str(), "tvOS");
+        assert!(RiskLevel::parse("extreme").is_unknown());
+    }
+
+    #[test]
+    fn legacy_aliases() {
+        assert_eq!(
+            ClientAppType::parse("easUnsupported"),
+            ClientAppType::ExchangeActiveSync
+        );
+        assert_eq!(
+            ClientAppType::parse("easSupported"),
+            ClientAppType::ExchangeActiveSync
+        );
+        assert_eq!(
+            ClientAppType::parse("modern"),
+            ClientAppType::MobileAppsAndDesktopClients
+        );
+        assert_eq!(
+            UserAction::parse("registerOrJoinDevices"),
+            UserAction::parse("urn:user:registerdevice")
+        );
+    }
+
+    #[test]
+    fn method_bits_are_distinct() {
+        let mut seen = 0u32;
+        for m in AuthMethod::ALL {
+            assert_eq!(seen & m.bit(), 0);
+            seen |= m.bit();
+            assert_eq!(AuthMethod::parse(m.as_str()), m);
+        }
+    }
+}

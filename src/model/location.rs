@@ -1,0 +1,318 @@
+//! Named locations and CIDR ranges (SEMANTICS.md §4.1).
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use super::enums::CountryLookupMethod;
+use super::read::{Obj, truncate};
+use crate::diag::Diagnostics;
+use crate::json::Json;
+
+/// Id of the MFA trusted IPs pseudo-location (§3.8.4).
+pub const MFA_TRUSTED_IPS_ID: &str = "00000000-0000-0000-0000-000000000000";
+
+/// A CIDR range with host bits masked off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Cidr {
+    /// An IPv4 range.
+    V4 {
+        /// Network address.
+        base: u32,
+        /// Prefix length, 0..=32.
+        prefix: u8,
+    },
+    /// An IPv6 range.
+    V6 {
+        /// Network address.
+        base: u128,
+        /// Prefix length, 0..=128.
+        prefix: u8,
+    },
+}
+
+impl Cidr {
+    /// Parses `address/prefix` strictly; host bits are masked off silently (§4.1.1).
+    pub fn parse(s: &str) -> Result<Cidr, String> {
+        let t = s.trim();
+        let (addr, prefix) = t.split_once('/').ok_or_else(|| {
+            format!(
+                "\"{}\" is not a CIDR range: the /prefix is missing",
+                truncate(s, 60)
+            )
+        })?;
+        let prefix: u8 = if !prefix.is_empty()
+            && prefix.len() <= 3
+            && prefix.bytes().all(|b| b.is_ascii_digit())
+        {
+            prefix
+                .parse()
+                .map_err(|_| format!("\"{}\": invalid prefix length", truncate(s, 60)))?
+        } else {
+            return Err(format!("\"{}\": invalid prefix length", truncate(s, 60)));
+        };
+        match addr.parse::<IpAddr>() {
+            Ok(IpAddr::V4(a)) if prefix <= 32 => Ok(Cidr::V4 {
+                base: u32::from(a) & mask32(prefix),
+                prefix,
+            }),
+            Ok(IpAddr::V6(a)) if prefix <= 128 => Ok(Cidr::V6 {
+                base: u128::from(a) & mask128(prefix),
+                prefix,
+            }),
+            Ok(_) => Err(format!(
+                "\"{}\": prefix length /{prefix} is too long for this address family",
+                truncate(s, 60)
+            )),
+            Err(_) => Err(format!(
+                "\"{}\" is not a CIDR range: \"{}\" is not an IPv4 or IPv6 address",
+                truncate(s, 60),
+                truncate(addr, 50)
+            )),
+        }
+    }
+
+    /// The prefix length.
+    pub fn prefix(&self) -> u8 {
+        match self {
+            Cidr::V4 { prefix, .. } | Cidr::V6 { prefix, .. } => *prefix,
+        }
+    }
+
+    /// Is this an IPv6 range?
+    pub fn is_v6(&self) -> bool {
+        matches!(self, Cidr::V6 { .. })
+    }
+
+    /// Does the range contain `ip`? IPv4-mapped IPv6 addresses are compared as IPv4 (§4.1.2).
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        match (self, normalize_ip(ip)) {
+            (Cidr::V4 { base, prefix }, IpAddr::V4(a)) => u32::from(a) & mask32(*prefix) == *base,
+            (Cidr::V6 { base, prefix }, IpAddr::V6(a)) => u128::from(a) & mask128(*prefix) == *base,
+            _ => false,
+        }
+    }
+
+    /// First and last address as 128-bit integers in the family's own space.
+    pub fn bounds(&self) -> (u128, u128) {
+        match self {
+            Cidr::V4 { base, prefix } => {
+                let last = *base | !mask32(*prefix);
+                (u128::from(*base), u128::from(last))
+            }
+            Cidr::V6 { base, prefix } => (*base, *base | !mask128(*prefix)),
+        }
+    }
+}
+
+impl std::fmt::Display for Cidr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Cidr::V4 { base, prefix } => write!(f, "{}/{prefix}", Ipv4Addr::from(*base)),
+            Cidr::V6 { base, prefix } => write!(f, "{}/{prefix}", Ipv6Addr::from(*base)),
+        }
+    }
+}
+
+fn mask32(prefix: u8) -> u32 {
+    u32::MAX
+        .checked_shl(32 - u32::from(prefix.min(32)))
+        .unwrap_or(0)
+}
+
+fn mask128(prefix: u8) -> u128 {
+    u128::MAX
+        .checked_shl(128 - u32::from(prefix.min(128)))
+        .unwrap_or(0)
+}
+
+/// Maps IPv4-mapped IPv6 (`::ffff:a.b.c.d`) to IPv4.
+pub fn normalize_ip(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6(v6),
+        },
+        v4 => v4,
+    }
+}
+
+/// A named location.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NamedLocation {
+    /// Lowercased id.
+    pub id: String,
+    /// Display name.
+    pub display_name: String,
+    /// What it matches.
+    pub kind: LocationKind,
+}
+
+/// The kinds of named location.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LocationKind {
+    /// `ipNamedLocation`.
+    Ip {
+        /// Trusted location.
+        trusted: bool,
+        /// Ranges.
+        ranges: Vec<Cidr>,
+    },
+    /// `countryNamedLocation`.
+    Country {
+        /// Upper-case ISO 3166 alpha-2 codes.
+        countries: Vec<String>,
+        /// Also matches `country: "unknown"`.
+        include_unknown: bool,
+        /// How the country is determined.
+        lookup: CountryLookupMethod,
+    },
+    /// A type this version does not know (e.g. `compliantNetworkNamedLocation`): matches nothing.
+    Unknown(String),
+}
+
+/// Reads a named location.
+pub fn parse_location(d: &mut Diagnostics, json: &Json, path: &str) -> Option<NamedLocation> {
+    let o = Obj::new(d, json, path)?;
+    let id = o.req_str(d, "id")?.trim().to_ascii_lowercase();
+    let display_name = o.str(d, "displayName").unwrap_or(&id).to_owned();
+    let declared = o.odata_type().map(str::to_ascii_lowercase);
+    let kind = match declared.as_deref() {
+        Some("ipnamedlocation") => "ip",
+        Some("countrynamedlocation") => "country",
+        Some(_) => "unknown",
+        None if o.has("ipRanges") => "ip",
+        None if o.has("countriesAndRegions") => "country",
+        None => {
+            d.error(
+                "unknownLocationType",
+                &o.path,
+                "named location has no @odata.type, ipRanges or countriesAndRegions",
+            );
+            return None;
+        }
+    };
+    let kind = match kind {
+        "ip" => {
+            let trusted = o.bool(d, "isTrusted").unwrap_or(false);
+            let mut ranges = Vec::new();
+            for (item, p) in o.array(d, "ipRanges") {
+                let cidr = match item {
+                    Json::String(s) => Some((s.as_str(), p.clone())),
+                    other => Obj::new(d, other, &p).and_then(|r| {
+                        r.req_str(d, "cidrAddress")
+                            .map(|s| (s, r.at("cidrAddress")))
+                    }),
+                };
+                if let Some((s, at)) = cidr {
+                    match Cidr::parse(s) {
+                        Ok(c) => ranges.push(c),
+                        Err(msg) => d.error("invalidCidr", &at, msg),
+                    }
+                }
+            }
+            LocationKind::Ip { trusted, ranges }
+        }
+        "country" => {
+            let lookup = o
+                .enumeration(d, "countryLookupMethod", CountryLookupMethod::parse)
+                .unwrap_or(CountryLookupMethod::ClientIpAddress);
+            if lookup.is_unknown() {
+                d.warn(
+                    "unknownEnumValue",
+                    &o.at("countryLookupMethod"),
+                    format!(
+                        "unknown countryLookupMethod \"{lookup}\"; the location matches nothing"
+                    ),
+                );
+            }
+            LocationKind::Country {
+                countries: o
+                    .strings(d, "countriesAndRegions")
+                    .into_iter()
+                    .map(|(s, _)| s.trim().to_ascii_uppercase())
+                    .collect(),
+                include_unknown: o
+                    .bool(d, "includeUnknownCountriesAndRegions")
+                    .unwrap_or(false),
+                lookup,
+            }
+        }
+        _ => {
+            let t = o.odata_type().unwrap_or("").to_owned();
+            d.warn(
+                "unsupportedLocationType",
+                &o.path,
+                format!("named location type \"{t}\" is not supported; it matches nothing"),
+            );
+            LocationKind::Unknown(t)
+        }
+    };
+    Some(NamedLocation {
+        id,
+        display_name,
+        kind,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::panic
+    )]
+    use super::*;
+
+    #[test]
+    fn host_bits_are_masked() {
+        let c = Cidr::parse("12.34.221.11/22").unwrap();
+        assert_eq!(c.to_string(), "12.34.220.0/22");
+        assert!(c.contains("12.34.223.255".parse().unwrap()));
+        assert!(!c.contains("12.34.224.0".parse().unwrap()));
+    }
+
+    #[test]
+    fn ipv6_and_mapped() {
+        let c = Cidr::parse("2001:db8:abcd::/48").unwrap();
+        assert!(c.contains("2001:db8:abcd:1::5".parse().unwrap()));
+        assert!(!c.contains("2001:db8:abce::1".parse().unwrap()));
+        let v4 = Cidr::parse("203.0.113.0/24").unwrap();
+        assert!(v4.contains("::ffff:203.0.113.9".parse().unwrap()));
+    }
+
+    #[test]
+    fn zero_and_full_prefixes() {
+        assert!(
+            Cidr::parse("0.0.0.0/0")
+                .unwrap()
+                .contains("8.8.8.8".parse().unwrap())
+        );
+        assert!(
+            Cidr::parse("::/0")
+                .unwrap()
+                .contains("::1".parse().unwrap())
+        );
+        assert!(
+            Cidr::parse("1.2.3.4/32")
+                .unwrap()
+                .contains("1.2.3.4".parse().unwrap())
+        );
+    }
+
+    #[test]
+    fn rejects_bad_ranges() {
+        for bad in [
+            "1.2.3.4",
+            "1.2.3.4/33",
+            "::1/129",
+            "1.2.3/24",
+            "fe80::1%eth0/64",
+            "1.2.3.4/-1",
+            "1.2.3.4/",
+            "x/8",
+            "1.2.3.4/0008",
+        ] {
+            assert!(Cidr::parse(bad).is_err(), "{bad}");
+        }
+    }
+}
