@@ -14,13 +14,18 @@
 //! ```
 
 pub mod diag;
+pub mod eval;
 pub mod filter;
 pub mod json;
 pub mod load;
 pub mod model;
+pub mod reference;
 pub mod validate;
 
 pub use diag::{Diagnostic, Severity};
+pub use eval::{Decision, SignInDecision};
 pub use load::{LoadError, LoadReport, load, load_bundle_bytes, load_report};
 pub use model::Tenant;
+pub use model::request::{SignInRequest, parse_sign_in};
+pub use reference::ReferenceEvaluator;
 pub use validate::{ValidationReport, validate};

@@ -323,6 +323,26 @@ fn check_policy(c: &mut Checker<'_>, p: &Policy) {
             "policy configures both users and clientApplications; it is matched by the sign-in's kind",
         );
     }
+    let user_risk = !cond.sign_in_risk_levels.is_empty()
+        || !cond.user_risk_levels.is_empty()
+        || !cond.insider_risk_levels.is_empty();
+    if cond.users.is_some()
+        && cond.client_applications.is_none()
+        && !cond.service_principal_risk_levels.is_empty()
+    {
+        c.d.warn(
+            "riskConditionIgnored",
+            &format!("{at}.conditions.servicePrincipalRiskLevels"),
+            "service principal risk on a user policy is ignored",
+        );
+    }
+    if cond.client_applications.is_some() && cond.users.is_none() && user_risk {
+        c.d.warn(
+            "riskConditionIgnored",
+            &format!("{at}.conditions"),
+            "sign-in, user and insider risk on a workload-identity policy are ignored",
+        );
+    }
     if let Some(l) = &cond.locations {
         for id in l.include.iter().chain(&l.exclude).filter_map(IdRef::id) {
             if id != crate::model::location::MFA_TRUSTED_IPS_ID && t.location(id).is_none() {

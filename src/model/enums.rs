@@ -173,6 +173,20 @@ impl GuestType {
     }
 }
 
+impl Default for RiskLevel {
+    /// What If's default when a request states no risk.
+    fn default() -> Self {
+        RiskLevel::None
+    }
+}
+
+impl Default for InsiderRiskLevel {
+    /// No insider risk.
+    fn default() -> Self {
+        InsiderRiskLevel::None
+    }
+}
+
 graph_enum! {
     /// `conditionalAccessTransferMethods` (flags).
     TransferMethod {

@@ -10,6 +10,7 @@ pub mod location;
 pub mod pim;
 pub mod policy;
 pub mod read;
+pub mod request;
 pub mod strength;
 
 use crate::diag::Diagnostic;

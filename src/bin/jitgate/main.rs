@@ -1,5 +1,6 @@
 //! The `jitgate` command line: a thin layer over the library.
 
+mod eval_cmd;
 mod validate_cmd;
 
 use std::path::PathBuf;
@@ -17,6 +18,39 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Decide sign-ins: one decision (JSON) per request line, in input order.
+    ///
+    /// Requests are Graph What If `evaluate` bodies plus a `session` object, one per line (JSON
+    /// Lines), or a `.json` file holding one request or an array. A line that cannot be parsed
+    /// yields `{"line": N, "error": "..."}` in its place. Exit status: 0 when every line was
+    /// decided, 1 when some were not, 2 when the tenant or the input cannot be used.
+    Eval {
+        /// Tenant bundle file or export directory.
+        #[arg(long, value_name = "PATH")]
+        tenant: PathBuf,
+        /// Requests file (JSON Lines, or .json), or `-` for standard input.
+        #[arg(long, value_name = "FILE")]
+        requests: String,
+        /// Add per-policy results (policyApplies, analysisReasons, result, outcome, controls).
+        #[arg(long)]
+        explain: bool,
+        /// Write decisions here instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Explain one sign-in for a person: every policy, applied or not and why, and what the user
+    /// must do.
+    Whatif {
+        /// Tenant bundle file or export directory.
+        #[arg(long, value_name = "PATH")]
+        tenant: PathBuf,
+        /// One request (a .json file, a one-line JSON Lines file, or `-`).
+        #[arg(long, value_name = "FILE")]
+        request: String,
+        /// Print the full decision as JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Check a tenant export against Entra's limits and for consistency.
     ///
     /// Exit status: 0 when the tenant is usable (warnings allowed), 1 when it has errors (or
@@ -37,6 +71,17 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::Eval {
+            tenant,
+            requests,
+            explain,
+            output,
+        } => eval_cmd::run_eval(&tenant, &requests, explain, output.as_deref()),
+        Command::Whatif {
+            tenant,
+            request,
+            json,
+        } => eval_cmd::run_whatif(&tenant, &request, json),
         Command::Validate {
             tenant,
             strict,

@@ -1,0 +1,435 @@
+//! `jitgate eval` and `jitgate whatif`: decide sign-ins from JSON Lines or one request.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{BufRead, BufReader, BufWriter, IsTerminal, Read, Write};
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use jiff::Timestamp;
+use jitgate::diag::Diagnostics;
+use jitgate::eval::{Decision, DenyReason, RequirementItem, SignInDecision};
+use jitgate::json::{self, Json};
+use jitgate::{ReferenceEvaluator, Tenant, parse_sign_in};
+
+/// Loads the tenant or explains on stderr why it cannot be used.
+pub fn load_tenant(path: &Path) -> Result<Tenant, ExitCode> {
+    match jitgate::load(path) {
+        Ok(t) => {
+            if !t.warnings.is_empty() {
+                eprintln!(
+                    "jitgate: tenant loaded with {} warning(s); run `jitgate validate --tenant {}` to see them",
+                    t.warnings.len(),
+                    path.display()
+                );
+            }
+            Ok(t)
+        }
+        Err(jitgate::LoadError::Invalid { diagnostics }) => {
+            eprintln!(
+                "jitgate: the tenant at {} cannot be evaluated:",
+                path.display()
+            );
+            for d in diagnostics.iter().filter(|d| d.is_error()).take(20) {
+                eprintln!("  {d}");
+            }
+            let n = diagnostics.iter().filter(|d| d.is_error()).count();
+            if n > 20 {
+                eprintln!("  ... and {} more (run `jitgate validate`)", n - 20);
+            }
+            Err(ExitCode::from(2))
+        }
+        Err(e) => {
+            eprintln!("jitgate: {e}");
+            Err(ExitCode::from(2))
+        }
+    }
+}
+
+/// One input request: its 1-based line (or array index) and text.
+struct Input {
+    line: usize,
+    text: String,
+}
+
+/// Reads requests: JSON Lines, or (for a `.json` file) one request or an array of requests.
+fn read_inputs(source: &str) -> Result<Vec<Input>, String> {
+    let mut reader: Box<dyn Read> = if source == "-" {
+        Box::new(std::io::stdin().lock())
+    } else {
+        Box::new(File::open(source).map_err(|e| format!("cannot open {source}: {e}"))?)
+    };
+    let is_json_doc = source != "-"
+        && Path::new(source)
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    if is_json_doc {
+        let mut bytes = Vec::new();
+        reader
+            .read_to_end(&mut bytes)
+            .map_err(|e| format!("cannot read {source}: {e}"))?;
+        let doc = json::parse_bytes(&bytes).map_err(|e| format!("{source}: {e}"))?;
+        return Ok(match doc {
+            Json::Array(items) => items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| Input {
+                    line: i + 1,
+                    text: jitgate::reference::json_value(v).to_string(),
+                })
+                .collect(),
+            other => vec![Input {
+                line: 1,
+                text: jitgate::reference::json_value(&other).to_string(),
+            }],
+        });
+    }
+    let mut out = Vec::new();
+    let buf = BufReader::new(reader);
+    for (i, line) in buf.split(b'\n').enumerate() {
+        let bytes = line.map_err(|e| format!("cannot read {source}: {e}"))?;
+        let text = String::from_utf8_lossy(&bytes)
+            .trim_end_matches('\r')
+            .to_owned();
+        if text.trim().is_empty() {
+            continue;
+        }
+        out.push(Input { line: i + 1, text });
+    }
+    Ok(out)
+}
+
+/// Parses and decides one request; the error names the line, the JSON path and the problem.
+fn decide(
+    eval: &ReferenceEvaluator<'_>,
+    input: &Input,
+    now: Timestamp,
+    explain: bool,
+) -> Result<SignInDecision, String> {
+    let doc = json::parse_str(&input.text).map_err(|e| format!("line {}: {e}", input.line))?;
+    let mut d = Diagnostics::new(format!("line {}", input.line));
+    let Some(req) = parse_sign_in(&mut d, &doc, Some(now)) else {
+        let msgs: Vec<String> = d
+            .items
+            .iter()
+            .filter(|x| x.is_error())
+            .map(|x| format!("{}: {}", x.path, x.message))
+            .collect();
+        return Err(format!("line {}: {}", input.line, msgs.join("; ")));
+    };
+    let mut decision = eval.evaluate(&req, explain);
+    let mut request_warnings: Vec<_> = d.items.into_iter().filter(|x| !x.is_error()).collect();
+    request_warnings.append(&mut decision.warnings);
+    decision.warnings = request_warnings;
+    Ok(decision)
+}
+
+/// `jitgate eval`.
+pub fn run_eval(
+    tenant_path: &Path,
+    requests: &str,
+    explain: bool,
+    output: Option<&Path>,
+) -> ExitCode {
+    let tenant = match load_tenant(tenant_path) {
+        Ok(t) => t,
+        Err(code) => return code,
+    };
+    let inputs = match read_inputs(requests) {
+        Ok(i) => i,
+        Err(e) => {
+            eprintln!("jitgate: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let sink: Box<dyn Write> = match output {
+        Some(p) => match File::create(p) {
+            Ok(f) => Box::new(f),
+            Err(e) => {
+                eprintln!("jitgate: cannot create {}: {e}", p.display());
+                return ExitCode::from(2);
+            }
+        },
+        None => Box::new(std::io::stdout().lock()),
+    };
+    let mut out = BufWriter::new(sink);
+    let eval = ReferenceEvaluator::new(&tenant);
+    let now = Timestamp::now();
+    let started = Instant::now();
+    let mut summary = Summary::default();
+    let progress = std::io::stderr().is_terminal() && inputs.len() >= 50_000;
+    for (n, input) in inputs.iter().enumerate() {
+        let line = match decide(&eval, input, now, explain) {
+            Ok(decision) => {
+                summary.add(&decision);
+                serde_json::to_string(&decision).unwrap_or_else(|e| {
+                    format!(
+                        r#"{{"line":{},"error":"cannot serialise: {e}"}}"#,
+                        input.line
+                    )
+                })
+            }
+            Err(message) => {
+                summary.failed += 1;
+                serde_json::json!({ "line": input.line, "error": message }).to_string()
+            }
+        };
+        if let Err(e) = writeln!(out, "{line}") {
+            eprintln!("jitgate: cannot write output: {e}");
+            return ExitCode::from(2);
+        }
+        if progress && n % 10_000 == 0 {
+            eprint!("\r  {n}/{} requests", inputs.len());
+        }
+    }
+    if let Err(e) = out.flush() {
+        eprintln!("jitgate: cannot write output: {e}");
+        return ExitCode::from(2);
+    }
+    if progress {
+        eprintln!();
+    }
+    summary.print(&tenant, started.elapsed().as_secs_f64());
+    if summary.failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+#[derive(Default)]
+struct Summary {
+    allow: usize,
+    step_up: usize,
+    deny: usize,
+    failed: usize,
+    hits: HashMap<String, usize>,
+}
+
+impl Summary {
+    fn add(&mut self, d: &SignInDecision) {
+        match d.decision {
+            Decision::Allow => self.allow += 1,
+            Decision::StepUp => self.step_up += 1,
+            Decision::Deny => self.deny += 1,
+        }
+        let mut ids: Vec<&str> = d
+            .requirements
+            .iter()
+            .flat_map(|r| r.policy_ids.iter().map(String::as_str))
+            .collect();
+        for r in &d.deny_reasons {
+            match r {
+                DenyReason::BlockedByPolicy { policy_id, .. }
+                | DenyReason::UnsatisfiedNonInteractiveControls { policy_id, .. } => {
+                    ids.push(policy_id)
+                }
+            }
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        for id in ids {
+            *self.hits.entry(id.to_owned()).or_default() += 1;
+        }
+    }
+
+    fn print(&self, tenant: &Tenant, secs: f64) {
+        let decided = self.allow + self.step_up + self.deny;
+        let total = decided + self.failed;
+        let rate = if secs > 0.0 { total as f64 / secs } else { 0.0 };
+        eprintln!(
+            "jitgate: {decided} decided ({} allow, {} stepUp, {} deny), {} bad line(s), {:.0} lines/s",
+            self.allow, self.step_up, self.deny, self.failed, rate
+        );
+        let mut top: Vec<(&String, &usize)> = self.hits.iter().collect();
+        top.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        if !top.is_empty() {
+            eprintln!("  policies that prompted or denied most:");
+            for (id, n) in top.into_iter().take(5) {
+                let name = tenant
+                    .policies
+                    .iter()
+                    .find(|p| &p.id == id)
+                    .map_or(id.as_str(), |p| p.display_name.as_str());
+                eprintln!("    {n:>8}  {name}");
+            }
+        }
+    }
+}
+
+/// `jitgate whatif`: one request, explained for a person.
+pub fn run_whatif(tenant_path: &Path, request: &str, as_json: bool) -> ExitCode {
+    let tenant = match load_tenant(tenant_path) {
+        Ok(t) => t,
+        Err(code) => return code,
+    };
+    let inputs = match read_inputs(request) {
+        Ok(i) => i,
+        Err(e) => {
+            eprintln!("jitgate: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let [input] = inputs.as_slice() else {
+        eprintln!(
+            "jitgate: whatif takes exactly one request; {request} holds {}",
+            inputs.len()
+        );
+        return ExitCode::from(2);
+    };
+    let eval = ReferenceEvaluator::new(&tenant);
+    let decision = match decide(&eval, input, Timestamp::now(), true) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("jitgate: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    let written = if as_json {
+        serde_json::to_writer_pretty(&mut out, &decision)
+            .map_err(std::io::Error::other)
+            .and_then(|()| writeln!(out))
+    } else {
+        write_table(&mut out, &decision)
+    };
+    match written {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("jitgate: cannot write: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn describe(item: &RequirementItem) -> String {
+    match item {
+        RequirementItem::Reauthentication {
+            authentication_type,
+            frequency_interval,
+            value,
+            frequency_type,
+            ..
+        } => match (value, frequency_type) {
+            (Some(v), Some(u)) => format!("sign in again ({authentication_type}, every {v} {u})"),
+            _ => format!("sign in again ({authentication_type}, {frequency_interval})"),
+        },
+        RequirementItem::Mfa => "multifactor authentication".to_owned(),
+        RequirementItem::AuthenticationStrength {
+            display_name,
+            allowed_combinations,
+            ..
+        } => format!("{display_name} [{}]", allowed_combinations.join(" | ")),
+        RequirementItem::PasswordChange => "change password".to_owned(),
+        RequirementItem::RiskRemediation => {
+            "remediate user risk (secure password change)".to_owned()
+        }
+        RequirementItem::TermsOfUse { agreement_id } => {
+            format!("accept terms of use {agreement_id}")
+        }
+        RequirementItem::CustomAuthenticationFactor { id } => {
+            format!("complete custom control {id}")
+        }
+        RequirementItem::AuthenticationContext { value, .. } => {
+            format!("obtain a token with authentication context {value}")
+        }
+    }
+}
+
+fn write_table(out: &mut impl Write, d: &SignInDecision) -> std::io::Result<()> {
+    let verdict = match d.decision {
+        Decision::Allow => "ALLOW",
+        Decision::StepUp => "STEP UP",
+        Decision::Deny => "DENY",
+    };
+    writeln!(
+        out,
+        "Decision: {verdict}   (evaluated at {})",
+        d.evaluated_at
+    )?;
+    if !d.requirements.is_empty() {
+        writeln!(out, "\nThe user must still:")?;
+        for (i, r) in d.requirements.iter().enumerate() {
+            let options: Vec<String> = r.any_of.iter().map(describe).collect();
+            let text = if options.len() == 1 {
+                options.join("")
+            } else {
+                format!("one of: {}", options.join("; or "))
+            };
+            writeln!(out, "  {}. {text}   <- {}", i + 1, r.policy_ids.join(", "))?;
+        }
+    }
+    if let Some(c) = &d.claims_challenge {
+        writeln!(out, "\nClaims challenge: {c}")?;
+    }
+    if !d.deny_reasons.is_empty() {
+        writeln!(out, "\nDenied because:")?;
+        for r in &d.deny_reasons {
+            match r {
+                DenyReason::BlockedByPolicy { display_name, .. } => {
+                    writeln!(out, "  - {display_name} blocks access")?
+                }
+                DenyReason::UnsatisfiedNonInteractiveControls {
+                    display_name,
+                    controls,
+                    ..
+                } => writeln!(
+                    out,
+                    "  - {display_name} requires {} (no prompt can satisfy it)",
+                    controls.join(" and ")
+                )?,
+            }
+        }
+    }
+    let sc = serde_json::to_value(&d.session_controls).unwrap_or_default();
+    if sc.as_object().is_some_and(|m| !m.is_empty()) {
+        writeln!(out, "\nSession controls: {sc}")?;
+    }
+    if let Some(policies) = &d.policies {
+        writeln!(
+            out,
+            "\n{:<36} {:<10} {:<8} {:<22} {:<10} DETAIL",
+            "POLICY", "STATE", "APPLIES", "RESULT", "OUTCOME"
+        )?;
+        for p in policies {
+            let state = match p.state.as_str() {
+                "enabledForReportingButNotEnforced" => "reportOnly",
+                s => s,
+            };
+            let detail = if p.policy_applies {
+                p.unsatisfied_controls
+                    .as_ref()
+                    .filter(|u| !u.is_empty())
+                    .map(|u| format!("unsatisfied: {}", u.join(", ")))
+                    .unwrap_or_default()
+            } else {
+                format!(
+                    "not applied: {}",
+                    jitgate::eval::decision::reasons::to_graph(p.analysis_reasons)
+                )
+            };
+            let name: String = p.display_name.chars().take(36).collect();
+            let result = serde_json::to_value(p.result)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default();
+            let outcome = serde_json::to_value(p.outcome)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default();
+            writeln!(
+                out,
+                "{name:<36} {state:<10} {:<8} {result:<22} {outcome:<10} {detail}",
+                if p.policy_applies { "yes" } else { "no" }
+            )?;
+        }
+    }
+    if !d.warnings.is_empty() {
+        writeln!(out, "\nWarnings:")?;
+        for w in &d.warnings {
+            writeln!(out, "  {w}")?;
+        }
+    }
+    Ok(())
+}
