@@ -40,6 +40,22 @@ impl Json {
     }
 }
 
+impl Json {
+    /// Converts to a `serde_json::Value` (for echoing input in output).
+    pub fn to_value(&self) -> serde_json::Value {
+        match self {
+            Json::Null => serde_json::Value::Null,
+            Json::Bool(b) => serde_json::Value::Bool(*b),
+            Json::Number(n) => serde_json::Value::Number(n.clone()),
+            Json::String(s) => serde_json::Value::String(s.clone()),
+            Json::Array(a) => serde_json::Value::Array(a.iter().map(Json::to_value).collect()),
+            Json::Object(m) => serde_json::Value::Object(
+                m.iter().map(|(k, v)| (k.clone(), v.to_value())).collect(),
+            ),
+        }
+    }
+}
+
 impl<'de> Deserialize<'de> for Json {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         deserializer.deserialize_any(JsonVisitor)
@@ -162,14 +178,19 @@ fn utf16(
         ])
     });
     let mut text = String::with_capacity(bytes.len() / 2);
-    for (index, decoded) in char::decode_utf16(units).enumerate() {
+    // Offset in code units: a character outside the BMP takes two (a surrogate pair).
+    let mut unit_offset = 0usize;
+    for decoded in char::decode_utf16(units) {
         match decoded {
-            Ok(ch) => text.push(ch),
+            Ok(ch) => {
+                text.push(ch);
+                unit_offset += ch.len_utf16();
+            }
             Err(_) => {
                 return Err(JsonError::Encoding {
                     encoding,
                     // +2 for the BOM that was stripped.
-                    offset: 2 + index * 2,
+                    offset: 2 + unit_offset * 2,
                 });
             }
         }

@@ -29,3 +29,8 @@ pub use model::Tenant;
 pub use model::request::{SignInRequest, parse_sign_in};
 pub use reference::ReferenceEvaluator;
 pub use validate::{ValidationReport, validate};
+
+/// The README's code examples, compiled as doctests so they cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

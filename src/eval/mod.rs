@@ -1,5 +1,6 @@
 //! Sign-in decisions: the request and decision types shared by both evaluators.
 
+pub mod combine;
 pub mod decision;
 
 pub use decision::{

@@ -31,6 +31,8 @@ pub struct Policy {
     pub session: SessionControls,
     /// Where the policy was read from (file and JSON path).
     pub source: String,
+    /// Warnings recorded while reading this policy; decisions it applies to carry them.
+    pub warnings: Vec<crate::diag::Diagnostic>,
 }
 
 impl Policy {
@@ -338,6 +340,7 @@ pub fn parse_policy(
     path: &str,
     fallback_id: &str,
 ) -> Option<Policy> {
+    let first_diagnostic = d.items.len();
     let obj = Obj::new(d, json, path)?;
     let id = match obj.str(d, "id") {
         Some(id) if !id.trim().is_empty() => id.trim().to_ascii_lowercase(),
@@ -415,6 +418,14 @@ pub fn parse_policy(
         grant,
         session,
         source: format!("{}:{}", d.file, path),
+        warnings: d
+            .items
+            .get(first_diagnostic..)
+            .unwrap_or_default()
+            .iter()
+            .filter(|x| !x.is_error())
+            .cloned()
+            .collect(),
     })
 }
 

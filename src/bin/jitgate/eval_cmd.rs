@@ -76,12 +76,12 @@ fn read_inputs(source: &str) -> Result<Vec<Input>, String> {
                 .enumerate()
                 .map(|(i, v)| Input {
                     line: i + 1,
-                    text: jitgate::reference::json_value(v).to_string(),
+                    text: v.to_value().to_string(),
                 })
                 .collect(),
             other => vec![Input {
                 line: 1,
-                text: jitgate::reference::json_value(&other).to_string(),
+                text: other.to_value().to_string(),
             }],
         });
     }
