@@ -7,7 +7,7 @@
 //! object carries `@odata.type`, the type decides its collection. Nothing is dropped silently:
 //! every object is read or reported.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -354,7 +354,18 @@ impl Builder {
     }
 
     fn parse_file(&mut self, file: &str, bytes: &[u8]) -> Option<Json> {
-        if bytes.iter().all(u8::is_ascii_whitespace) {
+        // Decode first, so that a UTF-16 or BOM-only file holding nothing but whitespace is empty too.
+        let text = match json::decode(bytes) {
+            Ok(text) => text,
+            Err(e) => {
+                self.run(file, |_, d| d.error("invalidJson", "$", e.to_string()));
+                return None;
+            }
+        };
+        if text
+            .trim_matches(|c| matches!(c, ' ' | '\t' | '\n' | '\r'))
+            .is_empty()
+        {
             self.run(file, |_, d| {
                 d.error(
                     "emptyFile",
@@ -364,7 +375,7 @@ impl Builder {
             });
             return None;
         }
-        match json::parse_bytes(bytes) {
+        match json::parse_str(&text) {
             Ok(v) => Some(v),
             Err(e) => {
                 self.run(file, |_, d| d.error("invalidJson", "$", e.to_string()));
@@ -399,7 +410,7 @@ impl Builder {
                 continue;
             }
             match kind_by_name(section, key) {
-                Some(kind) => self.collection(d, kind, value, &at, ""),
+                Some(kind) => self.collection(d, Some(kind), value, &at, ""),
                 None => d.warn(
                     "unknownBundleKey",
                     &at,
@@ -409,16 +420,17 @@ impl Builder {
         }
     }
 
-    /// A collection value: array, Graph list response, or one object.
+    /// A collection value: array, Graph list response, or one object. `kind` None means the file
+    /// name names no collection: each object must say what it is (`@odata.type` or its shape).
     fn collection(
         &mut self,
         d: &mut Diagnostics,
-        kind: Kind,
+        kind: Option<Kind>,
         value: &Json,
         path: &str,
         rel_file: &str,
     ) {
-        if kind == Kind::AppGroups {
+        if kind == Some(Kind::AppGroups) {
             self.app_groups_seen = true;
             self.tenant.app_groups = directory::parse_app_groups(d, value, path);
             return;
@@ -429,33 +441,36 @@ impl Builder {
                 .enumerate()
                 .map(|(i, v)| (v, index(path, i)))
                 .collect(),
-            Json::Object(members) => {
-                let list = members
+            Json::Object(members)
+                if members.iter().any(|(k, v)| {
+                    k.eq_ignore_ascii_case("value") && matches!(v, Json::Array(_))
+                }) =>
+            {
+                // A Graph list response. Its envelope is read like any object, so that a repeated
+                // `value` key is an error rather than a silently dropped page.
+                if members
                     .iter()
-                    .find(|(k, v)| k.eq_ignore_ascii_case("value") && matches!(v, Json::Array(_)));
-                if let Some((_, Json::Array(items))) = list {
-                    if members
-                        .iter()
-                        .any(|(k, _)| k.eq_ignore_ascii_case("@odata.nextLink"))
-                    {
-                        d.error(
-                            "partialPage",
-                            &child(path, "@odata.nextLink"),
-                            "this Graph list response is one page of a longer list (@odata.nextLink); export every page",
-                        );
-                    }
-                    let vpath = child(path, "value");
-                    items
+                    .any(|(k, _)| k.eq_ignore_ascii_case("@odata.nextLink"))
+                {
+                    d.error(
+                        "partialPage",
+                        &child(path, "@odata.nextLink"),
+                        "this Graph list response is one page of a longer list (@odata.nextLink); export every page",
+                    );
+                }
+                let vpath = child(path, "value");
+                match Obj::new(d, value, path).and_then(|o| o.get("value")) {
+                    Some(Json::Array(items)) => items
                         .iter()
                         .enumerate()
                         .map(|(i, v)| (v, index(&vpath, i)))
-                        .collect()
-                } else {
-                    vec![(value, path.to_owned())]
+                        .collect(),
+                    _ => Vec::new(),
                 }
             }
-            Json::Null => Vec::new(),
-            other => {
+            Json::Object(_) => vec![(value, path.to_owned())],
+            Json::Null if kind.is_some() => Vec::new(),
+            other if kind.is_some() => {
                 d.error(
                     "wrongType",
                     path,
@@ -466,11 +481,23 @@ impl Builder {
                 );
                 Vec::new()
             }
+            other => vec![(other, path.to_owned())],
         };
         let mut policy_index = 0usize;
         for (item, p) in items {
             // `@odata.type` decides the kind where it names a collection (§ loader contract).
-            let item_kind = odata_type_of(item).and_then(kind_by_type).unwrap_or(kind);
+            let item_kind = odata_type_of(item)
+                .and_then(kind_by_type)
+                .or(kind)
+                .or_else(|| kind_by_shape(item));
+            let Some(item_kind) = item_kind else {
+                d.error(
+                    "unknownCollection",
+                    &p,
+                    "cannot tell which collection this object belongs to: name the file or folder after a bundle key (e.g. conditionalAccessPolicies) or give the object an @odata.type",
+                );
+                continue;
+            };
             if item_kind == Kind::Policies {
                 let fallback = format!(
                     "file:{}#{policy_index}",
@@ -594,7 +621,8 @@ impl Builder {
                         "pim"
                     };
                     for sub in read_dir_sorted(&entry)? {
-                        if is_hidden(&sub) {
+                        // Only folders and `.json` files are read (§1.1.5).
+                        if is_hidden(&sub) || !(sub.is_dir() || is_json(&sub)) {
                             continue;
                         }
                         let sub_name = stem(&sub);
@@ -644,45 +672,9 @@ impl Builder {
             let Some(value) = self.parse_file(&rel, &bytes) else {
                 continue;
             };
-            self.run(&rel, |b, d| match kind {
-                Some(kind) => b.collection(d, kind, &value, "$", &rel),
-                None => b.untyped_file(d, &value, &rel),
-            });
+            self.run(&rel, |b, d| b.collection(d, kind, &value, "$", &rel));
         }
         Ok(())
-    }
-
-    /// A file whose name names no collection: each object must say what it is.
-    fn untyped_file(&mut self, d: &mut Diagnostics, value: &Json, rel: &str) {
-        let items: Vec<(&Json, String)> = match value {
-            Json::Array(items) => items
-                .iter()
-                .enumerate()
-                .map(|(i, v)| (v, index("$", i)))
-                .collect(),
-            Json::Object(members) => match members
-                .iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case("value"))
-            {
-                Some((_, Json::Array(items))) => items
-                    .iter()
-                    .enumerate()
-                    .map(|(i, v)| (v, index("$.value", i)))
-                    .collect(),
-                _ => vec![(value, "$".to_owned())],
-            },
-            _ => vec![(value, "$".to_owned())],
-        };
-        for (item, p) in items {
-            match odata_type_of(item).and_then(kind_by_type).or_else(|| kind_by_shape(item)) {
-                Some(kind) => self.collection(d, kind, item, &p, rel),
-                None => d.error(
-                    "unknownCollection",
-                    &p,
-                    "cannot tell which collection this object belongs to: name the file or folder after a bundle key (e.g. conditionalAccessPolicies) or give the object an @odata.type",
-                ),
-            }
-        }
     }
 
     fn finish(mut self) -> LoadReport {
@@ -742,9 +734,9 @@ fn check_duplicates(d: &mut Diagnostics, t: &mut Tenant) {
     let mut seen: HashSet<&str> = HashSet::new();
     for p in &t.policies {
         if !seen.insert(p.id.as_str()) {
-            d.error(
+            at_source(d, &p.source).error(
                 "duplicateId",
-                &p.source,
+                split_source(&p.source).1,
                 format!("policy id \"{}\" appears more than once", p.id),
             );
         }
@@ -805,22 +797,46 @@ fn dedupe<T>(
     same: impl Fn(&T, &T) -> bool,
 ) {
     let mut kept: Vec<T> = Vec::with_capacity(items.len());
+    let mut first: HashMap<String, usize> = HashMap::with_capacity(items.len());
     for item in items.drain(..) {
-        match kept.iter().find(|k| id(k) == id(&item)) {
-            Some(first) if same(first, &item) => d.warn(
+        let source = at(&item);
+        let path = split_source(&source).1;
+        match first.get(id(&item)).and_then(|&i| kept.get(i)) {
+            Some(original) if same(original, &item) => at_source(d, &source).warn(
                 "duplicateObject",
-                &at(&item),
+                path,
                 format!("{what} {} appears more than once with the same content; the first copy is used", id(&item)),
             ),
-            Some(_) => d.error(
+            Some(_) => at_source(d, &source).error(
                 "duplicateId",
-                &at(&item),
+                path,
                 format!("{what} id \"{}\" appears more than once with different content", id(&item)),
             ),
-            None => kept.push(item),
+            None => {
+                first.insert(id(&item).clone(), kept.len());
+                kept.push(item);
+            }
         }
     }
     *items = kept;
+}
+
+/// Splits a `file:$path` source (as policies and groups record where they were read) into the
+/// file and the JSON path; a source without a file part is all path.
+fn split_source(source: &str) -> (&str, &str) {
+    match source.rfind(":$") {
+        Some(pos) => (
+            source.get(..pos).unwrap_or(""),
+            source.get(pos + 1..).unwrap_or(source),
+        ),
+        None => ("", source),
+    }
+}
+
+/// The collector to report a duplicate in: `d`, attributed to the file the duplicate was read from.
+fn at_source<'d>(d: &'d mut Diagnostics, source: &str) -> &'d mut Diagnostics {
+    d.file = split_source(source).0.to_owned();
+    d
 }
 
 fn io(path: &Path, e: &std::io::Error) -> LoadError {

@@ -705,7 +705,11 @@ fn check_pim(c: &mut Checker<'_>) {
         .pim
         .policy_assignments
         .iter()
-        .filter_map(|a| a.policy.as_ref().map(|p| (a.source.clone(), p)))
+        .filter_map(|a| {
+            a.policy
+                .as_ref()
+                .map(|p| (format!("pim.roleManagementPolicyAssignments[{}]", a.id), p))
+        })
         .chain(
             t.pim
                 .policies
