@@ -13,7 +13,9 @@
 //! println!("{} policies, {} findings", tenant.policies.len(), report.findings.len());
 //! ```
 
+pub mod compile;
 pub mod diag;
+pub mod engine;
 pub mod eval;
 pub mod filter;
 pub mod json;
@@ -22,7 +24,9 @@ pub mod model;
 pub mod reference;
 pub mod validate;
 
+pub use compile::Snapshot;
 pub use diag::{Diagnostic, Severity};
+pub use engine::{Engine, PublishError};
 pub use eval::{Decision, SignInDecision};
 pub use load::{LoadError, LoadReport, load, load_bundle_bytes, load_report};
 pub use model::Tenant;

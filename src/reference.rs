@@ -31,9 +31,10 @@ use crate::model::{AppObject, Policy, Tenant};
 const SKEW: SignedDuration = SignedDuration::from_mins(5);
 
 /// The naive evaluator over a [`Tenant`].
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct ReferenceEvaluator<'t> {
     tenant: &'t Tenant,
+    revision: String,
 }
 
 /// Who signs in, resolved against the directory at `t` (§6 step 2).
@@ -93,7 +94,10 @@ impl Attributes for CsaAttributes<'_> {
 impl<'t> ReferenceEvaluator<'t> {
     /// An evaluator over `tenant`.
     pub fn new(tenant: &'t Tenant) -> Self {
-        ReferenceEvaluator { tenant }
+        ReferenceEvaluator {
+            tenant,
+            revision: crate::compile::revision(tenant),
+        }
     }
 
     /// Decides a sign-in (§6). With `explain`, the decision carries per-policy results.
@@ -157,7 +161,9 @@ impl<'t> ReferenceEvaluator<'t> {
                 e.unsatisfied.push("signInFrequency".to_owned());
             }
         }
-        render(req, t, explain, evals, warnings.items)
+        let mut decision = render(req, t, explain, evals, warnings.items);
+        decision.revision = Some(self.revision.clone());
+        decision
     }
 
     // ----- step 2: subject facts -------------------------------------------------------------

@@ -155,6 +155,7 @@ pub fn render(
         session_controls,
         policies: explain.then_some(results),
         warnings: all_warnings,
+        revision: None,
     }
 }
 

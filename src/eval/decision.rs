@@ -403,6 +403,9 @@ pub struct SignInDecision {
     pub policies: Option<Vec<PolicyResult>>,
     /// Load and evaluation warnings.
     pub warnings: Vec<Diagnostic>,
+    /// The content hash of the tenant (policy set) that made the decision.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revision: Option<String>,
 }
 
 /// The claims challenge for authentication context `cx` (§4.3).

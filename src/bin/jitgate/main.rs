@@ -37,6 +37,12 @@ enum Command {
         /// Write decisions here instead of standard output.
         #[arg(long, value_name = "FILE")]
         output: Option<PathBuf>,
+        /// Which evaluator decides; both give byte-identical output.
+        #[arg(long, value_enum, default_value = "compiled")]
+        engine: eval_cmd::EngineKind,
+        /// Worker threads (default: one per core).
+        #[arg(long, value_name = "N")]
+        threads: Option<usize>,
     },
     /// Explain one sign-in for a person: every policy, applied or not and why, and what the user
     /// must do.
@@ -76,7 +82,26 @@ fn main() -> ExitCode {
             requests,
             explain,
             output,
-        } => eval_cmd::run_eval(&tenant, &requests, explain, output.as_deref()),
+            engine,
+            threads,
+        } => {
+            if let Some(n) = threads {
+                if let Err(e) = rayon::ThreadPoolBuilder::new()
+                    .num_threads(n.max(1))
+                    .build_global()
+                {
+                    eprintln!("jitgate: cannot start {n} threads: {e}");
+                    return ExitCode::from(2);
+                }
+            }
+            eval_cmd::run_eval(&eval_cmd::EvalOptions {
+                tenant: &tenant,
+                requests: &requests,
+                explain,
+                output: output.as_deref(),
+                engine,
+            })
+        }
         Command::Whatif {
             tenant,
             request,

@@ -1,0 +1,315 @@
+//! Named locations flattened for lookup (SEMANTICS.md §3.8, §4.1).
+//!
+//! Every IP range of every IP named location (and of the MFA trusted IPs pseudo-location) is cut
+//! into sorted, disjoint intervals; each interval carries the *class* of the set of locations that
+//! contain it. A request's address is one binary search away from its class, and each class holds
+//! the policies that include or exclude one of its locations. Country locations map a country code
+//! to the same kind of include/exclude pair.
+
+use std::collections::{BTreeMap, HashMap};
+use std::net::IpAddr;
+
+use ahash::AHashMap;
+
+use super::bits::Bits;
+use crate::model::Tenant;
+use crate::model::enums::CountryLookupMethod;
+use crate::model::ids::{IdRef, Keyword};
+use crate::model::location::{Cidr, LocationKind, MFA_TRUSTED_IPS_ID, normalize_ip};
+
+/// The location-dependent policy sets of one class of addresses or countries.
+#[derive(Debug, Clone, Default)]
+pub struct LocationSets {
+    /// Policies that include one of the class's locations.
+    pub include: Bits,
+    /// Policies that exclude one of the class's locations.
+    pub exclude: Bits,
+    /// The class contains a trusted IP location or the MFA trusted IPs.
+    pub trusted: bool,
+}
+
+/// Sorted interval starts with the class of `[start, next start)`.
+#[derive(Debug, Clone, Default)]
+struct Intervals {
+    starts: Vec<u128>,
+    classes: Vec<u32>,
+}
+
+impl Intervals {
+    fn lookup(&self, key: u128) -> u32 {
+        let i = self.starts.partition_point(|s| *s <= key);
+        i.checked_sub(1)
+            .and_then(|i| self.classes.get(i))
+            .copied()
+            .unwrap_or(0)
+    }
+}
+
+/// Compiled locations.
+#[derive(Debug, Clone)]
+pub struct LocationTable {
+    v4: Intervals,
+    v6: Intervals,
+    /// Address classes; class 0 is "no location".
+    pub ip_classes: Vec<LocationSets>,
+    /// Country code (upper case, or `unknown`) -> sets, for client-IP country locations.
+    pub countries: AHashMap<String, LocationSets>,
+    /// Country code -> sets, for Authenticator-GPS country locations.
+    pub gps: AHashMap<String, LocationSets>,
+    /// Policies with a location condition.
+    pub configured: Bits,
+    /// Policies whose include side is empty (exclude-only) or names `All`.
+    pub include_always: Bits,
+    /// Policies whose exclude side names `All`.
+    pub exclude_always: Bits,
+    /// Policies including `AllTrusted`.
+    pub include_trusted: Bits,
+    /// Policies excluding `AllTrusted`.
+    pub exclude_trusted: Bits,
+    empty: LocationSets,
+}
+
+impl LocationTable {
+    /// The class sets for an address (class 0 when it is in no location).
+    pub fn for_ip(&self, ip: IpAddr) -> &LocationSets {
+        let class = match normalize_ip(ip) {
+            IpAddr::V4(a) => self.v4.lookup(u128::from(u32::from(a))),
+            IpAddr::V6(a) => self.v6.lookup(u128::from(a)),
+        };
+        self.ip_classes.get(class as usize).unwrap_or(&self.empty)
+    }
+
+    /// The sets for a request country under client-IP lookup.
+    pub fn for_country(&self, country: &str) -> &LocationSets {
+        self.countries.get(country).unwrap_or(&self.empty)
+    }
+
+    /// The sets for a GPS country.
+    pub fn for_gps(&self, country: &str) -> &LocationSets {
+        let key = if country.eq_ignore_ascii_case("unknown") {
+            "unknown"
+        } else {
+            country
+        };
+        self.gps.get(key).unwrap_or(&self.empty)
+    }
+}
+
+/// Builds the location table for the policies (in order) of `tenant`.
+pub fn compile_locations(tenant: &Tenant) -> LocationTable {
+    let n = tenant.policies.len();
+    let mut t = LocationTable {
+        v4: Intervals::default(),
+        v6: Intervals::default(),
+        ip_classes: Vec::new(),
+        countries: AHashMap::new(),
+        gps: AHashMap::new(),
+        configured: Bits::empty(n),
+        include_always: Bits::empty(n),
+        exclude_always: Bits::empty(n),
+        include_trusted: Bits::empty(n),
+        exclude_trusted: Bits::empty(n),
+        empty: LocationSets {
+            include: Bits::empty(n),
+            exclude: Bits::empty(n),
+            trusted: false,
+        },
+    };
+    // Which policies name each location id, per side.
+    let mut inc_by_loc: HashMap<&str, Bits> = HashMap::new();
+    let mut exc_by_loc: HashMap<&str, Bits> = HashMap::new();
+    for (i, p) in tenant.policies.iter().enumerate() {
+        let Some(l) = &p.conditions.locations else {
+            continue;
+        };
+        t.configured.insert(i);
+        if l.include.is_empty() || l.include.iter().any(|r| r.is(Keyword::All)) {
+            t.include_always.insert(i);
+        }
+        if l.exclude.iter().any(|r| r.is(Keyword::All)) {
+            t.exclude_always.insert(i);
+        }
+        if l.include.iter().any(|r| r.is(Keyword::AllTrusted)) {
+            t.include_trusted.insert(i);
+        }
+        if l.exclude.iter().any(|r| r.is(Keyword::AllTrusted)) {
+            t.exclude_trusted.insert(i);
+        }
+        for id in l.include.iter().filter_map(IdRef::id) {
+            inc_by_loc
+                .entry(id)
+                .or_insert_with(|| Bits::empty(n))
+                .insert(i);
+        }
+        for id in l.exclude.iter().filter_map(IdRef::id) {
+            exc_by_loc
+                .entry(id)
+                .or_insert_with(|| Bits::empty(n))
+                .insert(i);
+        }
+    }
+    let sets_for = |ids: &[&str], trusted: bool| {
+        let mut s = LocationSets {
+            include: Bits::empty(n),
+            exclude: Bits::empty(n),
+            trusted,
+        };
+        for id in ids {
+            if let Some(b) = inc_by_loc.get(id) {
+                s.include.or(b);
+            }
+            if let Some(b) = exc_by_loc.get(id) {
+                s.exclude.or(b);
+            }
+        }
+        s
+    };
+
+    // IP locations: index k < ip_locs.len() is a named location, the last is the pseudo-location.
+    let mut ip_locs: Vec<(&str, bool, &[Cidr])> = Vec::new();
+    for loc in &tenant.named_locations {
+        if let LocationKind::Ip { trusted, ranges } = &loc.kind {
+            ip_locs.push((loc.id.as_str(), *trusted, ranges.as_slice()));
+        }
+    }
+    ip_locs.push((MFA_TRUSTED_IPS_ID, true, tenant.mfa_trusted_ips.as_slice()));
+    let mut class_ids: HashMap<Vec<u32>, u32> = HashMap::new();
+    class_ids.insert(Vec::new(), 0);
+    t.ip_classes.push(t.empty.clone());
+    for v6 in [false, true] {
+        let mut events: Vec<(u128, i32, u32)> = Vec::new();
+        for (k, (_, _, ranges)) in ip_locs.iter().enumerate() {
+            let k = u32::try_from(k).unwrap_or(u32::MAX);
+            for r in ranges.iter().filter(|r| r.is_v6() == v6) {
+                let (lo, hi) = r.bounds();
+                events.push((lo, 1, k));
+                // The last IPv6 address has no successor; its range simply never closes.
+                if let Some(after) = hi.checked_add(1) {
+                    events.push((after, -1, k));
+                }
+            }
+        }
+        events.sort_unstable();
+        let mut active: BTreeMap<u32, i32> = BTreeMap::new();
+        let mut table = Intervals::default();
+        let mut idx = 0usize;
+        while let Some(&(pos, _, _)) = events.get(idx) {
+            while let Some(&(p, delta, k)) = events.get(idx) {
+                if p != pos {
+                    break;
+                }
+                let c = active.entry(k).or_insert(0);
+                *c += delta;
+                if *c == 0 {
+                    active.remove(&k);
+                }
+                idx += 1;
+            }
+            let key: Vec<u32> = active.keys().copied().collect();
+            let class = match class_ids.get(&key) {
+                Some(c) => *c,
+                None => {
+                    let ids: Vec<&str> = key
+                        .iter()
+                        .filter_map(|k| ip_locs.get(*k as usize).map(|l| l.0))
+                        .collect();
+                    let trusted = key
+                        .iter()
+                        .any(|k| ip_locs.get(*k as usize).is_some_and(|l| l.1));
+                    let c = u32::try_from(t.ip_classes.len()).unwrap_or(u32::MAX);
+                    t.ip_classes.push(sets_for(&ids, trusted));
+                    class_ids.insert(key, c);
+                    c
+                }
+            };
+            if table.classes.last() != Some(&class) {
+                table.starts.push(pos);
+                table.classes.push(class);
+            }
+        }
+        if v6 {
+            t.v6 = table;
+        } else {
+            t.v4 = table;
+        }
+    }
+
+    // Country locations: one entry per code a location names, plus `unknown`.
+    for (method, map) in [
+        (CountryLookupMethod::ClientIpAddress, &mut t.countries),
+        (CountryLookupMethod::AuthenticatorAppGps, &mut t.gps),
+    ] {
+        let mut by_code: HashMap<String, Vec<&str>> = HashMap::new();
+        for loc in &tenant.named_locations {
+            if let LocationKind::Country {
+                countries,
+                include_unknown,
+                lookup,
+            } = &loc.kind
+            {
+                if *lookup != method {
+                    continue;
+                }
+                for c in countries {
+                    by_code.entry(c.clone()).or_default().push(loc.id.as_str());
+                }
+                if *include_unknown {
+                    by_code
+                        .entry("unknown".to_owned())
+                        .or_default()
+                        .push(loc.id.as_str());
+                }
+            }
+        }
+        for (code, ids) in by_code {
+            map.insert(code, sets_for(&ids, false));
+        }
+    }
+    t
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::panic
+    )]
+    use super::*;
+
+    #[test]
+    fn intervals_find_the_innermost_set() {
+        let tenant = crate::load_bundle_bytes(
+            "t.json",
+            br#"{"namedLocations":[
+              {"id":"11111111-1111-1111-1111-111111111111","ipRanges":[{"cidrAddress":"10.0.0.0/16"}],"isTrusted":true},
+              {"id":"22222222-2222-2222-2222-222222222222","ipRanges":[{"cidrAddress":"10.0.5.0/24"},{"cidrAddress":"2001:db8::/32"}]}],
+              "conditionalAccessPolicies":[{"id":"33333333-3333-3333-3333-333333333333","state":"enabled","displayName":"p",
+                "conditions":{"users":{"includeUsers":["All"]},"applications":{"includeApplications":["All"]},
+                "locations":{"includeLocations":["22222222-2222-2222-2222-222222222222"],"excludeLocations":["11111111-1111-1111-1111-111111111111"]}}}],
+              "mfaTrustedIps":["192.0.2.0/24"]}"#,
+        )
+        .unwrap();
+        let t = compile_locations(&tenant);
+        let outer = t.for_ip("10.0.1.1".parse().unwrap());
+        assert!(outer.trusted && outer.exclude.contains(0) && !outer.include.contains(0));
+        let inner = t.for_ip("10.0.5.9".parse().unwrap());
+        assert!(inner.trusted && inner.exclude.contains(0) && inner.include.contains(0));
+        let v6 = t.for_ip("2001:db8::1".parse().unwrap());
+        assert!(!v6.trusted && v6.include.contains(0));
+        let none = t.for_ip("10.1.0.0".parse().unwrap());
+        assert!(!none.trusted && none.include.is_empty());
+        assert!(t.for_ip("192.0.2.200".parse().unwrap()).trusted);
+        assert!(
+            t.for_ip("::ffff:10.0.5.1".parse().unwrap())
+                .include
+                .contains(0)
+        );
+        assert!(
+            t.for_ip("255.255.255.255".parse().unwrap())
+                .include
+                .is_empty()
+        );
+    }
+}
