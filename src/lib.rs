@@ -13,6 +13,7 @@
 //! println!("{} policies, {} findings", tenant.policies.len(), report.findings.len());
 //! ```
 
+pub mod activation;
 pub mod compile;
 pub mod diag;
 pub mod engine;
@@ -24,12 +25,15 @@ pub mod model;
 pub mod reference;
 pub mod validate;
 
+pub use activation::decision::{ActivationDecision, ActivationOutcome};
+pub use activation::{PimIndex, activate};
 pub use compile::Snapshot;
 pub use diag::{Diagnostic, Severity};
 pub use engine::{Engine, PublishError};
 pub use eval::{Decision, SignInDecision};
 pub use load::{LoadError, LoadReport, load, load_bundle_bytes, load_report};
 pub use model::Tenant;
+pub use model::activation::{ActivationRequest, parse_activation};
 pub use model::request::{SignInRequest, parse_sign_in};
 pub use reference::ReferenceEvaluator;
 pub use validate::{ValidationReport, validate};

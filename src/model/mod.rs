@@ -3,6 +3,7 @@
 //! Each submodule holds one family of objects and the reader for it. [`Tenant`] gathers them;
 //! [`crate::load`] builds it from files.
 
+pub mod activation;
 pub mod directory;
 pub mod enums;
 pub mod ids;

@@ -49,13 +49,15 @@ pub fn load_tenant(path: &Path) -> Result<Tenant, ExitCode> {
 }
 
 /// One input request: its 1-based line (or array index) and text.
-struct Input {
-    line: usize,
-    text: String,
+pub struct Input {
+    /// 1-based line.
+    pub line: usize,
+    /// The text.
+    pub text: String,
 }
 
 /// Reads requests: JSON Lines, or (for a `.json` file) one request or an array of requests.
-fn read_inputs(source: &str) -> Result<Vec<Input>, String> {
+pub fn read_inputs(source: &str) -> Result<Vec<Input>, String> {
     let mut reader: Box<dyn Read> = if source == "-" {
         Box::new(std::io::stdin().lock())
     } else {

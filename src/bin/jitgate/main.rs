@@ -1,5 +1,6 @@
 //! The `jitgate` command line: a thin layer over the library.
 
+mod activate_cmd;
 mod eval_cmd;
 mod validate_cmd;
 
@@ -43,6 +44,28 @@ enum Command {
         /// Worker threads (default: one per core).
         #[arg(long, value_name = "N")]
         threads: Option<usize>,
+    },
+    /// Decide PIM activation requests (directory roles and PIM for Groups), one per line.
+    ///
+    /// Each line is an envelope {"request": <Graph schedule request>, "signInIdentity",
+    /// "signInConditions", "session"}. Same conventions as `eval`: input order kept, bad lines
+    /// reported in place, exit 0 / 1 / 2.
+    Activate {
+        /// Tenant bundle file or export directory.
+        #[arg(long, value_name = "PATH")]
+        tenant: PathBuf,
+        /// Requests file (JSON Lines, or .json), or `-` for standard input.
+        #[arg(long, value_name = "FILE")]
+        requests: String,
+        /// Include the per-policy results of the authentication-context evaluation.
+        #[arg(long)]
+        explain: bool,
+        /// Write decisions here instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Which evaluator decides the authentication-context step.
+        #[arg(long, value_enum, default_value = "compiled")]
+        engine: eval_cmd::EngineKind,
     },
     /// Explain one sign-in for a person: every policy, applied or not and why, and what the user
     /// must do.
@@ -102,6 +125,13 @@ fn main() -> ExitCode {
                 engine,
             })
         }
+        Command::Activate {
+            tenant,
+            requests,
+            explain,
+            output,
+            engine,
+        } => activate_cmd::run(&tenant, &requests, explain, output.as_deref(), engine),
         Command::Whatif {
             tenant,
             request,

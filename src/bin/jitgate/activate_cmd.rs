@@ -1,0 +1,141 @@
+//! `jitgate activate`: decide PIM activation requests from JSON Lines.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use jiff::Timestamp;
+use jitgate::activation::{PimIndex, activate_compiled, activate_reference};
+use jitgate::diag::Diagnostics;
+use jitgate::json;
+use jitgate::{ActivationDecision, parse_activation};
+use rayon::prelude::*;
+
+use crate::eval_cmd::{EngineKind, Evaluator, Input, evaluator, load_tenant, read_inputs};
+
+fn decide(
+    eval: &Evaluator<'_>,
+    tenant: &jitgate::Tenant,
+    index: &PimIndex,
+    input: &Input,
+    now: Timestamp,
+    explain: bool,
+) -> Result<ActivationDecision, String> {
+    let doc = json::parse_str(&input.text).map_err(|e| format!("line {}: {e}", input.line))?;
+    let mut d = Diagnostics::new(format!("line {}", input.line));
+    let Some(req) = parse_activation(&mut d, &doc, Some(now)) else {
+        let msgs: Vec<String> = d
+            .items
+            .iter()
+            .filter(|x| x.is_error())
+            .map(|x| format!("{}: {}", x.path, x.message))
+            .collect();
+        return Err(format!("line {}: {}", input.line, msgs.join("; ")));
+    };
+    let mut decision = match eval {
+        Evaluator::Compiled(s) => activate_compiled(s, index, &req),
+        Evaluator::Reference(r) => activate_reference(r, tenant, index, &req),
+    };
+    if !explain {
+        if let Some(ca) = &mut decision.conditional_access {
+            ca.policies.clear();
+        }
+    }
+    let mut warnings: Vec<_> = d.items.into_iter().filter(|x| !x.is_error()).collect();
+    warnings.append(&mut decision.warnings);
+    decision.warnings = warnings;
+    Ok(decision)
+}
+
+/// `jitgate activate`.
+pub fn run(
+    tenant_path: &Path,
+    requests: &str,
+    explain: bool,
+    output: Option<&Path>,
+    engine: EngineKind,
+) -> ExitCode {
+    let tenant = match load_tenant(tenant_path) {
+        Ok(t) => t,
+        Err(code) => return code,
+    };
+    let inputs = match read_inputs(requests) {
+        Ok(i) => i,
+        Err(e) => {
+            eprintln!("jitgate: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let sink: Box<dyn Write> = match output {
+        Some(p) => match File::create(p) {
+            Ok(f) => Box::new(f),
+            Err(e) => {
+                eprintln!("jitgate: cannot create {}: {e}", p.display());
+                return ExitCode::from(2);
+            }
+        },
+        None => Box::new(std::io::stdout().lock()),
+    };
+    let mut out = BufWriter::new(sink);
+    let index = PimIndex::build(&tenant);
+    let eval = evaluator(&tenant, engine);
+    let now = Timestamp::now();
+    let started = Instant::now();
+    let results: Vec<Result<ActivationDecision, String>> = inputs
+        .par_iter()
+        .with_min_len(64)
+        .map(|i| decide(&eval, &tenant, &index, i, now, explain))
+        .collect();
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut codes: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut failed = 0usize;
+    for (input, result) in inputs.iter().zip(results) {
+        let line = match result {
+            Ok(d) => {
+                *counts.entry(d.decision.as_str()).or_default() += 1;
+                if let Some(e) = &d.error {
+                    *codes.entry(e.code).or_default() += 1;
+                }
+                serde_json::to_string(&d).unwrap_or_else(|e| {
+                    serde_json::json!({ "line": input.line, "error": format!("cannot serialise: {e}") }).to_string()
+                })
+            }
+            Err(message) => {
+                failed += 1;
+                serde_json::json!({ "line": input.line, "error": message }).to_string()
+            }
+        };
+        if let Err(e) = writeln!(out, "{line}") {
+            eprintln!("jitgate: cannot write output: {e}");
+            return ExitCode::from(2);
+        }
+    }
+    if let Err(e) = out.flush() {
+        eprintln!("jitgate: cannot write output: {e}");
+        return ExitCode::from(2);
+    }
+    let secs = started.elapsed().as_secs_f64();
+    let decided: usize = counts.values().sum();
+    let by: Vec<String> = counts.iter().map(|(k, v)| format!("{v} {k}")).collect();
+    eprintln!(
+        "jitgate: {decided} activations decided ({}), {failed} bad line(s), {:.0} lines/s",
+        by.join(", "),
+        if secs > 0.0 {
+            inputs.len() as f64 / secs
+        } else {
+            0.0
+        }
+    );
+    if !codes.is_empty() {
+        let by: Vec<String> = codes.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        eprintln!("  error codes: {}", by.join(", "));
+    }
+    if failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
