@@ -663,7 +663,7 @@ pub fn activate(
                     p.conditions
                         .applications
                         .as_ref()
-                        .is_some_and(|a| a.include_auth_contexts.iter().any(|c| *c == cx))
+                        .is_some_and(|a| a.include_auth_contexts.contains(&cx))
                 };
                 if !t.policies.iter().any(targets) {
                     require_mfa(&mut rec, "AuthenticationContext_EndUser_Assignment");
