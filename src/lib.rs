@@ -19,6 +19,9 @@ pub mod diag;
 pub mod engine;
 pub mod eval;
 pub mod filter;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
+pub mod generate;
 pub mod json;
 pub mod load;
 pub mod model;

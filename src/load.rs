@@ -685,7 +685,7 @@ impl Builder {
                 .filter(|s| {
                     s.status
                         .as_deref()
-                        .is_none_or(|st| st.eq_ignore_ascii_case("Provisioned"))
+                        .is_some_and(|st| st.eq_ignore_ascii_case("Provisioned"))
                 })
                 .collect()
         };

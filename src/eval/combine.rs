@@ -350,7 +350,12 @@ fn merge_session_controls(evals: &[PolicyVerdict<'_>]) -> EffectiveSessionContro
             } else {
                 FrequencyAuthType::Secondary
             },
-            policy_ids: sif.iter().map(|(p, _)| p.id.clone()).collect(),
+            // The policies whose interval is the effective (shortest) one.
+            policy_ids: sif
+                .iter()
+                .filter(|(_, f)| f.seconds() == shortest.seconds())
+                .map(|(p, _)| p.id.clone())
+                .collect(),
         });
     }
     out
