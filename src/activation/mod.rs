@@ -204,6 +204,31 @@ impl PimIndex {
                 groups.insert(group_id.clone());
             }
         }
+        // Principals that PIM objects hold "through a group" are groups too, as are the groups
+        // CA policies and approvers name: "known as a group anywhere in the bundle" (§10.2 step 3).
+        for s in t
+            .pim
+            .role_eligibilities
+            .iter()
+            .chain(&t.pim.role_assignments)
+            .chain(&t.pim.group_eligibilities)
+            .chain(&t.pim.group_assignments)
+        {
+            if s.member_type == Some(crate::model::enums::MemberType::Group) {
+                groups.insert(s.principal_id.clone());
+            }
+        }
+        for p in &t.policies {
+            if let Some(u) = &p.conditions.users {
+                groups.extend(
+                    u.include_groups
+                        .iter()
+                        .chain(&u.exclude_groups)
+                        .filter_map(crate::model::ids::IdRef::id)
+                        .map(str::to_owned),
+                );
+            }
+        }
         let mut rules = HashMap::new();
         for a in &t.pim.policy_assignments {
             let target = if a.scope_type.eq_ignore_ascii_case("Group") {
@@ -232,6 +257,17 @@ impl PimIndex {
                 })
             });
             let list = policy.map(|p| p.rules.as_slice()).unwrap_or(&[]);
+            for rule in list {
+                if let PolicyRule::Approval { setting, .. } = rule {
+                    for stage in &setting.stages {
+                        for approver in &stage.primary_approvers {
+                            if let Approver::Group(g) = approver {
+                                groups.insert(g.clone());
+                            }
+                        }
+                    }
+                }
+            }
             let at = format!("pim.roleManagementPolicyAssignments[{}]", a.id);
             // An ambiguous assignment is a load error (see load.rs); the first one is used here.
             rules
@@ -457,6 +493,18 @@ pub fn activate(
         });
         out.deny_reasons.push(CodeReason { code, message });
     };
+    // Step 1: the window (a deactivation has none).
+    let requested_start = req.schedule.start.unwrap_or(now);
+    let start = requested_start.max(now);
+    let end = req.schedule.end_from(requested_start);
+    let length = end.map(|e| start.duration_until(e));
+    if req.action != ScheduleAction::SelfDeactivate {
+        out.schedule = Some(ScheduleOut {
+            start_date_time: start.to_string(),
+            end_date_time: end.map(|e| e.to_string()),
+            duration: length.map(format_duration),
+        });
+    }
     // Step 2: the action gate.
     if !matches!(
         req.action,
@@ -503,16 +551,6 @@ pub fn activate(
     let rules = index.rules(&req.target);
     out.policy_assignment_id = rules.assignment_id.clone();
     out.warnings.extend(rules.warnings.iter().cloned());
-    // Step 1: the window.
-    let requested_start = req.schedule.start.unwrap_or(now);
-    let start = requested_start.max(now);
-    let end = req.schedule.end_from(requested_start);
-    let length = end.map(|e| start.duration_until(e));
-    out.schedule = Some(ScheduleOut {
-        start_date_time: start.to_string(),
-        end_date_time: end.map(|e| e.to_string()),
-        duration: length.map(format_duration),
-    });
     let mut rec = Record::default();
     // Step 4: eligibility.
     let candidates = schedules(
@@ -756,6 +794,10 @@ pub fn activate(
     if rec.denies() {
         if let Some(acrs) = rec.acrs_step_up {
             codes.push(acrs);
+            rec.reasons.push(CodeReason {
+                code: acrs,
+                message: "a token carrying the authentication context is also required".to_owned(),
+            });
         }
         out.decision = ActivationOutcome::Deny;
         out.error = Some(ErrorOut {
