@@ -1,0 +1,55 @@
+//! Activation decisions on the example tenant, with each engine for the auth-context step.
+#![allow(
+    missing_docs,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+use std::path::PathBuf;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use jitgate::activation::{PimIndex, activate_compiled, activate_reference};
+use jitgate::{ReferenceEvaluator, Snapshot, diag::Diagnostics, json, parse_activation};
+use std::hint::black_box;
+
+fn activation(c: &mut Criterion) {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let tenant = jitgate::load(&root.join("examples/tenant")).unwrap();
+    let text = std::fs::read_to_string(root.join("examples/activations.jsonl")).unwrap();
+    let requests: Vec<_> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            parse_activation(
+                &mut Diagnostics::new("b"),
+                &json::parse_str(l).unwrap(),
+                None,
+            )
+            .unwrap()
+        })
+        .collect();
+    let index = PimIndex::build(&tenant);
+    let snapshot = Snapshot::compile(tenant.clone());
+    let reference = ReferenceEvaluator::new(&tenant);
+    let mut group = c.benchmark_group("activation/example");
+    let mut i = 0usize;
+    group.bench_function("compiled", |b| {
+        b.iter(|| {
+            i = (i + 1) % requests.len();
+            black_box(activate_compiled(&snapshot, &index, &requests[i]).decision)
+        })
+    });
+    let mut j = 0usize;
+    group.bench_function("reference", |b| {
+        b.iter(|| {
+            j = (j + 1) % requests.len();
+            black_box(activate_reference(&reference, &tenant, &index, &requests[j]).decision)
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, activation);
+criterion_main!(benches);
