@@ -10,9 +10,9 @@
 //! use jitgate::{Engine, json, parse_sign_in, diag::Diagnostics};
 //!
 //! let engine = Engine::new(jitgate::load(Path::new("examples/tenant"))?);
-//! let body = r#"{"signInIdentity":{"@odata.type":"#microsoft.graph.userSignIn","userId":"3f1a6c03-2b7d-4e8f-9a01-5c6d7e8f9a03"},
+//! let body = r##"{"signInIdentity":{"@odata.type":"#microsoft.graph.userSignIn","userId":"3f1a6c03-2b7d-4e8f-9a01-5c6d7e8f9a03"},
 //!   "signInContext":{"@odata.type":"#microsoft.graph.applicationContext","includeApplications":["00000003-0000-0ff1-ce00-000000000000"]},
-//!   "session":{"time":"2026-03-02T09:00:00Z","authenticationMethods":["password"]}}"#;
+//!   "session":{"time":"2026-03-02T09:00:00Z","authenticationMethods":["password"]}}"##;
 //! let request = parse_sign_in(&mut Diagnostics::new("req"), &json::parse_str(body)?, None).ok_or("bad request")?;
 //! let decision = engine.evaluate(&request, false);
 //! println!("{} (revision {})", decision.decision.as_str(), engine.revision());

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::json::{self, Json};
-use crate::model::read::{Obj, child, index};
+use crate::model::read::{Obj, child, index, is_empty_value};
 use crate::model::{Tenant, directory, location, pim, policy, strength};
 
 /// Why a tenant could not be loaded.
@@ -396,8 +396,13 @@ impl Builder {
         let Some(obj) = Obj::new(d, root, path) else {
             return;
         };
-        for (key, value) in obj.unread() {
+        // Every member, empty ones included: `"conditionalAccessPolicies": ""` is a wrong type,
+        // not an absent collection (§1.4), and must not load as a tenant without policies.
+        for (key, value) in obj.members() {
             let at = child(path, key);
+            if matches!(value, Json::Null) {
+                continue;
+            }
             if section.is_empty()
                 && (key.eq_ignore_ascii_case("directory") || key.eq_ignore_ascii_case("pim"))
             {
@@ -411,6 +416,7 @@ impl Builder {
             }
             match kind_by_name(section, key) {
                 Some(kind) => self.collection(d, Some(kind), value, &at, ""),
+                None if is_empty_value(value) => {}
                 None => d.warn(
                     "unknownBundleKey",
                     &at,

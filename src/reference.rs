@@ -15,7 +15,7 @@ use crate::eval::decision::{RequirementItem, SignInDecision, reasons};
 use crate::filter::{AttrValue, Attribute, Attributes};
 use crate::model::enums::{
     ClientAppType, CountryLookupMethod, FilterMode, FrequencyAuthType, FrequencyInterval,
-    GrantControl, GrantOperator, InsiderRiskLevel, Platform, RiskLevel,
+    GrantControl, GrantOperator, GuestType, InsiderRiskLevel, Platform, RiskLevel,
 };
 use crate::model::ids::{IdRef, Keyword};
 use crate::model::location::{LocationKind, MFA_TRUSTED_IPS_ID};
@@ -42,6 +42,8 @@ pub struct ReferenceEvaluator<'t> {
 enum Subject {
     User {
         id: String,
+        /// In `directory.users`; an unknown user is matched by `All` only, never by its id (§3.4.9).
+        known: bool,
         groups: HashSet<String>,
         roles: HashSet<String>,
         guest_bits: u8,
@@ -161,7 +163,14 @@ impl<'t> ReferenceEvaluator<'t> {
                 e.unsatisfied.push("signInFrequency".to_owned());
             }
         }
-        let mut decision = render(req, t, explain, evals, warnings.items);
+        let mut decision = render(
+            req,
+            t,
+            explain,
+            evals,
+            &self.tenant.warnings,
+            warnings.items,
+        );
         decision.revision = Some(self.revision.clone());
         decision
     }
@@ -208,6 +217,7 @@ impl<'t> ReferenceEvaluator<'t> {
                     .or_else(|| known.and_then(|u| u.external_tenant_id.clone()));
                 Subject::User {
                     id: user_id.clone(),
+                    known: known.is_some(),
                     groups,
                     roles,
                     guest_bits,
@@ -229,10 +239,12 @@ impl<'t> ReferenceEvaluator<'t> {
                             .find(|sp| &sp.id == service_principal_id)
                     })
                     .cloned();
-                let mut ids = vec![service_principal_id.clone()];
-                if let Some(o) = &object {
-                    ids.push(o.id.clone());
-                }
+                // The appId is translated to the object id when the bundle knows the service
+                // principal, and matched literally only when it does not (§3.5).
+                let ids = match &object {
+                    Some(o) => vec![o.id.clone()],
+                    None => vec![service_principal_id.clone()],
+                };
                 Subject::ServicePrincipal { ids, object }
             }
         }
@@ -379,6 +391,7 @@ impl<'t> ReferenceEvaluator<'t> {
     fn users_match(&self, u: &crate::model::policy::UserCondition, s: &Subject) -> Check {
         let Subject::User {
             id,
+            known,
             groups,
             roles,
             guest_bits,
@@ -402,7 +415,7 @@ impl<'t> ReferenceEvaluator<'t> {
             users.iter().any(|r| match r {
                 IdRef::Keyword(Keyword::All) => true,
                 IdRef::Keyword(Keyword::GuestsOrExternalUsers) => *guest_bits != 0,
-                IdRef::Id(x) => x == id,
+                IdRef::Id(x) => *known && x == id,
                 _ => false,
             }) || grp.iter().filter_map(IdRef::id).any(|g| groups.contains(g))
                 || rls.iter().filter_map(IdRef::id).any(|r| roles.contains(r))
@@ -420,8 +433,18 @@ impl<'t> ReferenceEvaluator<'t> {
             &u.exclude_roles,
             &u.exclude_guests,
         );
+        // An unknown home tenant cannot satisfy an enumerated tenant list (§3.4.6): when that is
+        // the only thing between the user and the policy, the failure is missing data.
+        let tenant_unknown = home_tenant.is_none()
+            && u.include_guests.as_ref().is_some_and(|g| {
+                // An internal guest has no other home tenant: nothing is missing for it.
+                g.types & guest_bits & !GuestType::InternalGuest.bit() != 0
+                    && matches!(g.tenants, ExternalTenants::Enumerated(_))
+            });
         if included && !excluded {
             Check::Match
+        } else if !excluded && tenant_unknown {
+            Check::FailMissing
         } else {
             Check::Fail
         }
@@ -579,9 +602,35 @@ impl<'t> ReferenceEvaluator<'t> {
         };
         let included = l.include.is_empty() || l.include.iter().any(matches);
         let excluded = l.exclude.iter().any(matches);
+        // Missing data explains the failure only when it is not excluded by present data and the
+        // include side names something the missing datum could have matched.
+        // GPS evidence is session proof, not request data (§4.1.5), so only the address and the
+        // country count here.
+        let needs = |r: &IdRef| -> (bool, bool) {
+            match r {
+                IdRef::Keyword(Keyword::AllTrusted) => (true, false),
+                IdRef::Id(id) if id == MFA_TRUSTED_IPS_ID => (true, false),
+                IdRef::Id(id) => match self.tenant.location(id).map(|l| &l.kind) {
+                    Some(LocationKind::Ip { .. }) => (true, false),
+                    Some(LocationKind::Country {
+                        lookup: CountryLookupMethod::ClientIpAddress,
+                        ..
+                    }) => (false, true),
+                    _ => (false, false),
+                },
+                _ => (false, false),
+            }
+        };
+        let relevant_missing = l
+            .include
+            .iter()
+            .map(needs)
+            .any(|(needs_ip, needs_country)| {
+                (needs_ip && ip.is_none()) || (needs_country && country.is_none())
+            });
         if included && !excluded {
             Check::Match
-        } else if ip.is_none() || country.is_none() {
+        } else if !excluded && relevant_missing {
             Check::FailMissing
         } else {
             Check::Fail

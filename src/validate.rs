@@ -18,7 +18,7 @@ use crate::model::enums::{
 use crate::model::ids::{IdRef, Keyword};
 use crate::model::location::LocationKind;
 use crate::model::pim::{PimSchedule, PolicyRule};
-use crate::model::{Policy, Tenant};
+use crate::model::{Group, Policy, Tenant};
 
 /// Entra's documented limits.
 pub mod limits {
@@ -100,6 +100,8 @@ struct Checker<'t> {
     tenant: &'t Tenant,
     strict: bool,
     d: Diagnostics,
+    /// Groups by id: looked up per reference and per role holder, so never scanned linearly.
+    groups: HashMap<&'t str, &'t Group>,
 }
 
 impl Checker<'_> {
@@ -119,6 +121,7 @@ pub fn validate(tenant: &Tenant, strict: bool) -> ValidationReport {
         tenant,
         strict,
         d: Diagnostics::new(""),
+        groups: tenant.groups.iter().map(|g| (g.id.as_str(), g)).collect(),
     };
     check_limits(&mut c);
     check_locations(&mut c);
@@ -295,7 +298,7 @@ fn check_policy(c: &mut Checker<'_>, p: &Policy) {
             .chain(&u.exclude_groups)
             .filter_map(IdRef::id)
         {
-            if t.group(g).is_none() {
+            if !c.groups.contains_key(g) {
                 c.d.warn(
                     "danglingReference",
                     &format!("{at}.conditions.users"),
@@ -624,41 +627,61 @@ fn check_groups(c: &mut Checker<'_>) {
             }
         }
     }
-    for u in &t.users {
-        let n = transitive_group_count(t, &graph, &u.id);
-        if n > limits::GROUPS_PER_USER {
+    // Groups by index, each with the groups that list it directly, and every other member with
+    // the groups that list it: built once, so that each user's walk below costs the size of the
+    // user's own closure (integer steps), not the size of the directory.
+    let index: HashMap<&str, usize> = t
+        .groups
+        .iter()
+        .enumerate()
+        .map(|(i, g)| (g.id.as_str(), i))
+        .collect();
+    let mut parents: Vec<Vec<usize>> = vec![Vec::new(); t.groups.len()];
+    let mut direct: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (gi, g) in t.groups.iter().enumerate() {
+        for m in &g.members {
+            match index.get(m.as_str()).and_then(|&mi| parents.get_mut(mi)) {
+                Some(list) => list.push(gi),
+                None => direct.entry(m.as_str()).or_default().push(gi),
+            }
+        }
+    }
+    // stamp[g] == the user (plus one) whose walk last reached group g.
+    let mut stamp: Vec<usize> = vec![0; t.groups.len()];
+    for (ui, u) in t.users.iter().enumerate() {
+        let mark = ui + 1;
+        let mut count = 0usize;
+        let mut frontier: Vec<usize> = direct.get(u.id.as_str()).cloned().unwrap_or_default();
+        frontier.retain(|&g| match stamp.get_mut(g) {
+            Some(s) if *s != mark => {
+                *s = mark;
+                count += 1;
+                true
+            }
+            _ => false,
+        });
+        while let Some(g) = frontier.pop() {
+            for &p in parents.get(g).map(Vec::as_slice).unwrap_or(&[]) {
+                if let Some(s) = stamp.get_mut(p) {
+                    if *s != mark {
+                        *s = mark;
+                        count += 1;
+                        frontier.push(p);
+                    }
+                }
+            }
+        }
+        if count > limits::GROUPS_PER_USER {
             c.d.warn(
                 "tooManyGroups",
                 &format!("directory.users[{}]", u.id),
                 format!(
-                    "user is in {n} groups; Entra may block users in more than {}",
+                    "user is in {count} groups; Entra may block users in more than {}",
                     limits::GROUPS_PER_USER
                 ),
             );
         }
     }
-}
-
-fn transitive_group_count(t: &Tenant, graph: &HashMap<&str, Vec<&str>>, user: &str) -> usize {
-    let mut seen: HashSet<&str> = t
-        .groups
-        .iter()
-        .filter(|g| g.members.iter().any(|m| m == user))
-        .map(|g| g.id.as_str())
-        .collect();
-    let mut frontier: Vec<&str> = seen.iter().copied().collect();
-    while let Some(g) = frontier.pop() {
-        for parent in graph
-            .iter()
-            .filter(|(_, ms)| ms.contains(&g))
-            .map(|(p, _)| *p)
-        {
-            if seen.insert(parent) {
-                frontier.push(parent);
-            }
-        }
-    }
-    seen.len()
 }
 
 const MAX_ACTIVATION: SignedDuration = SignedDuration::from_hours(24);
@@ -678,7 +701,7 @@ fn check_pim(c: &mut Checker<'_>) {
             .map(|r| (r.principal_id.clone(), r.role_definition_id.clone())),
     );
     for (principal, what) in role_holders {
-        if let Some(g) = t.group(&principal) {
+        if let Some(g) = c.groups.get(principal.as_str()) {
             if !g.is_assignable_to_role {
                 c.limit(
                     "roleHeldByNonAssignableGroup",
@@ -690,7 +713,7 @@ fn check_pim(c: &mut Checker<'_>) {
     }
     for e in &t.pim.group_eligibilities {
         if let crate::model::pim::PimTarget::Group { group_id, .. } = &e.target {
-            if let Some(g) = t.group(group_id) {
+            if let Some(g) = c.groups.get(group_id.as_str()) {
                 if g.membership_rule.is_some() || g.on_premises_sync_enabled {
                     c.d.warn(
                         "unmanageableGroup",

@@ -66,6 +66,12 @@ pub struct LocationTable {
     pub include_trusted: Bits,
     /// Policies excluding `AllTrusted`.
     pub exclude_trusted: Bits,
+    /// Policies whose include side an address could match (IP locations, the MFA trusted IPs,
+    /// `AllTrusted`): a missing address is missing data for them.
+    pub needs_ip: Bits,
+    /// Policies whose include side names a client-IP country location.
+    pub needs_country: Bits,
+
     empty: LocationSets,
 }
 
@@ -109,6 +115,8 @@ pub fn compile_locations(tenant: &Tenant) -> LocationTable {
         exclude_always: Bits::empty(n),
         include_trusted: Bits::empty(n),
         exclude_trusted: Bits::empty(n),
+        needs_ip: Bits::empty(n),
+        needs_country: Bits::empty(n),
         empty: LocationSets {
             include: Bits::empty(n),
             exclude: Bits::empty(n),
@@ -135,7 +143,19 @@ pub fn compile_locations(tenant: &Tenant) -> LocationTable {
         if l.exclude.iter().any(|r| r.is(Keyword::AllTrusted)) {
             t.exclude_trusted.insert(i);
         }
+        if l.include.iter().any(|r| r.is(Keyword::AllTrusted)) {
+            t.needs_ip.insert(i);
+        }
         for id in l.include.iter().filter_map(IdRef::id) {
+            match tenant.location(id).map(|loc| &loc.kind) {
+                _ if id == MFA_TRUSTED_IPS_ID => t.needs_ip.insert(i),
+                Some(LocationKind::Ip { .. }) => t.needs_ip.insert(i),
+                Some(LocationKind::Country {
+                    lookup: CountryLookupMethod::ClientIpAddress,
+                    ..
+                }) => t.needs_country.insert(i),
+                _ => {}
+            }
             inc_by_loc
                 .entry(id)
                 .or_insert_with(|| Bits::empty(n))

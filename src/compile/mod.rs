@@ -106,7 +106,7 @@ pub struct Snapshot {
     sp_by_app: AHashMap<String, usize>,
     sp_by_object: AHashMap<String, usize>,
     /// Per service principal: match sets when named by appId and by object id.
-    sp_sets: Vec<(Bits, Bits)>,
+    sp_sets: Vec<Bits>,
     sp_literal: AHashMap<String, (Bits, Bits)>,
     sp_unknown: (Bits, Bits),
     has_target: Bits,
@@ -137,13 +137,16 @@ pub struct Prepared<'r> {
     t: Timestamp,
     is_user: bool,
     unknown_user: bool,
+    /// The user's transitive group count, when above the 2048 Entra may block (§3.4.8).
+    too_many_groups: Option<usize>,
     identity: Bits,
     target: Bits,
     context_flag: u32,
     platform: usize,
     client: usize,
     location: Bits,
-    location_missing: bool,
+    location_missing: Bits,
+    identity_missing: Bits,
     sign_in_risk: usize,
     user_risk: usize,
     sp_risk: usize,
@@ -315,21 +318,17 @@ impl Snapshot {
                 self.sp_by_app.entry(app.clone()).or_insert(k);
             }
             self.sp_by_object.entry(sp.id.clone()).or_insert(k);
-            let mut by_app = Bits::empty(n);
-            let mut by_object = Bits::empty(n);
+            // A known service principal is matched by its object id only (§3.5).
+            let mut set = Bits::empty(n);
             for (i, p) in t.policies.iter().enumerate() {
                 let Some(c) = &p.conditions.client_applications else {
                     continue;
                 };
-                let app = sp.app_id.as_deref().unwrap_or(sp.id.as_str());
-                if sp_match(c, &[app, sp.id.as_str()], Some(sp)) {
-                    by_app.insert(i);
-                }
                 if sp_match(c, &[sp.id.as_str()], Some(sp)) {
-                    by_object.insert(i);
+                    set.insert(i);
                 }
             }
-            self.sp_sets.push((by_app, by_object));
+            self.sp_sets.push(set);
         }
         for (i, p) in t.policies.iter().enumerate() {
             let Some(c) = &p.conditions.client_applications else {
@@ -627,6 +626,8 @@ impl Snapshot {
         let n = self.n;
         let t = req.time();
         let mut unknown_user = false;
+        let mut too_many_groups = None;
+        let mut identity_missing = Bits::empty(n);
         let (is_user, identity) = match &req.identity {
             Identity::User {
                 user_id,
@@ -635,6 +636,7 @@ impl Snapshot {
             } => {
                 let entry = self.users.users.get(user_id);
                 unknown_user = entry.is_none();
+                too_many_groups = entry.and_then(|e| e.too_many_groups_at(t));
                 let class = entry.map_or(self.users.unknown_class, |e| e.class_at(t));
                 let guest_bits = external_user_type
                     .or_else(|| entry.map(|e| e.guest_bits))
@@ -652,6 +654,16 @@ impl Snapshot {
                     include.or(gi);
                     exclude.or(ge);
                 }
+                if home.is_none() {
+                    if let Some(b) = self
+                        .users
+                        .enumerated_include
+                        .get(usize::from(guest_bits & 63))
+                    {
+                        identity_missing.or(b);
+                        identity_missing.and_not(&exclude);
+                    }
+                }
                 let mut set = self.users_configured.clone();
                 set.and(&include);
                 set.and_not(&exclude);
@@ -660,16 +672,12 @@ impl Snapshot {
             Identity::ServicePrincipal {
                 service_principal_id,
             } => {
-                let by_app = self.sp_by_app.get(service_principal_id);
-                let found = by_app.map(|k| (*k, true)).or_else(|| {
-                    self.sp_by_object
-                        .get(service_principal_id)
-                        .map(|k| (*k, false))
-                });
+                let found = self
+                    .sp_by_app
+                    .get(service_principal_id)
+                    .or_else(|| self.sp_by_object.get(service_principal_id));
                 let mut set = self.workload_configured.clone();
-                match found
-                    .and_then(|(k, app)| self.sp_sets.get(k).map(|s| if app { &s.0 } else { &s.1 }))
-                {
+                match found.and_then(|k| self.sp_sets.get(*k)) {
                     Some(s) => set.and(s),
                     None => {
                         let mut include = self.sp_unknown.0.clone();
@@ -750,6 +758,16 @@ impl Snapshot {
             include.or(&loc.include_trusted);
             exclude.or(&loc.exclude_trusted);
         }
+        // Missing data explains a location failure only where the include side names something
+        // the missing datum could have matched, and no present datum excluded the request.
+        let mut location_missing = Bits::empty(n);
+        if c.ip_address.is_none() {
+            location_missing.or(&loc.needs_ip);
+        }
+        if c.country.is_none() {
+            location_missing.or(&loc.needs_country);
+        }
+        location_missing.and_not(&exclude);
         include.and_not(&exclude);
         let mut location = Bits::full(n);
         location.and_not(&loc.configured);
@@ -765,13 +783,15 @@ impl Snapshot {
             t,
             is_user,
             unknown_user,
+            too_many_groups,
             identity,
             target,
             context_flag,
             platform,
             client,
             location,
-            location_missing: c.ip_address.is_none() || c.country.is_none(),
+            location_missing,
+            identity_missing,
             sign_in_risk: risk(&c.sign_in_risk),
             user_risk: risk(&c.user_risk),
             sp_risk: risk(&c.service_principal_risk),
@@ -1021,6 +1041,9 @@ impl Snapshot {
                 w_unknown_user(&mut warnings, user_id);
             }
         }
+        if let Some(n) = p.too_many_groups {
+            w_too_many_groups(&mut warnings, n);
+        }
         let mut applicable = self.applicable(p);
         applicable.and(selected);
         let mut sif: Vec<(usize, bool)> = Vec::new();
@@ -1069,7 +1092,14 @@ impl Snapshot {
             }
             verdicts.push(verdict);
         }
-        let mut decision = render(p.req, p.t, explain, verdicts, warnings.items);
+        let mut decision = render(
+            p.req,
+            p.t,
+            explain,
+            verdicts,
+            &self.tenant.warnings,
+            warnings.items,
+        );
         decision.revision = Some(self.revision.clone());
         decision
     }
@@ -1083,6 +1113,7 @@ impl Snapshot {
         let mut missing = false;
         let neither = !self.users_configured.contains(i) && !self.workload_configured.contains(i);
         if !p.identity.contains(i) {
+            missing |= p.identity_missing.contains(i);
             bits |= if neither {
                 reasons::EMPTY_POLICY
             } else if p.is_user {
@@ -1124,7 +1155,7 @@ impl Snapshot {
         dim(
             p.location.contains(i),
             reasons::LOCATION,
-            p.location_missing,
+            p.location_missing.contains(i),
         );
         let has = |table: &[Bits], slot: usize| table.get(slot).is_some_and(|b| b.contains(i));
         if p.is_user {
@@ -1269,6 +1300,17 @@ fn w_unknown_user(w: &mut Diagnostics, user_id: &str) {
         "unknownUser",
         "$.signInIdentity.userId",
         format!("user {user_id} is not in the tenant's users; evaluated as a member with no groups and no roles"),
+    );
+}
+
+fn w_too_many_groups(w: &mut Diagnostics, n: usize) {
+    w.warn(
+        "tooManyGroups",
+        "$.signInIdentity.userId",
+        format!(
+            "user is in {n} groups; Entra may block users in more than {}",
+            crate::validate::limits::GROUPS_PER_USER
+        ),
     );
 }
 

@@ -17,7 +17,7 @@ use jiff::Timestamp;
 
 use super::bits::Bits;
 use crate::model::Tenant;
-use crate::model::enums::AccessId;
+use crate::model::enums::{AccessId, GuestType};
 use crate::model::ids::{IdRef, Keyword};
 use crate::model::pim::PimTarget;
 use crate::model::policy::{ExternalTenants, GuestSelector, UserCondition};
@@ -41,6 +41,9 @@ pub struct UserEntry {
     pub breakpoints: Vec<Timestamp>,
     /// `breakpoints.len() + 1` classes: before the first breakpoint, between, after the last.
     pub classes: Vec<ClassId>,
+    /// Transitive group count per segment, where it exceeds the 2048 Entra may block (§3.4.8);
+    /// empty when no segment does.
+    pub too_many_groups: Vec<usize>,
     /// Guest bits from the directory.
     pub guest_bits: u8,
     /// Home tenant index from the directory (see [`UserTable::tenant_index`]).
@@ -52,6 +55,15 @@ impl UserEntry {
     pub fn class_at(&self, t: Timestamp) -> ClassId {
         let segment = self.breakpoints.partition_point(|b| *b <= t);
         self.classes.get(segment).copied().unwrap_or(0)
+    }
+
+    /// The user's transitive group count at `t` when it exceeds the 2048 groups Entra may block.
+    pub fn too_many_groups_at(&self, t: Timestamp) -> Option<usize> {
+        let segment = self.breakpoints.partition_point(|b| *b <= t);
+        self.too_many_groups
+            .get(segment)
+            .copied()
+            .filter(|n| *n > crate::validate::limits::GROUPS_PER_USER)
     }
 }
 
@@ -69,6 +81,9 @@ pub struct UserTable {
     /// Guest include/exclude sets, indexed by `guest_bits * (tenants + 1) + tenant slot`.
     guest_sets: Vec<(Bits, Bits)>,
     tenants: usize,
+    /// Per guest-type bits: policies whose include selector matches those types but enumerates
+    /// home tenants, so an unknown home tenant is missing data for them (§3.4.6).
+    pub enumerated_include: Vec<Bits>,
 }
 
 impl UserTable {
@@ -230,9 +245,11 @@ pub fn compile_users(tenant: &Tenant) -> UserTable {
         breakpoints.sort_unstable();
         breakpoints.dedup();
         let mut class_list = Vec::with_capacity(breakpoints.len() + 1);
+        let mut group_counts = Vec::with_capacity(breakpoints.len() + 1);
         let representatives = std::iter::once(Timestamp::MIN).chain(breakpoints.iter().copied());
         for at in representatives {
             let groups = closure(&u.id, &parents, &windowed, &edges_by_principal, Some(at));
+            group_counts.push(groups.len());
             let mut include = all_inc.clone();
             let mut exclude = Bits::empty(n);
             let mut names = |kind: u8, id: &str| {
@@ -254,11 +271,18 @@ pub fn compile_users(tenant: &Tenant) -> UserTable {
             }
             class_list.push(intern(UserClass { include, exclude }));
         }
+        if group_counts
+            .iter()
+            .all(|n| *n <= crate::validate::limits::GROUPS_PER_USER)
+        {
+            group_counts.clear();
+        }
         users.insert(
             u.id.clone(),
             UserEntry {
                 breakpoints,
                 classes: class_list,
+                too_many_groups: group_counts,
                 guest_bits: u.external_user_type,
                 home_tenant: u.external_tenant_id.clone(),
             },
@@ -304,7 +328,24 @@ pub fn compile_users(tenant: &Tenant) -> UserTable {
             guest_sets.push((inc, exc));
         }
     }
+    let enumerated_include = (0u8..64)
+        .map(|bits| {
+            let mut set = Bits::empty(n);
+            for (i, c) in conds.iter().enumerate() {
+                let hit = c.and_then(|c| c.include_guests.as_ref()).is_some_and(|g| {
+                    // An internal guest has no other home tenant: nothing is missing for it.
+                    g.types & bits & !GuestType::InternalGuest.bit() != 0
+                        && matches!(g.tenants, ExternalTenants::Enumerated(_))
+                });
+                if hit {
+                    set.insert(i);
+                }
+            }
+            set
+        })
+        .collect();
     UserTable {
+        enumerated_include,
         users,
         classes,
         unknown_class,

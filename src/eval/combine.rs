@@ -55,8 +55,12 @@ pub fn render(
     t: Timestamp,
     explain: bool,
     evals: Vec<PolicyVerdict<'_>>,
-    mut warnings: Vec<Diagnostic>,
+    load_warnings: &[Diagnostic],
+    eval_warnings: Vec<Diagnostic>,
 ) -> SignInDecision {
+    // Load warnings travel with every decision (§1.6), then what this evaluation noticed.
+    let mut warnings: Vec<Diagnostic> = load_warnings.to_vec();
+    warnings.extend(eval_warnings);
     let mut deny_reasons = Vec::new();
     let mut requirements: Vec<Requirement> = Vec::new();
     let stale: Vec<&PolicyVerdict<'_>> = evals
@@ -107,9 +111,6 @@ pub fn render(
                 (_, Outcome::StepUp | Outcome::Deny) | (CaStatus::Failure, _) => CaStatus::Failure,
                 _ => CaStatus::Success,
             };
-        }
-        if e.applies {
-            warnings.extend(p.warnings.iter().cloned());
         }
         if explain && (!req.applied_policies_only || e.applies) {
             results.push(policy_result(e, outcome));

@@ -30,7 +30,8 @@ pub enum Cidr {
 }
 
 impl Cidr {
-    /// Parses `address/prefix` strictly; host bits are masked off silently (§4.1.1).
+    /// Parses `address/prefix` strictly; host bits are masked off silently (§4.1.1). A range of
+    /// IPv4-mapped IPv6 addresses (`::ffff:a.b.c.d/p`, p ≥ 96) becomes the IPv4 range it names.
     pub fn parse(s: &str) -> Result<Cidr, String> {
         let t = s.trim();
         let (addr, prefix) = t.split_once('/').ok_or_else(|| {
@@ -54,6 +55,16 @@ impl Cidr {
                 base: u32::from(a) & mask32(prefix),
                 prefix,
             }),
+            // A range inside ::ffff:0:0/96 names IPv4 addresses, which requests compare as IPv4
+            // (§4.1.2); kept as IPv6 it could never match any request.
+            Ok(IpAddr::V6(a)) if (96..=128).contains(&prefix) && a.to_ipv4_mapped().is_some() => {
+                let v4 = a.to_ipv4_mapped().map_or(0, u32::from);
+                let prefix = prefix - 96;
+                Ok(Cidr::V4 {
+                    base: v4 & mask32(prefix),
+                    prefix,
+                })
+            }
             Ok(IpAddr::V6(a)) if prefix <= 128 => Ok(Cidr::V6 {
                 base: u128::from(a) & mask128(prefix),
                 prefix,

@@ -6,7 +6,7 @@ use jiff::{SignedDuration, Timestamp};
 use super::enums::{
     AccessId, ApprovalMode, AssignmentType, ExpirationType, MemberType, ScheduleAction,
 };
-use super::read::{Obj, is_guid};
+use super::read::{Obj, child, is_guid};
 use crate::diag::Diagnostics;
 use crate::json::Json;
 
@@ -75,12 +75,13 @@ pub struct ScheduleInfo {
 }
 
 impl ScheduleInfo {
-    /// The window end implied by the expiration, counted from `start` (§8.5).
+    /// The window end implied by the expiration, counted from `start` (§8.5). A window that would
+    /// end after the last representable instant ends there: `None` means "no end", which is wider.
     pub fn end_from(&self, start: Timestamp) -> Option<Timestamp> {
         match self.expiration {
-            Some(ExpirationType::AfterDuration) => {
-                self.duration.and_then(|d| start.checked_add(d).ok())
-            }
+            Some(ExpirationType::AfterDuration) => self
+                .duration
+                .map(|d| start.checked_add(d).unwrap_or(Timestamp::MAX)),
             Some(ExpirationType::AfterDateTime) => self.end,
             _ => None,
         }
@@ -385,6 +386,18 @@ pub fn parse_schedule(
             .obj(d, "scheduleInfo")
             .map(|s| parse_schedule_info(d, &s))
             .unwrap_or_default();
+        // Without a start, a duration ends nowhere: reading it as "no end" would make a bounded
+        // schedule permanent.
+        if info.start.is_none()
+            && info.expiration == Some(ExpirationType::AfterDuration)
+            && info.duration.is_some()
+        {
+            d.error(
+                "missingField",
+                &child(&o.at("scheduleInfo"), "startDateTime"),
+                "an afterDuration schedule needs a startDateTime to know when it ends",
+            );
+        }
         let end = info.start.and_then(|s| info.end_from(s)).or(info.end);
         (info.start, end)
     };

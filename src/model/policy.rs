@@ -31,8 +31,6 @@ pub struct Policy {
     pub session: SessionControls,
     /// Where the policy was read from (file and JSON path).
     pub source: String,
-    /// Warnings recorded while reading this policy; decisions it applies to carry them.
-    pub warnings: Vec<crate::diag::Diagnostic>,
 }
 
 impl Policy {
@@ -340,7 +338,6 @@ pub fn parse_policy(
     path: &str,
     fallback_id: &str,
 ) -> Option<Policy> {
-    let first_diagnostic = d.items.len();
     let obj = Obj::new(d, json, path)?;
     let id = match obj.str(d, "id") {
         Some(id) if !id.trim().is_empty() => id.trim().to_ascii_lowercase(),
@@ -418,14 +415,6 @@ pub fn parse_policy(
         grant,
         session,
         source: format!("{}:{}", d.file, path),
-        warnings: d
-            .items
-            .get(first_diagnostic..)
-            .unwrap_or_default()
-            .iter()
-            .filter(|x| !x.is_error())
-            .cloned()
-            .collect(),
     })
 }
 
@@ -461,6 +450,48 @@ fn parse_conditions(d: &mut Diagnostics, c: &Obj<'_>) -> Conditions {
             .map(|f| f.flags(d, "transferMethods", TransferMethod::parse))
             .unwrap_or_default(),
     };
+    // Unknown values never match (§1.3.3); that changes what the policy matches, so say so (§1.6).
+    if let Some(p) = &out.platforms {
+        let at = c.at("platforms");
+        let include = child(&at, "includePlatforms");
+        let exclude = child(&at, "excludePlatforms");
+        warn_unknown(d, &include, "platform", &p.include, Platform::is_unknown);
+        warn_unknown(d, &exclude, "platform", &p.exclude, Platform::is_unknown);
+    }
+    let client_apps = c.at("clientAppTypes");
+    warn_unknown(
+        d,
+        &client_apps,
+        "client app type",
+        &out.client_app_types,
+        ClientAppType::is_unknown,
+    );
+    for (key, levels) in [
+        ("signInRiskLevels", &out.sign_in_risk_levels),
+        ("userRiskLevels", &out.user_risk_levels),
+        (
+            "servicePrincipalRiskLevels",
+            &out.service_principal_risk_levels,
+        ),
+    ] {
+        warn_unknown(d, &c.at(key), "risk level", levels, RiskLevel::is_unknown);
+    }
+    let insider = c.at("insiderRiskLevels");
+    warn_unknown(
+        d,
+        &insider,
+        "insider risk level",
+        &out.insider_risk_levels,
+        InsiderRiskLevel::is_unknown,
+    );
+    let flows = child(&c.at("authenticationFlows"), "transferMethods");
+    warn_unknown(
+        d,
+        &flows,
+        "transfer method",
+        &out.transfer_methods,
+        TransferMethod::is_unknown,
+    );
     // A transfer method of `none` alone configures nothing.
     out.transfer_methods.retain(|m| *m != TransferMethod::None);
     out.devices = parse_devices(d, c);
@@ -474,6 +505,23 @@ fn parse_conditions(d: &mut Diagnostics, c: &Obj<'_>) -> Conditions {
         }
     }
     out
+}
+
+/// Warns once per `Unknown` value of a condition list: it matches nothing.
+fn warn_unknown<E: std::fmt::Display>(
+    d: &mut Diagnostics,
+    path: &str,
+    what: &str,
+    values: &[E],
+    is_unknown: fn(&E) -> bool,
+) {
+    for v in values.iter().filter(|v| is_unknown(v)) {
+        d.warn(
+            "unknownEnumValue",
+            path,
+            format!("unknown {what} \"{v}\" matches nothing"),
+        );
+    }
 }
 
 fn parse_users(d: &mut Diagnostics, u: &Obj<'_>) -> Option<UserCondition> {

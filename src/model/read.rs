@@ -61,8 +61,17 @@ impl<'a> Obj<'a> {
     fn absorb(&mut self, d: &mut Diagnostics, raw: &'a [(String, Json)], depth: usize) {
         for (key, value) in raw {
             if key.eq_ignore_ascii_case("@odata.type") {
-                if let Json::String(s) = value {
-                    self.odata_type = Some(s);
+                // The discriminator decides how the object is read: a second one (or one that
+                // is not a string) leaves that ambiguous, so it is an error like any other key.
+                match value {
+                    Json::String(_) if self.odata_type.is_some() => d.error(
+                        "duplicateKey",
+                        &child(&self.path, key),
+                        format!("key \"{key}\" appears twice"),
+                    ),
+                    Json::String(s) => self.odata_type = Some(s),
+                    Json::Null => {}
+                    other => wrong(d, &child(&self.path, key), "a string", other),
                 }
                 continue;
             }
@@ -132,6 +141,11 @@ impl<'a> Obj<'a> {
     /// Path of a member.
     pub fn at(&self, key: &str) -> String {
         child(&self.path, key)
+    }
+
+    /// Every member (annotations and `@odata.type` excepted), in document order.
+    pub fn members(&self) -> impl Iterator<Item = (&'a str, &'a Json)> + '_ {
+        self.members.iter().copied()
     }
 
     /// Members that were never read, with non-null, non-empty values.

@@ -10,7 +10,6 @@ use std::time::Instant;
 use jiff::Timestamp;
 use jitgate::activation::{PimIndex, activate_compiled, activate_reference};
 use jitgate::diag::Diagnostics;
-use jitgate::json;
 use jitgate::{ActivationDecision, parse_activation};
 use rayon::prelude::*;
 
@@ -24,7 +23,7 @@ fn decide(
     now: Timestamp,
     explain: bool,
 ) -> Result<ActivationDecision, String> {
-    let doc = json::parse_str(&input.text).map_err(|e| format!("line {}: {e}", input.line))?;
+    let doc = input.json()?;
     let mut d = Diagnostics::new(format!("line {}", input.line));
     let Some(req) = parse_activation(&mut d, &doc, Some(now)) else {
         let msgs: Vec<String> = d

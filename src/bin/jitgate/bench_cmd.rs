@@ -13,7 +13,7 @@ use jitgate::{
 };
 use rayon::prelude::*;
 
-use crate::eval_cmd::{EngineKind, load_tenant, read_inputs};
+use crate::eval_cmd::{EngineKind, Input, load_tenant, read_inputs};
 
 /// Generated tenant sizes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -128,7 +128,7 @@ pub fn run(o: &BenchOptions) -> ExitCode {
     };
     let texts: Vec<String> = match &o.requests {
         Some(src) => match read_inputs(src) {
-            Ok(inputs) => inputs.into_iter().map(|i| i.text).collect(),
+            Ok(inputs) => inputs.iter().filter_map(Input::text).collect(),
             Err(e) => {
                 eprintln!("jitgate: {e}");
                 return ExitCode::from(2);

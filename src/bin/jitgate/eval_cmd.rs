@@ -1,5 +1,6 @@
 //! `jitgate eval` and `jitgate whatif`: decide sign-ins from JSON Lines or one request.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, IsTerminal, Read, Write};
@@ -48,15 +49,49 @@ pub fn load_tenant(path: &Path) -> Result<Tenant, ExitCode> {
     }
 }
 
-/// One input request: its 1-based line (or array index) and text.
+/// One input request: its 1-based line (or array index) and what was read there.
 pub struct Input {
     /// 1-based line.
     pub line: usize,
-    /// The text.
-    pub text: String,
+    /// The request as read.
+    pub body: Body,
+}
+
+/// What one input line holds.
+pub enum Body {
+    /// A JSON Lines line.
+    Text(String),
+    /// An item of a `.json` document, already parsed (duplicate keys still visible).
+    Value(Json),
+    /// A line whose bytes are not text; the reason.
+    Unreadable(String),
+}
+
+impl Input {
+    /// The request's JSON; the error names the line.
+    pub fn json(&self) -> Result<Cow<'_, Json>, String> {
+        let at = |e: &dyn std::fmt::Display| format!("line {}: {e}", self.line);
+        match &self.body {
+            Body::Text(text) => json::parse_str(text).map(Cow::Owned).map_err(|e| at(&e)),
+            Body::Value(v) => Ok(Cow::Borrowed(v)),
+            Body::Unreadable(why) => Err(at(why)),
+        }
+    }
+
+    /// The request as JSON text, unless the line is unreadable.
+    pub fn text(&self) -> Option<String> {
+        match &self.body {
+            Body::Text(text) => Some(text.clone()),
+            Body::Value(v) => Some(v.to_value().to_string()),
+            Body::Unreadable(_) => None,
+        }
+    }
 }
 
 /// Reads requests: JSON Lines, or (for a `.json` file) one request or an array of requests.
+///
+/// JSON Lines are UTF-8 (a leading BOM is skipped) and a line with an invalid byte is reported in
+/// its place; a file with a UTF-16 BOM is decoded as a whole (SEMANTICS.md §1.1.1).
 pub fn read_inputs(source: &str) -> Result<Vec<Input>, String> {
     let mut reader: Box<dyn Read> = if source == "-" {
         Box::new(std::io::stdin().lock())
@@ -75,30 +110,54 @@ pub fn read_inputs(source: &str) -> Result<Vec<Input>, String> {
         let doc = json::parse_bytes(&bytes).map_err(|e| format!("{source}: {e}"))?;
         return Ok(match doc {
             Json::Array(items) => items
-                .iter()
+                .into_iter()
                 .enumerate()
                 .map(|(i, v)| Input {
                     line: i + 1,
-                    text: v.to_value().to_string(),
+                    body: Body::Value(v),
                 })
                 .collect(),
             other => vec![Input {
                 line: 1,
-                text: other.to_value().to_string(),
+                body: Body::Value(other),
             }],
         });
     }
+    let mut buf = BufReader::new(reader);
+    let head = buf
+        .fill_buf()
+        .map_err(|e| format!("cannot read {source}: {e}"))?;
+    if head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) {
+        let mut bytes = Vec::new();
+        buf.read_to_end(&mut bytes)
+            .map_err(|e| format!("cannot read {source}: {e}"))?;
+        let text = json::decode(&bytes).map_err(|e| format!("{source}: {e}"))?;
+        return Ok(text
+            .split('\n')
+            .enumerate()
+            .map(|(i, line)| (i, line.trim_end_matches('\r')))
+            .filter(|(_, line)| !line.trim().is_empty())
+            .map(|(i, line)| Input {
+                line: i + 1,
+                body: Body::Text(line.to_owned()),
+            })
+            .collect());
+    }
+    if head.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        buf.consume(3);
+    }
     let mut out = Vec::new();
-    let buf = BufReader::new(reader);
     for (i, line) in buf.split(b'\n').enumerate() {
         let bytes = line.map_err(|e| format!("cannot read {source}: {e}"))?;
-        let text = String::from_utf8_lossy(&bytes)
-            .trim_end_matches('\r')
-            .to_owned();
-        if text.trim().is_empty() {
-            continue;
-        }
-        out.push(Input { line: i + 1, text });
+        let body = match String::from_utf8(bytes) {
+            Ok(text) if text.trim().is_empty() => continue,
+            Ok(text) => Body::Text(text.trim_end_matches('\r').to_owned()),
+            Err(e) => Body::Unreadable(format!(
+                "invalid UTF-8 at byte offset {}",
+                e.utf8_error().valid_up_to()
+            )),
+        };
+        out.push(Input { line: i + 1, body });
     }
     Ok(out)
 }
@@ -144,7 +203,7 @@ fn decide(
     now: Timestamp,
     explain: bool,
 ) -> Result<SignInDecision, String> {
-    let doc = json::parse_str(&input.text).map_err(|e| format!("line {}: {e}", input.line))?;
+    let doc = input.json()?;
     let mut d = Diagnostics::new(format!("line {}", input.line));
     let Some(req) = parse_sign_in(&mut d, &doc, Some(now)) else {
         let msgs: Vec<String> = d
