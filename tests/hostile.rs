@@ -2587,7 +2587,6 @@ fn regression_validate_group_count_was_quadratic() {
 /// scans every enumerated list, so compiling is quadratic in the tenants listed (2,000 take
 /// about 2.7 s in debug; 20,000 take minutes). `jitgate eval` compiles by default.
 #[test]
-#[ignore = "hang in Snapshot::compile (src/compile/users.rs); reported to its owners"]
 fn enumerated_external_tenants_compile_in_reasonable_time() {
     let tenants: Vec<String> = (0..20_000)
         .map(|i| format!("abababab-0000-0000-0000-{i:012}"))

@@ -1,72 +1,120 @@
 //! Policy sets as bitsets: bit `i` stands for policy `i`.
 //!
-//! Up to 256 policies (Entra allows 195) fit inline, so working sets on the request path live on
-//! the stack; larger tenants are supported and spill to the heap.
+//! Up to 256 policies (Entra allows 195) live in an inline array, so working sets on the request
+//! path are plain stack copies; larger tenants are supported and keep their words on the heap.
 
-use smallvec::SmallVec;
+/// Words kept inline.
+const INLINE: usize = 4;
 
 /// A set of policy indices.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
-pub struct Bits(SmallVec<[u64; 4]>);
+pub struct Bits {
+    inline: [u64; INLINE],
+    /// Used instead of `inline` when the tenant has more than 256 policies.
+    heap: Vec<u64>,
+}
 
 impl Bits {
     /// The empty set sized for `n` policies.
     pub fn empty(n: usize) -> Bits {
-        Bits(SmallVec::from_elem(0, n.div_ceil(64)))
+        let words = n.div_ceil(64);
+        Bits {
+            inline: [0; INLINE],
+            heap: if words > INLINE {
+                vec![0; words]
+            } else {
+                Vec::new()
+            },
+        }
     }
 
     /// Every policy of `n`.
     pub fn full(n: usize) -> Bits {
         let mut b = Bits::empty(n);
-        for i in 0..n {
-            b.insert(i);
+        let words = n.div_ceil(64);
+        for (k, w) in b.words_mut().iter_mut().enumerate().take(words) {
+            let rem = n - k * 64;
+            *w = if rem >= 64 {
+                u64::MAX
+            } else {
+                (1u64 << rem) - 1
+            };
         }
         b
     }
 
+    #[inline]
+    fn words(&self) -> &[u64] {
+        if self.heap.is_empty() {
+            &self.inline
+        } else {
+            &self.heap
+        }
+    }
+
+    #[inline]
+    fn words_mut(&mut self) -> &mut [u64] {
+        if self.heap.is_empty() {
+            &mut self.inline
+        } else {
+            &mut self.heap
+        }
+    }
+
     /// Adds policy `i`.
     pub fn insert(&mut self, i: usize) {
-        if let Some(w) = self.0.get_mut(i / 64) {
+        if let Some(w) = self.words_mut().get_mut(i / 64) {
             *w |= 1u64 << (i % 64);
+        }
+    }
+
+    /// Removes policy `i`.
+    pub fn remove(&mut self, i: usize) {
+        if let Some(w) = self.words_mut().get_mut(i / 64) {
+            *w &= !(1u64 << (i % 64));
         }
     }
 
     /// Is policy `i` in the set?
     pub fn contains(&self, i: usize) -> bool {
-        self.0
+        self.words()
             .get(i / 64)
             .is_some_and(|w| w & (1u64 << (i % 64)) != 0)
     }
 
     /// `self &= other`.
+    #[inline]
     pub fn and(&mut self, other: &Bits) {
-        for (a, b) in self.0.iter_mut().zip(other.0.iter()) {
+        for (a, b) in self.words_mut().iter_mut().zip(other.words()) {
             *a &= *b;
         }
     }
 
     /// `self |= other`.
+    #[inline]
     pub fn or(&mut self, other: &Bits) {
-        for (a, b) in self.0.iter_mut().zip(other.0.iter()) {
+        for (a, b) in self.words_mut().iter_mut().zip(other.words()) {
             *a |= *b;
         }
     }
 
     /// `self &= !other`.
+    #[inline]
     pub fn and_not(&mut self, other: &Bits) {
-        for (a, b) in self.0.iter_mut().zip(other.0.iter()) {
+        for (a, b) in self.words_mut().iter_mut().zip(other.words()) {
             *a &= !*b;
         }
     }
 
     /// True when no policy is in the set.
+    #[inline]
     pub fn is_empty(&self) -> bool {
-        self.0.iter().all(|w| *w == 0)
+        self.words().iter().all(|w| *w == 0)
     }
 
     /// The policy indices in ascending order.
     pub fn iter(&self) -> impl Iterator<Item = usize> + '_ {
-        self.0.iter().enumerate().flat_map(|(wi, &w)| {
+        self.words().iter().enumerate().flat_map(|(wi, &w)| {
             let mut word = w;
             std::iter::from_fn(move || {
                 if word == 0 {
@@ -86,24 +134,27 @@ mod tests {
 
     #[test]
     fn set_operations() {
-        let mut a = Bits::empty(300);
-        a.insert(1);
-        a.insert(64);
-        a.insert(299);
-        let mut b = Bits::empty(300);
-        b.insert(64);
-        b.insert(2);
-        let mut and = a.clone();
-        and.and(&b);
-        assert_eq!(and.iter().collect::<Vec<_>>(), vec![64]);
-        let mut or = a.clone();
-        or.or(&b);
-        assert_eq!(or.iter().collect::<Vec<_>>(), vec![1, 2, 64, 299]);
-        let mut diff = a.clone();
-        diff.and_not(&b);
-        assert_eq!(diff.iter().collect::<Vec<_>>(), vec![1, 299]);
-        assert!(Bits::empty(5).is_empty());
-        assert_eq!(Bits::full(70).iter().count(), 70);
-        assert!(!a.contains(3) && a.contains(299) && !a.contains(1000));
+        for n in [5, 70, 256, 300] {
+            let mut a = Bits::empty(n);
+            a.insert(1);
+            a.insert(n - 1);
+            let mut b = Bits::empty(n);
+            b.insert(n - 1);
+            b.insert(2);
+            let mut and = a.clone();
+            and.and(&b);
+            assert_eq!(and.iter().collect::<Vec<_>>(), vec![n - 1]);
+            let mut or = a.clone();
+            or.or(&b);
+            assert_eq!(or.iter().collect::<Vec<_>>(), vec![1, 2, n - 1]);
+            let mut diff = a.clone();
+            diff.and_not(&b);
+            assert_eq!(diff.iter().collect::<Vec<_>>(), vec![1]);
+            assert!(Bits::empty(n).is_empty());
+            assert_eq!(Bits::full(n).iter().count(), n);
+            assert!(!a.contains(3) && a.contains(n - 1) && !a.contains(1000));
+            a.remove(1);
+            assert_eq!(a.iter().collect::<Vec<_>>(), vec![n - 1]);
+        }
     }
 }

@@ -83,6 +83,60 @@ enum Ctl {
     Never,
 }
 
+/// Request facts a grant control can be satisfied by, as bits: the fixed ones below, then one bit
+/// per strength, terms-of-use agreement and custom control.
+mod atom {
+    pub const MFA: u32 = 0;
+    pub const PASSWORD_CHANGED: u32 = 1;
+    pub const COMPLIANT: u32 = 2;
+    pub const HYBRID: u32 = 3;
+    pub const APPROVED_APP: u32 = 4;
+    pub const APP_PROTECTION: u32 = 5;
+    /// Never satisfied (unknown controls, unresolvable strengths).
+    pub const NEVER: u32 = 6;
+    pub const FIRST_STRENGTH: u32 = 7;
+}
+
+/// Atoms that no prompt can provide.
+const NON_INTERACTIVE_ATOMS: u64 = (1 << atom::COMPLIANT)
+    | (1 << atom::HYBRID)
+    | (1 << atom::APPROVED_APP)
+    | (1 << atom::APP_PROTECTION)
+    | (1 << atom::NEVER);
+
+/// Grant controls as policy sets per request atom, so a decision is a few bitset operations
+/// instead of a loop over the applicable policies.
+#[derive(Debug, Clone)]
+struct GrantTable {
+    /// Policies that block.
+    block: Bits,
+    /// Policies with controls (a service principal can satisfy none of them).
+    controls: Bits,
+    /// OR policies.
+    or_policies: Bits,
+    /// OR policies none of whose controls a prompt can provide.
+    or_non_interactive: Bits,
+    /// Per atom: the OR policies it satisfies.
+    or_by_atom: Vec<Bits>,
+    /// Atoms some OR policy uses.
+    or_atoms: u64,
+    /// Per atom: the AND policies that require it.
+    and_by_atom: Vec<Bits>,
+    /// Atoms some AND policy uses.
+    and_atoms: u64,
+}
+
+fn bit_indices(mut word: u64) -> impl Iterator<Item = usize> {
+    std::iter::from_fn(move || {
+        if word == 0 {
+            return None;
+        }
+        let i = word.trailing_zeros() as usize;
+        word &= word - 1;
+        Some(i)
+    })
+}
+
 #[derive(Debug, Clone)]
 enum CompiledGrant {
     None,
@@ -124,6 +178,11 @@ pub struct Snapshot {
     insider_risk: [Bits; 5],
     flows: [Bits; 4],
     grants: Vec<CompiledGrant>,
+    /// Grant controls as atom tables for the hot path; `None` when a tenant needs more atoms
+    /// than fit in 64 bits (then [`Snapshot::controls`] decides, policy by policy).
+    grant_table: Option<GrantTable>,
+    enforced: Bits,
+    has_sif: Bits,
     strengths: Vec<AuthStrength>,
     mfa: Option<usize>,
     terms: AHashMap<String, u32>,
@@ -154,6 +213,12 @@ pub struct Prepared<'r> {
     flow: usize,
     terms: SmallVec<[u32; 4]>,
     customs: SmallVec<[u32; 4]>,
+    atoms: u64,
+    /// Evaluated policies whose non-device conditions all match.
+    candidates: Bits,
+    /// Time since the last full sign-in and since the last MFA; `None` when not proven (§3.14).
+    since_sign_in: Option<SignedDuration>,
+    since_mfa: Option<SignedDuration>,
 }
 
 struct CsaAttributes<'a>(Option<&'a AppObject>);
@@ -243,6 +308,8 @@ impl Snapshot {
         let n = tenant.policies.len();
         let revision = revision(&tenant);
         let mut evaluated = Bits::empty(n);
+        let mut enforced = Bits::empty(n);
+        let mut has_sif = Bits::empty(n);
         let mut users_configured = Bits::empty(n);
         let mut workload_configured = Bits::empty(n);
         let mut has_target = Bits::empty(n);
@@ -250,6 +317,12 @@ impl Snapshot {
         for (i, p) in tenant.policies.iter().enumerate() {
             if p.is_evaluated() {
                 evaluated.insert(i);
+            }
+            if p.is_enforced() {
+                enforced.insert(i);
+            }
+            if p.session.sign_in_frequency.is_some() {
+                has_sif.insert(i);
             }
             if p.conditions.users.is_some() {
                 users_configured.insert(i);
@@ -274,6 +347,8 @@ impl Snapshot {
             n,
             revision,
             evaluated,
+            enforced,
+            has_sif,
             users,
             users_configured,
             workload_configured,
@@ -297,6 +372,7 @@ impl Snapshot {
             insider_risk: arr(n),
             flows: arr(n),
             grants: Vec::new(),
+            grant_table: None,
             strengths: Vec::new(),
             mfa: None,
             terms: AHashMap::new(),
@@ -307,6 +383,7 @@ impl Snapshot {
         s.compile_targets(&tenant);
         s.compile_simple_dimensions(&tenant);
         s.compile_grants(&tenant);
+        s.grant_table = s.compile_grant_table();
         s.tenant = tenant;
         s
     }
@@ -611,6 +688,137 @@ impl Snapshot {
         }
     }
 
+    fn atom_of_strength(&self, k: usize) -> u32 {
+        atom::FIRST_STRENGTH + k as u32
+    }
+
+    fn atom_of_term(&self, k: u32) -> u32 {
+        atom::FIRST_STRENGTH + self.strengths.len() as u32 + k
+    }
+
+    fn atom_of_custom(&self, k: u32) -> u32 {
+        self.atom_of_term(self.terms.len() as u32) + k
+    }
+
+    fn atom_count(&self) -> usize {
+        atom::FIRST_STRENGTH as usize + self.strengths.len() + self.terms.len() + self.customs.len()
+    }
+
+    fn compile_grant_table(&self) -> Option<GrantTable> {
+        if self.atom_count() > 64 {
+            return None;
+        }
+        let n = self.n;
+        let mut t = GrantTable {
+            block: Bits::empty(n),
+            controls: Bits::empty(n),
+            or_policies: Bits::empty(n),
+            or_non_interactive: Bits::empty(n),
+            or_by_atom: vec![Bits::empty(n); 64],
+            or_atoms: 0,
+            and_by_atom: vec![Bits::empty(n); 64],
+            and_atoms: 0,
+        };
+        for (i, g) in self.grants.iter().enumerate() {
+            match g {
+                CompiledGrant::None => {}
+                CompiledGrant::Block => t.block.insert(i),
+                CompiledGrant::Controls { and, controls } => {
+                    t.controls.insert(i);
+                    let mut atoms = 0u64;
+                    for (ctl, _) in controls {
+                        let a = match ctl {
+                            Ctl::Mfa => atom::MFA,
+                            Ctl::Strength(Some(k)) => self.atom_of_strength(*k),
+                            Ctl::Strength(None) | Ctl::Never => atom::NEVER,
+                            Ctl::TermsOfUse(k) => self.atom_of_term(*k),
+                            Ctl::Custom(k) => self.atom_of_custom(*k),
+                            Ctl::PasswordChange | Ctl::RiskRemediation => atom::PASSWORD_CHANGED,
+                            Ctl::Compliant => atom::COMPLIANT,
+                            Ctl::DomainJoined => atom::HYBRID,
+                            Ctl::Approved => atom::APPROVED_APP,
+                            Ctl::AppProtection => atom::APP_PROTECTION,
+                        };
+                        atoms |= 1u64 << a;
+                    }
+                    let (by_atom, used) = if *and {
+                        (&mut t.and_by_atom, &mut t.and_atoms)
+                    } else {
+                        t.or_policies.insert(i);
+                        if atoms & !NON_INTERACTIVE_ATOMS == 0 {
+                            t.or_non_interactive.insert(i);
+                        }
+                        (&mut t.or_by_atom, &mut t.or_atoms)
+                    };
+                    *used |= atoms;
+                    for a in bit_indices(atoms) {
+                        if let Some(b) = by_atom.get_mut(a) {
+                            b.insert(i);
+                        }
+                    }
+                }
+            }
+        }
+        Some(t)
+    }
+
+    /// The atoms a request satisfies with its own session methods (method atoms are dropped when
+    /// the session turns out to be stale).
+    fn request_atoms(&self, req: &SignInRequest, terms: &[u32], customs: &[u32]) -> u64 {
+        if self.grant_table.is_none() {
+            return 0;
+        }
+        let s = &req.session;
+        let device = req.conditions.device.as_ref();
+        let dcf = req.conditions.is_device_code_flow();
+        let mut atoms = 0u64;
+        let mut set = |a: u32, on: bool| {
+            if on {
+                atoms |= 1u64 << a;
+            }
+        };
+        let methods = s.methods;
+        set(
+            atom::MFA,
+            self.mfa
+                .and_then(|k| self.strengths.get(k))
+                .is_some_and(|st| strength_satisfied(st, methods, req)),
+        );
+        set(atom::PASSWORD_CHANGED, s.password_changed);
+        set(
+            atom::COMPLIANT,
+            !dcf && device.is_some_and(|d| d.is_compliant()),
+        );
+        set(
+            atom::HYBRID,
+            !dcf && device.is_some_and(|d| d.is_hybrid_joined()),
+        );
+        set(atom::APPROVED_APP, s.approved_client_app);
+        set(atom::APP_PROTECTION, s.app_protection_policy);
+        for (k, st) in self.strengths.iter().enumerate() {
+            set(
+                self.atom_of_strength(k),
+                strength_satisfied(st, methods, req),
+            );
+        }
+        for k in terms {
+            set(self.atom_of_term(*k), true);
+        }
+        for k in customs {
+            set(self.atom_of_custom(*k), true);
+        }
+        atoms
+    }
+
+    fn method_atoms(&self) -> u64 {
+        let strengths = self.strengths.len().min(64 - atom::FIRST_STRENGTH as usize);
+        let mut m = 1u64 << atom::MFA;
+        for k in 0..strengths {
+            m |= 1u64 << self.atom_of_strength(k);
+        }
+        m
+    }
+
     /// The tenant this snapshot was compiled from.
     pub fn tenant(&self) -> &Tenant {
         &self.tenant
@@ -650,10 +858,9 @@ impl Snapshot {
                     include.or(&c.include);
                     exclude.or(&c.exclude);
                 }
-                if let Some((gi, ge)) = self.users.guest_sets(guest_bits, home) {
-                    include.or(gi);
-                    exclude.or(ge);
-                }
+                let (guest_include, guest_exclude) = self.users.guest_sets(guest_bits, home);
+                include.or(&guest_include);
+                exclude.or(&guest_exclude);
                 if home.is_none() {
                     if let Some(b) = self
                         .users
@@ -778,7 +985,20 @@ impl Snapshot {
                 c.transfer_methods
                     .contains(&TransferMethod::AuthenticationTransfer),
             ) << 1);
-        Prepared {
+        let terms: SmallVec<[u32; 4]> = req
+            .session
+            .accepted_terms_of_use
+            .iter()
+            .filter_map(|x| self.terms.get(x).copied())
+            .collect();
+        let customs: SmallVec<[u32; 4]> = req
+            .session
+            .custom_factors
+            .iter()
+            .filter_map(|x| self.customs.get(x).copied())
+            .collect();
+        let atoms = self.request_atoms(req, &terms, &customs);
+        let mut prepared = Prepared {
             req,
             t,
             is_user,
@@ -797,19 +1017,15 @@ impl Snapshot {
             sp_risk: risk(&c.service_principal_risk),
             insider_risk: index_of(&INSIDER, &c.insider_risk).unwrap_or(INSIDER.len()),
             flow,
-            terms: req
-                .session
-                .accepted_terms_of_use
-                .iter()
-                .filter_map(|x| self.terms.get(x).copied())
-                .collect(),
-            customs: req
-                .session
-                .custom_factors
-                .iter()
-                .filter_map(|x| self.customs.get(x).copied())
-                .collect(),
-        }
+            terms,
+            customs,
+            atoms,
+            candidates: Bits::default(),
+            since_sign_in: since(req.session.last_authenticated, t),
+            since_mfa: since(req.session.last_mfa, t),
+        };
+        prepared.candidates = self.candidates(&prepared);
+        prepared
     }
 
     fn device_ok(&self, i: usize, req: &SignInRequest) -> bool {
@@ -852,6 +1068,8 @@ impl Snapshot {
     }
 
     /// The set of evaluated policies whose conditions all match, without device filters.
+    /// Every evaluated policy whose non-device conditions all match: the AND of the request's
+    /// sets in each dimension, computed once when the request is prepared.
     fn candidates(&self, p: &Prepared<'_>) -> Bits {
         let mut set = self.evaluated.clone();
         set.and(&p.identity);
@@ -889,14 +1107,12 @@ impl Snapshot {
 
     /// The policies that apply to the prepared request (device filters run only on survivors).
     pub fn applicable(&self, p: &Prepared<'_>) -> Bits {
-        let mut set = self.candidates(p);
+        let mut set = p.candidates.clone();
         let mut filtered = set.clone();
         filtered.and_not(&self.device_free);
         for i in filtered.iter() {
             if !self.device_ok(i, p.req) {
-                let mut one = Bits::empty(self.n);
-                one.insert(i);
-                set.and_not(&one);
+                set.remove(i);
             }
         }
         set
@@ -985,25 +1201,91 @@ impl Snapshot {
         }
     }
 
+    /// Does policy `i`'s sign-in frequency require re-authentication? Uses the elapsed times
+    /// computed when the request was prepared.
+    fn sif_required(&self, i: usize, p: &Prepared<'_>) -> bool {
+        let Some(f) = self
+            .policy(i)
+            .and_then(|x| x.session.sign_in_frequency.as_ref())
+        else {
+            return false;
+        };
+        let elapsed = match f.auth_type {
+            Some(FrequencyAuthType::Secondary) => p.since_mfa,
+            _ => p.since_sign_in,
+        };
+        match (elapsed, &f.interval) {
+            (None, _) | (_, FrequencyInterval::Unknown(_)) => true,
+            (Some(e), FrequencyInterval::EveryTime) => e > SKEW,
+            (Some(e), FrequencyInterval::TimeBased) => e >= SignedDuration::from_secs(f.seconds()),
+        }
+    }
+
     /// The decision alone, without allocating: the engine's hot path.
     pub fn decide(&self, p: &Prepared<'_>) -> Decision {
-        let applicable = self.applicable(p);
-        let mut stale = false;
-        for i in applicable.iter() {
-            if self.policy(i).is_some_and(Policy::is_enforced) && self.sif_failed(i, p).0 {
-                stale = true;
+        let mut enforced = self.applicable(p);
+        enforced.and(&self.enforced);
+        let mut with_sif = enforced.clone();
+        with_sif.and(&self.has_sif);
+        let stale = with_sif.iter().any(|i| self.sif_required(i, p));
+        let Some(g) = &self.grant_table else {
+            return self.decide_slow(p, &enforced, stale);
+        };
+        let mut deny = g.block.clone();
+        let mut step_up = Bits::empty(self.n);
+        if p.is_user {
+            let atoms = if stale {
+                p.atoms & !self.method_atoms()
+            } else {
+                p.atoms
+            };
+            // OR: satisfied by any atom; otherwise a prompt, unless no control is interactive.
+            let mut unsatisfied = g.or_policies.clone();
+            for a in bit_indices(atoms & g.or_atoms) {
+                if let Some(b) = g.or_by_atom.get(a) {
+                    unsatisfied.and_not(b);
+                }
             }
+            let mut or_deny = unsatisfied.clone();
+            or_deny.and(&g.or_non_interactive);
+            deny.or(&or_deny);
+            unsatisfied.and_not(&g.or_non_interactive);
+            step_up.or(&unsatisfied);
+            // AND: every missing atom fails the policies that need it.
+            for a in bit_indices(g.and_atoms & !atoms) {
+                if let Some(b) = g.and_by_atom.get(a) {
+                    if NON_INTERACTIVE_ATOMS & (1u64 << a) != 0 {
+                        deny.or(b);
+                    } else {
+                        step_up.or(b);
+                    }
+                }
+            }
+        } else {
+            // A service principal can neither prove nor be prompted for any control.
+            deny.or(&g.controls);
         }
+        deny.and(&enforced);
+        if !deny.is_empty() {
+            return Decision::Deny;
+        }
+        step_up.and(&enforced);
+        if stale || !step_up.is_empty() {
+            Decision::StepUp
+        } else {
+            Decision::Allow
+        }
+    }
+
+    /// [`Snapshot::decide`] for tenants whose controls do not fit the atom tables.
+    fn decide_slow(&self, p: &Prepared<'_>, enforced: &Bits, stale: bool) -> Decision {
         let methods = if stale {
             MethodSet::default()
         } else {
             p.req.session.methods
         };
         let mut step_up = stale;
-        for i in applicable.iter() {
-            if !self.policy(i).is_some_and(Policy::is_enforced) {
-                continue;
-            }
+        for i in enforced.iter() {
             match self.grant_kind(i, p, methods) {
                 2 => return Decision::Deny,
                 1 => step_up = true,
@@ -1320,6 +1602,14 @@ fn w_future(w: &mut Diagnostics) {
         "$.session",
         "the session's last authentication lies more than five minutes after the evaluation time; it is not accepted as proof",
     );
+}
+
+/// Time from `reference` to `t`, or `None` when there is no proof: no reference, or one more
+/// than five minutes after `t` (§3.14.4).
+fn since(reference: Option<Timestamp>, t: Timestamp) -> Option<SignedDuration> {
+    let reference = reference?;
+    let limit = t.checked_add(SKEW).ok()?;
+    (reference <= limit).then(|| t.duration_since(reference))
 }
 
 /// Sign-in frequency check (§3.14): (re-authentication required, reference too far ahead).

@@ -46,7 +46,7 @@ pub struct UserEntry {
     pub too_many_groups: Vec<usize>,
     /// Guest bits from the directory.
     pub guest_bits: u8,
-    /// Home tenant index from the directory (see [`UserTable::tenant_index`]).
+    /// Home tenant from the directory.
     pub home_tenant: Option<String>,
 }
 
@@ -76,11 +76,11 @@ pub struct UserTable {
     pub classes: Vec<UserClass>,
     /// Class of a user that is not in the directory: only `All` includes it.
     pub unknown_class: ClassId,
-    /// Interned home tenants named by enumerated `externalTenants` lists.
-    pub tenant_index: AHashMap<String, usize>,
-    /// Guest include/exclude sets, indexed by `guest_bits * (tenants + 1) + tenant slot`.
-    guest_sets: Vec<(Bits, Bits)>,
-    tenants: usize,
+    /// Guest include/exclude sets per guest-type bits, for selectors that accept every home
+    /// tenant and for the legacy `GuestsOrExternalUsers` keyword.
+    guest_any_tenant: Vec<(Bits, Bits)>,
+    /// Selectors that enumerate home tenants: tenant -> (policy, guest-type bits, include side).
+    guest_by_tenant: AHashMap<String, Vec<(usize, u8, bool)>>,
     /// Per guest-type bits: policies whose include selector matches those types but enumerates
     /// home tenants, so an unknown home tenant is missing data for them (§3.4.6).
     pub enumerated_include: Vec<Bits>,
@@ -88,25 +88,209 @@ pub struct UserTable {
 
 impl UserTable {
     /// Guest-selector include and exclude sets for these guest bits and home tenant.
-    pub fn guest_sets(&self, guest_bits: u8, home_tenant: Option<&str>) -> Option<&(Bits, Bits)> {
-        let slot = home_tenant
-            .and_then(|t| self.tenant_index.get(t).copied())
-            .unwrap_or(self.tenants);
-        self.guest_sets
-            .get(usize::from(guest_bits & 63) * (self.tenants + 1) + slot)
+    pub fn guest_sets(&self, guest_bits: u8, home_tenant: Option<&str>) -> (Bits, Bits) {
+        let (mut include, mut exclude) = self
+            .guest_any_tenant
+            .get(usize::from(guest_bits & 63))
+            .cloned()
+            .unwrap_or_default();
+        if let Some(entries) = home_tenant.and_then(|h| self.guest_by_tenant.get(h)) {
+            for (policy, types, include_side) in entries {
+                if types & guest_bits != 0 {
+                    if *include_side {
+                        include.insert(*policy);
+                    } else {
+                        exclude.insert(*policy);
+                    }
+                }
+            }
+        }
+        (include, exclude)
     }
 }
 
-/// Time-bounded facts that can put a principal in a group or give it a role.
-struct Windowed<'t> {
-    /// (principal, group, start, end) for PIM group member assignments.
-    group_edges: Vec<(&'t str, &'t str, Option<Timestamp>, Option<Timestamp>)>,
-    /// (principal, role, start, end) for tenant-wide role assignments.
-    roles: Vec<(&'t str, &'t str, Option<Timestamp>, Option<Timestamp>)>,
-}
+/// A time-bounded fact: (principal, group or role, start, end).
+type Fact<'t> = (&'t str, &'t str, Option<Timestamp>, Option<Timestamp>);
 
 fn active(start: Option<Timestamp>, end: Option<Timestamp>, t: Timestamp) -> bool {
     start.is_none_or(|s| s <= t) && end.is_none_or(|e| t < e)
+}
+
+/// Which policies name each id, per side; keyed by (kind, id) with kind 0 user, 1 group, 2 role,
+/// so ids of different kinds never mix.
+struct Names<'t> {
+    all: Bits,
+    include: HashMap<(u8, &'t str), Bits>,
+    exclude: HashMap<(u8, &'t str), Bits>,
+}
+
+impl Names<'_> {
+    fn add(&self, kind: u8, id: &str, include: &mut Bits, exclude: &mut Bits) {
+        if let Some(b) = self.include.get(&(kind, id)) {
+            include.or(b);
+        }
+        if let Some(b) = self.exclude.get(&(kind, id)) {
+            exclude.or(b);
+        }
+    }
+}
+
+/// The directory graph: static membership edges, and the facts that depend on time.
+struct Graph<'t> {
+    /// member id -> groups it is a direct static member of.
+    parents: HashMap<&'t str, Vec<&'t str>>,
+    /// PIM group member assignments: (principal, group, start, end).
+    group_facts: Vec<Fact<'t>>,
+    /// Tenant-wide role assignments: (principal, role, start, end).
+    role_facts: Vec<Fact<'t>>,
+    group_facts_by_principal: HashMap<&'t str, Vec<usize>>,
+    role_facts_by_principal: HashMap<&'t str, Vec<usize>>,
+}
+
+impl<'t> Graph<'t> {
+    fn new(tenant: &'t Tenant) -> Graph<'t> {
+        let mut parents: HashMap<&str, Vec<&str>> = HashMap::new();
+        for g in &tenant.groups {
+            for m in &g.members {
+                parents.entry(m.as_str()).or_default().push(g.id.as_str());
+            }
+        }
+        let mut group_facts = Vec::new();
+        for a in &tenant.pim.group_assignments {
+            if let PimTarget::Group {
+                group_id,
+                access_id: AccessId::Member,
+            } = &a.target
+            {
+                group_facts.push((a.principal_id.as_str(), group_id.as_str(), a.start, a.end));
+            }
+        }
+        let mut role_facts = Vec::new();
+        for a in &tenant.role_assignments {
+            if a.directory_scope_id == "/" {
+                role_facts.push((
+                    a.principal_id.as_str(),
+                    a.role_definition_id.as_str(),
+                    a.start,
+                    a.end,
+                ));
+            }
+        }
+        for a in &tenant.pim.role_assignments {
+            if let PimTarget::Role {
+                role_definition_id,
+                directory_scope_id: Some(scope),
+                ..
+            } = &a.target
+            {
+                if scope == "/" {
+                    role_facts.push((
+                        a.principal_id.as_str(),
+                        role_definition_id.as_str(),
+                        a.start,
+                        a.end,
+                    ));
+                }
+            }
+        }
+        let index = |facts: &[Fact<'t>]| {
+            let mut map: HashMap<&'t str, Vec<usize>> = HashMap::new();
+            for (k, (p, ..)) in facts.iter().enumerate() {
+                map.entry(*p).or_default().push(k);
+            }
+            map
+        };
+        Graph {
+            parents,
+            group_facts_by_principal: index(&group_facts),
+            role_facts_by_principal: index(&role_facts),
+            group_facts,
+            role_facts,
+        }
+    }
+
+    /// Groups `start` is a member of: static edges plus PIM group member assignments, the latter
+    /// only when active at `at` (`None`: ever). Stops on cycles.
+    fn closure(&self, start: &'t str, at: Option<Timestamp>) -> HashSet<&'t str> {
+        let mut out: HashSet<&str> = HashSet::new();
+        let mut frontier: Vec<&str> = vec![start];
+        while let Some(member) = frontier.pop() {
+            for g in self.parents.get(member).into_iter().flatten() {
+                if out.insert(g) {
+                    frontier.push(g);
+                }
+            }
+            for k in self
+                .group_facts_by_principal
+                .get(member)
+                .into_iter()
+                .flatten()
+            {
+                if let Some((_, g, s, e)) = self.group_facts.get(*k) {
+                    if at.is_none_or(|t| active(*s, *e, t)) && out.insert(g) {
+                        frontier.push(g);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Does `principal` carry any fact that holds only for a while?
+    fn is_windowed(&self, principal: &str) -> bool {
+        let windowed = |facts: &[Fact<'_>], ks: Option<&Vec<usize>>| {
+            ks.into_iter().flatten().any(|k| {
+                facts
+                    .get(*k)
+                    .is_some_and(|(_, _, s, e)| s.is_some() || e.is_some())
+            })
+        };
+        windowed(&self.group_facts, self.group_facts_by_principal.get(principal))
+            || windowed(&self.role_facts, self.role_facts_by_principal.get(principal))
+            // A PIM group assignment adds membership edges that the static closure cannot see.
+            || self.group_facts_by_principal.contains_key(principal)
+    }
+}
+
+/// Per group: what its members get from it and every group above it (static facts only).
+struct GroupSummary {
+    include: Bits,
+    exclude: Bits,
+    /// Size of the group's own static closure (itself and every group above it).
+    closure: usize,
+    /// The group or a group above it carries a time-bounded fact.
+    windowed: bool,
+}
+
+fn summarize<'t>(graph: &Graph<'t>, names: &Names<'t>, n: usize) -> HashMap<&'t str, GroupSummary> {
+    let mut out = HashMap::new();
+    let groups: HashSet<&str> = graph.parents.values().flatten().copied().collect();
+    for g in groups {
+        let mut above = graph.closure(g, Some(Timestamp::MIN));
+        above.insert(g);
+        let mut include = Bits::empty(n);
+        let mut exclude = Bits::empty(n);
+        let mut windowed = false;
+        for a in &above {
+            names.add(1, a, &mut include, &mut exclude);
+            windowed |= graph.is_windowed(a);
+            for k in graph.role_facts_by_principal.get(a).into_iter().flatten() {
+                if let Some((_, role, None, None)) = graph.role_facts.get(*k) {
+                    names.add(2, role, &mut include, &mut exclude);
+                }
+            }
+        }
+        out.insert(
+            g,
+            GroupSummary {
+                include,
+                exclude,
+                closure: above.len(),
+                windowed,
+            },
+        );
+    }
+    out
 }
 
 /// Builds the user table for the policies (in order) of `tenant`.
@@ -117,16 +301,16 @@ pub fn compile_users(tenant: &Tenant) -> UserTable {
         .iter()
         .map(|p| p.conditions.users.as_ref())
         .collect();
-    // Inverted index: which policies name each id on each side.
-    let mut all_inc = Bits::empty(n);
-    let mut by_id_inc: HashMap<(u8, &str), Bits> = HashMap::new();
-    let mut by_id_exc: HashMap<(u8, &str), Bits> = HashMap::new();
+    let mut names = Names {
+        all: Bits::empty(n),
+        include: HashMap::new(),
+        exclude: HashMap::new(),
+    };
     for (i, c) in conds.iter().enumerate() {
         let Some(c) = c else { continue };
         if c.include_users.iter().any(|r| r.is(Keyword::All)) {
-            all_inc.insert(i);
+            names.all.insert(i);
         }
-        // Keyed by (kind, id): 0 user, 1 group, 2 role, so ids of different kinds never mix.
         let sides = [
             (0u8, &c.include_users, &c.exclude_users),
             (1, &c.include_groups, &c.exclude_groups),
@@ -134,76 +318,23 @@ pub fn compile_users(tenant: &Tenant) -> UserTable {
         ];
         for (kind, inc, exc) in sides {
             for id in inc.iter().filter_map(IdRef::id) {
-                by_id_inc
+                names
+                    .include
                     .entry((kind, id))
                     .or_insert_with(|| Bits::empty(n))
                     .insert(i);
             }
             for id in exc.iter().filter_map(IdRef::id) {
-                by_id_exc
+                names
+                    .exclude
                     .entry((kind, id))
                     .or_insert_with(|| Bits::empty(n))
                     .insert(i);
             }
         }
     }
-    // Static parent edges (member -> groups) and time-bounded facts.
-    let mut parents: HashMap<&str, Vec<&str>> = HashMap::new();
-    for g in &tenant.groups {
-        for m in &g.members {
-            parents.entry(m.as_str()).or_default().push(g.id.as_str());
-        }
-    }
-    let mut windowed = Windowed {
-        group_edges: Vec::new(),
-        roles: Vec::new(),
-    };
-    for a in &tenant.pim.group_assignments {
-        if let PimTarget::Group {
-            group_id,
-            access_id: AccessId::Member,
-        } = &a.target
-        {
-            windowed
-                .group_edges
-                .push((a.principal_id.as_str(), group_id.as_str(), a.start, a.end));
-        }
-    }
-    for a in &tenant.role_assignments {
-        if a.directory_scope_id == "/" {
-            windowed.roles.push((
-                a.principal_id.as_str(),
-                a.role_definition_id.as_str(),
-                a.start,
-                a.end,
-            ));
-        }
-    }
-    for a in &tenant.pim.role_assignments {
-        if let PimTarget::Role {
-            role_definition_id,
-            directory_scope_id: Some(scope),
-            ..
-        } = &a.target
-        {
-            if scope == "/" {
-                windowed.roles.push((
-                    a.principal_id.as_str(),
-                    role_definition_id.as_str(),
-                    a.start,
-                    a.end,
-                ));
-            }
-        }
-    }
-    let mut edges_by_principal: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (k, (p, ..)) in windowed.group_edges.iter().enumerate() {
-        edges_by_principal.entry(p).or_default().push(k);
-    }
-    let mut roles_by_principal: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (k, (p, ..)) in windowed.roles.iter().enumerate() {
-        roles_by_principal.entry(p).or_default().push(k);
-    }
+    let graph = Graph::new(tenant);
+    let summaries = summarize(&graph, &names, n);
 
     let mut classes: Vec<UserClass> = Vec::new();
     let mut class_ids: HashMap<UserClass, ClassId> = HashMap::new();
@@ -217,115 +348,120 @@ pub fn compile_users(tenant: &Tenant) -> UserTable {
         id
     };
     let unknown_class = intern(UserClass {
-        include: all_inc.clone(),
+        include: names.all.clone(),
         exclude: Bits::empty(n),
     });
 
     let mut users = AHashMap::with_capacity(tenant.users.len());
     for u in &tenant.users {
-        // Every principal the user can ever reach, to find the instants that matter.
-        let reach = closure(&u.id, &parents, &windowed, &edges_by_principal, None);
-        let mut breakpoints: Vec<Timestamp> = Vec::new();
-        for p in reach
-            .iter()
-            .map(String::as_str)
-            .chain(std::iter::once(u.id.as_str()))
-        {
-            for k in edges_by_principal.get(p).into_iter().flatten() {
-                if let Some((_, _, s, e)) = windowed.group_edges.get(*k) {
-                    breakpoints.extend(s.iter().chain(e.iter()));
-                }
-            }
-            for k in roles_by_principal.get(p).into_iter().flatten() {
-                if let Some((_, _, s, e)) = windowed.roles.get(*k) {
-                    breakpoints.extend(s.iter().chain(e.iter()));
-                }
-            }
-        }
-        breakpoints.sort_unstable();
-        breakpoints.dedup();
-        let mut class_list = Vec::with_capacity(breakpoints.len() + 1);
-        let mut group_counts = Vec::with_capacity(breakpoints.len() + 1);
-        let representatives = std::iter::once(Timestamp::MIN).chain(breakpoints.iter().copied());
-        for at in representatives {
-            let groups = closure(&u.id, &parents, &windowed, &edges_by_principal, Some(at));
-            group_counts.push(groups.len());
-            let mut include = all_inc.clone();
+        let direct: Vec<&str> = graph
+            .parents
+            .get(u.id.as_str())
+            .cloned()
+            .unwrap_or_default();
+        let fast = !graph.is_windowed(&u.id)
+            && direct
+                .iter()
+                .all(|g| summaries.get(g).is_some_and(|s| !s.windowed));
+        let (breakpoints, class_list, group_counts) = if fast {
+            // Static facts only: the user's class is the OR of its direct groups' summaries.
+            let mut include = names.all.clone();
             let mut exclude = Bits::empty(n);
-            let mut names = |kind: u8, id: &str| {
-                if let Some(b) = by_id_inc.get(&(kind, id)) {
-                    include.or(b);
+            names.add(0, &u.id, &mut include, &mut exclude);
+            let mut upper_bound = 0;
+            for g in &direct {
+                if let Some(s) = summaries.get(g) {
+                    include.or(&s.include);
+                    exclude.or(&s.exclude);
+                    upper_bound += s.closure;
                 }
-                if let Some(b) = by_id_exc.get(&(kind, id)) {
-                    exclude.or(b);
+            }
+            for k in graph
+                .role_facts_by_principal
+                .get(u.id.as_str())
+                .into_iter()
+                .flatten()
+            {
+                if let Some((_, role, None, None)) = graph.role_facts.get(*k) {
+                    names.add(2, role, &mut include, &mut exclude);
                 }
+            }
+            let counts = if upper_bound > crate::validate::limits::GROUPS_PER_USER {
+                vec![graph.closure(&u.id, Some(Timestamp::MIN)).len()]
+            } else {
+                Vec::new()
             };
-            names(0, &u.id);
-            for g in &groups {
-                names(1, g);
-            }
-            for (principal, role, s, e) in &windowed.roles {
-                if active(*s, *e, at) && (*principal == u.id || groups.contains(*principal)) {
-                    names(2, role);
-                }
-            }
-            class_list.push(intern(UserClass { include, exclude }));
-        }
-        if group_counts
+            (
+                Vec::new(),
+                vec![intern(UserClass { include, exclude })],
+                counts,
+            )
+        } else {
+            segmented(&graph, &names, &u.id, n, &mut intern)
+        };
+        let too_many_groups = if group_counts
             .iter()
-            .all(|n| *n <= crate::validate::limits::GROUPS_PER_USER)
+            .all(|c| *c <= crate::validate::limits::GROUPS_PER_USER)
         {
-            group_counts.clear();
-        }
+            Vec::new()
+        } else {
+            group_counts
+        };
         users.insert(
             u.id.clone(),
             UserEntry {
                 breakpoints,
                 classes: class_list,
-                too_many_groups: group_counts,
+                too_many_groups,
                 guest_bits: u.external_user_type,
                 home_tenant: u.external_tenant_id.clone(),
             },
         );
     }
 
-    // Guest selector table.
-    let mut tenant_index: AHashMap<String, usize> = AHashMap::new();
-    for c in conds.iter().flatten() {
-        for sel in [&c.include_guests, &c.exclude_guests].into_iter().flatten() {
-            if let ExternalTenants::Enumerated(list) = &sel.tenants {
-                for t in list {
-                    let next = tenant_index.len();
-                    tenant_index.entry(t.clone()).or_insert(next);
-                }
-            }
-        }
-    }
-    let tenants = tenant_index.len();
-    let mut by_slot: Vec<Option<&str>> = vec![None; tenants + 1];
-    for (t, i) in &tenant_index {
-        if let Some(slot) = by_slot.get_mut(*i) {
-            *slot = Some(t.as_str());
-        }
-    }
-    let mut guest_sets = Vec::with_capacity(64 * (tenants + 1));
+    // Guest selectors: one table over guest-type bits for selectors that take any home tenant,
+    // and a per-tenant list for enumerated ones.
+    let legacy = |list: &[IdRef]| list.iter().any(|r| r.is(Keyword::GuestsOrExternalUsers));
+    let flags: Vec<(bool, bool)> = conds
+        .iter()
+        .map(|c| {
+            c.map_or((false, false), |c| {
+                (legacy(&c.include_users), legacy(&c.exclude_users))
+            })
+        })
+        .collect();
+    let mut guest_any_tenant = Vec::with_capacity(64);
     for bits in 0u8..64 {
-        for home in &by_slot {
-            let mut inc = Bits::empty(n);
-            let mut exc = Bits::empty(n);
-            for (i, c) in conds.iter().enumerate() {
-                let Some(c) = c else { continue };
-                let legacy = |list: &[IdRef]| {
-                    bits != 0 && list.iter().any(|r| r.is(Keyword::GuestsOrExternalUsers))
-                };
-                if legacy(&c.include_users) || selector(&c.include_guests, bits, *home) {
-                    inc.insert(i);
-                }
-                if legacy(&c.exclude_users) || selector(&c.exclude_guests, bits, *home) {
-                    exc.insert(i);
+        let mut inc = Bits::empty(n);
+        let mut exc = Bits::empty(n);
+        for (i, c) in conds.iter().enumerate() {
+            let Some(c) = c else { continue };
+            let (legacy_inc, legacy_exc) = flags.get(i).copied().unwrap_or_default();
+            if (bits != 0 && legacy_inc) || any_tenant(&c.include_guests, bits) {
+                inc.insert(i);
+            }
+            if (bits != 0 && legacy_exc) || any_tenant(&c.exclude_guests, bits) {
+                exc.insert(i);
+            }
+        }
+        guest_any_tenant.push((inc, exc));
+    }
+    let mut guest_by_tenant: AHashMap<String, Vec<(usize, u8, bool)>> = AHashMap::new();
+    for (i, c) in conds.iter().enumerate() {
+        let Some(c) = c else { continue };
+        for (sel, include_side) in [(&c.include_guests, true), (&c.exclude_guests, false)] {
+            if let Some(GuestSelector {
+                types,
+                tenants: ExternalTenants::Enumerated(list),
+            }) = sel
+            {
+                for t in list {
+                    let entries = guest_by_tenant.entry(t.clone()).or_default();
+                    if !entries.contains(&(i, *types, include_side)) {
+                        entries.push((i, *types, include_side));
+                    }
                 }
             }
-            guest_sets.push((inc, exc));
         }
     }
     let enumerated_include = (0u8..64)
@@ -345,56 +481,66 @@ pub fn compile_users(tenant: &Tenant) -> UserTable {
         })
         .collect();
     UserTable {
-        enumerated_include,
         users,
         classes,
         unknown_class,
-        tenant_index,
-        guest_sets,
-        tenants,
+        guest_any_tenant,
+        guest_by_tenant,
+        enumerated_include,
     }
 }
 
-fn selector(sel: &Option<GuestSelector>, bits: u8, home: Option<&str>) -> bool {
-    sel.as_ref().is_some_and(|g| {
-        g.types & bits != 0
-            && match &g.tenants {
-                ExternalTenants::All => true,
-                ExternalTenants::Enumerated(list) => {
-                    home.is_some_and(|h| list.iter().any(|x| x == h))
-                }
-            }
-    })
+fn any_tenant(sel: &Option<GuestSelector>, bits: u8) -> bool {
+    sel.as_ref()
+        .is_some_and(|g| g.types & bits != 0 && matches!(g.tenants, ExternalTenants::All))
 }
 
-/// Groups `start` is a member of: static `members` edges plus PIM group member assignments, the
-/// latter only when active at `at` (`None`: ever). Stops on cycles.
-fn closure(
-    start: &str,
-    parents: &HashMap<&str, Vec<&str>>,
-    windowed: &Windowed<'_>,
-    edges_by_principal: &HashMap<&str, Vec<usize>>,
-    at: Option<Timestamp>,
-) -> HashSet<String> {
-    let mut out: HashSet<String> = HashSet::new();
-    let mut frontier: Vec<String> = vec![start.to_owned()];
-    while let Some(member) = frontier.pop() {
-        for g in parents.get(member.as_str()).into_iter().flatten() {
-            if out.insert((*g).to_owned()) {
-                frontier.push((*g).to_owned());
+/// A user whose facts change over time: one class per segment between the instants where any
+/// fact reachable from the user starts or ends.
+fn segmented<'t>(
+    graph: &Graph<'t>,
+    names: &Names<'t>,
+    user: &'t str,
+    n: usize,
+    intern: &mut impl FnMut(UserClass) -> ClassId,
+) -> (Vec<Timestamp>, Vec<ClassId>, Vec<usize>) {
+    let reach = graph.closure(user, None);
+    let mut breakpoints: Vec<Timestamp> = Vec::new();
+    for p in reach.iter().copied().chain(std::iter::once(user)) {
+        for k in graph.group_facts_by_principal.get(p).into_iter().flatten() {
+            if let Some((_, _, s, e)) = graph.group_facts.get(*k) {
+                breakpoints.extend(s.iter().chain(e.iter()));
             }
         }
-        for k in edges_by_principal
-            .get(member.as_str())
-            .into_iter()
-            .flatten()
-        {
-            if let Some((_, g, s, e)) = windowed.group_edges.get(*k) {
-                if at.is_none_or(|t| active(*s, *e, t)) && out.insert((*g).to_owned()) {
-                    frontier.push((*g).to_owned());
-                }
+        for k in graph.role_facts_by_principal.get(p).into_iter().flatten() {
+            if let Some((_, _, s, e)) = graph.role_facts.get(*k) {
+                breakpoints.extend(s.iter().chain(e.iter()));
             }
         }
     }
-    out
+    breakpoints.sort_unstable();
+    breakpoints.dedup();
+    let mut classes = Vec::with_capacity(breakpoints.len() + 1);
+    let mut counts = Vec::with_capacity(breakpoints.len() + 1);
+    for at in std::iter::once(Timestamp::MIN).chain(breakpoints.iter().copied()) {
+        let groups = graph.closure(user, Some(at));
+        counts.push(groups.len());
+        let mut include = names.all.clone();
+        let mut exclude = Bits::empty(n);
+        names.add(0, user, &mut include, &mut exclude);
+        for g in &groups {
+            names.add(1, g, &mut include, &mut exclude);
+        }
+        for p in groups.iter().copied().chain(std::iter::once(user)) {
+            for k in graph.role_facts_by_principal.get(p).into_iter().flatten() {
+                if let Some((_, role, s, e)) = graph.role_facts.get(*k) {
+                    if active(*s, *e, at) {
+                        names.add(2, role, &mut include, &mut exclude);
+                    }
+                }
+            }
+        }
+        classes.push(intern(UserClass { include, exclude }));
+    }
+    (breakpoints, classes, counts)
 }
