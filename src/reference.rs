@@ -5,7 +5,7 @@
 //! against, and users can select it with `--engine reference` to cross-check. Clarity wins over
 //! speed here; nothing in this module is on a hot path.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use jiff::{SignedDuration, Timestamp};
 
@@ -35,6 +35,9 @@ const SKEW: SignedDuration = SignedDuration::from_mins(5);
 pub struct ReferenceEvaluator<'t> {
     tenant: &'t Tenant,
     revision: String,
+    /// member id -> the groups listing it in `members` (so a membership walk does not rescan
+    /// every group at every step).
+    parents: HashMap<&'t str, Vec<&'t str>>,
 }
 
 /// Who signs in, resolved against the directory at `t` (§6 step 2).
@@ -96,9 +99,16 @@ impl Attributes for CsaAttributes<'_> {
 impl<'t> ReferenceEvaluator<'t> {
     /// An evaluator over `tenant`.
     pub fn new(tenant: &'t Tenant) -> Self {
+        let mut parents: HashMap<&str, Vec<&str>> = HashMap::new();
+        for g in &tenant.groups {
+            for m in &g.members {
+                parents.entry(m.as_str()).or_default().push(g.id.as_str());
+            }
+        }
         ReferenceEvaluator {
             tenant,
             revision: crate::compile::revision(tenant),
+            parents,
         }
     }
 
@@ -256,9 +266,9 @@ impl<'t> ReferenceEvaluator<'t> {
         let mut out: HashSet<String> = HashSet::new();
         let mut frontier = vec![user.to_owned()];
         while let Some(member) = frontier.pop() {
-            for g in &self.tenant.groups {
-                if g.members.contains(&member) && out.insert(g.id.clone()) {
-                    frontier.push(g.id.clone());
+            for g in self.parents.get(member.as_str()).into_iter().flatten() {
+                if out.insert((*g).to_owned()) {
+                    frontier.push((*g).to_owned());
                 }
             }
             for a in &self.tenant.pim.group_assignments {
