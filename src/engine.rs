@@ -25,10 +25,12 @@ use std::sync::Arc;
 use arc_swap::ArcSwap;
 use rayon::prelude::*;
 
+use crate::activation::decision::ActivationDecision;
 use crate::compile::Snapshot;
 use crate::diag::Diagnostic;
 use crate::eval::SignInDecision;
 use crate::model::Tenant;
+use crate::model::activation::ActivationRequest;
 use crate::model::request::SignInRequest;
 
 /// Requests per rayon task in a batch: large enough to amortise scheduling.
@@ -95,6 +97,21 @@ impl Engine {
     /// Decides one sign-in on the current snapshot.
     pub fn evaluate(&self, request: &SignInRequest, explain: bool) -> SignInDecision {
         self.current.load().evaluate(request, explain)
+    }
+
+    /// Decides one PIM activation on the current snapshot.
+    pub fn activate(&self, request: &ActivationRequest) -> ActivationDecision {
+        self.current.load().activate(request)
+    }
+
+    /// Decides a batch of activations in parallel on one snapshot, results in input order.
+    pub fn activate_batch(&self, requests: &[ActivationRequest]) -> Vec<ActivationDecision> {
+        let snapshot = self.snapshot();
+        requests
+            .par_iter()
+            .with_min_len(64)
+            .map(|r| snapshot.activate(r))
+            .collect()
     }
 
     /// Decides a batch in parallel, all on one snapshot, results in input order.

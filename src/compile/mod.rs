@@ -151,6 +151,8 @@ enum CompiledGrant {
 #[derive(Debug)]
 pub struct Snapshot {
     tenant: Tenant,
+    /// PIM lookups: eligibilities, assignments and role settings by target.
+    pim: crate::activation::PimIndex,
     revision: String,
     n: usize,
     evaluated: Bits,
@@ -378,6 +380,7 @@ impl Snapshot {
             terms: AHashMap::new(),
             customs: AHashMap::new(),
             tenant: Tenant::default(),
+            pim: crate::activation::PimIndex::build(&tenant),
         };
         s.compile_workloads(&tenant);
         s.compile_targets(&tenant);
@@ -817,6 +820,19 @@ impl Snapshot {
             m |= 1u64 << self.atom_of_strength(k);
         }
         m
+    }
+
+    /// The PIM lookups of this snapshot.
+    pub fn pim(&self) -> &crate::activation::PimIndex {
+        &self.pim
+    }
+
+    /// Decides a PIM activation request (SEMANTICS.md §10) on this snapshot.
+    pub fn activate(
+        &self,
+        request: &crate::model::activation::ActivationRequest,
+    ) -> crate::activation::decision::ActivationDecision {
+        crate::activation::activate_compiled(self, &self.pim, request)
     }
 
     /// The tenant this snapshot was compiled from.

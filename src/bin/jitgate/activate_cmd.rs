@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use jiff::Timestamp;
-use jitgate::activation::{PimIndex, activate_compiled, activate_reference};
+use jitgate::activation::{PimIndex, activate_reference};
 use jitgate::diag::Diagnostics;
 use jitgate::{ActivationDecision, parse_activation};
 use rayon::prelude::*;
@@ -35,7 +35,7 @@ fn decide(
         return Err(format!("line {}: {}", input.line, msgs.join("; ")));
     };
     let mut decision = match eval {
-        Evaluator::Compiled(s) => activate_compiled(s, index, &req),
+        Evaluator::Compiled(s) => s.activate(&req),
         Evaluator::Reference(r) => activate_reference(r, tenant, index, &req),
     };
     if !explain {
