@@ -26,13 +26,7 @@ fn decide(
     let doc = input.json()?;
     let mut d = Diagnostics::new(format!("line {}", input.line));
     let Some(req) = parse_activation(&mut d, &doc, Some(now)) else {
-        let msgs: Vec<String> = d
-            .items
-            .iter()
-            .filter(|x| x.is_error())
-            .map(|x| format!("{}: {}", x.path, x.message))
-            .collect();
-        return Err(format!("line {}: {}", input.line, msgs.join("; ")));
+        return Err(input.errors(&d));
     };
     let mut decision = match eval {
         Evaluator::Compiled(s) => s.activate(&req),

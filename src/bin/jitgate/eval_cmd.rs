@@ -68,6 +68,18 @@ pub enum Body {
 }
 
 impl Input {
+    /// The one-line error for a request that did not parse: the line, then each error's JSON
+    /// path and message.
+    pub fn errors(&self, d: &Diagnostics) -> String {
+        let msgs: Vec<String> = d
+            .items
+            .iter()
+            .filter(|x| x.is_error())
+            .map(|x| format!("{}: {}", x.path, x.message))
+            .collect();
+        format!("line {}: {}", self.line, msgs.join("; "))
+    }
+
     /// The request's JSON; the error names the line.
     pub fn json(&self) -> Result<Cow<'_, Json>, String> {
         let at = |e: &dyn std::fmt::Display| format!("line {}: {e}", self.line);
@@ -206,13 +218,7 @@ fn decide(
     let doc = input.json()?;
     let mut d = Diagnostics::new(format!("line {}", input.line));
     let Some(req) = parse_sign_in(&mut d, &doc, Some(now)) else {
-        let msgs: Vec<String> = d
-            .items
-            .iter()
-            .filter(|x| x.is_error())
-            .map(|x| format!("{}: {}", x.path, x.message))
-            .collect();
-        return Err(format!("line {}: {}", input.line, msgs.join("; ")));
+        return Err(input.errors(&d));
     };
     let mut decision = eval.evaluate(&req, explain);
     let mut request_warnings: Vec<_> = d.items.into_iter().filter(|x| !x.is_error()).collect();
