@@ -737,6 +737,31 @@ impl Builder {
 /// evaluated content (an export that wrote one group under two file names) keep the first copy
 /// with a warning; copies that disagree are an error, since either reading could be wrong.
 fn check_duplicates(d: &mut Diagnostics, t: &mut Tenant) {
+    // Two role management policy assignments for one role (or group and access) make the role
+    // settings ambiguous (§9.1, §11).
+    let mut targets: HashSet<(String, String, String)> = HashSet::new();
+    for a in &t.pim.policy_assignments {
+        let kind = if a.scope_type.eq_ignore_ascii_case("Group") {
+            "group"
+        } else {
+            "directory"
+        };
+        let key = (
+            kind.to_owned(),
+            a.scope_id.clone(),
+            a.role_definition_id.clone(),
+        );
+        if !targets.insert(key) {
+            at_source(d, &a.source).error(
+                "ambiguousPolicyAssignment",
+                split_source(&a.source).1,
+                format!(
+                    "a second role management policy assignment for {} at scope {}; the role settings are ambiguous",
+                    a.role_definition_id, a.scope_id
+                ),
+            );
+        }
+    }
     let mut seen: HashSet<&str> = HashSet::new();
     for p in &t.policies {
         if !seen.insert(p.id.as_str()) {

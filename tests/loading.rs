@@ -1277,3 +1277,27 @@ fn single_bundle_file_on_disk() {
             .starts_with("tenant.json:$.conditionalAccessPolicies[0]")
     );
 }
+
+#[test]
+fn two_policy_assignments_for_one_role_are_ambiguous() {
+    let bundle = br#"{"pim":{"roleManagementPolicyAssignments":[
+        {"id":"a1","policyId":"p1","scopeId":"/","scopeType":"DirectoryRole","roleDefinitionId":"62e90394-69f5-4237-9190-012177145e10"},
+        {"id":"a2","policyId":"p2","scopeId":"/","scopeType":"Directory","roleDefinitionId":"62e90394-69f5-4237-9190-012177145e10"},
+        {"id":"a3","policyId":"p3","scopeId":"/","scopeType":"DirectoryRole","roleDefinitionId":"194ae4cb-b126-40b2-bd5b-6091b380977d"}
+    ]}}"#;
+    let Err(jitgate::LoadError::Invalid { diagnostics }) =
+        jitgate::load_bundle_bytes("t.json", bundle)
+    else {
+        panic!("an ambiguous policy assignment must stop the tenant from loading");
+    };
+    let errors: Vec<_> = diagnostics.iter().filter(|d| d.is_error()).collect();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].code, "ambiguousPolicyAssignment");
+    assert_eq!(errors[0].file, "t.json");
+    assert_eq!(errors[0].path, "$.pim.roleManagementPolicyAssignments[1]");
+    assert!(
+        errors[0]
+            .message
+            .contains("62e90394-69f5-4237-9190-012177145e10")
+    );
+}
