@@ -1,11 +1,18 @@
 //! `Engine::activate` and `Engine::activate_batch` decide on the current snapshot, in input order,
 //! exactly as the reference evaluator does.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use std::path::PathBuf;
 
 use jitgate::activation::{PimIndex, activate_reference};
-use jitgate::{ActivationOutcome, Engine, ReferenceEvaluator, diag::Diagnostics, json, parse_activation};
+use jitgate::{
+    ActivationOutcome, Engine, ReferenceEvaluator, diag::Diagnostics, json, parse_activation,
+};
 
 #[test]
 fn engine_activation_batch_matches_the_reference_in_order() {
@@ -15,7 +22,14 @@ fn engine_activation_batch_matches_the_reference_in_order() {
     let requests: Vec<_> = text
         .lines()
         .filter(|l| !l.trim().is_empty())
-        .map(|l| parse_activation(&mut Diagnostics::new("r"), &json::parse_str(l).unwrap(), None).unwrap())
+        .map(|l| {
+            parse_activation(
+                &mut Diagnostics::new("r"),
+                &json::parse_str(l).unwrap(),
+                None,
+            )
+            .unwrap()
+        })
         .collect();
     let engine = Engine::new(tenant.clone());
     let batch = engine.activate_batch(&requests);
@@ -24,7 +38,10 @@ fn engine_activation_batch_matches_the_reference_in_order() {
     let index = PimIndex::build(&tenant);
     for (req, got) in requests.iter().zip(&batch) {
         let want = activate_reference(&reference, &tenant, &index, req);
-        assert_eq!(serde_json::to_string(got).unwrap(), serde_json::to_string(&want).unwrap());
+        assert_eq!(
+            serde_json::to_string(got).unwrap(),
+            serde_json::to_string(&want).unwrap()
+        );
         assert_eq!(
             serde_json::to_string(&engine.activate(req)).unwrap(),
             serde_json::to_string(&want).unwrap()
@@ -38,6 +55,9 @@ fn engine_activation_batch_matches_the_reference_in_order() {
         ActivationOutcome::PendingApproval,
         ActivationOutcome::Deny,
     ] {
-        assert!(outcomes.contains(&kind), "the example activations include {kind:?}");
+        assert!(
+            outcomes.contains(&kind),
+            "the example activations include {kind:?}"
+        );
     }
 }
