@@ -17,7 +17,7 @@ use crate::model::enums::{
 };
 use crate::model::ids::{IdRef, Keyword};
 use crate::model::location::LocationKind;
-use crate::model::pim::{PimSchedule, PolicyRule};
+use crate::model::pim::{PimSchedule, PimTarget, PolicyRule};
 use crate::model::{Group, Policy, Tenant};
 
 /// Entra's documented limits.
@@ -686,7 +686,109 @@ fn check_groups(c: &mut Checker<'_>) {
 
 const MAX_ACTIVATION: SignedDuration = SignedDuration::from_hours(24);
 
+/// The `Expiration_Admin_*` rule of the policy assigned to a target, as (required, maximum).
+fn admin_expiration(
+    t: &Tenant,
+    target: &PimTarget,
+    rule_id: &str,
+) -> Option<(bool, Option<SignedDuration>)> {
+    let (scope, role) = match target {
+        PimTarget::Role {
+            role_definition_id, ..
+        } => ("/", role_definition_id.as_str()),
+        PimTarget::Group {
+            group_id,
+            access_id,
+        } => (group_id.as_str(), access_id.as_str()),
+    };
+    let is_group = matches!(target, PimTarget::Group { .. });
+    let assignment = t.pim.policy_assignments.iter().find(|a| {
+        a.scope_id == scope
+            && a.role_definition_id.eq_ignore_ascii_case(role)
+            && a.scope_type.eq_ignore_ascii_case("Group") == is_group
+    })?;
+    let policy = assignment.policy.as_ref().or_else(|| {
+        let id = assignment.policy_id.as_deref()?;
+        t.pim
+            .policies
+            .iter()
+            .find(|p| p.id.eq_ignore_ascii_case(id))
+    })?;
+    policy.rules.iter().find_map(|r| match r {
+        PolicyRule::Expiration {
+            id,
+            is_expiration_required,
+            maximum_duration,
+        } if id.eq_ignore_ascii_case(rule_id) => Some((*is_expiration_required, *maximum_duration)),
+        _ => None,
+    })
+}
+
+/// Eligibilities and assignments must fit their `Expiration_Admin_*` rule (§11).
+fn check_admin_expiration(c: &mut Checker<'_>) {
+    let t = c.tenant;
+    let families = [
+        (
+            &t.pim.role_eligibilities,
+            "Expiration_Admin_Eligibility",
+            "eligibility",
+        ),
+        (
+            &t.pim.group_eligibilities,
+            "Expiration_Admin_Eligibility",
+            "eligibility",
+        ),
+        (
+            &t.pim.role_assignments,
+            "Expiration_Admin_Assignment",
+            "assignment",
+        ),
+        (
+            &t.pim.group_assignments,
+            "Expiration_Admin_Assignment",
+            "assignment",
+        ),
+    ];
+    for (list, rule, what) in families {
+        for s in list.iter() {
+            // Activations are governed by the end-user rule, not the admin one.
+            if s.assignment_type == Some(crate::model::enums::AssignmentType::Activated) {
+                continue;
+            }
+            let Some((required, maximum)) = admin_expiration(t, &s.target, rule) else {
+                continue;
+            };
+            let at = format!("pim.{what}[{}]", s.id);
+            match (s.start, s.end) {
+                (_, None) if required => c.limit(
+                    "permanentNotAllowed",
+                    &at,
+                    format!(
+                        "permanent {what} for {} while {rule} requires an end",
+                        s.principal_id
+                    ),
+                ),
+                (Some(start), Some(end)) => {
+                    if let Some(max) = maximum.filter(|m| start.duration_until(end) > *m) {
+                        c.limit(
+                            "windowTooLong",
+                            &at,
+                            format!(
+                                "{what} for {} lasts longer than the {} {rule} allows",
+                                s.principal_id,
+                                crate::model::read::format_duration(max)
+                            ),
+                        );
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
 fn check_pim(c: &mut Checker<'_>) {
+    check_admin_expiration(c);
     let t = c.tenant;
     let holders = |v: &[PimSchedule]| -> Vec<(String, String)> {
         v.iter()

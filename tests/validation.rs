@@ -865,3 +865,39 @@ fn cli_json_lists_findings() {
     let doc: Value = serde_json::from_slice(&strict.stdout).unwrap();
     assert_eq!(doc["strict"], true);
 }
+
+#[test]
+fn admin_expiration_rules_bound_eligibilities_and_assignments() {
+    let role = "194ae4cb-b126-40b2-bd5b-6091b380977d";
+    let bundle = format!(
+        r#"{{"pim":{{
+        "roleManagementPolicyAssignments":[{{"id":"a1","scopeId":"/","scopeType":"DirectoryRole","roleDefinitionId":"{role}",
+          "policy":{{"id":"p1","rules":[
+            {{"id":"Expiration_Admin_Eligibility","isExpirationRequired":true,"maximumDuration":"P365D"}},
+            {{"id":"Expiration_Admin_Assignment","isExpirationRequired":false,"maximumDuration":"P180D"}}]}}}}],
+        "roleEligibilityScheduleInstances":[
+          {{"id":"permanent","principalId":"11111111-0000-0000-0000-000000000001","roleDefinitionId":"{role}","directoryScopeId":"/","startDateTime":"2025-01-01T00:00:00Z"}},
+          {{"id":"fits","principalId":"11111111-0000-0000-0000-000000000002","roleDefinitionId":"{role}","directoryScopeId":"/","startDateTime":"2025-01-01T00:00:00Z","endDateTime":"2025-06-01T00:00:00Z"}}],
+        "roleAssignmentScheduleInstances":[
+          {{"id":"long","principalId":"11111111-0000-0000-0000-000000000003","roleDefinitionId":"{role}","directoryScopeId":"/","assignmentType":"Assigned","startDateTime":"2025-01-01T00:00:00Z","endDateTime":"2026-01-01T00:00:00Z"}},
+          {{"id":"activation","principalId":"11111111-0000-0000-0000-000000000004","roleDefinitionId":"{role}","directoryScopeId":"/","assignmentType":"Activated","startDateTime":"2025-01-01T00:00:00Z","endDateTime":"2026-01-01T00:00:00Z"}}]
+    }}}}"#
+    );
+    let tenant = jitgate::load_bundle_bytes("t.json", bundle.as_bytes()).unwrap();
+    let report = jitgate::validate(&tenant, false);
+    let found: Vec<(&str, &str)> = report
+        .findings
+        .iter()
+        .map(|f| (f.code, f.path.as_str()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("permanentNotAllowed", "pim.eligibility[permanent]"),
+            ("windowTooLong", "pim.assignment[long]")
+        ]
+    );
+    assert!(report.findings.iter().all(|f| !f.is_error()));
+    let strict = jitgate::validate(&tenant, true);
+    assert_eq!(strict.findings.iter().filter(|f| f.is_error()).count(), 2);
+}
