@@ -342,7 +342,6 @@ struct Builder {
     group_elig_schedules: Vec<pim::PimSchedule>,
     group_assign_schedules: Vec<pim::PimSchedule>,
     seen_instances: HashSet<Kind>,
-    app_groups_seen: bool,
 }
 
 impl Builder {
@@ -437,7 +436,6 @@ impl Builder {
         rel_file: &str,
     ) {
         if kind == Some(Kind::AppGroups) {
-            self.app_groups_seen = true;
             self.tenant.app_groups = directory::parse_app_groups(d, value, path);
             return;
         }
@@ -716,7 +714,6 @@ impl Builder {
         {
             pim.group_assignments = provisioned(std::mem::take(&mut self.group_assign_schedules));
         }
-        let _ = self.app_groups_seen;
         // Built-in strengths are always present unless the bundle supplies the same id.
         for b in strength::builtin_strengths() {
             if !self.tenant.strengths.iter().any(|s| s.id == b.id) {

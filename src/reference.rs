@@ -12,7 +12,7 @@ use jiff::{SignedDuration, Timestamp};
 use crate::diag::Diagnostics;
 use crate::eval::combine::{Grant, PolicyVerdict, render, sorted};
 use crate::eval::decision::{RequirementItem, SignInDecision, reasons};
-use crate::filter::{AttrValue, Attribute, Attributes};
+use crate::model::directory::CsaAttributes;
 use crate::model::enums::{
     ClientAppType, CountryLookupMethod, FilterMode, FrequencyAuthType, FrequencyInterval,
     GrantControl, GrantOperator, GuestType, InsiderRiskLevel, Platform, RiskLevel,
@@ -23,7 +23,7 @@ use crate::model::pim::PimTarget;
 use crate::model::policy::{
     ExternalTenants, Filter, GrantControls, GuestSelector, SignInFrequency,
 };
-use crate::model::request::{Identity, NoDevice, SignInContext, SignInRequest};
+use crate::model::request::{Identity, SignInContext, SignInRequest};
 use crate::model::strength::{AuthStrength, CombinationConfiguration, MFA_STRENGTH_ID, MethodSet};
 use crate::model::{AppObject, Policy, Tenant};
 
@@ -76,24 +76,6 @@ struct Control {
     satisfied: bool,
     /// The requirement item, if a prompt can satisfy it.
     interactive: Option<RequirementItem>,
-}
-
-struct CsaAttributes<'a>(Option<&'a AppObject>);
-
-impl Attributes for CsaAttributes<'_> {
-    fn value(&self, attribute: &Attribute) -> AttrValue<'_> {
-        let (Attribute::Custom { set, name }, Some(obj)) = (attribute, self.0) else {
-            return AttrValue::Null;
-        };
-        let key = format!("{set}_{name}");
-        obj.custom_security_attributes
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(&key))
-            .map_or(AttrValue::Null, |(_, v)| match v.as_slice() {
-                [single] => AttrValue::Str(single),
-                many => AttrValue::List(many),
-            })
-    }
 }
 
 impl<'t> ReferenceEvaluator<'t> {
@@ -877,32 +859,7 @@ fn device_match(p: &Policy, req: &SignInRequest) -> Check {
         return Check::Match;
     };
     let device = req.conditions.device.as_ref();
-    let mut applies = true;
-    if let Some(f) = &dc.filter {
-        let hit = match device {
-            Some(d) => f.rule.evaluate(d),
-            None => f.rule.evaluate(&NoDevice),
-        };
-        applies &= match f.mode {
-            FilterMode::Include => hit,
-            _ => !hit,
-        };
-    }
-    let compliant = device.is_some_and(|d| d.is_compliant());
-    let hybrid = device.is_some_and(|d| d.is_hybrid_joined());
-    let state = |s: &str| {
-        (s.eq_ignore_ascii_case("Compliant") && compliant)
-            || (s.eq_ignore_ascii_case("DomainJoined") && hybrid)
-    };
-    if !dc.include_states.is_empty() {
-        applies &= dc
-            .include_states
-            .iter()
-            .any(|s| s.eq_ignore_ascii_case("All") || state(s));
-    }
-    if dc.exclude_states.iter().any(|s| state(s)) {
-        applies = false;
-    }
+    let applies = dc.matches(device);
     match (applies, device) {
         (true, _) => Check::Match,
         (false, None) => Check::FailMissing,

@@ -9,11 +9,10 @@ use std::collections::{HashMap, HashSet};
 use jiff::SignedDuration;
 use serde::Serialize;
 
-use crate::diag::{Diagnostic, Diagnostics, Severity};
+use crate::diag::{Diagnostic, Diagnostics};
 use crate::model::directory::is_valid_auth_context_id;
 use crate::model::enums::{
-    CaeMode, GrantControl, GrantOperator, PersistentBrowserMode, PolicyState, StrengthPolicyType,
-    UserAction,
+    CaeMode, GrantControl, GrantOperator, PolicyState, StrengthPolicyType, UserAction,
 };
 use crate::model::ids::{IdRef, Keyword};
 use crate::model::location::LocationKind;
@@ -557,7 +556,6 @@ fn check_session(c: &mut Checker<'_>, p: &Policy, at: &str) {
             "persistent browser and disabled CAE are honoured only on policies that target all resources",
         );
     }
-    let _ = PersistentBrowserMode::Always;
 }
 
 /// Every group that the group `id` (transitively) contains, and whether a cycle was met.
@@ -905,7 +903,6 @@ fn check_pim(c: &mut Checker<'_>) {
             );
         }
     }
-    let _ = Severity::Error;
 }
 
 #[cfg(test)]

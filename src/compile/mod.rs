@@ -15,10 +15,10 @@ use ahash::AHashMap;
 use jiff::{SignedDuration, Timestamp};
 use smallvec::SmallVec;
 
-use crate::diag::{Diagnostic, Diagnostics};
+use crate::diag::Diagnostics;
 use crate::eval::combine::{Grant, PolicyVerdict, render, sorted};
 use crate::eval::decision::{Decision, RequirementItem, SignInDecision, reasons};
-use crate::filter::{AttrValue, Attribute, Attributes};
+use crate::model::directory::CsaAttributes;
 use crate::model::enums::{
     ClientAppType, FilterMode, FrequencyAuthType, FrequencyInterval, GrantControl, GrantOperator,
     InsiderRiskLevel, Platform, RiskLevel, TransferMethod, UserAction,
@@ -27,7 +27,7 @@ use crate::model::ids::{IdRef, Keyword};
 use crate::model::policy::{
     ApplicationCondition, ClientApplicationCondition, Filter, SignInFrequency,
 };
-use crate::model::request::{Identity, NoDevice, SignInContext, SignInRequest};
+use crate::model::request::{Identity, SignInContext, SignInRequest};
 use crate::model::strength::{AuthStrength, MFA_STRENGTH_ID, MethodSet};
 use crate::model::{AppObject, Policy, Tenant};
 use crate::reference::strength_satisfied;
@@ -221,24 +221,6 @@ pub struct Prepared<'r> {
     /// Time since the last full sign-in and since the last MFA; `None` when not proven (§3.14).
     since_sign_in: Option<SignedDuration>,
     since_mfa: Option<SignedDuration>,
-}
-
-struct CsaAttributes<'a>(Option<&'a AppObject>);
-
-impl Attributes for CsaAttributes<'_> {
-    fn value(&self, attribute: &Attribute) -> AttrValue<'_> {
-        let (Attribute::Custom { set, name }, Some(obj)) = (attribute, self.0) else {
-            return AttrValue::Null;
-        };
-        let key = format!("{set}_{name}");
-        obj.custom_security_attributes
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(&key))
-            .map_or(AttrValue::Null, |(_, v)| match v.as_slice() {
-                [single] => AttrValue::Str(single),
-                many => AttrValue::List(many),
-            })
-    }
 }
 
 fn arr<const N: usize>(n: usize) -> [Bits; N] {
@@ -1045,42 +1027,11 @@ impl Snapshot {
     }
 
     fn device_ok(&self, i: usize, req: &SignInRequest) -> bool {
-        let Some(dc) = self
-            .tenant
+        self.tenant
             .policies
             .get(i)
             .and_then(|p| p.conditions.devices.as_ref())
-        else {
-            return true;
-        };
-        let device = req.conditions.device.as_ref();
-        let mut applies = true;
-        if let Some(f) = &dc.filter {
-            let hit = match device {
-                Some(d) => f.rule.evaluate(d),
-                None => f.rule.evaluate(&NoDevice),
-            };
-            applies &= match f.mode {
-                FilterMode::Include => hit,
-                _ => !hit,
-            };
-        }
-        let compliant = device.is_some_and(|d| d.is_compliant());
-        let hybrid = device.is_some_and(|d| d.is_hybrid_joined());
-        let state = |s: &str| {
-            (s.eq_ignore_ascii_case("Compliant") && compliant)
-                || (s.eq_ignore_ascii_case("DomainJoined") && hybrid)
-        };
-        if !dc.include_states.is_empty() {
-            applies &= dc
-                .include_states
-                .iter()
-                .any(|s| s.eq_ignore_ascii_case("All") || state(s));
-        }
-        if dc.exclude_states.iter().any(|s| state(s)) {
-            applies = false;
-        }
-        applies
+            .is_none_or(|dc| dc.matches(req.conditions.device.as_ref()))
     }
 
     /// The set of evaluated policies whose conditions all match, without device filters.
@@ -1650,9 +1601,4 @@ pub fn sif_check(f: &SignInFrequency, req: &SignInRequest, t: Timestamp) -> (boo
         FrequencyInterval::Unknown(_) => true,
     };
     (required, false)
-}
-
-/// Collects the warnings a prepared request raises before any policy is looked at.
-pub fn request_warnings(d: &Diagnostics) -> Vec<Diagnostic> {
-    d.items.iter().filter(|x| !x.is_error()).cloned().collect()
 }

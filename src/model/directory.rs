@@ -88,6 +88,27 @@ pub struct AuthContext {
     pub is_available: bool,
 }
 
+/// The custom security attributes of an application or service principal, as filter rules read
+/// them; an app the bundle does not know has none (every attribute is null).
+pub struct CsaAttributes<'a>(pub Option<&'a AppObject>);
+
+impl crate::filter::Attributes for CsaAttributes<'_> {
+    fn value(&self, attribute: &crate::filter::Attribute) -> crate::filter::AttrValue<'_> {
+        use crate::filter::{AttrValue, Attribute};
+        let (Attribute::Custom { set, name }, Some(obj)) = (attribute, self.0) else {
+            return AttrValue::Null;
+        };
+        let key = format!("{set}_{name}");
+        obj.custom_security_attributes
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(&key))
+            .map_or(AttrValue::Null, |(_, v)| match v.as_slice() {
+                [single] => AttrValue::Str(single),
+                many => AttrValue::List(many),
+            })
+    }
+}
+
 fn lower_id(d: &mut Diagnostics, o: &Obj<'_>, key: &str) -> Option<String> {
     let s = o.req_str(d, key)?.trim();
     if !is_guid(s) {

@@ -188,6 +188,40 @@ pub struct DeviceCondition {
     pub exclude_states: Vec<String>,
 }
 
+impl DeviceCondition {
+    /// Does the condition take this device in scope (§3.11)? `None` is an unregistered device:
+    /// every filter attribute is null, and no legacy device state holds.
+    pub fn matches(&self, device: Option<&crate::model::request::DeviceInfo>) -> bool {
+        let mut applies = true;
+        if let Some(f) = &self.filter {
+            let hit = match device {
+                Some(d) => f.rule.evaluate(d),
+                None => f.rule.evaluate(&crate::model::request::NoDevice),
+            };
+            applies &= match f.mode {
+                FilterMode::Include => hit,
+                _ => !hit,
+            };
+        }
+        let compliant = device.is_some_and(|d| d.is_compliant());
+        let hybrid = device.is_some_and(|d| d.is_hybrid_joined());
+        let state = |s: &str| {
+            (s.eq_ignore_ascii_case("Compliant") && compliant)
+                || (s.eq_ignore_ascii_case("DomainJoined") && hybrid)
+        };
+        if !self.include_states.is_empty() {
+            applies &= self
+                .include_states
+                .iter()
+                .any(|s| s.eq_ignore_ascii_case("All") || state(s));
+        }
+        if self.exclude_states.iter().any(|s| state(s)) {
+            applies = false;
+        }
+        applies
+    }
+}
+
 /// `conditionalAccessGrantControls`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GrantControls {
@@ -788,7 +822,11 @@ fn parse_grant(d: &mut Diagnostics, g: &Obj<'_>) -> GrantControls {
                 let id = id.trim().to_ascii_lowercase();
                 let has_more = s.has("allowedCombinations");
                 let embedded = if has_more {
-                    parse_strength(d, s_json(g), &child(&g.path, "authenticationStrength"))
+                    parse_strength(
+                        d,
+                        g.raw("authenticationStrength").unwrap_or(&Json::Null),
+                        &child(&g.path, "authenticationStrength"),
+                    )
                 } else {
                     None
                 };
@@ -820,10 +858,6 @@ fn parse_grant(d: &mut Diagnostics, g: &Obj<'_>) -> GrantControls {
         terms_of_use,
         custom_factors,
     }
-}
-
-fn s_json<'a>(g: &Obj<'a>) -> &'a Json {
-    g.raw("authenticationStrength").unwrap_or(&Json::Null)
 }
 
 fn parse_session(d: &mut Diagnostics, s: &Obj<'_>) -> SessionControls {
