@@ -102,3 +102,55 @@ impl Diagnostics {
         self.items.iter().any(Diagnostic::is_error)
     }
 }
+
+/// Why a request could not be built or read: every problem found, each with its JSON path
+/// (SEMANTICS.md §5.3a). A request that fails is never decided.
+///
+/// ```
+/// let error = jitgate::SignInRequest::user("Office 365 Exchange Online")
+///     .app("00000002-0000-0ff1-ce00-000000000000")
+///     .at("2026-03-02T09:00:00Z".parse().unwrap())
+///     .build()
+///     .unwrap_err();
+/// assert_eq!(error.errors()[0].path, "$.signInIdentity.userId");
+/// assert_eq!(error.errors()[0].code, "invalidId");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RequestError {
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl RequestError {
+    pub(crate) fn new(diagnostics: Vec<Diagnostic>) -> Self {
+        RequestError { diagnostics }
+    }
+
+    /// The errors, in the order found.
+    pub fn errors(&self) -> Vec<&Diagnostic> {
+        self.diagnostics.iter().filter(|d| d.is_error()).collect()
+    }
+
+    /// Every diagnostic found, warnings included.
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        &self.diagnostics
+    }
+}
+
+impl fmt::Display for RequestError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let errors = self.errors();
+        match errors.split_first() {
+            None => f.write_str("invalid request"),
+            Some((first, rest)) => {
+                write!(f, "{}: {}", first.path, first.message)?;
+                if !rest.is_empty() {
+                    write!(f, " (and {} more)", rest.len())?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl std::error::Error for RequestError {}

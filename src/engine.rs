@@ -6,15 +6,16 @@
 //! freed when its last reader lets go.
 //!
 //! ```no_run
-//! use std::path::Path;
-//! use jitgate::{Engine, json, parse_sign_in, diag::Diagnostics};
+//! use jitgate::{Engine, Explain, SignInRequest};
 //!
-//! let engine = Engine::new(jitgate::load(Path::new("examples/tenant"))?);
-//! let body = r##"{"signInIdentity":{"@odata.type":"#microsoft.graph.userSignIn","userId":"3f1a6c03-2b7d-4e8f-9a01-5c6d7e8f9a03"},
-//!   "signInContext":{"@odata.type":"#microsoft.graph.applicationContext","includeApplications":["00000003-0000-0ff1-ce00-000000000000"]},
-//!   "session":{"time":"2026-03-02T09:00:00Z","authenticationMethods":["password"]}}"##;
-//! let request = parse_sign_in(&mut Diagnostics::new("req"), &json::parse_str(body)?, None).ok_or("bad request")?;
-//! let decision = engine.evaluate(&request, false);
+//! let engine = Engine::new(jitgate::load("examples/tenant".as_ref())?);
+//! let request = SignInRequest::from_json(r##"{
+//!   "signInIdentity": {"@odata.type": "#microsoft.graph.userSignIn",
+//!                      "userId": "3f1a6c03-2b7d-4e8f-9a01-5c6d7e8f9a03"},
+//!   "signInContext": {"@odata.type": "#microsoft.graph.applicationContext",
+//!                     "includeApplications": ["00000003-0000-0ff1-ce00-000000000000"]},
+//!   "session": {"time": "2026-03-02T09:00:00Z", "authenticationMethods": ["password"]}}"##)?;
+//! let decision = engine.evaluate(&request, Explain::None);
 //! println!("{} (revision {})", decision.decision.as_str(), engine.revision());
 //! // Later, from a publisher thread: engine.publish(new_tenant)?;
 //! # Ok::<(), Box<dyn std::error::Error>>(())
@@ -25,19 +26,20 @@ use std::sync::Arc;
 use arc_swap::ArcSwap;
 use rayon::prelude::*;
 
-use crate::activation::decision::ActivationDecision;
-use crate::compile::Snapshot;
 use crate::diag::Diagnostic;
-use crate::eval::SignInDecision;
 use crate::model::Tenant;
 use crate::model::activation::ActivationRequest;
 use crate::model::request::SignInRequest;
+use crate::pim::decision::ActivationDecision;
+use crate::signin::decision::{Explain, SignInDecision};
+use crate::snapshot::Snapshot;
 
 /// Requests per rayon task in a batch: large enough to amortise scheduling.
 const CHUNK: usize = 1024;
 
 /// Why a new tenant was not published; the previous snapshot keeps serving.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum PublishError {
     /// Validation found errors (under strict mode, limit warnings count).
     #[error("tenant failed validation with {} error(s)", .0.len())]
@@ -95,27 +97,35 @@ impl Engine {
     }
 
     /// Decides one sign-in on the current snapshot.
-    pub fn evaluate(&self, request: &SignInRequest, explain: bool) -> SignInDecision {
+    pub fn evaluate(&self, request: &SignInRequest, explain: Explain) -> SignInDecision {
         self.current.load().evaluate(request, explain)
     }
 
     /// Decides one PIM activation on the current snapshot.
-    pub fn activate(&self, request: &ActivationRequest) -> ActivationDecision {
-        self.current.load().activate(request)
+    pub fn activate(&self, request: &ActivationRequest, explain: Explain) -> ActivationDecision {
+        self.current.load().activate(request, explain)
     }
 
     /// Decides a batch of activations in parallel on one snapshot, results in input order.
-    pub fn activate_batch(&self, requests: &[ActivationRequest]) -> Vec<ActivationDecision> {
+    pub fn activate_batch(
+        &self,
+        requests: &[ActivationRequest],
+        explain: Explain,
+    ) -> Vec<ActivationDecision> {
         let snapshot = self.snapshot();
         requests
             .par_iter()
             .with_min_len(64)
-            .map(|r| snapshot.activate(r))
+            .map(|r| snapshot.activate(r, explain))
             .collect()
     }
 
     /// Decides a batch in parallel, all on one snapshot, results in input order.
-    pub fn evaluate_batch(&self, requests: &[SignInRequest], explain: bool) -> Vec<SignInDecision> {
+    pub fn evaluate_batch(
+        &self,
+        requests: &[SignInRequest],
+        explain: Explain,
+    ) -> Vec<SignInDecision> {
         let snapshot = self.snapshot();
         requests
             .par_iter()

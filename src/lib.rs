@@ -1,44 +1,69 @@
 //! jitgate decides, offline and fast, what Microsoft Entra Conditional Access and Privileged
 //! Identity Management would decide.
 //!
-//! The crate reads a tenant exported from Microsoft Graph ([`load`]), checks it against Entra's
-//! limits ([`validate`]), and decides sign-ins and just-in-time activations. What Entra decides is
-//! specified in the project's `SEMANTICS.md`; this crate follows it field by field.
+//! Load a tenant exported from Microsoft Graph ([`load`]), check it ([`validate`]), compile it
+//! into a [`Snapshot`] (or serve it from an [`Engine`] that swaps snapshots without blocking
+//! readers), and decide sign-ins ([`SignInRequest`] → [`SignInDecision`]) and just-in-time
+//! activations ([`ActivationRequest`] → [`ActivationDecision`]). The [`ReferenceEvaluator`]
+//! gives the same decisions by a plain reading of the specification, for cross-checking.
+//!
+//! What Entra decides is specified in the repository's
+//! [`docs/SEMANTICS.md`](https://github.com/jitgate/jitgate/blob/main/docs/SEMANTICS.md); the `§`
+//! references in these docs point there.
 //!
 //! ```no_run
-//! use std::path::Path;
+//! use jitgate::{Engine, Explain, SignInRequest};
 //!
-//! let tenant = jitgate::load(Path::new("examples/tenant")).expect("a usable tenant");
-//! let report = jitgate::validate(&tenant, false);
-//! println!("{} policies, {} findings", tenant.policies.len(), report.findings.len());
+//! let engine = Engine::new(jitgate::load("examples/tenant".as_ref())?);
+//! let request = SignInRequest::user("3f1a6c03-2b7d-4e8f-9a01-5c6d7e8f9a03")
+//!     .app("00000003-0000-0ff1-ce00-000000000000")
+//!     .at("2026-03-02T09:00:00Z".parse()?)
+//!     .build()?;
+//! let decision = engine.evaluate(&request, Explain::None);
+//! println!("{} ({} requirements)", decision.decision.as_str(), decision.requirements.len());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! The library builds without the command-line tool: depend on it with
+//! `default-features = false`.
 
-pub mod activation;
-pub mod compile;
-pub mod diag;
-pub mod engine;
-pub mod eval;
-pub mod filter;
-#[cfg(feature = "fuzzing")]
-pub mod fuzzing;
-pub mod generate;
-pub mod json;
-pub mod load;
-pub mod model;
-pub mod reference;
-pub mod validate;
+mod diag;
+mod engine;
+mod filter;
+mod json;
+mod load;
+mod model;
+mod pim;
+mod reference;
+mod signin;
+mod snapshot;
+#[doc(hidden)]
+pub mod unstable;
+mod validate;
 
-pub use activation::decision::{ActivationDecision, ActivationOutcome};
-pub use activation::{PimIndex, activate};
-pub use compile::Snapshot;
-pub use diag::{Diagnostic, Severity};
+pub use diag::{Diagnostic, RequestError, Severity};
 pub use engine::{Engine, PublishError};
-pub use eval::{Decision, SignInDecision};
-pub use load::{LoadError, LoadReport, load, load_bundle_bytes, load_report};
+pub use load::{
+    LoadError, LoadOptions, LoadReport, load, load_bundle_bytes, load_report, load_with,
+};
 pub use model::Tenant;
-pub use model::activation::{ActivationRequest, parse_activation};
-pub use model::request::{SignInRequest, parse_sign_in};
+pub use model::activation::{ActivationRequest, ActivationRequestBuilder};
+pub use model::enums::{
+    AccessId, AuthMethod, ClientAppType, GuestType, InsiderRiskLevel, Platform, RiskLevel,
+    ScheduleAction, TransferMethod, UserAction,
+};
+pub use model::request::{
+    DeviceInfo, Identity, Session, SignInConditions, SignInContext, SignInRequest,
+    SignInRequestBuilder,
+};
+pub use model::strength::Certificate;
+pub use pim::decision::{ActivationDecision, ActivationOutcome};
 pub use reference::ReferenceEvaluator;
+pub use signin::decision::{
+    CaStatus, Decision, DenyReason, EffectiveSessionControls, Explain, Outcome, PolicyResult,
+    PolicyResultKind, Requirement, RequirementItem, SignInDecision,
+};
+pub use snapshot::Snapshot;
 pub use validate::{ValidationReport, validate};
 
 /// The README's code examples, compiled as doctests so they cannot rot.

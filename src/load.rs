@@ -18,6 +18,7 @@ use crate::model::{Tenant, directory, location, pim, policy, strength};
 
 /// Why a tenant could not be loaded.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum LoadError {
     /// The path could not be read at all.
     #[error("cannot read tenant at {path}: {message}")]
@@ -75,33 +76,92 @@ impl LoadReport {
     }
 }
 
-/// Loads a tenant from a bundle file or directory; any error makes it unusable (§1.6).
+/// How a tenant is read.
+///
+/// ```
+/// let options = jitgate::LoadOptions::default().max_file_size(1 << 20);
+/// assert_eq!(options.file_size_limit(), 1 << 20);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LoadOptions {
+    max_file_size: u64,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        LoadOptions {
+            max_file_size: DEFAULT_MAX_FILE_SIZE,
+        }
+    }
+}
+
+/// The largest file read by default (§1.6b): 256 MiB.
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 256 << 20;
+
+impl LoadOptions {
+    /// The largest file that will be read, in bytes (default 256 MiB).
+    pub fn max_file_size(mut self, bytes: u64) -> Self {
+        self.max_file_size = bytes;
+        self
+    }
+
+    /// The file size limit in force.
+    pub fn file_size_limit(&self) -> u64 {
+        self.max_file_size
+    }
+}
+
+/// Loads a tenant from a bundle file or directory with the default [`LoadOptions`]; any error
+/// makes it unusable (§1.6).
+///
+/// # Errors
+///
+/// [`LoadError::Io`] when the path cannot be read, [`LoadError::Invalid`] with every
+/// diagnostic when the files hold errors.
 pub fn load(path: &Path) -> Result<Tenant, LoadError> {
-    load_report(path)?.into_result()
+    load_with(path, &LoadOptions::default())
+}
+
+/// Loads a tenant with explicit [`LoadOptions`].
+///
+/// # Errors
+///
+/// As [`load`].
+pub fn load_with(path: &Path, options: &LoadOptions) -> Result<Tenant, LoadError> {
+    read_tenant(path, options)?.into_result()
 }
 
 /// Loads a tenant from bundle bytes (UTF-8 or UTF-16 with BOM), naming it `name` in diagnostics.
+///
+/// # Errors
+///
+/// [`LoadError::Invalid`] with every diagnostic when the bundle holds errors.
 pub fn load_bundle_bytes(name: &str, bytes: &[u8]) -> Result<Tenant, LoadError> {
-    let mut b = Builder::default();
+    let mut b = Builder::new(&LoadOptions::default());
     b.bundle_bytes(name, bytes);
     b.finish().into_result()
 }
 
-/// Reads a tenant and returns everything found, errors included. Fails only when the path cannot
-/// be read at all.
+/// Reads a tenant and returns everything found, errors included (what `validate` reports on).
+///
+/// # Errors
+///
+/// Only when the path cannot be read at all.
 pub fn load_report(path: &Path) -> Result<LoadReport, LoadError> {
+    read_tenant(path, &LoadOptions::default())
+}
+
+fn read_tenant(path: &Path, options: &LoadOptions) -> Result<LoadReport, LoadError> {
     let meta = fs::metadata(path).map_err(|e| LoadError::Io {
         path: path.display().to_string(),
         message: e.to_string(),
     })?;
-    let mut b = Builder::default();
+    let mut b = Builder::new(options);
     if meta.is_dir() {
         b.directory(path)?;
     } else {
-        let bytes = fs::read(path).map_err(|e| LoadError::Io {
-            path: path.display().to_string(),
-            message: e.to_string(),
-        })?;
+        let bytes = read(path, options.max_file_size)?;
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -335,6 +395,7 @@ fn odata_type_of(v: &Json) -> Option<&str> {
 
 #[derive(Default)]
 struct Builder {
+    max_file_size: u64,
     tenant: Tenant,
     diagnostics: Vec<Diagnostic>,
     role_elig_schedules: Vec<pim::PimSchedule>,
@@ -345,6 +406,19 @@ struct Builder {
 }
 
 impl Builder {
+    fn new(options: &LoadOptions) -> Self {
+        Builder {
+            max_file_size: options.max_file_size,
+            tenant: Tenant::default(),
+            diagnostics: Vec::new(),
+            role_elig_schedules: Vec::new(),
+            role_assign_schedules: Vec::new(),
+            group_elig_schedules: Vec::new(),
+            group_assign_schedules: Vec::new(),
+            seen_instances: HashSet::new(),
+        }
+    }
+
     fn run<R>(&mut self, file: &str, f: impl FnOnce(&mut Self, &mut Diagnostics) -> R) -> R {
         let mut d = Diagnostics::new(file);
         let r = f(self, &mut d);
@@ -641,7 +715,7 @@ impl Builder {
             } else if is_json(&entry) {
                 let key = stem(&entry);
                 if key.eq_ignore_ascii_case("directory") || key.eq_ignore_ascii_case("pim") {
-                    let bytes = read(&entry)?;
+                    let bytes = read(&entry, self.max_file_size)?;
                     if let Some(v) = self.parse_file(&rel, &bytes) {
                         let section = if key.eq_ignore_ascii_case("directory") {
                             "directory"
@@ -672,7 +746,7 @@ impl Builder {
         };
         for file in files {
             let rel = relative(root, &file);
-            let bytes = read(&file)?;
+            let bytes = read(&file, self.max_file_size)?;
             let Some(value) = self.parse_file(&rel, &bytes) else {
                 continue;
             };
@@ -874,8 +948,34 @@ fn io(path: &Path, e: &std::io::Error) -> LoadError {
     }
 }
 
-fn read(path: &Path) -> Result<Vec<u8>, LoadError> {
-    fs::read(path).map_err(|e| io(path, &e))
+/// Reads one regular file of at most `max` bytes (§1.6b): a FIFO, socket or device is refused
+/// before it can block, and a file that grows while read stops at the cap.
+fn read(path: &Path, max: u64) -> Result<Vec<u8>, LoadError> {
+    use std::io::Read;
+    let too_big = |size: u64| LoadError::Io {
+        path: path.display().to_string(),
+        message: format!(
+            "the file holds {size} bytes or more, over the limit of {max} (raise it with --max-file-size)"
+        ),
+    };
+    let meta = fs::metadata(path).map_err(|e| io(path, &e))?;
+    if !meta.is_file() {
+        return Err(LoadError::Io {
+            path: path.display().to_string(),
+            message: "not a regular file (a FIFO, socket or device is never read)".to_owned(),
+        });
+    }
+    if meta.len() > max {
+        return Err(too_big(meta.len()));
+    }
+    let mut bytes = Vec::new();
+    fs::File::open(path)
+        .and_then(|f| f.take(max.saturating_add(1)).read_to_end(&mut bytes))
+        .map_err(|e| io(path, &e))?;
+    if bytes.len() as u64 > max {
+        return Err(too_big(bytes.len() as u64));
+    }
+    Ok(bytes)
 }
 
 fn read_dir_sorted(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {

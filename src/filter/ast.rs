@@ -77,7 +77,7 @@ impl Operator {
 }
 
 /// The right-hand side of a comparison.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Hash)]
 pub(super) enum Value {
     /// `null` (only with `-eq` / `-ne`).
     Null,
@@ -88,7 +88,7 @@ pub(super) enum Value {
 }
 
 /// One `attribute operator value` comparison.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Hash)]
 pub(super) struct Comparison {
     /// The attribute compared.
     pub(super) attribute: Attribute,
@@ -99,7 +99,7 @@ pub(super) struct Comparison {
 }
 
 /// A node of the rule tree.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Hash)]
 pub(super) enum Node {
     /// True when any child is true (two or more children).
     Or(Vec<Node>),

@@ -203,7 +203,7 @@ impl fmt::Display for Attribute {
 /// The comparison follows the shape of the value: `-contains` on a `Str` is a substring test,
 /// on a `List` it asks whether some element equals the rule's value, and the other operators
 /// on a `List` hold when they hold for some element (their negations when they hold for none).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum AttrValue<'a> {
     /// The attribute is absent or null.
     Null,

@@ -40,7 +40,7 @@
 //! # Example
 //!
 //! ```
-//! use jitgate::filter::{AttrValue, Attribute, Attributes, DeviceAttribute, FilterDomain, FilterRule};
+//! use jitgate::unstable::filter::{AttrValue, Attribute, Attributes, DeviceAttribute, FilterDomain, FilterRule};
 //!
 //! struct Device<'a> {
 //!     model: &'a str,
@@ -61,7 +61,7 @@
 //! )?;
 //! assert!(rule.evaluate(&Device { model: "Surface Pro 9" }));
 //! assert!(!rule.evaluate(&Device { model: "iPhone" }));
-//! # Ok::<(), jitgate::filter::FilterError>(())
+//! # Ok::<(), jitgate::unstable::filter::FilterError>(())
 //! ```
 
 mod ast;
@@ -100,7 +100,7 @@ pub enum FilterDomain {
 }
 
 /// A parsed filter rule, ready to evaluate.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Hash)]
 pub struct FilterRule {
     /// The root of the rule tree.
     root: ast::Node,

@@ -6,7 +6,7 @@
 //! both sides are ASCII the comparison runs over bytes.
 
 /// A string literal of a rule, with its lowercase form precomputed.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(super) struct Literal {
     /// The text as written in the rule (escapes resolved).
     pub(super) text: String,

@@ -9,7 +9,7 @@ use crate::diag::Diagnostics;
 use crate::json::Json;
 
 /// `directory.users[]`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Hash)]
 pub struct User {
     /// Lowercased object id.
     pub id: String,
@@ -22,7 +22,7 @@ pub struct User {
 }
 
 /// `directory.groups[]`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Hash)]
 pub struct Group {
     /// Lowercased object id.
     pub id: String,
@@ -41,7 +41,7 @@ pub struct Group {
 }
 
 /// `directory.roleAssignments[]`: an active (non-PIM or exported) role assignment.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Hash)]
 pub struct RoleAssignment {
     /// User or group holding the role.
     pub principal_id: String,
@@ -56,7 +56,7 @@ pub struct RoleAssignment {
 }
 
 /// An application or service principal (for id translation and custom security attributes).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Hash)]
 pub struct AppObject {
     /// Lowercased object id.
     pub id: String,
@@ -69,7 +69,7 @@ pub struct AppObject {
 }
 
 /// `applicationGroups`: the appIds behind the `Office365` and `MicrosoftAdminPortals` keywords.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Hash)]
 pub struct AppGroups {
     /// Office 365 appIds (lowercased); `None` when the bundle does not define the group.
     pub office365: Option<Vec<String>>,
@@ -78,7 +78,7 @@ pub struct AppGroups {
 }
 
 /// `authenticationContextClassReference`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Hash)]
 pub struct AuthContext {
     /// Lowercased id (`c1`..`c99`).
     pub id: String,

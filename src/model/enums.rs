@@ -11,6 +11,7 @@ macro_rules! graph_enum {
     ) => {
         $(#[$meta])*
         #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
         pub enum $name {
             $( $(#[$vmeta])* $variant, )+
             /// A value this version does not know (including `unknownFutureValue`), kept verbatim.
@@ -18,6 +19,9 @@ macro_rules! graph_enum {
         }
 
         impl $name {
+            /// Graph's canonical spelling of every known value, in declaration order.
+            pub const NAMES: &'static [&'static str] = &[$($text),+];
+
             /// Parses a Graph value case-insensitively; anything else becomes `Unknown`.
             pub fn parse(s: &str) -> Self {
                 let t = s.trim();

@@ -91,7 +91,7 @@ impl IdRef {
 }
 
 /// How the entries of one list are checked.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Hash)]
 pub struct IdRule {
     /// Keywords allowed in this list.
     pub keywords: &'static [Keyword],

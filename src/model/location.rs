@@ -147,7 +147,7 @@ pub fn normalize_ip(ip: IpAddr) -> IpAddr {
 }
 
 /// A named location.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Hash)]
 pub struct NamedLocation {
     /// Lowercased id.
     pub id: String,
@@ -158,7 +158,7 @@ pub struct NamedLocation {
 }
 
 /// The kinds of named location.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Hash)]
 pub enum LocationKind {
     /// `ipNamedLocation`.
     Ip {

@@ -14,10 +14,12 @@ pub mod read;
 pub mod request;
 pub mod strength;
 
+use std::hash::{Hash, Hasher};
+
 use crate::diag::Diagnostic;
 
 pub use directory::{AppGroups, AppObject, AuthContext, Group, RoleAssignment, User};
-pub use location::{Cidr, LocationKind, NamedLocation};
+pub use location::{Cidr, NamedLocation};
 pub use pim::Pim;
 pub use policy::Policy;
 pub use strength::AuthStrength;
@@ -69,8 +71,54 @@ impl Tenant {
         self.groups.iter().find(|g| g.id == id)
     }
 
+    /// A content hash of everything a decision reads (not the warnings), as 16 hex digits: two
+    /// tenants with the same revision decide every request alike. It hashes the typed model
+    /// (derived `Hash`, FNV-1a), so it does not depend on file layout, key order or case.
+    pub fn revision(&self) -> String {
+        let mut h = Fnv1a::default();
+        (
+            &self.policies,
+            &self.named_locations,
+            &self.mfa_trusted_ips,
+            &self.strengths,
+            &self.auth_contexts,
+            &self.app_groups,
+            &self.applications,
+            &self.service_principals,
+            &self.users,
+            &self.groups,
+            &self.role_assignments,
+            &self.pim,
+        )
+            .hash(&mut h);
+        format!("{:016x}", h.finish())
+    }
+
     /// The user with this (lowercased) id.
     pub fn user(&self, id: &str) -> Option<&User> {
         self.users.iter().find(|u| u.id == id)
+    }
+}
+
+/// FNV-1a, 64 bits: fixed, so a revision is the same on every run and machine of one build
+/// (std's `DefaultHasher` may change between releases).
+struct Fnv1a(u64);
+
+impl Default for Fnv1a {
+    fn default() -> Self {
+        Fnv1a(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for Fnv1a {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 ^= u64::from(*b);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
     }
 }

@@ -32,7 +32,7 @@ pub enum PimTarget {
 }
 
 /// A schedule or schedule instance of any of the four families.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Hash)]
 pub struct PimSchedule {
     /// Object id.
     pub id: String,
@@ -60,7 +60,7 @@ impl PimSchedule {
 }
 
 /// A request's or schedule's `scheduleInfo`.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Hash)]
 pub struct ScheduleInfo {
     /// Requested start.
     pub start: Option<Timestamp>,
@@ -89,7 +89,7 @@ impl ScheduleInfo {
 }
 
 /// A role management policy rule (§9.2–§9.3).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Hash)]
 pub enum PolicyRule {
     /// Expiration rule.
     Expiration {
@@ -152,7 +152,7 @@ impl PolicyRule {
 }
 
 /// `approvalSettings`.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Hash)]
 pub struct ApprovalSetting {
     /// Approval is required for activation.
     pub is_approval_required: bool,
@@ -165,7 +165,7 @@ pub struct ApprovalSetting {
 }
 
 /// One approval stage.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Hash)]
 pub struct ApprovalStage {
     /// Timeout in days.
     pub timeout_days: Option<i64>,
@@ -174,7 +174,7 @@ pub struct ApprovalStage {
 }
 
 /// A configured approver.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Approver {
     /// One user.
     User(String),
@@ -185,7 +185,7 @@ pub enum Approver {
 }
 
 /// `unifiedRoleManagementPolicy`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Hash)]
 pub struct RoleManagementPolicy {
     /// Policy id.
     pub id: String,
@@ -198,7 +198,7 @@ pub struct RoleManagementPolicy {
 }
 
 /// `unifiedRoleManagementPolicyAssignment`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Hash)]
 pub struct PolicyAssignment {
     /// Assignment id.
     pub id: String,
@@ -217,7 +217,7 @@ pub struct PolicyAssignment {
 }
 
 /// An existing schedule request (used to find pending ones).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Hash)]
 pub struct ScheduleRequest {
     /// Request id.
     pub id: Option<String>,
@@ -234,7 +234,7 @@ pub struct ScheduleRequest {
 }
 
 /// Everything under the bundle's `pim` key.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Hash)]
 pub struct Pim {
     /// `roleEligibilityScheduleInstances` (or schedules, §8.4).
     pub role_eligibilities: Vec<PimSchedule>,

@@ -13,7 +13,7 @@ use crate::filter::{FilterDomain, FilterRule};
 use crate::json::Json;
 
 /// A Conditional Access policy as loaded.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Hash)]
 pub struct Policy {
     /// The policy id (lowercased GUID), or `file:<path>#<index>` for templates without one.
     pub id: String,
@@ -46,7 +46,7 @@ impl Policy {
 }
 
 /// `conditionalAccessConditionSet`.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Hash)]
 pub struct Conditions {
     /// User identities; `None` when not configured.
     pub users: Option<UserCondition>,
@@ -75,7 +75,7 @@ pub struct Conditions {
 }
 
 /// `conditionalAccessUsers`.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Hash)]
 pub struct UserCondition {
     /// `includeUsers`: ids, `All`, `None`, `GuestsOrExternalUsers`.
     pub include_users: Vec<IdRef>,
@@ -96,7 +96,7 @@ pub struct UserCondition {
 }
 
 /// `conditionalAccessGuestsOrExternalUsers`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Hash)]
 pub struct GuestSelector {
     /// Selected guest types (flag bits of [`GuestType::bit`]).
     pub types: u8,
@@ -105,7 +105,7 @@ pub struct GuestSelector {
 }
 
 /// `conditionalAccessExternalTenants`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Hash)]
 pub enum ExternalTenants {
     /// Any home tenant.
     All,
@@ -114,7 +114,7 @@ pub enum ExternalTenants {
 }
 
 /// `conditionalAccessClientApplications` (workload identities).
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Hash)]
 pub struct ClientApplicationCondition {
     /// Service principal object ids or `ServicePrincipalsInMyTenant`.
     pub include_service_principals: Vec<IdRef>,
@@ -125,7 +125,7 @@ pub struct ClientApplicationCondition {
 }
 
 /// `conditionalAccessApplications`.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Hash)]
 pub struct ApplicationCondition {
     /// appIds, `All`, `None`, `Office365`, `MicrosoftAdminPortals`.
     pub include_applications: Vec<IdRef>,
@@ -149,7 +149,7 @@ impl ApplicationCondition {
 }
 
 /// A compiled filter rule with its mode.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Hash)]
 pub struct Filter {
     /// Include or exclude.
     pub mode: FilterMode,
@@ -160,7 +160,7 @@ pub struct Filter {
 }
 
 /// `conditionalAccessPlatforms`.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Hash)]
 pub struct PlatformCondition {
     /// Included platforms (`all` for every platform).
     pub include: Vec<Platform>,
@@ -169,7 +169,7 @@ pub struct PlatformCondition {
 }
 
 /// `conditionalAccessLocations`.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Hash)]
 pub struct LocationCondition {
     /// Named location ids, `All`, `AllTrusted`, or the MFA trusted IPs pseudo-location.
     pub include: Vec<IdRef>,
@@ -178,7 +178,7 @@ pub struct LocationCondition {
 }
 
 /// `conditionalAccessDevices` plus the deprecated `deviceStates`.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Hash)]
 pub struct DeviceCondition {
     /// The device filter.
     pub filter: Option<Filter>,
@@ -223,7 +223,7 @@ impl DeviceCondition {
 }
 
 /// `conditionalAccessGrantControls`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Hash)]
 pub struct GrantControls {
     /// AND or OR.
     pub operator: GrantOperator,
@@ -250,7 +250,7 @@ impl GrantControls {
 }
 
 /// `conditionalAccessSessionControls` (only enabled controls are kept).
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Hash)]
 pub struct SessionControls {
     /// Sign-in frequency.
     pub sign_in_frequency: Option<SignInFrequency>,
@@ -300,7 +300,7 @@ impl SessionControls {
 }
 
 /// `signInFrequencySessionControl`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Hash)]
 pub struct SignInFrequency {
     /// Time-based or every time.
     pub interval: FrequencyInterval,

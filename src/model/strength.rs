@@ -34,7 +34,7 @@ impl MethodSet {
 }
 
 /// One allowed combination: the methods that must all have been used.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Combination {
     /// The methods.
     pub methods: MethodSet,
@@ -45,7 +45,7 @@ pub struct Combination {
 }
 
 /// A restriction on how a method in some combinations counts (§4.2.4).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum CombinationConfiguration {
     /// FIDO2 counts only with one of these AAGUIDs (lowercased).
     Fido2 {
@@ -66,7 +66,7 @@ pub enum CombinationConfiguration {
 }
 
 /// `authenticationStrengthPolicy`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct AuthStrength {
     /// Lowercased id.
     pub id: String,
@@ -276,5 +276,84 @@ mod tests {
         let c = combination("password, telepathy");
         assert!(!c.satisfiable);
         assert_eq!(c.methods, MethodSet(1));
+    }
+}
+
+/// A certificate used to sign in: the evidence X.509 combination configurations read (§4.2).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct Certificate {
+    /// Issuer subject key identifier (lowercased).
+    pub issuer_ski: Option<String>,
+    /// Certificate policy OIDs.
+    pub policy_oids: Vec<String>,
+}
+
+impl AuthStrength {
+    /// Does this method set satisfy the strength, honouring combination configurations
+    /// (§4.2)? `fido2_aaguid` and `certificate` are the session's evidence for them.
+    pub fn satisfied_by(
+        &self,
+        methods: MethodSet,
+        fido2_aaguid: Option<&str>,
+        certificate: Option<&Certificate>,
+    ) -> bool {
+        self.combinations.iter().any(|c| {
+            c.satisfiable
+                && methods.contains_all(c.methods)
+                && self
+                    .configurations
+                    .iter()
+                    .all(|cfg| configuration_allows(cfg, c.methods, fido2_aaguid, certificate))
+        })
+    }
+}
+
+fn configuration_allows(
+    cfg: &CombinationConfiguration,
+    combo: MethodSet,
+    fido2_aaguid: Option<&str>,
+    certificate: Option<&Certificate>,
+) -> bool {
+    let applies_to = |list: &[MethodSet], method: u32| {
+        combo.0 & method != 0 && (list.is_empty() || list.contains(&combo))
+    };
+    match cfg {
+        CombinationConfiguration::Fido2 {
+            allowed_aaguids,
+            applies_to: list,
+        } => {
+            if !applies_to(list, AuthMethod::Fido2.bit()) || allowed_aaguids.is_empty() {
+                return true;
+            }
+            fido2_aaguid.is_some_and(|a| allowed_aaguids.iter().any(|x| x == a))
+        }
+        CombinationConfiguration::X509 {
+            allowed_issuer_skis,
+            allowed_policy_oids,
+            applies_to: list,
+        } => {
+            let x509 = AuthMethod::X509CertificateMultiFactor.bit()
+                | AuthMethod::X509CertificateSingleFactor.bit();
+            if !applies_to(list, x509)
+                || (allowed_issuer_skis.is_empty() && allowed_policy_oids.is_empty())
+            {
+                return true;
+            }
+            let Some(cert) = certificate else {
+                return false;
+            };
+            let ski_ok = allowed_issuer_skis.is_empty()
+                || cert
+                    .issuer_ski
+                    .as_ref()
+                    .is_some_and(|s| allowed_issuer_skis.contains(s));
+            let oid_ok = allowed_policy_oids.is_empty()
+                || cert
+                    .policy_oids
+                    .iter()
+                    .take(5)
+                    .any(|o| allowed_policy_oids.contains(o));
+            ski_ok && oid_ok
+        }
     }
 }

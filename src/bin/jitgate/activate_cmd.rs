@@ -8,39 +8,27 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use jiff::Timestamp;
-use jitgate::activation::{PimIndex, activate_reference};
-use jitgate::diag::Diagnostics;
-use jitgate::{ActivationDecision, parse_activation};
+use jitgate::unstable::{Diagnostics, parse_activation};
+use jitgate::{ActivationDecision, Explain};
 use rayon::prelude::*;
 
 use crate::eval_cmd::{EngineKind, Evaluator, Input, evaluator, load_tenant, read_inputs};
 
 fn decide(
     eval: &Evaluator<'_>,
-    tenant: &jitgate::Tenant,
-    index: &PimIndex,
     input: &Input,
     now: Timestamp,
-    explain: bool,
+    explain: Explain,
 ) -> Result<ActivationDecision, String> {
     let doc = input.json()?;
     let mut d = Diagnostics::new(format!("line {}", input.line));
     let Some(req) = parse_activation(&mut d, &doc, Some(now)) else {
         return Err(input.errors(&d));
     };
-    let mut decision = match eval {
-        Evaluator::Compiled(s) => s.activate(&req),
-        Evaluator::Reference(r) => activate_reference(r, tenant, index, &req),
-    };
-    if !explain {
-        if let Some(ca) = &mut decision.conditional_access {
-            ca.policies.clear();
-        }
-    }
-    let mut warnings: Vec<_> = d.items.into_iter().filter(|x| !x.is_error()).collect();
-    warnings.append(&mut decision.warnings);
-    decision.warnings = warnings;
-    Ok(decision)
+    Ok(match eval {
+        Evaluator::Compiled(s) => s.activate(&req, explain),
+        Evaluator::Reference(r) => r.activate(&req, explain),
+    })
 }
 
 /// `jitgate activate`.
@@ -73,14 +61,13 @@ pub fn run(
         None => Box::new(std::io::stdout().lock()),
     };
     let mut out = BufWriter::new(sink);
-    let index = PimIndex::build(&tenant);
     let eval = evaluator(&tenant, engine);
     let now = Timestamp::now();
     let started = Instant::now();
     let results: Vec<Result<ActivationDecision, String>> = inputs
         .par_iter()
         .with_min_len(64)
-        .map(|i| decide(&eval, &tenant, &index, i, now, explain))
+        .map(|i| decide(&eval, i, now, crate::eval_cmd::explain_level(explain)))
         .collect();
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     let mut codes: BTreeMap<&str, usize> = BTreeMap::new();

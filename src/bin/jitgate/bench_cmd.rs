@@ -7,10 +7,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use jitgate::generate::{self, DEFAULT_SEED, TenantSize};
-use jitgate::{
-    ReferenceEvaluator, SignInRequest, Snapshot, Tenant, diag::Diagnostics, json, parse_sign_in,
-};
+use jitgate::unstable::generate::{self, DEFAULT_SEED, TenantSize};
+use jitgate::unstable::{self as json, Diagnostics, parse_sign_in};
+use jitgate::{ReferenceEvaluator, SignInRequest, Snapshot, Tenant};
 use rayon::prelude::*;
 
 use crate::eval_cmd::{EngineKind, Input, load_tenant, read_inputs};
@@ -158,7 +157,10 @@ pub fn run(o: &BenchOptions) -> ExitCode {
     let (decisions, secs) = match o.engine {
         EngineKind::Compiled => {
             let prep_start = Instant::now();
-            let prepared: Vec<_> = requests.par_iter().map(|r| snapshot.prepare(r)).collect();
+            let prepared: Vec<_> = requests
+                .par_iter()
+                .map(|r| snapshot.compiled().prepare(r))
+                .collect();
             let prep_secs = prep_start.elapsed().as_secs_f64();
             eprintln!(
                 "  compile {compile_ms:.0} ms; prepare {:.0} ns/request",
@@ -168,7 +170,7 @@ pub fn run(o: &BenchOptions) -> ExitCode {
                 prepared
                     .par_iter()
                     .with_min_len(1024)
-                    .map(|p| snapshot.decide(p) as usize)
+                    .map(|p| snapshot.compiled().decide(p) as usize)
                     .sum::<usize>()
             })
         }
@@ -177,7 +179,7 @@ pub fn run(o: &BenchOptions) -> ExitCode {
             time(o.seconds, requests.len(), || {
                 requests
                     .par_iter()
-                    .map(|r| reference.evaluate(r, false).decision as usize)
+                    .map(|r| reference.evaluate(r, jitgate::Explain::None).decision as usize)
                     .sum::<usize>()
             })
         }

@@ -9,10 +9,11 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use jiff::Timestamp;
-use jitgate::diag::Diagnostics;
-use jitgate::eval::{Decision, DenyReason, RequirementItem, SignInDecision};
-use jitgate::json::{self, Json};
-use jitgate::{ReferenceEvaluator, Snapshot, Tenant, parse_sign_in};
+use jitgate::unstable::{self as json, Diagnostics, Json, parse_sign_in};
+use jitgate::{
+    Decision, DenyReason, Explain, ReferenceEvaluator, RequirementItem, SignInDecision, Snapshot,
+    Tenant,
+};
 use rayon::prelude::*;
 
 /// Loads the tenant or explains on stderr why it cannot be used.
@@ -192,11 +193,20 @@ pub enum Evaluator<'t> {
 }
 
 impl Evaluator<'_> {
-    fn evaluate(&self, req: &jitgate::SignInRequest, explain: bool) -> SignInDecision {
+    fn evaluate(&self, req: &jitgate::SignInRequest, explain: Explain) -> SignInDecision {
         match self {
             Evaluator::Compiled(s) => s.evaluate(req, explain),
             Evaluator::Reference(r) => r.evaluate(req, explain),
         }
+    }
+}
+
+/// The library's explain level for the CLI's `--explain` flag.
+pub fn explain_level(explain: bool) -> Explain {
+    if explain {
+        Explain::Policies
+    } else {
+        Explain::None
     }
 }
 
@@ -213,18 +223,14 @@ fn decide(
     eval: &Evaluator<'_>,
     input: &Input,
     now: Timestamp,
-    explain: bool,
+    explain: Explain,
 ) -> Result<SignInDecision, String> {
     let doc = input.json()?;
     let mut d = Diagnostics::new(format!("line {}", input.line));
     let Some(req) = parse_sign_in(&mut d, &doc, Some(now)) else {
         return Err(input.errors(&d));
     };
-    let mut decision = eval.evaluate(&req, explain);
-    let mut request_warnings: Vec<_> = d.items.into_iter().filter(|x| !x.is_error()).collect();
-    request_warnings.append(&mut decision.warnings);
-    decision.warnings = request_warnings;
-    Ok(decision)
+    Ok(eval.evaluate(&req, explain))
 }
 
 /// Options of `jitgate eval`.
@@ -277,7 +283,7 @@ pub fn run_eval(o: &EvalOptions<'_>) -> ExitCode {
         let results: Vec<Result<SignInDecision, String>> = block
             .par_iter()
             .with_min_len(256)
-            .map(|input| decide(&eval, input, now, o.explain))
+            .map(|input| decide(&eval, input, now, explain_level(o.explain)))
             .collect();
         for (input, result) in block.iter().zip(results) {
             let line = match result {
@@ -401,7 +407,7 @@ pub fn run_whatif(tenant_path: &Path, request: &str, as_json: bool) -> ExitCode 
         return ExitCode::from(2);
     };
     let eval = evaluator(&tenant, EngineKind::Reference);
-    let decision = match decide(&eval, input, Timestamp::now(), true) {
+    let decision = match decide(&eval, input, Timestamp::now(), Explain::Policies) {
         Ok(d) => d,
         Err(e) => {
             eprintln!("jitgate: {e}");
@@ -528,7 +534,7 @@ fn write_table(out: &mut impl Write, d: &SignInDecision) -> std::io::Result<()> 
             } else {
                 format!(
                     "not applied: {}",
-                    jitgate::eval::decision::reasons::to_graph(p.analysis_reasons)
+                    jitgate::unstable::reasons::to_graph(p.analysis_reasons)
                 )
             };
             let name: String = p.display_name.chars().take(36).collect();

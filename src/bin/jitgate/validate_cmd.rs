@@ -15,7 +15,7 @@ struct JsonReport<'a> {
     strict: bool,
     errors: usize,
     warnings: usize,
-    counts: &'a jitgate::validate::TenantCounts,
+    counts: &'a jitgate::unstable::TenantCounts,
     findings: &'a [Diagnostic],
 }
 
@@ -66,7 +66,7 @@ pub fn run(path: &Path, strict: bool, as_json: bool) -> ExitCode {
 fn write_text(
     out: &mut impl Write,
     path: &Path,
-    c: &jitgate::validate::TenantCounts,
+    c: &jitgate::unstable::TenantCounts,
     findings: &[Diagnostic],
     errors: usize,
     warnings: usize,

@@ -1,0 +1,354 @@
+//! [`SignInRequestBuilder`]: a sign-in request built in code, checked like a parsed one.
+
+use std::net::IpAddr;
+
+use jiff::Timestamp;
+
+use super::check::{check_conditions, check_id, check_ids, check_session, check_user_action};
+use super::{DeviceInfo, Identity, Session, SignInConditions, SignInContext, SignInRequest};
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::model::enums::{
+    AuthMethod, ClientAppType, GuestType, InsiderRiskLevel, Platform, RiskLevel, TransferMethod,
+    UserAction,
+};
+use crate::model::strength::Certificate;
+
+/// Builds a [`SignInRequest`]; start with [`SignInRequest::user`] or
+/// [`SignInRequest::service_principal`]. Setters take typed values; [`build`](Self::build) checks
+/// and normalises them all (SEMANTICS.md §5.3a) and requires a time ([`at`](Self::at)).
+///
+/// ```
+/// use jitgate::{RiskLevel, SignInRequest};
+///
+/// let request = SignInRequest::user("3f1a6c03-2b7d-4e8f-9a01-5c6d7e8f9a03")
+///     .auth_context("C1")
+///     .sign_in_risk(RiskLevel::Medium)
+///     .at("2026-03-02T09:00:00Z".parse()?)
+///     .build()?;
+/// assert_eq!(request.conditions().sign_in_risk, RiskLevel::Medium);
+///
+/// // No time, no request: the library has no implicit clock.
+/// let error = SignInRequest::user("3f1a6c03-2b7d-4e8f-9a01-5c6d7e8f9a03").app("All").build().unwrap_err();
+/// assert_eq!(error.errors().len(), 2);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until build() is called"]
+pub struct SignInRequestBuilder {
+    pub(super) id: Option<serde_json::Value>,
+    pub(super) identity: Identity,
+    pub(super) context: Option<SignInContext>,
+    pub(super) conditions: SignInConditions,
+    pub(super) session: Session,
+    pub(super) applied_policies_only: bool,
+}
+
+impl SignInRequestBuilder {
+    pub(super) fn new(identity: Identity) -> Self {
+        SignInRequestBuilder {
+            id: None,
+            identity,
+            context: None,
+            conditions: SignInConditions::default(),
+            session: Session::default(),
+            applied_policies_only: false,
+        }
+    }
+
+    /// An id of the caller's, echoed in the decision.
+    pub fn echo_id(mut self, id: serde_json::Value) -> Self {
+        self.id = Some(id);
+        self
+    }
+
+    /// Adds a target application (resource appId); several may be given.
+    pub fn app(mut self, app_id: impl Into<String>) -> Self {
+        let app_id = app_id.into();
+        match &mut self.context {
+            Some(SignInContext::Applications(apps)) => apps.push(app_id),
+            _ => self.context = Some(SignInContext::Applications(vec![app_id])),
+        }
+        self
+    }
+
+    /// The sign-in is for a user action instead of an application.
+    pub fn user_action(mut self, action: UserAction) -> Self {
+        self.context = Some(SignInContext::UserAction(action));
+        self
+    }
+
+    /// The sign-in is for an authentication context (`c1`..`c99`).
+    pub fn auth_context(mut self, value: impl Into<String>) -> Self {
+        self.context = Some(SignInContext::AuthContext(value.into()));
+        self
+    }
+
+    /// The user's guest or external types (overrides the directory, §3.4 rule 1).
+    pub fn guest_types(mut self, types: impl IntoIterator<Item = GuestType>) -> Self {
+        if let Identity::User {
+            external_user_type, ..
+        } = &mut self.identity
+        {
+            *external_user_type = Some(types.into_iter().fold(0, |acc, t| acc | t.bit()));
+        }
+        self
+    }
+
+    /// The user's home tenant (overrides the directory).
+    pub fn home_tenant(mut self, tenant_id: impl Into<String>) -> Self {
+        if let Identity::User {
+            external_tenant_id, ..
+        } = &mut self.identity
+        {
+            *external_tenant_id = Some(tenant_id.into());
+        }
+        self
+    }
+
+    /// The client IP address.
+    pub fn ip(mut self, ip: IpAddr) -> Self {
+        self.conditions.ip_address = Some(ip);
+        self
+    }
+
+    /// The country (ISO 3166-1 alpha-2, any case) or `unknown`.
+    pub fn country(mut self, country: impl Into<String>) -> Self {
+        self.conditions.country = Some(country.into());
+        self
+    }
+
+    /// The device platform.
+    pub fn platform(mut self, platform: Platform) -> Self {
+        self.conditions.platform = Some(platform);
+        self
+    }
+
+    /// The client app type.
+    pub fn client_app(mut self, client: ClientAppType) -> Self {
+        self.conditions.client_app_type = Some(client);
+        self
+    }
+
+    /// Sign-in risk (`none` unless set).
+    pub fn sign_in_risk(mut self, level: RiskLevel) -> Self {
+        self.conditions.sign_in_risk = level;
+        self
+    }
+
+    /// User risk (`none` unless set).
+    pub fn user_risk(mut self, level: RiskLevel) -> Self {
+        self.conditions.user_risk = level;
+        self
+    }
+
+    /// Service principal risk (`none` unless set).
+    pub fn service_principal_risk(mut self, level: RiskLevel) -> Self {
+        self.conditions.service_principal_risk = level;
+        self
+    }
+
+    /// Insider risk (`none` unless set).
+    pub fn insider_risk(mut self, level: InsiderRiskLevel) -> Self {
+        self.conditions.insider_risk = level;
+        self
+    }
+
+    /// An authentication flow transfer method; several may be given.
+    pub fn transfer_method(mut self, method: TransferMethod) -> Self {
+        self.conditions.transfer_methods.push(method);
+        self
+    }
+
+    /// The device's attributes (without it the device is unregistered, §3.11).
+    pub fn device(mut self, device: DeviceInfo) -> Self {
+        self.conditions.device = Some(device);
+        self
+    }
+
+    /// Authentication methods completed in this session (replaces any given before).
+    pub fn methods(mut self, methods: impl IntoIterator<Item = AuthMethod>) -> Self {
+        let mut set = 0;
+        self.session.unknown_methods.clear();
+        for m in methods {
+            if let AuthMethod::Unknown(name) = &m {
+                self.session.unknown_methods.push(name.clone());
+            }
+            set |= m.bit();
+        }
+        self.session.methods = crate::model::strength::MethodSet(set);
+        self
+    }
+
+    /// The evaluation instant (required).
+    pub fn at(mut self, time: Timestamp) -> Self {
+        self.session.time = Some(time);
+        self
+    }
+
+    /// The last full sign-in of this session.
+    pub fn last_sign_in(mut self, time: Timestamp) -> Self {
+        self.session.last_authenticated = Some(time);
+        self
+    }
+
+    /// The last second-factor completion of this session.
+    pub fn last_mfa(mut self, time: Timestamp) -> Self {
+        self.session.last_mfa = Some(time);
+        self
+    }
+
+    /// A terms of use agreement already accepted; several may be given.
+    pub fn accepted_terms(mut self, agreement_id: impl Into<String>) -> Self {
+        self.session.accepted_terms_of_use.push(agreement_id.into());
+        self
+    }
+
+    /// An authentication context already in the token (`acrs`); several may be given.
+    pub fn satisfied_auth_context(mut self, value: impl Into<String>) -> Self {
+        self.session.satisfied_auth_contexts.push(value.into());
+        self
+    }
+
+    /// A custom control already satisfied; several may be given.
+    pub fn custom_factor(mut self, id: impl Into<String>) -> Self {
+        self.session.custom_factors.push(id.into());
+        self
+    }
+
+    /// The password was changed in this session.
+    pub fn password_changed(mut self, changed: bool) -> Self {
+        self.session.password_changed = changed;
+        self
+    }
+
+    /// The client is an approved client app.
+    pub fn approved_client_app(mut self, approved: bool) -> Self {
+        self.session.approved_client_app = approved;
+        self
+    }
+
+    /// The client is protected by an app protection policy.
+    pub fn app_protection_policy(mut self, protected: bool) -> Self {
+        self.session.app_protection_policy = protected;
+        self
+    }
+
+    /// The FIDO2 authenticator's AAGUID (for strengths that restrict it).
+    pub fn fido2_aaguid(mut self, aaguid: impl Into<String>) -> Self {
+        self.session.fido2_aaguid = Some(aaguid.into());
+        self
+    }
+
+    /// The certificate used (for strengths that restrict issuers or policy OIDs).
+    pub fn certificate(mut self, certificate: Certificate) -> Self {
+        self.session.certificate = Some(certificate);
+        self
+    }
+
+    /// The country Authenticator's GPS reported (for GPS country locations).
+    pub fn gps_country(mut self, country: impl Into<String>) -> Self {
+        self.session.gps_country = Some(country.into());
+        self
+    }
+
+    /// List only policies that apply in an explained decision.
+    pub fn applied_policies_only(mut self, only: bool) -> Self {
+        self.applied_policies_only = only;
+        self
+    }
+
+    /// Checks and normalises the request (SEMANTICS.md §5.3a).
+    ///
+    /// # Errors
+    ///
+    /// [`RequestError`](crate::RequestError) listing every problem: a missing time or target,
+    /// an id that is not a GUID, a value outside the vocabulary, a country that is not an ISO
+    /// code.
+    pub fn build(self) -> Result<SignInRequest, crate::RequestError> {
+        let mut d = Diagnostics::new("request");
+        match self.finish(&mut d, None) {
+            Some(request) if !d.has_errors() => Ok(request),
+            _ => Err(crate::RequestError::new(d.items)),
+        }
+    }
+
+    /// The one place a sign-in request is finished, from code or from JSON: each problem is
+    /// recorded in `d` at the JSON path the What If body would have; `default_time` fills a
+    /// missing `session.time`.
+    pub(crate) fn finish(
+        mut self,
+        d: &mut Diagnostics,
+        default_time: Option<Timestamp>,
+    ) -> Option<SignInRequest> {
+        match &mut self.identity {
+            Identity::User {
+                user_id,
+                external_tenant_id,
+                ..
+            } => {
+                check_id(d, "$.signInIdentity.userId", "user object id", user_id);
+                if let Some(t) = external_tenant_id {
+                    check_id(d, "$.signInIdentity.externalTenantId", "tenant id", t);
+                }
+            }
+            Identity::ServicePrincipal {
+                service_principal_id,
+            } => check_id(
+                d,
+                "$.signInIdentity.servicePrincipalId",
+                "service principal appId or object id",
+                service_principal_id,
+            ),
+        }
+        match &mut self.context {
+            Some(SignInContext::Applications(apps)) => check_ids(
+                d,
+                "$.signInContext.includeApplications",
+                "application (appId)",
+                apps,
+            ),
+            Some(SignInContext::UserAction(a)) => {
+                check_user_action(d, "$.signInContext.userAction", a)
+            }
+            Some(SignInContext::AuthContext(v)) => {
+                *v = v.trim().to_ascii_lowercase();
+                if v.is_empty() {
+                    d.error(
+                        "missingField",
+                        "$.signInContext.authenticationContextValue",
+                        "authentication context value is empty",
+                    );
+                }
+            }
+            None => d.error(
+                "missingField",
+                "$.signInContext",
+                "a sign-in needs a target: an application, a user action or an authentication context",
+            ),
+        }
+        check_conditions(d, "$.signInConditions", &mut self.conditions);
+        check_session(d, "$.session", &mut self.session);
+        let time = self.session.time.or(default_time);
+        if time.is_none() {
+            d.error(
+                "missingField",
+                "$.session.time",
+                "session.time is required (the library has no implicit clock)",
+            );
+        }
+        if d.has_errors() {
+            return None;
+        }
+        let warnings: Vec<Diagnostic> = d.items.iter().filter(|x| !x.is_error()).cloned().collect();
+        Some(SignInRequest {
+            id: self.id,
+            identity: self.identity,
+            context: self.context?,
+            conditions: self.conditions,
+            applied_policies_only: self.applied_policies_only,
+            session: self.session,
+            time: time?,
+            warnings,
+        })
+    }
+}

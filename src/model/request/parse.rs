@@ -1,0 +1,296 @@
+//! Reading a What If body (JSON) into a [`SignInRequestBuilder`]; the builder's checks finish it.
+
+use std::net::IpAddr;
+
+use jiff::Timestamp;
+
+use super::build::SignInRequestBuilder;
+use super::{DeviceInfo, Identity, Session, SignInConditions, SignInContext, SignInRequest};
+use crate::diag::Diagnostics;
+use crate::json::Json;
+use crate::model::enums::{
+    AuthMethod, ClientAppType, GuestType, InsiderRiskLevel, Platform, RiskLevel, TransferMethod,
+    UserAction,
+};
+use crate::model::read::{Obj, truncate};
+use crate::model::strength::{Certificate, MethodSet};
+
+fn list(d: &mut Diagnostics, o: &Obj<'_>, key: &str) -> Vec<String> {
+    o.strings(d, key)
+        .into_iter()
+        .map(|(s, _)| s.to_owned())
+        .collect()
+}
+
+/// Parses JSON text as a sign-in request, with `default_time` for a missing `session.time`.
+pub fn from_json_text(
+    text: &str,
+    default_time: Option<Timestamp>,
+) -> Result<SignInRequest, crate::RequestError> {
+    let mut d = Diagnostics::new("request");
+    let request = match crate::json::parse_str(text) {
+        Ok(json) => parse_sign_in(&mut d, &json, default_time),
+        Err(e) => {
+            d.error("invalidJson", "$", e.to_string());
+            None
+        }
+    };
+    match request {
+        Some(r) if !d.has_errors() => Ok(r),
+        _ => Err(crate::RequestError::new(d.items)),
+    }
+}
+
+/// Parses a request object. `default_time` fills a missing `session.time` (the CLI passes the
+/// clock); without one, a missing time is an error. Problems go to `d`; the request's warnings
+/// are kept on it.
+pub fn parse_sign_in(
+    d: &mut Diagnostics,
+    json: &Json,
+    default_time: Option<Timestamp>,
+) -> Option<SignInRequest> {
+    let o = Obj::new(d, json, "$")?;
+    let identity = match o.obj(d, "signInIdentity") {
+        Some(i) => parse_identity(d, &i),
+        None => {
+            d.error(
+                "missingField",
+                "$.signInIdentity",
+                "signInIdentity is required",
+            );
+            None
+        }
+    };
+    let context = match o.obj(d, "signInContext") {
+        Some(c) => parse_context(d, &c),
+        None => {
+            d.error(
+                "missingField",
+                "$.signInContext",
+                "signInContext is required",
+            );
+            None
+        }
+    };
+    let conditions = o
+        .obj(d, "signInConditions")
+        .map(|c| parse_conditions(d, &c))
+        .unwrap_or_default();
+    let session = o
+        .obj(d, "session")
+        .map(|s| parse_session(d, &s))
+        .unwrap_or_default();
+    let applied_policies_only = o.bool(d, "appliedPoliciesOnly").unwrap_or(false);
+    let (Some(identity), Some(context)) = (identity, context) else {
+        return None;
+    };
+    let builder = SignInRequestBuilder {
+        id: o.get("id").map(Json::to_value),
+        identity,
+        context: Some(context),
+        conditions,
+        session,
+        applied_policies_only,
+    };
+    builder.finish(d, default_time)
+}
+
+/// Reads `signInIdentity`.
+pub fn parse_identity(d: &mut Diagnostics, i: &Obj<'_>) -> Option<Identity> {
+    let kind = i.odata_type().map(str::to_ascii_lowercase);
+    match kind.as_deref() {
+        Some("usersignin") => {
+            let user_id = i.req_str(d, "userId")?.to_owned();
+            let types = i.flags(d, "externalUserType", GuestType::parse);
+            for t in &types {
+                if let GuestType::Unknown(v) = t {
+                    d.error(
+                        "invalidEnum",
+                        &i.at("externalUserType"),
+                        format!(
+                            "unknown externalUserType \"{}\"; expected one of {}",
+                            truncate(v, 60),
+                            GuestType::NAMES.join(", ")
+                        ),
+                    );
+                }
+            }
+            let external_user_type = i
+                .has("externalUserType")
+                .then(|| types.iter().fold(0u8, |acc, t| acc | t.bit()));
+            Some(Identity::User {
+                user_id,
+                external_tenant_id: i.str(d, "externalTenantId").map(str::to_owned),
+                external_user_type,
+            })
+        }
+        Some("serviceprincipalsignin") => Some(Identity::ServicePrincipal {
+            service_principal_id: i.req_str(d, "servicePrincipalId")?.to_owned(),
+        }),
+        Some(other) => {
+            d.error(
+                "invalidEnum",
+                &i.at("@odata.type"),
+                format!("unknown signInIdentity type \"{}\"; expected #microsoft.graph.userSignIn or #microsoft.graph.servicePrincipalSignIn", truncate(other, 60)),
+            );
+            None
+        }
+        None => {
+            d.error(
+                "missingField",
+                &i.at("@odata.type"),
+                "signInIdentity needs @odata.type (#microsoft.graph.userSignIn or #microsoft.graph.servicePrincipalSignIn)",
+            );
+            None
+        }
+    }
+}
+
+fn parse_context(d: &mut Diagnostics, c: &Obj<'_>) -> Option<SignInContext> {
+    let kind = c.odata_type().map(str::to_ascii_lowercase);
+    match kind.as_deref() {
+        Some("applicationcontext") => {
+            let apps = list(d, c, "includeApplications");
+            if apps.is_empty() {
+                d.error(
+                    "missingField",
+                    &c.at("includeApplications"),
+                    "applicationContext needs at least one appId in includeApplications",
+                );
+                return None;
+            }
+            Some(SignInContext::Applications(apps))
+        }
+        Some("useractioncontext") => Some(SignInContext::UserAction(UserAction::parse(
+            c.req_str(d, "userAction")?,
+        ))),
+        Some("authcontext") => Some(SignInContext::AuthContext(
+            c.req_str(d, "authenticationContextValue")?.to_owned(),
+        )),
+        Some(other) => {
+            d.error(
+                "invalidEnum",
+                &c.at("@odata.type"),
+                format!("unknown signInContext type \"{}\"; expected applicationContext, userActionContext or authContext", truncate(other, 60)),
+            );
+            None
+        }
+        None => {
+            d.error(
+                "missingField",
+                &c.at("@odata.type"),
+                "signInContext needs @odata.type (#microsoft.graph.applicationContext, userActionContext or authContext)",
+            );
+            None
+        }
+    }
+}
+
+/// Reads `signInConditions` (also used by activation requests); the checks of §5.3a follow in
+/// [`super::check_conditions`].
+pub fn parse_conditions(d: &mut Diagnostics, c: &Obj<'_>) -> SignInConditions {
+    let ip_address = c
+        .str(d, "ipAddress")
+        .and_then(|s| match s.trim().parse::<IpAddr>() {
+            Ok(ip) => Some(ip),
+            Err(_) => {
+                d.error(
+                    "invalidIpAddress",
+                    &c.at("ipAddress"),
+                    format!(
+                        "\"{}\" is not an IPv4 or IPv6 address (no prefix or zone)",
+                        truncate(s, 60)
+                    ),
+                );
+                None
+            }
+        });
+    SignInConditions {
+        platform: c.enumeration(d, "devicePlatform", Platform::parse),
+        client_app_type: c.enumeration(d, "clientAppType", ClientAppType::parse),
+        ip_address,
+        country: c.str(d, "country").map(str::to_owned),
+        sign_in_risk: c
+            .enumeration(d, "signInRiskLevel", RiskLevel::parse)
+            .unwrap_or(RiskLevel::None),
+        user_risk: c
+            .enumeration(d, "userRiskLevel", RiskLevel::parse)
+            .unwrap_or(RiskLevel::None),
+        service_principal_risk: c
+            .enumeration(d, "servicePrincipalRiskLevel", RiskLevel::parse)
+            .unwrap_or(RiskLevel::None),
+        insider_risk: c
+            .enumeration(d, "insiderRiskLevel", InsiderRiskLevel::parse)
+            .unwrap_or(InsiderRiskLevel::None),
+        transfer_methods: c
+            .obj(d, "authenticationFlow")
+            .map(|f| f.flags(d, "transferMethod", TransferMethod::parse))
+            .unwrap_or_default(),
+        device: c.obj(d, "deviceInfo").map(|o| parse_device(d, &o)),
+    }
+}
+
+fn parse_device(d: &mut Diagnostics, o: &Obj<'_>) -> DeviceInfo {
+    let s = |d: &mut Diagnostics, key: &str| o.str(d, key).map(str::to_owned);
+    let list = |d: &mut Diagnostics, key: &str| {
+        o.has(key).then(|| {
+            o.strings(d, key)
+                .into_iter()
+                .map(|(v, _)| v.to_owned())
+                .collect()
+        })
+    };
+    let mut ext: [Option<String>; 15] = Default::default();
+    for (i, slot) in ext.iter_mut().enumerate() {
+        *slot = s(d, &format!("extensionAttribute{}", i + 1));
+    }
+    DeviceInfo {
+        device_id: s(d, "deviceId"),
+        display_name: s(d, "displayName"),
+        enrollment_profile_name: s(d, "enrollmentProfileName"),
+        extension_attributes: ext,
+        is_compliant: o.bool(d, "isCompliant"),
+        manufacturer: s(d, "manufacturer"),
+        mdm_app_id: s(d, "mdmAppId"),
+        model: s(d, "model"),
+        operating_system: s(d, "operatingSystem"),
+        operating_system_version: s(d, "operatingSystemVersion"),
+        ownership: s(d, "ownership").or_else(|| s(d, "deviceOwnership")),
+        physical_ids: list(d, "physicalIds"),
+        profile_type: s(d, "profileType"),
+        system_labels: list(d, "systemLabels"),
+        trust_type: s(d, "trustType"),
+    }
+}
+
+/// Reads `session`; the checks follow in [`super::check_session`].
+pub fn parse_session(d: &mut Diagnostics, s: &Obj<'_>) -> Session {
+    let mut methods = 0u32;
+    let mut unknown_methods = Vec::new();
+    for m in s.flags(d, "authenticationMethods", AuthMethod::parse) {
+        if let AuthMethod::Unknown(name) = &m {
+            unknown_methods.push(name.clone());
+        }
+        methods |= m.bit();
+    }
+    let certificate = s.obj(d, "certificate").map(|c| Certificate {
+        issuer_ski: c.str(d, "issuerSki").map(str::to_owned),
+        policy_oids: list(d, &c, "policyOids"),
+    });
+    Session {
+        time: s.time(d, "time"),
+        methods: MethodSet(methods),
+        unknown_methods,
+        last_authenticated: s.time(d, "lastAuthenticatedDateTime"),
+        last_mfa: s.time(d, "lastMfaDateTime"),
+        accepted_terms_of_use: list(d, s, "acceptedTermsOfUse"),
+        satisfied_auth_contexts: list(d, s, "satisfiedAuthenticationContexts"),
+        password_changed: s.bool(d, "passwordChanged").unwrap_or(false),
+        custom_factors: list(d, s, "customFactors"),
+        approved_client_app: s.bool(d, "approvedClientApp").unwrap_or(false),
+        app_protection_policy: s.bool(d, "appProtectionPolicy").unwrap_or(false),
+        fido2_aaguid: s.str(d, "fido2Aaguid").map(str::to_owned),
+        certificate,
+        gps_country: s.str(d, "gpsCountry").map(str::to_owned),
+    }
+}

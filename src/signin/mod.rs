@@ -1,0 +1,7 @@
+//! Sign-in decisions (SEMANTICS.md §3–§7): the decision types and their combination, the
+//! reference evaluator, and the compiled policy table.
+
+pub mod combine;
+pub mod compiled;
+pub mod decision;
+pub mod reference;

@@ -1,0 +1,428 @@
+//! Entry points for the cargo-fuzz targets in `fuzz/` (feature `fuzzing`).
+//!
+//! Each target is one line calling a function here, so the logic is compiled and linted with the
+//! library. Every function must return normally for any input; only [`differential`] panics, and
+//! only when the two evaluators disagree, which is the bug it exists to find.
+
+use std::path::Path;
+use std::sync::OnceLock;
+
+use arbitrary::Unstructured;
+use serde_json::{Value, json};
+
+use crate::diag::Diagnostics;
+use crate::filter::{AttrValue, Attribute, Attributes, FilterDomain, FilterRule};
+use crate::model::Tenant;
+use crate::pim::{PimIndex, activate_compiled, activate_reference};
+use crate::signin::compiled::Snapshot;
+use crate::{
+    ReferenceEvaluator, json as jjson, load_bundle_bytes, parse_activation, parse_sign_in,
+};
+
+/// The example tenant, loaded once (the fixed tenant the request targets decide against).
+fn example() -> Option<&'static (Tenant, Snapshot, PimIndex)> {
+    static EXAMPLE: OnceLock<Option<(Tenant, Snapshot, PimIndex)>> = OnceLock::new();
+    EXAMPLE
+        .get_or_init(|| {
+            let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/tenant");
+            let tenant = crate::load(&path).ok()?;
+            let snapshot = Snapshot::compile(tenant.clone());
+            let index = PimIndex::build(&tenant);
+            Some((tenant, snapshot, index))
+        })
+        .as_ref()
+}
+
+/// Loads arbitrary bytes as a tenant bundle and, when it loads, compiles and validates it.
+pub fn load(data: &[u8]) {
+    if let Ok(tenant) = load_bundle_bytes("fuzz.json", data) {
+        let _ = crate::validate(&tenant, true);
+        let _ = Snapshot::compile(tenant);
+    }
+}
+
+struct Device;
+
+impl Attributes for Device {
+    fn value(&self, attribute: &Attribute) -> AttrValue<'_> {
+        match attribute {
+            Attribute::Device(_) => AttrValue::Str("PAW"),
+            Attribute::Custom { .. } => AttrValue::Null,
+        }
+    }
+}
+
+/// Parses arbitrary text as a filter rule in both domains and evaluates what parses.
+pub fn filter(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    for domain in [FilterDomain::Device, FilterDomain::CustomSecurityAttributes] {
+        if let Ok(rule) = FilterRule::parse(&text, domain) {
+            let _ = rule.evaluate(&Device);
+        }
+    }
+}
+
+/// Parses arbitrary bytes as a sign-in request and decides it on the example tenant with both
+/// evaluators.
+pub fn sign_in(data: &[u8]) {
+    let Some((tenant, snapshot, _)) = example() else {
+        return;
+    };
+    let Ok(doc) = jjson::parse_bytes(data) else {
+        return;
+    };
+    let mut d = Diagnostics::new("fuzz");
+    if let Some(req) = parse_sign_in(
+        &mut d,
+        &doc,
+        jiff::Timestamp::from_second(1_772_442_000).ok(),
+    ) {
+        let a = snapshot.evaluate(&req, true);
+        let b = ReferenceEvaluator::new(tenant).evaluate(&req, true);
+        same(&a, &b);
+    }
+}
+
+/// Parses arbitrary bytes as an activation envelope and decides it on the example tenant.
+pub fn activation(data: &[u8]) {
+    let Some((tenant, snapshot, index)) = example() else {
+        return;
+    };
+    let Ok(doc) = jjson::parse_bytes(data) else {
+        return;
+    };
+    let mut d = Diagnostics::new("fuzz");
+    if let Some(req) = parse_activation(
+        &mut d,
+        &doc,
+        jiff::Timestamp::from_second(1_772_442_000).ok(),
+    ) {
+        let a = activate_compiled(snapshot, index, &req);
+        let b = activate_reference(&ReferenceEvaluator::new(tenant), tenant, index, &req);
+        same(&a, &b);
+    }
+}
+
+#[expect(
+    clippy::panic,
+    reason = "a disagreement between the evaluators is the bug the fuzzer hunts"
+)]
+fn same<T: serde::Serialize>(a: &T, b: &T) {
+    let (a, b) = (serde_json::to_string(a).ok(), serde_json::to_string(b).ok());
+    if a != b {
+        panic!("compiled and reference evaluators disagree:\ncompiled:  {a:?}\nreference: {b:?}");
+    }
+}
+
+// ----- the differential target: small structured tenants and requests -------------------------
+
+const USERS: [&str; 4] = [
+    "00000000-0000-0000-0000-0000000000a1",
+    "00000000-0000-0000-0000-0000000000a2",
+    "00000000-0000-0000-0000-0000000000a3",
+    "00000000-0000-0000-0000-0000000000a4",
+];
+const GROUPS: [&str; 3] = [
+    "00000000-0000-0000-0000-0000000000b1",
+    "00000000-0000-0000-0000-0000000000b2",
+    "00000000-0000-0000-0000-0000000000b3",
+];
+const ROLES: [&str; 2] = [
+    "62e90394-69f5-4237-9190-012177145e10",
+    "194ae4cb-b126-40b2-bd5b-6091b380977d",
+];
+const APPS: [&str; 3] = [
+    "00000003-0000-0ff1-ce00-000000000000",
+    "00000002-0000-0ff1-ce00-000000000000",
+    "c44b4083-3bb0-49c1-b47d-974e53cbdf3c",
+];
+const LOCATIONS: [&str; 3] = [
+    "00000000-0000-0000-0000-0000000000c1",
+    "00000000-0000-0000-0000-0000000000c2",
+    "00000000-0000-0000-0000-0000000000c3",
+];
+const PLATFORMS: [&str; 5] = ["android", "iOS", "windows", "macOS", "linux"];
+const CLIENTS: [&str; 4] = [
+    "browser",
+    "mobileAppsAndDesktopClients",
+    "exchangeActiveSync",
+    "other",
+];
+const CONTROLS: [&str; 8] = [
+    "block",
+    "mfa",
+    "compliantDevice",
+    "domainJoinedDevice",
+    "approvedApplication",
+    "compliantApplication",
+    "passwordChange",
+    "riskRemediation",
+];
+const METHODS: [&str; 5] = [
+    "password",
+    "microsoftAuthenticatorPush",
+    "fido2",
+    "sms",
+    "windowsHelloForBusiness",
+];
+const STRENGTHS: [&str; 3] = [
+    "00000000-0000-0000-0000-000000000002",
+    "00000000-0000-0000-0000-000000000004",
+    "00000000-0000-0000-0000-0000000000d1",
+];
+const IPS: [&str; 5] = [
+    "10.0.0.5",
+    "10.1.2.3",
+    "2001:db8::7",
+    "192.0.2.9",
+    "::ffff:10.0.0.9",
+];
+
+/// Sets `key` on a JSON object (no-op on anything else).
+fn set(target: &mut Value, key: &str, value: Value) {
+    if let Some(map) = target.as_object_mut() {
+        map.insert(key.to_owned(), value);
+    }
+}
+
+fn pick<'a>(u: &mut Unstructured<'_>, pool: &[&'a str]) -> arbitrary::Result<&'a str> {
+    Ok(pool
+        .get(u.choose_index(pool.len())?)
+        .copied()
+        .unwrap_or_default())
+}
+
+fn some<'a>(u: &mut Unstructured<'_>, pool: &[&'a str]) -> arbitrary::Result<Vec<&'a str>> {
+    let mut out = Vec::new();
+    for item in pool {
+        if u.ratio(1, 3)? {
+            out.push(*item);
+        }
+    }
+    Ok(out)
+}
+
+fn policy(u: &mut Unstructured<'_>, k: usize) -> arbitrary::Result<Value> {
+    let state = pick(
+        u,
+        &[
+            "enabled",
+            "enabled",
+            "enabledForReportingButNotEnforced",
+            "disabled",
+        ],
+    )?;
+    let mut include_users = some(u, &USERS)?;
+    if u.ratio(1, 2)? {
+        include_users.push("All");
+    }
+    let mut conditions = json!({
+        "users": {
+            "includeUsers": include_users,
+            "excludeUsers": some(u, &USERS)?,
+            "includeGroups": some(u, &GROUPS)?,
+            "excludeGroups": some(u, &GROUPS)?,
+            "includeRoles": some(u, &ROLES)?,
+        },
+        "applications": { "includeApplications": if u.arbitrary()? { vec!["All"] } else { some(u, &APPS)? },
+                          "excludeApplications": some(u, &APPS)? },
+    });
+    if u.ratio(1, 3)? {
+        set(
+            &mut conditions,
+            "platforms",
+            json!({ "includePlatforms": if u.arbitrary()? { vec!["all"] } else { some(u, &PLATFORMS)? },
+                                          "excludePlatforms": some(u, &PLATFORMS)? }),
+        );
+    }
+    if u.ratio(1, 3)? {
+        let mut inc = some(u, &LOCATIONS)?;
+        if u.arbitrary()? {
+            inc.push("All");
+        }
+        let mut exc = some(u, &LOCATIONS)?;
+        if u.arbitrary()? {
+            exc.push("AllTrusted");
+        }
+        set(
+            &mut conditions,
+            "locations",
+            json!({ "includeLocations": inc, "excludeLocations": exc }),
+        );
+    }
+    if u.ratio(1, 3)? {
+        set(&mut conditions, "clientAppTypes", json!(some(u, &CLIENTS)?));
+    }
+    if u.ratio(1, 4)? {
+        set(
+            &mut conditions,
+            "signInRiskLevels",
+            json!(some(u, &["low", "medium", "high"])?),
+        );
+    }
+    if u.ratio(1, 4)? {
+        let mode = pick(u, &["include", "exclude"])?;
+        let rule = pick(
+            u,
+            &[
+                r#"device.extensionAttribute1 -eq "PAW""#,
+                "device.isCompliant -eq True",
+                r#"device.trustType -ne "ServerAD""#,
+            ],
+        )?;
+        set(
+            &mut conditions,
+            "devices",
+            json!({ "deviceFilter": { "mode": mode, "rule": rule } }),
+        );
+    }
+    let mut grant =
+        json!({ "operator": pick(u, &["AND", "OR"])?, "builtInControls": some(u, &CONTROLS)? });
+    if u.ratio(1, 3)? {
+        set(
+            &mut grant,
+            "authenticationStrength",
+            json!({ "id": pick(u, &STRENGTHS)? }),
+        );
+    }
+    let mut p = json!({
+        "id": format!("00000000-0000-0000-0000-{:012}", k + 1),
+        "displayName": format!("P{k}"),
+        "state": state,
+        "conditions": conditions,
+        "grantControls": grant,
+    });
+    if u.ratio(1, 3)? {
+        let every = u.arbitrary::<bool>()?;
+        set(
+            &mut p,
+            "sessionControls",
+            if every {
+                json!({ "signInFrequency": { "isEnabled": true, "frequencyInterval": "everyTime" } })
+            } else {
+                json!({ "signInFrequency": { "isEnabled": true, "frequencyInterval": "timeBased", "type": "hours", "value": u.int_in_range(1..=24)? } })
+            },
+        );
+    }
+    Ok(p)
+}
+
+fn tenant_json(u: &mut Unstructured<'_>) -> arbitrary::Result<Value> {
+    let n = u.int_in_range(1..=8)?;
+    let mut policies = Vec::new();
+    for k in 0..n {
+        policies.push(policy(u, k)?);
+    }
+    let mut groups = Vec::new();
+    for g in GROUPS {
+        let mut members = some(u, &USERS)?;
+        members.extend(some(u, &GROUPS)?);
+        groups.push(json!({ "id": g, "members": members }));
+    }
+    let mut assignments = Vec::new();
+    for _ in 0..u.int_in_range(0..=2)? {
+        let principal = if u.arbitrary()? {
+            pick(u, &USERS)?
+        } else {
+            pick(u, &GROUPS)?
+        };
+        assignments.push(json!({ "principalId": principal, "roleDefinitionId": pick(u, &ROLES)?, "directoryScopeId": "/" }));
+    }
+    Ok(json!({
+        "conditionalAccessPolicies": policies,
+        "namedLocations": [
+            { "@odata.type": "#microsoft.graph.ipNamedLocation", "id": LOCATIONS[0], "isTrusted": true, "ipRanges": [{ "cidrAddress": "10.0.0.0/16" }] },
+            { "@odata.type": "#microsoft.graph.ipNamedLocation", "id": LOCATIONS[1], "ipRanges": [{ "cidrAddress": "10.0.0.0/24" }, { "cidrAddress": "2001:db8::/32" }] },
+            { "@odata.type": "#microsoft.graph.countryNamedLocation", "id": LOCATIONS[2], "countriesAndRegions": ["NL", "BE"], "includeUnknownCountriesAndRegions": true }
+        ],
+        "mfaTrustedIps": ["192.0.2.0/24"],
+        "authenticationStrengthPolicies": [{ "id": STRENGTHS[2], "displayName": "Custom", "policyType": "custom", "allowedCombinations": ["fido2", "password,sms"] }],
+        "directory": { "users": USERS.iter().map(|id| json!({ "id": id })).collect::<Vec<_>>(), "groups": groups, "roleAssignments": assignments }
+    }))
+}
+
+fn request_json(u: &mut Unstructured<'_>) -> arbitrary::Result<Value> {
+    let mut conditions = json!({});
+    if u.arbitrary()? {
+        set(
+            &mut conditions,
+            "devicePlatform",
+            json!(pick(u, &PLATFORMS)?),
+        );
+    }
+    if u.arbitrary()? {
+        set(&mut conditions, "clientAppType", json!(pick(u, &CLIENTS)?));
+    }
+    if u.arbitrary()? {
+        set(&mut conditions, "ipAddress", json!(pick(u, &IPS)?));
+    }
+    if u.arbitrary()? {
+        set(
+            &mut conditions,
+            "country",
+            json!(pick(u, &["NL", "US", "unknown"])?),
+        );
+    }
+    if u.arbitrary()? {
+        set(
+            &mut conditions,
+            "signInRiskLevel",
+            json!(pick(u, &["low", "medium", "high", "none"])?),
+        );
+    }
+    if u.arbitrary()? {
+        set(
+            &mut conditions,
+            "deviceInfo",
+            json!({
+                "extensionAttribute1": pick(u, &["PAW", "other"])?,
+                "isCompliant": u.arbitrary::<bool>()?,
+                "trustType": pick(u, &["AzureAD", "ServerAD", "Workplace"])?,
+            }),
+        );
+    }
+    let minutes_ago: i64 = u.int_in_range(-10..=600)?;
+    Ok(json!({
+        "signInIdentity": { "@odata.type": "#microsoft.graph.userSignIn",
+                            "userId": if u.ratio(1, 8)? { "00000000-0000-0000-0000-0000000000ff" } else { pick(u, &USERS)? } },
+        "signInContext": { "@odata.type": "#microsoft.graph.applicationContext", "includeApplications": [pick(u, &APPS)?] },
+        "signInConditions": conditions,
+        "session": {
+            "time": "2026-03-02T09:00:00Z",
+            "authenticationMethods": some(u, &METHODS)?,
+            "lastAuthenticatedDateTime": jiff::Timestamp::from_second(1_772_442_000 - minutes_ago * 60).map(|t| t.to_string()).unwrap_or_default(),
+            "passwordChanged": u.arbitrary::<bool>()?,
+            "approvedClientApp": u.arbitrary::<bool>()?,
+        }
+    }))
+}
+
+/// Builds a tenant and requests from the fuzzer's bytes and requires both evaluators to agree.
+pub fn differential(data: &[u8]) {
+    let mut u = Unstructured::new(data);
+    let Ok(tenant) = tenant_json(&mut u) else {
+        return;
+    };
+    let Ok(tenant) = load_bundle_bytes("fuzz.json", tenant.to_string().as_bytes()) else {
+        return;
+    };
+    let snapshot = Snapshot::compile(tenant.clone());
+    let reference = ReferenceEvaluator::new(&tenant);
+    while let Ok(request) = request_json(&mut u) {
+        let Ok(doc) = jjson::parse_str(&request.to_string()) else {
+            return;
+        };
+        let mut d = Diagnostics::new("fuzz");
+        let Some(req) = parse_sign_in(&mut d, &doc, None) else {
+            continue;
+        };
+        let fast = snapshot.decide(&snapshot.prepare(&req));
+        let a = snapshot.evaluate(&req, true);
+        let b = reference.evaluate(&req, true);
+        same(&a, &b);
+        same(&fast, &a.decision);
+        if u.is_empty() {
+            break;
+        }
+    }
+}

@@ -1,0 +1,35 @@
+//! Internals for jitgate's own benches, fuzz targets, tests and CLI: no stability promise.
+//!
+//! Nothing here is part of the public API; it may change in any release.
+
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
+#[cfg(feature = "cli")]
+pub mod generate;
+
+pub use crate::diag::Diagnostics;
+pub use crate::json::{Json, decode, parse_bytes, parse_str};
+pub use crate::model::activation::parse_activation;
+pub use crate::model::request::parse_sign_in;
+pub use crate::pim::PimIndex;
+pub use crate::pim::decision::{CodeReason, ConditionalAccessOut, ErrorOut};
+pub use crate::signin::compiled::{Bits, CompiledPolicies, Prepared};
+pub use crate::signin::decision::reasons;
+pub use crate::validate::{TenantCounts, limits};
+
+/// The tenant model: Graph objects read into typed Rust.
+pub mod model {
+    pub use crate::model::directory::*;
+    pub use crate::model::enums::*;
+    pub use crate::model::ids::{IdRef, Keyword};
+    pub use crate::model::location::*;
+    pub use crate::model::pim::*;
+    pub use crate::model::policy::*;
+    pub use crate::model::strength::*;
+    pub use crate::model::{Pim, Policy, Tenant};
+}
+
+/// The filter rule language (device, application and service principal filters).
+pub mod filter {
+    pub use crate::filter::*;
+}
