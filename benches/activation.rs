@@ -10,8 +10,8 @@
 use std::path::PathBuf;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use jitgate::activation::{PimIndex, activate_compiled, activate_reference};
-use jitgate::{ReferenceEvaluator, Snapshot, diag::Diagnostics, json, parse_activation};
+use jitgate::unstable::{self as json, Diagnostics, parse_activation};
+use jitgate::{Explain, ReferenceEvaluator, Snapshot};
 use std::hint::black_box;
 
 fn activation(c: &mut Criterion) {
@@ -30,7 +30,6 @@ fn activation(c: &mut Criterion) {
             .unwrap()
         })
         .collect();
-    let index = PimIndex::build(&tenant);
     let snapshot = Snapshot::compile(tenant.clone());
     let reference = ReferenceEvaluator::new(&tenant);
     let mut group = c.benchmark_group("activation/example");
@@ -38,14 +37,14 @@ fn activation(c: &mut Criterion) {
     group.bench_function("compiled", |b| {
         b.iter(|| {
             i = (i + 1) % requests.len();
-            black_box(activate_compiled(&snapshot, &index, &requests[i]).decision)
+            black_box(snapshot.activate(&requests[i], Explain::Policies).decision)
         })
     });
     let mut j = 0usize;
     group.bench_function("reference", |b| {
         b.iter(|| {
             j = (j + 1) % requests.len();
-            black_box(activate_reference(&reference, &tenant, &index, &requests[j]).decision)
+            black_box(reference.activate(&requests[j], Explain::Policies).decision)
         })
     });
     group.finish();

@@ -18,7 +18,10 @@ use std::hint::black_box;
 fn batch_throughput(c: &mut Criterion) {
     let (tenant, requests) = common::limits(100_000);
     let snapshot = Snapshot::compile(tenant);
-    let prepared: Vec<_> = requests.iter().map(|r| snapshot.prepare(r)).collect();
+    let prepared: Vec<_> = requests
+        .iter()
+        .map(|r| snapshot.compiled().prepare(r))
+        .collect();
     let mut group = c.benchmark_group("batch_throughput/limits");
     group.throughput(Throughput::Elements(prepared.len() as u64));
     group.sample_size(10);
@@ -33,7 +36,7 @@ fn batch_throughput(c: &mut Criterion) {
                     prepared
                         .par_iter()
                         .with_min_len(1024)
-                        .map(|p| snapshot.decide(p) as usize)
+                        .map(|p| snapshot.compiled().decide(p) as usize)
                         .sum::<usize>()
                 })
             })
@@ -49,7 +52,7 @@ fn batch_throughput(c: &mut Criterion) {
                 requests
                     .par_iter()
                     .with_min_len(1024)
-                    .map(|r| snapshot.decide(&snapshot.prepare(r)) as usize)
+                    .map(|r| snapshot.compiled().decide(&snapshot.compiled().prepare(r)) as usize)
                     .sum::<usize>()
             })
         })

@@ -16,21 +16,24 @@ use std::hint::black_box;
 
 fn bench_tenant(c: &mut Criterion, name: &str, tenant: Tenant, requests: &[SignInRequest]) {
     let snapshot = Snapshot::compile(tenant);
-    let prepared: Vec<_> = requests.iter().map(|r| snapshot.prepare(r)).collect();
+    let prepared: Vec<_> = requests
+        .iter()
+        .map(|r| snapshot.compiled().prepare(r))
+        .collect();
     let mut group = c.benchmark_group(format!("decision_latency/{name}"));
     let mut i = 0usize;
     group.bench_function("decide_prepared", |b| {
         b.iter(|| {
             i = (i + 1) % prepared.len();
-            black_box(snapshot.decide(black_box(&prepared[i])))
+            black_box(snapshot.compiled().decide(black_box(&prepared[i])))
         })
     });
     let mut j = 0usize;
     group.bench_function("prepare_and_decide", |b| {
         b.iter(|| {
             j = (j + 1) % requests.len();
-            let p = snapshot.prepare(black_box(&requests[j]));
-            black_box(snapshot.decide(&p))
+            let p = snapshot.compiled().prepare(black_box(&requests[j]));
+            black_box(snapshot.compiled().decide(&p))
         })
     });
     group.finish();

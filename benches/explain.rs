@@ -19,14 +19,17 @@ fn explain(c: &mut Criterion) {
         ("limits", common::limits(1_000)),
     ] {
         let snapshot = Snapshot::compile(tenant);
-        let prepared: Vec<_> = requests.iter().map(|r| snapshot.prepare(r)).collect();
+        let prepared: Vec<_> = requests
+            .iter()
+            .map(|r| snapshot.compiled().prepare(r))
+            .collect();
         let mut group = c.benchmark_group(format!("explain/{name}"));
         for on in [false, true] {
             let mut i = 0usize;
             group.bench_function(if on { "explain_on" } else { "explain_off" }, |b| {
                 b.iter(|| {
                     i = (i + 1) % prepared.len();
-                    black_box(snapshot.evaluate_prepared(&prepared[i], on))
+                    black_box(snapshot.compiled().evaluate_prepared(&prepared[i], on))
                 })
             });
         }

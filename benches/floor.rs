@@ -18,7 +18,10 @@ use std::hint::black_box;
 fn floor(c: &mut Criterion) {
     let (tenant, requests) = common::limits(100_000);
     let snapshot = Snapshot::compile(tenant);
-    let prepared: Vec<_> = requests.iter().map(|r| snapshot.prepare(r)).collect();
+    let prepared: Vec<_> = requests
+        .iter()
+        .map(|r| snapshot.compiled().prepare(r))
+        .collect();
     let mut out = vec![Decision::Allow; prepared.len()];
     let mut group = c.benchmark_group("floor/limits");
     group.throughput(Throughput::Elements(prepared.len() as u64));
@@ -35,7 +38,7 @@ fn floor(c: &mut Criterion) {
     group.bench_function("decide_into_buffer", |b| {
         b.iter(|| {
             for (slot, p) in out.iter_mut().zip(&prepared) {
-                *slot = snapshot.decide(p);
+                *slot = snapshot.compiled().decide(p);
             }
             black_box(&out);
         })

@@ -11,6 +11,7 @@
 mod common;
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use jitgate::Explain;
 use jitgate::{ReferenceEvaluator, SignInRequest, Snapshot, Tenant};
 use std::hint::black_box;
 
@@ -29,21 +30,25 @@ fn pair(
     group.bench_function("reference_evaluate", |b| {
         b.iter(|| {
             i = (i + 1) % requests.len();
-            black_box(reference.evaluate(&requests[i], false).decision)
+            black_box(reference.evaluate(&requests[i], Explain::None).decision)
         })
     });
     let mut j = 0usize;
     group.bench_function("compiled_evaluate", |b| {
         b.iter(|| {
             j = (j + 1) % requests.len();
-            black_box(snapshot.evaluate(&requests[j], false).decision)
+            black_box(snapshot.evaluate(&requests[j], Explain::None).decision)
         })
     });
     let mut k = 0usize;
     group.bench_function("compiled_decide", |b| {
         b.iter(|| {
             k = (k + 1) % requests.len();
-            black_box(snapshot.decide(&snapshot.prepare(&requests[k])))
+            black_box(
+                snapshot
+                    .compiled()
+                    .decide(&snapshot.compiled().prepare(&requests[k])),
+            )
         })
     });
     group.finish();

@@ -26,7 +26,7 @@ fn swap_latency(c: &mut Criterion) {
         b.iter(|| {
             i = (i + 1) % requests.len();
             let s = engine.snapshot();
-            black_box(s.decide(&s.prepare(&requests[i])))
+            black_box(s.compiled().decide(&s.compiled().prepare(&requests[i])))
         })
     });
     let stop = Arc::new(AtomicBool::new(false));
@@ -47,7 +47,7 @@ fn swap_latency(c: &mut Criterion) {
         b.iter(|| {
             j = (j + 1) % requests.len();
             let s = engine.snapshot();
-            black_box(s.decide(&s.prepare(&requests[j])))
+            black_box(s.compiled().decide(&s.compiled().prepare(&requests[j])))
         })
     });
     stop.store(true, Ordering::Relaxed);

@@ -104,7 +104,7 @@ impl Diagnostics {
 }
 
 /// Why a request could not be built or read: every problem found, each with its JSON path
-/// (SEMANTICS.md §5.3a). A request that fails is never decided.
+/// (docs/SEMANTICS.md §5.3a). A request that fails is never decided.
 ///
 /// ```
 /// let error = jitgate::SignInRequest::user("Office 365 Exchange Online")

@@ -7,9 +7,8 @@
 //! activations ([`ActivationRequest`] → [`ActivationDecision`]). The [`ReferenceEvaluator`]
 //! gives the same decisions by a plain reading of the specification, for cross-checking.
 //!
-//! What Entra decides is specified in the repository's
-//! [`docs/SEMANTICS.md`](https://github.com/jitgate/jitgate/blob/main/docs/SEMANTICS.md); the `§`
-//! references in these docs point there.
+//! What Entra decides is specified in `docs/SEMANTICS.md`, which ships with the crate's source;
+//! every `§` reference in these docs and in the code points there.
 //!
 //! ```no_run
 //! use jitgate::{Engine, Explain, SignInRequest};

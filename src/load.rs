@@ -1,4 +1,4 @@
-//! Loading a tenant from a bundle file or an export directory (SEMANTICS.md §1.1, §2).
+//! Loading a tenant from a bundle file or an export directory (docs/SEMANTICS.md §1.1, §2).
 //!
 //! A tenant is either one JSON bundle (an object whose keys are the collections) or a directory in
 //! which each collection is a file `KEY.json` (an array, a single object, or a Graph list response)

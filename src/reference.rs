@@ -10,7 +10,7 @@ use crate::pim::decision::ActivationDecision;
 use crate::signin::decision::{Explain, SignInDecision};
 use crate::signin::reference::SignInReference;
 
-/// The reference evaluator: a deliberately plain reading of SEMANTICS.md, one policy at a time,
+/// The reference evaluator: a deliberately plain reading of docs/SEMANTICS.md, one policy at a time,
 /// over the [`Tenant`] model. It is the oracle the compiled [`crate::Snapshot`] is tested
 /// against; it gives the same decisions, only slower.
 ///
@@ -42,14 +42,14 @@ impl<'t> ReferenceEvaluator<'t> {
         }
     }
 
-    /// Decides a sign-in (SEMANTICS.md §6). The request's own warnings lead the decision's.
+    /// Decides a sign-in (docs/SEMANTICS.md §6). The request's own warnings lead the decision's.
     pub fn evaluate(&self, request: &SignInRequest, explain: Explain) -> SignInDecision {
         let mut decision = self.sign_in.evaluate(request, explain.policies());
         request.merge_warnings(&mut decision.warnings);
         decision
     }
 
-    /// Decides a PIM activation (SEMANTICS.md §10), with this evaluator for the
+    /// Decides a PIM activation (docs/SEMANTICS.md §10), with this evaluator for the
     /// authentication-context step.
     pub fn activate(&self, request: &ActivationRequest, explain: Explain) -> ActivationDecision {
         let tenant = self.sign_in.tenant();

@@ -40,14 +40,14 @@ impl Snapshot {
         }
     }
 
-    /// Decides a sign-in (SEMANTICS.md §6). The request's own warnings lead the decision's.
+    /// Decides a sign-in (docs/SEMANTICS.md §6). The request's own warnings lead the decision's.
     pub fn evaluate(&self, request: &SignInRequest, explain: Explain) -> SignInDecision {
         let mut decision = self.policies.evaluate(request, explain.policies());
         request.merge_warnings(&mut decision.warnings);
         decision
     }
 
-    /// Decides a PIM activation (SEMANTICS.md §10), with the compiled table for the
+    /// Decides a PIM activation (docs/SEMANTICS.md §10), with the compiled table for the
     /// authentication-context step.
     pub fn activate(&self, request: &ActivationRequest, explain: Explain) -> ActivationDecision {
         let tenant = self.policies.tenant();
@@ -76,7 +76,7 @@ impl Snapshot {
         self.policies.revision()
     }
 
-    /// The tenant's load warnings (SEMANTICS.md §1.6): reported once here, not on every decision.
+    /// The tenant's load warnings (docs/SEMANTICS.md §1.6): reported once here, not on every decision.
     pub fn warnings(&self) -> &[Diagnostic] {
         &self.tenant().warnings
     }

@@ -1,4 +1,4 @@
-//! Tenant limits and consistency checks (SEMANTICS.md §11).
+//! Tenant limits and consistency checks (docs/SEMANTICS.md §11).
 //!
 //! Limit checks are warnings by default and errors under `strict`; shape checks (what Graph or the
 //! admin centre would reject but the engine evaluates as written) are always warnings. Load errors

@@ -10,8 +10,9 @@
 
 use std::path::{Path, PathBuf};
 
-use jitgate::generate::{self, DEFAULT_SEED, TenantSize};
-use jitgate::{SignInRequest, Tenant, diag::Diagnostics, json, parse_sign_in};
+use jitgate::unstable::generate::{self, DEFAULT_SEED, TenantSize};
+use jitgate::unstable::{self as json, Diagnostics, parse_sign_in};
+use jitgate::{SignInRequest, Tenant};
 
 /// Parses request objects (JSON text).
 pub fn parse(texts: impl IntoIterator<Item = String>) -> Vec<SignInRequest> {

@@ -28,7 +28,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use criterion::Criterion;
-use jitgate::generate::TenantSize;
+use jitgate::unstable::generate::TenantSize;
 use jitgate_cedar_bench::{DEFAULT_REQUESTS, Fixture, limits_with_ranges};
 
 const GROUP: &str = "cedar_vs_jitgate";
@@ -49,7 +49,11 @@ fn env_or(name: &str, default: usize) -> usize {
 fn bench(c: &mut Criterion, f: &Fixture) {
     let snapshot = &f.snapshot;
     let cedar = &f.cedar;
-    let prepared: Vec<_> = f.requests.iter().map(|r| snapshot.prepare(r)).collect();
+    let prepared: Vec<_> = f
+        .requests
+        .iter()
+        .map(|r| snapshot.compiled().prepare(r))
+        .collect();
     let n = f.requests.len();
     let mut g = c.benchmark_group(GROUP);
     // Cedar takes about a millisecond per decision here: fewer, longer samples.
@@ -75,15 +79,15 @@ fn bench(c: &mut Criterion, f: &Fixture) {
     g.bench_function(IDS[2], |b| {
         b.iter(|| {
             i = (i + 1) % n;
-            let p = snapshot.prepare(black_box(&f.requests[i]));
-            black_box(snapshot.decide(&p))
+            let p = snapshot.compiled().prepare(black_box(&f.requests[i]));
+            black_box(snapshot.compiled().decide(&p))
         })
     });
     let mut i = 0usize;
     g.bench_function(IDS[3], |b| {
         b.iter(|| {
             i = (i + 1) % n;
-            black_box(snapshot.decide(black_box(&prepared[i])))
+            black_box(snapshot.compiled().decide(black_box(&prepared[i])))
         })
     });
     g.finish();

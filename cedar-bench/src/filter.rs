@@ -1,4 +1,4 @@
-//! Device filter rules (SEMANTICS.md §3.11) translated to Cedar expressions over `context.device`.
+//! Device filter rules (docs/SEMANTICS.md §3.11) translated to Cedar expressions over `context.device`.
 //!
 //! jitgate keeps its parsed rule tree private, so this module reads the rule text again. The
 //! tenant was loaded by jitgate, so every rule here has already passed jitgate's parser; this

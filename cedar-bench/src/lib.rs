@@ -37,20 +37,21 @@ use cedar_policy::{
     Authorizer, Context, Decision as CedarDecision, Entities, Entity, EntityId, EntityTypeName,
     EntityUid, Policy as CedarPolicy, PolicyId, PolicySet, Request, Response, RestrictedExpression,
 };
-use jitgate::generate::{self, DEFAULT_SEED, TenantSize};
-use jitgate::model::enums::{
+use jitgate::unstable::Diagnostics;
+use jitgate::unstable::generate::{self, DEFAULT_SEED, TenantSize};
+use jitgate::unstable::model::{
     AuthMethod, ClientAppType, CountryLookupMethod, FilterMode, FrequencyAuthType,
     FrequencyInterval, GrantControl, GrantOperator, GuestType, InsiderRiskLevel, Platform,
     RiskLevel, TransferMethod,
 };
-use jitgate::model::ids::{IdRef, Keyword};
-use jitgate::model::location::{Cidr, LocationKind, MFA_TRUSTED_IPS_ID};
-use jitgate::model::policy::{
+use jitgate::unstable::model::{AuthStrength, MFA_STRENGTH_ID, MethodSet};
+use jitgate::unstable::model::{Cidr, LocationKind, MFA_TRUSTED_IPS_ID};
+use jitgate::unstable::model::{
     ExternalTenants, GrantControls, GuestSelector, Policy, UserCondition,
 };
-use jitgate::model::request::{DeviceInfo, Identity, SignInContext};
-use jitgate::model::strength::{AuthStrength, MFA_STRENGTH_ID, MethodSet};
-use jitgate::{Decision, SignInRequest, Snapshot, Tenant, diag::Diagnostics};
+use jitgate::unstable::model::{IdRef, Keyword};
+use jitgate::{Decision, SignInRequest, Snapshot, Tenant};
+use jitgate::{DeviceInfo, Identity, SignInContext};
 
 /// Something in the tenant or a request that this translation does not cover. The generated
 /// tenant and requests use none of it; a tenant that does is refused rather than mistranslated.
@@ -256,7 +257,7 @@ fn strength_combinations(s: &AuthStrength) -> Result<Vec<MethodSet>, Unsupported
         .collect())
 }
 
-/// jitgate's strength resolution (SEMANTICS.md §4.2.5): the bundle's copy, then the one embedded
+/// jitgate's strength resolution (docs/SEMANTICS.md §4.2.5): the bundle's copy, then the one embedded
 /// in the policy, then the built-in default.
 fn resolve_strength<'t>(
     tenant: &'t Tenant,
@@ -1070,19 +1071,19 @@ impl CedarTenant {
             user_id,
             external_tenant_id: None,
             external_user_type: None,
-        } = &req.identity
+        } = &req.identity()
         else {
             return Err(Unsupported::new(
                 "only user sign-ins whose guest facts come from the directory",
             ));
         };
-        let SignInContext::Applications(apps) = &req.context else {
+        let SignInContext::Applications(apps) = &req.context() else {
             return Err(Unsupported::new("only application sign-ins"));
         };
         let [app] = apps.as_slice() else {
             return Err(Unsupported::new("exactly one resource app per request"));
         };
-        let c = &req.conditions;
+        let c = &req.conditions();
         let known = |x: Option<&str>| x.unwrap_or("unknown").to_owned();
         let platform = c
             .platform
@@ -1095,7 +1096,7 @@ impl CedarTenant {
             .filter(|p| !p.is_unknown() && **p != ClientAppType::All)
             .map(ClientAppType::as_str);
         let risk = |r: &RiskLevel| known((!r.is_unknown()).then(|| r.as_str()));
-        let methods = req.session.methods;
+        let methods = req.session().methods;
         let mut session = vec![
             (
                 "mfaDone".to_owned(),
@@ -1104,32 +1105,36 @@ impl CedarTenant {
             ("methods".to_owned(), set(method_names(methods))),
             (
                 "passwordChanged".to_owned(),
-                RestrictedExpression::new_bool(req.session.password_changed),
+                RestrictedExpression::new_bool(req.session().password_changed),
             ),
             (
                 "acceptedTermsOfUse".to_owned(),
-                set(req.session.accepted_terms_of_use.iter().map(String::as_str)),
+                set(req
+                    .session()
+                    .accepted_terms_of_use
+                    .iter()
+                    .map(String::as_str)),
             ),
             (
                 "customFactors".to_owned(),
-                set(req.session.custom_factors.iter().map(String::as_str)),
+                set(req.session().custom_factors.iter().map(String::as_str)),
             ),
             (
                 "approvedClientApp".to_owned(),
-                RestrictedExpression::new_bool(req.session.approved_client_app),
+                RestrictedExpression::new_bool(req.session().approved_client_app),
             ),
             (
                 "appProtectionPolicy".to_owned(),
-                RestrictedExpression::new_bool(req.session.app_protection_policy),
+                RestrictedExpression::new_bool(req.session().app_protection_policy),
             ),
         ];
-        if let Some(t) = req.session.last_authenticated {
+        if let Some(t) = req.session().last_authenticated {
             session.push(("lastAuthenticated".to_owned(), datetime(t.as_millisecond())));
         }
-        if let Some(t) = req.session.last_mfa {
+        if let Some(t) = req.session().last_mfa {
             session.push(("lastMfa".to_owned(), datetime(t.as_millisecond())));
         }
-        if let Some(g) = &req.session.gps_country {
+        if let Some(g) = &req.session().gps_country {
             let g = if g.eq_ignore_ascii_case("unknown") {
                 "unknown"
             } else {
@@ -1236,9 +1241,9 @@ fn parse_requests(
 ) -> Result<Vec<SignInRequest>, Box<dyn std::error::Error>> {
     let mut out = Vec::with_capacity(values.len());
     for (i, v) in values.iter().enumerate() {
-        let doc = jitgate::json::parse_str(&v.to_string())?;
+        let doc = jitgate::unstable::parse_str(&v.to_string())?;
         let mut d = Diagnostics::new(format!("request {i}"));
-        let r = jitgate::parse_sign_in(&mut d, &doc, None)
+        let r = jitgate::unstable::parse_sign_in(&mut d, &doc, None)
             .ok_or_else(|| format!("request {i} does not parse: {v}"))?;
         out.push(r);
     }
@@ -1374,7 +1379,9 @@ pub fn check_agreement(
     let mut fired: HashSet<String> = HashSet::new();
     for (i, (req, creq)) in requests.iter().zip(cedar_requests).take(n).enumerate() {
         out.checked += 1;
-        let decision = snapshot.decide(&snapshot.prepare(req));
+        let decision = snapshot
+            .compiled()
+            .decide(&snapshot.compiled().prepare(req));
         let slot = match decision {
             Decision::Allow => 0,
             Decision::StepUp => 1,

@@ -15,7 +15,7 @@
 
 use std::hint::black_box;
 
-use jitgate::generate::TenantSize;
+use jitgate::unstable::generate::TenantSize;
 use jitgate_cedar_bench::{DEFAULT_REQUESTS, Fixture, limits_with_ranges, median_ns_per_call};
 
 struct Options {
@@ -138,16 +138,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             black_box(cedar.request(black_box(r)).is_ok());
         }
     });
-    let prepared: Vec<_> = reqs.iter().map(|r| snapshot.prepare(r)).collect();
+    let prepared: Vec<_> = reqs
+        .iter()
+        .map(|r| snapshot.compiled().prepare(r))
+        .collect();
     let jit_full = median_ns_per_call(o.jitgate_passes, n, |i| {
         if let Some(r) = reqs.get(i) {
-            let p = snapshot.prepare(black_box(r));
-            black_box(snapshot.decide(&p));
+            let p = snapshot.compiled().prepare(black_box(r));
+            black_box(snapshot.compiled().decide(&p));
         }
     });
     let jit_decide = median_ns_per_call(o.jitgate_passes, n, |i| {
         if let Some(p) = prepared.get(i) {
-            black_box(snapshot.decide(black_box(p)));
+            black_box(snapshot.compiled().decide(black_box(p)));
         }
     });
     let row = |what: &str, ns: f64, passes: usize| {

@@ -1,14 +1,14 @@
 //! Sign-ins that exercise every part of the translation.
 //!
-//! `jitgate::generate::requests` draws realistic traffic, so some policy kinds of the generated
+//! `jitgate::unstable::generate::requests` draws realistic traffic, so some policy kinds of the generated
 //! tenant never apply to it (no request carries user risk, a device-code flow, a `PAW` device, a
 //! stale session, ...). The timing uses that realistic stream; the agreement check also runs on
 //! these variations of it, so that every condition, exclusion and grant of the translation is
 //! compared with jitgate on both of its outcomes.
 
 use jitgate::Tenant;
-use jitgate::generate::{self, APPS, Rng, TenantSize, guid};
-use jitgate::model::LocationKind;
+use jitgate::unstable::generate::{self, APPS, Rng, TenantSize, guid};
+use jitgate::unstable::model::LocationKind;
 use serde_json::{Map, Value, json};
 
 fn obj<'a>(v: &'a mut Value, key: &str) -> Option<&'a mut Map<String, Value>> {
@@ -57,7 +57,7 @@ pub fn varied_requests(tenant: &Tenant, size: TenantSize, n: usize, seed: u64) -
         .iter()
         .map(|g| (g.id.as_str(), &g.members))
         .collect();
-    let policies: Vec<&jitgate::model::Policy> = tenant.policies.iter().collect();
+    let policies: Vec<&jitgate::unstable::model::Policy> = tenant.policies.iter().collect();
     let trusted_v6: Vec<String> = (0..size.ip_locations.min(30))
         .step_by(3)
         .map(|loc| format!("2001:db8:{loc:x}:{:x}::5", 4 + 5 * (loc % 3)))

@@ -1,3 +1,3 @@
 #![no_main]
-//! Fuzz target: see `jitgate::fuzzing::activation`.
-libfuzzer_sys::fuzz_target!(|data: &[u8]| jitgate::fuzzing::activation(data));
+//! Fuzz target: see `jitgate::unstable::fuzzing::activation`.
+libfuzzer_sys::fuzz_target!(|data: &[u8]| jitgate::unstable::fuzzing::activation(data));

@@ -1,3 +1,3 @@
 #![no_main]
-//! Fuzz target: see `jitgate::fuzzing::differential`.
-libfuzzer_sys::fuzz_target!(|data: &[u8]| jitgate::fuzzing::differential(data));
+//! Fuzz target: see `jitgate::unstable::fuzzing::differential`.
+libfuzzer_sys::fuzz_target!(|data: &[u8]| jitgate::unstable::fuzzing::differential(data));

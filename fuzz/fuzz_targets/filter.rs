@@ -1,3 +1,3 @@
 #![no_main]
-//! Fuzz target: see `jitgate::fuzzing::filter`.
-libfuzzer_sys::fuzz_target!(|data: &[u8]| jitgate::fuzzing::filter(data));
+//! Fuzz target: see `jitgate::unstable::fuzzing::filter`.
+libfuzzer_sys::fuzz_target!(|data: &[u8]| jitgate::unstable::fuzzing::filter(data));

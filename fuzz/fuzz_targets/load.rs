@@ -1,3 +1,3 @@
 #![no_main]
-//! Fuzz target: see `jitgate::fuzzing::load`.
-libfuzzer_sys::fuzz_target!(|data: &[u8]| jitgate::fuzzing::load(data));
+//! Fuzz target: see `jitgate::unstable::fuzzing::load`.
+libfuzzer_sys::fuzz_target!(|data: &[u8]| jitgate::unstable::fuzzing::load(data));

@@ -1,3 +1,3 @@
 #![no_main]
-//! Fuzz target: see `jitgate::fuzzing::sign_in`.
-libfuzzer_sys::fuzz_target!(|data: &[u8]| jitgate::fuzzing::sign_in(data));
+//! Fuzz target: see `jitgate::unstable::fuzzing::sign_in`.
+libfuzzer_sys::fuzz_target!(|data: &[u8]| jitgate::unstable::fuzzing::sign_in(data));

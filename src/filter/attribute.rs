@@ -4,7 +4,7 @@ use std::fmt;
 
 use super::ast::Operator;
 
-/// A `device.*` attribute of a device filter rule (SEMANTICS.md §3.11).
+/// A `device.*` attribute of a device filter rule (docs/SEMANTICS.md §3.11).
 ///
 /// The variants are named after the request's `deviceInfo` fields; [`DeviceAttribute::name`]
 /// gives the spelling used in rules and [`DeviceAttribute::request_field`] the `deviceInfo` field.

@@ -1,5 +1,5 @@
 //! Filter rules: `devices.deviceFilter`, `applicationFilter` and `servicePrincipalFilter`
-//! (SEMANTICS.md §3.11).
+//! (docs/SEMANTICS.md §3.11).
 //!
 //! A rule is parsed once with [`FilterRule::parse`] and evaluated many times with
 //! [`FilterRule::evaluate`] against any [`Attributes`] source. Evaluation does not allocate.

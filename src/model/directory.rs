@@ -1,5 +1,5 @@
 //! Directory objects (users, groups, role assignments), applications and service principals,
-//! application groups and authentication contexts (SEMANTICS.md §2, §3.6, §4.3).
+//! application groups and authentication contexts (docs/SEMANTICS.md §2, §3.6, §4.3).
 
 use jiff::Timestamp;
 

@@ -1,5 +1,5 @@
 //! Graph enumerations, read case-insensitively, with an explicit `Unknown` for values this version
-//! does not know (SEMANTICS.md §1.3). Output always uses Graph's canonical spelling.
+//! does not know (docs/SEMANTICS.md §1.3). Output always uses Graph's canonical spelling.
 
 /// Defines a Graph enum with case-insensitive parsing, aliases, and an `Unknown(String)` variant.
 macro_rules! graph_enum {
@@ -361,7 +361,7 @@ graph_enum! {
 }
 
 graph_enum! {
-    /// `authenticationMethodModes` (flags; SEMANTICS.md §4.2).
+    /// `authenticationMethodModes` (flags; docs/SEMANTICS.md §4.2).
     AuthMethod {
         /// Password.
         Password = "password",

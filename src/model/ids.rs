@@ -1,4 +1,4 @@
-//! Id lists with keywords (SEMANTICS.md §1.5): every entry is a GUID, a keyword valid for that
+//! Id lists with keywords (docs/SEMANTICS.md §1.5): every entry is a GUID, a keyword valid for that
 //! list, an unknown bare word (warning, matches nothing) or an error (placeholders, spaces, empty).
 
 use serde::Serialize;

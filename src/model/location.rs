@@ -1,4 +1,4 @@
-//! Named locations and CIDR ranges (SEMANTICS.md §4.1).
+//! Named locations and CIDR ranges (docs/SEMANTICS.md §4.1).
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 

@@ -1,4 +1,4 @@
-//! The tenant model: Graph JSON read tolerantly into typed Rust (SEMANTICS.md §1–§4, §8–§9).
+//! The tenant model: Graph JSON read tolerantly into typed Rust (docs/SEMANTICS.md §1–§4, §8–§9).
 //!
 //! Each submodule holds one family of objects and the reader for it. [`Tenant`] gathers them;
 //! [`crate::load`] builds it from files.

@@ -1,4 +1,4 @@
-//! PIM objects (SEMANTICS.md §8–§9): schedules, instances, role management policies, their
+//! PIM objects (docs/SEMANTICS.md §8–§9): schedules, instances, role management policies, their
 //! assignments, and existing schedule requests.
 
 use jiff::{SignedDuration, Timestamp};

@@ -1,4 +1,4 @@
-//! Conditional Access policies (SEMANTICS.md §3): conditions, grant and session controls.
+//! Conditional Access policies (docs/SEMANTICS.md §3): conditions, grant and session controls.
 
 use super::enums::{
     CaeMode, ClientAppType, CloudAppSecurityType, FilterMode, FrequencyAuthType, FrequencyInterval,

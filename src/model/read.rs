@@ -1,4 +1,4 @@
-//! The tolerant reader that turns [`Json`] into model types (SEMANTICS.md §1.2–§1.7).
+//! The tolerant reader that turns [`Json`] into model types (docs/SEMANTICS.md §1.2–§1.7).
 //!
 //! Keys match case-insensitively; keys containing `@odata.` (other than `@odata.type`) and keys
 //! starting with `#` are ignored; a PowerShell SDK `AdditionalProperties` object is read as if its
@@ -388,7 +388,7 @@ pub fn truncate(s: &str, max: usize) -> String {
 /// The largest duration accepted: 10,000 days, far beyond any PIM window, well inside jiff's range.
 const MAX_DURATION_SECS: i64 = 10_000 * 86_400;
 
-/// Parses `P[nD][T[nH][nM][n[.n]S]]` (SEMANTICS.md §1.7): days count 24 h; years, months, weeks
+/// Parses `P[nD][T[nH][nM][n[.n]S]]` (docs/SEMANTICS.md §1.7): days count 24 h; years, months, weeks
 /// and negative durations are errors.
 pub fn parse_duration(s: &str) -> Result<SignedDuration, String> {
     let bad = |why: &str| {

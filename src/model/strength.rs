@@ -1,4 +1,4 @@
-//! Authentication strengths (SEMANTICS.md §4.2) and the three built-ins.
+//! Authentication strengths (docs/SEMANTICS.md §4.2) and the three built-ins.
 
 use super::enums::{AuthMethod, StrengthPolicyType};
 use super::read::{Obj, split_flags};

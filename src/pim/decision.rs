@@ -1,4 +1,4 @@
-//! The activation decision, serialised as SEMANTICS.md §10.4–§10.5 names it.
+//! The activation decision, serialised as docs/SEMANTICS.md §10.4–§10.5 names it.
 
 use serde::Serialize;
 

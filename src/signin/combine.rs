@@ -1,4 +1,4 @@
-//! Turning per-policy verdicts into the decision (SEMANTICS.md §6 steps 10–14, §3.14).
+//! Turning per-policy verdicts into the decision (docs/SEMANTICS.md §6 steps 10–14, §3.14).
 //!
 //! Both evaluators decide each policy their own way (the reference reads the model, the compiled
 //! engine reads bitsets) and hand the same [`PolicyVerdict`]s to [`render`], which merges

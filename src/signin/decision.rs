@@ -1,4 +1,4 @@
-//! The sign-in decision and its parts, serialised exactly as SEMANTICS.md §6–§7 names them.
+//! The sign-in decision and its parts, serialised exactly as docs/SEMANTICS.md §6–§7 names them.
 
 use serde::Serialize;
 

@@ -1,4 +1,4 @@
-//! Sign-in decisions (SEMANTICS.md §3–§7): the decision types and their combination, the
+//! Sign-in decisions (docs/SEMANTICS.md §3–§7): the decision types and their combination, the
 //! reference evaluator, and the compiled policy table.
 
 pub mod combine;

@@ -1,4 +1,4 @@
-//! The reference evaluator: a deliberately plain reading of SEMANTICS.md §3–§7.
+//! The reference evaluator: a deliberately plain reading of docs/SEMANTICS.md §3–§7.
 //!
 //! It reads the [`Tenant`] model directly, one policy at a time, in the order of the
 //! specification's decision procedure (§6). It is the oracle the compiled engine is tested

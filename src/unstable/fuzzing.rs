@@ -13,22 +13,18 @@ use serde_json::{Value, json};
 use crate::diag::Diagnostics;
 use crate::filter::{AttrValue, Attribute, Attributes, FilterDomain, FilterRule};
 use crate::model::Tenant;
-use crate::pim::{PimIndex, activate_compiled, activate_reference};
-use crate::signin::compiled::Snapshot;
-use crate::{
-    ReferenceEvaluator, json as jjson, load_bundle_bytes, parse_activation, parse_sign_in,
-};
+use crate::unstable::{parse_activation, parse_sign_in};
+use crate::{Explain, ReferenceEvaluator, Snapshot, json as jjson, load_bundle_bytes};
 
 /// The example tenant, loaded once (the fixed tenant the request targets decide against).
-fn example() -> Option<&'static (Tenant, Snapshot, PimIndex)> {
-    static EXAMPLE: OnceLock<Option<(Tenant, Snapshot, PimIndex)>> = OnceLock::new();
+fn example() -> Option<&'static (Tenant, Snapshot)> {
+    static EXAMPLE: OnceLock<Option<(Tenant, Snapshot)>> = OnceLock::new();
     EXAMPLE
         .get_or_init(|| {
             let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/tenant");
             let tenant = crate::load(&path).ok()?;
             let snapshot = Snapshot::compile(tenant.clone());
-            let index = PimIndex::build(&tenant);
-            Some((tenant, snapshot, index))
+            Some((tenant, snapshot))
         })
         .as_ref()
 }
@@ -65,7 +61,7 @@ pub fn filter(data: &[u8]) {
 /// Parses arbitrary bytes as a sign-in request and decides it on the example tenant with both
 /// evaluators.
 pub fn sign_in(data: &[u8]) {
-    let Some((tenant, snapshot, _)) = example() else {
+    let Some((tenant, snapshot)) = example() else {
         return;
     };
     let Ok(doc) = jjson::parse_bytes(data) else {
@@ -77,15 +73,15 @@ pub fn sign_in(data: &[u8]) {
         &doc,
         jiff::Timestamp::from_second(1_772_442_000).ok(),
     ) {
-        let a = snapshot.evaluate(&req, true);
-        let b = ReferenceEvaluator::new(tenant).evaluate(&req, true);
+        let a = snapshot.evaluate(&req, Explain::Policies);
+        let b = ReferenceEvaluator::new(tenant).evaluate(&req, Explain::Policies);
         same(&a, &b);
     }
 }
 
 /// Parses arbitrary bytes as an activation envelope and decides it on the example tenant.
 pub fn activation(data: &[u8]) {
-    let Some((tenant, snapshot, index)) = example() else {
+    let Some((tenant, snapshot)) = example() else {
         return;
     };
     let Ok(doc) = jjson::parse_bytes(data) else {
@@ -97,8 +93,8 @@ pub fn activation(data: &[u8]) {
         &doc,
         jiff::Timestamp::from_second(1_772_442_000).ok(),
     ) {
-        let a = activate_compiled(snapshot, index, &req);
-        let b = activate_reference(&ReferenceEvaluator::new(tenant), tenant, index, &req);
+        let a = snapshot.activate(&req, Explain::Policies);
+        let b = ReferenceEvaluator::new(tenant).activate(&req, Explain::Policies);
         same(&a, &b);
     }
 }
@@ -416,9 +412,11 @@ pub fn differential(data: &[u8]) {
         let Some(req) = parse_sign_in(&mut d, &doc, None) else {
             continue;
         };
-        let fast = snapshot.decide(&snapshot.prepare(&req));
-        let a = snapshot.evaluate(&req, true);
-        let b = reference.evaluate(&req, true);
+        let fast = snapshot
+            .compiled()
+            .decide(&snapshot.compiled().prepare(&req));
+        let a = snapshot.evaluate(&req, Explain::Policies);
+        let b = reference.evaluate(&req, Explain::Policies);
         same(&a, &b);
         same(&fast, &a.decision);
         if u.is_empty() {

@@ -132,7 +132,7 @@ fn ipv6_range(loc: usize, k: usize) -> String {
     format!("2001:db8:{:x}:{:x}::/64", loc, k)
 }
 
-/// Generates a tenant bundle (the keys of SEMANTICS.md §2) as JSON.
+/// Generates a tenant bundle (the keys of docs/SEMANTICS.md §2) as JSON.
 pub fn tenant(size: TenantSize, seed: u64) -> Value {
     let mut r = Rng::new(seed);
     // Groups: level 0 (roots) .. level 3 (leaves); each non-root group is a member of a parent.

@@ -5,7 +5,7 @@
     clippy::panic
 )]
 //! Entra's own guidance for protecting PIM activation with an authentication context, as one
-//! scenario, plus the §10.5 example of SEMANTICS.md. Expectations come from SEMANTICS.md §6 and
+//! scenario, plus the §10.5 example of docs/SEMANTICS.md. Expectations come from docs/SEMANTICS.md §6 and
 //! §10; both engines decide every request and must agree (`activation_common::decide`).
 //!
 //! The scenario: an admin is eligible for a role whose activation lasts up to 8 hours and
@@ -277,7 +277,7 @@ fn scenario_f_four_minute_group_membership_fails_expiration() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// SEMANTICS.md §10.5
+// docs/SEMANTICS.md §10.5
 // ---------------------------------------------------------------------------------------------
 
 const EX_USER: &str = "4f0d2a57-8c1e-4b6a-9d3e-7a2b1c5e9f10";

@@ -4,8 +4,8 @@
     clippy::indexing_slicing,
     clippy::panic
 )]
-//! PIM activation rules (SEMANTICS.md §8–§10), one test per rule and per combination of rules
-//! Graph reports together. Every expectation is derived from SEMANTICS.md, not from the engine.
+//! PIM activation rules (docs/SEMANTICS.md §8–§10), one test per rule and per combination of rules
+//! Graph reports together. Every expectation is derived from docs/SEMANTICS.md, not from the engine.
 //! Every decision is made by both `activate_reference` and `activate_compiled`, and their JSON
 //! must be identical (`activation_common::decide`).
 //!

@@ -1,7 +1,7 @@
 //! Regressions found by the differential test (`tests/differential.rs`): each is a small tenant
 //! and sign-in on which the compiled engine and the reference evaluator once disagreed.
 //!
-//! Every test checks the outcome SEMANTICS.md prescribes (decision, requirements, per-policy
+//! Every test checks the outcome docs/SEMANTICS.md prescribes (decision, requirements, per-policy
 //! results) and that both evaluators render byte-identical decisions.
 
 #![allow(
@@ -19,7 +19,7 @@ use jitgate::unstable::Diagnostics;
 use jitgate::{Snapshot, Tenant};
 
 /// Evaluates `req` with both evaluators, asserts they agree (JSON with explain, and
-/// `Snapshot::decide`), then checks `expect` (written from SEMANTICS.md).
+/// `Snapshot::decide`), then checks `expect` (written from docs/SEMANTICS.md).
 fn check_both(tenant: &Tenant, req: &Req, expect: &Expect) -> Out {
     let out = eval(tenant, req);
     let mut d = Diagnostics::new("r");

@@ -22,7 +22,7 @@
 //! - `policies`: the same ids in the same order; `policyApplies`, `result`, `outcome` exact;
 //!   `analysisReasons` compared as a set (the engine prints a comma-joined string);
 //!   `unsatisfiedControls` must contain the listed controls. `markedReasons` names the flags
-//!   that EXPECTED.md marks with † or ‡ (readings SEMANTICS.md does not state outright); they
+//!   that EXPECTED.md marks with † or ‡ (readings docs/SEMANTICS.md does not state outright); they
 //!   are still asserted, and a mismatch that involves them says so.
 
 use std::collections::BTreeSet;

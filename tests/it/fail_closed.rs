@@ -1,4 +1,4 @@
-//! Fail-closed properties over random small tenants and sign-ins (SEMANTICS.md §2.4, §3.2, §6).
+//! Fail-closed properties over random small tenants and sign-ins (docs/SEMANTICS.md §2.4, §3.2, §6).
 //!
 //! proptest builds tenants as JSON bundles (loaded with `load_bundle_bytes`) and requests as What
 //! If bodies (parsed with `parse_sign_in`), and every decision is made by both the reference

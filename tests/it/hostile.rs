@@ -1,4 +1,4 @@
-//! Hostile input: every malformed, oversized, odd or adversarial input named in SEMANTICS.md §1,
+//! Hostile input: every malformed, oversized, odd or adversarial input named in docs/SEMANTICS.md §1,
 //! §3.2, §3.11 and §11 must either fail with the exact diagnostic (code, file, JSON path and
 //! message) or be tolerated in the documented way, and never panic, hang, or turn a deny into an
 //! allow. Big inputs are generated here, never committed.

@@ -1,4 +1,4 @@
-//! Loading tenants: one test per tolerant-parsing rule of SEMANTICS.md §1–§2, each checking the
+//! Loading tenants: one test per tolerant-parsing rule of docs/SEMANTICS.md §1–§2, each checking the
 //! exact diagnostic code, JSON path and message.
 
 #![allow(

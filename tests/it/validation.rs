@@ -1,4 +1,4 @@
-//! Tenant validation (SEMANTICS.md §11): one test per limit and consistency rule, through the
+//! Tenant validation (docs/SEMANTICS.md §11): one test per limit and consistency rule, through the
 //! public API, plus the `jitgate validate` command line.
 
 #![allow(

@@ -104,7 +104,7 @@ impl Input {
 /// Reads requests: JSON Lines, or (for a `.json` file) one request or an array of requests.
 ///
 /// JSON Lines are UTF-8 (a leading BOM is skipped) and a line with an invalid byte is reported in
-/// its place; a file with a UTF-16 BOM is decoded as a whole (SEMANTICS.md §1.1.1).
+/// its place; a file with a UTF-16 BOM is decoded as a whole (docs/SEMANTICS.md §1.1.1).
 pub fn read_inputs(source: &str) -> Result<Vec<Input>, String> {
     let mut reader: Box<dyn Read> = if source == "-" {
         Box::new(std::io::stdin().lock())
@@ -189,7 +189,7 @@ pub enum Evaluator<'t> {
     /// Compiled snapshot.
     Compiled(Box<Snapshot>),
     /// Reference evaluator.
-    Reference(ReferenceEvaluator<'t>),
+    Reference(Box<ReferenceEvaluator<'t>>),
 }
 
 impl Evaluator<'_> {
@@ -214,7 +214,7 @@ pub fn explain_level(explain: bool) -> Explain {
 pub fn evaluator(tenant: &Tenant, kind: EngineKind) -> Evaluator<'_> {
     match kind {
         EngineKind::Compiled => Evaluator::Compiled(Box::new(Snapshot::compile(tenant.clone()))),
-        EngineKind::Reference => Evaluator::Reference(ReferenceEvaluator::new(tenant)),
+        EngineKind::Reference => Evaluator::Reference(Box::new(ReferenceEvaluator::new(tenant))),
     }
 }
 

@@ -1,4 +1,4 @@
-//! The activation request (SEMANTICS.md §8.5, §10.1): a Graph schedule request for a directory
+//! The activation request (docs/SEMANTICS.md §8.5, §10.1): a Graph schedule request for a directory
 //! role or a PIM for Groups membership/ownership, plus the caller's sign-in facts. Built by
 //! [`ActivationRequestBuilder`] or read from JSON; both end in the same checks.
 
@@ -84,7 +84,7 @@ impl ActivationRequest {
         )
     }
 
-    /// Reads an activation envelope (SEMANTICS.md §10.1) from JSON text; `session.time` is
+    /// Reads an activation envelope (docs/SEMANTICS.md §10.1) from JSON text; `session.time` is
     /// required.
     pub fn from_json(text: &str) -> Result<ActivationRequest, crate::RequestError> {
         parse::from_json_text(text, None)
@@ -304,7 +304,7 @@ impl ActivationRequestBuilder {
         self
     }
 
-    /// Checks and normalises the request (SEMANTICS.md §5.3a, §10.1).
+    /// Checks and normalises the request (docs/SEMANTICS.md §5.3a, §10.1).
     ///
     /// # Errors
     ///

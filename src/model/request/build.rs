@@ -15,7 +15,7 @@ use crate::model::strength::Certificate;
 
 /// Builds a [`SignInRequest`]; start with [`SignInRequest::user`] or
 /// [`SignInRequest::service_principal`]. Setters take typed values; [`build`](Self::build) checks
-/// and normalises them all (SEMANTICS.md §5.3a) and requires a time ([`at`](Self::at)).
+/// and normalises them all (docs/SEMANTICS.md §5.3a) and requires a time ([`at`](Self::at)).
 ///
 /// ```
 /// use jitgate::{RiskLevel, SignInRequest};
@@ -257,7 +257,7 @@ impl SignInRequestBuilder {
         self
     }
 
-    /// Checks and normalises the request (SEMANTICS.md §5.3a).
+    /// Checks and normalises the request (docs/SEMANTICS.md §5.3a).
     ///
     /// # Errors
     ///

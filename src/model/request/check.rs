@@ -1,4 +1,4 @@
-//! The request checks and normalisations of SEMANTICS.md §5.3a, in one place: every request,
+//! The request checks and normalisations of docs/SEMANTICS.md §5.3a, in one place: every request,
 //! built in code or read from JSON, sign-in or activation, passes through here before it exists.
 
 use super::{Session, SignInConditions};

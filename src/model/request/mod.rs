@@ -1,5 +1,5 @@
 //! The sign-in request: Graph's What If `evaluate` body plus the `session` extension
-//! (SEMANTICS.md §5). A request is built by [`SignInRequestBuilder`] or read from JSON
+//! (docs/SEMANTICS.md §5). A request is built by [`SignInRequestBuilder`] or read from JSON
 //! ([`SignInRequest::from_json`]); both end in the same checks (§5.3a, `check.rs`), so a
 //! request that exists is normalised.
 
@@ -282,7 +282,7 @@ impl SignInRequest {
         })
     }
 
-    /// Reads a What If body (SEMANTICS.md §5) from JSON text. `session.time` is required.
+    /// Reads a What If body (docs/SEMANTICS.md §5) from JSON text. `session.time` is required.
     /// Warnings (an unknown authentication method, say) stay with the request and lead the
     /// warnings of its decision.
     ///

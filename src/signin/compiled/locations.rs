@@ -1,4 +1,4 @@
-//! Named locations flattened for lookup (SEMANTICS.md §3.8, §4.1).
+//! Named locations flattened for lookup (docs/SEMANTICS.md §3.8, §4.1).
 //!
 //! Every IP range of every IP named location (and of the MFA trusted IPs pseudo-location) is cut
 //! into sorted, disjoint intervals; each interval carries the *class* of the set of locations that

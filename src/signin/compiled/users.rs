@@ -1,4 +1,4 @@
-//! User classes: users grouped by the CA-relevant facts that depend on the directory (SEMANTICS.md
+//! User classes: users grouped by the CA-relevant facts that depend on the directory (docs/SEMANTICS.md
 //! §2, §3.4), so a request costs one hash lookup instead of a membership walk.
 //!
 //! A class holds two policy sets: the policies whose user include side names the user through

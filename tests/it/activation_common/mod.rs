@@ -1101,7 +1101,7 @@ impl Expect {
         let m = self.mismatches(actual);
         if !m.is_empty() {
             panic!(
-                "{} mismatch(es) against SEMANTICS.md:\n  - {}\noutput: {}",
+                "{} mismatch(es) against docs/SEMANTICS.md:\n  - {}\noutput: {}",
                 m.len(),
                 m.join("\n  - "),
                 serde_json::to_string_pretty(actual).unwrap()
@@ -1130,7 +1130,7 @@ pub fn all_warnings(tenant: &Tenant, decision: &Value) -> BTreeSet<String> {
 pub fn assert_warned(tenant: &Tenant, decision: &Value, what: &str) {
     assert!(
         !all_warnings(tenant, decision).is_empty(),
-        "{what}: SEMANTICS.md asks for a warning, but neither the decision, the load nor the \
+        "{what}: docs/SEMANTICS.md asks for a warning, but neither the decision, the load nor the \
          validation produced one"
     );
 }
@@ -1171,7 +1171,7 @@ impl Cases {
     pub fn finish(self) {
         if !self.failures.is_empty() {
             panic!(
-                "{} case(s) disagree with SEMANTICS.md:\n{}",
+                "{} case(s) disagree with docs/SEMANTICS.md:\n{}",
                 self.failures.len(),
                 self.failures.join("\n")
             );

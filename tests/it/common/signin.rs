@@ -1,7 +1,7 @@
 //! Helpers for sign-in scenario tests: a small tenant built from JSON, requests, and one assertion
 //! that checks the decision, the requirements, the deny reasons and every policy's result at once.
 //!
-//! Every expectation in the scenario tests is written from SEMANTICS.md (§3–§7), never from what
+//! Every expectation in the scenario tests is written from docs/SEMANTICS.md (§3–§7), never from what
 //! the engine prints.
 
 use serde_json::{Map, Value, json};

@@ -1,0 +1,299 @@
+//! The full decision: per-policy verdicts rendered as the reference evaluator renders them,
+//! with analysis reasons when explain is on.
+
+use super::*;
+
+impl CompiledPolicies {
+    /// The full decision considering only the policies in `selected`.
+    pub fn evaluate_selected(
+        &self,
+        p: &Prepared<'_>,
+        explain: bool,
+        selected: &Bits,
+    ) -> SignInDecision {
+        let mut warnings = Diagnostics::new("request");
+        if p.unknown_user {
+            if let Identity::User { user_id, .. } = &p.req.identity {
+                w_unknown_user(&mut warnings, user_id);
+            }
+        }
+        if let Some(n) = p.too_many_groups {
+            w_too_many_groups(&mut warnings, n);
+        }
+        let mut applicable = self.applicable(p);
+        applicable.and(selected);
+        let mut sif: Vec<(usize, bool)> = Vec::new();
+        let mut future = false;
+        for i in applicable.iter() {
+            let (failed, fut) = self.sif_failed(i, p);
+            future |= fut;
+            sif.push((i, failed));
+        }
+        if future {
+            w_future(&mut warnings);
+        }
+        let stale = sif
+            .iter()
+            .any(|(i, failed)| *failed && self.policy(*i).is_some_and(Policy::is_enforced));
+        let methods = if stale {
+            MethodSet::default()
+        } else {
+            p.req.session.methods
+        };
+        let mut verdicts = Vec::new();
+        for (i, policy) in self.tenant.policies.iter().enumerate() {
+            if !selected.contains(i) {
+                continue;
+            }
+            let applies = applicable.contains(i);
+            if !applies && !explain {
+                continue;
+            }
+            let reasons = if applies { 0 } else { self.reasons(i, p) };
+            let mut verdict = PolicyVerdict {
+                policy,
+                reasons,
+                applies,
+                sif_failed: sif.iter().any(|(k, f)| *k == i && *f),
+                grant: Grant::Satisfied,
+                unsatisfied: Vec::new(),
+            };
+            if applies {
+                let (grant, unsatisfied) = self.render_grant(i, p, methods, &mut warnings);
+                verdict.grant = grant;
+                verdict.unsatisfied = unsatisfied;
+                if verdict.sif_failed {
+                    verdict.unsatisfied.push("signInFrequency".to_owned());
+                }
+            }
+            verdicts.push(verdict);
+        }
+        let mut decision = render(
+            p.req,
+            p.t,
+            explain,
+            verdicts,
+            &self.tenant.warnings,
+            warnings.items,
+        );
+        decision.revision = Some(self.revision.clone());
+        decision
+    }
+
+    /// Analysis-reason bits for a policy that does not apply (§6 step 5).
+    pub(super) fn reasons(&self, i: usize, p: &Prepared<'_>) -> u32 {
+        if !self.evaluated.contains(i) {
+            return reasons::POLICY_NOT_ENABLED;
+        }
+        let mut bits = 0u32;
+        let mut missing = false;
+        let neither = !self.users_configured.contains(i) && !self.workload_configured.contains(i);
+        if !p.identity.contains(i) {
+            missing |= p.identity_missing.contains(i);
+            bits |= if neither {
+                reasons::EMPTY_POLICY
+            } else if p.is_user {
+                reasons::USERS
+            } else {
+                reasons::WORKLOAD_IDENTITIES
+            };
+        } else if neither {
+            bits |= reasons::EMPTY_POLICY;
+        }
+        if !self.has_target.contains(i) {
+            bits |= reasons::EMPTY_POLICY;
+        } else if !p.target.contains(i) {
+            bits |= p.context_flag;
+        }
+        let mut dim = |ok: bool, flag: u32, is_missing: bool| {
+            if !ok {
+                bits |= flag;
+                missing |= is_missing;
+            }
+        };
+        dim(
+            self.platforms
+                .get(p.platform)
+                .is_some_and(|b| b.contains(i)),
+            reasons::DEVICE_PLATFORM,
+            p.platform == PLATFORMS.len(),
+        );
+        dim(
+            self.device_ok(i, p.req),
+            reasons::DEVICES,
+            p.req.conditions.device.is_none(),
+        );
+        dim(
+            self.clients.get(p.client).is_some_and(|b| b.contains(i)),
+            reasons::CLIENT_APPS,
+            p.client == CLIENTS.len(),
+        );
+        dim(
+            p.location.contains(i),
+            reasons::LOCATION,
+            p.location_missing.contains(i),
+        );
+        let has = |table: &[Bits], slot: usize| table.get(slot).is_some_and(|b| b.contains(i));
+        if p.is_user {
+            dim(
+                has(&self.sign_in_risk, p.sign_in_risk),
+                reasons::SIGN_IN_RISK,
+                false,
+            );
+            dim(has(&self.user_risk, p.user_risk), reasons::USER_RISK, false);
+            dim(
+                has(&self.insider_risk, p.insider_risk),
+                reasons::INSIDER_RISK,
+                false,
+            );
+        } else {
+            dim(
+                has(&self.sp_risk, p.sp_risk),
+                reasons::WORKLOAD_IDENTITIES,
+                false,
+            );
+        }
+        dim(
+            has(&self.flows, p.flow),
+            reasons::AUTHENTICATION_FLOW,
+            false,
+        );
+        if missing && bits != 0 {
+            bits |= reasons::NOT_ENOUGH_INFORMATION;
+        }
+        bits
+    }
+
+    pub(super) fn render_grant(
+        &self,
+        i: usize,
+        p: &Prepared<'_>,
+        methods: MethodSet,
+        w: &mut Diagnostics,
+    ) -> (Grant, Vec<String>) {
+        let controls = match self.grants.get(i) {
+            None | Some(CompiledGrant::None) => return (Grant::Satisfied, Vec::new()),
+            Some(CompiledGrant::Block) => return (Grant::Block, vec!["block".to_owned()]),
+            Some(CompiledGrant::Controls { and, controls }) => (*and, controls),
+        };
+        let (and, list) = controls;
+        if let Some(policy) = self.policy(i) {
+            for (ctl, _) in list {
+                if let (Ctl::Strength(None), Some(id)) =
+                    (ctl, policy.grant.as_ref().and_then(|g| g.strength.as_ref()))
+                {
+                    w.warn(
+                        "unresolvedStrength",
+                        &policy.id,
+                        format!("authentication strength {id} cannot be resolved; the control can never be satisfied"),
+                    );
+                }
+            }
+        }
+        let flags = self.controls(i, p, methods);
+        let item = |ctl: &Ctl| -> Option<RequirementItem> {
+            Some(match ctl {
+                Ctl::Mfa => RequirementItem::Mfa,
+                Ctl::Strength(Some(k)) => {
+                    let s = self.strengths.get(*k)?;
+                    RequirementItem::AuthenticationStrength {
+                        id: s.id.clone(),
+                        display_name: s.display_name.clone(),
+                        allowed_combinations: s
+                            .combinations
+                            .iter()
+                            .map(|c| c.text.clone())
+                            .collect(),
+                    }
+                }
+                Ctl::TermsOfUse(k) => RequirementItem::TermsOfUse {
+                    agreement_id: self
+                        .terms
+                        .iter()
+                        .find(|(_, v)| *v == k)
+                        .map(|(s, _)| s.clone())?,
+                },
+                Ctl::Custom(k) => RequirementItem::CustomAuthenticationFactor {
+                    id: self
+                        .customs
+                        .iter()
+                        .find(|(_, v)| *v == k)
+                        .map(|(s, _)| s.clone())?,
+                },
+                Ctl::PasswordChange => RequirementItem::PasswordChange,
+                Ctl::RiskRemediation => RequirementItem::RiskRemediation,
+                _ => return None,
+            })
+        };
+        let entries: Vec<(&String, bool, Option<RequirementItem>)> = list
+            .iter()
+            .zip(flags.iter())
+            .map(|((ctl, name), (sat, int))| (name, *sat, if *int { item(ctl) } else { None }))
+            .collect();
+        let unsatisfied: Vec<String> = entries
+            .iter()
+            .filter(|e| !e.1)
+            .map(|e| e.0.clone())
+            .collect();
+        let grant = if !and {
+            if entries.iter().any(|e| e.1) {
+                return (Grant::Satisfied, Vec::new());
+            }
+            let items: Vec<RequirementItem> = entries.iter().filter_map(|e| e.2.clone()).collect();
+            if items.is_empty() {
+                Grant::Unsatisfied(unsatisfied.clone())
+            } else {
+                Grant::Clauses(vec![sorted(items)])
+            }
+        } else {
+            let failed: Vec<&(&String, bool, Option<RequirementItem>)> =
+                entries.iter().filter(|e| !e.1).collect();
+            let non_interactive: Vec<String> = failed
+                .iter()
+                .filter(|e| e.2.is_none())
+                .map(|e| e.0.clone())
+                .collect();
+            if !non_interactive.is_empty() {
+                Grant::Unsatisfied(non_interactive)
+            } else if failed.is_empty() {
+                Grant::Satisfied
+            } else {
+                Grant::Clauses(
+                    failed
+                        .iter()
+                        .filter_map(|e| e.2.clone())
+                        .map(|x| vec![x])
+                        .collect(),
+                )
+            }
+        };
+        (grant, unsatisfied)
+    }
+}
+
+pub(super) fn w_unknown_user(w: &mut Diagnostics, user_id: &str) {
+    w.warn(
+        "unknownUser",
+        "$.signInIdentity.userId",
+        format!("user {user_id} is not in the tenant's users; evaluated as a member with no groups and no roles"),
+    );
+}
+
+pub(super) fn w_too_many_groups(w: &mut Diagnostics, n: usize) {
+    w.warn(
+        "tooManyGroups",
+        "$.signInIdentity.userId",
+        format!(
+            "user is in {n} groups; Entra may block users in more than {}",
+            crate::validate::limits::GROUPS_PER_USER
+        ),
+    );
+}
+
+pub(super) fn w_future(w: &mut Diagnostics) {
+    w.warn(
+        "authenticationInFuture",
+        "$.session",
+        "the session's last authentication lies more than five minutes after the evaluation time; it is not accepted as proof",
+    );
+}

@@ -1,0 +1,263 @@
+//! Grant controls: compiled per policy, then as per-atom policy sets so a decision is a few bit
+//! operations instead of a loop over the applicable policies.
+
+use super::*;
+
+impl CompiledPolicies {
+    pub(super) fn resolve_strength(
+        &mut self,
+        t: &Tenant,
+        id: &str,
+        embedded: Option<&AuthStrength>,
+    ) -> Option<usize> {
+        let all = t.strengths.iter().filter(|s| s.id == id);
+        let bundle = all.clone().find(|s| !s.is_default);
+        let default = all.clone().find(|s| s.is_default);
+        let chosen = bundle.or(embedded.filter(|e| e.id == id)).or(default)?;
+        if let Some(k) = self.strengths.iter().position(|s| s == chosen) {
+            return Some(k);
+        }
+        self.strengths.push(chosen.clone());
+        Some(self.strengths.len() - 1)
+    }
+
+    pub(super) fn compile_grants(&mut self, t: &Tenant) {
+        self.mfa = self.resolve_strength(t, MFA_STRENGTH_ID, None);
+        for p in &t.policies {
+            let grant = match p.grant.as_ref().filter(|g| !g.is_empty()) {
+                None => CompiledGrant::None,
+                Some(g) if g.built_in.contains(&GrantControl::Block) => CompiledGrant::Block,
+                Some(g) => {
+                    let mut controls = Vec::new();
+                    for c in &g.built_in {
+                        let ctl = match c {
+                            GrantControl::Mfa => Ctl::Mfa,
+                            GrantControl::PasswordChange => Ctl::PasswordChange,
+                            GrantControl::RiskRemediation => Ctl::RiskRemediation,
+                            GrantControl::CompliantDevice => Ctl::Compliant,
+                            GrantControl::DomainJoinedDevice => Ctl::DomainJoined,
+                            GrantControl::ApprovedApplication => Ctl::Approved,
+                            GrantControl::CompliantApplication => Ctl::AppProtection,
+                            GrantControl::Block | GrantControl::Unknown(_) => Ctl::Never,
+                        };
+                        controls.push((ctl, c.as_str().to_owned()));
+                    }
+                    if let Some(id) = &g.strength {
+                        let k = self.resolve_strength(t, id, g.embedded_strength.as_ref());
+                        controls.push((Ctl::Strength(k), "authenticationStrength".to_owned()));
+                    }
+                    for tou in &g.terms_of_use {
+                        let next = u32::try_from(self.terms.len()).unwrap_or(u32::MAX);
+                        let k = *self.terms.entry(tou.clone()).or_insert(next);
+                        controls.push((Ctl::TermsOfUse(k), "termsOfUse".to_owned()));
+                    }
+                    for f in &g.custom_factors {
+                        let next = u32::try_from(self.customs.len()).unwrap_or(u32::MAX);
+                        let k = *self.customs.entry(f.clone()).or_insert(next);
+                        controls.push((Ctl::Custom(k), "customAuthenticationFactor".to_owned()));
+                    }
+                    CompiledGrant::Controls {
+                        and: g.operator != GrantOperator::Or,
+                        controls,
+                    }
+                }
+            };
+            self.grants.push(grant);
+        }
+    }
+
+    pub(super) fn atom_of_strength(&self, k: usize) -> u32 {
+        atom::FIRST_STRENGTH + k as u32
+    }
+
+    pub(super) fn atom_of_term(&self, k: u32) -> u32 {
+        atom::FIRST_STRENGTH + self.strengths.len() as u32 + k
+    }
+
+    pub(super) fn atom_of_custom(&self, k: u32) -> u32 {
+        self.atom_of_term(self.terms.len() as u32) + k
+    }
+
+    pub(super) fn atom_count(&self) -> usize {
+        atom::FIRST_STRENGTH as usize + self.strengths.len() + self.terms.len() + self.customs.len()
+    }
+
+    pub(super) fn compile_grant_table(&self) -> Option<GrantTable> {
+        if self.atom_count() > 64 {
+            return None;
+        }
+        let n = self.n;
+        let mut t = GrantTable {
+            block: Bits::empty(n),
+            controls: Bits::empty(n),
+            or_policies: Bits::empty(n),
+            or_non_interactive: Bits::empty(n),
+            or_by_atom: vec![Bits::empty(n); 64],
+            or_atoms: 0,
+            and_by_atom: vec![Bits::empty(n); 64],
+            and_atoms: 0,
+        };
+        for (i, g) in self.grants.iter().enumerate() {
+            match g {
+                CompiledGrant::None => {}
+                CompiledGrant::Block => t.block.insert(i),
+                CompiledGrant::Controls { and, controls } => {
+                    t.controls.insert(i);
+                    let mut atoms = 0u64;
+                    for (ctl, _) in controls {
+                        let a = match ctl {
+                            Ctl::Mfa => atom::MFA,
+                            Ctl::Strength(Some(k)) => self.atom_of_strength(*k),
+                            Ctl::Strength(None) | Ctl::Never => atom::NEVER,
+                            Ctl::TermsOfUse(k) => self.atom_of_term(*k),
+                            Ctl::Custom(k) => self.atom_of_custom(*k),
+                            Ctl::PasswordChange | Ctl::RiskRemediation => atom::PASSWORD_CHANGED,
+                            Ctl::Compliant => atom::COMPLIANT,
+                            Ctl::DomainJoined => atom::HYBRID,
+                            Ctl::Approved => atom::APPROVED_APP,
+                            Ctl::AppProtection => atom::APP_PROTECTION,
+                        };
+                        atoms |= 1u64 << a;
+                    }
+                    let (by_atom, used) = if *and {
+                        (&mut t.and_by_atom, &mut t.and_atoms)
+                    } else {
+                        t.or_policies.insert(i);
+                        if atoms & !NON_INTERACTIVE_ATOMS == 0 {
+                            t.or_non_interactive.insert(i);
+                        }
+                        (&mut t.or_by_atom, &mut t.or_atoms)
+                    };
+                    *used |= atoms;
+                    for a in bit_indices(atoms) {
+                        if let Some(b) = by_atom.get_mut(a) {
+                            b.insert(i);
+                        }
+                    }
+                }
+            }
+        }
+        Some(t)
+    }
+
+    /// The atoms a request satisfies with its own session methods (method atoms are dropped when
+    /// the session turns out to be stale).
+    pub(super) fn request_atoms(&self, req: &SignInRequest, terms: &[u32], customs: &[u32]) -> u64 {
+        if self.grant_table.is_none() {
+            return 0;
+        }
+        let s = &req.session;
+        let device = req.conditions.device.as_ref();
+        let dcf = req.conditions.is_device_code_flow();
+        let mut atoms = 0u64;
+        let mut set = |a: u32, on: bool| {
+            if on {
+                atoms |= 1u64 << a;
+            }
+        };
+        let methods = s.methods;
+        set(
+            atom::MFA,
+            self.mfa
+                .and_then(|k| self.strengths.get(k))
+                .is_some_and(|st| req.session.satisfies(st, methods)),
+        );
+        set(atom::PASSWORD_CHANGED, s.password_changed);
+        set(
+            atom::COMPLIANT,
+            !dcf && device.is_some_and(|d| d.is_compliant()),
+        );
+        set(
+            atom::HYBRID,
+            !dcf && device.is_some_and(|d| d.is_hybrid_joined()),
+        );
+        set(atom::APPROVED_APP, s.approved_client_app);
+        set(atom::APP_PROTECTION, s.app_protection_policy);
+        for (k, st) in self.strengths.iter().enumerate() {
+            set(self.atom_of_strength(k), req.session.satisfies(st, methods));
+        }
+        for k in terms {
+            set(self.atom_of_term(*k), true);
+        }
+        for k in customs {
+            set(self.atom_of_custom(*k), true);
+        }
+        atoms
+    }
+
+    pub(super) fn method_atoms(&self) -> u64 {
+        let strengths = self.strengths.len().min(64 - atom::FIRST_STRENGTH as usize);
+        let mut m = 1u64 << atom::MFA;
+        for k in 0..strengths {
+            m |= 1u64 << self.atom_of_strength(k);
+        }
+        m
+    }
+
+    /// Which of policy `i`'s controls are satisfied (and which could be prompted for).
+    pub(super) fn controls(
+        &self,
+        i: usize,
+        p: &Prepared<'_>,
+        methods: MethodSet,
+    ) -> SmallVec<[(bool, bool); 8]> {
+        let mut out = SmallVec::new();
+        let Some(CompiledGrant::Controls { controls, .. }) = self.grants.get(i) else {
+            return out;
+        };
+        let s = &p.req.session;
+        let device = p.req.conditions.device.as_ref();
+        let dcf = p.req.conditions.is_device_code_flow();
+        let strength = |k: Option<usize>| {
+            k.and_then(|k| self.strengths.get(k))
+                .is_some_and(|st| p.req.session.satisfies(st, methods))
+        };
+        for (ctl, _) in controls {
+            let (satisfied, interactive) = match ctl {
+                Ctl::Mfa => (strength(self.mfa), true),
+                Ctl::Strength(k) => (strength(*k), k.is_some()),
+                Ctl::TermsOfUse(k) => (p.terms.contains(k), true),
+                Ctl::Custom(k) => (p.customs.contains(k), true),
+                Ctl::PasswordChange | Ctl::RiskRemediation => (s.password_changed, true),
+                Ctl::Compliant => (!dcf && device.is_some_and(|d| d.is_compliant()), false),
+                Ctl::DomainJoined => (!dcf && device.is_some_and(|d| d.is_hybrid_joined()), false),
+                Ctl::Approved => (s.approved_client_app, false),
+                Ctl::AppProtection => (s.app_protection_policy, false),
+                Ctl::Never => (false, false),
+            };
+            // A service principal cannot be prompted and proves nothing.
+            out.push(if p.is_user {
+                (satisfied, interactive)
+            } else {
+                (false, false)
+            });
+        }
+        out
+    }
+
+    /// Policy `i`'s grant: 0 satisfied, 1 needs interaction, 2 denies.
+    pub(super) fn grant_kind(&self, i: usize, p: &Prepared<'_>, methods: MethodSet) -> u8 {
+        match self.grants.get(i) {
+            None | Some(CompiledGrant::None) => 0,
+            Some(CompiledGrant::Block) => 2,
+            Some(CompiledGrant::Controls { and, .. }) => {
+                let c = self.controls(i, p, methods);
+                if *and {
+                    if c.iter().any(|(s, int)| !s && !int) {
+                        2
+                    } else if c.iter().all(|(s, _)| *s) {
+                        0
+                    } else {
+                        1
+                    }
+                } else if c.iter().any(|(s, _)| *s) {
+                    0
+                } else if c.iter().any(|(_, int)| *int) {
+                    1
+                } else {
+                    2
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,272 @@
+//! Resolving a request against the table once: ids hashed, address classified, the candidate
+//! policies chosen. Nothing here runs per policy.
+
+use super::*;
+
+impl CompiledPolicies {
+    /// Resolves a request against this snapshot. Ids are hashed here, once.
+    pub fn prepare<'r>(&self, req: &'r SignInRequest) -> Prepared<'r> {
+        let n = self.n;
+        let t = req.time();
+        let mut unknown_user = false;
+        let mut too_many_groups = None;
+        let mut identity_missing = Bits::empty(n);
+        let (is_user, identity) = match &req.identity {
+            Identity::User {
+                user_id,
+                external_tenant_id,
+                external_user_type,
+            } => {
+                let entry = self.users.users.get(user_id);
+                unknown_user = entry.is_none();
+                too_many_groups = entry.and_then(|e| e.too_many_groups_at(t));
+                let class = entry.map_or(self.users.unknown_class, |e| e.class_at(t));
+                let guest_bits = external_user_type
+                    .or_else(|| entry.map(|e| e.guest_bits))
+                    .unwrap_or(0);
+                let home = external_tenant_id
+                    .as_deref()
+                    .or_else(|| entry.and_then(|e| e.home_tenant.as_deref()));
+                let mut include = Bits::empty(n);
+                let mut exclude = Bits::empty(n);
+                if let Some(c) = self.users.classes.get(class as usize) {
+                    include.or(&c.include);
+                    exclude.or(&c.exclude);
+                }
+                let (guest_include, guest_exclude) = self.users.guest_sets(guest_bits, home);
+                include.or(&guest_include);
+                exclude.or(&guest_exclude);
+                if home.is_none() {
+                    if let Some(b) = self
+                        .users
+                        .enumerated_include
+                        .get(usize::from(guest_bits & 63))
+                    {
+                        identity_missing.or(b);
+                        identity_missing.and_not(&exclude);
+                    }
+                }
+                let mut set = self.users_configured.clone();
+                set.and(&include);
+                set.and_not(&exclude);
+                (true, set)
+            }
+            Identity::ServicePrincipal {
+                service_principal_id,
+            } => {
+                let found = self
+                    .sp_by_app
+                    .get(service_principal_id)
+                    .or_else(|| self.sp_by_object.get(service_principal_id));
+                let mut set = self.workload_configured.clone();
+                match found.and_then(|k| self.sp_sets.get(*k)) {
+                    Some(s) => set.and(s),
+                    None => {
+                        let mut include = self.sp_unknown.0.clone();
+                        let mut exclude = self.sp_unknown.1.clone();
+                        if let Some((li, le)) = self.sp_literal.get(service_principal_id) {
+                            include.or(li);
+                            exclude.or(le);
+                        }
+                        set.and(&include);
+                        set.and_not(&exclude);
+                    }
+                }
+                (false, set)
+            }
+        };
+        let (target, context_flag) = match &req.context {
+            SignInContext::Applications(apps) => {
+                let mut set = Bits::empty(n);
+                for app in apps {
+                    set.or(self.apps.get(app).unwrap_or(&self.app_unknown));
+                }
+                (set, reasons::APPLICATION)
+            }
+            SignInContext::UserAction(a) => {
+                let slot = match a {
+                    UserAction::RegisterSecurityInformation => 0,
+                    UserAction::RegisterOrJoinDevices => 1,
+                    UserAction::Unknown(_) => 2,
+                };
+                (
+                    self.actions
+                        .get(slot)
+                        .cloned()
+                        .unwrap_or_else(|| Bits::empty(n)),
+                    reasons::USER_ACTIONS,
+                )
+            }
+            SignInContext::AuthContext(cx) => (
+                self.contexts
+                    .get(cx)
+                    .cloned()
+                    .unwrap_or_else(|| Bits::empty(n)),
+                reasons::AUTHENTICATION_CONTEXT,
+            ),
+        };
+        let c = &req.conditions;
+        let platform = c
+            .platform
+            .as_ref()
+            .and_then(|p| index_of(&PLATFORMS, p))
+            .unwrap_or(PLATFORMS.len());
+        let client = c
+            .client_app_type
+            .as_ref()
+            .and_then(|p| index_of(&CLIENTS, p))
+            .unwrap_or(CLIENTS.len());
+        let loc = &self.locations;
+        let mut include = loc.include_always.clone();
+        let mut exclude = loc.exclude_always.clone();
+        let mut trusted = false;
+        if let Some(ip) = c.ip_address {
+            let s = loc.for_ip(ip);
+            include.or(&s.include);
+            exclude.or(&s.exclude);
+            trusted = s.trusted;
+        }
+        if let Some(country) = &c.country {
+            let s = loc.for_country(country);
+            include.or(&s.include);
+            exclude.or(&s.exclude);
+        }
+        if let Some(gps) = &req.session.gps_country {
+            let s = loc.for_gps(gps);
+            include.or(&s.include);
+            exclude.or(&s.exclude);
+        }
+        if trusted {
+            include.or(&loc.include_trusted);
+            exclude.or(&loc.exclude_trusted);
+        }
+        // Missing data explains a location failure only where the include side names something
+        // the missing datum could have matched, and no present datum excluded the request.
+        let mut location_missing = Bits::empty(n);
+        if c.ip_address.is_none() {
+            location_missing.or(&loc.needs_ip);
+        }
+        if c.country.is_none() {
+            location_missing.or(&loc.needs_country);
+        }
+        location_missing.and_not(&exclude);
+        include.and_not(&exclude);
+        let mut location = Bits::full(n);
+        location.and_not(&loc.configured);
+        location.or(&include);
+        let risk = |l: &RiskLevel| index_of(&RISKS, l).unwrap_or(RISKS.len());
+        let flow = usize::from(c.transfer_methods.contains(&TransferMethod::DeviceCodeFlow))
+            | (usize::from(
+                c.transfer_methods
+                    .contains(&TransferMethod::AuthenticationTransfer),
+            ) << 1);
+        let terms: SmallVec<[u32; 4]> = req
+            .session
+            .accepted_terms_of_use
+            .iter()
+            .filter_map(|x| self.terms.get(x).copied())
+            .collect();
+        let customs: SmallVec<[u32; 4]> = req
+            .session
+            .custom_factors
+            .iter()
+            .filter_map(|x| self.customs.get(x).copied())
+            .collect();
+        let atoms = self.request_atoms(req, &terms, &customs);
+        let mut prepared = Prepared {
+            req,
+            t,
+            is_user,
+            unknown_user,
+            too_many_groups,
+            identity,
+            target,
+            context_flag,
+            platform,
+            client,
+            location,
+            location_missing,
+            identity_missing,
+            sign_in_risk: risk(&c.sign_in_risk),
+            user_risk: risk(&c.user_risk),
+            sp_risk: risk(&c.service_principal_risk),
+            insider_risk: index_of(&INSIDER, &c.insider_risk).unwrap_or(INSIDER.len()),
+            flow,
+            terms,
+            customs,
+            atoms,
+            candidates: Bits::default(),
+            since_sign_in: since(req.session.last_authenticated, t),
+            since_mfa: since(req.session.last_mfa, t),
+        };
+        prepared.candidates = self.candidates(&prepared);
+        prepared
+    }
+
+    pub(super) fn device_ok(&self, i: usize, req: &SignInRequest) -> bool {
+        self.tenant
+            .policies
+            .get(i)
+            .and_then(|p| p.conditions.devices.as_ref())
+            .is_none_or(|dc| dc.matches(req.conditions.device.as_ref()))
+    }
+
+    /// The set of evaluated policies whose conditions all match, without device filters.
+    /// Every evaluated policy whose non-device conditions all match: the AND of the request's
+    /// sets in each dimension, computed once when the request is prepared.
+    pub(super) fn candidates(&self, p: &Prepared<'_>) -> Bits {
+        let mut set = self.evaluated.clone();
+        set.and(&p.identity);
+        set.and(&p.target);
+        for (table, slot) in [
+            (&self.platforms[..], p.platform),
+            (&self.clients[..], p.client),
+            (&self.flows[..], p.flow),
+        ] {
+            if let Some(b) = table.get(slot) {
+                set.and(b);
+            }
+        }
+        set.and(&p.location);
+        let risks: [(&[Bits], usize); 3] = if p.is_user {
+            [
+                (&self.sign_in_risk[..], p.sign_in_risk),
+                (&self.user_risk[..], p.user_risk),
+                (&self.insider_risk[..], p.insider_risk),
+            ]
+        } else {
+            [
+                (&self.sp_risk[..], p.sp_risk),
+                (&self.sp_risk[..], p.sp_risk),
+                (&self.sp_risk[..], p.sp_risk),
+            ]
+        };
+        for (table, slot) in risks {
+            if let Some(b) = table.get(slot) {
+                set.and(b);
+            }
+        }
+        set
+    }
+
+    /// The policies that apply to the prepared request (device filters run only on survivors).
+    pub fn applicable(&self, p: &Prepared<'_>) -> Bits {
+        let mut set = p.candidates.clone();
+        let mut filtered = set.clone();
+        filtered.and_not(&self.device_free);
+        for i in filtered.iter() {
+            if !self.device_ok(i, p.req) {
+                set.remove(i);
+            }
+        }
+        set
+    }
+}
+
+/// Time from `reference` to `t`, or `None` when there is no proof: no reference, or one more
+/// than five minutes after `t` (§3.14.4).
+pub(super) fn since(reference: Option<Timestamp>, t: Timestamp) -> Option<SignedDuration> {
+    let reference = reference?;
+    let limit = t.checked_add(SKEW).ok()?;
+    (reference <= limit).then(|| t.duration_since(reference))
+}
