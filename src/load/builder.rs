@@ -1,0 +1,432 @@
+//! The [`Builder`]: reads bundles and export folders object by object into a [`Tenant`].
+
+use super::*;
+
+/// Collects a tenant as files and objects are read, with every diagnostic.
+#[derive(Default)]
+pub(super) struct Builder {
+    max_file_size: u64,
+    tenant: Tenant,
+    diagnostics: Vec<Diagnostic>,
+    role_elig_schedules: Vec<pim::PimSchedule>,
+    role_assign_schedules: Vec<pim::PimSchedule>,
+    group_elig_schedules: Vec<pim::PimSchedule>,
+    group_assign_schedules: Vec<pim::PimSchedule>,
+    seen_instances: HashSet<Kind>,
+}
+
+impl Builder {
+    pub(super) fn new(options: &LoadOptions) -> Self {
+        Builder {
+            max_file_size: options.max_file_size,
+            tenant: Tenant::default(),
+            diagnostics: Vec::new(),
+            role_elig_schedules: Vec::new(),
+            role_assign_schedules: Vec::new(),
+            group_elig_schedules: Vec::new(),
+            group_assign_schedules: Vec::new(),
+            seen_instances: HashSet::new(),
+        }
+    }
+
+    pub(super) fn run<R>(
+        &mut self,
+        file: &str,
+        f: impl FnOnce(&mut Self, &mut Diagnostics) -> R,
+    ) -> R {
+        let mut d = Diagnostics::new(file);
+        let r = f(self, &mut d);
+        self.diagnostics.append(&mut d.items);
+        r
+    }
+
+    pub(super) fn parse_file(&mut self, file: &str, bytes: &[u8]) -> Option<Json> {
+        // Decode first, so that a UTF-16 or BOM-only file holding nothing but whitespace is empty too.
+        let text = match json::decode(bytes) {
+            Ok(text) => text,
+            Err(e) => {
+                self.run(file, |_, d| d.error("invalidJson", "$", e.to_string()));
+                return None;
+            }
+        };
+        if text
+            .trim_matches(|c| matches!(c, ' ' | '\t' | '\n' | '\r'))
+            .is_empty()
+        {
+            self.run(file, |_, d| {
+                d.error(
+                    "emptyFile",
+                    "$",
+                    "file is empty; expected a JSON object or array",
+                )
+            });
+            return None;
+        }
+        match json::parse_str(&text) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.run(file, |_, d| d.error("invalidJson", "$", e.to_string()));
+                None
+            }
+        }
+    }
+
+    /// A single-file bundle: an object with the §2 keys.
+    pub(super) fn bundle_bytes(&mut self, file: &str, bytes: &[u8]) {
+        let Some(root) = self.parse_file(file, bytes) else {
+            return;
+        };
+        self.run(file, |b, d| b.bundle_value(d, &root, "$", ""));
+    }
+
+    pub(super) fn bundle_value(
+        &mut self,
+        d: &mut Diagnostics,
+        root: &Json,
+        path: &str,
+        section: &str,
+    ) {
+        let Some(obj) = Obj::new(d, root, path) else {
+            return;
+        };
+        // Every member, empty ones included: `"conditionalAccessPolicies": ""` is a wrong type,
+        // not an absent collection (§1.4), and must not load as a tenant without policies.
+        for (key, value) in obj.members() {
+            let at = child(path, key);
+            if matches!(value, Json::Null) {
+                continue;
+            }
+            if section.is_empty()
+                && (key.eq_ignore_ascii_case("directory") || key.eq_ignore_ascii_case("pim"))
+            {
+                let sec = if key.eq_ignore_ascii_case("directory") {
+                    "directory"
+                } else {
+                    "pim"
+                };
+                self.bundle_value(d, value, &at, sec);
+                continue;
+            }
+            match kind_by_name(section, key) {
+                Some(kind) => self.collection(d, Some(kind), value, &at, ""),
+                None if is_empty_value(value) => {}
+                None => d.warn(
+                    "unknownBundleKey",
+                    &at,
+                    format!("\"{key}\" is not a tenant bundle key; it is not read"),
+                ),
+            }
+        }
+    }
+
+    /// A collection value: array, Graph list response, or one object. `kind` None means the file
+    /// name names no collection: each object must say what it is (`@odata.type` or its shape).
+    pub(super) fn collection(
+        &mut self,
+        d: &mut Diagnostics,
+        kind: Option<Kind>,
+        value: &Json,
+        path: &str,
+        rel_file: &str,
+    ) {
+        if kind == Some(Kind::AppGroups) {
+            self.tenant.app_groups = directory::parse_app_groups(d, value, path);
+            return;
+        }
+        let items: Vec<(&Json, String)> = match value {
+            Json::Array(items) => items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (v, index(path, i)))
+                .collect(),
+            Json::Object(members)
+                if members.iter().any(|(k, v)| {
+                    k.eq_ignore_ascii_case("value") && matches!(v, Json::Array(_))
+                }) =>
+            {
+                // A Graph list response. Its envelope is read like any object, so that a repeated
+                // `value` key is an error rather than a silently dropped page.
+                if members
+                    .iter()
+                    .any(|(k, _)| k.eq_ignore_ascii_case("@odata.nextLink"))
+                {
+                    d.error(
+                        "partialPage",
+                        &child(path, "@odata.nextLink"),
+                        "this Graph list response is one page of a longer list (@odata.nextLink); export every page",
+                    );
+                }
+                let vpath = child(path, "value");
+                match Obj::new(d, value, path).and_then(|o| o.get("value")) {
+                    Some(Json::Array(items)) => items
+                        .iter()
+                        .enumerate()
+                        .map(|(i, v)| (v, index(&vpath, i)))
+                        .collect(),
+                    _ => Vec::new(),
+                }
+            }
+            Json::Object(_) => vec![(value, path.to_owned())],
+            Json::Null if kind.is_some() => Vec::new(),
+            other if kind.is_some() => {
+                d.error(
+                    "wrongType",
+                    path,
+                    format!(
+                        "expected an array, a list response or an object, found {}",
+                        other.kind()
+                    ),
+                );
+                Vec::new()
+            }
+            other => vec![(other, path.to_owned())],
+        };
+        let mut policy_index = 0usize;
+        for (item, p) in items {
+            // `@odata.type` decides the kind where it names a collection (§ loader contract).
+            let item_kind = odata_type_of(item)
+                .and_then(kind_by_type)
+                .or(kind)
+                .or_else(|| kind_by_shape(item));
+            let Some(item_kind) = item_kind else {
+                d.error(
+                    "unknownCollection",
+                    &p,
+                    "cannot tell which collection this object belongs to: name the file or folder after a bundle key (e.g. conditionalAccessPolicies) or give the object an @odata.type",
+                );
+                continue;
+            };
+            if item_kind == Kind::Policies {
+                let fallback = format!(
+                    "file:{}#{policy_index}",
+                    if rel_file.is_empty() {
+                        &d.file
+                    } else {
+                        rel_file
+                    }
+                );
+                policy_index += 1;
+                self.item(d, item_kind, item, &p, &fallback);
+            } else {
+                self.item(d, item_kind, item, &p, "");
+            }
+        }
+    }
+
+    pub(super) fn item(
+        &mut self,
+        d: &mut Diagnostics,
+        kind: Kind,
+        item: &Json,
+        p: &str,
+        fallback_id: &str,
+    ) {
+        let t = &mut self.tenant;
+        match kind {
+            Kind::Policies => t
+                .policies
+                .extend(policy::parse_policy(d, item, p, fallback_id)),
+            Kind::NamedLocations => t
+                .named_locations
+                .extend(location::parse_location(d, item, p)),
+            Kind::MfaTrustedIps => {
+                let text = match item {
+                    Json::String(s) => Some(s.as_str()),
+                    other => Obj::new(d, other, p).and_then(|o| o.req_str(d, "cidrAddress")),
+                };
+                if let Some(s) = text {
+                    match location::Cidr::parse(s) {
+                        Ok(c) => t.mfa_trusted_ips.push(c),
+                        Err(m) => d.error("invalidCidr", p, m),
+                    }
+                }
+            }
+            Kind::Strengths => t.strengths.extend(strength::parse_strength(d, item, p)),
+            Kind::AuthContexts => t
+                .auth_contexts
+                .extend(directory::parse_auth_context(d, item, p)),
+            Kind::AppGroups => {}
+            Kind::Applications => t
+                .applications
+                .extend(directory::parse_app_object(d, item, p)),
+            Kind::ServicePrincipals => t
+                .service_principals
+                .extend(directory::parse_app_object(d, item, p)),
+            Kind::Users => t.users.extend(directory::parse_user(d, item, p)),
+            Kind::Groups => t.groups.extend(directory::parse_group(d, item, p)),
+            Kind::RoleAssignments => t
+                .role_assignments
+                .extend(directory::parse_role_assignment(d, item, p)),
+            Kind::RoleEligibilityInstances => {
+                self.seen_instances.insert(kind);
+                t.pim
+                    .role_eligibilities
+                    .extend(pim::parse_schedule(d, item, p, true));
+            }
+            Kind::RoleAssignmentInstances => {
+                self.seen_instances.insert(kind);
+                t.pim
+                    .role_assignments
+                    .extend(pim::parse_schedule(d, item, p, true));
+            }
+            Kind::GroupEligibilityInstances => {
+                self.seen_instances.insert(kind);
+                t.pim
+                    .group_eligibilities
+                    .extend(pim::parse_schedule(d, item, p, true));
+            }
+            Kind::GroupAssignmentInstances => {
+                self.seen_instances.insert(kind);
+                t.pim
+                    .group_assignments
+                    .extend(pim::parse_schedule(d, item, p, true));
+            }
+            Kind::RoleEligibilitySchedules => self
+                .role_elig_schedules
+                .extend(pim::parse_schedule(d, item, p, false)),
+            Kind::RoleAssignmentSchedules => self
+                .role_assign_schedules
+                .extend(pim::parse_schedule(d, item, p, false)),
+            Kind::GroupEligibilitySchedules => self
+                .group_elig_schedules
+                .extend(pim::parse_schedule(d, item, p, false)),
+            Kind::GroupAssignmentSchedules => self
+                .group_assign_schedules
+                .extend(pim::parse_schedule(d, item, p, false)),
+            Kind::PolicyAssignments => t
+                .pim
+                .policy_assignments
+                .extend(pim::parse_policy_assignment(d, item, p)),
+            Kind::ManagementPolicies => t
+                .pim
+                .policies
+                .extend(pim::parse_management_policy(d, item, p)),
+            Kind::ScheduleRequests => t
+                .pim
+                .schedule_requests
+                .extend(pim::parse_schedule_request(d, item, p)),
+        }
+    }
+
+    /// An export directory.
+    pub(super) fn directory(&mut self, root: &Path) -> Result<(), LoadError> {
+        let mut entries = read_dir_sorted(root)?;
+        entries.retain(|p| !is_hidden(p));
+        for entry in entries {
+            let name = entry
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let rel = relative(root, &entry);
+            if entry.is_dir() {
+                if name.eq_ignore_ascii_case("directory") || name.eq_ignore_ascii_case("pim") {
+                    let section = if name.eq_ignore_ascii_case("directory") {
+                        "directory"
+                    } else {
+                        "pim"
+                    };
+                    for sub in read_dir_sorted(&entry)? {
+                        // Only folders and `.json` files are read (§1.1.5).
+                        if is_hidden(&sub) || !(sub.is_dir() || is_json(&sub)) {
+                            continue;
+                        }
+                        let sub_name = stem(&sub);
+                        match kind_by_name(section, &sub_name) {
+                            Some(kind) => self.collection_path(root, &sub, Some(kind))?,
+                            None => self.collection_path(root, &sub, None)?,
+                        }
+                    }
+                    continue;
+                }
+                self.collection_path(root, &entry, kind_by_name("", &name))?;
+            } else if is_json(&entry) {
+                let key = stem(&entry);
+                if key.eq_ignore_ascii_case("directory") || key.eq_ignore_ascii_case("pim") {
+                    let bytes = read(&entry, self.max_file_size)?;
+                    if let Some(v) = self.parse_file(&rel, &bytes) {
+                        let section = if key.eq_ignore_ascii_case("directory") {
+                            "directory"
+                        } else {
+                            "pim"
+                        };
+                        self.run(&rel, |b, d| b.bundle_value(d, &v, "$", section));
+                    }
+                    continue;
+                }
+                self.collection_path(root, &entry, kind_by_name("", &key))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// One collection given as a file or a folder of files; `kind` None means "route by @odata.type".
+    pub(super) fn collection_path(
+        &mut self,
+        root: &Path,
+        path: &Path,
+        kind: Option<Kind>,
+    ) -> Result<(), LoadError> {
+        let files = if path.is_dir() {
+            json_files(path)?
+        } else {
+            vec![path.to_path_buf()]
+        };
+        for file in files {
+            let rel = relative(root, &file);
+            let bytes = read(&file, self.max_file_size)?;
+            let Some(value) = self.parse_file(&rel, &bytes) else {
+                continue;
+            };
+            self.run(&rel, |b, d| b.collection(d, kind, &value, "$", &rel));
+        }
+        Ok(())
+    }
+
+    pub(super) fn finish(mut self) -> LoadReport {
+        let pim = &mut self.tenant.pim;
+        // Schedules count only where the instance collection is absent, and only when provisioned (§8.4).
+        let provisioned = |v: Vec<pim::PimSchedule>| -> Vec<pim::PimSchedule> {
+            v.into_iter()
+                .filter(|s| {
+                    s.status
+                        .as_deref()
+                        .is_some_and(|st| st.eq_ignore_ascii_case("Provisioned"))
+                })
+                .collect()
+        };
+        if !self
+            .seen_instances
+            .contains(&Kind::RoleEligibilityInstances)
+        {
+            pim.role_eligibilities = provisioned(std::mem::take(&mut self.role_elig_schedules));
+        }
+        if !self.seen_instances.contains(&Kind::RoleAssignmentInstances) {
+            pim.role_assignments = provisioned(std::mem::take(&mut self.role_assign_schedules));
+        }
+        if !self
+            .seen_instances
+            .contains(&Kind::GroupEligibilityInstances)
+        {
+            pim.group_eligibilities = provisioned(std::mem::take(&mut self.group_elig_schedules));
+        }
+        if !self
+            .seen_instances
+            .contains(&Kind::GroupAssignmentInstances)
+        {
+            pim.group_assignments = provisioned(std::mem::take(&mut self.group_assign_schedules));
+        }
+        // Built-in strengths are always present unless the bundle supplies the same id.
+        for b in strength::builtin_strengths() {
+            if !self.tenant.strengths.iter().any(|s| s.id == b.id) {
+                self.tenant.strengths.push(b);
+            }
+        }
+        let mut d = Diagnostics::new("");
+        check_duplicates(&mut d, &mut self.tenant);
+        self.diagnostics.append(&mut d.items);
+        LoadReport {
+            tenant: self.tenant,
+            diagnostics: self.diagnostics,
+        }
+    }
+}
