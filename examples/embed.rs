@@ -33,5 +33,11 @@ pub fn decide() -> Result<SignInDecision, Box<dyn std::error::Error>> {
         .at("2026-03-02T09:00:00Z".parse()?)
         .build()?;
 
-    Ok(engine.evaluate(&request, Explain::None))
+    let decision = engine.evaluate(&request, Explain::None);
+
+    // Later, a publisher swaps in a re-exported tenant: validated and compiled off to the side;
+    // on error the old snapshot keeps serving.
+    let revision = engine.publish(jitgate::load(&tenant)?)?;
+    assert_eq!(revision, engine.revision());
+    Ok(decision)
 }

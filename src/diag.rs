@@ -11,6 +11,7 @@ use serde::Serialize;
 /// How serious a diagnostic is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub enum Severity {
     /// Loading or evaluation goes on; the fact is reported.
     Warning,

@@ -1385,7 +1385,7 @@ pub fn check_agreement(
         let slot = match decision {
             Decision::Allow => 0,
             Decision::StepUp => 1,
-            Decision::Deny => 2,
+            _ => 2,
         };
         if let Some(c) = out.jitgate.get_mut(slot) {
             *c += 1;
@@ -1393,10 +1393,7 @@ pub fn check_agreement(
         let describe = |what: String| {
             format!(
                 "request {i} ({}): jitgate {}, {what}",
-                req.id
-                    .as_ref()
-                    .map(|j| format!("{j:?}"))
-                    .unwrap_or_default(),
+                req.id().map(|j| format!("{j:?}")).unwrap_or_default(),
                 decision.as_str()
             )
         };

@@ -11,7 +11,6 @@ macro_rules! graph_enum {
     ) => {
         $(#[$meta])*
         #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        #[non_exhaustive]
         pub enum $name {
             $( $(#[$vmeta])* $variant, )+
             /// A value this version does not know (including `unknownFutureValue`), kept verbatim.
@@ -78,6 +77,7 @@ graph_enum! {
 
 graph_enum! {
     /// `conditionalAccessDevicePlatform`.
+    #[non_exhaustive]
     Platform {
         /// Android.
         Android = "android",
@@ -98,6 +98,7 @@ graph_enum! {
 
 graph_enum! {
     /// `conditionalAccessClientApp`, with the legacy aliases of §1.3.4.
+    #[non_exhaustive]
     ClientAppType {
         /// Every client app type.
         All = "all",
@@ -114,6 +115,7 @@ graph_enum! {
 
 graph_enum! {
     /// `riskLevel` (sign-in, user and service principal risk).
+    #[non_exhaustive]
     RiskLevel {
         /// Low.
         Low = "low",
@@ -130,6 +132,7 @@ graph_enum! {
 
 graph_enum! {
     /// `conditionalAccessInsiderRiskLevels` (flags) and the request's insider risk level.
+    #[non_exhaustive]
     InsiderRiskLevel {
         /// No insider risk (request side only).
         None = "none",
@@ -144,6 +147,7 @@ graph_enum! {
 
 graph_enum! {
     /// `conditionalAccessGuestOrExternalUserTypes` (flags).
+    #[non_exhaustive]
     GuestType {
         /// No guest type.
         None = "none",
@@ -193,6 +197,7 @@ impl Default for InsiderRiskLevel {
 
 graph_enum! {
     /// `conditionalAccessTransferMethods` (flags).
+    #[non_exhaustive]
     TransferMethod {
         /// None.
         None = "none",
@@ -247,6 +252,7 @@ graph_enum! {
 
 graph_enum! {
     /// User actions, in the policy's URN form (the request's names are aliases).
+    #[non_exhaustive]
     UserAction {
         /// Register security information.
         RegisterSecurityInformation = "urn:user:registersecurityinfo" | "registerSecurityInformation",
@@ -362,6 +368,7 @@ graph_enum! {
 
 graph_enum! {
     /// `authenticationMethodModes` (flags; docs/SEMANTICS.md §4.2).
+    #[non_exhaustive]
     AuthMethod {
         /// Password.
         Password = "password",
@@ -471,6 +478,7 @@ graph_enum! {
 
 graph_enum! {
     /// PIM for Groups `accessId`.
+    #[non_exhaustive]
     AccessId {
         /// Group membership.
         Member = "member",
@@ -481,6 +489,7 @@ graph_enum! {
 
 graph_enum! {
     /// `unifiedRoleScheduleRequestActions`.
+    #[non_exhaustive]
     ScheduleAction {
         /// Admin assigns.
         AdminAssign = "adminAssign",

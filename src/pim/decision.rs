@@ -8,6 +8,7 @@ use crate::signin::decision::{CaStatus, Decision, PolicyResult, Requirement};
 /// The overall answer to an activation request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub enum ActivationOutcome {
     /// Granted now (`Provisioned`), later (`Granted`), or deactivated (`Revoked`).
     Allow,

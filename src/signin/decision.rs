@@ -34,6 +34,7 @@ impl Explain {
 /// The overall answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub enum Decision {
     /// Access is granted now.
     Allow,
@@ -57,6 +58,7 @@ impl Decision {
 /// `conditionalAccessStatus` (§6 step 13).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub enum CaStatus {
     /// Every enforced policy that applied was satisfied.
     Success,
@@ -69,6 +71,7 @@ pub enum CaStatus {
 /// One thing the user can do to meet a requirement (an item of `anyOf`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(tag = "type", rename_all = "camelCase")]
+#[non_exhaustive]
 pub enum RequirementItem {
     /// Re-authenticate (sign-in frequency).
     #[serde(rename_all = "camelCase")]
@@ -155,6 +158,7 @@ pub struct Requirement {
 /// Why access is refused.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "type", rename_all = "camelCase")]
+#[non_exhaustive]
 pub enum DenyReason {
     /// A policy blocks access.
     #[serde(rename_all = "camelCase")]
@@ -174,6 +178,24 @@ pub enum DenyReason {
         /// The controls that failed.
         controls: Vec<String>,
     },
+}
+
+impl DenyReason {
+    /// The id of the policy that denies.
+    pub fn policy_id(&self) -> &str {
+        match self {
+            DenyReason::BlockedByPolicy { policy_id, .. }
+            | DenyReason::UnsatisfiedNonInteractiveControls { policy_id, .. } => policy_id,
+        }
+    }
+
+    /// The name of the policy that denies.
+    pub fn display_name(&self) -> &str {
+        match self {
+            DenyReason::BlockedByPolicy { display_name, .. }
+            | DenyReason::UnsatisfiedNonInteractiveControls { display_name, .. } => display_name,
+        }
+    }
 }
 
 /// Effective sign-in frequency.
@@ -259,6 +281,7 @@ pub struct PassThrough {
 /// Graph's `appliedConditionalAccessPolicyResult` (§6 step 10).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub enum PolicyResultKind {
     /// Enforced and satisfied.
     Success,
@@ -281,6 +304,7 @@ pub enum PolicyResultKind {
 /// What a policy alone would do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub enum Outcome {
     /// Disabled.
     NotEnabled,

@@ -267,13 +267,7 @@ fn decide(t: &Tenant, req: &SignInRequest) -> SignInDecision {
 }
 
 fn blocked_by(d: &SignInDecision) -> Vec<&str> {
-    d.deny_reasons
-        .iter()
-        .map(|r| match r {
-            DenyReason::BlockedByPolicy { policy_id, .. }
-            | DenyReason::UnsatisfiedNonInteractiveControls { policy_id, .. } => policy_id.as_str(),
-        })
-        .collect()
+    d.deny_reasons.iter().map(DenyReason::policy_id).collect()
 }
 
 fn ip_ranges(t: &Tenant) -> Vec<String> {

@@ -340,21 +340,15 @@ impl Summary {
         match d.decision {
             Decision::Allow => self.allow += 1,
             Decision::StepUp => self.step_up += 1,
-            Decision::Deny => self.deny += 1,
+            // A decision this version cannot name is counted with the denials.
+            _ => self.deny += 1,
         }
         let mut ids: Vec<&str> = d
             .requirements
             .iter()
             .flat_map(|r| r.policy_ids.iter().map(String::as_str))
             .collect();
-        for r in &d.deny_reasons {
-            match r {
-                DenyReason::BlockedByPolicy { policy_id, .. }
-                | DenyReason::UnsatisfiedNonInteractiveControls { policy_id, .. } => {
-                    ids.push(policy_id)
-                }
-            }
-        }
+        ids.extend(d.deny_reasons.iter().map(DenyReason::policy_id));
         ids.sort_unstable();
         ids.dedup();
         for id in ids {
@@ -462,6 +456,7 @@ fn describe(item: &RequirementItem) -> String {
         RequirementItem::AuthenticationContext { value, .. } => {
             format!("obtain a token with authentication context {value}")
         }
+        other => serde_json::to_string(other).unwrap_or_default(),
     }
 }
 
@@ -469,7 +464,7 @@ fn write_table(out: &mut impl Write, d: &SignInDecision) -> std::io::Result<()> 
     let verdict = match d.decision {
         Decision::Allow => "ALLOW",
         Decision::StepUp => "STEP UP",
-        Decision::Deny => "DENY",
+        _ => "DENY",
     };
     writeln!(
         out,
@@ -507,6 +502,7 @@ fn write_table(out: &mut impl Write, d: &SignInDecision) -> std::io::Result<()> 
                     "  - {display_name} requires {} (no prompt can satisfy it)",
                     controls.join(" and ")
                 )?,
+                other => writeln!(out, "  - {} denies access", other.display_name())?,
             }
         }
     }

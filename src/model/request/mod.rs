@@ -25,6 +25,7 @@ use crate::filter::{AttrValue, Attribute, Attributes, DeviceAttribute};
 
 /// Who signs in.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum Identity {
     /// A user (`userSignIn`).
     User {
@@ -44,6 +45,7 @@ pub enum Identity {
 
 /// What is being accessed.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum SignInContext {
     /// `applicationContext`: resource appIds (lowercased).
     Applications(Vec<String>),
