@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use super::ast::Operator;
+use super::operator::Operator;
 
 /// A `device.*` attribute of a device filter rule (docs/SEMANTICS.md §3.11).
 ///

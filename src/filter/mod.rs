@@ -67,6 +67,7 @@
 mod ast;
 mod attribute;
 mod lexer;
+mod operator;
 mod parser;
 mod text;
 

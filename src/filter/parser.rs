@@ -3,9 +3,10 @@
 //! Recursion happens only at `(` and `-not`, and both count against [`MAX_DEPTH`], so hostile
 //! input cannot exhaust the stack.
 
-use super::ast::{Comparison, Node, Operator, Value};
+use super::ast::{Comparison, Node, Value};
 use super::attribute::{Attribute, DeviceAttribute, strip_prefix_ignore_ascii_case};
 use super::lexer::{Token, TokenKind, Tokens, tokenize};
+use super::operator::Operator;
 use super::text::Literal;
 use super::{FilterDomain, FilterError, MAX_COMPARISONS, MAX_DEPTH, MAX_RULE_BYTES};
 

@@ -1,7 +1,7 @@
 //! The tenant model: Graph JSON read tolerantly into typed Rust (docs/SEMANTICS.md §1–§4, §8–§9).
 //!
 //! Each submodule holds one family of objects and the reader for it. [`Tenant`] gathers them;
-//! [`crate::load`] builds it from files.
+//! The loader builds it from files.
 
 pub mod activation;
 pub mod directory;
@@ -51,7 +51,7 @@ pub struct Tenant {
     pub role_assignments: Vec<RoleAssignment>,
     /// PIM objects.
     pub pim: Pim,
-    /// Warnings from loading (errors prevent a `Tenant` from being returned by [`crate::load`]).
+    /// Warnings from loading (a tenant with load errors is never returned).
     pub warnings: Vec<Diagnostic>,
 }
 

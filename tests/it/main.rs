@@ -24,6 +24,7 @@ mod examples_activation;
 mod examples_signin;
 mod fail_closed;
 mod hostile;
+mod layout;
 mod loading;
 mod signin_conditions;
 mod signin_devices;
