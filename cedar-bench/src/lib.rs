@@ -763,9 +763,9 @@ fn sign_in_frequency(p: &Policy) -> Result<X, Unsupported> {
 }
 
 fn cidr_text(c: &Cidr) -> String {
-    match c {
-        Cidr::V4 { .. } => c.to_string(),
-        Cidr::V6 { base, prefix } => format!("{}/{prefix}", v6_text(*base)),
+    match c.net() {
+        ipnet::IpNet::V4(_) => c.to_string(),
+        ipnet::IpNet::V6(n) => format!("{}/{}", v6_text(u128::from(n.network())), n.prefix_len()),
     }
 }
 

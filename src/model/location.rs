@@ -1,6 +1,8 @@
 //! Named locations and CIDR ranges (docs/SEMANTICS.md §4.1).
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::{IpAddr, Ipv4Addr};
+
+use ipnet::{IpNet, Ipv4Net};
 
 use super::enums::CountryLookupMethod;
 use super::read::{Obj, truncate};
@@ -10,24 +12,10 @@ use crate::json::Json;
 /// Id of the MFA trusted IPs pseudo-location (§3.8.4).
 pub const MFA_TRUSTED_IPS_ID: &str = "00000000-0000-0000-0000-000000000000";
 
-/// A CIDR range with host bits masked off.
+/// A CIDR range with host bits masked off. An IPv4-mapped IPv6 range is kept as the IPv4 range
+/// it names, so that it compares like the requests it is meant to match (§4.1.2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Cidr {
-    /// An IPv4 range.
-    V4 {
-        /// Network address.
-        base: u32,
-        /// Prefix length, 0..=32.
-        prefix: u8,
-    },
-    /// An IPv6 range.
-    V6 {
-        /// Network address.
-        base: u128,
-        /// Prefix length, 0..=128.
-        prefix: u8,
-    },
-}
+pub struct Cidr(IpNet);
 
 impl Cidr {
     /// Parses `address/prefix` strictly; host bits are masked off silently (§4.1.1). A range of
@@ -40,6 +28,7 @@ impl Cidr {
                 truncate(s, 60)
             )
         })?;
+        // Digits only (no sign, no space), at most three: ipnet would accept less strict forms.
         let prefix: u8 = if !prefix.is_empty()
             && prefix.len() <= 3
             && prefix.bytes().all(|b| b.is_ascii_digit())
@@ -50,89 +39,67 @@ impl Cidr {
         } else {
             return Err(format!("\"{}\": invalid prefix length", truncate(s, 60)));
         };
-        match addr.parse::<IpAddr>() {
-            Ok(IpAddr::V4(a)) if prefix <= 32 => Ok(Cidr::V4 {
-                base: u32::from(a) & mask32(prefix),
-                prefix,
-            }),
-            // A range inside ::ffff:0:0/96 names IPv4 addresses, which requests compare as IPv4
-            // (§4.1.2); kept as IPv6 it could never match any request.
-            Ok(IpAddr::V6(a)) if (96..=128).contains(&prefix) && a.to_ipv4_mapped().is_some() => {
-                let v4 = a.to_ipv4_mapped().map_or(0, u32::from);
-                let prefix = prefix - 96;
-                Ok(Cidr::V4 {
-                    base: v4 & mask32(prefix),
-                    prefix,
-                })
-            }
-            Ok(IpAddr::V6(a)) if prefix <= 128 => Ok(Cidr::V6 {
-                base: u128::from(a) & mask128(prefix),
-                prefix,
-            }),
-            Ok(_) => Err(format!(
-                "\"{}\": prefix length /{prefix} is too long for this address family",
-                truncate(s, 60)
-            )),
-            Err(_) => Err(format!(
+        let addr: IpAddr = addr.parse().map_err(|_| {
+            format!(
                 "\"{}\" is not a CIDR range: \"{}\" is not an IPv4 or IPv6 address",
                 truncate(s, 60),
                 truncate(addr, 50)
-            )),
-        }
+            )
+        })?;
+        let too_long = |_: ipnet::PrefixLenError| {
+            format!(
+                "\"{}\": prefix length /{prefix} is too long for this address family",
+                truncate(s, 60)
+            )
+        };
+        let net = match addr {
+            // A range inside ::ffff:0:0/96 names IPv4 addresses, which requests compare as IPv4
+            // (§4.1.2); kept as IPv6 it could never match any request.
+            IpAddr::V6(a) if prefix >= 96 && a.to_ipv4_mapped().is_some() => {
+                let v4 = a.to_ipv4_mapped().unwrap_or(Ipv4Addr::UNSPECIFIED);
+                IpNet::from(Ipv4Net::new(v4, prefix.saturating_sub(96)).map_err(too_long)?)
+            }
+            _ => IpNet::new(addr, prefix).map_err(too_long)?,
+        };
+        Ok(Cidr(net.trunc()))
+    }
+
+    /// The range as an [`IpNet`].
+    pub fn net(&self) -> IpNet {
+        self.0
     }
 
     /// The prefix length.
     pub fn prefix(&self) -> u8 {
-        match self {
-            Cidr::V4 { prefix, .. } | Cidr::V6 { prefix, .. } => *prefix,
-        }
+        self.0.prefix_len()
     }
 
     /// Is this an IPv6 range?
     pub fn is_v6(&self) -> bool {
-        matches!(self, Cidr::V6 { .. })
+        matches!(self.0, IpNet::V6(_))
     }
 
     /// Does the range contain `ip`? IPv4-mapped IPv6 addresses are compared as IPv4 (§4.1.2).
     pub fn contains(&self, ip: IpAddr) -> bool {
-        match (self, normalize_ip(ip)) {
-            (Cidr::V4 { base, prefix }, IpAddr::V4(a)) => u32::from(a) & mask32(*prefix) == *base,
-            (Cidr::V6 { base, prefix }, IpAddr::V6(a)) => u128::from(a) & mask128(*prefix) == *base,
-            _ => false,
-        }
+        self.0.contains(&normalize_ip(ip))
     }
 
     /// First and last address as 128-bit integers in the family's own space.
     pub fn bounds(&self) -> (u128, u128) {
-        match self {
-            Cidr::V4 { base, prefix } => {
-                let last = *base | !mask32(*prefix);
-                (u128::from(*base), u128::from(last))
-            }
-            Cidr::V6 { base, prefix } => (*base, *base | !mask128(*prefix)),
+        match self.0 {
+            IpNet::V4(n) => (
+                u128::from(u32::from(n.network())),
+                u128::from(u32::from(n.broadcast())),
+            ),
+            IpNet::V6(n) => (u128::from(n.network()), u128::from(n.broadcast())),
         }
     }
 }
 
 impl std::fmt::Display for Cidr {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Cidr::V4 { base, prefix } => write!(f, "{}/{prefix}", Ipv4Addr::from(*base)),
-            Cidr::V6 { base, prefix } => write!(f, "{}/{prefix}", Ipv6Addr::from(*base)),
-        }
+        self.0.fmt(f)
     }
-}
-
-fn mask32(prefix: u8) -> u32 {
-    u32::MAX
-        .checked_shl(32 - u32::from(prefix.min(32)))
-        .unwrap_or(0)
-}
-
-fn mask128(prefix: u8) -> u128 {
-    u128::MAX
-        .checked_shl(128 - u32::from(prefix.min(128)))
-        .unwrap_or(0)
 }
 
 /// Maps IPv4-mapped IPv6 (`::ffff:a.b.c.d`) to IPv4.
