@@ -26,6 +26,7 @@ mod fail_closed;
 mod hostile;
 mod layout;
 mod loading;
+mod requests;
 mod signin_conditions;
 mod signin_devices;
 mod signin_example;

@@ -286,6 +286,12 @@ impl ActivationRequestBuilder {
         self
     }
 
+    /// The caller's last full sign-in.
+    pub fn last_sign_in(mut self, time: Timestamp) -> Self {
+        self.session.last_authenticated = Some(time);
+        self
+    }
+
     /// The caller's last second-factor completion.
     pub fn last_mfa(mut self, time: Timestamp) -> Self {
         self.session.last_mfa = Some(time);
