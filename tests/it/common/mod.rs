@@ -145,3 +145,4 @@ pub fn only<'a>(diagnostics: &'a [Diagnostic], code: &str) -> &'a Diagnostic {
 }
 
 pub mod signin;
+pub mod strategy;
