@@ -23,7 +23,6 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use jitgate::Explain;
-use jitgate::unstable::Diagnostics;
 use jitgate::{Decision, Engine, SignInRequest, Snapshot, Tenant};
 
 const PUBLISHES: usize = 200;
@@ -93,8 +92,7 @@ fn request(app: &str, mfa_done: bool) -> SignInRequest {
             "lastAuthenticatedDateTime": "2025-03-03T09:14:00Z"
         }
     });
-    let doc = jitgate::unstable::parse_str(&body.to_string()).unwrap();
-    jitgate::unstable::parse_sign_in(&mut Diagnostics::new("r"), &doc, None).unwrap()
+    SignInRequest::from_json(&body.to_string()).unwrap()
 }
 
 /// The four request shapes, repeated to [`BATCH`].

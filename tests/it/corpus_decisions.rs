@@ -9,8 +9,7 @@
 
 use std::path::PathBuf;
 
-use jitgate::unstable::{self as json, Diagnostics, parse_sign_in};
-use jitgate::{Decision, Explain, ReferenceEvaluator, Snapshot};
+use jitgate::{Decision, Explain, ReferenceEvaluator, SignInRequest, Snapshot};
 
 fn baseline() -> Option<jitgate::Tenant> {
     let corpus = std::env::var("JITGATE_CORPUS")
@@ -42,8 +41,7 @@ fn request(
                      "lastAuthenticatedDateTime": "2026-03-02T08:00:00Z" }
     })
     .to_string();
-    let mut d = Diagnostics::new("req");
-    parse_sign_in(&mut d, &json::parse_str(&text).unwrap(), None).unwrap()
+    SignInRequest::from_json(&text).unwrap()
 }
 
 const CA000: &str = "809741fe-fb1b-4746-9ff0-83a978a4c891";

@@ -15,16 +15,13 @@ use crate::common::signin::*;
 use serde_json::json;
 
 use jitgate::Explain;
-use jitgate::unstable::Diagnostics;
 use jitgate::{Snapshot, Tenant};
 
 /// Evaluates `req` with both evaluators, asserts they agree (JSON with explain, and
 /// `Snapshot::decide`), then checks `expect` (written from docs/SEMANTICS.md).
 fn check_both(tenant: &Tenant, req: &Req, expect: &Expect) -> Out {
     let out = eval(tenant, req);
-    let mut d = Diagnostics::new("r");
-    let doc = jitgate::unstable::parse_str(&req.0.to_string()).unwrap();
-    let parsed = jitgate::unstable::parse_sign_in(&mut d, &doc, None).unwrap();
+    let parsed = jitgate::SignInRequest::from_json(&req.0.to_string()).unwrap();
     let snapshot = Snapshot::compile(tenant.clone());
     for explain in [Explain::Policies, Explain::None] {
         let reference = jitgate::ReferenceEvaluator::new(tenant).evaluate(&parsed, explain);

@@ -9,8 +9,7 @@
 
 use std::path::PathBuf;
 
-use jitgate::unstable::{self as json, Diagnostics, parse_activation};
-use jitgate::{ActivationOutcome, Engine, Explain, ReferenceEvaluator};
+use jitgate::{ActivationOutcome, ActivationRequest, Engine, Explain, ReferenceEvaluator};
 
 #[test]
 fn engine_activation_batch_matches_the_reference_in_order() {
@@ -20,14 +19,7 @@ fn engine_activation_batch_matches_the_reference_in_order() {
     let requests: Vec<_> = text
         .lines()
         .filter(|l| !l.trim().is_empty())
-        .map(|l| {
-            parse_activation(
-                &mut Diagnostics::new("r"),
-                &json::parse_str(l).unwrap(),
-                None,
-            )
-            .unwrap()
-        })
+        .map(|l| ActivationRequest::from_json(l).unwrap())
         .collect();
     let engine = Engine::new(tenant.clone());
     let batch = engine.activate_batch(&requests, Explain::Policies);

@@ -23,7 +23,6 @@ use std::fs;
 use std::path::PathBuf;
 
 use crate::activation_common::{deny_codes, matches};
-use jitgate::unstable::Diagnostics;
 use jitgate::{Explain, ReferenceEvaluator};
 use serde_json::{Map, Value};
 
@@ -63,16 +62,18 @@ fn example_activations_match_expected_md() {
         assert!(seen.insert(id.clone()), "duplicate request id {id}");
         let mut mismatches: Vec<String> = Vec::new();
 
-        let json = jitgate::unstable::parse_str(line)
-            .unwrap_or_else(|e| panic!("activations.jsonl line {line_no}: {e}"));
-        let mut diags = Diagnostics::new(format!("line {line_no}"));
-        let req = jitgate::unstable::parse_activation(&mut diags, &json, None);
-        if !diags.items.is_empty() {
-            let text: Vec<String> = diags.items.iter().map(ToString::to_string).collect();
+        let req = jitgate::ActivationRequest::from_json(line);
+        let diagnostics = match &req {
+            Ok(r) => r.warnings().to_vec(),
+            Err(e) => e.diagnostics().to_vec(),
+        };
+        if !diagnostics.is_empty() {
+            let text: Vec<String> = diagnostics.iter().map(ToString::to_string).collect();
             mismatches.push(format!(
-                "request diagnostics: parsing gave {text:?}, expected none"
+                "request diagnostics: line {line_no}: parsing gave {text:?}, expected none"
             ));
         }
+        let req = req.ok();
         let Some(req) = req else {
             report.push(format!("[{id}] did not parse: {mismatches:?}"));
             continue;

@@ -32,7 +32,6 @@ use std::path::PathBuf;
 
 use jitgate::Explain;
 use jitgate::ReferenceEvaluator;
-use jitgate::unstable::Diagnostics;
 use serde_json::{Map, Value};
 
 fn root() -> PathBuf {
@@ -379,18 +378,20 @@ fn example_sign_ins_match_expected_md() {
         assert!(seen.insert(id.clone()), "duplicate request id {id}");
         let mut c = Check::new(&id);
 
-        let json = jitgate::unstable::parse_str(line)
-            .unwrap_or_else(|e| panic!("signins.jsonl line {line_no}: {e}"));
-        let mut diags = Diagnostics::new(format!("line {line_no}"));
-        let req = jitgate::unstable::parse_sign_in(&mut diags, &json, None);
+        let req = jitgate::SignInRequest::from_json(line);
         c.checks += 1;
-        if !diags.items.is_empty() {
-            let text: Vec<String> = diags.items.iter().map(ToString::to_string).collect();
+        let diagnostics = match &req {
+            Ok(r) => r.warnings().to_vec(),
+            Err(e) => e.diagnostics().to_vec(),
+        };
+        if !diagnostics.is_empty() {
+            let text: Vec<String> = diagnostics.iter().map(ToString::to_string).collect();
             c.fail(
                 "request diagnostics",
-                format!("parsing gave {text:?}, expected none"),
+                format!("line {line_no}: parsing gave {text:?}, expected none"),
             );
         }
+        let req = req.ok();
 
         match (req, fixture.get(&id)) {
             (None, _) => c.fail("request", "did not parse".to_owned()),

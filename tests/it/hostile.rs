@@ -20,7 +20,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use jitgate::unstable::Diagnostics;
 use jitgate::unstable::model::{Cidr, LocationKind, Tenant};
-use jitgate::unstable::{parse_activation, parse_sign_in};
+use jitgate::unstable::parse_activation;
 use jitgate::{Decision, DenyReason, SignInDecision};
 use jitgate::{
     Diagnostic, Explain, LoadError, ReferenceEvaluator, Severity, SignInRequest, Snapshot, load,
@@ -227,17 +227,12 @@ fn signin(user: &str, conditions: Value) -> Value {
 
 /// Parses request text: the request, or every diagnostic (file `r`).
 fn parse_request_text(text: &str) -> Result<(SignInRequest, Vec<Diagnostic>), Vec<Diagnostic>> {
-    let mut d = Diagnostics::new("r");
-    let json = match jitgate::unstable::parse_str(text) {
-        Ok(j) => j,
-        Err(e) => {
-            d.error("invalidJson", "$", e.to_string());
-            return Err(d.items);
+    match SignInRequest::from_json(text) {
+        Ok(r) => {
+            let warnings = r.warnings().to_vec();
+            Ok((r, warnings))
         }
-    };
-    match parse_sign_in(&mut d, &json, None) {
-        Some(r) => Ok((r, d.items)),
-        None => Err(d.items),
+        Err(e) => Err(e.diagnostics().to_vec()),
     }
 }
 
@@ -652,7 +647,7 @@ fn deep_nesting_in_a_request_line_is_an_error() {
     error(
         sole(&d),
         "invalidJson",
-        "r",
+        "request",
         "$",
         "recursion limit exceeded",
     );
@@ -945,7 +940,7 @@ fn zone_ids_bad_prefixes_and_missing_prefixes_are_invalid_cidrs() {
         error(
             sole(&d),
             "invalidIpAddress",
-            "r",
+            "request",
             "$.signInConditions.ipAddress",
             "is not an IPv4 or IPv6 address",
         );
@@ -1519,7 +1514,7 @@ fn regression_repeated_odata_type_silently_took_the_last() {
     error(
         find(&d, "duplicateKey", "$.signInContext.@odata.type"),
         "duplicateKey",
-        "r",
+        "request",
         "$.signInContext.@odata.type",
         "key \"@odata.type\" appears twice",
     );
@@ -1541,7 +1536,7 @@ fn regression_repeated_odata_type_silently_took_the_last() {
     error(
         find(&d, "wrongType", "$.signInIdentity.@odata.type"),
         "wrongType",
-        "r",
+        "request",
         "$.signInIdentity.@odata.type",
         "expected a string, found a number",
     );
@@ -1753,7 +1748,7 @@ fn request_session_times_out_of_range() {
         error(
             find(&d, "invalidTimestamp", path),
             "invalidTimestamp",
-            "r",
+            "request",
             path,
             "",
         );
@@ -1785,7 +1780,7 @@ fn extreme_but_valid_times_decide_without_overflow() {
     error(
         find(&bad_request(&req), "invalidTimestamp", "$.session.time"),
         "invalidTimestamp",
-        "r",
+        "request",
         "$.session.time",
         "\"9999-12-31T23:59:59Z\" is not a valid RFC 3339 timestamp",
     );
@@ -1947,7 +1942,13 @@ fn numbers_where_strings_are_expected_in_requests() {
             "expected a string, found a number",
         ),
     ] {
-        error(find(&d, "wrongType", path), "wrongType", "r", path, message);
+        error(
+            find(&d, "wrongType", path),
+            "wrongType",
+            "request",
+            path,
+            message,
+        );
     }
 }
 
@@ -1964,7 +1965,7 @@ fn a_request_that_is_not_an_object() {
         error(
             sole(&d),
             "wrongType",
-            "r",
+            "request",
             "$",
             &format!("expected an object, found {found}"),
         );
@@ -1983,7 +1984,7 @@ fn ambiguous_request_members_are_errors() {
     error(
         find(&d, "duplicateKey", "$.signInIdentity.UserId"),
         "duplicateKey",
-        "r",
+        "request",
         "$.signInIdentity.UserId",
         "appears twice (keys match regardless of letter case)",
     );

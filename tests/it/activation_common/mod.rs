@@ -17,7 +17,6 @@
 
 use std::collections::BTreeSet;
 
-use jitgate::unstable::Diagnostics;
 use jitgate::{Explain, ReferenceEvaluator, Snapshot, Tenant};
 use serde_json::{Value, json};
 
@@ -709,17 +708,8 @@ impl Req {
 
 /// Parses an envelope (panics on a parse error or any request diagnostic).
 pub fn parse(envelope: &Value) -> jitgate::ActivationRequest {
-    let json = jitgate::unstable::parse_str(&envelope.to_string()).unwrap();
-    let mut d = Diagnostics::new("r");
-    let req = jitgate::unstable::parse_activation(&mut d, &json, None);
-    let errors: Vec<String> = d
-        .items
-        .iter()
-        .filter(|x| x.is_error())
-        .map(ToString::to_string)
-        .collect();
-    assert!(errors.is_empty(), "the request must parse: {errors:?}");
-    req.unwrap_or_else(|| panic!("the request must parse"))
+    jitgate::ActivationRequest::from_json(&envelope.to_string())
+        .unwrap_or_else(|e| panic!("the request must parse: {:?}", e.errors()))
 }
 
 /// Decides `envelope` with the reference evaluator and the compiled snapshot, asserts both give

@@ -7,7 +7,6 @@
 use serde_json::{Map, Value, json};
 
 use jitgate::Explain;
-use jitgate::unstable::Diagnostics;
 use jitgate::{Diagnostic, ReferenceEvaluator, SignInDecision, Tenant};
 
 /// The evaluation instant used by every scenario.
@@ -370,16 +369,14 @@ impl Out {
 /// Parses and evaluates `req` against `tenant` with per-policy results.
 pub fn eval(tenant: &Tenant, req: &Req) -> Out {
     let text = req.0.to_string();
-    let mut d = Diagnostics::new("req");
-    let doc = jitgate::unstable::parse_str(&text).unwrap();
-    let parsed = jitgate::unstable::parse_sign_in(&mut d, &doc, None)
-        .unwrap_or_else(|| panic!("request does not parse: {:#?}\n{:#}", d.items, req.0));
+    let parsed = jitgate::SignInRequest::from_json(&text)
+        .unwrap_or_else(|e| panic!("request does not parse: {e:#?}\n{:#}", req.0));
     let decision = ReferenceEvaluator::new(tenant).evaluate(&parsed, Explain::Policies);
     let json = serde_json::to_value(&decision).unwrap();
     Out {
         decision,
         json,
-        request_warnings: d.items,
+        request_warnings: parsed.warnings().to_vec(),
         request: req.0.clone(),
     }
 }
