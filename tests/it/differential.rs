@@ -11,7 +11,7 @@
 //! [`REQUESTS`] sign-ins; a fiftieth of it, at least [`DEFAULT_LARGE_CASES`], for tenants with
 //! more than 64 policies); `JITGATE_DIFF_SEED` sets the seed (a number, or `random`). The default
 //! seed is fixed so that CI is reproducible. For long runs:
-//! `JITGATE_DIFF_CASES=50000 JITGATE_DIFF_SEED=random cargo test --release --test differential`.
+//! `JITGATE_DIFF_CASES=50000 JITGATE_DIFF_SEED=random cargo test --release --test it differential`.
 
 #![allow(
     clippy::unwrap_used,
