@@ -33,6 +33,12 @@ pub struct Diagnostic {
     pub path: String,
     /// A sentence saying what was found and what was expected.
     pub message: String,
+    /// For `missingData`: the request data that was absent or unknown.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<&'static str>,
+    /// For `missingData`: the policies that data could have made apply.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub policy_ids: Vec<String>,
 }
 
 impl Diagnostic {
@@ -95,6 +101,8 @@ impl Diagnostics {
             file: self.file.clone(),
             path: path.to_owned(),
             message,
+            fields: Vec::new(),
+            policy_ids: Vec::new(),
         });
     }
 

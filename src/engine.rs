@@ -31,7 +31,7 @@ use crate::model::Tenant;
 use crate::model::activation::ActivationRequest;
 use crate::model::request::SignInRequest;
 use crate::pim::decision::ActivationDecision;
-use crate::signin::decision::{Explain, SignInDecision};
+use crate::signin::decision::{EvaluationOptions, Explain, SignInDecision};
 use crate::snapshot::Snapshot;
 
 /// Requests per rayon task in a batch: large enough to amortise scheduling.
@@ -97,8 +97,12 @@ impl Engine {
     }
 
     /// Decides one sign-in on the current snapshot.
-    pub fn evaluate(&self, request: &SignInRequest, explain: Explain) -> SignInDecision {
-        self.current.load().evaluate(request, explain)
+    pub fn evaluate(
+        &self,
+        request: &SignInRequest,
+        options: impl Into<EvaluationOptions>,
+    ) -> SignInDecision {
+        self.current.load().evaluate(request, options)
     }
 
     /// Decides one PIM activation on the current snapshot.
@@ -124,13 +128,14 @@ impl Engine {
     pub fn evaluate_batch(
         &self,
         requests: &[SignInRequest],
-        explain: Explain,
+        options: impl Into<EvaluationOptions>,
     ) -> Vec<SignInDecision> {
         let snapshot = self.snapshot();
+        let options = options.into();
         requests
             .par_iter()
             .with_min_len(CHUNK)
-            .map(|r| snapshot.evaluate(r, explain))
+            .map(|r| snapshot.evaluate(r, options))
             .collect()
     }
 }

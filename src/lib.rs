@@ -59,8 +59,8 @@ pub use model::strength::Certificate;
 pub use pim::decision::{ActivationDecision, ActivationOutcome};
 pub use reference::ReferenceEvaluator;
 pub use signin::decision::{
-    CaStatus, Decision, DenyReason, EffectiveSessionControls, Explain, Outcome, PolicyResult,
-    PolicyResultKind, Requirement, RequirementItem, SignInDecision,
+    CaStatus, Decision, DenyReason, EffectiveSessionControls, EvaluationOptions, Explain, Outcome,
+    PolicyResult, PolicyResultKind, Requirement, RequirementItem, SignInDecision,
 };
 pub use snapshot::Snapshot;
 pub use validate::{ValidationReport, validate};

@@ -7,7 +7,7 @@ use crate::model::activation::ActivationRequest;
 use crate::model::request::SignInRequest;
 use crate::pim::PimIndex;
 use crate::pim::decision::ActivationDecision;
-use crate::signin::decision::{Explain, SignInDecision};
+use crate::signin::decision::{EvaluationOptions, Explain, SignInDecision};
 use crate::signin::reference::SignInReference;
 
 /// The reference evaluator: a deliberately plain reading of docs/SEMANTICS.md, one policy at a time,
@@ -42,9 +42,16 @@ impl<'t> ReferenceEvaluator<'t> {
         }
     }
 
-    /// Decides a sign-in (docs/SEMANTICS.md §6). The request's own warnings lead the decision's.
-    pub fn evaluate(&self, request: &SignInRequest, explain: Explain) -> SignInDecision {
-        let mut decision = self.sign_in.evaluate(request, explain.policies());
+    /// Decides a sign-in (docs/SEMANTICS.md §6) with an [`Explain`] level or full
+    /// [`EvaluationOptions`]. The request's own warnings lead the decision's.
+    pub fn evaluate(
+        &self,
+        request: &SignInRequest,
+        options: impl Into<EvaluationOptions>,
+    ) -> SignInDecision {
+        let mut decision = self
+            .sign_in
+            .evaluate_selected(request, options.into(), |_| true);
         request.merge_warnings(&mut decision.warnings);
         decision
     }

@@ -7,7 +7,7 @@ use crate::model::request::SignInRequest;
 use crate::pim::PimIndex;
 use crate::pim::decision::ActivationDecision;
 use crate::signin::compiled::{Bits, CompiledPolicies};
-use crate::signin::decision::{Explain, SignInDecision};
+use crate::signin::decision::{EvaluationOptions, Explain, SignInDecision};
 
 /// An immutable, compiled tenant: the policy table for sign-ins and the PIM lookups for
 /// activations. Cheap to share (`Arc`) and safe to read from many threads; [`crate::Engine`]
@@ -40,9 +40,16 @@ impl Snapshot {
         }
     }
 
-    /// Decides a sign-in (docs/SEMANTICS.md §6). The request's own warnings lead the decision's.
-    pub fn evaluate(&self, request: &SignInRequest, explain: Explain) -> SignInDecision {
-        let mut decision = self.policies.evaluate(request, explain.policies());
+    /// Decides a sign-in (docs/SEMANTICS.md §6) with an [`Explain`] level or full
+    /// [`EvaluationOptions`]. The request's own warnings lead the decision's.
+    pub fn evaluate(
+        &self,
+        request: &SignInRequest,
+        options: impl Into<EvaluationOptions>,
+    ) -> SignInDecision {
+        let prepared = self.policies.prepare(request);
+        let all = Bits::full(self.tenant().policies.len());
+        let mut decision = self.policies.evaluate_with(&prepared, options.into(), &all);
         request.merge_warnings(&mut decision.warnings);
         decision
     }

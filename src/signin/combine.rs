@@ -47,6 +47,10 @@ pub struct PolicyVerdict<'p> {
     pub grant: Grant,
     /// Graph names of unsatisfied controls.
     pub unsatisfied: Vec<String>,
+    /// For an enforced policy that missing request data alone kept from applying (or, under
+    /// assume-worst, made apply) and that would deny or require something: which data (a
+    /// [`crate::signin::decision::missing`] mask). Zero otherwise.
+    pub missing: u8,
 }
 
 /// Builds the decision from per-policy verdicts in policy order.
@@ -145,6 +149,9 @@ pub fn render(
     };
     let mut all_warnings: Vec<Diagnostic> = warnings;
     all_warnings.dedup();
+    if let Some(w) = missing_data(&evals) {
+        all_warnings.push(w);
+    }
     SignInDecision {
         id: req.id.clone(),
         decision,
@@ -158,6 +165,38 @@ pub fn render(
         warnings: all_warnings,
         revision: None,
     }
+}
+
+/// The `missingData` warning (§7): every enforced policy that absent or unknown request data
+/// kept from applying and that would have denied or required something.
+fn missing_data(evals: &[PolicyVerdict<'_>]) -> Option<Diagnostic> {
+    let mut fields = 0u8;
+    let mut policy_ids = Vec::new();
+    for e in evals.iter().filter(|e| e.missing != 0) {
+        fields |= e.missing;
+        policy_ids.push(e.policy.id.clone());
+    }
+    if policy_ids.is_empty() {
+        return None;
+    }
+    let fields = crate::signin::decision::missing::names(fields);
+    Some(Diagnostic {
+        severity: crate::diag::Severity::Warning,
+        code: "missingData",
+        file: "request".to_owned(),
+        path: "$.signInConditions".to_owned(),
+        message: format!(
+            "{} absent or unknown: {} could apply with some value of it and would deny or require more (assume-worst decides as if they applied)",
+            fields.join(", "),
+            if policy_ids.len() == 1 {
+                "1 policy".to_owned()
+            } else {
+                format!("{} policies", policy_ids.len())
+            }
+        ),
+        fields,
+        policy_ids,
+    })
 }
 
 /// Orders a clause's options in prompt order, without duplicates.

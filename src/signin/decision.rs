@@ -31,6 +31,91 @@ impl Explain {
     }
 }
 
+/// The request data whose absence `missingData` reports (docs/SEMANTICS.md §7), as bits: both
+/// evaluators record, per policy, which of these kept it from applying.
+pub mod missing {
+    /// `signInConditions.ipAddress` absent.
+    pub const IP_ADDRESS: u8 = 1;
+    /// `signInConditions.country` absent.
+    pub const COUNTRY: u8 = 1 << 1;
+    /// `signInConditions.devicePlatform` absent or unknown.
+    pub const DEVICE_PLATFORM: u8 = 1 << 2;
+    /// `signInConditions.clientAppType` absent or unknown.
+    pub const CLIENT_APP_TYPE: u8 = 1 << 3;
+    /// The guest's home tenant is unknown (an enumerated tenant list could have matched).
+    pub const EXTERNAL_TENANT_ID: u8 = 1 << 4;
+    /// The user is not in the directory, so its groups are unknown (§3.4 rule 9).
+    pub const GROUP_MEMBERSHIP: u8 = 1 << 5;
+    /// The user is not in the directory, so its roles are unknown (§3.4 rule 9).
+    pub const ROLE_MEMBERSHIP: u8 = 1 << 6;
+
+    const NAMES: [(u8, &str); 7] = [
+        (IP_ADDRESS, "ipAddress"),
+        (COUNTRY, "country"),
+        (DEVICE_PLATFORM, "devicePlatform"),
+        (CLIENT_APP_TYPE, "clientAppType"),
+        (EXTERNAL_TENANT_ID, "externalTenantId"),
+        (GROUP_MEMBERSHIP, "groupMembership"),
+        (ROLE_MEMBERSHIP, "roleMembership"),
+    ];
+
+    /// The field names of a mask, in a fixed order.
+    pub fn names(mask: u8) -> Vec<&'static str> {
+        NAMES
+            .iter()
+            .filter(|(bit, _)| mask & bit != 0)
+            .map(|(_, name)| *name)
+            .collect()
+    }
+}
+
+/// Options for one evaluation.
+///
+/// ```
+/// use jitgate::{EvaluationOptions, Explain};
+///
+/// let options = EvaluationOptions::default().explain(Explain::Policies).assume_worst(true);
+/// assert!(options.assumes_worst());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub struct EvaluationOptions {
+    explain: Explain,
+    assume_worst: bool,
+}
+
+impl EvaluationOptions {
+    /// Per-policy results or not.
+    pub fn explain(mut self, explain: Explain) -> Self {
+        self.explain = explain;
+        self
+    }
+
+    /// Decide as the strictest value of missing request data would (§7): every enforced policy
+    /// that missing data alone kept from applying, and that would deny or require something,
+    /// is taken to apply. The decision still carries `missingData`.
+    pub fn assume_worst(mut self, assume_worst: bool) -> Self {
+        self.assume_worst = assume_worst;
+        self
+    }
+
+    /// The explain level.
+    pub fn explain_level(&self) -> Explain {
+        self.explain
+    }
+
+    /// Is missing data assumed to be its worst value?
+    pub fn assumes_worst(&self) -> bool {
+        self.assume_worst
+    }
+}
+
+impl From<Explain> for EvaluationOptions {
+    fn from(explain: Explain) -> Self {
+        EvaluationOptions::default().explain(explain)
+    }
+}
+
 /// The overall answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "camelCase")]

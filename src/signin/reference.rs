@@ -25,7 +25,9 @@ use crate::model::request::{Identity, SignInContext, SignInRequest};
 use crate::model::strength::{AuthStrength, MFA_STRENGTH_ID, MethodSet};
 use crate::model::{AppObject, Policy, Tenant};
 use crate::signin::combine::{Grant, PolicyVerdict, render, sorted};
-use crate::signin::decision::{RequirementItem, SignInDecision, reasons};
+use crate::signin::decision::{
+    EvaluationOptions, RequirementItem, SignInDecision, missing, reasons,
+};
 
 /// How long a sign-in stays fresh for `everyTime`, and how far in the future a reference may lie.
 const SKEW: SignedDuration = SignedDuration::from_mins(5);
@@ -45,7 +47,8 @@ pub struct SignInReference<'t> {
 enum Subject {
     User {
         id: String,
-        /// In `directory.users`; an unknown user is matched by `All` only, never by its id (§3.4.9).
+        /// In `directory.users`. A user outside it is matched by its id and by `All`; its groups
+        /// and roles are unknown (§3.4 rule 9).
         known: bool,
         groups: HashSet<String>,
         roles: HashSet<String>,
@@ -64,8 +67,10 @@ enum Subject {
 enum Check {
     Match,
     Fail,
-    /// Failed, and only because request data was missing.
-    FailMissing,
+    /// Failed, and only because request data was missing: which data (a [`missing`] mask; 0
+    /// for data with a documented default, such as an absent `deviceInfo`, which `missingData`
+    /// does not report).
+    FailMissing(u8),
 }
 
 /// One control under a policy's operator.
@@ -104,11 +109,6 @@ impl<'t> SignInReference<'t> {
         &self.revision
     }
 
-    /// Decides a sign-in (§6). With `explain`, the decision carries per-policy results.
-    pub fn evaluate(&self, req: &SignInRequest, explain: bool) -> SignInDecision {
-        self.evaluate_with(req, explain, |_| true)
-    }
-
     /// Decides a sign-in against only the policies `include` selects (PIM's auth-context step
     /// evaluates the policies that target the context, §10.2 step 7).
     pub fn evaluate_with(
@@ -117,17 +117,35 @@ impl<'t> SignInReference<'t> {
         explain: bool,
         include: impl Fn(&Policy) -> bool,
     ) -> SignInDecision {
+        let options = EvaluationOptions::default().explain(if explain {
+            crate::signin::decision::Explain::Policies
+        } else {
+            crate::signin::decision::Explain::None
+        });
+        self.evaluate_selected(req, options, include)
+    }
+
+    /// Decides a sign-in with `options`, against the policies `include` selects.
+    pub fn evaluate_selected(
+        &self,
+        req: &SignInRequest,
+        options: EvaluationOptions,
+        include: impl Fn(&Policy) -> bool,
+    ) -> SignInDecision {
         let t = req.time();
         let mut warnings = Diagnostics::new("request");
         let subject = self.subject(req, t, &mut warnings);
         let mut evals: Vec<PolicyVerdict<'_>> = Vec::new();
+        // Per policy: the data whose absence alone kept it from applying (§7).
+        let mut only_missing: Vec<u8> = Vec::new();
         for policy in self.tenant.policies.iter().filter(|p| include(p)) {
-            let (applies, reasons) = if policy.is_evaluated() {
-                let r = self.applicability(policy, req, &subject);
-                (r == 0, r)
+            let (applies, reasons, fields) = if policy.is_evaluated() {
+                let (r, fields) = self.applicability(policy, req, &subject);
+                (r == 0, r, fields)
             } else {
-                (false, reasons::POLICY_NOT_ENABLED)
+                (false, reasons::POLICY_NOT_ENABLED, 0)
             };
+            only_missing.push(if policy.is_enforced() { fields } else { 0 });
             evals.push(PolicyVerdict {
                 policy,
                 reasons,
@@ -135,25 +153,38 @@ impl<'t> SignInReference<'t> {
                 sif_failed: false,
                 grant: Grant::Satisfied,
                 unsatisfied: Vec::new(),
+                missing: 0,
             });
         }
         // Step 6: sign-in frequency. Enforced failures make the whole session stale.
-        for e in &mut evals {
-            if e.applies {
-                if let Some(f) = &e.policy.session.sign_in_frequency {
-                    e.sif_failed = reauthentication_required(f, req, t, &mut warnings);
-                }
+        for e in evals.iter_mut().filter(|e| e.applies) {
+            e.sif_failed = sif_failed(e.policy, req, t, &mut warnings);
+        }
+        let methods = method_set(&evals, req);
+        // Missing data (§7): a policy it alone kept out, which would deny or require something.
+        for (e, fields) in evals.iter_mut().zip(&only_missing) {
+            if *fields == 0 {
+                continue;
+            }
+            let mut scratch = Diagnostics::new("request");
+            let sif = sif_failed(e.policy, req, t, &mut scratch);
+            let (grant, _) = self.grant(e.policy, req, &subject, methods, &mut scratch);
+            if sif || grant != Grant::Satisfied {
+                e.missing = *fields;
             }
         }
-        let stale = evals
-            .iter()
-            .any(|e| e.applies && e.sif_failed && e.policy.is_enforced());
-        // Steps 7–9: grant with the (possibly emptied) method set.
-        let methods = if stale {
-            MethodSet::default()
+        // Assume-worst: those policies apply, with their own frequencies.
+        let methods = if options.assumes_worst() && evals.iter().any(|e| e.missing != 0) {
+            for e in evals.iter_mut().filter(|e| e.missing != 0) {
+                e.applies = true;
+                e.reasons = 0;
+                e.sif_failed = sif_failed(e.policy, req, t, &mut warnings);
+            }
+            method_set(&evals, req)
         } else {
-            req.session.methods
+            methods
         };
+        // Steps 7–9: grant with the (possibly emptied) method set.
         for e in &mut evals {
             if !e.applies {
                 continue;
@@ -168,7 +199,7 @@ impl<'t> SignInReference<'t> {
         let mut decision = render(
             req,
             t,
-            explain,
+            options.explain_level().policies(),
             evals,
             &self.tenant.warnings,
             warnings.items,
@@ -191,7 +222,7 @@ impl<'t> SignInReference<'t> {
                     w.warn(
                         "unknownUser",
                         "$.signInIdentity.userId",
-                        format!("user {user_id} is not in the tenant's users; evaluated as a member with no groups and no roles"),
+                        format!("user {user_id} is not in the tenant's users; matched by its id and by All, its groups and roles are unknown"),
                     );
                 }
                 let (groups, roles) = if known.is_some() {
@@ -306,35 +337,46 @@ impl<'t> SignInReference<'t> {
     // ----- step 5: applicability ---------------------------------------------------------------
 
     /// The analysis-reason bits of every failing condition; 0 when the policy applies.
-    fn applicability(&self, p: &Policy, req: &SignInRequest, s: &Subject) -> u32 {
+    /// Also the data whose absence alone kept the policy from applying (a [`missing`] mask;
+    /// 0 when it applies or some condition failed on data the request did state).
+    fn applicability(&self, p: &Policy, req: &SignInRequest, s: &Subject) -> (u32, u8) {
         let c = &p.conditions;
         let mut bits = 0u32;
         let mut missing = false;
+        let mut fields = 0u8;
+        let mut definite = false;
         let mut record = |check: Check, flag: u32, bits: &mut u32| match check {
             Check::Match => {}
-            Check::Fail => *bits |= flag,
-            Check::FailMissing => {
+            Check::Fail => {
+                *bits |= flag;
+                definite = true;
+            }
+            Check::FailMissing(data) => {
                 *bits |= flag;
                 missing = true;
+                fields |= data;
+                definite |= data == 0;
             }
         };
         // Identity.
         let is_user = matches!(s, Subject::User { .. });
         match (is_user, &c.users, &c.client_applications) {
-            (_, None, None) => bits |= reasons::EMPTY_POLICY,
+            (_, None, None) => record(Check::Fail, reasons::EMPTY_POLICY, &mut bits),
             (true, Some(users), _) => record(self.users_match(users, s), reasons::USERS, &mut bits),
-            (true, None, Some(_)) => bits |= reasons::USERS,
+            (true, None, Some(_)) => record(Check::Fail, reasons::USERS, &mut bits),
             (false, _, Some(apps)) => record(
                 self.client_apps_match(apps, s),
                 reasons::WORKLOAD_IDENTITIES,
                 &mut bits,
             ),
-            (false, Some(_), None) => bits |= reasons::WORKLOAD_IDENTITIES,
+            (false, Some(_), None) => record(Check::Fail, reasons::WORKLOAD_IDENTITIES, &mut bits),
         }
         // Target resource.
         match &c.applications {
-            None => bits |= reasons::EMPTY_POLICY,
-            Some(apps) if apps.target_kinds() == 0 => bits |= reasons::EMPTY_POLICY,
+            None => record(Check::Fail, reasons::EMPTY_POLICY, &mut bits),
+            Some(apps) if apps.target_kinds() == 0 => {
+                record(Check::Fail, reasons::EMPTY_POLICY, &mut bits)
+            }
             Some(_) => {
                 let flag = match &req.context {
                     SignInContext::Applications(_) => reasons::APPLICATION,
@@ -381,13 +423,13 @@ impl<'t> SignInReference<'t> {
                 .iter()
                 .any(|m| !m.is_unknown() && req.conditions.transfer_methods.contains(m));
             if !hit {
-                bits |= reasons::AUTHENTICATION_FLOW;
+                record(Check::Fail, reasons::AUTHENTICATION_FLOW, &mut bits);
             }
         }
         if missing && bits != 0 {
             bits |= reasons::NOT_ENOUGH_INFORMATION;
         }
-        bits
+        (bits, if definite { 0 } else { fields })
     }
 
     fn users_match(&self, u: &crate::model::policy::UserCondition, s: &Subject) -> Check {
@@ -417,7 +459,8 @@ impl<'t> SignInReference<'t> {
             users.iter().any(|r| match r {
                 IdRef::Keyword(Keyword::All) => true,
                 IdRef::Keyword(Keyword::GuestsOrExternalUsers) => *guest_bits != 0,
-                IdRef::Id(x) => *known && x == id,
+                // Listing an object id needs no directory lookup (§3.4 rule 9).
+                IdRef::Id(x) => x == id,
                 _ => false,
             }) || grp.iter().filter_map(IdRef::id).any(|g| groups.contains(g))
                 || rls.iter().filter_map(IdRef::id).any(|r| roles.contains(r))
@@ -443,10 +486,27 @@ impl<'t> SignInReference<'t> {
                 g.types & guest_bits & !GuestType::InternalGuest.bit() != 0
                     && matches!(g.tenants, ExternalTenants::Enumerated(_))
             });
+        // A user outside the directory has unknown groups and roles (§3.4 rule 9): a listed
+        // group or role could have included it.
+        let mut membership = 0u8;
+        if !*known {
+            if u.include_groups.iter().any(|r| r.id().is_some()) {
+                membership |= missing::GROUP_MEMBERSHIP;
+            }
+            if u.include_roles.iter().any(|r| r.id().is_some()) {
+                membership |= missing::ROLE_MEMBERSHIP;
+            }
+        }
+        let unknown = membership
+            | if tenant_unknown {
+                missing::EXTERNAL_TENANT_ID
+            } else {
+                0
+            };
         if included && !excluded {
             Check::Match
-        } else if !excluded && tenant_unknown {
-            Check::FailMissing
+        } else if !excluded && unknown != 0 {
+            Check::FailMissing(unknown)
         } else {
             Check::Fail
         }
@@ -623,17 +683,25 @@ impl<'t> SignInReference<'t> {
                 _ => (false, false),
             }
         };
-        let relevant_missing = l
-            .include
-            .iter()
-            .map(needs)
-            .any(|(needs_ip, needs_country)| {
-                (needs_ip && ip.is_none()) || (needs_country && country.is_none())
-            });
+        let relevant_missing =
+            l.include
+                .iter()
+                .map(needs)
+                .fold(0u8, |acc, (needs_ip, needs_country)| {
+                    let mut m = acc;
+                    if needs_ip && ip.is_none() {
+                        m |= missing::IP_ADDRESS;
+                    }
+                    // `unknown` says the country could not be told: missing data too (§7).
+                    if needs_country && country.is_none_or(|c| c == "unknown") {
+                        m |= missing::COUNTRY;
+                    }
+                    m
+                });
         if included && !excluded {
             Check::Match
-        } else if !excluded && relevant_missing {
-            Check::FailMissing
+        } else if !excluded && relevant_missing != 0 {
+            Check::FailMissing(relevant_missing)
         } else {
             Check::Fail
         }
@@ -858,7 +926,7 @@ fn platform_match(p: &Policy, req: &SignInRequest) -> Check {
     if included && !excluded {
         Check::Match
     } else if platform.is_none() {
-        Check::FailMissing
+        Check::FailMissing(missing::DEVICE_PLATFORM)
     } else {
         Check::Fail
     }
@@ -872,7 +940,8 @@ fn device_match(p: &Policy, req: &SignInRequest) -> Check {
     let applies = dc.matches(device);
     match (applies, device) {
         (true, _) => Check::Match,
-        (false, None) => Check::FailMissing,
+        // An absent deviceInfo is an unregistered device (§3.11): not missing data for §7.
+        (false, None) => Check::FailMissing(0),
         (false, Some(_)) => Check::Fail,
     }
 }
@@ -888,7 +957,7 @@ fn client_app_match(p: &Policy, req: &SignInRequest) -> Check {
         .as_ref()
         .filter(|c| !matches!(c, ClientAppType::All | ClientAppType::Unknown(_)))
     {
-        None => Check::FailMissing,
+        None => Check::FailMissing(missing::CLIENT_APP_TYPE),
         Some(c) if list.contains(c) => Check::Match,
         Some(_) => Check::Fail,
     }
@@ -913,6 +982,27 @@ fn insider_match(levels: &[InsiderRiskLevel], request: &InsiderRiskLevel) -> Che
         Check::Match
     } else {
         Check::Fail
+    }
+}
+
+/// Does the policy's own sign-in frequency require re-authentication (§6 step 6)?
+fn sif_failed(p: &Policy, req: &SignInRequest, t: Timestamp, w: &mut Diagnostics) -> bool {
+    p.session
+        .sign_in_frequency
+        .as_ref()
+        .is_some_and(|f| reauthentication_required(f, req, t, w))
+}
+
+/// The methods the grants see: none when an enforced, applying policy's frequency makes the
+/// session stale (§6 step 7).
+fn method_set(evals: &[PolicyVerdict<'_>], req: &SignInRequest) -> MethodSet {
+    let stale = evals
+        .iter()
+        .any(|e| e.applies && e.sif_failed && e.policy.is_enforced());
+    if stale {
+        MethodSet::default()
+    } else {
+        req.session.methods
     }
 }
 

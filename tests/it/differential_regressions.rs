@@ -45,11 +45,11 @@ fn check_both(tenant: &Tenant, req: &Req, expect: &Expect) -> Out {
     out
 }
 
-/// §3.4.9: a user id that is not in `directory.users` is covered by `All` only; listing that id
-/// in `includeUsers` or `excludeUsers` neither includes nor excludes the user. The reference
-/// evaluator used to match the literal id.
+/// §3.4 rule 9 (amended): a user id that is not in `directory.users` is still that user: listing
+/// the id in `includeUsers` includes it and in `excludeUsers` excludes it (real exports target
+/// users by id whose objects are not exported). Both engines used to ignore the listed id.
 #[test]
-fn unknown_user_is_matched_by_all_only_not_by_its_id() {
+fn a_user_outside_the_directory_is_matched_by_its_listed_id() {
     let t = tenant(
         &[
             Pol::new(1)
@@ -64,9 +64,9 @@ fn unknown_user_is_matched_by_all_only_not_by_its_id() {
     let out = check_both(
         &t,
         &Req::user(&uid(9)).password_only(),
-        &stepup()
-            .req(clause(vec![mfa()], &[2]))
-            .policies(vec![not_applied(1, "users"), step_up(2)]),
+        &deny()
+            .reason(blocked(1))
+            .policies(vec![denied(1), not_applied(2, "users")]),
     );
     assert!(out.warning_codes().contains(&"unknownUser"));
 }

@@ -480,3 +480,56 @@ proptest! {
         }
     }
 }
+
+// (e) A decision that leaves data out says so whenever some value of it would be stricter.
+proptest! {
+    #![proptest_config(config())]
+
+    #[test]
+    fn missing_data_is_never_a_silent_allow(
+        bundle in tenant(),
+        req in request(),
+        field in select(vec!["devicePlatform", "clientAppType", "ipAddress", "country"]),
+    ) {
+        let mut req = req;
+        if req.get("signInConditions").is_none() {
+            req["signInConditions"] = json!({});
+        }
+        req["signInConditions"].as_object_mut().unwrap().remove(field);
+        let t = load(&bundle);
+        let without = decide(&t, &parse(&req))?;
+        let flagged = without.warnings.iter().any(|w| w.code == "missingData");
+        let values: Vec<&str> = match field {
+            "devicePlatform" => vec!["android", "iOS", "windows", "windowsPhone", "macOS", "linux"],
+            "clientAppType" => vec!["browser", "mobileAppsAndDesktopClients", "exchangeActiveSync", "other"],
+            "ipAddress" => strategy::REQUEST_IPS.to_vec(),
+            _ => strategy::REQUEST_COUNTRIES.to_vec(),
+        };
+        let rank = |d: Decision| match d {
+            Decision::Allow => 0,
+            Decision::StepUp => 1,
+            _ => 2,
+        };
+        let mut strictest = rank(without.decision);
+        for v in values {
+            let mut with = req.clone();
+            with["signInConditions"][field] = json!(v);
+            let d = decide(&t, &parse(&with))?;
+            strictest = strictest.max(rank(d.decision));
+            if rank(d.decision) > rank(without.decision) {
+                prop_assert!(
+                    flagged,
+                    "{} = {} gives {:?}, but without it the decision is {:?} with no missingData",
+                    field, v, d.decision, without.decision
+                );
+            }
+        }
+        // Assume-worst is at least as strict as the strictest value tried.
+        let snapshot = Snapshot::compile(t.clone());
+        let worst = snapshot.evaluate(
+            &parse(&req),
+            jitgate::EvaluationOptions::default().assume_worst(true),
+        );
+        prop_assert!(rank(worst.decision) >= strictest, "assume-worst is {:?}", worst.decision);
+    }
+}

@@ -765,12 +765,18 @@ fn a_million_excluded_users() {
         decide(&t, &request(&signin(OTHER_USER, json!({})))).decision,
         Decision::Allow
     );
-    // Not in directory.users: an unknown user is never matched by a specific exclude (§3.4.9).
-    let unknown = decide(
+    // Not in directory.users but listed: still that user, so the exclusion exempts it (§3.4
+    // rule 9, amended); an id nobody lists is covered by All.
+    let listed = decide(
         &t,
         &request(&signin("77777777-0000-0000-0000-000000999999", json!({}))),
     );
-    assert_eq!(unknown.decision, Decision::Deny);
+    assert_eq!(listed.decision, Decision::Allow);
+    let unlisted = decide(
+        &t,
+        &request(&signin("77777777-0000-0000-0000-000001999999", json!({}))),
+    );
+    assert_eq!(unlisted.decision, Decision::Deny);
     let report = validate(&t, false);
     assert_eq!(report.findings, []);
 }
@@ -1852,7 +1858,7 @@ fn activation_durations_and_times_out_of_range() {
 // Requests (§5)
 
 #[test]
-fn unknown_user_is_covered_by_all_and_never_exempted_by_id() {
+fn a_user_outside_the_directory_is_included_and_exempted_by_its_id() {
     let t = tenant_with(vec![
         block(
             P1,
@@ -1867,7 +1873,7 @@ fn unknown_user_is_covered_by_all_and_never_exempted_by_id() {
     ]);
     let d = decide(&t, &request(&signin(UNKNOWN_USER, json!({}))));
     assert_eq!(d.decision, Decision::Deny);
-    assert_eq!(blocked_by(&d), [P1]);
+    assert_eq!(blocked_by(&d), [P2]);
     warning(
         d.warnings.iter().find(|w| w.code == "unknownUser").unwrap(),
         "unknownUser",

@@ -26,6 +26,7 @@ mod fail_closed;
 mod hostile;
 mod layout;
 mod loading;
+mod missing_data;
 mod requests;
 mod signin_conditions;
 mod signin_devices;

@@ -270,13 +270,33 @@ fn untrusted_ip_location_and_other_country() {
 #[test]
 fn mfa_trusted_ips_pseudo_location_and_unknown_country() {
     // The pseudo-location is in the set and counts as trusted; "unknown" matches only the country
-    // location that includes unknown countries.
+    // location that includes unknown countries. For the country location that does not, the
+    // failure is missing data (§7: an `unknown` country could be any), so its policy is listed
+    // in `missingData`.
     let t = tenant(&location_policies(), location_bundle(true));
-    check(
+    let mut expect = mfa_by(&[4, 5, 6, 8], 8, "location");
+    expect = expect.policies(
+        (1..=8)
+            .map(|n| match n {
+                4 | 5 | 6 | 8 => step_up(n),
+                3 => not_applied(n, "notEnoughInformation,location"),
+                _ => not_applied(n, "location"),
+            })
+            .collect(),
+    );
+    let out = check(
         &t,
         &at_location(Some("198.51.100.20"), Some("unknown")),
-        &mfa_by(&[4, 5, 6, 8], 8, "location"),
+        &expect,
     );
+    let missing = out.json["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["code"] == "missingData")
+        .unwrap_or_else(|| panic!("missingData expected\n{}", out.pretty()));
+    assert_eq!(missing["fields"], json!(["country"]));
+    assert_eq!(missing["policyIds"], json!([pid(3)]));
 }
 
 #[test]

@@ -654,8 +654,11 @@ fn unknown_home_tenant_never_satisfies_an_enumerated_list() {
 // ----- §3.4.4, §3.4.9: users not in the bundle ---------------------------------------------------
 
 #[test]
-fn unknown_user_is_covered_by_all_but_not_by_specific_includes_or_excludes() {
-    // User 9 is not in directory.users, although a group and a role assignment name them.
+fn a_user_outside_the_directory_has_unknown_groups_and_roles() {
+    // §3.4 rule 9 (amended): user 9 is not in directory.users, although a group and a role
+    // assignment name them. All covers them; their groups and roles are unknown, so the group
+    // and role policies do not apply, and since they would block, the decision says which data
+    // was missing (§7). An exclusion by an unknown group never exempts (policy 4 applies).
     let t = tenant(
         &[
             Pol::new(1).mfa(),
@@ -681,8 +684,8 @@ fn unknown_user_is_covered_by_all_but_not_by_specific_includes_or_excludes() {
             .req(clause(vec![terms(&guid(0x7e, 1))], &[4]))
             .policies(vec![
                 step_up(1),
-                not_applied(2, "users"),
-                not_applied(3, "users"),
+                not_applied(2, "notEnoughInformation,users"),
+                not_applied(3, "notEnoughInformation,users"),
                 step_up(4),
             ]),
     );
@@ -691,6 +694,17 @@ fn unknown_user_is_covered_by_all_but_not_by_specific_includes_or_excludes() {
         "warning unknownUser expected\n{}",
         out.pretty()
     );
+    let missing = out.json["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["code"] == "missingData")
+        .unwrap_or_else(|| panic!("missingData expected\n{}", out.pretty()));
+    assert_eq!(
+        missing["fields"],
+        json!(["groupMembership", "roleMembership"])
+    );
+    assert_eq!(missing["policyIds"], json!([pid(2), pid(3)]));
 }
 
 #[test]
@@ -732,9 +746,10 @@ fn b2b_direct_connect_user_without_directory_object_is_covered_by_all() {
             .identity("externalUserType", json!("b2bDirectConnectUser"))
             .identity("externalTenantId", json!(tid(3)))
             .password_only(),
-        &stepup()
-            .req(clause(vec![mfa()], &[1]))
-            .policies(vec![step_up(1), not_applied(2, "users")]),
+        &stepup().req(clause(vec![mfa()], &[1])).policies(vec![
+            step_up(1),
+            not_applied(2, "notEnoughInformation,users"),
+        ]),
     );
 }
 
@@ -875,10 +890,9 @@ fn role_held_through_nested_group_membership_counts() {
 }
 
 #[test]
-fn unknown_user_is_not_matched_by_a_specific_user_id() {
-    // §3.4.9, literal reading: for a userId absent from directory.users, "All still covers that
-    // user, and specific includes and excludes do not" (§0: ids are specific values). Policy 1
-    // includes the id (does not apply); policy 2 excludes it from All (still applies).
+fn a_user_outside_the_directory_is_matched_by_its_listed_id() {
+    // §3.4 rule 9 (amended): listing an object id needs no directory lookup. Policy 1 includes
+    // user 9's id (applies and blocks); policy 2 excludes it from All (does not apply).
     let t = tenant(
         &[
             Pol::new(1)
@@ -893,9 +907,9 @@ fn unknown_user_is_not_matched_by_a_specific_user_id() {
     check(
         &t,
         &Req::user(&uid(9)).password_only(),
-        &stepup()
-            .req(clause(vec![mfa()], &[2]))
-            .policies(vec![not_applied(1, "users"), step_up(2)]),
+        &deny()
+            .reason(blocked(1))
+            .policies(vec![denied(1), not_applied(2, "users")]),
     );
 }
 

@@ -11,8 +11,8 @@ use std::time::Instant;
 use jiff::Timestamp;
 use jitgate::unstable::{self as json, Diagnostics, Json, parse_sign_in};
 use jitgate::{
-    Decision, DenyReason, Explain, ReferenceEvaluator, RequirementItem, SignInDecision, Snapshot,
-    Tenant,
+    Decision, DenyReason, EvaluationOptions, Explain, ReferenceEvaluator, RequirementItem,
+    SignInDecision, Snapshot, Tenant,
 };
 use rayon::prelude::*;
 
@@ -193,10 +193,10 @@ pub enum Evaluator<'t> {
 }
 
 impl Evaluator<'_> {
-    fn evaluate(&self, req: &jitgate::SignInRequest, explain: Explain) -> SignInDecision {
+    fn evaluate(&self, req: &jitgate::SignInRequest, options: EvaluationOptions) -> SignInDecision {
         match self {
-            Evaluator::Compiled(s) => s.evaluate(req, explain),
-            Evaluator::Reference(r) => r.evaluate(req, explain),
+            Evaluator::Compiled(s) => s.evaluate(req, options),
+            Evaluator::Reference(r) => r.evaluate(req, options),
         }
     }
 }
@@ -223,14 +223,14 @@ fn decide(
     eval: &Evaluator<'_>,
     input: &Input,
     now: Timestamp,
-    explain: Explain,
+    options: EvaluationOptions,
 ) -> Result<SignInDecision, String> {
     let doc = input.json()?;
     let mut d = Diagnostics::new(format!("line {}", input.line));
     let Some(req) = parse_sign_in(&mut d, &doc, Some(now)) else {
         return Err(input.errors(&d));
     };
-    Ok(eval.evaluate(&req, explain))
+    Ok(eval.evaluate(&req, options))
 }
 
 /// Options of `jitgate eval`.
@@ -241,6 +241,8 @@ pub struct EvalOptions<'a> {
     pub requests: &'a str,
     /// Per-policy results.
     pub explain: bool,
+    /// Decide missing data as its strictest value.
+    pub assume_worst: bool,
     /// Output file (stdout when absent).
     pub output: Option<&'a Path>,
     /// Which evaluator.
@@ -278,12 +280,15 @@ pub fn run_eval(o: &EvalOptions<'_>) -> ExitCode {
     let now = Timestamp::now();
     let started = Instant::now();
     let mut summary = Summary::default();
+    let options = EvaluationOptions::default()
+        .explain(explain_level(o.explain))
+        .assume_worst(o.assume_worst);
     let progress = std::io::stderr().is_terminal() && inputs.len() >= 2 * BLOCK;
     for (block_no, block) in inputs.chunks(BLOCK).enumerate() {
         let results: Vec<Result<SignInDecision, String>> = block
             .par_iter()
             .with_min_len(256)
-            .map(|input| decide(&eval, input, now, explain_level(o.explain)))
+            .map(|input| decide(&eval, input, now, options))
             .collect();
         for (input, result) in block.iter().zip(results) {
             let line = match result {
@@ -332,6 +337,7 @@ struct Summary {
     step_up: usize,
     deny: usize,
     failed: usize,
+    missing_data: usize,
     hits: HashMap<String, usize>,
 }
 
@@ -342,6 +348,9 @@ impl Summary {
             Decision::StepUp => self.step_up += 1,
             // A decision this version cannot name is counted with the denials.
             _ => self.deny += 1,
+        }
+        if d.warnings.iter().any(|w| w.code == "missingData") {
+            self.missing_data += 1;
         }
         let mut ids: Vec<&str> = d
             .requirements
@@ -364,6 +373,12 @@ impl Summary {
             "jitgate: {decided} decided ({} allow, {} stepUp, {} deny), {} bad line(s), {:.0} lines/s",
             self.allow, self.step_up, self.deny, self.failed, rate
         );
+        if self.missing_data > 0 {
+            eprintln!(
+                "  {} decision(s) carry missingData: absent or unknown request data could make them stricter (see --assume-worst)",
+                self.missing_data
+            );
+        }
         let mut top: Vec<(&String, &usize)> = self.hits.iter().collect();
         top.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
         if !top.is_empty() {
@@ -401,7 +416,7 @@ pub fn run_whatif(tenant_path: &Path, request: &str, as_json: bool) -> ExitCode 
         return ExitCode::from(2);
     };
     let eval = evaluator(&tenant, EngineKind::Reference);
-    let decision = match decide(&eval, input, Timestamp::now(), Explain::Policies) {
+    let decision = match decide(&eval, input, Timestamp::now(), Explain::Policies.into()) {
         Ok(d) => d,
         Err(e) => {
             eprintln!("jitgate: {e}");

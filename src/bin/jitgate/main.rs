@@ -36,6 +36,11 @@ enum Command {
         /// Add per-policy results (policyApplies, analysisReasons, result, outcome, controls).
         #[arg(long)]
         explain: bool,
+        /// Where request data is absent or unknown (no address, country, platform or client app
+        /// type; a user outside the directory), decide as its strictest value would: policies
+        /// that data alone kept out are taken to apply. Decisions carry `missingData` either way.
+        #[arg(long)]
+        assume_worst: bool,
         /// Write decisions here instead of standard output.
         #[arg(long, value_name = "FILE")]
         output: Option<PathBuf>,
@@ -185,6 +190,7 @@ fn main() -> ExitCode {
             tenant,
             requests,
             explain,
+            assume_worst,
             output,
             engine,
             threads,
@@ -202,6 +208,7 @@ fn main() -> ExitCode {
                 tenant: &tenant,
                 requests: &requests,
                 explain,
+                assume_worst,
                 output: output.as_deref(),
                 engine,
             })

@@ -11,6 +11,22 @@ impl CompiledPolicies {
         explain: bool,
         selected: &Bits,
     ) -> SignInDecision {
+        let explain = if explain {
+            Explain::Policies
+        } else {
+            Explain::None
+        };
+        self.evaluate_with(p, EvaluationOptions::from(explain), selected)
+    }
+
+    /// The full decision with `options`, considering only the policies in `selected`.
+    pub fn evaluate_with(
+        &self,
+        p: &Prepared<'_>,
+        options: EvaluationOptions,
+        selected: &Bits,
+    ) -> SignInDecision {
+        let explain = options.explain_level().policies();
         let mut warnings = Diagnostics::new("request");
         if p.unknown_user {
             if let Identity::User { user_id, .. } = &p.req.identity {
@@ -29,24 +45,31 @@ impl CompiledPolicies {
             future |= fut;
             sif.push((i, failed));
         }
+        let mut methods = self.method_set(p, &sif);
+        let missing = self.missing_data(p, selected, &applicable, methods);
+        if options.assumes_worst() && !missing.is_empty() {
+            for (i, _) in &missing {
+                applicable.insert(*i);
+                let (failed, fut) = self.sif_failed(*i, p);
+                future |= fut;
+                sif.push((*i, failed));
+            }
+            methods = self.method_set(p, &sif);
+        }
         if future {
             w_future(&mut warnings);
         }
-        let stale = sif
-            .iter()
-            .any(|(i, failed)| *failed && self.policy(*i).is_some_and(Policy::is_enforced));
-        let methods = if stale {
-            MethodSet::default()
-        } else {
-            p.req.session.methods
-        };
         let mut verdicts = Vec::new();
         for (i, policy) in self.tenant.policies.iter().enumerate() {
             if !selected.contains(i) {
                 continue;
             }
             let applies = applicable.contains(i);
-            if !applies && !explain {
+            let missing = missing
+                .iter()
+                .find(|(k, _)| *k == i)
+                .map_or(0, |(_, fields)| *fields);
+            if !applies && !explain && missing == 0 {
                 continue;
             }
             let reasons = if applies { 0 } else { self.reasons(i, p) };
@@ -57,6 +80,7 @@ impl CompiledPolicies {
                 sif_failed: sif.iter().any(|(k, f)| *k == i && *f),
                 grant: Grant::Satisfied,
                 unsatisfied: Vec::new(),
+                missing,
             };
             if applies {
                 let (grant, unsatisfied) = self.render_grant(i, p, methods, &mut warnings);
@@ -78,6 +102,120 @@ impl CompiledPolicies {
         );
         decision.revision = Some(self.revision.clone());
         decision
+    }
+
+    /// The methods the grants see: none when an enforced policy's frequency failed (§6 step 7).
+    fn method_set(&self, p: &Prepared<'_>, sif: &[(usize, bool)]) -> MethodSet {
+        let stale = sif
+            .iter()
+            .any(|(i, failed)| *failed && self.policy(*i).is_some_and(Policy::is_enforced));
+        if stale {
+            MethodSet::default()
+        } else {
+            p.req.session.methods
+        }
+    }
+
+    /// Missing data (§7): each enforced, selected policy that does not apply only because
+    /// request data is absent or unknown, and that would deny or require something if it
+    /// applied, with the data (a [`missing`] mask). Bit operations narrow the candidates; the
+    /// few left are checked one by one.
+    fn missing_data(
+        &self,
+        p: &Prepared<'_>,
+        selected: &Bits,
+        applicable: &Bits,
+        methods: MethodSet,
+    ) -> SmallVec<[(usize, u8); 4]> {
+        let mut set = self.enforced.clone();
+        set.and(&self.evaluated);
+        set.and(selected);
+        set.and_not(applicable);
+        let mut identity = p.identity.clone();
+        identity.or(&p.identity_missing);
+        set.and(&identity);
+        set.and(&p.target);
+        let mut location = p.location.clone();
+        location.or(&p.location_missing);
+        set.and(&location);
+        let fixed: [(&[Bits], usize, bool); 3] = [
+            (
+                &self.platforms[..],
+                p.platform,
+                p.platform == PLATFORMS.len(),
+            ),
+            (&self.clients[..], p.client, p.client == CLIENTS.len()),
+            (&self.flows[..], p.flow, false),
+        ];
+        for (table, slot, unknown) in fixed {
+            if let (false, Some(b)) = (unknown, table.get(slot)) {
+                set.and(b);
+            }
+        }
+        let risks: [(&[Bits], usize); 3] = if p.is_user {
+            [
+                (&self.sign_in_risk[..], p.sign_in_risk),
+                (&self.user_risk[..], p.user_risk),
+                (&self.insider_risk[..], p.insider_risk),
+            ]
+        } else {
+            [
+                (&self.sp_risk[..], p.sp_risk),
+                (&self.sp_risk[..], p.sp_risk),
+                (&self.sp_risk[..], p.sp_risk),
+            ]
+        };
+        for (table, slot) in risks {
+            if let Some(b) = table.get(slot) {
+                set.and(b);
+            }
+        }
+        let mut out = SmallVec::new();
+        if set.is_empty() {
+            return out;
+        }
+        let c = &p.req.conditions;
+        for i in set.iter() {
+            if !self.device_ok(i, p.req) {
+                continue;
+            }
+            let mut fields = 0u8;
+            if !p.identity.contains(i) {
+                if p.unknown_user && self.users.include_by_group.contains(i) {
+                    fields |= missing::GROUP_MEMBERSHIP;
+                }
+                if p.unknown_user && self.users.include_by_role.contains(i) {
+                    fields |= missing::ROLE_MEMBERSHIP;
+                }
+                if p.home_unknown_enumerated.contains(i) {
+                    fields |= missing::EXTERNAL_TENANT_ID;
+                }
+            }
+            if !self
+                .platforms
+                .get(p.platform)
+                .is_some_and(|b| b.contains(i))
+            {
+                fields |= missing::DEVICE_PLATFORM;
+            }
+            if !self.clients.get(p.client).is_some_and(|b| b.contains(i)) {
+                fields |= missing::CLIENT_APP_TYPE;
+            }
+            if !p.location.contains(i) {
+                if c.ip_address.is_none() && self.locations.needs_ip.contains(i) {
+                    fields |= missing::IP_ADDRESS;
+                }
+                if c.country.as_deref().is_none_or(|x| x == "unknown")
+                    && self.locations.needs_country.contains(i)
+                {
+                    fields |= missing::COUNTRY;
+                }
+            }
+            if fields != 0 && (self.sif_required(i, p) || self.grant_kind(i, p, methods) != 0) {
+                out.push((i, fields));
+            }
+        }
+        out
     }
 
     /// Analysis-reason bits for a policy that does not apply (§6 step 5).
@@ -275,7 +413,7 @@ pub(super) fn w_unknown_user(w: &mut Diagnostics, user_id: &str) {
     w.warn(
         "unknownUser",
         "$.signInIdentity.userId",
-        format!("user {user_id} is not in the tenant's users; evaluated as a member with no groups and no roles"),
+        format!("user {user_id} is not in the tenant's users; matched by its id and by All, its groups and roles are unknown"),
     );
 }
 

@@ -37,7 +37,9 @@ use crate::model::request::{Identity, SignInContext, SignInRequest};
 use crate::model::strength::{AuthStrength, MFA_STRENGTH_ID, MethodSet};
 use crate::model::{AppObject, Policy, Tenant};
 use crate::signin::combine::{Grant, PolicyVerdict, render, sorted};
-use crate::signin::decision::{Decision, RequirementItem, SignInDecision, reasons};
+use crate::signin::decision::{
+    Decision, EvaluationOptions, Explain, RequirementItem, SignInDecision, missing, reasons,
+};
 
 use locations::{LocationTable, compile_locations};
 use users::{UserTable, compile_users};
@@ -213,6 +215,8 @@ pub struct Prepared<'r> {
     location: Bits,
     location_missing: Bits,
     identity_missing: Bits,
+    /// Policies an unknown home tenant kept out (enumerated tenant lists, §3.4 rule 6).
+    home_unknown_enumerated: Bits,
     sign_in_risk: usize,
     user_risk: usize,
     sp_risk: usize,

@@ -11,6 +11,7 @@ impl CompiledPolicies {
         let mut unknown_user = false;
         let mut too_many_groups = None;
         let mut identity_missing = Bits::empty(n);
+        let mut home_unknown_enumerated = Bits::empty(n);
         let (is_user, identity) = match &req.identity {
             Identity::User {
                 user_id,
@@ -20,7 +21,15 @@ impl CompiledPolicies {
                 let entry = self.users.users.get(user_id);
                 unknown_user = entry.is_none();
                 too_many_groups = entry.and_then(|e| e.too_many_groups_at(t));
-                let class = entry.map_or(self.users.unknown_class, |e| e.class_at(t));
+                let class = match entry {
+                    Some(e) => e.class_at(t),
+                    None => self
+                        .users
+                        .listed
+                        .get(user_id)
+                        .copied()
+                        .unwrap_or(self.users.unknown_class),
+                };
                 let guest_bits = external_user_type
                     .or_else(|| entry.map(|e| e.guest_bits))
                     .unwrap_or(0);
@@ -42,9 +51,17 @@ impl CompiledPolicies {
                         .enumerated_include
                         .get(usize::from(guest_bits & 63))
                     {
-                        identity_missing.or(b);
-                        identity_missing.and_not(&exclude);
+                        home_unknown_enumerated.or(b);
+                        home_unknown_enumerated.and_not(&exclude);
+                        identity_missing.or(&home_unknown_enumerated);
                     }
+                }
+                // Outside the directory, a listed group or role could have included the user.
+                if unknown_user {
+                    let mut membership = self.users.include_by_group.clone();
+                    membership.or(&self.users.include_by_role);
+                    membership.and_not(&exclude);
+                    identity_missing.or(&membership);
                 }
                 let mut set = self.users_configured.clone();
                 set.and(&include);
@@ -146,7 +163,8 @@ impl CompiledPolicies {
         if c.ip_address.is_none() {
             location_missing.or(&loc.needs_ip);
         }
-        if c.country.is_none() {
+        // `unknown` says the country could not be told: missing data too (§7).
+        if c.country.as_deref().is_none_or(|x| x == "unknown") {
             location_missing.or(&loc.needs_country);
         }
         location_missing.and_not(&exclude);
@@ -187,6 +205,7 @@ impl CompiledPolicies {
             location,
             location_missing,
             identity_missing,
+            home_unknown_enumerated,
             sign_in_risk: risk(&c.sign_in_risk),
             user_risk: risk(&c.user_risk),
             sp_risk: risk(&c.service_principal_risk),

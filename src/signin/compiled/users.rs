@@ -74,8 +74,17 @@ pub struct UserTable {
     pub users: AHashMap<String, UserEntry>,
     /// The classes.
     pub classes: Vec<UserClass>,
-    /// Class of a user that is not in the directory: only `All` includes it.
+    /// Class of a user that is not in the directory and that no policy lists: only `All`
+    /// includes it.
     pub unknown_class: ClassId,
+    /// Classes of user ids that policies list but the directory does not hold: matched by the
+    /// id and by `All`, with no groups or roles (§3.4 rule 9).
+    pub listed: AHashMap<String, ClassId>,
+    /// Policies whose include side lists a group: for a user outside the directory, whose
+    /// groups are unknown, missing data (§7).
+    pub include_by_group: Bits,
+    /// Policies whose include side lists a role: likewise.
+    pub include_by_role: Bits,
     /// Guest include/exclude sets per guest-type bits, for selectors that accept every home
     /// tenant and for the legacy `GuestsOrExternalUsers` keyword.
     guest_any_tenant: Vec<(Bits, Bits)>,
@@ -419,6 +428,33 @@ pub fn compile_users(tenant: &Tenant) -> UserTable {
         );
     }
 
+    // User ids that policies list but the directory lacks are still those users (§3.4 rule 9).
+    let mut listed = AHashMap::new();
+    let mut include_by_group = Bits::empty(n);
+    let mut include_by_role = Bits::empty(n);
+    for (i, c) in conds.iter().enumerate() {
+        let Some(c) = c else { continue };
+        for id in c
+            .include_users
+            .iter()
+            .chain(&c.exclude_users)
+            .filter_map(IdRef::id)
+        {
+            if !users.contains_key(id) && !listed.contains_key(id) {
+                let mut include = names.all.clone();
+                let mut exclude = Bits::empty(n);
+                names.add(0, id, &mut include, &mut exclude);
+                listed.insert(id.to_owned(), intern(UserClass { include, exclude }));
+            }
+        }
+        if c.include_groups.iter().any(|r| r.id().is_some()) {
+            include_by_group.insert(i);
+        }
+        if c.include_roles.iter().any(|r| r.id().is_some()) {
+            include_by_role.insert(i);
+        }
+    }
+
     // Guest selectors: one table over guest-type bits for selectors that take any home tenant,
     // and a per-tenant list for enumerated ones.
     let legacy = |list: &[IdRef]| list.iter().any(|r| r.is(Keyword::GuestsOrExternalUsers));
@@ -484,6 +520,9 @@ pub fn compile_users(tenant: &Tenant) -> UserTable {
         users,
         classes,
         unknown_class,
+        listed,
+        include_by_group,
+        include_by_role,
         guest_any_tenant,
         guest_by_tenant,
         enumerated_include,
