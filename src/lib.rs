@@ -43,7 +43,8 @@ mod validate;
 pub use diag::{Diagnostic, RequestError, Severity};
 pub use engine::{Engine, PublishError};
 pub use load::{
-    LoadError, LoadOptions, LoadReport, load, load_bundle_bytes, load_report, load_with,
+    LoadError, LoadOptions, LoadReport, load, load_bundle_bytes, load_bundle_bytes_with,
+    load_report, load_report_with, load_with,
 };
 pub use model::Tenant;
 pub use model::activation::{ActivationRequest, ActivationRequestBuilder};

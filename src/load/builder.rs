@@ -1,11 +1,14 @@
 //! The [`Builder`]: reads bundles and export folders object by object into a [`Tenant`].
 
 use super::*;
+use crate::model::ids::IdRef;
 
 /// Collects a tenant as files and objects are read, with every diagnostic.
 #[derive(Default)]
 pub(super) struct Builder {
     max_file_size: u64,
+    allow_empty: bool,
+    allow_dangling: bool,
     tenant: Tenant,
     diagnostics: Vec<Diagnostic>,
     role_elig_schedules: Vec<pim::PimSchedule>,
@@ -19,6 +22,8 @@ impl Builder {
     pub(super) fn new(options: &LoadOptions) -> Self {
         Builder {
             max_file_size: options.max_file_size,
+            allow_empty: options.allow_empty,
+            allow_dangling: options.allow_dangling,
             tenant: Tenant::default(),
             diagnostics: Vec::new(),
             role_elig_schedules: Vec::new(),
@@ -311,6 +316,9 @@ impl Builder {
     /// An export directory.
     pub(super) fn directory(&mut self, root: &Path) -> Result<(), LoadError> {
         let mut entries = read_dir_sorted(root)?;
+        for hidden in entries.iter().filter(|p| is_hidden(p) && !p.is_dir()) {
+            self.skipped(root, hidden);
+        }
         entries.retain(|p| !is_hidden(p));
         for entry in entries {
             let name = entry
@@ -326,8 +334,11 @@ impl Builder {
                         "pim"
                     };
                     for sub in read_dir_sorted(&entry)? {
-                        // Only folders and `.json` files are read (§1.1.5).
+                        // Only folders and `.json` files are read (§1.1.5); the rest is named.
                         if is_hidden(&sub) || !(sub.is_dir() || is_json(&sub)) {
+                            if !sub.is_dir() {
+                                self.skipped(root, &sub);
+                            }
                             continue;
                         }
                         let sub_name = stem(&sub);
@@ -354,9 +365,23 @@ impl Builder {
                     continue;
                 }
                 self.collection_path(root, &entry, kind_by_name("", &key))?;
+            } else {
+                self.skipped(root, &entry);
             }
         }
         Ok(())
+    }
+
+    /// A file in the export that is not read: named, so a renamed policy file is noticed.
+    fn skipped(&mut self, root: &Path, path: &Path) {
+        let rel = relative(root, path);
+        self.run(&rel, |_, d| {
+            d.warn(
+                "skippedFile",
+                "$",
+                "not read: only .json files that are not hidden are part of the tenant (a renamed or hidden policy file is lost)",
+            );
+        });
     }
 
     /// One collection given as a file or a folder of files; `kind` None means "route by @odata.type".
@@ -367,7 +392,11 @@ impl Builder {
         kind: Option<Kind>,
     ) -> Result<(), LoadError> {
         let files = if path.is_dir() {
-            json_files(path)?
+            let walk = json_files(path)?;
+            for skipped in &walk.skipped {
+                self.skipped(root, skipped);
+            }
+            walk.files
         } else {
             vec![path.to_path_buf()]
         };
@@ -423,10 +452,62 @@ impl Builder {
         }
         let mut d = Diagnostics::new("");
         check_duplicates(&mut d, &mut self.tenant);
+        self.check_completeness(&mut d);
         self.diagnostics.append(&mut d.items);
         LoadReport {
             tenant: self.tenant,
             diagnostics: self.diagnostics,
         }
+    }
+
+    /// A tenant that lost its policies, or whose policies include locations it does not
+    /// define, must not look healthy (§1.6a): errors, unless the caller said it is intended.
+    fn check_completeness(&self, d: &mut Diagnostics) {
+        let t = &self.tenant;
+        // Only when nothing else went wrong: a policy file that failed to parse already says so.
+        let failed = self
+            .diagnostics
+            .iter()
+            .chain(&d.items)
+            .any(Diagnostic::is_error);
+        if t.policies.is_empty() && !failed {
+            let message = "the tenant holds no conditional access policy (an empty folder, a missing or renamed policy file, or an empty array); every sign-in would be allowed";
+            if self.allow_empty {
+                d.warn("noPolicies", "$", message);
+            } else {
+                d.error(
+                    "noPolicies",
+                    "$",
+                    format!("{message}; pass --allow-empty (library: LoadOptions::allow_empty) if that is intended"),
+                );
+            }
+        }
+        for p in t.policies.iter().filter(|p| p.is_evaluated()) {
+            let Some(l) = &p.conditions.locations else {
+                continue;
+            };
+            for id in l.include.iter().filter_map(IdRef::id) {
+                if id == location::MFA_TRUSTED_IPS_ID || t.location(id).is_some() {
+                    continue;
+                }
+                let path = split_source(&p.source).1;
+                let at = at_source(d, &p.source);
+                let path = format!("{path}.conditions.locations.includeLocations");
+                let message = format!(
+                    "policy {} includes named location {id}, which the bundle does not define (Graph refuses to delete a location in use, so the export is incomplete); the include matches nothing",
+                    p.id
+                );
+                if self.allow_dangling {
+                    at.warn("danglingLocation", &path, message);
+                } else {
+                    at.error(
+                        "danglingLocation",
+                        &path,
+                        format!("{message}; pass --allow-dangling (library: LoadOptions::allow_dangling) to accept it"),
+                    );
+                }
+            }
+        }
+        d.file.clear();
     }
 }

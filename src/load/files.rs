@@ -53,27 +53,53 @@ pub(super) fn read_dir_sorted(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
 }
 
 /// Every `.json` file under `dir`, recursively, sorted by relative path as bytes (§1.1.5).
-pub(super) fn json_files(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
-    let mut out = Vec::new();
+/// What a folder walk found: the `.json` files to read, in order, and the files it skips.
+pub(super) struct Walk {
+    /// `.json` files, sorted by path as bytes (§1.1.5).
+    pub files: Vec<PathBuf>,
+    /// Files that are not read (not `.json`, or hidden), reported as `skippedFile` (§1.6a).
+    pub skipped: Vec<PathBuf>,
+}
+
+/// Every `.json` file under `dir`, recursively, sorted by relative path as bytes (§1.1.5). A
+/// folder reached twice (a symbolic link back up the tree) is an error naming the link, so the
+/// walk always ends (§1.6b).
+pub(super) fn json_files(dir: &Path) -> Result<Walk, LoadError> {
+    let mut walk = Walk {
+        files: Vec::new(),
+        skipped: Vec::new(),
+    };
+    let mut visited = HashSet::new();
+    if let Ok(real) = fs::canonicalize(dir) {
+        visited.insert(real);
+    }
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
         for p in read_dir_sorted(&d)? {
-            if is_hidden(&p) {
-                continue;
-            }
             if p.is_dir() {
-                stack.push(p);
-            } else if is_json(&p) {
-                out.push(p);
+                let real = fs::canonicalize(&p).map_err(|e| io(&p, &e))?;
+                if !visited.insert(real) {
+                    return Err(LoadError::Io {
+                        path: p.display().to_string(),
+                        message: "a symbolic link leads back to a folder already read (a loop); remove it".to_owned(),
+                    });
+                }
+                if !is_hidden(&p) {
+                    stack.push(p);
+                }
+            } else if is_hidden(&p) || !is_json(&p) {
+                walk.skipped.push(p);
+            } else {
+                walk.files.push(p);
             }
         }
     }
-    out.sort_by(|a, b| {
+    walk.files.sort_by(|a, b| {
         a.as_os_str()
             .as_encoded_bytes()
             .cmp(b.as_os_str().as_encoded_bytes())
     });
-    Ok(out)
+    Ok(walk)
 }
 
 pub(super) fn is_json(p: &Path) -> bool {

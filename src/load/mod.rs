@@ -95,12 +95,16 @@ impl LoadReport {
 #[non_exhaustive]
 pub struct LoadOptions {
     max_file_size: u64,
+    allow_empty: bool,
+    allow_dangling: bool,
 }
 
 impl Default for LoadOptions {
     fn default() -> Self {
         LoadOptions {
             max_file_size: DEFAULT_MAX_FILE_SIZE,
+            allow_empty: false,
+            allow_dangling: false,
         }
     }
 }
@@ -118,6 +122,20 @@ impl LoadOptions {
     /// The file size limit in force.
     pub fn file_size_limit(&self) -> u64 {
         self.max_file_size
+    }
+
+    /// Accept a tenant without any conditional access policy (`noPolicies` becomes a warning).
+    /// Without it, an empty or lost policy export is an error: it would allow everything.
+    pub fn allow_empty(mut self, allow: bool) -> Self {
+        self.allow_empty = allow;
+        self
+    }
+
+    /// Accept policies that include named locations the bundle does not define
+    /// (`danglingLocation` becomes a warning; such an include matches nothing).
+    pub fn allow_dangling(mut self, allow: bool) -> Self {
+        self.allow_dangling = allow;
+        self
     }
 }
 
@@ -147,7 +165,20 @@ pub fn load_with(path: &Path, options: &LoadOptions) -> Result<Tenant, LoadError
 ///
 /// [`LoadError::Invalid`] with every diagnostic when the bundle holds errors.
 pub fn load_bundle_bytes(name: &str, bytes: &[u8]) -> Result<Tenant, LoadError> {
-    let mut b = Builder::new(&LoadOptions::default());
+    load_bundle_bytes_with(name, bytes, &LoadOptions::default())
+}
+
+/// [`load_bundle_bytes`] with explicit [`LoadOptions`].
+///
+/// # Errors
+///
+/// As [`load_bundle_bytes`].
+pub fn load_bundle_bytes_with(
+    name: &str,
+    bytes: &[u8],
+    options: &LoadOptions,
+) -> Result<Tenant, LoadError> {
+    let mut b = Builder::new(options);
     b.bundle_bytes(name, bytes);
     b.finish().into_result()
 }
@@ -159,6 +190,15 @@ pub fn load_bundle_bytes(name: &str, bytes: &[u8]) -> Result<Tenant, LoadError> 
 /// Only when the path cannot be read at all.
 pub fn load_report(path: &Path) -> Result<LoadReport, LoadError> {
     read_tenant(path, &LoadOptions::default())
+}
+
+/// [`load_report`] with explicit [`LoadOptions`].
+///
+/// # Errors
+///
+/// Only when the path cannot be read at all.
+pub fn load_report_with(path: &Path, options: &LoadOptions) -> Result<LoadReport, LoadError> {
+    read_tenant(path, options)
 }
 
 fn read_tenant(path: &Path, options: &LoadOptions) -> Result<LoadReport, LoadError> {

@@ -281,6 +281,14 @@ fn policy(u: &mut Unstructured<'_>, k: usize) -> arbitrary::Result<Value> {
             json!({ "id": pick(u, &STRENGTHS)? }),
         );
     }
+    // A policy must enforce something to load (§1.6a).
+    let no_controls = grant["builtInControls"]
+        .as_array()
+        .is_none_or(Vec::is_empty)
+        && grant.get("authenticationStrength").is_none();
+    if no_controls {
+        grant["builtInControls"] = json!(["mfa"]);
+    }
     let mut p = json!({
         "id": format!("00000000-0000-0000-0000-{:012}", k + 1),
         "displayName": format!("P{k}"),
@@ -399,7 +407,12 @@ pub fn differential(data: &[u8]) {
     let Ok(tenant) = tenant_json(&mut u) else {
         return;
     };
-    let Ok(tenant) = load_bundle_bytes("fuzz.json", tenant.to_string().as_bytes()) else {
+    let lenient = crate::LoadOptions::default()
+        .allow_empty(true)
+        .allow_dangling(true);
+    let Ok(tenant) =
+        crate::load_bundle_bytes_with("fuzz.json", tenant.to_string().as_bytes(), &lenient)
+    else {
         return;
     };
     let snapshot = Snapshot::compile(tenant.clone());

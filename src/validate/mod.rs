@@ -297,10 +297,14 @@ mod tests {
         clippy::panic
     )]
     use super::*;
-    use crate::load::load_bundle_bytes;
+    use crate::load::{LoadOptions, load_bundle_bytes_with};
 
     fn report(bundle: &str, strict: bool) -> ValidationReport {
-        let t = load_bundle_bytes("t.json", bundle.as_bytes()).unwrap();
+        // These fixtures are about validation, not completeness (§1.6a).
+        let lenient = LoadOptions::default()
+            .allow_empty(true)
+            .allow_dangling(true);
+        let t = load_bundle_bytes_with("t.json", bundle.as_bytes(), &lenient).unwrap();
         validate(&t, strict)
     }
 
@@ -310,7 +314,7 @@ mod tests {
 
     fn policy(body: &str) -> String {
         format!(
-            r#"{{"conditionalAccessPolicies":[{{"id":"11111111-1111-1111-1111-111111111111","displayName":"P","state":"enabled","conditions":{body}}}]}}"#
+            r#"{{"conditionalAccessPolicies":[{{"id":"11111111-1111-1111-1111-111111111111","displayName":"P","state":"enabled","grantControls":{{"operator":"OR","builtInControls":["mfa"]}},"conditions":{body}}}]}}"#
         )
     }
 

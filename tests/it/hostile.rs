@@ -23,8 +23,8 @@ use jitgate::unstable::model::{Cidr, LocationKind, Tenant};
 use jitgate::unstable::parse_activation;
 use jitgate::{Decision, DenyReason, SignInDecision};
 use jitgate::{
-    Diagnostic, Explain, LoadError, ReferenceEvaluator, Severity, SignInRequest, Snapshot, load,
-    load_bundle_bytes, load_report, validate,
+    Diagnostic, Explain, LoadError, ReferenceEvaluator, Severity, SignInRequest, Snapshot,
+    load_report, validate,
 };
 use serde_json::{Value, json};
 
@@ -96,7 +96,7 @@ fn utf16be(text: &str) -> Vec<u8> {
 
 /// Every diagnostic of bytes that must not load.
 fn invalid_bytes(name: &str, bytes: &[u8]) -> Vec<Diagnostic> {
-    match load_bundle_bytes(name, bytes) {
+    match jitgate::load_bundle_bytes_with(name, bytes, &crate::common::lenient()) {
         Ok(t) => panic!("expected errors, got a tenant with {:#?}", t.warnings),
         Err(LoadError::Invalid { diagnostics }) => diagnostics,
         Err(e) => panic!("expected Invalid, got {e:?}"),
@@ -112,7 +112,7 @@ fn invalid_value(bundle: &Value) -> Vec<Diagnostic> {
 }
 
 fn invalid_dir(dir: &Path) -> Vec<Diagnostic> {
-    match load(dir) {
+    match crate::common::lenient_path(dir) {
         Ok(t) => panic!("expected errors, got a tenant with {:#?}", t.warnings),
         Err(LoadError::Invalid { diagnostics }) => diagnostics,
         Err(e) => panic!("expected Invalid, got {e:?}"),
@@ -124,7 +124,7 @@ fn usable(bundle: &Value) -> Tenant {
 }
 
 fn usable_text(bundle: &str) -> Tenant {
-    load_bundle_bytes("t.json", bundle.as_bytes())
+    crate::common::lenient_bytes("t.json", bundle.as_bytes())
         .unwrap_or_else(|e| panic!("expected a usable tenant: {e:#?}"))
 }
 
@@ -184,7 +184,9 @@ fn policy(id: &str, extra: Value) -> Value {
         "conditions": {
             "users": {"includeUsers": ["All"]},
             "applications": {"includeApplications": ["All"]}
-        }
+        },
+        // Enforced policies need a control to load (§1.6a); `extra` may replace it.
+        "grantControls": {"operator": "OR", "builtInControls": ["mfa"]}
     });
     if let Value::Object(extra) = extra {
         for (k, v) in extra {
@@ -283,7 +285,7 @@ fn every_truncation_of_a_bundle_is_an_error_at_the_root() {
         "locations": {"includeLocations": ["All"], "excludeLocations": ["AllTrusted"]}}))],
         "directory": directory()})
     .to_string();
-    assert!(load_bundle_bytes("t.json", full.as_bytes()).is_ok());
+    assert!(crate::common::lenient_bytes("t.json", full.as_bytes()).is_ok());
     for cut in 0..full.len() {
         let d = invalid_bytes("t.json", &full.as_bytes()[..cut]);
         let e = sole(&d);
@@ -599,7 +601,7 @@ fn nesting_depth_is_bounded_near_128_levels() {
             "]".repeat(levels - 1)
         )
     };
-    let t = load_bundle_bytes("t.json", nest(127).as_bytes()).unwrap();
+    let t = crate::common::lenient_bytes("t.json", nest(127).as_bytes()).unwrap();
     assert_eq!(codes(&t.warnings), ["unknownBundleKey"]);
     let d = invalid(&nest(129));
     error(
@@ -1279,14 +1281,32 @@ fn malformed_filter_objects() {
             "devices": {"deviceFilter": f}}))]})
     };
     let base = "$.conditionalAccessPolicies[0].conditions.devices.deviceFilter";
+    // Half a filter is an error, never silently dropped (§1.6a).
     let d = invalid_value(&filter(json!({"rule": "device.model -eq \"x\""})));
     error(
         sole(&d),
-        "missingField",
+        "incompleteFilter",
         "t.json",
         &format!("{base}.mode"),
-        "filter mode (include or exclude) is required",
+        "the filter has a rule but no mode (include or exclude)",
     );
+    for rule in [json!(""), json!("   ")] {
+        let d = invalid_value(&filter(json!({"mode": "exclude", "rule": rule})));
+        error(
+            sole(&d),
+            "incompleteFilter",
+            "t.json",
+            &format!("{base}.rule"),
+            "the filter has a mode but a missing or blank rule",
+        );
+    }
+    for half in [
+        json!({"mode": "include"}),
+        json!({"mode": "exclude", "rule": null}),
+    ] {
+        let d = invalid_value(&filter(half));
+        assert_eq!(codes(&d), ["incompleteFilter"]);
+    }
     let d = invalid_value(&filter(
         json!({"mode": "both", "rule": "device.model -eq \"x\""}),
     ));

@@ -17,7 +17,7 @@ use jitgate::unstable::model::{
     ClientAppType, GrantControl, GrantOperator, Platform, PolicyState, TransferMethod,
 };
 use jitgate::unstable::model::{IdRef, Keyword};
-use jitgate::{Diagnostic, LoadError, Severity, load, load_bundle_bytes, load_report};
+use jitgate::{Diagnostic, LoadError, Severity, load, load_report};
 
 const P1: &str = "11111111-1111-1111-1111-111111111111";
 const P2: &str = "22222222-2222-2222-2222-222222222222";
@@ -31,6 +31,10 @@ fn policy(id: &str, name: &str, extra: &str) -> String {
     let mut body = format!(
         r#"{{"id":"{id}","displayName":"{name}","state":"enabled","conditions":{{"users":{{"includeUsers":["All"]}},"applications":{{"includeApplications":["All"]}}}}"#
     );
+    // Enforced policies need a control to load (§1.6a); tests that set their own keep theirs.
+    if !extra.contains("\"grantControls\"") && !extra.contains("\"sessionControls\"") {
+        body.push_str(r#","grantControls":{"operator":"OR","builtInControls":["mfa"]}"#);
+    }
     if !extra.is_empty() {
         body.push(',');
         body.push_str(extra);
@@ -49,7 +53,7 @@ fn policies_bundle(policies: &[String]) -> String {
 
 /// Loads bundle text named `t.json`.
 fn bundle(text: &str) -> Result<Tenant, LoadError> {
-    load_bundle_bytes("t.json", text.as_bytes())
+    crate::common::lenient_bytes("t.json", text.as_bytes())
 }
 
 /// Loads a bundle that must be usable and returns it.
@@ -71,12 +75,12 @@ fn invalid(text: &str) -> Vec<Diagnostic> {
 
 /// Loads a directory that must be usable.
 fn usable_dir(dir: &Path) -> Tenant {
-    load(dir).unwrap_or_else(|e| panic!("expected a usable tenant: {e:#?}"))
+    crate::common::lenient_path(dir).unwrap_or_else(|e| panic!("expected a usable tenant: {e:#?}"))
 }
 
 /// Loads a directory that must be unusable and returns every diagnostic.
 fn invalid_dir(dir: &Path) -> Vec<Diagnostic> {
-    match load(dir) {
+    match crate::common::lenient_path(dir) {
         Ok(t) => panic!(
             "expected errors, got a tenant with warnings {:#?}",
             t.warnings
@@ -140,7 +144,7 @@ fn case_only_duplicate_key_is_an_error() {
     );
     // An exact duplicate deep inside the policy is found too.
     let d = invalid(&policies_bundle(&[format!(
-        r#"{{"id":"{P1}","displayName":"P","state":"enabled","conditions":{{"users":{{"includeUsers":["All"],"includeUsers":["None"]}}}}}}"#
+        r#"{{"id":"{P1}","displayName":"P","state":"enabled","grantControls":{{"operator":"OR","builtInControls":["mfa"]}},"conditions":{{"users":{{"includeUsers":["All"],"includeUsers":["None"]}}}}}}"#
     )]));
     assert_diag(
         only(&d, "duplicateKey"),
@@ -203,7 +207,7 @@ fn additional_properties_are_read_as_members_of_the_parent() {
 #[test]
 fn unknown_condition_is_a_warning_and_ignored() {
     let p = format!(
-        r##"{{"id":"{P1}","displayName":"P","state":"enabled","conditions":{{"users":{{"includeUsers":["All"]}},"times":{{"included":{{"@odata.type":"#microsoft.graph.conditionalAccessAllTimes"}},"excluded":{{"days":["monday"]}}}},"agents":null,"clients":{{}}}}}}"##
+        r##"{{"id":"{P1}","displayName":"P","state":"enabled","grantControls":{{"operator":"OR","builtInControls":["mfa"]}},"conditions":{{"users":{{"includeUsers":["All"]}},"times":{{"included":{{"@odata.type":"#microsoft.graph.conditionalAccessAllTimes"}},"excluded":{{"days":["monday"]}}}},"agents":null,"clients":{{}}}}}}"##
     );
     let t = usable(&policies_bundle(&[p]));
     let w = only(&t.warnings, "unsupportedCondition");
@@ -282,7 +286,7 @@ fn enums_and_keywords_match_case_insensitively() {
 fn flags_as_comma_string_or_array() {
     let cond = |guests: &str, flows: &str| {
         format!(
-            r#"{{"id":"{P1}","displayName":"P","state":"enabled","conditions":{{"users":{{"includeGuestsOrExternalUsers":{{"guestOrExternalUserTypes":{guests},"externalTenants":{{"membershipKind":"all"}}}}}},"authenticationFlows":{{"transferMethods":{flows}}}}}}}"#
+            r#"{{"id":"{P1}","displayName":"P","state":"enabled","grantControls":{{"operator":"OR","builtInControls":["mfa"]}},"conditions":{{"users":{{"includeGuestsOrExternalUsers":{{"guestOrExternalUserTypes":{guests},"externalTenants":{{"membershipKind":"all"}}}}}},"authenticationFlows":{{"transferMethods":{flows}}}}}}}"#
         )
     };
     let as_string = usable(&policies_bundle(&[cond(
@@ -358,7 +362,7 @@ fn unknown_state_is_kept_and_enforced_with_a_warning() {
 #[test]
 fn unknown_keyword_warns_and_placeholders_are_errors() {
     let t = usable(&policies_bundle(&[format!(
-        r#"{{"id":"{P1}","displayName":"P","state":"enabled","conditions":{{"users":{{"includeUsers":["All"]}},"applications":{{"includeApplications":["AllAgentIdResources"]}}}}}}"#
+        r#"{{"id":"{P1}","displayName":"P","state":"enabled","grantControls":{{"operator":"OR","builtInControls":["mfa"]}},"conditions":{{"users":{{"includeUsers":["All"]}},"applications":{{"includeApplications":["AllAgentIdResources"]}}}}}}"#
     )]));
     assert_diag(
         only(&t.warnings, "unknownKeyword"),
@@ -378,7 +382,7 @@ fn unknown_keyword_warns_and_placeholders_are_errors() {
     );
 
     let d = invalid(&policies_bundle(&[format!(
-        r#"{{"id":"{P1}","displayName":"P","state":"enabled","conditions":{{"users":{{"includeUsers":["All"],"excludeGroups":["<ExclusionTempGroup>","has space",""],"includeRoles":["All"]}}}}}}"#
+        r#"{{"id":"{P1}","displayName":"P","state":"enabled","grantControls":{{"operator":"OR","builtInControls":["mfa"]}},"conditions":{{"users":{{"includeUsers":["All"],"excludeGroups":["<ExclusionTempGroup>","has space",""],"includeRoles":["All"]}}}}}}"#
     )]));
     assert_diag(
         only(&d, "placeholder"),
@@ -412,7 +416,7 @@ fn unknown_keyword_warns_and_placeholders_are_errors() {
 #[test]
 fn null_and_empty_mean_not_configured() {
     let t = usable(&policies_bundle(&[format!(
-        r#"{{"id":"{P1}","displayName":"P","state":"enabled","sessionControls":null,"grantControls":null,
+        r#"{{"id":"{P1}","displayName":"P","state":"disabled","sessionControls":null,"grantControls":null,
             "conditions":{{"users":{{"includeUsers":[],"excludeUsers":[],"includeGroups":null}},
               "applications":{{"includeApplications":["All"],"excludeApplications":[]}},
               "platforms":null,"locations":{{"includeLocations":[],"excludeLocations":[]}},
@@ -438,7 +442,7 @@ fn null_and_empty_mean_not_configured() {
 #[test]
 fn wrong_json_type_is_an_error_at_its_path() {
     let d = invalid(&policies_bundle(&[format!(
-        r#"{{"id":"{P1}","displayName":5,"state":"enabled","conditions":{{"users":{{"includeUsers":"All"}},"locations":[]}}}}"#
+        r#"{{"id":"{P1}","displayName":5,"state":"enabled","grantControls":{{"operator":"OR","builtInControls":["mfa"]}},"conditions":{{"users":{{"includeUsers":"All"}},"locations":[]}}}}"#
     )]));
     let wrong = with_code(&d, "wrongType");
     let found: Vec<(&str, &str)> = wrong
@@ -491,7 +495,7 @@ fn missing_state_or_conditions_is_an_error() {
     assert_eq!(missing[1].path, "$.conditionalAccessPolicies[1].state");
 
     let d = invalid(&policies_bundle(&[format!(
-        r#"{{"id":"{P1}","displayName":"P","state":"enabled","conditions":null}}"#
+        r#"{{"id":"{P1}","displayName":"P","state":"enabled","grantControls":{{"operator":"OR","builtInControls":["mfa"]}},"conditions":null}}"#
     )]));
     assert_diag(
         only(&d, "missingField"),
@@ -505,7 +509,7 @@ fn missing_state_or_conditions_is_an_error() {
 #[test]
 fn missing_display_name_is_a_warning() {
     let t = usable(&policies_bundle(&[format!(
-        r#"{{"id":"{P1}","state":"enabled","conditions":{{}}}}"#
+        r#"{{"id":"{P1}","state":"enabled","grantControls":{{"operator":"OR","builtInControls":["mfa"]}},"conditions":{{}}}}"#
     )]));
     assert_diag(
         only(&t.warnings, "missingDisplayName"),
@@ -519,7 +523,7 @@ fn missing_display_name_is_a_warning() {
 
 #[test]
 fn missing_id_gets_a_synthetic_id() {
-    let template = r#"{"displayName":"T","state":"enabled","conditions":{}}"#.to_owned();
+    let template = r#"{"displayName":"T","state":"enabled","grantControls":{"operator":"OR","builtInControls":["mfa"]},"conditions":{}}"#.to_owned();
     let t = usable(&policies_bundle(&[
         template.clone(),
         policy(P1, "P", ""),
@@ -634,8 +638,8 @@ fn check_sample(t: &Tenant) {
 #[test]
 fn utf16_files_with_bom() {
     let text = sample_bundle();
-    check_sample(&load_bundle_bytes("le.json", &utf16le(&text)).unwrap());
-    check_sample(&load_bundle_bytes("be.json", &utf16be(&text)).unwrap());
+    check_sample(&crate::common::lenient_bytes("le.json", &utf16le(&text)).unwrap());
+    check_sample(&crate::common::lenient_bytes("be.json", &utf16be(&text)).unwrap());
     // In a directory, with CRLF line ends as PowerShell writes them.
     let dir = TempDir::new("utf16");
     dir.write(
@@ -656,8 +660,8 @@ fn utf8_with_and_without_bom() {
     let text = sample_bundle();
     let mut with_bom = vec![0xEF, 0xBB, 0xBF];
     with_bom.extend_from_slice(text.as_bytes());
-    check_sample(&load_bundle_bytes("bom.json", &with_bom).unwrap());
-    check_sample(&load_bundle_bytes("plain.json", text.as_bytes()).unwrap());
+    check_sample(&crate::common::lenient_bytes("bom.json", &with_bom).unwrap());
+    check_sample(&crate::common::lenient_bytes("plain.json", text.as_bytes()).unwrap());
 }
 
 #[test]
@@ -683,7 +687,7 @@ fn invalid_utf16_names_file_and_byte_offset() {
     let mut bytes = utf16be("[\"😀");
     bytes.extend_from_slice(&0xDC00u16.to_be_bytes());
     bytes.extend_from_slice(&utf16be("\"]")[2..]);
-    let d = match load_bundle_bytes("be.json", &bytes) {
+    let d = match crate::common::lenient_bytes("be.json", &bytes) {
         Err(LoadError::Invalid { diagnostics }) => diagnostics,
         other => panic!("{other:?}"),
     };
@@ -698,7 +702,7 @@ fn invalid_utf16_names_file_and_byte_offset() {
     // An odd number of bytes after the BOM.
     let mut odd = utf16le("[]");
     odd.push(b' ');
-    let d = match load_bundle_bytes("odd.json", &odd) {
+    let d = match crate::common::lenient_bytes("odd.json", &odd) {
         Err(LoadError::Invalid { diagnostics }) => diagnostics,
         other => panic!("{other:?}"),
     };
@@ -713,7 +717,7 @@ fn invalid_utf16_names_file_and_byte_offset() {
 
 #[test]
 fn invalid_utf8_names_file_and_byte_offset() {
-    let d = match load_bundle_bytes("u.json", b"{\"a\":\"\xC3\x28\"}") {
+    let d = match crate::common::lenient_bytes("u.json", b"{\"a\":\"\xC3\x28\"}") {
         Err(LoadError::Invalid { diagnostics }) => diagnostics,
         other => panic!("{other:?}"),
     };
@@ -907,7 +911,7 @@ fn odata_type_routes_objects_of_an_untyped_file() {
     dir.write(
         "export.json",
         format!(
-            r##"[{{"@odata.type":"#microsoft.graph.conditionalAccessPolicy","displayName":"typed","state":"enabled","conditions":{{}}}},
+            r##"[{{"@odata.type":"#microsoft.graph.conditionalAccessPolicy","displayName":"typed","state":"enabled","grantControls":{{"operator":"OR","builtInControls":["mfa"]}},"conditions":{{}}}},
                 {{"@odata.type":"#microsoft.graph.ipNamedLocation","id":"{LOC}","displayName":"ip","ipRanges":[]}},
                 {{"@odata.type":"microsoft.graph.GROUP","id":"{GROUP}"}},
                 {{"displayName":"by shape","state":"disabled","conditions":{{}},"grantControls":null}},
@@ -961,7 +965,7 @@ fn empty_and_whitespace_files_are_errors() {
         assert_diag(e, Severity::Error, &e.file, "$", "file is empty");
     }
     assert_eq!(d.len(), 4, "{d:#?}");
-    let d = match load_bundle_bytes("t.json", b"") {
+    let d = match crate::common::lenient_bytes("t.json", b"") {
         Err(LoadError::Invalid { diagnostics }) => diagnostics,
         other => panic!("{other:?}"),
     };
@@ -1001,7 +1005,7 @@ fn trailing_commas_and_comments_are_invalid_json() {
 #[test]
 fn deep_nesting_is_an_error_not_a_stack_overflow() {
     let deep = format!(
-        r#"{{"conditionalAccessPolicies":[{{"id":"{P1}","state":"enabled","conditions":{{}},"x":{}{}}}]}}"#,
+        r#"{{"conditionalAccessPolicies":[{{"id":"{P1}","state":"enabled","grantControls":{{"operator":"OR","builtInControls":["mfa"]}},"conditions":{{}},"x":{}{}}}]}}"#,
         "[".repeat(5000),
         "]".repeat(5000)
     );
@@ -1240,7 +1244,7 @@ fn load_report_returns_everything_and_load_refuses_errors() {
 
     // Warnings travel with a usable tenant.
     let t = usable(&policies_bundle(&[format!(
-        r#"{{"id":"{P1}","state":"enabled","conditions":{{}}}}"#
+        r#"{{"id":"{P1}","state":"enabled","grantControls":{{"operator":"OR","builtInControls":["mfa"]}},"conditions":{{}}}}"#
     )]));
     assert_eq!(warnings(&t.warnings).len(), 1);
 }
@@ -1284,7 +1288,7 @@ fn two_policy_assignments_for_one_role_are_ambiguous() {
         {"id":"a3","policyId":"p3","scopeId":"/","scopeType":"DirectoryRole","roleDefinitionId":"194ae4cb-b126-40b2-bd5b-6091b380977d"}
     ]}}"#;
     let Err(jitgate::LoadError::Invalid { diagnostics }) =
-        jitgate::load_bundle_bytes("t.json", bundle)
+        crate::common::lenient_bytes("t.json", bundle)
     else {
         panic!("an ambiguous policy assignment must stop the tenant from loading");
     };

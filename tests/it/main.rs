@@ -13,6 +13,7 @@ mod common;
 
 mod activation_guidance;
 mod activation_rules;
+mod completeness;
 mod concurrency;
 mod corpus;
 mod corpus_decisions;

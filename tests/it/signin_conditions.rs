@@ -599,7 +599,8 @@ fn every_failing_condition_is_reported_in_canonical_order() {
     let t2 = tenant(
         &[Pol::new(1)
             .cond("platforms", json!({ "includePlatforms": ["android"] }))
-            .cond("clientAppTypes", json!(["browser"]))],
+            .cond("clientAppTypes", json!(["browser"]))
+            .mfa()],
         json!({ "directory": directory() }),
     );
     check(

@@ -148,7 +148,7 @@ const RESPONSE: &str = r#"{
 #[test]
 fn section_7_example_response() {
     let text = tenant_json().to_string();
-    let t = jitgate::load_bundle_bytes("t.json", text.as_bytes()).unwrap();
+    let t = crate::common::lenient_bytes("t.json", text.as_bytes()).unwrap();
     let request: Value = serde_json::from_str(REQUEST).unwrap();
     let out = eval(&t, &Req(request));
     let expected: Value = serde_json::from_str(RESPONSE).unwrap();

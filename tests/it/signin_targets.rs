@@ -30,10 +30,12 @@ fn office365_and_admin_portals_are_resolved_from_application_groups() {
                 .apps(json!({ "includeApplications": ["MicrosoftAdminPortals"] }))
                 .block(),
             // Session-only policy for everything except the two groups.
-            Pol::new(3).apps(json!({
-                "includeApplications": ["All"],
-                "excludeApplications": ["Office365", "MicrosoftAdminPortals"]
-            })),
+            Pol::new(3)
+                .apps(json!({
+                    "includeApplications": ["All"],
+                    "excludeApplications": ["Office365", "MicrosoftAdminPortals"]
+                }))
+                .session(json!({ "applicationEnforcedRestrictions": { "isEnabled": true } })),
         ],
         json!({
             "directory": users(),

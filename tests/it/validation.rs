@@ -9,7 +9,7 @@
 )]
 
 use crate::common::{TempDir, validate_cli};
-use jitgate::{Diagnostic, Severity, Tenant, load_bundle_bytes, validate};
+use jitgate::{Diagnostic, Severity, Tenant, validate};
 use serde_json::{Value, json};
 
 const P1: &str = "11111111-1111-1111-1111-111111111111";
@@ -26,7 +26,7 @@ fn guid(prefix: &str, i: usize) -> String {
 }
 
 fn tenant(bundle: &Value) -> Tenant {
-    load_bundle_bytes("t.json", &serde_json::to_vec(bundle).unwrap())
+    crate::common::lenient_bytes("t.json", &serde_json::to_vec(bundle).unwrap())
         .unwrap_or_else(|e| panic!("bundle must load: {e:#?}"))
 }
 
@@ -47,7 +47,9 @@ fn policy(id: &str, extra: Value) -> Value {
         "conditions": {
             "users": {"includeUsers": ["All"]},
             "applications": {"includeApplications": ["All"]}
-        }
+        },
+        // Enforced policies need a control to load (§1.6a); `extra` may replace it.
+        "grantControls": {"operator": "OR", "builtInControls": ["mfa"]}
     });
     if let (Some(p), Value::Object(extra)) = (p.as_object_mut(), extra) {
         for (k, v) in extra {
@@ -91,7 +93,8 @@ fn policies_per_tenant() {
         let policies: Vec<Value> = (0..n)
             .map(|i| {
                 json!({"id": guid("00000000", i), "displayName": format!("p{i}"),
-                       "state": states[i % 3], "conditions": {}})
+                       "state": states[i % 3], "conditions": {},
+                       "grantControls": {"operator": "OR", "builtInControls": ["mfa"]}})
             })
             .collect();
         json!({ "conditionalAccessPolicies": policies })
@@ -259,7 +262,7 @@ fn authentication_context_ids() {
     // A policy targeting c100 is flagged too, at its applications.
     let p = json!({
         "authenticationContextClassReferences": contexts(&["c100".to_owned()]),
-        "conditionalAccessPolicies": [{"id": P1, "displayName": "P", "state": "enabled", "conditions": {
+        "conditionalAccessPolicies": [{"id": P1, "displayName": "P", "state": "enabled", "grantControls": {"operator": "OR", "builtInControls": ["mfa"]}, "conditions": {
             "users": {"includeUsers": ["All"]},
             "applications": {"includeAuthenticationContextClassReferences": ["C100"]}}}]
     });
@@ -483,10 +486,10 @@ fn dangling_authentication_context() {
     let bundle = json!({
         "authenticationContextClassReferences": [{"id": "c2", "isAvailable": false}],
         "conditionalAccessPolicies": [
-            {"id": P1, "displayName": "P", "state": "enabled", "conditions": {
+            {"id": P1, "displayName": "P", "state": "enabled", "grantControls": {"operator": "OR", "builtInControls": ["mfa"]}, "conditions": {
                 "users": {"includeUsers": ["All"]},
                 "applications": {"includeAuthenticationContextClassReferences": ["c1"]}}},
-            {"id": P2, "displayName": "P", "state": "enabled", "conditions": {
+            {"id": P2, "displayName": "P", "state": "enabled", "grantControls": {"operator": "OR", "builtInControls": ["mfa"]}, "conditions": {
                 "users": {"includeUsers": ["All"]},
                 "applications": {"includeAuthenticationContextClassReferences": ["c2"]}}}
         ]
@@ -646,7 +649,7 @@ fn workload_identity_shapes() {
 fn target_kinds_guest_selectors_and_exclude_only_conditions() {
     let bundle = json!({"authenticationContextClassReferences": [{"id": "c1", "isAvailable": true}],
         "conditionalAccessPolicies": [
-        {"id": P1, "displayName": "P", "state": "enabled", "conditions": {
+        {"id": P1, "displayName": "P", "state": "enabled", "grantControls": {"operator": "OR", "builtInControls": ["mfa"]}, "conditions": {
             "users": {"includeUsers": ["GuestsOrExternalUsers"],
                       "includeGuestsOrExternalUsers": {"guestOrExternalUserTypes": "b2bCollaborationGuest",
                                                        "externalTenants": {"membershipKind": "all"}}},
@@ -654,7 +657,7 @@ fn target_kinds_guest_selectors_and_exclude_only_conditions() {
                              "includeAuthenticationContextClassReferences": ["c1"]},
             "platforms": {"excludePlatforms": ["iOS"]},
             "locations": {"excludeLocations": ["AllTrusted"]}}},
-        {"id": P2, "displayName": "P", "state": "enabledForReportingButNotEnforced", "conditions": {
+        {"id": P2, "displayName": "P", "state": "enabledForReportingButNotEnforced", "grantControls": {"operator": "OR", "builtInControls": ["mfa"]}, "conditions": {
             "users": {"includeUsers": ["All"]},
             "applications": {"includeUserActions": ["urn:user:registersecurityinfo"]}},
          "grantControls": {"operator": "OR", "builtInControls": ["mfa"]}}
@@ -823,7 +826,8 @@ fn cli_json_lists_findings() {
     let file = dir.write(
         "tenant.json",
         serde_json::to_vec(&json!({"conditionalAccessPolicies": [
-            {"displayName": "template", "state": "enabled", "conditions": {
+            {"displayName": "template", "state": "enabled",
+             "grantControls": {"operator": "OR", "builtInControls": ["mfa"]}, "conditions": {
                 "users": {"includeUsers": ["All"], "excludeGroups": [GROUP_A]},
                 "applications": {"includeApplications": ["All"]}}}
         ]}))
@@ -882,7 +886,7 @@ fn admin_expiration_rules_bound_eligibilities_and_assignments() {
           {{"id":"activation","principalId":"11111111-0000-0000-0000-000000000004","roleDefinitionId":"{role}","directoryScopeId":"/","assignmentType":"Activated","startDateTime":"2025-01-01T00:00:00Z","endDateTime":"2026-01-01T00:00:00Z"}}]
     }}}}"#
     );
-    let tenant = jitgate::load_bundle_bytes("t.json", bundle.as_bytes()).unwrap();
+    let tenant = crate::common::lenient_bytes("t.json", bundle.as_bytes()).unwrap();
     let report = jitgate::validate(&tenant, false);
     let found: Vec<(&str, &str)> = report
         .findings

@@ -33,13 +33,13 @@ fn decide(
 
 /// `jitgate activate`.
 pub fn run(
-    tenant_path: &Path,
+    load: &crate::LoadArgs,
     requests: &str,
     explain: bool,
     output: Option<&Path>,
     engine: EngineKind,
 ) -> ExitCode {
-    let tenant = match load_tenant(tenant_path) {
+    let tenant = match load_tenant(load) {
         Ok(t) => t,
         Err(code) => return code,
     };

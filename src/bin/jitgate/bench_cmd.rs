@@ -12,7 +12,7 @@ use jitgate::unstable::{self as json, Diagnostics, parse_sign_in};
 use jitgate::{ReferenceEvaluator, SignInRequest, Snapshot, Tenant};
 use rayon::prelude::*;
 
-use crate::eval_cmd::{EngineKind, Input, load_tenant, read_inputs};
+use crate::eval_cmd::{EngineKind, Input, load_tenant_with, read_inputs};
 
 /// Generated tenant sizes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -110,7 +110,7 @@ fn parse_all(texts: &[String]) -> Vec<SignInRequest> {
 pub fn run(o: &BenchOptions) -> ExitCode {
     let started = Instant::now();
     let tenant: Tenant = match &o.tenant {
-        Some(p) => match load_tenant(p) {
+        Some(p) => match load_tenant_with(p, &jitgate::LoadOptions::default()) {
             Ok(t) => t,
             Err(code) => return code,
         },

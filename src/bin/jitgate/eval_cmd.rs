@@ -16,14 +16,36 @@ use jitgate::{
 };
 use rayon::prelude::*;
 
-/// Loads the tenant or explains on stderr why it cannot be used.
-pub fn load_tenant(path: &Path) -> Result<Tenant, ExitCode> {
-    match jitgate::load(path) {
+use crate::LoadArgs;
+
+/// Loads the tenant or explains on stderr why it cannot be used. Tenant warnings are
+/// summarised once here (a count and the most frequent codes), not repeated per decision.
+pub fn load_tenant(args: &LoadArgs) -> Result<Tenant, ExitCode> {
+    load_tenant_with(&args.tenant, &args.options())
+}
+
+/// [`load_tenant`] for a path and options.
+pub fn load_tenant_with(path: &Path, options: &jitgate::LoadOptions) -> Result<Tenant, ExitCode> {
+    match jitgate::load_with(path, options) {
         Ok(t) => {
             if !t.warnings.is_empty() {
+                let mut by_code: Vec<(&str, usize)> = Vec::new();
+                for w in &t.warnings {
+                    match by_code.iter_mut().find(|(c, _)| *c == w.code) {
+                        Some((_, n)) => *n += 1,
+                        None => by_code.push((w.code, 1)),
+                    }
+                }
+                by_code.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+                let top: Vec<String> = by_code
+                    .iter()
+                    .take(3)
+                    .map(|(c, n)| format!("{c} ×{n}"))
+                    .collect();
                 eprintln!(
-                    "jitgate: tenant loaded with {} warning(s); run `jitgate validate --tenant {}` to see them",
+                    "jitgate: tenant loaded with {} warning(s) ({}); run `jitgate validate --tenant {}` to see them",
                     t.warnings.len(),
+                    top.join(", "),
                     path.display()
                 );
             }
@@ -235,8 +257,8 @@ fn decide(
 
 /// Options of `jitgate eval`.
 pub struct EvalOptions<'a> {
-    /// Tenant path.
-    pub tenant: &'a Path,
+    /// Tenant path and load options.
+    pub load: &'a LoadArgs,
     /// Requests source (`-` for stdin).
     pub requests: &'a str,
     /// Per-policy results.
@@ -254,7 +276,7 @@ const BLOCK: usize = 65_536;
 
 /// `jitgate eval`.
 pub fn run_eval(o: &EvalOptions<'_>) -> ExitCode {
-    let tenant = match load_tenant(o.tenant) {
+    let tenant = match load_tenant(o.load) {
         Ok(t) => t,
         Err(code) => return code,
     };
@@ -396,8 +418,8 @@ impl Summary {
 }
 
 /// `jitgate whatif`: one request, explained for a person.
-pub fn run_whatif(tenant_path: &Path, request: &str, as_json: bool) -> ExitCode {
-    let tenant = match load_tenant(tenant_path) {
+pub fn run_whatif(load: &LoadArgs, request: &str, as_json: bool) -> ExitCode {
+    let tenant = match load_tenant(load) {
         Ok(t) => t,
         Err(code) => return code,
     };

@@ -18,6 +18,35 @@ struct Cli {
     command: Command,
 }
 
+/// Where the tenant is and how it is read (every command that reads one).
+#[derive(clap::Args, Clone)]
+pub struct LoadArgs {
+    /// Tenant bundle file or export directory.
+    #[arg(long, value_name = "PATH")]
+    pub tenant: PathBuf,
+    /// Accept a tenant without any conditional access policy (an error otherwise: an empty or
+    /// lost policy export would allow every sign-in).
+    #[arg(long)]
+    pub allow_empty: bool,
+    /// Accept policies that include named locations the export does not define (an error
+    /// otherwise; such an include matches nothing).
+    #[arg(long)]
+    pub allow_dangling: bool,
+    /// Largest file read, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = 256 << 20)]
+    pub max_file_size: u64,
+}
+
+impl LoadArgs {
+    /// The library's options for these flags.
+    pub fn options(&self) -> jitgate::LoadOptions {
+        jitgate::LoadOptions::default()
+            .allow_empty(self.allow_empty)
+            .allow_dangling(self.allow_dangling)
+            .max_file_size(self.max_file_size)
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Decide sign-ins: one decision (JSON) per request line, in input order.
@@ -27,9 +56,8 @@ enum Command {
     /// yields `{"line": N, "error": "..."}` in its place. Exit status: 0 when every line was
     /// decided, 1 when some were not, 2 when the tenant or the input cannot be used.
     Eval {
-        /// Tenant bundle file or export directory.
-        #[arg(long, value_name = "PATH")]
-        tenant: PathBuf,
+        #[command(flatten)]
+        load: LoadArgs,
         /// Requests file (JSON Lines, or .json), or `-` for standard input.
         #[arg(long, value_name = "FILE")]
         requests: String,
@@ -57,9 +85,8 @@ enum Command {
     /// "signInConditions", "session"}. Same conventions as `eval`: input order kept, bad lines
     /// reported in place, exit 0 / 1 / 2.
     Activate {
-        /// Tenant bundle file or export directory.
-        #[arg(long, value_name = "PATH")]
-        tenant: PathBuf,
+        #[command(flatten)]
+        load: LoadArgs,
         /// Requests file (JSON Lines, or .json), or `-` for standard input.
         #[arg(long, value_name = "FILE")]
         requests: String,
@@ -112,9 +139,8 @@ enum Command {
     /// Explain one sign-in for a person: every policy, applied or not and why, and what the user
     /// must do.
     Whatif {
-        /// Tenant bundle file or export directory.
-        #[arg(long, value_name = "PATH")]
-        tenant: PathBuf,
+        #[command(flatten)]
+        load: LoadArgs,
         /// One request (a .json file, a one-line JSON Lines file, or `-`).
         #[arg(long, value_name = "FILE")]
         request: String,
@@ -127,9 +153,8 @@ enum Command {
     /// Exit status: 0 when the tenant is usable (warnings allowed), 1 when it has errors (or
     /// warnings under --strict), 2 when it cannot be read at all.
     Validate {
-        /// Tenant bundle file or export directory.
-        #[arg(long, value_name = "PATH")]
-        tenant: PathBuf,
+        #[command(flatten)]
+        load: LoadArgs,
         /// Treat limit warnings as errors.
         #[arg(long)]
         strict: bool,
@@ -187,7 +212,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Eval {
-            tenant,
+            load,
             requests,
             explain,
             assume_worst,
@@ -205,7 +230,7 @@ fn main() -> ExitCode {
                 }
             }
             eval_cmd::run_eval(&eval_cmd::EvalOptions {
-                tenant: &tenant,
+                load: &load,
                 requests: &requests,
                 explain,
                 assume_worst,
@@ -214,12 +239,12 @@ fn main() -> ExitCode {
             })
         }
         Command::Activate {
-            tenant,
+            load,
             requests,
             explain,
             output,
             engine,
-        } => activate_cmd::run(&tenant, &requests, explain, output.as_deref(), engine),
+        } => activate_cmd::run(&load, &requests, explain, output.as_deref(), engine),
         Command::Generate { what } => match what {
             GenerateWhat::Tenant { size, seed, output } => {
                 bench_cmd::generate_tenant(size, seed, output.as_deref())
@@ -255,14 +280,10 @@ fn main() -> ExitCode {
             })
         }
         Command::Whatif {
-            tenant,
+            load,
             request,
             json,
-        } => eval_cmd::run_whatif(&tenant, &request, json),
-        Command::Validate {
-            tenant,
-            strict,
-            json,
-        } => validate_cmd::run(&tenant, strict, json),
+        } => eval_cmd::run_whatif(&load, &request, json),
+        Command::Validate { load, strict, json } => validate_cmd::run(&load, strict, json),
     }
 }

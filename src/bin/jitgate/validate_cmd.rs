@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
-use jitgate::{Diagnostic, load_report, validate};
+use jitgate::{Diagnostic, load_report_with, validate};
 use serde::Serialize;
 
 #[derive(Serialize)]
@@ -20,8 +20,9 @@ struct JsonReport<'a> {
 }
 
 /// Runs the subcommand and returns its exit status.
-pub fn run(path: &Path, strict: bool, as_json: bool) -> ExitCode {
-    let loaded = match load_report(path) {
+pub fn run(load: &crate::LoadArgs, strict: bool, as_json: bool) -> ExitCode {
+    let path = load.tenant.as_path();
+    let loaded = match load_report_with(path, &load.options()) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("jitgate: {e}");

@@ -116,6 +116,19 @@ pub fn parse_policy(
         .obj(d, "sessionControls")
         .map(|s| parse_session(d, &s))
         .unwrap_or_default();
+    // A policy with neither grant nor session controls is a damaged export: Graph refuses to
+    // store one (§1.6a). Session controls that are present but switched off are Graph's own shape.
+    let enforces_something = grant.as_ref().is_some_and(|g| !g.is_empty())
+        || obj
+            .get("sessionControls")
+            .is_some_and(|v| !crate::model::read::is_empty_value(v));
+    if !enforces_something && !matches!(state, PolicyState::Disabled) && !deleted {
+        d.error(
+            "noControls",
+            &obj.at("grantControls"),
+            "an enabled or report-only policy without grant or session controls enforces nothing; Graph refuses to create one, so the export is damaged",
+        );
+    }
     Some(Policy {
         id,
         display_name,
@@ -430,10 +443,37 @@ fn parse_filter(
     domain: FilterDomain,
 ) -> Option<Filter> {
     let f = parent.obj(d, key)?;
-    let text = f.str(d, "rule")?;
-    if text.trim().is_empty() {
+    let text = f.str(d, "rule").filter(|t| !t.trim().is_empty());
+    if text.is_none()
+        && f.get("rule")
+            .is_some_and(|v| !matches!(v, Json::Null | Json::String(_)))
+    {
+        // A rule of the wrong type was reported as such.
         return None;
     }
+    let mode_given = f.str(d, "mode").is_some_and(|m| !m.trim().is_empty());
+    // A mode without a rule (or a rule without a mode) is a filter that lost half of itself:
+    // dropping it would widen or narrow the policy silently (§1.6a).
+    let text = match (text, mode_given) {
+        (None, false) => return None,
+        (None, true) => {
+            d.error(
+                "incompleteFilter",
+                &f.at("rule"),
+                "the filter has a mode but a missing or blank rule",
+            );
+            return None;
+        }
+        (Some(_), false) => {
+            d.error(
+                "incompleteFilter",
+                &f.at("mode"),
+                "the filter has a rule but no mode (include or exclude)",
+            );
+            return None;
+        }
+        (Some(t), true) => t,
+    };
     let mode = match f.enumeration(d, "mode", FilterMode::parse) {
         Some(FilterMode::Unknown(m)) => {
             d.error(

@@ -306,6 +306,7 @@ mod tests {
               {"id":"11111111-1111-1111-1111-111111111111","ipRanges":[{"cidrAddress":"10.0.0.0/16"}],"isTrusted":true},
               {"id":"22222222-2222-2222-2222-222222222222","ipRanges":[{"cidrAddress":"10.0.5.0/24"},{"cidrAddress":"2001:db8::/32"}]}],
               "conditionalAccessPolicies":[{"id":"33333333-3333-3333-3333-333333333333","state":"enabled","displayName":"p",
+                "grantControls":{"operator":"OR","builtInControls":["mfa"]},
                 "conditions":{"users":{"includeUsers":["All"]},"applications":{"includeApplications":["All"]},
                 "locations":{"includeLocations":["22222222-2222-2222-2222-222222222222"],"excludeLocations":["11111111-1111-1111-1111-111111111111"]}}}],
               "mfaTrustedIps":["192.0.2.0/24"]}"#,

@@ -16,6 +16,31 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use jitgate::{Diagnostic, Severity};
 
+/// Load options for tests about something other than completeness (§1.6a): a tenant without
+/// policies (PIM-only fixtures) and included locations the bundle lacks load with a warning.
+pub fn lenient() -> jitgate::LoadOptions {
+    jitgate::LoadOptions::default()
+        .allow_empty(true)
+        .allow_dangling(true)
+}
+
+/// Loads bytes leniently, without the completeness warnings the options turn errors into, so
+/// tests that list every warning of a fixture see only what they are about.
+pub fn lenient_bytes(name: &str, bytes: &[u8]) -> Result<jitgate::Tenant, jitgate::LoadError> {
+    jitgate::load_bundle_bytes_with(name, bytes, &lenient()).map(quiet)
+}
+
+/// [`lenient_bytes`] for a file or directory.
+pub fn lenient_path(path: &Path) -> Result<jitgate::Tenant, jitgate::LoadError> {
+    jitgate::load_with(path, &lenient()).map(quiet)
+}
+
+fn quiet(mut t: jitgate::Tenant) -> jitgate::Tenant {
+    t.warnings
+        .retain(|w| w.code != "noPolicies" && w.code != "danglingLocation");
+    t
+}
+
 /// A directory under `std::env::temp_dir()` that is unique to one test and removed on drop.
 pub struct TempDir {
     path: PathBuf,

@@ -1203,6 +1203,25 @@ pub fn policy() -> BoxedStrategy<Value> {
                 for (k, v) in rest {
                     c.insert(k, v);
                 }
+                // Every policy enforces something, or the tenant would not load (§1.6a).
+                let no_grant = grant.as_ref().is_none_or(|g| {
+                    [
+                        "builtInControls",
+                        "termsOfUse",
+                        "customAuthenticationFactors",
+                    ]
+                    .iter()
+                    .all(|k| {
+                        g.get(*k)
+                            .and_then(Value::as_array)
+                            .is_none_or(Vec::is_empty)
+                    }) && g.get("authenticationStrength").is_none_or(Value::is_null)
+                });
+                let mut session = session;
+                if no_grant {
+                    let s = session.get_or_insert_with(|| json!({}));
+                    s["applicationEnforcedRestrictions"] = json!({ "isEnabled": true });
+                }
                 let mut o = Map::new();
                 o.insert("id".into(), json!(""));
                 o.insert("state".into(), json!(state));
