@@ -282,12 +282,13 @@ fn policy(u: &mut Unstructured<'_>, k: usize) -> arbitrary::Result<Value> {
         );
     }
     // A policy must enforce something to load (§1.6a).
-    let no_controls = grant["builtInControls"]
-        .as_array()
+    let no_controls = grant
+        .get("builtInControls")
+        .and_then(Value::as_array)
         .is_none_or(Vec::is_empty)
         && grant.get("authenticationStrength").is_none();
     if no_controls {
-        grant["builtInControls"] = json!(["mfa"]);
+        set(&mut grant, "builtInControls", json!(["mfa"]));
     }
     let mut p = json!({
         "id": format!("00000000-0000-0000-0000-{:012}", k + 1),
