@@ -59,12 +59,10 @@ pub fn render(
     t: Timestamp,
     explain: bool,
     evals: Vec<PolicyVerdict<'_>>,
-    load_warnings: &[Diagnostic],
     eval_warnings: Vec<Diagnostic>,
 ) -> SignInDecision {
-    // Load warnings travel with every decision (§1.6), then what this evaluation noticed.
-    let mut warnings: Vec<Diagnostic> = load_warnings.to_vec();
-    warnings.extend(eval_warnings);
+    // What this evaluation noticed; tenant warnings are reported once, not per decision (§1.6).
+    let warnings = eval_warnings;
     let mut deny_reasons = Vec::new();
     let mut requirements: Vec<Requirement> = Vec::new();
     let stale: Vec<&PolicyVerdict<'_>> = evals

@@ -201,7 +201,6 @@ impl<'t> SignInReference<'t> {
             t,
             options.explain_level().policies(),
             evals,
-            &self.tenant.warnings,
             warnings.items,
         );
         decision.revision = Some(self.revision.clone());

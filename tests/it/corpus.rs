@@ -194,6 +194,8 @@ fn j0eyv_warnings_are_exactly_the_known_ones() {
         codes,
         [
             "duplicateObject",
+            // The export's LICENSE file is named as not read (§1.6a).
+            "skippedFile",
             "unknownKeyword",
             "unsupportedCondition",
             "unsupportedLocationType"

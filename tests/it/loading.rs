@@ -891,11 +891,22 @@ fn directory_and_pim_folders() {
             r#"[{{"id":"e1","principalId":"{USER}","roleDefinitionId":"{ROLE}","directoryScopeId":"/","startDateTime":"2025-01-01T00:00:00Z","endDateTime":null,"memberType":"Direct"}}]"#
         ),
     );
-    // Files other than .json are not read, in these folders either.
+    // Files other than .json are not read, in these folders either; each is named (§1.6a).
     dir.write("directory/README.md", "exported by hand");
     dir.write("pim/notes.txt", "nothing to see");
     let t = usable_dir(dir.path());
-    assert!(t.warnings.is_empty(), "{:#?}", t.warnings);
+    let skipped: Vec<(&str, &str)> = t
+        .warnings
+        .iter()
+        .map(|w| (w.code, w.file.as_str()))
+        .collect();
+    assert_eq!(
+        skipped,
+        [
+            ("skippedFile", "directory/README.md"),
+            ("skippedFile", "pim/notes.txt")
+        ]
+    );
     assert_eq!(t.users.len(), 1);
     assert_eq!(t.users[0].external_user_type, 2);
     assert_eq!(t.groups[0].members, [USER]);

@@ -123,8 +123,9 @@ fn soft_deleted_policy_is_not_enabled_and_warned() {
 }
 
 #[test]
-fn load_warnings_travel_with_the_decision() {
-    // §1.6: warnings "are returned with every decision, in the warnings array".
+fn tenant_warnings_are_reported_once_not_on_every_decision() {
+    // §1.6 (amended): a tenant warning belongs to the tenant (validate, the CLI summary,
+    // Snapshot::warnings), not to each decision, where it would bury what concerns the request.
     let t = tenant(
         &[Pol::new(1)
             .block()
@@ -136,14 +137,15 @@ fn load_warnings_travel_with_the_decision() {
         &user().password_only(),
         &allow("notApplied").policies(vec![not_enabled(1)]),
     );
+    let deleted = |w: &jitgate::Diagnostic| w.path.contains("deletedDateTime");
     assert!(
-        out.decision
-            .warnings
-            .iter()
-            .any(|w| w.path.contains("deletedDateTime") || w.message.contains("deleted")),
-        "the soft-deletion warning should be in the decision's warnings\n{}",
+        !out.decision.warnings.iter().any(deleted),
+        "{}",
         out.pretty()
     );
+    assert!(t.warnings.iter().any(deleted), "{:#?}", t.warnings);
+    let snapshot = jitgate::Snapshot::compile(t.clone());
+    assert!(snapshot.warnings().iter().any(deleted));
 }
 
 #[test]

@@ -92,14 +92,7 @@ impl CompiledPolicies {
             }
             verdicts.push(verdict);
         }
-        let mut decision = render(
-            p.req,
-            p.t,
-            explain,
-            verdicts,
-            &self.tenant.warnings,
-            warnings.items,
-        );
+        let mut decision = render(p.req, p.t, explain, verdicts, warnings.items);
         decision.revision = Some(self.revision.clone());
         decision
     }
