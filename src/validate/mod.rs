@@ -134,6 +134,7 @@ pub fn validate(tenant: &Tenant, strict: bool) -> ValidationReport {
     for p in &tenant.policies {
         check_policy(&mut c, p);
     }
+    check_no_directory(&mut c);
     check_groups(&mut c);
     check_pim(&mut c);
     ValidationReport {
@@ -354,7 +355,22 @@ mod tests {
             ),
             false,
         );
-        assert_eq!(codes(&r), ["danglingReference", "danglingReference"]);
+        // No group export at all: one summary line for the groups, then the location.
+        assert_eq!(codes(&r), ["danglingReference", "noDirectory"]);
+        assert_eq!(
+            r.findings[1].message,
+            "no directory: 1 group reference(s) unresolved; group-based includes match nobody and group-based excludes exempt nobody (export directory.groups to decide them)"
+        );
+        // With a group export, each missing group is named where it is used.
+        let with_groups = policy(
+            r#"{"users":{"includeUsers":["All"],"excludeGroups":["33333333-3333-3333-3333-333333333333"]},"applications":{"includeApplications":["All"]}}"#,
+        )
+        .replace(
+            r#""conditionalAccessPolicies""#,
+            r#""directory":{"groups":[{"id":"55555555-5555-5555-5555-555555555555","members":[]}]},"conditionalAccessPolicies""#,
+        );
+        let r = report(&with_groups, false);
+        assert_eq!(codes(&r), ["danglingReference"]);
         assert_eq!(
             r.findings[0].path,
             "conditionalAccessPolicies[11111111-1111-1111-1111-111111111111].conditions.users"

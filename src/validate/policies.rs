@@ -10,7 +10,8 @@ pub(super) fn check_policy(c: &mut Checker<'_>, p: &Policy) {
     let at = policy_at(p);
     let t = c.tenant;
     let cond = &p.conditions;
-    // Dangling references match nothing, include and exclude alike (§2.4).
+    // Dangling references match nothing, include and exclude alike (§2.4). Without any group
+    // export they are summarised once by `check_no_directory` instead (§1.6a).
     if let Some(u) = &cond.users {
         for g in u
             .include_groups
@@ -18,7 +19,7 @@ pub(super) fn check_policy(c: &mut Checker<'_>, p: &Policy) {
             .chain(&u.exclude_groups)
             .filter_map(IdRef::id)
         {
-            if !c.groups.contains_key(g) {
+            if !t.groups.is_empty() && !c.groups.contains_key(g) {
                 c.d.warn(
                     "danglingReference",
                     &format!("{at}.conditions.users"),
@@ -35,7 +36,7 @@ pub(super) fn check_policy(c: &mut Checker<'_>, p: &Policy) {
             c.d.warn(
                 "mixedGuestSelectors",
                 &format!("{at}.conditions.users"),
-                "GuestsOrExternalUsers together with the typed guest selector (Graph rejects this); both are unioned",
+                "GuestsOrExternalUsers together with the typed guest selector (Graph returns such pairs for policies made with the legacy keyword and refuses them only in new writes); both are unioned",
             );
         }
     }
@@ -275,6 +276,36 @@ pub(super) fn check_session(c: &mut Checker<'_>, p: &Policy, at: &str) {
             "sessionControlNeedsAllResources",
             at,
             "persistent browser and disabled CAE are honoured only on policies that target all resources",
+        );
+    }
+}
+
+/// A policies-only export (no `directory.groups` at all) while policies name groups: one
+/// summary line instead of a warning per reference (§1.6a).
+pub(super) fn check_no_directory(c: &mut Checker<'_>) {
+    let t = c.tenant;
+    if !t.groups.is_empty() {
+        return;
+    }
+    let references = t
+        .policies
+        .iter()
+        .filter_map(|p| p.conditions.users.as_ref())
+        .map(|u| {
+            u.include_groups
+                .iter()
+                .chain(&u.exclude_groups)
+                .filter(|r| r.id().is_some())
+                .count()
+        })
+        .sum::<usize>();
+    if references > 0 {
+        c.d.warn(
+            "noDirectory",
+            "directory.groups",
+            format!(
+                "no directory: {references} group reference(s) unresolved; group-based includes match nobody and group-based excludes exempt nobody (export directory.groups to decide them)"
+            ),
         );
     }
 }

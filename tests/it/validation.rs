@@ -854,14 +854,17 @@ fn cli_json_lists_findings() {
             .unwrap()
             .contains("\"file:tenant.json#0\"")
     );
+    // A policies-only export: the group reference is summarised once (§1.6a).
     let dangling = &findings[1];
-    assert_eq!(dangling["code"], "danglingReference");
-    assert_eq!(
-        dangling["path"],
-        "conditionalAccessPolicies[file:tenant.json#0].conditions.users"
-    );
+    assert_eq!(dangling["code"], "noDirectory");
+    assert_eq!(dangling["path"], "directory.groups");
     assert!(dangling["file"].is_string());
-    assert!(dangling["message"].as_str().unwrap().contains(GROUP_A));
+    assert!(
+        dangling["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("no directory: 1 group reference(s) unresolved")
+    );
 
     let strict = validate_cli(&file, &["--json", "--strict"]);
     assert_eq!(strict.status.code(), Some(1));
