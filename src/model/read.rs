@@ -410,7 +410,13 @@ pub fn parse_duration(s: &str) -> Result<SignedDuration, String> {
     };
     let mut nanos: i128 = 0;
     let mut any = false;
-    for (number, unit) in components(date).map_err(|e| bad(&e))? {
+    let date_parts = components(date).map_err(|e| bad(&e))?;
+    if date_parts.len() > 1 {
+        return Err(bad(
+            "each designator may appear once, in the order D, H, M, S",
+        ));
+    }
+    for (number, unit) in date_parts {
         match unit.to_ascii_uppercase() {
             'D' => nanos += whole(&number, &bad)? * 86_400 * 1_000_000_000,
             'Y' | 'M' | 'W' => return Err(bad("years, months and weeks have no fixed length")),
@@ -422,7 +428,21 @@ pub fn parse_duration(s: &str) -> Result<SignedDuration, String> {
         if time.is_empty() {
             return Err(bad("T must be followed by hours, minutes or seconds"));
         }
+        // `PT1H1H` must not read as two hours: each unit once, in order.
+        let mut previous = 0u8;
         for (number, unit) in components(time).map_err(|e| bad(&e))? {
+            let rank = match unit.to_ascii_uppercase() {
+                'H' => 1,
+                'M' => 2,
+                'S' => 3,
+                _ => 0,
+            };
+            if rank != 0 && rank <= previous {
+                return Err(bad(
+                    "each designator may appear once, in the order D, H, M, S",
+                ));
+            }
+            previous = rank;
             match unit.to_ascii_uppercase() {
                 'H' => nanos += whole(&number, &bad)? * 3_600 * 1_000_000_000,
                 'M' => nanos += whole(&number, &bad)? * 60 * 1_000_000_000,
@@ -657,6 +677,10 @@ mod tests {
             "PT1.5H",
             "P99999999D",
             "PT1H2",
+            "PT1H1H",
+            "PT30M1H",
+            "P1D1D",
+            "PT1S1S",
             "",
         ] {
             assert!(parse_duration(bad).is_err(), "{bad}");

@@ -12,7 +12,7 @@ use jitgate::unstable::{Diagnostics, parse_activation};
 use jitgate::{ActivationDecision, Explain};
 use rayon::prelude::*;
 
-use crate::eval_cmd::{EngineKind, Evaluator, Input, evaluator, load_tenant, read_inputs};
+use crate::eval_cmd::{EngineKind, Evaluator, Input, Requests, evaluator, load_tenant};
 
 fn decide(
     eval: &Evaluator<'_>,
@@ -43,10 +43,10 @@ pub fn run(
         Ok(t) => t,
         Err(code) => return code,
     };
-    let inputs = match read_inputs(requests) {
-        Ok(i) => i,
+    let mut requests = match Requests::open(requests) {
+        Ok(r) => r,
         Err(e) => {
-            eprintln!("jitgate: {e}");
+            note!("jitgate: {e}");
             return ExitCode::from(2);
         }
     };
@@ -54,7 +54,7 @@ pub fn run(
         Some(p) => match File::create(p) {
             Ok(f) => Box::new(f),
             Err(e) => {
-                eprintln!("jitgate: cannot create {}: {e}", p.display());
+                note!("jitgate: cannot create {}: {e}", p.display());
                 return ExitCode::from(2);
             }
         },
@@ -64,54 +64,64 @@ pub fn run(
     let eval = evaluator(&tenant, engine);
     let now = Timestamp::now();
     let started = Instant::now();
-    let results: Vec<Result<ActivationDecision, String>> = inputs
-        .par_iter()
-        .with_min_len(64)
-        .map(|i| decide(&eval, i, now, crate::eval_cmd::explain_level(explain)))
-        .collect();
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     let mut codes: BTreeMap<&str, usize> = BTreeMap::new();
     let mut failed = 0usize;
-    for (input, result) in inputs.iter().zip(results) {
-        let line = match result {
-            Ok(d) => {
-                *counts.entry(d.decision.as_str()).or_default() += 1;
-                if let Some(e) = &d.error {
-                    *codes.entry(e.code).or_default() += 1;
-                }
-                serde_json::to_string(&d).unwrap_or_else(|e| {
-                    serde_json::json!({ "line": input.line, "error": format!("cannot serialise: {e}") }).to_string()
-                })
-            }
-            Err(message) => {
-                failed += 1;
-                serde_json::json!({ "line": input.line, "error": message }).to_string()
+    let mut lines = 0usize;
+    let explain = crate::eval_cmd::explain_level(explain);
+    // Streamed in bounded blocks, like `eval` (§1.6b).
+    loop {
+        let block = match requests.next_block() {
+            Ok(b) if b.is_empty() => break,
+            Ok(b) => b,
+            Err(e) => {
+                note!("jitgate: {e}");
+                return ExitCode::from(2);
             }
         };
-        if let Err(e) = writeln!(out, "{line}") {
-            eprintln!("jitgate: cannot write output: {e}");
-            return ExitCode::from(2);
+        lines += block.len();
+        let results: Vec<Result<ActivationDecision, String>> = block
+            .par_iter()
+            .with_min_len(64)
+            .map(|i| decide(&eval, i, now, explain))
+            .collect();
+        for (input, result) in block.iter().zip(results) {
+            let line = match result {
+                Ok(d) => {
+                    *counts.entry(d.decision.as_str()).or_default() += 1;
+                    if let Some(e) = &d.error {
+                        *codes.entry(e.code).or_default() += 1;
+                    }
+                    serde_json::to_string(&d).unwrap_or_else(|e| {
+                        serde_json::json!({ "line": input.line, "error": format!("cannot serialise: {e}") }).to_string()
+                    })
+                }
+                Err(message) => {
+                    failed += 1;
+                    serde_json::json!({ "line": input.line, "error": message }).to_string()
+                }
+            };
+            if let Err(e) = writeln!(out, "{line}") {
+                note!("jitgate: cannot write output: {e}");
+                return ExitCode::from(2);
+            }
         }
     }
     if let Err(e) = out.flush() {
-        eprintln!("jitgate: cannot write output: {e}");
+        note!("jitgate: cannot write output: {e}");
         return ExitCode::from(2);
     }
     let secs = started.elapsed().as_secs_f64();
     let decided: usize = counts.values().sum();
     let by: Vec<String> = counts.iter().map(|(k, v)| format!("{v} {k}")).collect();
-    eprintln!(
+    note!(
         "jitgate: {decided} activations decided ({}), {failed} bad line(s), {:.0} lines/s",
         by.join(", "),
-        if secs > 0.0 {
-            inputs.len() as f64 / secs
-        } else {
-            0.0
-        }
+        if secs > 0.0 { lines as f64 / secs } else { 0.0 }
     );
     if !codes.is_empty() {
         let by: Vec<String> = codes.iter().map(|(k, v)| format!("{k} {v}")).collect();
-        eprintln!("  error codes: {}", by.join(", "));
+        note!("  error codes: {}", by.join(", "));
     }
     if failed > 0 {
         ExitCode::from(1)

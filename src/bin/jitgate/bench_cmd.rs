@@ -50,7 +50,7 @@ fn write_to(
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("jitgate: cannot write: {e}");
+            note!("jitgate: cannot write: {e}");
             ExitCode::from(2)
         }
     }
@@ -119,7 +119,7 @@ pub fn run(o: &BenchOptions) -> ExitCode {
             match jitgate::load_bundle_bytes("generated.json", bundle.to_string().as_bytes()) {
                 Ok(t) => t,
                 Err(e) => {
-                    eprintln!("jitgate: the generated tenant does not load: {e}");
+                    note!("jitgate: the generated tenant does not load: {e}");
                     return ExitCode::from(2);
                 }
             }
@@ -129,7 +129,7 @@ pub fn run(o: &BenchOptions) -> ExitCode {
         Some(src) => match read_inputs(src) {
             Ok(inputs) => inputs.iter().filter_map(Input::text).collect(),
             Err(e) => {
-                eprintln!("jitgate: {e}");
+                note!("jitgate: {e}");
                 return ExitCode::from(2);
             }
         },
@@ -140,10 +140,10 @@ pub fn run(o: &BenchOptions) -> ExitCode {
     };
     let requests = parse_all(&texts);
     if requests.is_empty() {
-        eprintln!("jitgate: no request could be parsed");
+        note!("jitgate: no request could be parsed");
         return ExitCode::from(2);
     }
-    eprintln!(
+    note!(
         "jitgate bench: {} policies, {} users, {} requests, {} thread(s); setup {:.1} s",
         tenant.policies.len(),
         tenant.users.len(),
@@ -162,7 +162,7 @@ pub fn run(o: &BenchOptions) -> ExitCode {
                 .map(|r| snapshot.compiled().prepare(r))
                 .collect();
             let prep_secs = prep_start.elapsed().as_secs_f64();
-            eprintln!(
+            note!(
                 "  compile {compile_ms:.0} ms; prepare {:.0} ns/request",
                 prep_secs * 1e9 / prepared.len() as f64
             );
@@ -185,12 +185,17 @@ pub fn run(o: &BenchOptions) -> ExitCode {
         }
     };
     let rate = decisions as f64 / secs;
-    println!(
+    let line = format!(
         "engine={:?} decisions={decisions} seconds={secs:.3} decisions_per_second={rate:.0} ns_per_decision={:.1} threads={}",
         o.engine,
         1e9 / rate,
         rayon::current_num_threads()
     );
+    let mut out = std::io::stdout().lock();
+    // A closed stdout (`| true`) ends quietly with exit 2.
+    if writeln!(out, "{line}").and_then(|()| out.flush()).is_err() {
+        return ExitCode::from(2);
+    }
     ExitCode::SUCCESS
 }
 

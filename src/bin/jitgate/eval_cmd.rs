@@ -1,15 +1,14 @@
 //! `jitgate eval` and `jitgate whatif`: decide sign-ins from JSON Lines or one request.
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{BufRead, BufReader, BufWriter, IsTerminal, Read, Write};
+use std::io::{BufWriter, IsTerminal, Write};
 use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
 
 use jiff::Timestamp;
-use jitgate::unstable::{self as json, Diagnostics, Json, parse_sign_in};
+use jitgate::unstable::{Diagnostics, parse_sign_in};
 use jitgate::{
     Decision, DenyReason, EvaluationOptions, Explain, ReferenceEvaluator, RequirementItem,
     SignInDecision, Snapshot, Tenant,
@@ -42,7 +41,7 @@ pub fn load_tenant_with(path: &Path, options: &jitgate::LoadOptions) -> Result<T
                     .take(3)
                     .map(|(c, n)| format!("{c} ×{n}"))
                     .collect();
-                eprintln!(
+                note!(
                     "jitgate: tenant loaded with {} warning(s) ({}); run `jitgate validate --tenant {}` to see them",
                     t.warnings.len(),
                     top.join(", "),
@@ -52,150 +51,27 @@ pub fn load_tenant_with(path: &Path, options: &jitgate::LoadOptions) -> Result<T
             Ok(t)
         }
         Err(jitgate::LoadError::Invalid { diagnostics }) => {
-            eprintln!(
+            note!(
                 "jitgate: the tenant at {} cannot be evaluated:",
                 path.display()
             );
             for d in diagnostics.iter().filter(|d| d.is_error()).take(20) {
-                eprintln!("  {d}");
+                note!("  {d}");
             }
             let n = diagnostics.iter().filter(|d| d.is_error()).count();
             if n > 20 {
-                eprintln!("  ... and {} more (run `jitgate validate`)", n - 20);
+                note!("  ... and {} more (run `jitgate validate`)", n - 20);
             }
             Err(ExitCode::from(2))
         }
         Err(e) => {
-            eprintln!("jitgate: {e}");
+            note!("jitgate: {e}");
             Err(ExitCode::from(2))
         }
     }
 }
 
-/// One input request: its 1-based line (or array index) and what was read there.
-pub struct Input {
-    /// 1-based line.
-    pub line: usize,
-    /// The request as read.
-    pub body: Body,
-}
-
-/// What one input line holds.
-pub enum Body {
-    /// A JSON Lines line.
-    Text(String),
-    /// An item of a `.json` document, already parsed (duplicate keys still visible).
-    Value(Json),
-    /// A line whose bytes are not text; the reason.
-    Unreadable(String),
-}
-
-impl Input {
-    /// The one-line error for a request that did not parse: the line, then each error's JSON
-    /// path and message.
-    pub fn errors(&self, d: &Diagnostics) -> String {
-        let msgs: Vec<String> = d
-            .items
-            .iter()
-            .filter(|x| x.is_error())
-            .map(|x| format!("{}: {}", x.path, x.message))
-            .collect();
-        format!("line {}: {}", self.line, msgs.join("; "))
-    }
-
-    /// The request's JSON; the error names the line.
-    pub fn json(&self) -> Result<Cow<'_, Json>, String> {
-        let at = |e: &dyn std::fmt::Display| format!("line {}: {e}", self.line);
-        match &self.body {
-            Body::Text(text) => json::parse_str(text).map(Cow::Owned).map_err(|e| at(&e)),
-            Body::Value(v) => Ok(Cow::Borrowed(v)),
-            Body::Unreadable(why) => Err(at(why)),
-        }
-    }
-
-    /// The request as JSON text, unless the line is unreadable.
-    pub fn text(&self) -> Option<String> {
-        match &self.body {
-            Body::Text(text) => Some(text.clone()),
-            Body::Value(v) => Some(v.to_value().to_string()),
-            Body::Unreadable(_) => None,
-        }
-    }
-}
-
-/// Reads requests: JSON Lines, or (for a `.json` file) one request or an array of requests.
-///
-/// JSON Lines are UTF-8 (a leading BOM is skipped) and a line with an invalid byte is reported in
-/// its place; a file with a UTF-16 BOM is decoded as a whole (docs/SEMANTICS.md §1.1.1).
-pub fn read_inputs(source: &str) -> Result<Vec<Input>, String> {
-    let mut reader: Box<dyn Read> = if source == "-" {
-        Box::new(std::io::stdin().lock())
-    } else {
-        Box::new(File::open(source).map_err(|e| format!("cannot open {source}: {e}"))?)
-    };
-    let is_json_doc = source != "-"
-        && Path::new(source)
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("json"));
-    if is_json_doc {
-        let mut bytes = Vec::new();
-        reader
-            .read_to_end(&mut bytes)
-            .map_err(|e| format!("cannot read {source}: {e}"))?;
-        let doc = json::parse_bytes(&bytes).map_err(|e| format!("{source}: {e}"))?;
-        return Ok(match doc {
-            Json::Array(items) => items
-                .into_iter()
-                .enumerate()
-                .map(|(i, v)| Input {
-                    line: i + 1,
-                    body: Body::Value(v),
-                })
-                .collect(),
-            other => vec![Input {
-                line: 1,
-                body: Body::Value(other),
-            }],
-        });
-    }
-    let mut buf = BufReader::new(reader);
-    let head = buf
-        .fill_buf()
-        .map_err(|e| format!("cannot read {source}: {e}"))?;
-    if head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) {
-        let mut bytes = Vec::new();
-        buf.read_to_end(&mut bytes)
-            .map_err(|e| format!("cannot read {source}: {e}"))?;
-        let text = json::decode(&bytes).map_err(|e| format!("{source}: {e}"))?;
-        return Ok(text
-            .split('\n')
-            .enumerate()
-            .map(|(i, line)| (i, line.trim_end_matches('\r')))
-            .filter(|(_, line)| !line.trim().is_empty())
-            .map(|(i, line)| Input {
-                line: i + 1,
-                body: Body::Text(line.to_owned()),
-            })
-            .collect());
-    }
-    if head.starts_with(&[0xEF, 0xBB, 0xBF]) {
-        buf.consume(3);
-    }
-    let mut out = Vec::new();
-    for (i, line) in buf.split(b'\n').enumerate() {
-        let bytes = line.map_err(|e| format!("cannot read {source}: {e}"))?;
-        let body = match String::from_utf8(bytes) {
-            Ok(text) if text.trim().is_empty() => continue,
-            Ok(text) => Body::Text(text.trim_end_matches('\r').to_owned()),
-            Err(e) => Body::Unreadable(format!(
-                "invalid UTF-8 at byte offset {}",
-                e.utf8_error().valid_up_to()
-            )),
-        };
-        out.push(Input { line: i + 1, body });
-    }
-    Ok(out)
-}
+pub use crate::input::{Input, Requests, read_inputs};
 
 /// Which evaluator decides.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -271,19 +147,16 @@ pub struct EvalOptions<'a> {
     pub engine: EngineKind,
 }
 
-/// Lines decided together: parsed and decided in parallel, written in order.
-const BLOCK: usize = 65_536;
-
 /// `jitgate eval`.
 pub fn run_eval(o: &EvalOptions<'_>) -> ExitCode {
     let tenant = match load_tenant(o.load) {
         Ok(t) => t,
         Err(code) => return code,
     };
-    let inputs = match read_inputs(o.requests) {
-        Ok(i) => i,
+    let mut requests = match Requests::open(o.requests) {
+        Ok(r) => r,
         Err(e) => {
-            eprintln!("jitgate: {e}");
+            note!("jitgate: {e}");
             return ExitCode::from(2);
         }
     };
@@ -291,7 +164,7 @@ pub fn run_eval(o: &EvalOptions<'_>) -> ExitCode {
         Some(p) => match File::create(p) {
             Ok(f) => Box::new(f),
             Err(e) => {
-                eprintln!("jitgate: cannot create {}: {e}", p.display());
+                note!("jitgate: cannot create {}: {e}", p.display());
                 return ExitCode::from(2);
             }
         },
@@ -305,8 +178,18 @@ pub fn run_eval(o: &EvalOptions<'_>) -> ExitCode {
     let options = EvaluationOptions::default()
         .explain(explain_level(o.explain))
         .assume_worst(o.assume_worst);
-    let progress = std::io::stderr().is_terminal() && inputs.len() >= 2 * BLOCK;
-    for (block_no, block) in inputs.chunks(BLOCK).enumerate() {
+    let progress = std::io::stderr().is_terminal();
+    // Streamed: a bounded block is read, decided in parallel and written in order, then the
+    // next; output begins before the input ends and memory does not grow with it (§1.6b).
+    loop {
+        let block = match requests.next_block() {
+            Ok(b) if b.is_empty() => break,
+            Ok(b) => b,
+            Err(e) => {
+                note!("jitgate: {e}");
+                return ExitCode::from(2);
+            }
+        };
         let results: Vec<Result<SignInDecision, String>> = block
             .par_iter()
             .with_min_len(256)
@@ -326,24 +209,20 @@ pub fn run_eval(o: &EvalOptions<'_>) -> ExitCode {
                 }
             };
             if let Err(e) = writeln!(out, "{line}") {
-                eprintln!("jitgate: cannot write output: {e}");
+                note!("jitgate: cannot write output: {e}");
                 return ExitCode::from(2);
             }
         }
+        if let Err(e) = out.flush() {
+            note!("jitgate: cannot write output: {e}");
+            return ExitCode::from(2);
+        }
         if progress {
-            eprint!(
-                "\r  {}/{} requests",
-                ((block_no + 1) * BLOCK).min(inputs.len()),
-                inputs.len()
-            );
+            note_inline!("\r  {} requests", summary.total());
         }
     }
-    if let Err(e) = out.flush() {
-        eprintln!("jitgate: cannot write output: {e}");
-        return ExitCode::from(2);
-    }
     if progress {
-        eprintln!();
+        note!();
     }
     summary.print(&tenant, started.elapsed().as_secs_f64());
     if summary.failed > 0 {
@@ -364,6 +243,11 @@ struct Summary {
 }
 
 impl Summary {
+    /// Lines seen so far.
+    fn total(&self) -> usize {
+        self.allow + self.step_up + self.deny + self.failed
+    }
+
     fn add(&mut self, d: &SignInDecision) {
         match d.decision {
             Decision::Allow => self.allow += 1,
@@ -391,12 +275,16 @@ impl Summary {
         let decided = self.allow + self.step_up + self.deny;
         let total = decided + self.failed;
         let rate = if secs > 0.0 { total as f64 / secs } else { 0.0 };
-        eprintln!(
+        note!(
             "jitgate: {decided} decided ({} allow, {} stepUp, {} deny), {} bad line(s), {:.0} lines/s",
-            self.allow, self.step_up, self.deny, self.failed, rate
+            self.allow,
+            self.step_up,
+            self.deny,
+            self.failed,
+            rate
         );
         if self.missing_data > 0 {
-            eprintln!(
+            note!(
                 "  {} decision(s) carry missingData: absent or unknown request data could make them stricter (see --assume-worst)",
                 self.missing_data
             );
@@ -404,14 +292,14 @@ impl Summary {
         let mut top: Vec<(&String, &usize)> = self.hits.iter().collect();
         top.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
         if !top.is_empty() {
-            eprintln!("  policies that prompted or denied most:");
+            note!("  policies that prompted or denied most:");
             for (id, n) in top.into_iter().take(5) {
                 let name = tenant
                     .policies
                     .iter()
                     .find(|p| &p.id == id)
                     .map_or(id.as_str(), |p| p.display_name.as_str());
-                eprintln!("    {n:>8}  {name}");
+                note!("    {n:>8}  {name}");
             }
         }
     }
@@ -426,12 +314,12 @@ pub fn run_whatif(load: &LoadArgs, request: &str, as_json: bool) -> ExitCode {
     let inputs = match read_inputs(request) {
         Ok(i) => i,
         Err(e) => {
-            eprintln!("jitgate: {e}");
+            note!("jitgate: {e}");
             return ExitCode::from(2);
         }
     };
     let [input] = inputs.as_slice() else {
-        eprintln!(
+        note!(
             "jitgate: whatif takes exactly one request; {request} holds {}",
             inputs.len()
         );
@@ -441,7 +329,7 @@ pub fn run_whatif(load: &LoadArgs, request: &str, as_json: bool) -> ExitCode {
     let decision = match decide(&eval, input, Timestamp::now(), Explain::Policies.into()) {
         Ok(d) => d,
         Err(e) => {
-            eprintln!("jitgate: {e}");
+            note!("jitgate: {e}");
             return ExitCode::from(1);
         }
     };
@@ -456,7 +344,7 @@ pub fn run_whatif(load: &LoadArgs, request: &str, as_json: bool) -> ExitCode {
     match written {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("jitgate: cannot write: {e}");
+            note!("jitgate: cannot write: {e}");
             ExitCode::from(2)
         }
     }

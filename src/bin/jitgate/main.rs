@@ -1,8 +1,26 @@
 //! The `jitgate` command line: a thin layer over the library.
 
+/// Writes a line to standard error, ignoring a closed stream: a run whose stderr is closed ends
+/// quietly through its exit status, never with a panic (§1.6b).
+macro_rules! note {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
+/// [`note!`] without the newline (progress lines).
+macro_rules! note_inline {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 mod activate_cmd;
 mod bench_cmd;
 mod eval_cmd;
+mod input;
 mod validate_cmd;
 
 use std::path::PathBuf;
@@ -195,15 +213,26 @@ enum GenerateWhat {
     },
 }
 
+/// Starts the worker pool: at most 4 threads per core (§1.6b), so a typo cannot spend half a
+/// minute starting threads.
 fn threads(n: Option<usize>) -> Result<(), ExitCode> {
-    if let Some(n) = n {
-        if let Err(e) = rayon::ThreadPoolBuilder::new()
-            .num_threads(n.max(1))
-            .build_global()
-        {
-            eprintln!("jitgate: cannot start {n} threads: {e}");
-            return Err(ExitCode::from(2));
-        }
+    let Some(n) = n else {
+        return Ok(());
+    };
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    if n == 0 || n > 4 * cores {
+        note!(
+            "jitgate: --threads must be between 1 and {} (4 per core on this machine)",
+            4 * cores
+        );
+        return Err(ExitCode::from(2));
+    }
+    if let Err(e) = rayon::ThreadPoolBuilder::new()
+        .num_threads(n)
+        .build_global()
+    {
+        note!("jitgate: cannot start {n} threads: {e}");
+        return Err(ExitCode::from(2));
     }
     Ok(())
 }
@@ -220,14 +249,8 @@ fn main() -> ExitCode {
             engine,
             threads,
         } => {
-            if let Some(n) = threads {
-                if let Err(e) = rayon::ThreadPoolBuilder::new()
-                    .num_threads(n.max(1))
-                    .build_global()
-                {
-                    eprintln!("jitgate: cannot start {n} threads: {e}");
-                    return ExitCode::from(2);
-                }
+            if let Err(code) = self::threads(threads) {
+                return code;
             }
             eval_cmd::run_eval(&eval_cmd::EvalOptions {
                 load: &load,

@@ -25,7 +25,7 @@ pub fn run(load: &crate::LoadArgs, strict: bool, as_json: bool) -> ExitCode {
     let loaded = match load_report_with(path, &load.options()) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("jitgate: {e}");
+            note!("jitgate: {e}");
             return ExitCode::from(2);
         }
     };
@@ -54,7 +54,7 @@ pub fn run(load: &crate::LoadArgs, strict: bool, as_json: bool) -> ExitCode {
         write_text(&mut out, path, &report.counts, &findings, errors, warnings)
     };
     if let Err(e) = written {
-        eprintln!("jitgate: cannot write the report: {e}");
+        note!("jitgate: cannot write the report: {e}");
         return ExitCode::from(2);
     }
     if failed {

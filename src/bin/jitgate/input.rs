@@ -1,0 +1,296 @@
+//! Reading request batches: JSON Lines streamed in bounded blocks (docs/SEMANTICS.md §1.6b), a
+//! `.json` document of one request or an array, and UTF-16 files decoded line by line, so a bad
+//! line is reported in its place and never stops the run.
+
+use std::borrow::Cow;
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+
+use jitgate::unstable::{self as json, Diagnostics, Json};
+
+/// Longest request line read (16 MiB): a longer one is reported as a bad line and skipped.
+pub const MAX_LINE: usize = 16 << 20;
+/// Most lines decided together.
+pub const BLOCK_LINES: usize = 16_384;
+/// Most bytes of input held at once (memory stays bounded by this, not by the input).
+pub const BLOCK_BYTES: usize = 32 << 20;
+/// Largest `.json` document or UTF-16 file read whole.
+pub const MAX_DOCUMENT: u64 = 256 << 20;
+
+/// One input request: its 1-based line (or array index) and what was read there.
+pub struct Input {
+    /// 1-based line.
+    pub line: usize,
+    /// The request as read.
+    pub body: Body,
+}
+
+/// What one input line holds.
+pub enum Body {
+    /// A JSON Lines line.
+    Text(String),
+    /// An item of a `.json` document, already parsed (duplicate keys still visible).
+    Value(Json),
+    /// A line whose bytes are not text; the reason.
+    Unreadable(String),
+}
+
+impl Input {
+    /// The one-line error for a request that did not parse: the line, then each error's JSON
+    /// path and message.
+    pub fn errors(&self, d: &Diagnostics) -> String {
+        let msgs: Vec<String> = d
+            .items
+            .iter()
+            .filter(|x| x.is_error())
+            .map(|x| format!("{}: {}", x.path, x.message))
+            .collect();
+        format!("line {}: {}", self.line, msgs.join("; "))
+    }
+
+    /// The request's JSON; the error names the line.
+    pub fn json(&self) -> Result<Cow<'_, Json>, String> {
+        let at = |e: &dyn std::fmt::Display| format!("line {}: {e}", self.line);
+        match &self.body {
+            Body::Text(text) => json::parse_str(text).map(Cow::Owned).map_err(|e| at(&e)),
+            Body::Value(v) => Ok(Cow::Borrowed(v)),
+            Body::Unreadable(why) => Err(at(why)),
+        }
+    }
+
+    /// The request as JSON text, unless the line is unreadable.
+    pub fn text(&self) -> Option<String> {
+        match &self.body {
+            Body::Text(text) => Some(text.clone()),
+            Body::Value(v) => Some(v.to_value().to_string()),
+            Body::Unreadable(_) => None,
+        }
+    }
+}
+
+/// Where requests come from.
+enum Source {
+    /// UTF-8 JSON Lines, read as they arrive.
+    Lines(BufReader<Box<dyn Read>>),
+    /// Inputs already read: a `.json` document, or UTF-16 lines.
+    Ready(std::vec::IntoIter<Input>),
+}
+
+/// A stream of requests, handed out in bounded blocks in input order.
+pub struct Requests {
+    source: Source,
+    line: usize,
+    name: String,
+    /// Standard input: a block also ends when no more input is waiting, so a slow producer
+    /// sees each decision as soon as its line is in.
+    eager: bool,
+}
+
+impl Requests {
+    /// Opens `source` (a path, or `-` for standard input).
+    pub fn open(source: &str) -> Result<Requests, String> {
+        let reader: Box<dyn Read> = if source == "-" {
+            Box::new(std::io::stdin().lock())
+        } else {
+            let f = File::open(source).map_err(|e| format!("cannot open {source}: {e}"))?;
+            let meta = f
+                .metadata()
+                .map_err(|e| format!("cannot read {source}: {e}"))?;
+            if meta.is_dir() {
+                return Err(format!("{source} is a folder, not a requests file"));
+            }
+            Box::new(f)
+        };
+        let is_json_doc = source != "-"
+            && Path::new(source)
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+        let name = source.to_owned();
+        let mut buf = BufReader::with_capacity(1 << 16, reader);
+        if is_json_doc {
+            let bytes = read_whole(&mut buf, &name)?;
+            let doc = json::parse_bytes(&bytes).map_err(|e| format!("{source}: {e}"))?;
+            let items: Vec<Input> = match doc {
+                Json::Array(items) => items
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, v)| Input {
+                        line: i + 1,
+                        body: Body::Value(v),
+                    })
+                    .collect(),
+                other => vec![Input {
+                    line: 1,
+                    body: Body::Value(other),
+                }],
+            };
+            return Ok(Requests {
+                source: Source::Ready(items.into_iter()),
+                line: 0,
+                name,
+                eager: false,
+            });
+        }
+        let head = buf
+            .fill_buf()
+            .map_err(|e| format!("cannot read {source}: {e}"))?;
+        let utf16 = match head {
+            [0xFF, 0xFE, ..] => Some(false),
+            [0xFE, 0xFF, ..] => Some(true),
+            _ => None,
+        };
+        if let Some(big_endian) = utf16 {
+            let bytes = read_whole(&mut buf, &name)?;
+            let items = utf16_lines(bytes.get(2..).unwrap_or_default(), big_endian);
+            return Ok(Requests {
+                source: Source::Ready(items.into_iter()),
+                line: 0,
+                name,
+                eager: false,
+            });
+        }
+        if head.starts_with(&[0xEF, 0xBB, 0xBF]) {
+            buf.consume(3);
+        }
+        Ok(Requests {
+            source: Source::Lines(buf),
+            line: 0,
+            eager: source == "-",
+            name,
+        })
+    }
+
+    /// The next block of inputs (empty at the end): at most [`BLOCK_LINES`] lines and about
+    /// [`BLOCK_BYTES`] bytes.
+    pub fn next_block(&mut self) -> Result<Vec<Input>, String> {
+        let mut block = Vec::new();
+        match &mut self.source {
+            Source::Ready(items) => block.extend(items.take(BLOCK_LINES)),
+            Source::Lines(reader) => {
+                let mut bytes = 0usize;
+                let mut raw = Vec::new();
+                while block.len() < BLOCK_LINES && bytes < BLOCK_BYTES {
+                    if self.eager && !block.is_empty() && reader.buffer().is_empty() {
+                        break;
+                    }
+                    raw.clear();
+                    let Some(too_long) = read_line(reader, &mut raw)
+                        .map_err(|e| format!("cannot read {}: {e}", self.name))?
+                    else {
+                        break;
+                    };
+                    self.line += 1;
+                    let body = if too_long {
+                        Body::Unreadable(format!("the line is longer than {} MiB", MAX_LINE >> 20))
+                    } else {
+                        while raw.last().is_some_and(|b| *b == b'\r' || *b == b'\n') {
+                            raw.pop();
+                        }
+                        match std::str::from_utf8(&raw) {
+                            Ok(text) if text.trim().is_empty() => continue,
+                            Ok(text) => Body::Text(text.to_owned()),
+                            Err(e) => Body::Unreadable(format!(
+                                "invalid UTF-8 at byte offset {}",
+                                e.valid_up_to()
+                            )),
+                        }
+                    };
+                    bytes += raw.len();
+                    block.push(Input {
+                        line: self.line,
+                        body,
+                    });
+                }
+            }
+        }
+        Ok(block)
+    }
+}
+
+/// Reads one line into `raw` (newline included); `Some(true)` when it was longer than
+/// [`MAX_LINE`] (the rest is consumed, not kept), `None` at the end of input.
+fn read_line(reader: &mut impl BufRead, raw: &mut Vec<u8>) -> std::io::Result<Option<bool>> {
+    let mut too_long = false;
+    let mut any = false;
+    loop {
+        let chunk = reader.fill_buf()?;
+        if chunk.is_empty() {
+            return Ok(any.then_some(too_long));
+        }
+        any = true;
+        let (take, done) = match chunk.iter().position(|b| *b == b'\n') {
+            Some(i) => (i + 1, true),
+            None => (chunk.len(), false),
+        };
+        if !too_long {
+            if raw.len() + take > MAX_LINE {
+                too_long = true;
+                raw.clear();
+            } else {
+                raw.extend_from_slice(chunk.get(..take).unwrap_or_default());
+            }
+        }
+        reader.consume(take);
+        if done {
+            return Ok(Some(too_long));
+        }
+    }
+}
+
+/// Reads a whole (bounded) document.
+fn read_whole(reader: &mut impl Read, name: &str) -> Result<Vec<u8>, String> {
+    let mut bytes = Vec::new();
+    reader
+        .take(MAX_DOCUMENT + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read {name}: {e}"))?;
+    if bytes.len() as u64 > MAX_DOCUMENT {
+        return Err(format!(
+            "{name} is larger than {} MiB; give large batches as UTF-8 JSON Lines, which are streamed",
+            MAX_DOCUMENT >> 20
+        ));
+    }
+    Ok(bytes)
+}
+
+/// UTF-16 text (after its BOM) as lines; a line with a bad code unit is reported in its place.
+fn utf16_lines(bytes: &[u8], big_endian: bool) -> Vec<Input> {
+    let units: Vec<u16> = bytes
+        .chunks(2)
+        .map(|pair| match pair {
+            [a, b] if big_endian => u16::from_be_bytes([*a, *b]),
+            [a, b] => u16::from_le_bytes([*a, *b]),
+            // An odd trailing byte cannot be a code unit: it makes its line unreadable.
+            _ => 0xDC00,
+        })
+        .collect();
+    let mut out = Vec::new();
+    for (i, line) in units.split(|u| *u == 0x000A).enumerate() {
+        let body = match String::from_utf16(line) {
+            Ok(text) => {
+                let text = text.trim_end_matches('\r');
+                if text.trim().is_empty() {
+                    continue;
+                }
+                Body::Text(text.to_owned())
+            }
+            Err(_) => Body::Unreadable("invalid UTF-16 (an unpaired surrogate)".to_owned()),
+        };
+        out.push(Input { line: i + 1, body });
+    }
+    out
+}
+
+/// Every request of `source` at once (for `whatif` and `bench`, which need them all).
+pub fn read_inputs(source: &str) -> Result<Vec<Input>, String> {
+    let mut requests = Requests::open(source)?;
+    let mut all = Vec::new();
+    loop {
+        let block = requests.next_block()?;
+        if block.is_empty() {
+            return Ok(all);
+        }
+        all.extend(block);
+    }
+}
