@@ -271,35 +271,175 @@ struct GroupSummary {
     windowed: bool,
 }
 
+/// Every group's summary, each computed once from the summaries of the groups directly above
+/// it: groups in a cycle share one (strongly connected components, found iteratively so a
+/// nesting chain 100,000 deep neither recurses nor goes quadratic, §1.6b).
 fn summarize<'t>(graph: &Graph<'t>, names: &Names<'t>, n: usize) -> HashMap<&'t str, GroupSummary> {
-    let mut out = HashMap::new();
-    let groups: HashSet<&str> = graph.parents.values().flatten().copied().collect();
-    for g in groups {
-        let mut above = graph.closure(g, Some(Timestamp::MIN));
-        above.insert(g);
+    // The groups, numbered, and the groups directly above each (static edges, and PIM group
+    // memberships in force since forever, as `Graph::closure` at `Timestamp::MIN` reads them).
+    let mut ids: Vec<&'t str> = graph.parents.values().flatten().copied().collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let index: HashMap<&str, usize> = ids.iter().enumerate().map(|(i, g)| (*g, i)).collect();
+    let above: Vec<Vec<usize>> = ids
+        .iter()
+        .map(|g| {
+            let mut up: Vec<usize> = graph
+                .parents
+                .get(g)
+                .into_iter()
+                .flatten()
+                .filter_map(|p| index.get(p).copied())
+                .collect();
+            for k in graph.group_facts_by_principal.get(g).into_iter().flatten() {
+                if let Some((_, p, s, e)) = graph.group_facts.get(*k) {
+                    if active(*s, *e, Timestamp::MIN) {
+                        up.extend(index.get(p).copied());
+                    }
+                }
+            }
+            up.sort_unstable();
+            up.dedup();
+            up
+        })
+        .collect();
+    let components = strongly_connected(&above);
+    // Tarjan emits a component after every component above it: one pass in that order.
+    let mut component_of = vec![0usize; ids.len()];
+    for (c, members) in components.iter().enumerate() {
+        for m in members {
+            if let Some(slot) = component_of.get_mut(*m) {
+                *slot = c;
+            }
+        }
+    }
+    let mut summaries: Vec<GroupSummary> = Vec::with_capacity(components.len());
+    for (c, members) in components.iter().enumerate() {
         let mut include = Bits::empty(n);
         let mut exclude = Bits::empty(n);
         let mut windowed = false;
-        for a in &above {
-            names.add(1, a, &mut include, &mut exclude);
-            windowed |= graph.is_windowed(a);
-            for k in graph.role_facts_by_principal.get(a).into_iter().flatten() {
+        let mut closure = members.len();
+        let mut seen_above: Vec<usize> = Vec::new();
+        for m in members {
+            let Some(g) = ids.get(*m) else { continue };
+            names.add(1, g, &mut include, &mut exclude);
+            windowed |= graph.is_windowed(g);
+            for k in graph.role_facts_by_principal.get(g).into_iter().flatten() {
                 if let Some((_, role, None, None)) = graph.role_facts.get(*k) {
                     names.add(2, role, &mut include, &mut exclude);
                 }
             }
+            for up in above.get(*m).into_iter().flatten() {
+                let uc = component_of.get(*up).copied().unwrap_or(c);
+                if uc != c && !seen_above.contains(&uc) {
+                    seen_above.push(uc);
+                }
+            }
         }
-        out.insert(
-            g,
-            GroupSummary {
-                include,
-                exclude,
-                closure: above.len(),
-                windowed,
-            },
-        );
+        for uc in seen_above {
+            if let Some(s) = summaries.get(uc) {
+                include.or(&s.include);
+                exclude.or(&s.exclude);
+                windowed |= s.windowed;
+                // An upper bound (a group reached twice is counted twice): it only decides
+                // whether the exact count is worth computing (§3.4.8).
+                closure = closure.saturating_add(s.closure);
+            }
+        }
+        summaries.push(GroupSummary {
+            include,
+            exclude,
+            closure,
+            windowed,
+        });
+    }
+    let mut out = HashMap::with_capacity(ids.len());
+    for (i, g) in ids.iter().enumerate() {
+        let c = component_of.get(i).copied().unwrap_or(0);
+        if let Some(s) = summaries.get(c) {
+            out.insert(
+                *g,
+                GroupSummary {
+                    include: s.include.clone(),
+                    exclude: s.exclude.clone(),
+                    closure: s.closure,
+                    windowed: s.windowed,
+                },
+            );
+        }
     }
     out
+}
+
+/// Tarjan's strongly connected components over `edges` (node → successors), iteratively. Each
+/// component comes after every component its nodes reach.
+fn strongly_connected(edges: &[Vec<usize>]) -> Vec<Vec<usize>> {
+    const UNSEEN: usize = usize::MAX;
+    let n = edges.len();
+    let mut order = vec![UNSEEN; n];
+    let mut low = vec![0usize; n];
+    let mut on_stack = vec![false; n];
+    let mut stack: Vec<usize> = Vec::new();
+    let mut components = Vec::new();
+    let mut next = 0usize;
+    // (node, index of the next successor to visit)
+    let mut work: Vec<(usize, usize)> = Vec::new();
+    for root in 0..n {
+        if order.get(root) != Some(&UNSEEN) {
+            continue;
+        }
+        work.push((root, 0));
+        while let Some((v, i)) = work.pop() {
+            if i == 0 {
+                if let (Some(o), Some(l)) = (order.get_mut(v), low.get_mut(v)) {
+                    *o = next;
+                    *l = next;
+                }
+                next += 1;
+                stack.push(v);
+                if let Some(s) = on_stack.get_mut(v) {
+                    *s = true;
+                }
+            }
+            let succ = edges.get(v).map_or(&[][..], Vec::as_slice);
+            if let Some(&w) = succ.get(i) {
+                work.push((v, i + 1));
+                match order.get(w).copied() {
+                    Some(UNSEEN) => work.push((w, 0)),
+                    Some(ow) if on_stack.get(w) == Some(&true) => {
+                        if let Some(l) = low.get_mut(v) {
+                            *l = (*l).min(ow);
+                        }
+                    }
+                    _ => {}
+                }
+                continue;
+            }
+            // All successors done: fold their lows in, then maybe close a component.
+            for &w in succ {
+                if on_stack.get(w) == Some(&true) {
+                    let lw = low.get(w).copied().unwrap_or(usize::MAX);
+                    if let Some(l) = low.get_mut(v) {
+                        *l = (*l).min(lw);
+                    }
+                }
+            }
+            if low.get(v) == order.get(v) {
+                let mut component = Vec::new();
+                while let Some(w) = stack.pop() {
+                    if let Some(s) = on_stack.get_mut(w) {
+                        *s = false;
+                    }
+                    component.push(w);
+                    if w == v {
+                        break;
+                    }
+                }
+                components.push(component);
+            }
+        }
+    }
+    components
 }
 
 /// Builds the user table for the policies (in order) of `tenant`.
@@ -582,4 +722,33 @@ fn segmented<'t>(
         classes.push(intern(UserClass { include, exclude }));
     }
     (breakpoints, classes, counts)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::indexing_slicing)]
+    use super::strongly_connected;
+
+    #[test]
+    fn components_come_after_everything_they_reach() {
+        // 0 -> 1 -> 2 -> 1 (a cycle), 2 -> 3; 4 alone.
+        let edges = vec![vec![1], vec![2], vec![1, 3], vec![], vec![]];
+        let mut components = strongly_connected(&edges);
+        for c in &mut components {
+            c.sort_unstable();
+        }
+        assert_eq!(components, [vec![3], vec![1, 2], vec![0], vec![4]]);
+    }
+
+    #[test]
+    fn a_chain_100000_deep_neither_recurses_nor_goes_quadratic() {
+        let n = 100_000;
+        let edges: Vec<Vec<usize>> = (0..n)
+            .map(|i| if i + 1 < n { vec![i + 1] } else { vec![] })
+            .collect();
+        let components = strongly_connected(&edges);
+        assert_eq!(components.len(), n);
+        assert_eq!(components[0], [n - 1]);
+        assert_eq!(components[n - 1], [0]);
+    }
 }
