@@ -184,6 +184,25 @@ fn names_keywords_and_unknown_values_are_errors_with_their_paths() {
 }
 
 #[test]
+fn a_country_must_be_an_assigned_iso_code_or_unknown() {
+    for bad in ["ZZ", "", "Russia", "RUS", "U5"] {
+        let mut v = body(CHLOE, SHAREPOINT);
+        v["signInConditions"]["country"] = json!(bad);
+        let e = SignInRequest::from_json(&v.to_string()).unwrap_err();
+        assert_eq!(
+            error_paths(&e),
+            [("invalidCountry", "$.signInConditions.country".to_owned())],
+            "{bad}"
+        );
+    }
+    for good in ["nl", "Ru", "XK", "unknown", "UNKNOWN"] {
+        let mut v = body(CHLOE, SHAREPOINT);
+        v["signInConditions"]["country"] = json!(good);
+        SignInRequest::from_json(&v.to_string()).unwrap();
+    }
+}
+
+#[test]
 fn unknown_future_value_is_accepted_as_unknown() {
     let mut v = body(CHLOE, SHAREPOINT);
     v["signInConditions"]["devicePlatform"] = json!("unknownFutureValue");

@@ -176,14 +176,14 @@ pub fn check_conditions(d: &mut Diagnostics, base: &str, c: &mut SignInCondition
         let t = country.trim();
         if t.eq_ignore_ascii_case("unknown") {
             *country = "unknown".to_owned();
-        } else if t.len() == 2 && t.bytes().all(|b| b.is_ascii_alphabetic()) {
+        } else if t.len() == 2 && super::country::is_country(&t.to_ascii_uppercase()) {
             *country = t.to_ascii_uppercase();
         } else {
             d.error(
                 "invalidCountry",
                 &format!("{base}.country"),
                 format!(
-                    "\"{}\" is not a country; expected an ISO 3166-1 alpha-2 code such as NL, or unknown",
+                    "\"{}\" is not a country; expected an assigned ISO 3166-1 alpha-2 code such as NL, or unknown",
                     truncate(t, 60)
                 ),
             );

@@ -5,6 +5,7 @@
 
 mod build;
 mod check;
+mod country;
 mod parse;
 
 pub use build::SignInRequestBuilder;
