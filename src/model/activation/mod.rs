@@ -13,9 +13,9 @@ pub use parse::parse_activation;
 use super::enums::{AccessId, AuthMethod, ClientAppType, ExpirationType, Platform, ScheduleAction};
 use super::pim::{PimTarget, ScheduleInfo};
 use super::request::{
-    DeviceInfo, Session, SignInConditions, check_conditions, check_session, normalize_guid,
+    DeviceInfo, Session, SignInConditions, check_conditions, check_session, from_json_text,
+    normalize_guid,
 };
-use super::strength::MethodSet;
 use crate::diag::{Diagnostic, Diagnostics};
 
 /// A PIM activation (or deactivation) request to decide.
@@ -87,7 +87,7 @@ impl ActivationRequest {
     /// Reads an activation envelope (docs/SEMANTICS.md §10.1) from JSON text; `session.time` is
     /// required.
     pub fn from_json(text: &str) -> Result<ActivationRequest, crate::RequestError> {
-        parse::from_json_text(text, None)
+        from_json_text(text, None, parse_activation)
     }
 
     /// As [`ActivationRequest::from_json`], but a missing `session.time` becomes `now`.
@@ -95,7 +95,7 @@ impl ActivationRequest {
         text: &str,
         now: Timestamp,
     ) -> Result<ActivationRequest, crate::RequestError> {
-        parse::from_json_text(text, Some(now))
+        from_json_text(text, Some(now), parse_activation)
     }
 
     /// The caller's `id` for this request, echoed in the decision.
@@ -274,15 +274,7 @@ impl ActivationRequestBuilder {
 
     /// Methods the caller's session has completed (replaces any given before).
     pub fn methods(mut self, methods: impl IntoIterator<Item = AuthMethod>) -> Self {
-        let mut set = 0;
-        self.session.unknown_methods.clear();
-        for m in methods {
-            if let AuthMethod::Unknown(name) = &m {
-                self.session.unknown_methods.push(name.clone());
-            }
-            set |= m.bit();
-        }
-        self.session.methods = MethodSet(set);
+        self.session.set_methods(methods);
         self
     }
 

@@ -11,25 +11,6 @@ use crate::model::pim::{PimTarget, parse_schedule_info, parse_target};
 use crate::model::read::Obj;
 use crate::model::request::{Identity, parse_conditions, parse_identity, parse_session};
 
-/// Parses JSON text as an activation request, with `default_time` for a missing `session.time`.
-pub fn from_json_text(
-    text: &str,
-    default_time: Option<Timestamp>,
-) -> Result<ActivationRequest, crate::RequestError> {
-    let mut d = Diagnostics::new("request");
-    let request = match crate::json::parse_str(text) {
-        Ok(json) => parse_activation(&mut d, &json, default_time),
-        Err(e) => {
-            d.error("invalidJson", "$", e.to_string());
-            None
-        }
-    };
-    match request {
-        Some(r) if !d.has_errors() => Ok(r),
-        _ => Err(crate::RequestError::new(d.items)),
-    }
-}
-
 /// Parses an activation envelope. `default_time` fills a missing `session.time`.
 pub fn parse_activation(
     d: &mut Diagnostics,

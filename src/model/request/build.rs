@@ -167,15 +167,7 @@ impl SignInRequestBuilder {
 
     /// Authentication methods completed in this session (replaces any given before).
     pub fn methods(mut self, methods: impl IntoIterator<Item = AuthMethod>) -> Self {
-        let mut set = 0;
-        self.session.unknown_methods.clear();
-        for m in methods {
-            if let AuthMethod::Unknown(name) = &m {
-                self.session.unknown_methods.push(name.clone());
-            }
-            set |= m.bit();
-        }
-        self.session.methods = crate::model::strength::MethodSet(set);
+        self.session.set_methods(methods);
         self
     }
 

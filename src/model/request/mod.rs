@@ -11,14 +11,14 @@ mod parse;
 pub use build::SignInRequestBuilder;
 pub(crate) use check::{check_conditions, check_session, normalize_guid};
 pub use parse::parse_sign_in;
-pub(crate) use parse::{parse_conditions, parse_identity, parse_session};
+pub(crate) use parse::{from_json_text, parse_conditions, parse_identity, parse_session};
 
 use std::net::IpAddr;
 
 use jiff::Timestamp;
 
 use super::enums::{
-    ClientAppType, InsiderRiskLevel, Platform, RiskLevel, TransferMethod, UserAction,
+    AuthMethod, ClientAppType, InsiderRiskLevel, Platform, RiskLevel, TransferMethod, UserAction,
 };
 use super::strength::{AuthStrength, Certificate, MethodSet};
 use crate::diag::Diagnostic;
@@ -224,6 +224,20 @@ pub struct Session {
 }
 
 impl Session {
+    /// Records the methods completed (replacing any recorded before); names this version does
+    /// not know prove nothing and are kept for the warning.
+    pub(crate) fn set_methods(&mut self, methods: impl IntoIterator<Item = AuthMethod>) {
+        let mut set = 0;
+        self.unknown_methods.clear();
+        for m in methods {
+            if let AuthMethod::Unknown(name) = &m {
+                self.unknown_methods.push(name.clone());
+            }
+            set |= m.bit();
+        }
+        self.methods = MethodSet(set);
+    }
+
     /// Does this session, having proven `methods`, satisfy the strength `s` (§4.2)?
     pub fn satisfies(&self, s: &AuthStrength, methods: MethodSet) -> bool {
         s.satisfied_by(
@@ -301,13 +315,13 @@ impl SignInRequest {
     /// # Ok::<(), jitgate::RequestError>(())
     /// ```
     pub fn from_json(text: &str) -> Result<SignInRequest, crate::RequestError> {
-        parse::from_json_text(text, None)
+        parse::from_json_text(text, None, parse_sign_in)
     }
 
     /// As [`SignInRequest::from_json`], but a missing `session.time` becomes `now` (the CLI
     /// passes its clock here).
     pub fn from_json_at(text: &str, now: Timestamp) -> Result<SignInRequest, crate::RequestError> {
-        parse::from_json_text(text, Some(now))
+        parse::from_json_text(text, Some(now), parse_sign_in)
     }
 
     /// The caller's `id` for this request, echoed in the decision.

@@ -22,14 +22,16 @@ fn list(d: &mut Diagnostics, o: &Obj<'_>, key: &str) -> Vec<String> {
         .collect()
 }
 
-/// Parses JSON text as a sign-in request, with `default_time` for a missing `session.time`.
-pub fn from_json_text(
+/// Parses JSON text as a request with `parse` (sign-in or activation), with `default_time` for a
+/// missing `session.time`: the one path from text to a request or a [`crate::RequestError`].
+pub fn from_json_text<T>(
     text: &str,
     default_time: Option<Timestamp>,
-) -> Result<SignInRequest, crate::RequestError> {
+    parse: fn(&mut Diagnostics, &Json, Option<Timestamp>) -> Option<T>,
+) -> Result<T, crate::RequestError> {
     let mut d = Diagnostics::new("request");
     let request = match crate::json::parse_str(text) {
-        Ok(json) => parse_sign_in(&mut d, &json, default_time),
+        Ok(json) => parse(&mut d, &json, default_time),
         Err(e) => {
             d.error("invalidJson", "$", e.to_string());
             None
