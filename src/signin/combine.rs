@@ -59,6 +59,7 @@ pub fn render(
     t: Timestamp,
     explain: bool,
     evals: Vec<PolicyVerdict<'_>>,
+    tenant_warnings: &[Diagnostic],
     eval_warnings: Vec<Diagnostic>,
 ) -> SignInDecision {
     // What this evaluation noticed; tenant warnings are reported once, not per decision (§1.6).
@@ -115,7 +116,11 @@ pub fn render(
             };
         }
         if explain && (!req.applied_policies_only || e.applies) {
-            results.push(policy_result(e, outcome));
+            let mut result = policy_result(e, outcome);
+            if e.applies || e.missing != 0 {
+                result.warnings = warnings_about(p, tenant_warnings);
+            }
+            results.push(result);
         }
     }
     let decision = if !deny_reasons.is_empty() {
@@ -252,7 +257,29 @@ fn policy_result(e: &PolicyVerdict<'_>, outcome: Outcome) -> PolicyResult {
         enforced_grant_controls: grant,
         enforced_session_controls: session,
         unsatisfied_controls: unsatisfied,
+        warnings: Vec::new(),
     }
+}
+
+/// The tenant warnings read at this policy's place in the export (its file and JSON path).
+fn warnings_about(p: &Policy, tenant_warnings: &[Diagnostic]) -> Vec<Diagnostic> {
+    let (file, path) = match p.source.rfind(":$") {
+        Some(at) => (
+            p.source.get(..at).unwrap_or_default(),
+            p.source.get(at + 1..).unwrap_or_default(),
+        ),
+        None => ("", p.source.as_str()),
+    };
+    tenant_warnings
+        .iter()
+        .filter(|w| {
+            w.file == file
+                && w.path
+                    .strip_prefix(path)
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '[']))
+        })
+        .cloned()
+        .collect()
 }
 
 /// Graph names of a policy's grant controls; a strength appears as `authenticationStrength`.

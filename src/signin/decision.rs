@@ -502,6 +502,10 @@ pub struct PolicyResult {
     /// Controls not yet satisfied (applied policies only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unsatisfied_controls: Option<Vec<String>>,
+    /// Tenant warnings about this policy, for a policy that applied or that missing data alone
+    /// kept out (§1.6: tenant warnings are not repeated at the top of each decision).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<Diagnostic>,
 }
 
 fn ser_reasons<S: serde::Serializer>(bits: &u32, s: S) -> Result<S::Ok, S::Error> {

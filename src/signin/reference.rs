@@ -201,6 +201,7 @@ impl<'t> SignInReference<'t> {
             t,
             options.explain_level().policies(),
             evals,
+            &self.tenant.warnings,
             warnings.items,
         );
         decision.revision = Some(self.revision.clone());

@@ -149,6 +149,54 @@ fn tenant_warnings_are_reported_once_not_on_every_decision() {
 }
 
 #[test]
+fn under_explain_a_policys_own_tenant_warnings_sit_on_its_entry() {
+    // §1.6: each tenant warning about a policy that applied is attached to that policy's
+    // result, so the one warning that matters is next to what it changed.
+    let t = tenant(
+        &[
+            Pol::new(1)
+                .cond("times", json!({ "included": "weekdays" }))
+                .mfa(),
+            Pol::new(2)
+                .cond("clientAppTypes", json!(["exchangeActiveSync"]))
+                .cond("devicesOfTheFuture", json!({ "mode": "x" }))
+                .block(),
+        ],
+        bundle(),
+    );
+    let out = check(
+        &t,
+        &user()
+            .cond("clientAppType", json!("browser"))
+            .password_only(),
+        &stepup()
+            .req(clause(vec![mfa()], &[1]))
+            .policies(vec![step_up(1), not_applied(2, "clientApps")]),
+    );
+    let policies = out.json["policies"].as_array().unwrap();
+    let codes = |i: usize| -> Vec<String> {
+        policies[i]["warnings"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|w| w["code"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(codes(0), ["unsupportedCondition"]);
+    assert_eq!(
+        policies[0]["warnings"][0]["path"],
+        "$.conditionalAccessPolicies[0].conditions.times"
+    );
+    // Policy 2 did not apply: its warning stays with the tenant.
+    assert!(codes(1).is_empty());
+    assert!(
+        !out.warning_codes().contains(&"unsupportedCondition"),
+        "{}",
+        out.pretty()
+    );
+}
+
+#[test]
 fn unknown_state_is_enforced() {
     let t = tenant(&[Pol::new(1).state("enabledSometimes").block()], bundle());
     let out = check(

@@ -92,7 +92,14 @@ impl CompiledPolicies {
             }
             verdicts.push(verdict);
         }
-        let mut decision = render(p.req, p.t, explain, verdicts, warnings.items);
+        let mut decision = render(
+            p.req,
+            p.t,
+            explain,
+            verdicts,
+            &self.tenant.warnings,
+            warnings.items,
+        );
         decision.revision = Some(self.revision.clone());
         decision
     }
