@@ -488,6 +488,7 @@ impl<'t> SignInReference<'t> {
             });
         // A user outside the directory has unknown groups and roles (§3.4 rule 9): a listed
         // group or role could have included it.
+        // So is membership of an included group the export lacks, for anyone (§1.6a).
         let mut membership = 0u8;
         if !*known {
             if u.include_groups.iter().any(|r| r.id().is_some()) {
@@ -496,6 +497,13 @@ impl<'t> SignInReference<'t> {
             if u.include_roles.iter().any(|r| r.id().is_some()) {
                 membership |= missing::ROLE_MEMBERSHIP;
             }
+        } else if u
+            .include_groups
+            .iter()
+            .filter_map(IdRef::id)
+            .any(|g| self.tenant.group(g).is_none())
+        {
+            membership |= missing::GROUP_MEMBERSHIP;
         }
         let unknown = membership
             | if tenant_unknown {

@@ -225,3 +225,32 @@ fn unknown_group_and_role_membership_is_missing_data() {
         "22222222-2222-2222-2222-222222222222"
     );
 }
+
+#[test]
+fn an_included_group_the_export_lacks_is_missing_data_for_everyone() {
+    // §1.6a: a referenced group that is not in the bundle matches nobody, and a decision it
+    // could change says so, even for a user the directory holds.
+    let bundle = json!({
+        "conditionalAccessPolicies": [
+            {"id": "22222222-2222-2222-2222-222222222222", "displayName": "P2 block a lost group",
+             "state": "enabled",
+             "conditions": {"users": {"includeGroups": ["6a0f0000-0000-4000-8000-0000000000ff"]},
+                            "applications": {"includeApplications": ["All"]}},
+             "grantControls": {"operator": "OR", "builtInControls": ["block"]}}
+        ],
+        "directory": {"users": [{"id": LISTED}], "groups": [{"id": GROUP, "members": [LISTED]}]}
+    });
+    let t = load_bundle_bytes("lost-group.json", bundle.to_string().as_bytes()).unwrap();
+    let r = user_request(
+        LISTED,
+        json!({"@odata.type": "#microsoft.graph.applicationContext",
+               "includeApplications": [SHAREPOINT]}),
+    );
+    let d = decide(&t, &r, false);
+    assert_eq!(d.decision, Decision::Allow);
+    let w = missing_data(&d).expect("missingData");
+    assert_eq!(w.fields, ["groupMembership"]);
+    assert_eq!(w.policy_ids, ["22222222-2222-2222-2222-222222222222"]);
+    assert!(d.warnings.iter().all(|w| w.code != "unknownUser"));
+    assert_eq!(decide(&t, &r, true).decision, Decision::Deny);
+}

@@ -181,7 +181,9 @@ impl CompiledPolicies {
             }
             let mut fields = 0u8;
             if !p.identity.contains(i) {
-                if p.unknown_user && self.users.include_by_group.contains(i) {
+                if (p.unknown_user && self.users.include_by_group.contains(i))
+                    || (!p.unknown_user && self.users.include_dangling_group.contains(i))
+                {
                     fields |= missing::GROUP_MEMBERSHIP;
                 }
                 if p.unknown_user && self.users.include_by_role.contains(i) {

@@ -57,12 +57,16 @@ impl CompiledPolicies {
                     }
                 }
                 // Outside the directory, a listed group or role could have included the user.
-                if unknown_user {
-                    let mut membership = self.users.include_by_group.clone();
-                    membership.or(&self.users.include_by_role);
-                    membership.and_not(&exclude);
-                    identity_missing.or(&membership);
-                }
+                // So could an included group the export lacks, for anyone (§1.6a).
+                let mut membership = if unknown_user {
+                    let mut m = self.users.include_by_group.clone();
+                    m.or(&self.users.include_by_role);
+                    m
+                } else {
+                    self.users.include_dangling_group.clone()
+                };
+                membership.and_not(&exclude);
+                identity_missing.or(&membership);
                 let mut set = self.users_configured.clone();
                 set.and(&include);
                 set.and_not(&exclude);

@@ -85,6 +85,9 @@ pub struct UserTable {
     pub include_by_group: Bits,
     /// Policies whose include side lists a role: likewise.
     pub include_by_role: Bits,
+    /// Policies whose include side lists a group the export lacks: membership unknown for
+    /// everyone (§1.6a).
+    pub include_dangling_group: Bits,
     /// Guest include/exclude sets per guest-type bits, for selectors that accept every home
     /// tenant and for the legacy `GuestsOrExternalUsers` keyword.
     guest_any_tenant: Vec<(Bits, Bits)>,
@@ -572,6 +575,7 @@ pub fn compile_users(tenant: &Tenant) -> UserTable {
     let mut listed = AHashMap::new();
     let mut include_by_group = Bits::empty(n);
     let mut include_by_role = Bits::empty(n);
+    let mut include_dangling_group = Bits::empty(n);
     for (i, c) in conds.iter().enumerate() {
         let Some(c) = c else { continue };
         for id in c
@@ -589,6 +593,13 @@ pub fn compile_users(tenant: &Tenant) -> UserTable {
         }
         if c.include_groups.iter().any(|r| r.id().is_some()) {
             include_by_group.insert(i);
+        }
+        if c.include_groups
+            .iter()
+            .filter_map(IdRef::id)
+            .any(|g| tenant.group(g).is_none())
+        {
+            include_dangling_group.insert(i);
         }
         if c.include_roles.iter().any(|r| r.id().is_some()) {
             include_by_role.insert(i);
@@ -663,6 +674,7 @@ pub fn compile_users(tenant: &Tenant) -> UserTable {
         listed,
         include_by_group,
         include_by_role,
+        include_dangling_group,
         guest_any_tenant,
         guest_by_tenant,
         enumerated_include,
