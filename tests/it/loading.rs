@@ -1314,3 +1314,45 @@ fn two_policy_assignments_for_one_role_are_ambiguous() {
             .contains("62e90394-69f5-4237-9190-012177145e10")
     );
 }
+
+#[test]
+fn agent_identity_and_other_new_condition_members_warn() {
+    // §1.2: a condition this version does not evaluate is a warning, never dropped silently,
+    // wherever it sits (here inside clientApplications and applications).
+    let t = usable(&policies_bundle(&[policy(
+        P1,
+        "P",
+        r#""conditions":{"users":{"includeUsers":["None"]},
+            "clientApplications":{"includeServicePrincipals":["ServicePrincipalsInMyTenant"],
+              "includeAgentIdServicePrincipals":["All"],
+              "agentIdServicePrincipalFilter":{"mode":"include","rule":"x"}},
+            "applications":{"includeApplications":["All"],"globalSecureAccess":{"enabled":true}}},
+          "grantControls":{"operator":"OR","builtInControls":["block"]}"#,
+    )
+    .replace(
+        r#","conditions":{"users":{"includeUsers":["All"]},"applications":{"includeApplications":["All"]}}"#,
+        "",
+    )]));
+    let found: Vec<(&str, &str)> = t
+        .warnings
+        .iter()
+        .map(|w| (w.code, w.path.as_str()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                "unsupportedCondition",
+                "$.conditionalAccessPolicies[0].conditions.clientApplications.includeAgentIdServicePrincipals"
+            ),
+            (
+                "unsupportedCondition",
+                "$.conditionalAccessPolicies[0].conditions.clientApplications.agentIdServicePrincipalFilter"
+            ),
+            (
+                "unsupportedCondition",
+                "$.conditionalAccessPolicies[0].conditions.applications.globalSecureAccess"
+            ),
+        ]
+    );
+}

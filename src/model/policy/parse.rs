@@ -332,10 +332,24 @@ fn parse_client_apps(d: &mut Diagnostics, a: &Obj<'_>) -> Option<ClientApplicati
             FilterDomain::CustomSecurityAttributes,
         ),
     };
+    unsupported_members(d, a);
     (!out.include_service_principals.is_empty()
         || !out.exclude_service_principals.is_empty()
         || out.filter.is_some())
     .then_some(out)
+}
+
+/// New members of a condition object (for example `includeAgentIdServicePrincipals`,
+/// `agentIdServicePrincipalFilter`) are conditions this version does not evaluate: a warning,
+/// and the policy applies at least as broadly (§1.2).
+fn unsupported_members(d: &mut Diagnostics, o: &Obj<'_>) {
+    for (key, _) in o.unread() {
+        d.warn(
+            "unsupportedCondition",
+            &o.at(key),
+            format!("condition \"{key}\" is not supported; the policy is evaluated as if it were absent (applies at least as broadly)"),
+        );
+    }
 }
 
 fn parse_applications(d: &mut Diagnostics, a: &Obj<'_>) -> Option<ApplicationCondition> {
@@ -374,6 +388,7 @@ fn parse_applications(d: &mut Diagnostics, a: &Obj<'_>) -> Option<ApplicationCon
             out.include_auth_contexts.push(t.to_ascii_lowercase());
         }
     }
+    unsupported_members(d, a);
     (!out.include_applications.is_empty()
         || !out.exclude_applications.is_empty()
         || !out.include_user_actions.is_empty()
