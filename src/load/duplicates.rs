@@ -121,18 +121,6 @@ pub(super) fn dedupe<T>(
     *items = kept;
 }
 
-/// Splits a `file:$path` source (as policies and groups record where they were read) into the
-/// file and the JSON path; a source without a file part is all path.
-pub(super) fn split_source(source: &str) -> (&str, &str) {
-    match source.rfind(":$") {
-        Some(pos) => (
-            source.get(..pos).unwrap_or(""),
-            source.get(pos + 1..).unwrap_or(source),
-        ),
-        None => ("", source),
-    }
-}
-
 /// The collector to report a duplicate in: `d`, attributed to the file the duplicate was read from.
 pub(super) fn at_source<'d>(d: &'d mut Diagnostics, source: &str) -> &'d mut Diagnostics {
     d.file = split_source(source).0.to_owned();

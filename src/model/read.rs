@@ -539,6 +539,18 @@ pub fn format_duration(d: SignedDuration) -> String {
     out
 }
 
+/// Splits a `file:$path` source (as policies and groups record where they were read) into the
+/// file and the JSON path; a source without a file part is all path.
+pub fn split_source(source: &str) -> (&str, &str) {
+    match source.rfind(":$") {
+        Some(pos) => (
+            source.get(..pos).unwrap_or(""),
+            source.get(pos + 1..).unwrap_or(source),
+        ),
+        None => ("", source),
+    }
+}
+
 /// Is `s` a GUID (hex groups 8-4-4-4-12, any case, no braces)?
 pub fn is_guid(s: &str) -> bool {
     let groups = [8usize, 4, 4, 4, 12];

@@ -263,13 +263,7 @@ fn policy_result(e: &PolicyVerdict<'_>, outcome: Outcome) -> PolicyResult {
 
 /// The tenant warnings read at this policy's place in the export (its file and JSON path).
 fn warnings_about(p: &Policy, tenant_warnings: &[Diagnostic]) -> Vec<Diagnostic> {
-    let (file, path) = match p.source.rfind(":$") {
-        Some(at) => (
-            p.source.get(..at).unwrap_or_default(),
-            p.source.get(at + 1..).unwrap_or_default(),
-        ),
-        None => ("", p.source.as_str()),
-    };
+    let (file, path) = crate::model::read::split_source(&p.source);
     tenant_warnings
         .iter()
         .filter(|w| {
