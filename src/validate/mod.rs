@@ -5,6 +5,7 @@
 //! (malformed JSON, placeholders, unparsable filters, bad CIDRs) are reported by [`crate::load`].
 
 mod groups;
+mod lockout;
 mod pim;
 mod policies;
 
@@ -23,6 +24,7 @@ use crate::model::location::LocationKind;
 use crate::model::pim::{PimSchedule, PimTarget, PolicyRule};
 use crate::model::{Group, Policy, Tenant};
 use groups::*;
+use lockout::*;
 use pim::*;
 use policies::*;
 
@@ -102,9 +104,51 @@ impl ValidationReport {
     }
 }
 
+/// How [`validate`] grades its findings. `bool` converts to this as `strict`, with the other
+/// defaults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ValidateOptions {
+    /// Each §11 limit warning becomes an error.
+    pub strict: bool,
+    /// A policy that locks out every account (`lockout`) is an error; when false, a warning.
+    /// [`crate::Engine::publish`] sets it false: such a tenant is what Entra would enforce.
+    pub lockout_is_error: bool,
+}
+
+impl Default for ValidateOptions {
+    fn default() -> Self {
+        ValidateOptions {
+            strict: false,
+            lockout_is_error: true,
+        }
+    }
+}
+
+impl ValidateOptions {
+    /// Sets [`ValidateOptions::strict`].
+    pub fn strict(mut self, strict: bool) -> Self {
+        self.strict = strict;
+        self
+    }
+
+    /// Sets [`ValidateOptions::lockout_is_error`].
+    pub fn lockout_is_error(mut self, error: bool) -> Self {
+        self.lockout_is_error = error;
+        self
+    }
+}
+
+impl From<bool> for ValidateOptions {
+    fn from(strict: bool) -> Self {
+        ValidateOptions::default().strict(strict)
+    }
+}
+
 struct Checker<'t> {
     tenant: &'t Tenant,
     strict: bool,
+    options: ValidateOptions,
     d: Diagnostics,
     /// Groups by id: looked up per reference and per role holder, so never scanned linearly.
     groups: HashMap<&'t str, &'t Group>,
@@ -121,11 +165,14 @@ impl Checker<'_> {
     }
 }
 
-/// Validates a loaded tenant. Under `strict`, each limit warning becomes an error.
-pub fn validate(tenant: &Tenant, strict: bool) -> ValidationReport {
+/// Validates a loaded tenant. Pass `true` (or [`ValidateOptions::strict`]) to make each limit
+/// warning an error.
+pub fn validate(tenant: &Tenant, options: impl Into<ValidateOptions>) -> ValidationReport {
+    let options = options.into();
     let mut c = Checker {
         tenant,
-        strict,
+        strict: options.strict,
+        options,
         d: Diagnostics::new(""),
         groups: tenant.groups.iter().map(|g| (g.id.as_str(), g)).collect(),
     };
@@ -135,6 +182,7 @@ pub fn validate(tenant: &Tenant, strict: bool) -> ValidationReport {
         check_policy(&mut c, p);
     }
     check_no_directory(&mut c);
+    check_lockout(&mut c);
     check_groups(&mut c);
     check_pim(&mut c);
     ValidationReport {
@@ -418,7 +466,9 @@ mod tests {
             [
                 "excludeOnlyCondition",
                 "mfaWithStrength",
-                "blockWithOtherControls"
+                "blockWithOtherControls",
+                // The one block excludes nobody; iOS is outside it, so it is no lockout.
+                "noBreakGlass"
             ]
         );
     }

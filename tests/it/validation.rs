@@ -59,6 +59,12 @@ fn policy(id: &str, extra: Value) -> Value {
     p
 }
 
+/// `p` with one excluded account (an emergency account), so blocking it is no lockout (§11.1).
+fn break_glass(mut p: Value) -> Value {
+    p["conditions"]["users"]["excludeUsers"] = json!([USER]);
+    p
+}
+
 fn at(id: &str) -> String {
     format!("conditionalAccessPolicies[{id}]")
 }
@@ -584,7 +590,7 @@ fn mfa_with_strength_and_block_with_others() {
     let bundle = json!({"conditionalAccessPolicies": [
         policy(P1, json!({"grantControls": {"operator": "OR", "builtInControls": ["mfa"],
             "authenticationStrength": {"id": "00000000-0000-0000-0000-000000000002"}}})),
-        policy(P2, json!({"grantControls": {"operator": "OR", "builtInControls": ["block", "compliantDevice"]}}))
+        break_glass(policy(P2, json!({"grantControls": {"operator": "OR", "builtInControls": ["block", "compliantDevice"]}})))
     ]});
     for strict in [false, true] {
         let found = findings(&bundle, strict);
@@ -602,7 +608,7 @@ fn mfa_with_strength_and_block_with_others() {
     }
     // Block alone, or mfa alone, is fine.
     let fine = json!({"conditionalAccessPolicies": [
-        policy(P1, json!({"grantControls": {"operator": "OR", "builtInControls": ["block"]}})),
+        break_glass(policy(P1, json!({"grantControls": {"operator": "OR", "builtInControls": ["block"]}}))),
         policy(P2, json!({"grantControls": {"operator": "AND", "builtInControls": ["mfa", "passwordChange"]}}))
     ]});
     assert_eq!(findings(&fine, true), []);
@@ -906,4 +912,191 @@ fn admin_expiration_rules_bound_eligibilities_and_assignments() {
     assert!(report.findings.iter().all(|f| !f.is_error()));
     let strict = jitgate::validate(&tenant, true);
     assert_eq!(strict.findings.iter().filter(|f| f.is_error()).count(), 2);
+}
+
+// Lockout lint (§11.1)
+
+/// A block for every user, resource and location, with `users` replaced.
+fn block_all(id: &str, users: Value) -> Value {
+    policy(
+        id,
+        json!({
+            "conditions": {
+                "users": users,
+                "applications": {"includeApplications": ["All"]},
+                "locations": {"includeLocations": ["All"]}
+            },
+            "grantControls": {"operator": "OR", "builtInControls": ["block"]}
+        }),
+    )
+}
+
+#[test]
+fn a_block_on_everyone_everywhere_is_a_lockout_error() {
+    let bundle =
+        json!({"conditionalAccessPolicies": [block_all(P1, json!({"includeUsers": ["All"]}))]});
+    for strict in [false, true] {
+        let found = findings(&bundle, strict);
+        assert_eq!(codes(&found), ["lockout", "noBreakGlass"], "{found:#?}");
+        assert_eq!(found[0].severity, Severity::Error);
+        assert_eq!(found[0].path, at(P1));
+        assert!(
+            found[0].message.contains("locks out everyone"),
+            "{}",
+            found[0]
+        );
+        assert_eq!(found[1].severity, Severity::Warning);
+        assert_eq!(found[1].path, "conditionalAccessPolicies");
+    }
+    // Under the option it is a warning, and the engine still serves the tenant: it is what Entra
+    // would enforce.
+    let lenient = validate(
+        &tenant(&bundle),
+        jitgate::ValidateOptions::default().lockout_is_error(false),
+    );
+    assert_eq!(codes(&lenient.findings), ["lockout", "noBreakGlass"]);
+    assert_eq!(lenient.errors(), 0);
+    let engine = jitgate::Engine::new(tenant(&json!({"conditionalAccessPolicies": [
+        policy(P2, json!({}))
+    ]})));
+    assert!(engine.publish(tenant(&bundle)).is_ok());
+}
+
+#[test]
+fn a_control_nobody_can_satisfy_is_a_lockout_too() {
+    let missing_strength = "99999999-9999-9999-9999-999999999999";
+    for (grant, shape) in [
+        (
+            json!({"operator": "AND", "builtInControls": ["compliantDevice"], "authenticationStrength": {"id": missing_strength}}),
+            None,
+        ),
+        (
+            json!({"operator": "OR", "builtInControls": [], "authenticationStrength": {"id": missing_strength}}),
+            None,
+        ),
+        (
+            json!({"operator": "AND", "builtInControls": ["mfa"], "authenticationStrength": {"id": missing_strength}}),
+            Some("mfaWithStrength"),
+        ),
+    ] {
+        let bundle =
+            json!({"conditionalAccessPolicies": [policy(P1, json!({"grantControls": grant}))]});
+        let found = findings(&bundle, false);
+        let expected: Vec<&str> = shape
+            .into_iter()
+            .chain(["danglingReference", "lockout", "noBreakGlass"])
+            .collect();
+        assert_eq!(codes(&found), expected, "{grant}: {found:#?}");
+    }
+    // Under OR, a satisfiable alternative (mfa) leaves a way in.
+    let either = json!({"conditionalAccessPolicies": [policy(P1, json!({"grantControls":
+        {"operator": "OR", "builtInControls": ["mfa"], "authenticationStrength": {"id": missing_strength}}}))]});
+    assert_eq!(
+        codes(&findings(&either, false)),
+        ["mfaWithStrength", "danglingReference"]
+    );
+}
+
+#[test]
+fn any_exclusion_or_narrower_scope_is_no_lockout() {
+    let excluded = [
+        json!({"includeUsers": ["All"], "excludeUsers": [USER]}),
+        json!({"includeUsers": ["All"], "excludeGroups": [GROUP_A]}),
+        json!({"includeUsers": ["All"], "excludeRoles": [ROLE]}),
+    ];
+    for users in excluded {
+        let bundle = json!({"conditionalAccessPolicies": [block_all(P1, users.clone())]});
+        let found: Vec<Diagnostic> = findings(&bundle, false)
+            .into_iter()
+            .filter(|f| !matches!(f.code, "danglingReference" | "noDirectory"))
+            .collect();
+        assert_eq!(codes(&found), Vec::<&str>::new(), "{users}");
+    }
+    // Excluding guests does not spare the tenant's own emergency accounts.
+    let guests_only = json!({"conditionalAccessPolicies": [block_all(P1, json!({
+        "includeUsers": ["All"], "excludeUsers": ["GuestsOrExternalUsers"]}))]});
+    assert_eq!(
+        codes(&findings(&guests_only, false)),
+        ["lockout", "noBreakGlass"]
+    );
+    // Narrower scopes: one location excluded, one client app type, a platform, risk, report-only.
+    let mut narrower = Vec::new();
+    let mut p = block_all(P1, json!({"includeUsers": ["All"]}));
+    p["conditions"]["locations"]["excludeLocations"] = json!(["AllTrusted"]);
+    narrower.push(p);
+    let mut p = block_all(P1, json!({"includeUsers": ["All"]}));
+    p["conditions"]["clientAppTypes"] = json!(["exchangeActiveSync", "other"]);
+    narrower.push(p);
+    let mut p = block_all(P1, json!({"includeUsers": ["All"]}));
+    p["conditions"]["platforms"] = json!({"includePlatforms": ["android"]});
+    narrower.push(p);
+    let mut p = block_all(P1, json!({"includeUsers": ["All"]}));
+    p["conditions"]["signInRiskLevels"] = json!(["high"]);
+    narrower.push(p);
+    let mut p = block_all(P1, json!({"includeUsers": ["All"]}));
+    p["conditions"]["applications"]["excludeApplications"] =
+        json!(["c44b4083-3bb0-49c1-b47d-974e53cbdf3c"]);
+    narrower.push(p);
+    for p in narrower {
+        let bundle = json!({"conditionalAccessPolicies": [p.clone()]});
+        let found = findings(&bundle, false);
+        assert!(!codes(&found).contains(&"lockout"), "{p}: {found:#?}");
+        // Still a block that exempts no account.
+        assert!(codes(&found).contains(&"noBreakGlass"), "{p}: {found:#?}");
+    }
+    let mut report_only = block_all(P1, json!({"includeUsers": ["All"]}));
+    report_only["state"] = json!("enabledForReportingButNotEnforced");
+    let found = findings(&json!({"conditionalAccessPolicies": [report_only]}), false);
+    assert_eq!(codes(&found), Vec::<&str>::new());
+}
+
+#[test]
+fn no_break_glass_needs_a_block_that_exempts_nobody() {
+    // Two blocks, one of them exempting an emergency account: no warning.
+    let mut legacy = block_all(P2, json!({"includeUsers": ["All"]}));
+    legacy["conditions"]["clientAppTypes"] = json!(["other"]);
+    let bundle = json!({"conditionalAccessPolicies": [
+        block_all(P1, json!({"includeUsers": ["All"], "excludeUsers": [USER]})),
+        legacy.clone()
+    ]});
+    assert_eq!(codes(&findings(&bundle, false)), Vec::<&str>::new());
+    // Only the legacy block: it exempts nobody.
+    let bundle = json!({"conditionalAccessPolicies": [legacy]});
+    let found = findings(&bundle, false);
+    assert_eq!(codes(&found), ["noBreakGlass"]);
+    assert!(
+        found[0].message.contains("1 enforced policy blocks"),
+        "{}",
+        found[0]
+    );
+    // No block at all: nothing to exempt anyone from.
+    let mfa_only = json!({"conditionalAccessPolicies": [policy(P1, json!({}))]});
+    assert_eq!(codes(&findings(&mfa_only, false)), Vec::<&str>::new());
+}
+
+#[test]
+fn validate_cli_fails_on_a_lockout_unless_allowed() {
+    let dir = TempDir::new("lockout");
+    let file = dir.path().join("t.json");
+    let bundle =
+        json!({"conditionalAccessPolicies": [block_all(P1, json!({"includeUsers": ["All"]}))]});
+    std::fs::write(&file, serde_json::to_vec(&bundle).unwrap()).unwrap();
+    let out = validate_cli(&file, &[]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("Errors (1):"), "{stdout}");
+    assert!(stdout.contains("lockout"), "{stdout}");
+    assert!(stdout.contains("noBreakGlass"), "{stdout}");
+    let out = validate_cli(&file, &["--allow-lockout"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("Warnings (2):"), "{stdout}");
+}
+
+#[test]
+fn the_example_tenant_has_no_lockout_and_a_break_glass_account() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let t = jitgate::load(&root.join("examples/tenant")).unwrap();
+    let found = validate(&t, true).findings;
+    assert_eq!(codes(&found), Vec::<&str>::new(), "{found:#?}");
 }

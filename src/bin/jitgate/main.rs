@@ -176,6 +176,9 @@ enum Command {
         /// Treat limit warnings as errors.
         #[arg(long)]
         strict: bool,
+        /// Report a policy that locks out every account (`lockout`) as a warning, not an error.
+        #[arg(long)]
+        allow_lockout: bool,
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
@@ -307,6 +310,16 @@ fn main() -> ExitCode {
             request,
             json,
         } => eval_cmd::run_whatif(&load, &request, json),
-        Command::Validate { load, strict, json } => validate_cmd::run(&load, strict, json),
+        Command::Validate {
+            load,
+            strict,
+            allow_lockout,
+            json,
+        } => {
+            let options = jitgate::ValidateOptions::default()
+                .strict(strict)
+                .lockout_is_error(!allow_lockout);
+            validate_cmd::run(&load, options, json)
+        }
     }
 }

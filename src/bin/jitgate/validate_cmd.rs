@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
-use jitgate::{Diagnostic, load_report_with, validate};
+use jitgate::{Diagnostic, ValidateOptions, load_report_with, validate};
 use serde::Serialize;
 
 #[derive(Serialize)]
@@ -20,7 +20,8 @@ struct JsonReport<'a> {
 }
 
 /// Runs the subcommand and returns its exit status.
-pub fn run(load: &crate::LoadArgs, strict: bool, as_json: bool) -> ExitCode {
+pub fn run(load: &crate::LoadArgs, options: ValidateOptions, as_json: bool) -> ExitCode {
+    let strict = options.strict;
     let path = load.tenant.as_path();
     let loaded = match load_report_with(path, &load.options()) {
         Ok(r) => r,
@@ -29,7 +30,7 @@ pub fn run(load: &crate::LoadArgs, strict: bool, as_json: bool) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let report = validate(&loaded.tenant, strict);
+    let report = validate(&loaded.tenant, options);
     let mut findings = loaded.diagnostics;
     // Under --strict, limit warnings were already raised to errors by `validate`; load warnings stay.
     findings.extend(report.findings.iter().cloned());
