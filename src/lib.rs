@@ -64,7 +64,7 @@ pub use signin::decision::{
     PolicyResult, PolicyResultKind, Requirement, RequirementItem, SignInDecision,
 };
 pub use snapshot::Snapshot;
-pub use validate::{ValidateOptions, ValidationReport, validate};
+pub use validate::{AppGroupMember, AppGroupReport, ValidateOptions, ValidationReport, validate};
 
 /// The README's code examples, compiled as doctests so they cannot rot.
 #[cfg(doctest)]

@@ -135,7 +135,7 @@ impl Builder {
         rel_file: &str,
     ) {
         if kind == Some(Kind::AppGroups) {
-            self.tenant.app_groups = directory::parse_app_groups(d, value, path);
+            self.tenant.app_groups = crate::model::app_groups::parse_app_groups(d, value, path);
             return;
         }
         let items: Vec<(&Json, String)> = match value {

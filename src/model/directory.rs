@@ -68,15 +68,6 @@ pub struct AppObject {
     pub custom_security_attributes: Vec<(String, Vec<String>)>,
 }
 
-/// `applicationGroups`: the appIds behind the `Office365` and `MicrosoftAdminPortals` keywords.
-#[derive(Debug, Clone, PartialEq, Default, Hash)]
-pub struct AppGroups {
-    /// Office 365 appIds (lowercased); `None` when the bundle does not define the group.
-    pub office365: Option<Vec<String>>,
-    /// Microsoft Admin Portals appIds (lowercased).
-    pub admin_portals: Option<Vec<String>>,
-}
-
 /// `authenticationContextClassReference`.
 #[derive(Debug, Clone, PartialEq, Hash)]
 pub struct AuthContext {
@@ -239,26 +230,6 @@ pub fn parse_app_object(d: &mut Diagnostics, json: &Json, path: &str) -> Option<
         display_name: o.str(d, "displayName").map(str::to_owned),
         custom_security_attributes: csa,
     })
-}
-
-/// Reads `applicationGroups`.
-pub fn parse_app_groups(d: &mut Diagnostics, json: &Json, path: &str) -> AppGroups {
-    let Some(o) = Obj::new(d, json, path) else {
-        return AppGroups::default();
-    };
-    let read = |d: &mut Diagnostics, key: &str| -> Option<Vec<String>> {
-        o.get(key)?;
-        Some(
-            o.strings(d, key)
-                .into_iter()
-                .map(|(s, _)| s.trim().to_ascii_lowercase())
-                .collect(),
-        )
-    };
-    AppGroups {
-        office365: read(d, "Office365"),
-        admin_portals: read(d, "MicrosoftAdminPortals"),
-    }
 }
 
 /// Reads an authentication context class reference.

@@ -4,6 +4,7 @@
 //! The loader builds it from files.
 
 pub mod activation;
+pub mod app_groups;
 pub mod directory;
 pub mod enums;
 pub mod ids;
@@ -18,7 +19,8 @@ use std::hash::{Hash, Hasher};
 
 use crate::diag::Diagnostic;
 
-pub use directory::{AppGroups, AppObject, AuthContext, Group, RoleAssignment, User};
+pub use app_groups::{AppGroupSource, AppGroups};
+pub use directory::{AppObject, AuthContext, Group, RoleAssignment, User};
 pub use location::{Cidr, NamedLocation};
 pub use pim::Pim;
 pub use policy::Policy;

@@ -562,12 +562,7 @@ impl<'t> SignInReference<'t> {
     }
 
     fn in_app_group(&self, keyword: Keyword, app: &str) -> bool {
-        let list = match keyword {
-            Keyword::Office365 => &self.tenant.app_groups.office365,
-            Keyword::MicrosoftAdminPortals => &self.tenant.app_groups.admin_portals,
-            _ => return false,
-        };
-        list.as_ref().is_some_and(|l| l.iter().any(|a| a == app))
+        self.tenant.app_groups.contains(keyword, app)
     }
 
     fn target_match(&self, p: &Policy, req: &SignInRequest) -> Check {

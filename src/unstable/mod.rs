@@ -19,6 +19,7 @@ pub use crate::validate::{TenantCounts, limits};
 
 /// The tenant model: Graph objects read into typed Rust.
 pub mod model {
+    pub use crate::model::app_groups::*;
     pub use crate::model::directory::*;
     pub use crate::model::enums::*;
     pub use crate::model::ids::{IdRef, Keyword};

@@ -82,12 +82,36 @@ pub struct TenantCounts {
     pub pim_policy_assignments: usize,
 }
 
+/// An application group in use (§3.6 rule 4): its members and where they come from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AppGroupReport {
+    /// `Office365` or `MicrosoftAdminPortals`.
+    pub group: &'static str,
+    /// `builtIn` (jitgate's list of Microsoft's documented members) or `bundle`.
+    pub source: &'static str,
+    /// Members, in appId order.
+    pub members: Vec<AppGroupMember>,
+}
+
+/// One member of an application group.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AppGroupMember {
+    /// The appId.
+    pub app_id: String,
+    /// Its name, from the built-in list or the bundle's applications and service principals.
+    pub name: Option<String>,
+}
+
 /// The result of validating a tenant.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ValidationReport {
     /// What the tenant holds.
     pub counts: TenantCounts,
+    /// The application groups policies resolve `Office365` and `MicrosoftAdminPortals` through.
+    pub application_groups: Vec<AppGroupReport>,
     /// Findings: errors and warnings, each with file, JSON path and message.
     pub findings: Vec<Diagnostic>,
 }
@@ -187,8 +211,38 @@ pub fn validate(tenant: &Tenant, options: impl Into<ValidateOptions>) -> Validat
     check_pim(&mut c);
     ValidationReport {
         counts: counts(tenant),
+        application_groups: app_groups(tenant),
         findings: c.d.items,
     }
+}
+
+fn app_groups(t: &Tenant) -> Vec<AppGroupReport> {
+    let name = |app_id: &str| {
+        t.applications
+            .iter()
+            .chain(&t.service_principals)
+            .find(|a| a.app_id.as_deref() == Some(app_id))
+            .and_then(|a| a.display_name.clone())
+            .or_else(|| crate::model::app_groups::built_in_name(app_id).map(str::to_owned))
+    };
+    t.app_groups
+        .iter()
+        .map(|(keyword, group)| AppGroupReport {
+            group: keyword.as_str(),
+            source: match group.source {
+                crate::model::AppGroupSource::BuiltIn => "builtIn",
+                crate::model::AppGroupSource::Bundle => "bundle",
+            },
+            members: group
+                .app_ids
+                .iter()
+                .map(|id| AppGroupMember {
+                    app_id: id.clone(),
+                    name: name(id),
+                })
+                .collect(),
+        })
+        .collect()
 }
 
 fn counts(t: &Tenant) -> TenantCounts {

@@ -102,26 +102,6 @@ pub(super) fn check_policy(c: &mut Checker<'_>, p: &Policy) {
                 "policy targets more than one kind of resource (apps, user actions, auth contexts); it matches if any matches",
             );
         }
-        let groups_used = apps
-            .include_applications
-            .iter()
-            .chain(&apps.exclude_applications);
-        for r in groups_used {
-            let missing = match r {
-                IdRef::Keyword(Keyword::Office365) => t.app_groups.office365.is_none(),
-                IdRef::Keyword(Keyword::MicrosoftAdminPortals) => {
-                    t.app_groups.admin_portals.is_none()
-                }
-                _ => false,
-            };
-            if missing {
-                c.d.warn(
-                    "danglingReference",
-                    &format!("{at}.conditions.applications"),
-                    format!("application group {} is not defined in applicationGroups; it matches nothing", r.as_str()),
-                );
-            }
-        }
         for ctx in &apps.include_auth_contexts {
             if !is_valid_auth_context_id(ctx) {
                 c.limit(

@@ -12,11 +12,11 @@ use std::path::Path;
 
 use crate::common::{TempDir, errors, only, utf16be, utf16le, warnings, with_code};
 use jitgate::unstable::model::ExternalTenants;
+use jitgate::unstable::model::{AppGroupSource, IdRef, Keyword};
 use jitgate::unstable::model::{Cidr, LocationKind, Tenant};
 use jitgate::unstable::model::{
     ClientAppType, GrantControl, GrantOperator, Platform, PolicyState, TransferMethod,
 };
-use jitgate::unstable::model::{IdRef, Keyword};
 use jitgate::{Diagnostic, LoadError, Severity, load, load_report};
 
 const P1: &str = "11111111-1111-1111-1111-111111111111";
@@ -1195,11 +1195,14 @@ fn bundle_with_directory_and_pim_sections() {
     assert_eq!(t.groups.len(), 1);
     assert_eq!(t.pim.role_eligibilities.len(), 1);
     assert_eq!(t.pim.policies.len(), 1);
+    // A listed group replaces the built-in members; the other keeps them (§3.6 rule 4).
     assert_eq!(
-        t.app_groups.office365.as_deref(),
-        Some(&["00000002-0000-0ff1-ce00-000000000000".to_owned()][..])
+        t.app_groups.office365.app_ids,
+        ["00000002-0000-0ff1-ce00-000000000000"]
     );
-    assert!(t.app_groups.admin_portals.is_none());
+    assert_eq!(t.app_groups.office365.source, AppGroupSource::Bundle);
+    assert_eq!(t.app_groups.admin_portals.source, AppGroupSource::BuiltIn);
+    assert_eq!(t.app_groups.admin_portals.app_ids.len(), 4);
     assert_eq!(t.auth_contexts[0].id, "c1");
     assert_eq!(t.mfa_trusted_ips.len(), 1);
 

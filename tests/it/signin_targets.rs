@@ -84,13 +84,13 @@ fn office365_and_admin_portals_are_resolved_from_application_groups() {
 }
 
 #[test]
-fn missing_application_group_matches_nothing_and_warns() {
+fn a_group_the_bundle_does_not_list_uses_the_built_in_members() {
+    // The bundle lists Office365 only; MicrosoftAdminPortals keeps Microsoft's documented list.
     let t = tenant(
         &[
             Pol::new(1)
                 .apps(json!({ "includeApplications": ["MicrosoftAdminPortals"] }))
                 .block(),
-            // A dangling exclude never grants an exemption (§2.4).
             Pol::new(2)
                 .apps(json!({
                     "includeApplications": ["All"],
@@ -100,30 +100,106 @@ fn missing_application_group_matches_nothing_and_warns() {
         ],
         json!({ "directory": users(), "applicationGroups": { "Office365": [EXO] } }),
     );
-    let out = check(
+    check(
         &t,
         &Req::user(&uid(USER)).password_only().apps(&[PORTAL]),
+        &deny()
+            .reason(blocked(1))
+            .policies(vec![denied(1), not_applied(2, "application")]),
+    );
+    check(
+        &t,
+        &Req::user(&uid(USER)).password_only().apps(&[LOB]),
         &stepup()
             .req(clause(vec![mfa()], &[2]))
             .policies(vec![not_applied(1, "application"), step_up(2)]),
     );
+    let warnings = tenant_warnings(&t);
     assert!(
-        warned_about(&t, &out, "MicrosoftAdminPortals"),
-        "a warning about the missing MicrosoftAdminPortals group is expected\n{:#?}",
-        tenant_warnings(&t)
+        !warnings
+            .iter()
+            .any(|w| w.message.contains("MicrosoftAdminPortals")),
+        "no application group is missing any more\n{warnings:#?}"
     );
 }
 
+/// Every built-in member decides the same whether the bundle lists the groups (with exactly the
+/// built-in members) or leaves them out, in both engines (§3.6 rule 4).
 #[test]
-fn application_groups_absent_from_the_bundle_match_nothing() {
+fn every_built_in_member_decides_the_same_with_and_without_application_groups() {
+    use jitgate::unstable::model::{ADMIN_PORTALS, OFFICE_365};
+    let ids = |list: &[(&'static str, &'static str)]| -> Vec<&'static str> {
+        list.iter().map(|(_, id)| *id).collect()
+    };
+    let policies = [
+        Pol::new(1)
+            .apps(json!({ "includeApplications": ["Office365"] }))
+            .mfa(),
+        Pol::new(2)
+            .apps(json!({ "includeApplications": ["MicrosoftAdminPortals"] }))
+            .block(),
+    ];
+    let without = tenant(&policies, json!({ "directory": users() }));
+    let listed = tenant(
+        &policies,
+        json!({
+            "directory": users(),
+            "applicationGroups": { "Office365": ids(OFFICE_365), "MicrosoftAdminPortals": ids(ADMIN_PORTALS) }
+        }),
+    );
+    let compiled = jitgate::Snapshot::compile(without.clone());
+    for (name, app) in OFFICE_365.iter().chain(ADMIN_PORTALS) {
+        let req = Req::user(&uid(USER)).password_only().apps(&[app]);
+        let a = eval(&without, &req);
+        let b = eval(&listed, &req);
+        assert_eq!(a.json["decision"], b.json["decision"], "{name}");
+        assert_eq!(a.json["policies"], b.json["policies"], "{name}");
+        assert_eq!(a.json["requirements"], b.json["requirements"], "{name}");
+        let in_o365 = OFFICE_365.iter().any(|(_, id)| id == app);
+        let in_portals = ADMIN_PORTALS.iter().any(|(_, id)| id == app);
+        let expected = if in_portals {
+            "deny"
+        } else if in_o365 {
+            "stepUp"
+        } else {
+            "allow"
+        };
+        assert_eq!(a.json["decision"], expected, "{name} {app}");
+        let parsed = jitgate::SignInRequest::from_json(&req.0.to_string()).unwrap();
+        let c =
+            serde_json::to_value(compiled.evaluate(&parsed, jitgate::Explain::Policies)).unwrap();
+        assert_eq!(c, a.json, "compiled engine on {name}");
+    }
+}
+
+#[test]
+fn a_listed_group_replaces_the_built_in_members() {
+    // The bundle's Office365 holds Exchange only: SharePoint, a built-in member, is no longer in it.
     let t = tenant(
         &[Pol::new(1)
             .apps(json!({ "includeApplications": ["Office365"] }))
             .block()],
-        json!({ "directory": users() }),
+        json!({ "directory": users(), "applicationGroups": { "Office365": [EXO] } }),
     );
     check(
         &t,
+        &Req::user(&uid(USER)).password_only().apps(&[EXO]),
+        &deny().reason(blocked(1)).policies(vec![denied(1)]),
+    );
+    check(
+        &t,
+        &Req::user(&uid(USER)).password_only().apps(&[SPO]),
+        &allow("notApplied").policies(vec![not_applied(1, "application")]),
+    );
+    // An empty list is a group with no member.
+    let empty = tenant(
+        &[Pol::new(1)
+            .apps(json!({ "includeApplications": ["Office365"] }))
+            .block()],
+        json!({ "directory": users(), "applicationGroups": { "Office365": [] } }),
+    );
+    check(
+        &empty,
         &Req::user(&uid(USER)).password_only().apps(&[EXO]),
         &allow("notApplied").policies(vec![not_applied(1, "application")]),
     );

@@ -454,8 +454,6 @@ fn dangling_references() {
                 w("P.conditions.users"),
                 w("P.conditions.users"),
                 w("P.conditions.locations"),
-                w("P.conditions.applications"),
-                w("P.conditions.applications"),
                 w("P.grantControls.authenticationStrength"),
             ]
         );
@@ -466,13 +464,8 @@ fn dangling_references() {
                 "named location 22222222-0000-0000-0000-000000000000 is not in the tenant"
             )
         );
-        assert!(found[3].message.contains("application group Office365"));
-        assert!(
-            found[4]
-                .message
-                .contains("application group MicrosoftAdminPortals")
-        );
-        assert!(found[5].message.contains("can never be satisfied"));
+        // Office365 and MicrosoftAdminPortals always resolve: built-in members (§3.6 rule 4).
+        assert!(found[3].message.contains("can never be satisfied"));
     }
     // Built-in strengths and defined application groups resolve.
     let resolved = json!({
@@ -1099,4 +1092,48 @@ fn the_example_tenant_has_no_lockout_and_a_break_glass_account() {
     let t = jitgate::load(&root.join("examples/tenant")).unwrap();
     let found = validate(&t, true).findings;
     assert_eq!(codes(&found), Vec::<&str>::new(), "{found:#?}");
+}
+
+#[test]
+fn validate_prints_the_application_groups_in_use() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let example = root.join("examples/tenant");
+    let out = validate_cli(&example, &[]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("  Office365: 64 app(s), built-in list of Microsoft's documented members (--app-groups lists them)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("  MicrosoftAdminPortals: 4 app(s), built-in list"),
+        "{stdout}"
+    );
+    let out = validate_cli(&example, &["--app-groups"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("    00000002-0000-0ff1-ce00-000000000000  Office 365 Exchange Online"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("    c44b4083-3bb0-49c1-b47d-974e53cbdf3c  Azure portal"),
+        "{stdout}"
+    );
+    // A bundle list replaces the built-in one and says so, in text and JSON.
+    let dir = TempDir::new("appgroups");
+    let file = dir.path().join("t.json");
+    let bundle = json!({
+        "applicationGroups": {"MicrosoftAdminPortals": ["C44B4083-3BB0-49C1-B47D-974E53CBDF3C"]},
+        "conditionalAccessPolicies": [break_glass(policy(P1, json!({})))]
+    });
+    std::fs::write(&file, serde_json::to_vec(&bundle).unwrap()).unwrap();
+    let out = validate_cli(&file, &["--json"]);
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        report["applicationGroups"][1],
+        json!({"group": "MicrosoftAdminPortals", "source": "bundle", "members": [
+            {"appId": "c44b4083-3bb0-49c1-b47d-974e53cbdf3c", "name": "Azure portal (and Microsoft Entra admin center)"}
+        ]})
+    );
+    assert_eq!(report["applicationGroups"][0]["source"], "builtIn");
+    assert_eq!(report["applicationGroups"][0]["group"], "Office365");
 }

@@ -179,6 +179,9 @@ enum Command {
         /// Report a policy that locks out every account (`lockout`) as a warning, not an error.
         #[arg(long)]
         allow_lockout: bool,
+        /// List the members of the Office365 and MicrosoftAdminPortals groups in use.
+        #[arg(long)]
+        app_groups: bool,
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
@@ -314,12 +317,13 @@ fn main() -> ExitCode {
             load,
             strict,
             allow_lockout,
+            app_groups,
             json,
         } => {
             let options = jitgate::ValidateOptions::default()
                 .strict(strict)
                 .lockout_is_error(!allow_lockout);
-            validate_cmd::run(&load, options, json)
+            validate_cmd::run(&load, options, json, app_groups)
         }
     }
 }

@@ -16,11 +16,17 @@ struct JsonReport<'a> {
     errors: usize,
     warnings: usize,
     counts: &'a jitgate::unstable::TenantCounts,
+    application_groups: &'a [jitgate::AppGroupReport],
     findings: &'a [Diagnostic],
 }
 
 /// Runs the subcommand and returns its exit status.
-pub fn run(load: &crate::LoadArgs, options: ValidateOptions, as_json: bool) -> ExitCode {
+pub fn run(
+    load: &crate::LoadArgs,
+    options: ValidateOptions,
+    as_json: bool,
+    list_app_groups: bool,
+) -> ExitCode {
     let strict = options.strict;
     let path = load.tenant.as_path();
     let loaded = match load_report_with(path, &load.options()) {
@@ -46,13 +52,14 @@ pub fn run(load: &crate::LoadArgs, options: ValidateOptions, as_json: bool) -> E
             errors,
             warnings,
             counts: &report.counts,
+            application_groups: &report.application_groups,
             findings: &findings,
         };
         serde_json::to_writer_pretty(&mut out, &doc)
             .map_err(std::io::Error::other)
             .and_then(|()| writeln!(out))
     } else {
-        write_text(&mut out, path, &report.counts, &findings, errors, warnings)
+        write_text(&mut out, path, &report, list_app_groups, &findings)
     };
     if let Err(e) = written {
         note!("jitgate: cannot write the report: {e}");
@@ -68,11 +75,13 @@ pub fn run(load: &crate::LoadArgs, options: ValidateOptions, as_json: bool) -> E
 fn write_text(
     out: &mut impl Write,
     path: &Path,
-    c: &jitgate::unstable::TenantCounts,
+    report: &jitgate::ValidationReport,
+    list_app_groups: bool,
     findings: &[Diagnostic],
-    errors: usize,
-    warnings: usize,
 ) -> std::io::Result<()> {
+    let c = &report.counts;
+    let errors = findings.iter().filter(|f| f.is_error()).count();
+    let warnings = findings.len() - errors;
     writeln!(out, "Tenant {}", path.display())?;
     writeln!(
         out,
@@ -90,6 +99,34 @@ fn write_text(
         "  {} users, {} groups, {} role assignments, {} PIM eligibilities, {} PIM policy assignments",
         c.users, c.groups, c.role_assignments, c.pim_eligibilities, c.pim_policy_assignments
     )?;
+    for g in &report.application_groups {
+        let source = if g.source == "bundle" {
+            "from the bundle's applicationGroups"
+        } else {
+            "built-in list of Microsoft's documented members"
+        };
+        writeln!(
+            out,
+            "  {}: {} app(s), {source}{}",
+            g.group,
+            g.members.len(),
+            if list_app_groups {
+                ":"
+            } else {
+                " (--app-groups lists them)"
+            }
+        )?;
+        if list_app_groups {
+            for m in &g.members {
+                writeln!(
+                    out,
+                    "    {}  {}",
+                    m.app_id,
+                    m.name.as_deref().unwrap_or("(name unknown)")
+                )?;
+            }
+        }
+    }
     for (title, want_error) in [("Errors", true), ("Warnings", false)] {
         let list: Vec<&Diagnostic> = findings
             .iter()

@@ -149,14 +149,7 @@ impl CompiledPolicies {
     }
 
     pub(super) fn app_in_scope(t: &Tenant, a: &ApplicationCondition, app: Option<&str>) -> bool {
-        let in_group = |k: Keyword| {
-            let list = match k {
-                Keyword::Office365 => &t.app_groups.office365,
-                Keyword::MicrosoftAdminPortals => &t.app_groups.admin_portals,
-                _ => return false,
-            };
-            app.is_some_and(|app| list.as_ref().is_some_and(|l| l.iter().any(|x| x == app)))
-        };
+        let in_group = |k: Keyword| app.is_some_and(|app| t.app_groups.contains(k, app));
         let side = |list: &[IdRef]| {
             list.iter().any(|r| match r {
                 IdRef::Keyword(Keyword::All) => true,
@@ -193,11 +186,8 @@ impl CompiledPolicies {
                 );
             }
         }
-        for list in [&t.app_groups.office365, &t.app_groups.admin_portals]
-            .into_iter()
-            .flatten()
-        {
-            known.extend(list.iter().map(String::as_str));
+        for (_, group) in t.app_groups.iter() {
+            known.extend(group.app_ids.iter().map(String::as_str));
         }
         known.extend(
             t.applications
