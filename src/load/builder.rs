@@ -3,6 +3,23 @@
 use super::*;
 use crate::model::ids::IdRef;
 
+/// Is this file root a collection rather than a bundle: an array, a Graph list response, or one
+/// object whose type or shape (or wrapped content) says what it is?
+fn is_collection(root: &Json) -> bool {
+    match root {
+        Json::Array(_) => true,
+        Json::Object(members) => {
+            members
+                .iter()
+                .any(|(k, v)| k.eq_ignore_ascii_case("value") && matches!(v, Json::Array(_)))
+                || odata_type_of(root).and_then(kind_by_type).is_some()
+                || kind_by_shape(root).is_some()
+                || foreign::policy_wrapper(root).is_some()
+        }
+        _ => false,
+    }
+}
+
 /// Collects a tenant as files and objects are read, with every diagnostic.
 #[derive(Default)]
 pub(super) struct Builder {
@@ -76,12 +93,62 @@ impl Builder {
         }
     }
 
-    /// A single-file bundle: an object with the §2 keys.
+    /// A single-file bundle: an object with the §2 keys (or another tool's export, §1.1a).
     pub(super) fn bundle_bytes(&mut self, file: &str, bytes: &[u8]) {
         let Some(root) = self.parse_file(file, bytes) else {
             return;
         };
-        self.run(file, |b, d| b.bundle_value(d, &root, "$", ""));
+        self.run(file, |b, d| {
+            if b.foreign_root(d, &root, file) {
+            } else if is_collection(&root) {
+                // One collection given as the whole tenant: a Graph list response, an array, or one
+                // (possibly wrapped) policy, as `GET /identity/conditionalAccess/policies` writes.
+                b.collection(d, None, &root, "$", "");
+            } else {
+                b.bundle_value(d, &root, "$", "");
+            }
+        });
+    }
+
+    /// Another tool's export (§1.1a): Terraform JSON is translated and read; a recognised format
+    /// that is not read is an error naming the tool and the export to use. False for anything else.
+    fn foreign_root(&mut self, d: &mut Diagnostics, root: &Json, rel_file: &str) -> bool {
+        if let Some(tf) = foreign::terraform(root) {
+            let policies = tf
+                .objects
+                .iter()
+                .filter(|o| o.kind == Kind::Policies)
+                .count();
+            let count = |n: usize, one: &str, many: &str| {
+                format!("{n} {}", if n == 1 { one } else { many })
+            };
+            let mut message = format!(
+                "read as Terraform JSON ({} and {}), attribute names translated to Graph's",
+                count(policies, "policy", "policies"),
+                count(
+                    tf.objects.len() - policies,
+                    "named location",
+                    "named locations"
+                )
+            );
+            if tf.unread_locations > 0 {
+                message.push_str(&format!(
+                    "; {} not read: a configuration's locations have no id before `terraform apply` (load `terraform show -json` output)",
+                    count(tf.unread_locations, "named location", "named locations")
+                ));
+            }
+            d.warn("translatedExport", "$", message);
+            for (i, o) in tf.objects.iter().enumerate() {
+                let fallback = format!("file:{rel_file}#{i}");
+                self.item(d, o.kind, &o.graph, &o.path, &fallback);
+            }
+            return true;
+        }
+        if let Some(message) = foreign::unread_tool(root) {
+            d.error("foreignFormat", "$", message);
+            return true;
+        }
+        false
     }
 
     pub(super) fn bundle_value(
@@ -188,6 +255,22 @@ impl Builder {
         };
         let mut policy_index = 0usize;
         for (item, p) in items {
+            // A policy under a tool's wrapper is read from inside it, with a note (§1.1a).
+            let (item, p) = match foreign::policy_wrapper(item) {
+                Some((key, inner))
+                    if odata_type_of(item).is_none()
+                        && matches!(kind, None | Some(Kind::Policies)) =>
+                {
+                    let inner_path = child(&p, key);
+                    d.warn(
+                        "wrappedPolicy",
+                        &p,
+                        format!("the policy sits under \"{key}\" (an export tool's wrapper); read from {inner_path}"),
+                    );
+                    (inner, inner_path)
+                }
+                _ => (item, p),
+            };
             // `@odata.type` decides the kind where it names a collection (§ loader contract).
             let item_kind = odata_type_of(item)
                 .and_then(kind_by_type)
@@ -372,9 +455,15 @@ impl Builder {
         Ok(())
     }
 
-    /// A file in the export that is not read: named, so a renamed policy file is noticed.
+    /// A file in the export that is not read: named, so a renamed policy file is noticed; one
+    /// another tool wrote says which tool and what to export instead (§1.1a).
     fn skipped(&mut self, root: &Path, path: &Path) {
         let rel = relative(root, path);
+        let head = read_head(path);
+        if let Some(message) = foreign::unread_file(path, &head) {
+            self.run(&rel, |_, d| d.warn("foreignFormat", "$", message));
+            return;
+        }
         self.run(&rel, |_, d| {
             d.warn(
                 "skippedFile",
@@ -406,7 +495,14 @@ impl Builder {
             let Some(value) = self.parse_file(&rel, &bytes) else {
                 continue;
             };
-            self.run(&rel, |b, d| b.collection(d, kind, &value, "$", &rel));
+            // Without a collection named by its folder, the nearest enclosing folder that names
+            // one decides (EntraExporter's Identity/Conditional/AccessPolicies/ID/ID.json).
+            let kind = kind.or_else(|| kind_by_folders(root, &file));
+            self.run(&rel, |b, d| {
+                if !b.foreign_root(d, &value, &rel) {
+                    b.collection(d, kind, &value, "$", &rel);
+                }
+            });
         }
         Ok(())
     }

@@ -132,3 +132,13 @@ pub(super) fn relative(root: &Path, p: &Path) -> String {
         .to_string_lossy()
         .replace('\\', "/")
 }
+
+/// The first 64 KiB of a file, enough to recognise another tool's format; empty when unreadable.
+pub(super) fn read_head(path: &Path) -> Vec<u8> {
+    use std::io::Read;
+    let mut head = Vec::new();
+    if fs::metadata(path).is_ok_and(|m| m.is_file()) {
+        let _ = fs::File::open(path).and_then(|f| f.take(64 << 10).read_to_end(&mut head));
+    }
+    head
+}

@@ -40,6 +40,8 @@ pub(super) const KINDS: &[(Kind, &str, &str, &[&str])] = &[
             "Policies",
             "ConditionalAccessPolicy",
             "CAPolicies",
+            // EntraExporter: Identity/Conditional/AccessPolicies.
+            "AccessPolicies",
         ],
     ),
     (
@@ -154,6 +156,17 @@ pub(super) fn kind_by_name(section: &str, name: &str) -> Option<Kind> {
             || (in_section && aliases.iter().any(|a| a.eq_ignore_ascii_case(name)));
         hit.then_some(*kind)
     })
+}
+
+/// The collection named by the deepest folder between `root` and `file` that names one.
+pub(super) fn kind_by_folders(root: &Path, file: &Path) -> Option<Kind> {
+    let rel = file.strip_prefix(root).ok()?;
+    let folders: Vec<String> = rel
+        .parent()?
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    folders.iter().rev().find_map(|f| kind_by_name("", f))
 }
 
 /// The collection an `@odata.type` names, if it names one.

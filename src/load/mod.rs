@@ -10,6 +10,7 @@
 mod builder;
 mod duplicates;
 mod files;
+mod foreign;
 mod kinds;
 
 use std::collections::{HashMap, HashSet};
@@ -215,7 +216,10 @@ fn read_tenant(path: &Path, options: &LoadOptions) -> Result<LoadReport, LoadErr
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| path.display().to_string());
-        b.bundle_bytes(&name, &bytes);
+        match foreign::unread_file(path, &bytes) {
+            Some(message) => b.run(&name, |_, d| d.error("foreignFormat", "$", message)),
+            None => b.bundle_bytes(&name, &bytes),
+        }
     }
     Ok(b.finish())
 }

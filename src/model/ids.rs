@@ -139,6 +139,17 @@ pub fn classify(d: &mut Diagnostics, s: &str, path: &str, rule: IdRule) -> Optio
             return None;
         }
     }
+    if t.contains("${") {
+        d.error(
+            "placeholder",
+            path,
+            format!(
+                "\"{}\" is a Terraform reference, resolved only when Terraform applies; load `terraform show -json` output, where ids are resolved",
+                truncate(s, 80)
+            ),
+        );
+        return None;
+    }
     if rule.free_form
         && !t.is_empty()
         && !t.contains(char::is_whitespace)

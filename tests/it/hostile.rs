@@ -393,7 +393,6 @@ fn javascript_literals_and_loose_numbers_are_invalid_json() {
 #[test]
 fn a_bundle_that_is_not_an_object_is_a_wrong_type() {
     for (text, found) in [
-        ("[]", "an array"),
         ("42", "a number"),
         ("\"bundle\"", "a string"),
         ("null", "null"),
@@ -408,6 +407,12 @@ fn a_bundle_that_is_not_an_object_is_a_wrong_type() {
             &format!("expected an object, found {found}"),
         );
     }
+    // An array is a collection given as the whole tenant (§1.1a): an empty one holds no policy.
+    let Err(LoadError::Invalid { diagnostics }) = jitgate::load_bundle_bytes("t.json", b"[]")
+    else {
+        panic!("an empty array is no tenant");
+    };
+    assert_eq!(sole(&diagnostics).code, "noPolicies", "{diagnostics:#?}");
 }
 
 #[test]

@@ -25,6 +25,7 @@ mod engine_activation;
 mod examples_activation;
 mod examples_signin;
 mod fail_closed;
+mod foreign_exports;
 mod hostile;
 mod layout;
 mod loading;
