@@ -36,6 +36,25 @@ text = json.dumps(bundle)
 write("load", "bundle-utf8.json", text)
 write("load", "bundle-utf16le.json", b"\xff\xfe" + text.encode("utf-16-le"))
 write("load", "bundle-utf16be.json", b"\xfe\xff" + text.encode("utf-16-be"))
+# Other tools' layouts (§1.1a): a wrapped policy, Terraform configuration and state.
+policies = bundle.get("conditionalAccessPolicies", [])
+if policies:
+    write("load", "wrapped.json", json.dumps({"ExportDate": "2025-01-01", "PolicyConfig": policies[0]}))
+tf_body = {
+    "display_name": "P", "state": "enabled",
+    "conditions": [{"client_app_types": ["all"], "applications": [{"included_applications": ["All"]}],
+                    "users": [{"included_users": ["All"], "excluded_users": ["11111111-1111-1111-1111-111111111111"],
+                               "included_guests_or_external_users": [{"guest_or_external_user_types": ["b2bCollaborationGuest"],
+                                                                      "external_tenants": [{"membership_kind": "all"}]}]}],
+                    "devices": [{"filter": [{"mode": "exclude", "rule": "device.trustType -eq \"AzureAD\""}]}]}],
+    "grant_controls": [{"operator": "OR", "built_in_controls": ["mfa"]}],
+    "session_controls": [{"sign_in_frequency": 4, "sign_in_frequency_period": "hours", "persistent_browser_mode": "never"}],
+}
+write("load", "terraform-config.tf.json", json.dumps({"resource": {"azuread_conditional_access_policy": {"p": tf_body}}}))
+write("load", "terraform-state.json", json.dumps({"values": {"root_module": {"resources": [
+    {"type": "azuread_conditional_access_policy", "name": "p", "values": dict(tf_body, id="22222222-2222-2222-2222-222222222222")},
+    {"type": "azuread_named_location", "name": "l", "values": {"id": "33333333-3333-3333-3333-333333333333", "display_name": "L",
+                                                                "ip": [{"ip_ranges": ["192.0.2.0/24"], "trusted": True}]}}]}}}))
 
 # filter: every rule the example policies use, plus a few shapes of the grammar.
 rules = set()
