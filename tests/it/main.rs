@@ -41,3 +41,4 @@ mod signin_targets;
 mod signin_users;
 mod signin_workload;
 mod validation;
+mod whatif;

@@ -10,8 +10,8 @@ use std::time::Instant;
 use jiff::Timestamp;
 use jitgate::unstable::{Diagnostics, parse_sign_in};
 use jitgate::{
-    Decision, DenyReason, EvaluationOptions, Explain, ReferenceEvaluator, RequirementItem,
-    SignInDecision, Snapshot, Tenant,
+    Decision, DenyReason, EvaluationOptions, Explain, ReferenceEvaluator, SignInDecision, Snapshot,
+    Tenant,
 };
 use rayon::prelude::*;
 
@@ -306,7 +306,12 @@ impl Summary {
 }
 
 /// `jitgate whatif`: one request, explained for a person.
-pub fn run_whatif(load: &LoadArgs, request: &str, as_json: bool) -> ExitCode {
+pub fn run_whatif(
+    load: &LoadArgs,
+    request: &str,
+    as_json: bool,
+    layout: crate::whatif::Layout,
+) -> ExitCode {
     let tenant = match load_tenant(load) {
         Ok(t) => t,
         Err(code) => return code,
@@ -339,7 +344,7 @@ pub fn run_whatif(load: &LoadArgs, request: &str, as_json: bool) -> ExitCode {
             .map_err(std::io::Error::other)
             .and_then(|()| writeln!(out))
     } else {
-        write_table(&mut out, &decision)
+        crate::whatif::write_report(&mut out, &decision, layout)
     };
     match written {
         Ok(()) => ExitCode::SUCCESS,
@@ -348,137 +353,4 @@ pub fn run_whatif(load: &LoadArgs, request: &str, as_json: bool) -> ExitCode {
             ExitCode::from(2)
         }
     }
-}
-
-fn describe(item: &RequirementItem) -> String {
-    match item {
-        RequirementItem::Reauthentication {
-            authentication_type,
-            frequency_interval,
-            value,
-            frequency_type,
-            ..
-        } => match (value, frequency_type) {
-            (Some(v), Some(u)) => format!("sign in again ({authentication_type}, every {v} {u})"),
-            _ => format!("sign in again ({authentication_type}, {frequency_interval})"),
-        },
-        RequirementItem::Mfa => "multifactor authentication".to_owned(),
-        RequirementItem::AuthenticationStrength {
-            display_name,
-            allowed_combinations,
-            ..
-        } => format!("{display_name} [{}]", allowed_combinations.join(" | ")),
-        RequirementItem::PasswordChange => "change password".to_owned(),
-        RequirementItem::RiskRemediation => {
-            "remediate user risk (secure password change)".to_owned()
-        }
-        RequirementItem::TermsOfUse { agreement_id } => {
-            format!("accept terms of use {agreement_id}")
-        }
-        RequirementItem::CustomAuthenticationFactor { id } => {
-            format!("complete custom control {id}")
-        }
-        RequirementItem::AuthenticationContext { value, .. } => {
-            format!("obtain a token with authentication context {value}")
-        }
-        other => serde_json::to_string(other).unwrap_or_default(),
-    }
-}
-
-fn write_table(out: &mut impl Write, d: &SignInDecision) -> std::io::Result<()> {
-    let verdict = match d.decision {
-        Decision::Allow => "ALLOW",
-        Decision::StepUp => "STEP UP",
-        _ => "DENY",
-    };
-    writeln!(
-        out,
-        "Decision: {verdict}   (evaluated at {})",
-        d.evaluated_at
-    )?;
-    if !d.requirements.is_empty() {
-        writeln!(out, "\nThe user must still:")?;
-        for (i, r) in d.requirements.iter().enumerate() {
-            let options: Vec<String> = r.any_of.iter().map(describe).collect();
-            let text = if options.len() == 1 {
-                options.join("")
-            } else {
-                format!("one of: {}", options.join("; or "))
-            };
-            writeln!(out, "  {}. {text}   <- {}", i + 1, r.policy_ids.join(", "))?;
-        }
-    }
-    if let Some(c) = &d.claims_challenge {
-        writeln!(out, "\nClaims challenge: {c}")?;
-    }
-    if !d.deny_reasons.is_empty() {
-        writeln!(out, "\nDenied because:")?;
-        for r in &d.deny_reasons {
-            match r {
-                DenyReason::BlockedByPolicy { display_name, .. } => {
-                    writeln!(out, "  - {display_name} blocks access")?
-                }
-                DenyReason::UnsatisfiedNonInteractiveControls {
-                    display_name,
-                    controls,
-                    ..
-                } => writeln!(
-                    out,
-                    "  - {display_name} requires {} (no prompt can satisfy it)",
-                    controls.join(" and ")
-                )?,
-                other => writeln!(out, "  - {} denies access", other.display_name())?,
-            }
-        }
-    }
-    let sc = serde_json::to_value(&d.session_controls).unwrap_or_default();
-    if sc.as_object().is_some_and(|m| !m.is_empty()) {
-        writeln!(out, "\nSession controls: {sc}")?;
-    }
-    if let Some(policies) = &d.policies {
-        writeln!(
-            out,
-            "\n{:<36} {:<10} {:<8} {:<22} {:<10} DETAIL",
-            "POLICY", "STATE", "APPLIES", "RESULT", "OUTCOME"
-        )?;
-        for p in policies {
-            let state = match p.state.as_str() {
-                "enabledForReportingButNotEnforced" => "reportOnly",
-                s => s,
-            };
-            let detail = if p.policy_applies {
-                p.unsatisfied_controls
-                    .as_ref()
-                    .filter(|u| !u.is_empty())
-                    .map(|u| format!("unsatisfied: {}", u.join(", ")))
-                    .unwrap_or_default()
-            } else {
-                format!(
-                    "not applied: {}",
-                    jitgate::unstable::reasons::to_graph(p.analysis_reasons)
-                )
-            };
-            let name: String = p.display_name.chars().take(36).collect();
-            let result = serde_json::to_value(p.result)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default();
-            let outcome = serde_json::to_value(p.outcome)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default();
-            writeln!(
-                out,
-                "{name:<36} {state:<10} {:<8} {result:<22} {outcome:<10} {detail}",
-                if p.policy_applies { "yes" } else { "no" }
-            )?;
-        }
-    }
-    if !d.warnings.is_empty() {
-        writeln!(out, "\nWarnings:")?;
-        for w in &d.warnings {
-            writeln!(out, "  {w}")?;
-        }
-    }
-    Ok(())
 }

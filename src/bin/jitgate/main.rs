@@ -22,6 +22,7 @@ mod bench_cmd;
 mod eval_cmd;
 mod input;
 mod validate_cmd;
+mod whatif;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -162,9 +163,18 @@ enum Command {
         /// One request (a .json file, a one-line JSON Lines file, or `-`).
         #[arg(long, value_name = "FILE")]
         request: String,
-        /// Print the full decision as JSON instead of a table.
+        /// Print the full decision as JSON instead of the report.
         #[arg(long)]
         json: bool,
+        /// List only the policies that applied.
+        #[arg(long)]
+        applied_only: bool,
+        /// Colour: on a terminal unless NO_COLOR is set (auto), always or never.
+        #[arg(long, value_enum, default_value = "auto")]
+        color: whatif::ColorChoice,
+        /// Wrap lines at this many columns (default: $COLUMNS, else 100).
+        #[arg(long, value_name = "COLUMNS")]
+        width: Option<usize>,
     },
     /// Check a tenant export against Entra's limits and for consistency.
     ///
@@ -312,7 +322,13 @@ fn main() -> ExitCode {
             load,
             request,
             json,
-        } => eval_cmd::run_whatif(&load, &request, json),
+            applied_only,
+            color,
+            width,
+        } => {
+            let layout = whatif::Layout::for_stdout(width, color, applied_only);
+            eval_cmd::run_whatif(&load, &request, json, layout)
+        }
         Command::Validate {
             load,
             strict,
