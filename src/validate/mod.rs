@@ -461,7 +461,7 @@ mod tests {
         assert_eq!(codes(&r), ["danglingReference", "noDirectory"]);
         assert_eq!(
             r.findings[1].message,
-            "no directory: 1 group reference(s) unresolved; group-based includes match nobody and group-based excludes exempt nobody (export directory.groups to decide them)"
+            "no directory: 1 group reference(s) unresolved; decisions for users in those groups will carry missingData (groupMembership), and group-based exclusions exempt nobody; export directory.groups to decide them"
         );
         // With a group export, each missing group is named where it is used.
         let with_groups = policy(

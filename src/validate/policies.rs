@@ -260,31 +260,35 @@ pub(super) fn check_session(c: &mut Checker<'_>, p: &Policy, at: &str) {
     }
 }
 
-/// A policies-only export (no `directory.groups` at all) while policies name groups: one
-/// summary line instead of a warning per reference (§1.6a).
+/// A policies-only export: one summary line per missing directory collection that policies
+/// need (`directory.groups`, role assignments) instead of a warning per reference (§1.6a).
 pub(super) fn check_no_directory(c: &mut Checker<'_>) {
     let t = c.tenant;
-    if !t.groups.is_empty() {
-        return;
-    }
-    let references = t
-        .policies
-        .iter()
-        .filter_map(|p| p.conditions.users.as_ref())
-        .map(|u| {
-            u.include_groups
-                .iter()
-                .chain(&u.exclude_groups)
-                .filter(|r| r.id().is_some())
-                .count()
-        })
-        .sum::<usize>();
-    if references > 0 {
+    let count = |pick: fn(&crate::model::policy::UserCondition) -> [&Vec<IdRef>; 2]| {
+        t.policies
+            .iter()
+            .filter_map(|p| p.conditions.users.as_ref())
+            .flat_map(|u| pick(u).into_iter().flatten())
+            .filter(|r| r.id().is_some())
+            .count()
+    };
+    let groups = count(|u| [&u.include_groups, &u.exclude_groups]);
+    if t.groups.is_empty() && groups > 0 {
         c.d.warn(
             "noDirectory",
             "directory.groups",
             format!(
-                "no directory: {references} group reference(s) unresolved; group-based includes match nobody and group-based excludes exempt nobody (export directory.groups to decide them)"
+                "no directory: {groups} group reference(s) unresolved; decisions for users in those groups will carry missingData (groupMembership), and group-based exclusions exempt nobody; export directory.groups to decide them"
+            ),
+        );
+    }
+    let roles = count(|u| [&u.include_roles, &u.exclude_roles]);
+    if t.role_assignments.is_empty() && t.pim.role_assignments.is_empty() && roles > 0 {
+        c.d.warn(
+            "noRoleAssignments",
+            "directory.roleAssignments",
+            format!(
+                "no role assignments: {roles} role reference(s) unresolved; users outside the export carry missingData (roleMembership), exported users are taken to hold no role; export directory.roleAssignments or PIM roleAssignmentScheduleInstances to decide them"
             ),
         );
     }

@@ -1001,7 +1001,12 @@ fn any_exclusion_or_narrower_scope_is_no_lockout() {
         let bundle = json!({"conditionalAccessPolicies": [block_all(P1, users.clone())]});
         let found: Vec<Diagnostic> = findings(&bundle, false)
             .into_iter()
-            .filter(|f| !matches!(f.code, "danglingReference" | "noDirectory"))
+            .filter(|f| {
+                !matches!(
+                    f.code,
+                    "danglingReference" | "noDirectory" | "noRoleAssignments"
+                )
+            })
             .collect();
         assert_eq!(codes(&found), Vec::<&str>::new(), "{users}");
     }
@@ -1136,4 +1141,46 @@ fn validate_prints_the_application_groups_in_use() {
     );
     assert_eq!(report["applicationGroups"][0]["source"], "builtIn");
     assert_eq!(report["applicationGroups"][0]["group"], "Office365");
+}
+
+#[test]
+fn a_policies_only_export_gets_one_line_per_missing_collection() {
+    let bundle = json!({"conditionalAccessPolicies": [
+        break_glass(policy(P1, json!({"conditions": {
+            "users": {"includeUsers": ["All"], "excludeUsers": [USER], "includeGroups": [GROUP_A, GROUP_B],
+                      "excludeGroups": [GROUP_C], "includeRoles": [ROLE]},
+            "applications": {"includeApplications": ["All"]}}}))),
+        policy(P2, json!({"conditions": {
+            "users": {"includeRoles": [ROLE], "excludeGroups": [GROUP_A]},
+            "applications": {"includeApplications": ["All"]}}}))
+    ]});
+    let found = findings(&bundle, false);
+    assert_eq!(
+        codes(&found),
+        ["noDirectory", "noRoleAssignments"],
+        "{found:#?}"
+    );
+    assert_eq!(found[0].path, "directory.groups");
+    assert!(
+        found[0]
+            .message
+            .starts_with("no directory: 4 group reference(s) unresolved; decisions for users in those groups will carry missingData"),
+        "{}",
+        found[0]
+    );
+    assert_eq!(found[1].path, "directory.roleAssignments");
+    assert!(
+        found[1]
+            .message
+            .starts_with("no role assignments: 2 role reference(s) unresolved"),
+        "{}",
+        found[1]
+    );
+    // With the collections exported, neither line appears.
+    let mut complete = bundle.clone();
+    complete["directory"] = json!({
+        "groups": [{"id": GROUP_A}, {"id": GROUP_B}, {"id": GROUP_C}],
+        "roleAssignments": [{"principalId": USER, "roleDefinitionId": ROLE, "directoryScopeId": "/"}]
+    });
+    assert_eq!(codes(&findings(&complete, false)), Vec::<&str>::new());
 }

@@ -109,7 +109,10 @@ fn names_are_whole_and_requirements_and_denials_name_their_policy() {
         text.contains("  - Sign-in frequency: every 12 hours (primaryAndSecondaryAuthentication), set by \"NL001"),
         "{text}"
     );
-    assert!(text.contains("  - Persistent browser session: never, set by"), "{text}");
+    assert!(
+        text.contains("  - Persistent browser session: never, set by"),
+        "{text}"
+    );
     assert!(!text.contains("{\""), "{text}");
 }
 
@@ -121,9 +124,15 @@ fn applied_only_lists_only_the_policies_that_applied() {
     let applied = whatif(&request, &["--width", "100", "--applied-only"]);
     assert!(all.contains("Policies (1 of 17 applied):"), "{all}");
     assert!(all.contains("NL001 Require MFA"), "{all}");
-    assert!(applied.contains("Policies that applied (1 of 17):"), "{applied}");
+    assert!(
+        applied.contains("Policies that applied (1 of 17):"),
+        "{applied}"
+    );
     assert!(!applied.contains("NL001"), "{applied}");
-    assert!(applied.contains("  step up  NL006 Admin roles"), "{applied}");
+    assert!(
+        applied.contains("  step up  NL006 Admin roles"),
+        "{applied}"
+    );
 }
 
 #[test]
