@@ -1,6 +1,7 @@
 //! `jitgate eval` and `jitgate whatif`: decide sign-ins from JSON Lines or one request.
 
-use std::collections::HashMap;
+use ahash::AHashMap;
+use smallvec::SmallVec;
 use std::fs::File;
 use std::io::{BufWriter, IsTerminal, Write};
 use std::path::Path;
@@ -179,6 +180,13 @@ pub fn run_eval(o: &EvalOptions<'_>) -> ExitCode {
         .explain(explain_level(o.explain))
         .assume_worst(o.assume_worst);
     let progress = std::io::stderr().is_terminal();
+    let policy_index: AHashMap<&str, usize> = tenant
+        .policies
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.id.as_str(), i))
+        .collect();
+    summary.hits = vec![0; tenant.policies.len()];
     // Streamed: a bounded block is read, decided in parallel and written in order, then the
     // next; output begins before the input ends and memory does not grow with it (§1.6b).
     loop {
@@ -190,25 +198,35 @@ pub fn run_eval(o: &EvalOptions<'_>) -> ExitCode {
                 return ExitCode::from(2);
             }
         };
-        let results: Vec<Result<SignInDecision, String>> = block
+        // Parse, decide, serialise and tally in the workers; the main thread only writes, in
+        // input order, and adds up the tallies.
+        let results: Vec<(Vec<u8>, Tally)> = block
             .par_iter()
             .with_min_len(256)
-            .map(|input| decide(&eval, input, now, options))
+            .map(|input| {
+                let mut line = Vec::with_capacity(512);
+                let tally = match decide(&eval, input, now, options) {
+                    Ok(decision) => {
+                        if let Err(e) = serde_json::to_writer(&mut line, &decision) {
+                            line.clear();
+                            let error = serde_json::json!({ "line": input.line, "error": format!("cannot serialise: {e}") });
+                            line.extend_from_slice(error.to_string().as_bytes());
+                        }
+                        Tally::of(&decision, &policy_index)
+                    }
+                    Err(message) => {
+                        let error = serde_json::json!({ "line": input.line, "error": message });
+                        line.extend_from_slice(error.to_string().as_bytes());
+                        Tally::Failed
+                    }
+                };
+                line.push(b'\n');
+                (line, tally)
+            })
             .collect();
-        for (input, result) in block.iter().zip(results) {
-            let line = match result {
-                Ok(decision) => {
-                    summary.add(&decision);
-                    serde_json::to_string(&decision).unwrap_or_else(|e| {
-                        serde_json::json!({ "line": input.line, "error": format!("cannot serialise: {e}") }).to_string()
-                    })
-                }
-                Err(message) => {
-                    summary.failed += 1;
-                    serde_json::json!({ "line": input.line, "error": message }).to_string()
-                }
-            };
-            if let Err(e) = writeln!(out, "{line}") {
+        for (line, tally) in results {
+            summary.add(tally);
+            if let Err(e) = out.write_all(&line) {
                 note!("jitgate: cannot write output: {e}");
                 return ExitCode::from(2);
             }
@@ -239,7 +257,39 @@ struct Summary {
     deny: usize,
     failed: usize,
     missing_data: usize,
-    hits: HashMap<String, usize>,
+    /// Per policy (tenant order): decisions it prompted or denied.
+    hits: Vec<usize>,
+}
+
+/// What one line adds to the summary, computed in the worker that decided it.
+enum Tally {
+    Failed,
+    Decided {
+        decision: Decision,
+        missing_data: bool,
+        /// Policies (tenant indices) that prompted or denied.
+        policies: SmallVec<[usize; 4]>,
+    },
+}
+
+impl Tally {
+    fn of(d: &SignInDecision, index: &AHashMap<&str, usize>) -> Tally {
+        let mut policies: SmallVec<[usize; 4]> = d
+            .requirements
+            .iter()
+            .flat_map(|r| r.policy_ids.iter())
+            .map(String::as_str)
+            .chain(d.deny_reasons.iter().map(DenyReason::policy_id))
+            .filter_map(|id| index.get(id).copied())
+            .collect();
+        policies.sort_unstable();
+        policies.dedup();
+        Tally::Decided {
+            decision: d.decision,
+            missing_data: d.warnings.iter().any(|w| w.code == "missingData"),
+            policies,
+        }
+    }
 }
 
 impl Summary {
@@ -248,26 +298,29 @@ impl Summary {
         self.allow + self.step_up + self.deny + self.failed
     }
 
-    fn add(&mut self, d: &SignInDecision) {
-        match d.decision {
+    fn add(&mut self, tally: Tally) {
+        let Tally::Decided {
+            decision,
+            missing_data,
+            policies,
+        } = tally
+        else {
+            self.failed += 1;
+            return;
+        };
+        match decision {
             Decision::Allow => self.allow += 1,
             Decision::StepUp => self.step_up += 1,
             // A decision this version cannot name is counted with the denials.
             _ => self.deny += 1,
         }
-        if d.warnings.iter().any(|w| w.code == "missingData") {
+        if missing_data {
             self.missing_data += 1;
         }
-        let mut ids: Vec<&str> = d
-            .requirements
-            .iter()
-            .flat_map(|r| r.policy_ids.iter().map(String::as_str))
-            .collect();
-        ids.extend(d.deny_reasons.iter().map(DenyReason::policy_id));
-        ids.sort_unstable();
-        ids.dedup();
-        for id in ids {
-            *self.hits.entry(id.to_owned()).or_default() += 1;
+        for i in policies {
+            if let Some(n) = self.hits.get_mut(i) {
+                *n += 1;
+            }
         }
     }
 
@@ -289,16 +342,22 @@ impl Summary {
                 self.missing_data
             );
         }
-        let mut top: Vec<(&String, &usize)> = self.hits.iter().collect();
-        top.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        let mut top: Vec<(&str, usize)> = tenant
+            .policies
+            .iter()
+            .zip(&self.hits)
+            .filter(|(_, n)| **n > 0)
+            .map(|(p, n)| (p.id.as_str(), *n))
+            .collect();
+        top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
         if !top.is_empty() {
             note!("  policies that prompted or denied most:");
             for (id, n) in top.into_iter().take(5) {
                 let name = tenant
                     .policies
                     .iter()
-                    .find(|p| &p.id == id)
-                    .map_or(id.as_str(), |p| p.display_name.as_str());
+                    .find(|p| p.id == id)
+                    .map_or(id, |p| p.display_name.as_str());
                 note!("    {n:>8}  {name}");
             }
         }

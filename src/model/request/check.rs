@@ -36,6 +36,11 @@ pub fn normalize_guid(raw: &str) -> Option<String> {
 
 /// Normalises the id at `path` in place, or records why it is not one.
 pub fn check_id(d: &mut Diagnostics, path: &str, what: &str, id: &mut String) {
+    // The common case, a dashed GUID as Graph writes it, is lowercased where it stands.
+    if is_guid(id) {
+        id.make_ascii_lowercase();
+        return;
+    }
     match normalize_guid(id) {
         Some(g) => *id = g,
         None => d.error(
@@ -52,7 +57,11 @@ pub fn check_id(d: &mut Diagnostics, path: &str, what: &str, id: &mut String) {
 /// Checks each id of a list; errors name the item's index.
 pub fn check_ids(d: &mut Diagnostics, path: &str, what: &str, ids: &mut [String]) {
     for (i, id) in ids.iter_mut().enumerate() {
-        check_id(d, &format!("{path}[{i}]"), what, id);
+        if is_guid(id) {
+            id.make_ascii_lowercase();
+        } else {
+            check_id(d, &crate::model::read::index(path, i), what, id);
+        }
     }
 }
 
