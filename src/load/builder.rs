@@ -62,15 +62,20 @@ impl Builder {
         r
     }
 
-    pub(super) fn parse_file(&mut self, file: &str, bytes: &[u8]) -> Option<Json> {
-        // Decode first, so that a UTF-16 or BOM-only file holding nothing but whitespace is empty too.
-        let text = match json::decode(bytes) {
-            Ok(text) => text,
+    /// A file's text, decoded (§1.1); `None` (with the error recorded) when it is not text.
+    pub(super) fn decode_file(&mut self, file: &str, bytes: &[u8]) -> Option<String> {
+        match json::decode(bytes) {
+            Ok(text) => Some(text),
             Err(e) => {
                 self.run(file, |_, d| d.error("invalidJson", "$", e.to_string()));
-                return None;
+                None
             }
-        };
+        }
+    }
+
+    /// Parses a decoded file; the value borrows from `text`.
+    pub(super) fn parse_file<'t>(&mut self, file: &str, text: &'t str) -> Option<Json<'t>> {
+        // Decoded first, so that a UTF-16 or BOM-only file holding nothing but whitespace is empty too.
         if text
             .trim_matches(|c| matches!(c, ' ' | '\t' | '\n' | '\r'))
             .is_empty()
@@ -84,7 +89,7 @@ impl Builder {
             });
             return None;
         }
-        match json::parse_str(&text) {
+        match json::parse_str(text) {
             Ok(v) => Some(v),
             Err(e) => {
                 self.run(file, |_, d| d.error("invalidJson", "$", e.to_string()));
@@ -95,7 +100,10 @@ impl Builder {
 
     /// A single-file bundle: an object with the §2 keys (or another tool's export, §1.1a).
     pub(super) fn bundle_bytes(&mut self, file: &str, bytes: &[u8]) {
-        let Some(root) = self.parse_file(file, bytes) else {
+        let Some(text) = self.decode_file(file, bytes) else {
+            return;
+        };
+        let Some(root) = self.parse_file(file, &text) else {
             return;
         };
         self.run(file, |b, d| {
@@ -319,7 +327,7 @@ impl Builder {
                 .extend(location::parse_location(d, item, p)),
             Kind::MfaTrustedIps => {
                 let text = match item {
-                    Json::String(s) => Some(s.as_str()),
+                    Json::String(s) => Some(s.as_ref()),
                     other => Obj::new(d, other, p).and_then(|o| o.req_str(d, "cidrAddress")),
                 };
                 if let Some(s) = text {
@@ -437,7 +445,8 @@ impl Builder {
                 let key = stem(&entry);
                 if key.eq_ignore_ascii_case("directory") || key.eq_ignore_ascii_case("pim") {
                     let bytes = read(&entry, self.max_file_size)?;
-                    if let Some(v) = self.parse_file(&rel, &bytes) {
+                    let text = self.decode_file(&rel, &bytes);
+                    if let Some(v) = text.as_deref().and_then(|t| self.parse_file(&rel, t)) {
                         let section = if key.eq_ignore_ascii_case("directory") {
                             "directory"
                         } else {
@@ -492,7 +501,10 @@ impl Builder {
         for file in files {
             let rel = relative(root, &file);
             let bytes = read(&file, self.max_file_size)?;
-            let Some(value) = self.parse_file(&rel, &bytes) else {
+            let Some(text) = self.decode_file(&rel, &bytes) else {
+                continue;
+            };
+            let Some(value) = self.parse_file(&rel, &text) else {
                 continue;
             };
             // Without a collection named by its folder, the nearest enclosing folder that names

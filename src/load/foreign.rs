@@ -1,6 +1,7 @@
 //! Exports written by other tools (docs/SEMANTICS.md §1.1a): a Graph policy under a tool's
 //! wrapper, Terraform JSON (read), and formats that are recognised and named but not read.
 
+use std::borrow::Cow;
 use std::path::Path;
 
 use super::Kind;
@@ -10,31 +11,36 @@ use crate::model::read::child;
 /// The Graph command a user runs to get an export jitgate reads.
 const GRAPH_EXPORT: &str = "export Graph JSON instead: `Get-MgIdentityConditionalAccessPolicy -All | ConvertTo-Json -Depth 10`, `GET /identity/conditionalAccess/policies`, or EntraExporter (`Export-Entra -Path DIR -Type ConditionalAccess`)";
 
-fn members(v: &Json) -> Option<&[(String, Json)]> {
+fn members<'a>(v: &'a Json<'a>) -> Option<&'a [(Cow<'a, str>, Json<'a>)]> {
     match v {
         Json::Object(m) => Some(m),
         _ => None,
     }
 }
 
-fn get<'a>(v: &'a Json, key: &str) -> Option<&'a Json> {
+fn get<'a>(v: &'a Json<'a>, key: &str) -> Option<&'a Json<'a>> {
     members(v)?
         .iter()
         .find(|(k, _)| k.eq_ignore_ascii_case(key))
         .map(|(_, v)| v)
 }
 
-fn str_of<'a>(v: &'a Json, key: &str) -> Option<&'a str> {
+fn str_of<'a>(v: &'a Json<'a>, key: &str) -> Option<&'a str> {
     match get(v, key)? {
-        Json::String(s) => Some(s),
+        Json::String(s) => Some(s.as_ref()),
         _ => None,
     }
+}
+
+/// An owned copy, for translated output.
+fn owned(v: &Json<'_>) -> Json<'static> {
+    v.clone().into_owned()
 }
 
 /// A policy a tool wrapped (`{"ExportDate", "SourcePolicyId", "PolicyConfig": {…}}`, a template's
 /// `details`, …): when the object has no `conditions` of its own and exactly one member is an
 /// object that has them, that member's key and value.
-pub(super) fn policy_wrapper(item: &Json) -> Option<(&str, &Json)> {
+pub(super) fn policy_wrapper<'a>(item: &'a Json<'a>) -> Option<(&'a str, &'a Json<'a>)> {
     let m = members(item)?;
     if get(item, "conditions").is_some() {
         return None;
@@ -43,7 +49,7 @@ pub(super) fn policy_wrapper(item: &Json) -> Option<(&str, &Json)> {
         .iter()
         .filter(|(_, v)| matches!(v, Json::Object(_)) && get(v, "conditions").is_some());
     let (key, value) = inner.next()?;
-    inner.next().is_none().then_some((key.as_str(), value))
+    inner.next().is_none().then_some((key.as_ref(), value))
 }
 
 /// An object translated from another tool's format into Graph JSON, with where it was found.
@@ -51,7 +57,7 @@ pub(super) struct Translated {
     /// The collection it belongs to.
     pub kind: Kind,
     /// The object as Graph would return it.
-    pub graph: Json,
+    pub graph: Json<'static>,
     /// Its JSON path in the file.
     pub path: String,
 }
@@ -62,7 +68,7 @@ const TF_LOCATION: &str = "azuread_named_location";
 /// Terraform JSON: a `.tf.json` configuration (`resource.azuread_conditional_access_policy.NAME`)
 /// or `terraform show -json` output (`values.root_module.resources[]`, modules included). `None`
 /// when the document is not Terraform or declares none of these resources.
-pub(super) fn terraform(root: &Json) -> Option<Terraform> {
+pub(super) fn terraform(root: &Json<'_>) -> Option<Terraform> {
     let mut out = Vec::new();
     let mut unread_locations = 0;
     // Configuration: `resource` is an object, or an array of objects (Terraform's JSON syntax).
@@ -116,7 +122,7 @@ pub(super) struct Terraform {
     pub unread_locations: usize,
 }
 
-fn state_module(module: &Json, at: &str, out: &mut Vec<Translated>, depth: usize) {
+fn state_module(module: &Json<'_>, at: &str, out: &mut Vec<Translated>, depth: usize) {
     // Module nesting is bounded by the JSON depth limit already; this guards the recursion too.
     if depth > 64 {
         return;
@@ -143,14 +149,14 @@ fn state_module(module: &Json, at: &str, out: &mut Vec<Translated>, depth: usize
 
 /// A nested block: Terraform JSON writes one as an object or as an array of objects (state always
 /// as a one-element array).
-fn one_block(v: &Json) -> &Json {
+fn one_block<'a>(v: &'a Json<'a>) -> &'a Json<'a> {
     match v {
         Json::Array(items) => items.first().unwrap_or(&Json::Null),
         other => other,
     }
 }
 
-fn translate(kind: Kind, body: &Json, path: &str) -> Translated {
+fn translate(kind: Kind, body: &Json<'_>, path: &str) -> Translated {
     let graph = match kind {
         Kind::NamedLocations => tf_location(body),
         _ => tf_policy(body),
@@ -162,48 +168,48 @@ fn translate(kind: Kind, body: &Json, path: &str) -> Translated {
     }
 }
 
-fn obj(members: Vec<(&str, Json)>) -> Json {
+fn obj(members: Vec<(&str, Json<'static>)>) -> Json<'static> {
     Json::Object(
         members
             .into_iter()
             .filter(|(_, v)| !matches!(v, Json::Null))
-            .map(|(k, v)| (k.to_owned(), v))
+            .map(|(k, v)| (Cow::Owned(k.to_owned()), v))
             .collect(),
     )
 }
 
-fn string(s: &str) -> Json {
-    Json::String(s.to_owned())
+fn string(s: &str) -> Json<'static> {
+    Json::String(Cow::Owned(s.to_owned()))
 }
 
 /// Translates a nested block: its Graph key and value, or `None` to rename it as an attribute.
-type Nested<'a> = dyn Fn(&str, &Json) -> Option<(&'static str, Json)> + 'a;
+type Nested<'a> = dyn Fn(&str, &Json<'_>) -> Option<(&'static str, Json<'static>)> + 'a;
 
 /// Renames the attributes of one Terraform block by `names` (Terraform name → Graph name); nested
 /// blocks go through `nested`; any other attribute is kept under its own name, so Graph's reader
 /// reports it (an unknown condition warns, §1.2) rather than it vanishing.
-fn rename(block: &Json, names: &[(&str, &str)], nested: &Nested<'_>) -> Json {
+fn rename(block: &Json<'_>, names: &[(&str, &str)], nested: &Nested<'_>) -> Json<'static> {
     let Some(m) = members(block) else {
-        return block.clone();
+        return owned(block);
     };
     let mut out = Vec::new();
     for (k, v) in m {
         if let Some((graph_key, value)) = nested(k, v) {
-            out.push((graph_key.to_owned(), value));
-        } else if let Some((_, graph)) = names.iter().find(|(tf, _)| tf == k) {
-            out.push(((*graph).to_owned(), v.clone()));
+            out.push((Cow::Owned(graph_key.to_owned()), value));
+        } else if let Some((_, graph)) = names.iter().find(|(tf, _)| *tf == k.as_ref()) {
+            out.push((Cow::Owned((*graph).to_owned()), owned(v)));
         } else {
-            out.push((k.clone(), v.clone()));
+            out.push((Cow::Owned(k.to_string()), owned(v)));
         }
     }
     Json::Object(out)
 }
 
-fn filter(v: &Json) -> Json {
+fn filter(v: &Json<'_>) -> Json<'static> {
     rename(one_block(v), &[], &|_, _| None)
 }
 
-fn guests(v: &Json) -> Json {
+fn guests(v: &Json<'_>) -> Json<'static> {
     rename(
         one_block(v),
         &[("guest_or_external_user_types", "guestOrExternalUserTypes")],
@@ -222,7 +228,7 @@ fn guests(v: &Json) -> Json {
     )
 }
 
-fn tf_policy(body: &Json) -> Json {
+fn tf_policy(body: &Json<'_>) -> Json<'static> {
     let conditions = |v: &Json| {
         rename(
             one_block(v),
@@ -317,7 +323,7 @@ fn tf_policy(body: &Json) -> Json {
                 )),
                 "authentication_flow_transfer_methods" => Some((
                     "authenticationFlows",
-                    obj(vec![("transferMethods", v.clone())]),
+                    obj(vec![("transferMethods", owned(v))]),
                 )),
                 _ => None,
             },
@@ -331,22 +337,22 @@ fn tf_policy(body: &Json) -> Json {
         obj(vec![
             (
                 "operator",
-                get(b, "operator").cloned().unwrap_or(Json::Null),
+                get(b, "operator").map(owned).unwrap_or(Json::Null),
             ),
             (
                 "builtInControls",
-                get(b, "built_in_controls").cloned().unwrap_or(Json::Null),
+                get(b, "built_in_controls").map(owned).unwrap_or(Json::Null),
             ),
             ("authenticationStrength", strength.unwrap_or(Json::Null)),
             (
                 "customAuthenticationFactors",
                 get(b, "custom_authentication_factors")
-                    .cloned()
+                    .map(owned)
                     .unwrap_or(Json::Null),
             ),
             (
                 "termsOfUse",
-                get(b, "terms_of_use").cloned().unwrap_or(Json::Null),
+                get(b, "terms_of_use").map(owned).unwrap_or(Json::Null),
             ),
         ])
     };
@@ -360,10 +366,10 @@ fn tf_policy(body: &Json) -> Json {
     // the policy reader ignores unknown keys outside `conditions` like any other.
 }
 
-fn tf_session(b: &Json) -> Json {
+fn tf_session(b: &Json<'_>) -> Json<'static> {
     let flag = |key: &str| matches!(get(b, key), Some(Json::Bool(true)));
     let text = |key: &str| str_of(b, key).filter(|s| !s.is_empty());
-    let enabled = |members: Vec<(&str, Json)>| {
+    let enabled = |members: Vec<(&str, Json<'static>)>| {
         let mut all = vec![("isEnabled", Json::Bool(true))];
         all.extend(members);
         obj(all)
@@ -425,9 +431,9 @@ fn tf_session(b: &Json) -> Json {
     ])
 }
 
-fn tf_location(body: &Json) -> Json {
-    let id = get(body, "id").cloned().unwrap_or(Json::Null);
-    let name = get(body, "display_name").cloned().unwrap_or(Json::Null);
+fn tf_location(body: &Json<'_>) -> Json<'static> {
+    let id = get(body, "id").map(owned).unwrap_or(Json::Null);
+    let name = get(body, "display_name").map(owned).unwrap_or(Json::Null);
     if let Some(ip) = get(body, "ip")
         .map(one_block)
         .filter(|b| members(b).is_some())
@@ -435,10 +441,10 @@ fn tf_location(body: &Json) -> Json {
         let ranges = match get(ip, "ip_ranges") {
             Some(Json::Array(r)) => Json::Array(
                 r.iter()
-                    .map(|c| obj(vec![("cidrAddress", c.clone())]))
+                    .map(|c| obj(vec![("cidrAddress", owned(c))]))
                     .collect(),
             ),
-            other => other.cloned().unwrap_or(Json::Null),
+            other => other.map(owned).unwrap_or(Json::Null),
         };
         return obj(vec![
             ("@odata.type", string("#microsoft.graph.ipNamedLocation")),
@@ -446,7 +452,7 @@ fn tf_location(body: &Json) -> Json {
             ("displayName", name),
             (
                 "isTrusted",
-                get(ip, "trusted").cloned().unwrap_or(Json::Null),
+                get(ip, "trusted").map(owned).unwrap_or(Json::Null),
             ),
             ("ipRanges", ranges),
         ]);
@@ -462,26 +468,26 @@ fn tf_location(body: &Json) -> Json {
         (
             "countriesAndRegions",
             get(country, "countries_and_regions")
-                .cloned()
+                .map(owned)
                 .unwrap_or(Json::Null),
         ),
         (
             "includeUnknownCountriesAndRegions",
             get(country, "include_unknown_countries_and_regions")
-                .cloned()
+                .map(owned)
                 .unwrap_or(Json::Null),
         ),
         (
             "countryLookupMethod",
             get(country, "country_lookup_method")
-                .cloned()
+                .map(owned)
                 .unwrap_or(Json::Null),
         ),
     ])
 }
 
 /// A JSON document from a tool whose format is recognised but not read, and why.
-pub(super) fn unread_tool(root: &Json) -> Option<String> {
+pub(super) fn unread_tool(root: &Json<'_>) -> Option<String> {
     let dsc = |v: &Json| {
         str_of(v, "ResourceName")
             .is_some_and(|n| n.eq_ignore_ascii_case("AADConditionalAccessPolicy"))
@@ -579,7 +585,7 @@ mod tests {
                 .and_then(|p| get(&p.graph, "conditions"))
                 .and_then(|c| get(c, "users"))
                 .and_then(|u| get(u, "includeUsers"))
-                .cloned();
+                .map(owned);
             assert_eq!(users, Some(Json::Array(vec![string("All")])));
         }
     }

@@ -219,7 +219,7 @@ pub(super) fn kind_by_shape(v: &Json) -> Option<Kind> {
     }
 }
 
-pub(super) fn odata_type_of(v: &Json) -> Option<&str> {
+pub(super) fn odata_type_of<'a>(v: &'a Json<'a>) -> Option<&'a str> {
     let Json::Object(members) = v else {
         return None;
     };

@@ -144,7 +144,7 @@ pub fn parse_group(d: &mut Diagnostics, json: &Json, path: &str) -> Option<Group
     let mut members = Vec::new();
     for (item, p) in o.array(d, "members") {
         let text = match item {
-            Json::String(s) => Some((s.as_str(), p.clone())),
+            Json::String(s) => Some((s.as_ref(), p.clone())),
             other => {
                 Obj::new(d, other, &p).and_then(|m| m.req_str(d, "id").map(|s| (s, m.at("id"))))
             }
@@ -206,11 +206,11 @@ pub fn parse_app_object(d: &mut Diagnostics, json: &Json, path: &str) -> Option<
             };
             for (name, v) in attrs.unread() {
                 let values = match v {
-                    Json::String(s) => vec![s.clone()],
+                    Json::String(s) => vec![s.to_string()],
                     Json::Array(items) => items
                         .iter()
                         .filter_map(|i| match i {
-                            Json::String(s) => Some(s.clone()),
+                            Json::String(s) => Some(s.to_string()),
                             Json::Number(n) => Some(n.to_string()),
                             Json::Bool(b) => Some(b.to_string()),
                             _ => None,

@@ -174,7 +174,7 @@ pub fn parse_location(d: &mut Diagnostics, json: &Json, path: &str) -> Option<Na
             let mut ranges = Vec::new();
             for (item, p) in o.array(d, "ipRanges") {
                 let cidr = match item {
-                    Json::String(s) => Some((s.as_str(), p.clone())),
+                    Json::String(s) => Some((s.as_ref(), p.clone())),
                     other => Obj::new(d, other, &p).and_then(|r| {
                         r.req_str(d, "cidrAddress")
                             .map(|s| (s, r.at("cidrAddress")))

@@ -19,7 +19,7 @@ use crate::json::Json;
 pub struct Obj<'a> {
     /// Inline for the objects requests and policies hold (a handful of members), so reading one
     /// does not allocate for its member table.
-    members: SmallVec<[(&'a str, &'a Json); 16]>,
+    members: SmallVec<[(&'a str, &'a Json<'a>); 16]>,
     used: SmallVec<[Cell<bool>; 16]>,
     odata_type: Option<&'a str>,
     /// JSON path of this object, e.g. `$.conditions`.
@@ -54,7 +54,7 @@ fn ignored_key(key: &str) -> bool {
 
 impl<'a> Obj<'a> {
     /// Reads `json` as an object; records an error and returns `None` for any other type.
-    pub fn new(d: &mut Diagnostics, json: &'a Json, path: &str) -> Option<Obj<'a>> {
+    pub fn new(d: &mut Diagnostics, json: &'a Json<'a>, path: &str) -> Option<Obj<'a>> {
         let Json::Object(raw) = json else {
             d.error(
                 "wrongType",
@@ -74,7 +74,12 @@ impl<'a> Obj<'a> {
         Some(obj)
     }
 
-    fn absorb(&mut self, d: &mut Diagnostics, raw: &'a [(String, Json)], depth: usize) {
+    fn absorb(
+        &mut self,
+        d: &mut Diagnostics,
+        raw: &'a [(std::borrow::Cow<'a, str>, Json<'a>)],
+        depth: usize,
+    ) {
         for (key, value) in raw {
             if key.eq_ignore_ascii_case("@odata.type") {
                 // The discriminator decides how the object is read: a second one (or one that
@@ -105,7 +110,7 @@ impl<'a> Obj<'a> {
                 .iter()
                 .find(|(k, _)| k.eq_ignore_ascii_case(key))
             {
-                let what = if *existing == key.as_str() {
+                let what = if *existing == key.as_ref() {
                     "appears twice"
                 } else {
                     "appears twice (keys match regardless of letter case)"
@@ -130,7 +135,7 @@ impl<'a> Obj<'a> {
     }
 
     /// The raw member for `key` (case-insensitive), `None` when absent. Marks it as read.
-    pub fn raw(&self, key: &str) -> Option<&'a Json> {
+    pub fn raw(&self, key: &str) -> Option<&'a Json<'a>> {
         let pos = self
             .members
             .iter()
@@ -142,7 +147,7 @@ impl<'a> Obj<'a> {
     }
 
     /// The member for `key` unless it is absent or null.
-    pub fn get(&self, key: &str) -> Option<&'a Json> {
+    pub fn get(&self, key: &str) -> Option<&'a Json<'a>> {
         match self.raw(key) {
             None | Some(Json::Null) => None,
             Some(v) => Some(v),
@@ -160,12 +165,12 @@ impl<'a> Obj<'a> {
     }
 
     /// Every member (annotations and `@odata.type` excepted), in document order.
-    pub fn members(&self) -> impl Iterator<Item = (&'a str, &'a Json)> + '_ {
+    pub fn members(&self) -> impl Iterator<Item = (&'a str, &'a Json<'a>)> + '_ {
         self.members.iter().copied()
     }
 
     /// Members that were never read, with non-null, non-empty values.
-    pub fn unread(&self) -> Vec<(&'a str, &'a Json)> {
+    pub fn unread(&self) -> Vec<(&'a str, &'a Json<'a>)> {
         self.members
             .iter()
             .zip(&self.used)
@@ -238,7 +243,7 @@ impl<'a> Obj<'a> {
     }
 
     /// An array member as items with their paths; empty when absent or null.
-    pub fn array(&self, d: &mut Diagnostics, key: &str) -> Vec<(&'a Json, String)> {
+    pub fn array(&self, d: &mut Diagnostics, key: &str) -> Vec<(&'a Json<'a>, String)> {
         let path = self.at(key);
         match self.get(key) {
             None => Vec::new(),
@@ -259,7 +264,7 @@ impl<'a> Obj<'a> {
         let mut out = Vec::new();
         for (item, path) in self.array(d, key) {
             match item {
-                Json::String(s) => out.push((s.as_str(), path)),
+                Json::String(s) => out.push((s.as_ref(), path)),
                 other => wrong(d, &path, "a string", other),
             }
         }

@@ -419,7 +419,8 @@ pub fn differential(data: &[u8]) {
     let snapshot = Snapshot::compile(tenant.clone());
     let reference = ReferenceEvaluator::new(&tenant);
     while let Ok(request) = request_json(&mut u) {
-        let Ok(doc) = jjson::parse_str(&request.to_string()) else {
+        let text = request.to_string();
+        let Ok(doc) = jjson::parse_str(&text) else {
             return;
         };
         let mut d = Diagnostics::new("fuzz");

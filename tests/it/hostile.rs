@@ -1851,7 +1851,8 @@ fn activation_durations_and_times_out_of_range() {
     };
     let parse = |v: &Value| {
         let mut d = Diagnostics::new("r");
-        let json = jitgate::unstable::parse_str(&v.to_string()).unwrap();
+        let text = v.to_string();
+        let json = jitgate::unstable::parse_str(&text).unwrap();
         let r = parse_activation(&mut d, &json, None);
         (r, d.items)
     };

@@ -31,7 +31,7 @@ pub enum Body {
     /// A JSON Lines line.
     Text(String),
     /// An item of a `.json` document, already parsed (duplicate keys still visible).
-    Value(Json),
+    Value(Json<'static>),
     /// A line whose bytes are not text; the reason.
     Unreadable(String),
 }
@@ -50,7 +50,7 @@ impl Input {
     }
 
     /// The request's JSON; the error names the line.
-    pub fn json(&self) -> Result<Cow<'_, Json>, String> {
+    pub fn json(&self) -> Result<Cow<'_, Json<'_>>, String> {
         let at = |e: &dyn std::fmt::Display| format!("line {}: {e}", self.line);
         match &self.body {
             Body::Text(text) => json::parse_str(text).map(Cow::Owned).map_err(|e| at(&e)),

@@ -271,7 +271,7 @@ pub struct SessionControls {
     /// Resilience defaults disabled.
     pub disable_resilience_defaults: bool,
     /// Controls passed through unchanged (Global Secure Access profiles and the like).
-    pub passthrough: Vec<(String, Json)>,
+    pub passthrough: Vec<(String, Json<'static>)>,
 }
 
 impl SessionControls {

@@ -654,7 +654,8 @@ fn parse_session(d: &mut Diagnostics, s: &Obj<'_>) -> SessionControls {
         "networkAccessSecurity",
     ] {
         if let Some(v) = s.get(key) {
-            out.passthrough.push((key.to_owned(), v.clone()));
+            out.passthrough
+                .push((key.to_owned(), v.clone().into_owned()));
         }
     }
     out

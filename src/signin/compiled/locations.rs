@@ -6,7 +6,9 @@
 //! the policies that include or exclude one of its locations. Country locations map a country code
 //! to the same kind of include/exclude pair.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use ahash::AHashMap as HashMap;
 use std::net::IpAddr;
 
 use ahash::AHashMap;

@@ -10,7 +10,7 @@
 //! assignments). Each user therefore carries the instants at which any of its facts can change,
 //! and one class per segment between them; most users have no such instant and one class.
 
-use std::collections::{HashMap, HashSet};
+use ahash::{AHashMap as HashMap, AHashSet as HashSet};
 
 use ahash::AHashMap;
 use jiff::Timestamp;
