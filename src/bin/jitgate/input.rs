@@ -209,33 +209,22 @@ impl Requests {
 }
 
 /// Reads one line into `raw` (newline included); `Some(true)` when it was longer than
-/// [`MAX_LINE`] (the rest is consumed, not kept), `None` at the end of input.
+/// [`MAX_LINE`] (the rest is consumed, not kept), `None` at the end of input. `read_until`
+/// finds the newline with the standard library's memchr rather than byte by byte.
 fn read_line(reader: &mut impl BufRead, raw: &mut Vec<u8>) -> std::io::Result<Option<bool>> {
-    let mut too_long = false;
-    let mut any = false;
-    loop {
-        let chunk = reader.fill_buf()?;
-        if chunk.is_empty() {
-            return Ok(any.then_some(too_long));
-        }
-        any = true;
-        let (take, done) = match chunk.iter().position(|b| *b == b'\n') {
-            Some(i) => (i + 1, true),
-            None => (chunk.len(), false),
-        };
-        if !too_long {
-            if raw.len() + take > MAX_LINE {
-                too_long = true;
-                raw.clear();
-            } else {
-                raw.extend_from_slice(chunk.get(..take).unwrap_or_default());
-            }
-        }
-        reader.consume(take);
-        if done {
-            return Ok(Some(too_long));
-        }
+    let cap = u64::try_from(MAX_LINE).unwrap_or(u64::MAX).saturating_add(1);
+    let n = reader.by_ref().take(cap).read_until(b'\n', raw)?;
+    if n == 0 {
+        return Ok(None);
     }
+    if raw.len() > MAX_LINE {
+        if raw.last() != Some(&b'\n') {
+            reader.skip_until(b'\n')?;
+        }
+        raw.clear();
+        return Ok(Some(true));
+    }
+    Ok(Some(false))
 }
 
 /// Reads a whole (bounded) document.
