@@ -7,7 +7,7 @@ use crate::model::enums::{
     ClientAppType, InsiderRiskLevel, Platform, RiskLevel, TransferMethod, UserAction,
 };
 use crate::model::location::normalize_ip;
-use crate::model::read::{is_guid, truncate};
+use crate::model::read::{child, is_guid, truncate};
 
 /// The lower-case dashed form of a GUID given as `xxxxxxxx-…`, `{…}`, `urn:uuid:…` or 32 hex
 /// digits without dashes (any case, surrounding space ignored); `None` for anything else.
@@ -82,11 +82,11 @@ fn unknown_value(d: &mut Diagnostics, path: &str, field: &str, value: &str, name
     );
 }
 
-/// Rejects a risk level outside the vocabulary.
-fn check_risk(d: &mut Diagnostics, path: &str, field: &str, level: &RiskLevel) {
+/// Rejects a risk level outside the vocabulary; the path (`base.field`) is built only then.
+fn check_risk(d: &mut Diagnostics, base: &str, field: &str, level: &RiskLevel) {
     if let RiskLevel::Unknown(v) = level {
         if !is_future(v) {
-            unknown_value(d, path, field, v, RiskLevel::NAMES);
+            unknown_value(d, &child(base, field), field, v, RiskLevel::NAMES);
         }
     }
 }
@@ -138,19 +138,19 @@ pub fn check_conditions(d: &mut Diagnostics, base: &str, c: &mut SignInCondition
     }
     check_risk(
         d,
-        &format!("{base}.signInRiskLevel"),
+        base,
         "signInRiskLevel",
         &c.sign_in_risk,
     );
     check_risk(
         d,
-        &format!("{base}.userRiskLevel"),
+        base,
         "userRiskLevel",
         &c.user_risk,
     );
     check_risk(
         d,
-        &format!("{base}.servicePrincipalRiskLevel"),
+        base,
         "servicePrincipalRiskLevel",
         &c.service_principal_risk,
     );
@@ -200,7 +200,11 @@ pub fn check_conditions(d: &mut Diagnostics, base: &str, c: &mut SignInCondition
     }
     if let Some(device) = &mut c.device {
         if let Some(id) = &mut device.device_id {
-            check_id(d, &format!("{base}.deviceInfo.deviceId"), "device id", id);
+            if is_guid(id) {
+                id.make_ascii_lowercase();
+            } else {
+                check_id(d, &child(base, "deviceInfo.deviceId"), "device id", id);
+            }
         }
     }
 }
@@ -218,12 +222,14 @@ pub fn check_session(d: &mut Diagnostics, base: &str, s: &mut Session) {
             ),
         );
     }
-    check_ids(
-        d,
-        &format!("{base}.acceptedTermsOfUse"),
-        "terms of use agreement id",
-        &mut s.accepted_terms_of_use,
-    );
+    if !s.accepted_terms_of_use.is_empty() {
+        check_ids(
+            d,
+            &child(base, "acceptedTermsOfUse"),
+            "terms of use agreement id",
+            &mut s.accepted_terms_of_use,
+        );
+    }
     lower_all(&mut s.satisfied_auth_contexts);
     lower_all(&mut s.custom_factors);
     if let Some(a) = &mut s.fido2_aaguid {
