@@ -460,6 +460,17 @@ pub mod reasons {
     /// Authentication flow.
     pub const AUTHENTICATION_FLOW: u32 = 262_144;
 
+    /// The spelling of `notSet` or of a single flag, without allocating; `None` for several.
+    pub fn name(bits: u32) -> Option<&'static str> {
+        if bits == 0 {
+            return Some("notSet");
+        }
+        if !bits.is_power_of_two() {
+            return None;
+        }
+        ALL.iter().find(|(b, _)| *b == bits).map(|(_, n)| *n)
+    }
+
     /// Graph's flags spelling: `notSet`, or names joined by commas in canonical (bit) order.
     pub fn to_graph(bits: u32) -> String {
         if bits == 0 {

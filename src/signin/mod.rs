@@ -4,4 +4,5 @@
 pub mod combine;
 pub mod compiled;
 pub mod decision;
+mod json_out;
 pub mod reference;

@@ -27,6 +27,7 @@ mod examples_signin;
 mod fail_closed;
 mod foreign_exports;
 mod hostile;
+mod json_output;
 mod layout;
 mod loading;
 mod missing_data;

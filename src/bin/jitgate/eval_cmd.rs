@@ -207,11 +207,7 @@ pub fn run_eval(o: &EvalOptions<'_>) -> ExitCode {
                 let mut line = Vec::with_capacity(512);
                 let tally = match decide(&eval, input, now, options) {
                     Ok(decision) => {
-                        if let Err(e) = serde_json::to_writer(&mut line, &decision) {
-                            line.clear();
-                            let error = serde_json::json!({ "line": input.line, "error": format!("cannot serialise: {e}") });
-                            line.extend_from_slice(error.to_string().as_bytes());
-                        }
+                        decision.write_json(&mut line);
                         Tally::of(&decision, &policy_index)
                     }
                     Err(message) => {

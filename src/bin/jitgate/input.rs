@@ -212,7 +212,9 @@ impl Requests {
 /// [`MAX_LINE`] (the rest is consumed, not kept), `None` at the end of input. `read_until`
 /// finds the newline with the standard library's memchr rather than byte by byte.
 fn read_line(reader: &mut impl BufRead, raw: &mut Vec<u8>) -> std::io::Result<Option<bool>> {
-    let cap = u64::try_from(MAX_LINE).unwrap_or(u64::MAX).saturating_add(1);
+    let cap = u64::try_from(MAX_LINE)
+        .unwrap_or(u64::MAX)
+        .saturating_add(1);
     let n = reader.by_ref().take(cap).read_until(b'\n', raw)?;
     if n == 0 {
         return Ok(None);

@@ -136,18 +136,8 @@ pub fn check_conditions(d: &mut Diagnostics, base: &str, c: &mut SignInCondition
         }
         _ => {}
     }
-    check_risk(
-        d,
-        base,
-        "signInRiskLevel",
-        &c.sign_in_risk,
-    );
-    check_risk(
-        d,
-        base,
-        "userRiskLevel",
-        &c.user_risk,
-    );
+    check_risk(d, base, "signInRiskLevel", &c.sign_in_risk);
+    check_risk(d, base, "userRiskLevel", &c.user_risk);
     check_risk(
         d,
         base,

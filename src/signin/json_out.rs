@@ -1,0 +1,364 @@
+//! A sign-in decision written as JSON by hand: the same bytes `serde_json` writes, without its
+//! per-string escaping pass over keys and identifiers it cannot know are plain.
+//!
+//! The hot part of a decision (its frame and each per-policy result) is written directly, with
+//! keys as literal bytes; the rarer, richer parts (requirements, deny reasons, session controls,
+//! warnings) go through `serde_json`. `tests/it/json_output.rs` checks the bytes agree.
+
+use serde::Serialize;
+
+use crate::signin::decision::{PolicyResult, SignInDecision, reasons};
+
+/// Appends `s` as a JSON string. A string with nothing to escape (the usual id or name) is copied
+/// as it is; any other goes through `serde_json`, which escapes as it always does.
+fn string(out: &mut Vec<u8>, s: &str) {
+    if !needs_escape(s.as_bytes()) {
+        out.reserve(s.len() + 2);
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+    } else {
+        value(out, s);
+    }
+}
+
+/// Does `s` hold a byte JSON must escape (a control character, `"` or `\\`)? Eight bytes at a time
+/// (the classic "has a byte less than n / equal to c" word tricks, exact for existence).
+fn needs_escape(s: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH != 0;
+    let mut chunks = s.chunks_exact(8);
+    for chunk in &mut chunks {
+        let Ok(bytes) = <[u8; 8]>::try_from(chunk) else {
+            return true;
+        };
+        let w = u64::from_le_bytes(bytes);
+        let control = w.wrapping_sub(ONES * 0x20) & !w & HIGH != 0;
+        if control
+            || has_zero(w ^ (ONES * u64::from(b'"')))
+            || has_zero(w ^ (ONES * u64::from(b'\\')))
+        {
+            return true;
+        }
+    }
+    chunks
+        .remainder()
+        .iter()
+        .any(|&b| b < 0x20 || b == b'"' || b == b'\\')
+}
+
+/// Appends any serialisable value with `serde_json`.
+fn value<T: Serialize + ?Sized>(out: &mut Vec<u8>, v: &T) {
+    // Writing to a Vec cannot fail, and the decision types serialise without error.
+    let _ = serde_json::to_writer(&mut *out, v);
+}
+
+/// Appends a unit enum variant by its serde name (always a plain camelCase identifier).
+fn variant<T: Serialize>(out: &mut Vec<u8>, v: &T) {
+    match variant_name(v) {
+        Some(name) => {
+            out.push(b'"');
+            out.extend_from_slice(name.as_bytes());
+            out.push(b'"');
+        }
+        None => value(out, v),
+    }
+}
+
+/// The serde name of a unit enum variant (or of an enum's text payload), without serialising
+/// through `serde_json`.
+fn variant_name<T: Serialize>(v: &T) -> Option<&'static str> {
+    v.serialize(VariantName).ok()
+}
+
+/// Adds `"key":` (the key must be a plain identifier).
+fn key(out: &mut Vec<u8>, first: &mut bool, k: &[u8]) {
+    if !*first {
+        out.push(b',');
+    }
+    *first = false;
+    out.push(b'"');
+    out.extend_from_slice(k);
+    out.extend_from_slice(b"\":");
+}
+
+fn strings(out: &mut Vec<u8>, items: &[String]) {
+    out.push(b'[');
+    for (i, s) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        string(out, s);
+    }
+    out.push(b']');
+}
+
+fn policy_result(out: &mut Vec<u8>, p: &PolicyResult) {
+    let mut first = true;
+    out.push(b'{');
+    key(out, &mut first, b"id");
+    string(out, &p.id);
+    key(out, &mut first, b"displayName");
+    string(out, &p.display_name);
+    key(out, &mut first, b"state");
+    string(out, p.state.as_str());
+    key(out, &mut first, b"policyApplies");
+    out.extend_from_slice(if p.policy_applies { b"true" } else { b"false" });
+    key(out, &mut first, b"analysisReasons");
+    match reasons::name(p.analysis_reasons) {
+        Some(name) => string(out, name),
+        None => string(out, &reasons::to_graph(p.analysis_reasons)),
+    }
+    key(out, &mut first, b"result");
+    variant(out, &p.result);
+    key(out, &mut first, b"outcome");
+    variant(out, &p.outcome);
+    if let Some(list) = &p.enforced_grant_controls {
+        key(out, &mut first, b"enforcedGrantControls");
+        strings(out, list);
+    }
+    if let Some(list) = &p.enforced_session_controls {
+        key(out, &mut first, b"enforcedSessionControls");
+        strings(out, list);
+    }
+    if let Some(list) = &p.unsatisfied_controls {
+        key(out, &mut first, b"unsatisfiedControls");
+        strings(out, list);
+    }
+    if !p.warnings.is_empty() {
+        key(out, &mut first, b"warnings");
+        value(out, &p.warnings);
+    }
+    out.push(b'}');
+}
+
+impl SignInDecision {
+    /// Appends this decision as one line of JSON (no newline): exactly the bytes
+    /// `serde_json::to_writer` writes, several times faster for decisions with per-policy results.
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        let mut first = true;
+        out.push(b'{');
+        if let Some(id) = &self.id {
+            key(out, &mut first, b"id");
+            value(out, id);
+        }
+        key(out, &mut first, b"decision");
+        string(out, self.decision.as_str());
+        key(out, &mut first, b"evaluatedAt");
+        string(out, &self.evaluated_at);
+        key(out, &mut first, b"conditionalAccessStatus");
+        variant(out, &self.conditional_access_status);
+        key(out, &mut first, b"requirements");
+        value(out, &self.requirements);
+        key(out, &mut first, b"denyReasons");
+        value(out, &self.deny_reasons);
+        if let Some(c) = &self.claims_challenge {
+            key(out, &mut first, b"claimsChallenge");
+            string(out, c);
+        }
+        key(out, &mut first, b"sessionControls");
+        value(out, &self.session_controls);
+        if let Some(policies) = &self.policies {
+            key(out, &mut first, b"policies");
+            out.push(b'[');
+            for (i, p) in policies.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                policy_result(out, p);
+            }
+            out.push(b']');
+        }
+        key(out, &mut first, b"warnings");
+        value(out, &self.warnings);
+        if let Some(r) = &self.revision {
+            key(out, &mut first, b"revision");
+            string(out, r);
+        }
+        out.push(b'}');
+    }
+}
+
+/// A serializer that only answers "which unit variant is this": anything else is an error, and
+/// the caller falls back to `serde_json`.
+struct VariantName;
+
+#[derive(Debug)]
+struct NotAVariant;
+
+impl std::fmt::Display for NotAVariant {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("not a unit variant")
+    }
+}
+
+impl std::error::Error for NotAVariant {}
+
+impl serde::ser::Error for NotAVariant {
+    fn custom<T: std::fmt::Display>(_: T) -> Self {
+        NotAVariant
+    }
+}
+
+macro_rules! refuse {
+    ($($name:ident($($arg:ty),*)),* $(,)?) => {
+        $(fn $name(self, $(_: $arg),*) -> Result<Self::Ok, NotAVariant> { Err(NotAVariant) })*
+    };
+}
+
+impl serde::Serializer for VariantName {
+    type Ok = &'static str;
+    type Error = NotAVariant;
+    type SerializeSeq = serde::ser::Impossible<&'static str, NotAVariant>;
+    type SerializeTuple = serde::ser::Impossible<&'static str, NotAVariant>;
+    type SerializeTupleStruct = serde::ser::Impossible<&'static str, NotAVariant>;
+    type SerializeTupleVariant = serde::ser::Impossible<&'static str, NotAVariant>;
+    type SerializeMap = serde::ser::Impossible<&'static str, NotAVariant>;
+    type SerializeStruct = serde::ser::Impossible<&'static str, NotAVariant>;
+    type SerializeStructVariant = serde::ser::Impossible<&'static str, NotAVariant>;
+
+    fn serialize_unit_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        variant: &'static str,
+    ) -> Result<&'static str, NotAVariant> {
+        Ok(variant)
+    }
+
+    refuse!(
+        serialize_bool(bool),
+        serialize_i8(i8),
+        serialize_i16(i16),
+        serialize_i32(i32),
+        serialize_i64(i64),
+        serialize_u8(u8),
+        serialize_u16(u16),
+        serialize_u32(u32),
+        serialize_u64(u64),
+        serialize_f32(f32),
+        serialize_f64(f64),
+        serialize_char(char),
+        serialize_str(&str),
+        serialize_bytes(&[u8]),
+        serialize_none(),
+        serialize_unit(),
+        serialize_unit_struct(&'static str),
+    );
+
+    fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> Result<&'static str, NotAVariant> {
+        Err(NotAVariant)
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: &T,
+    ) -> Result<&'static str, NotAVariant> {
+        Err(NotAVariant)
+    }
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: &T,
+    ) -> Result<&'static str, NotAVariant> {
+        Err(NotAVariant)
+    }
+    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, NotAVariant> {
+        Err(NotAVariant)
+    }
+    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, NotAVariant> {
+        Err(NotAVariant)
+    }
+    fn serialize_tuple_struct(
+        self,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleStruct, NotAVariant> {
+        Err(NotAVariant)
+    }
+    fn serialize_tuple_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleVariant, NotAVariant> {
+        Err(NotAVariant)
+    }
+    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, NotAVariant> {
+        Err(NotAVariant)
+    }
+    fn serialize_struct(
+        self,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeStruct, NotAVariant> {
+        Err(NotAVariant)
+    }
+    fn serialize_struct_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeStructVariant, NotAVariant> {
+        Err(NotAVariant)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::signin::decision::{Outcome, PolicyResultKind};
+
+    #[test]
+    fn needs_escape_finds_every_byte_json_escapes() {
+        for len in 0..20 {
+            for pos in 0..len {
+                for bad in [0u8, 0x1f, b'"', b'\\'] {
+                    let mut s = vec![b'a'; len];
+                    if let Some(b) = s.get_mut(pos) {
+                        *b = bad;
+                    }
+                    assert!(needs_escape(&s), "{len} {pos} {bad}");
+                }
+            }
+            assert!(!needs_escape(&vec![b'a'; len]));
+            assert!(!needs_escape("é€ü ~\x7f".repeat(len).as_bytes()));
+        }
+    }
+
+    #[test]
+    fn plain_strings_are_copied_and_others_escaped_like_serde() {
+        for s in [
+            "plain",
+            "with \"quote\"",
+            "back\\slash",
+            "tab\there",
+            "ünïcode €",
+            "del\x7f",
+            "",
+        ] {
+            let mut out = Vec::new();
+            string(&mut out, s);
+            assert_eq!(out, serde_json::to_vec(s).unwrap_or_default(), "{s}");
+        }
+    }
+
+    #[test]
+    fn unit_variants_are_named_and_others_fall_back() {
+        assert_eq!(variant_name(&Outcome::StepUp), Some("stepUp"));
+        assert_eq!(
+            variant_name(&PolicyResultKind::ReportOnlyNotApplied),
+            Some("reportOnlyNotApplied")
+        );
+        // A value that is not a unit variant is written by serde_json.
+        assert_eq!(variant_name(&"text"), None);
+        let mut out = Vec::new();
+        variant(&mut out, &"odd \"x\"");
+        assert_eq!(out, serde_json::to_vec("odd \"x\"").unwrap_or_default());
+    }
+}
