@@ -293,3 +293,24 @@ fn run() {
         watched.len()
     );
 }
+
+/// A reader that holds the last reference to a swapped-out snapshot does not free it: the engine
+/// keeps it and frees it on a later publish, on the publisher's thread.
+#[test]
+fn the_publisher_frees_old_snapshots_not_the_reader() {
+    let engine = Engine::new(tenant_a());
+    let held = engine.snapshot();
+    engine.publish(tenant_b()).unwrap();
+    // The reader still holds A: the engine keeps its own reference.
+    assert_eq!(engine.retired(), 1);
+    assert_eq!(Arc::strong_count(&held), 2);
+    // The reader lets go; its drop is not the last one.
+    drop(held);
+    engine.publish(tenant_a()).unwrap();
+    // A (no reader) and B (swapped out just now, no reader) are both freed by this publish.
+    assert_eq!(engine.retired(), 0);
+    // Guards from `evaluate` never pin a snapshot.
+    let _ = engine.evaluate(&request(EXO, false), jitgate::Explain::None);
+    engine.publish(tenant_b()).unwrap();
+    assert_eq!(engine.retired(), 0);
+}

@@ -77,6 +77,21 @@ pub fn generate_requests(size: Size, count: usize, seed: u64, output: Option<&Pa
     })
 }
 
+/// What `jitgate bench` times.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Stage {
+    /// The decision alone, on requests prepared beforehand.
+    Decide,
+    /// Prepare and the typed decision without explain (an embedder's `evaluate`).
+    Full,
+    /// The typed decision with per-policy results, written as JSON.
+    Json,
+    /// A text line parsed, decided and written as JSON (what `eval` does per line, without I/O).
+    Cli,
+    /// Reader latency percentiles, with and without a publisher swapping 100 times a second.
+    Swap,
+}
+
 /// Options of `jitgate bench`.
 pub struct BenchOptions {
     /// A tenant to load; without one, a tenant is generated.
@@ -93,6 +108,8 @@ pub struct BenchOptions {
     pub seconds: f64,
     /// Seed for generated inputs.
     pub seed: u64,
+    /// What to time.
+    pub stage: Stage,
 }
 
 fn parse_all(texts: &[String]) -> Vec<SignInRequest> {
@@ -154,8 +171,18 @@ pub fn run(o: &BenchOptions) -> ExitCode {
     let compile_start = Instant::now();
     let snapshot = Snapshot::compile(tenant.clone());
     let compile_ms = compile_start.elapsed().as_secs_f64() * 1e3;
-    let (decisions, secs) = match o.engine {
-        EngineKind::Compiled => {
+    note!("  compile {compile_ms:.0} ms");
+    if o.stage == Stage::Swap {
+        return swap_latency(&tenant, &requests, o.seconds);
+    }
+    let reference = ReferenceEvaluator::new(&tenant);
+    let evaluate = |r: &SignInRequest, explain: jitgate::Explain| match o.engine {
+        EngineKind::Compiled => snapshot.evaluate(r, explain),
+        EngineKind::Reference => reference.evaluate(r, explain),
+    };
+    let now = jiff::Timestamp::now();
+    let (items, secs) = match (o.stage, o.engine) {
+        (Stage::Decide, EngineKind::Compiled) => {
             let prep_start = Instant::now();
             let prepared: Vec<_> = requests
                 .par_iter()
@@ -163,7 +190,7 @@ pub fn run(o: &BenchOptions) -> ExitCode {
                 .collect();
             let prep_secs = prep_start.elapsed().as_secs_f64();
             note!(
-                "  compile {compile_ms:.0} ms; prepare {:.0} ns/request",
+                "  prepare {:.0} ns/request",
                 prep_secs * 1e9 / prepared.len() as f64
             );
             time(o.seconds, prepared.len(), || {
@@ -174,29 +201,124 @@ pub fn run(o: &BenchOptions) -> ExitCode {
                     .sum::<usize>()
             })
         }
-        EngineKind::Reference => {
-            let reference = ReferenceEvaluator::new(&tenant);
-            time(o.seconds, requests.len(), || {
-                requests
-                    .par_iter()
-                    .map(|r| reference.evaluate(r, jitgate::Explain::None).decision as usize)
-                    .sum::<usize>()
-            })
-        }
+        (Stage::Decide | Stage::Full, _) => time(o.seconds, requests.len(), || {
+            requests
+                .par_iter()
+                .with_min_len(256)
+                .map(|r| evaluate(r, jitgate::Explain::None).decision as usize)
+                .sum::<usize>()
+        }),
+        (Stage::Json, _) => time(o.seconds, requests.len(), || {
+            requests
+                .par_iter()
+                .with_min_len(256)
+                .map_init(Vec::new, |buf, r| {
+                    buf.clear();
+                    evaluate(r, jitgate::Explain::Policies).write_json(buf);
+                    buf.len()
+                })
+                .sum::<usize>()
+        }),
+        (Stage::Cli, _) => time(o.seconds, texts.len(), || {
+            texts
+                .par_iter()
+                .with_min_len(256)
+                .map_init(Vec::new, |buf, t| {
+                    buf.clear();
+                    let Ok(doc) = json::parse_str(t) else {
+                        return 0;
+                    };
+                    let mut d = Diagnostics::new("line");
+                    match parse_sign_in(&mut d, &doc, Some(now)) {
+                        Some(r) => {
+                            evaluate(&r, jitgate::Explain::None).write_json(buf);
+                            buf.len()
+                        }
+                        None => 0,
+                    }
+                })
+                .sum::<usize>()
+        }),
+        (Stage::Swap, _) => (0, 0.0),
     };
-    let rate = decisions as f64 / secs;
+    let rate = items as f64 / secs;
     let line = format!(
-        "engine={:?} decisions={decisions} seconds={secs:.3} decisions_per_second={rate:.0} ns_per_decision={:.1} threads={}",
+        "stage={:?} engine={:?} items={items} seconds={secs:.3} per_second={rate:.0} ns_per_item={:.1} threads={}",
+        o.stage,
         o.engine,
         1e9 / rate,
         rayon::current_num_threads()
     );
+    print_line(&line)
+}
+
+fn print_line(line: &str) -> ExitCode {
     let mut out = std::io::stdout().lock();
     // A closed stdout (`| true`) ends quietly with exit 2.
     if writeln!(out, "{line}").and_then(|()| out.flush()).is_err() {
         return ExitCode::from(2);
     }
     ExitCode::SUCCESS
+}
+
+/// Reader latency (one reader evaluating, no explain) with no publisher, then with a publisher
+/// swapping in a freshly compiled snapshot every 10 ms: p50, p99, p99.9 and max per decision.
+fn swap_latency(tenant: &Tenant, requests: &[SignInRequest], seconds: f64) -> ExitCode {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let engine = Arc::new(jitgate::Engine::new(tenant.clone()));
+    let measure = |engine: &jitgate::Engine| {
+        let mut samples = Vec::new();
+        let start = Instant::now();
+        let mut i = 0usize;
+        while start.elapsed().as_secs_f64() < seconds {
+            let Some(r) = requests.get(i % requests.len()) else {
+                break;
+            };
+            let t = Instant::now();
+            std::hint::black_box(engine.evaluate(r, jitgate::Explain::None));
+            samples.push(t.elapsed().as_nanos());
+            i += 1;
+        }
+        samples.sort_unstable();
+        let at = |q: f64| {
+            let k = ((samples.len() as f64 - 1.0) * q).round() as usize;
+            samples.get(k).copied().unwrap_or(0)
+        };
+        format!(
+            "decisions={} p50_ns={} p99_ns={} p999_ns={} max_ns={}",
+            samples.len(),
+            at(0.5),
+            at(0.99),
+            at(0.999),
+            samples.last().copied().unwrap_or(0)
+        )
+    };
+    let quiet = measure(&engine);
+    let stop = Arc::new(AtomicBool::new(false));
+    let publisher = {
+        let (engine, stop, tenant) = (engine.clone(), stop.clone(), tenant.clone());
+        std::thread::spawn(move || {
+            let mut swaps = 0u64;
+            while !stop.load(Ordering::Relaxed) {
+                if engine.publish(tenant.clone()).is_ok() {
+                    swaps += 1;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            swaps
+        })
+    };
+    let busy = measure(&engine);
+    stop.store(true, Ordering::Relaxed);
+    let swaps = publisher.join().unwrap_or(0);
+    let code = print_line(&format!("stage=swap publisher=none {quiet}"));
+    if code != ExitCode::SUCCESS {
+        return code;
+    }
+    print_line(&format!(
+        "stage=swap publisher=every_10ms swaps={swaps} {busy}"
+    ))
 }
 
 /// Runs `round` until `seconds` have passed (at least once); returns decisions made and time.

@@ -154,6 +154,12 @@ enum Command {
         /// Seed for generated inputs.
         #[arg(long, default_value_t = bench_cmd::SEED)]
         seed: u64,
+        /// What to time: `decide` (prepared requests, the decision alone), `full` (prepare and
+        /// the typed decision, what an embedder's `evaluate` pays), `json` (with explain and the
+        /// JSON bytes), `cli` (a text line parsed, decided and written, as `eval` does without
+        /// I/O) or `swap` (reader latency percentiles while a publisher swaps 100 times a second).
+        #[arg(long, value_enum, default_value = "decide")]
+        stage: bench_cmd::Stage,
     },
     /// Explain one sign-in for a person: every policy, applied or not and why, and what the user
     /// must do.
@@ -304,6 +310,7 @@ fn main() -> ExitCode {
             threads,
             seconds,
             seed,
+            stage,
         } => {
             if let Err(code) = self::threads(threads) {
                 return code;
@@ -316,6 +323,7 @@ fn main() -> ExitCode {
                 engine,
                 seconds,
                 seed,
+                stage,
             })
         }
         Command::Whatif {
