@@ -9,7 +9,9 @@
 //! - `cedar_build_and_authorize`: building the Cedar request from the parsed sign-in, then
 //!   `is_authorized`;
 //! - `jitgate_prepare_decide`: `Snapshot::prepare` + `Snapshot::decide`;
-//! - `jitgate_decide`: `Snapshot::decide` on a request prepared beforehand.
+//! - `jitgate_decide`: `Snapshot::decide` on a request prepared beforehand;
+//! - `jitgate_evaluate`: `Snapshot::evaluate` without explain, the typed decision an embedder
+//!   gets (requirements, deny reasons, session controls), not only allow or deny.
 //!
 //! The ratios read criterion's median estimates back and are printed at the end. The headline is
 //! `cedar_is_authorized / jitgate_prepare_decide` (Cedar gets its request for free, jitgate pays
@@ -32,11 +34,12 @@ use jitgate::unstable::generate::TenantSize;
 use jitgate_cedar_bench::{DEFAULT_REQUESTS, Fixture, limits_with_ranges};
 
 const GROUP: &str = "cedar_vs_jitgate";
-const IDS: [&str; 4] = [
+const IDS: [&str; 5] = [
     "cedar_is_authorized",
     "cedar_build_and_authorize",
     "jitgate_prepare_decide",
     "jitgate_decide",
+    "jitgate_evaluate",
 ];
 
 fn env_or(name: &str, default: usize) -> usize {
@@ -88,6 +91,13 @@ fn bench(c: &mut Criterion, f: &Fixture) {
         b.iter(|| {
             i = (i + 1) % n;
             black_box(snapshot.compiled().decide(black_box(&prepared[i])))
+        })
+    });
+    let mut i = 0usize;
+    g.bench_function(IDS[4], |b| {
+        b.iter(|| {
+            i = (i + 1) % n;
+            black_box(snapshot.evaluate(black_box(&f.requests[i]), jitgate::Explain::None))
         })
     });
     g.finish();
@@ -157,9 +167,16 @@ fn main() {
         return;
     }
     let m: Vec<Option<f64>> = IDS.iter().map(|id| median(id)).collect();
-    if let [Some(cedar), Some(cedar_full), Some(jit), Some(decide)] = m[..] {
+    if let [
+        Some(cedar),
+        Some(cedar_full),
+        Some(jit),
+        Some(decide),
+        Some(evaluate),
+    ] = m[..]
+    {
         println!("medians (ns/decision):");
-        for (id, v) in IDS.iter().zip([cedar, cedar_full, jit, decide]) {
+        for (id, v) in IDS.iter().zip([cedar, cedar_full, jit, decide, evaluate]) {
             println!("  {id:<28} {v:>12.1}");
         }
         println!(
@@ -173,6 +190,10 @@ fn main() {
         println!(
             "ratio (engines alone): cedar_is_authorized / jitgate_decide = {:.0}x",
             cedar / decide
+        );
+        println!(
+            "ratio (full path): cedar_build_and_authorize / jitgate_evaluate = {:.0}x",
+            cedar_full / evaluate
         );
     } else {
         println!("(no criterion estimates to compare: run `cargo bench -p jitgate-cedar-bench`)");

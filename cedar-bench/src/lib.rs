@@ -883,16 +883,15 @@ fn entities(tenant: &Tenant) -> Result<(Entities, usize), Unsupported> {
         ("Office365", &tenant.app_groups.office365),
         ("MicrosoftAdminPortals", &tenant.app_groups.admin_portals),
     ] {
-        if let Some(list) = list {
-            out.push(Entity::new_no_attrs(
-                euid(&app_group_t, name),
-                HashSet::new(),
-            ));
-            for a in list {
-                apps.entry(a.to_ascii_lowercase())
-                    .or_default()
-                    .insert(euid(&app_group_t, name));
-            }
+        // Every group resolves now (built-in members unless the bundle lists it, §3.6 rule 4).
+        out.push(Entity::new_no_attrs(
+            euid(&app_group_t, name),
+            HashSet::new(),
+        ));
+        for a in &list.app_ids {
+            apps.entry(a.to_ascii_lowercase())
+                .or_default()
+                .insert(euid(&app_group_t, name));
         }
     }
     for p in &tenant.policies {
@@ -1241,7 +1240,8 @@ fn parse_requests(
 ) -> Result<Vec<SignInRequest>, Box<dyn std::error::Error>> {
     let mut out = Vec::with_capacity(values.len());
     for (i, v) in values.iter().enumerate() {
-        let doc = jitgate::unstable::parse_str(&v.to_string())?;
+        let text = v.to_string();
+        let doc = jitgate::unstable::parse_str(&text)?;
         let mut d = Diagnostics::new(format!("request {i}"));
         let r = jitgate::unstable::parse_sign_in(&mut d, &doc, None)
             .ok_or_else(|| format!("request {i} does not parse: {v}"))?;
