@@ -331,6 +331,15 @@ impl CompiledPolicies {
             }
         }
         let flags = self.controls(i, p, methods);
+        // Satisfied (any control under OR, every one under AND): nothing to list, nothing to build.
+        let satisfied = if and {
+            flags.iter().all(|(s, _)| *s)
+        } else {
+            flags.iter().any(|(s, _)| *s)
+        };
+        if satisfied {
+            return (Grant::Satisfied, Vec::new());
+        }
         let item = |ctl: &Ctl| -> Option<RequirementItem> {
             Some(match ctl {
                 Ctl::Mfa => RequirementItem::Mfa,
