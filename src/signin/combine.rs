@@ -66,7 +66,7 @@ pub fn render(
     let warnings = eval_warnings;
     let mut deny_reasons = Vec::new();
     let mut requirements: Vec<Requirement> = Vec::new();
-    let stale: Vec<&PolicyVerdict<'_>> = evals
+    let stale: smallvec::SmallVec<[&PolicyVerdict<'_>; 8]> = evals
         .iter()
         .filter(|e| e.applies && e.sif_failed && e.policy.is_enforced())
         .collect();

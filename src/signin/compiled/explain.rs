@@ -38,7 +38,8 @@ impl CompiledPolicies {
         }
         let mut applicable = self.applicable(p);
         applicable.and(selected);
-        let mut sif: Vec<(usize, bool)> = Vec::new();
+        // Only policies with a sign-in frequency that apply: a few, kept on the stack.
+        let mut sif: SmallVec<[(usize, bool); 16]> = SmallVec::new();
         let mut future = false;
         for i in applicable.iter() {
             let (failed, fut) = self.sif_failed(i, p);
