@@ -55,10 +55,15 @@ fn ignored_key(key: &str) -> bool {
 impl<'a> Obj<'a> {
     /// Reads `json` as an object; records an error and returns `None` for any other type.
     pub fn new(d: &mut Diagnostics, json: &'a Json<'a>, path: &str) -> Option<Obj<'a>> {
+        Obj::with_path(d, json, path.to_owned())
+    }
+
+    /// [`Obj::new`] taking its path by value (no copy when the caller built it).
+    fn with_path(d: &mut Diagnostics, json: &'a Json<'a>, path: String) -> Option<Obj<'a>> {
         let Json::Object(raw) = json else {
             d.error(
                 "wrongType",
-                path,
+                &path,
                 format!("expected an object, found {}", json.kind()),
             );
             return None;
@@ -67,7 +72,7 @@ impl<'a> Obj<'a> {
             members: SmallVec::new(),
             used: SmallVec::new(),
             odata_type: None,
-            path: path.to_owned(),
+            path,
         };
         obj.absorb(d, raw, 0);
         obj.used = obj.members.iter().map(|_| Cell::new(false)).collect();
@@ -183,7 +188,7 @@ impl<'a> Obj<'a> {
     /// A nested object; `None` when absent or null (wrong type is recorded).
     pub fn obj(&self, d: &mut Diagnostics, key: &str) -> Option<Obj<'a>> {
         let v = self.get(key)?;
-        Obj::new(d, v, &self.at(key))
+        Obj::with_path(d, v, self.at(key))
     }
 
     /// A string member; wrong type is recorded.
