@@ -169,12 +169,13 @@ impl Requests {
             Source::Ready(items) => block.extend(items.take(BLOCK_LINES)),
             Source::Lines(reader) => {
                 let mut bytes = 0usize;
-                let mut raw = Vec::new();
                 while block.len() < BLOCK_LINES && bytes < BLOCK_BYTES {
                     if self.eager && !block.is_empty() && reader.buffer().is_empty() {
                         break;
                     }
-                    raw.clear();
+                    // Each line is read into its own buffer, which becomes the line's text
+                    // without a second copy.
+                    let mut raw = Vec::new();
                     let Some(too_long) = read_line(reader, &mut raw)
                         .map_err(|e| format!("cannot read {}: {e}", self.name))?
                     else {
@@ -187,16 +188,19 @@ impl Requests {
                         while raw.last().is_some_and(|b| *b == b'\r' || *b == b'\n') {
                             raw.pop();
                         }
-                        match std::str::from_utf8(&raw) {
+                        let len = raw.len();
+                        match String::from_utf8(raw) {
                             Ok(text) if text.trim().is_empty() => continue,
-                            Ok(text) => Body::Text(text.to_owned()),
+                            Ok(text) => {
+                                bytes += len;
+                                Body::Text(text)
+                            }
                             Err(e) => Body::Unreadable(format!(
                                 "invalid UTF-8 at byte offset {}",
-                                e.valid_up_to()
+                                e.utf8_error().valid_up_to()
                             )),
                         }
                     };
-                    bytes += raw.len();
                     block.push(Input {
                         line: self.line,
                         body,
