@@ -47,10 +47,63 @@ impl Intervals {
     }
 }
 
+/// IPv4 interval starts as `u32` with a first-level index on the top 16 bits: a lookup reads one
+/// index pair and binary-searches only the few starts inside that /16, instead of walking
+/// twenty levels of a 16-byte-per-entry array (cache misses on a cold request).
+#[derive(Debug, Clone, Default)]
+struct V4Intervals {
+    starts: Vec<u32>,
+    classes: Vec<u32>,
+    /// `first[h]` = how many starts lie below `h << 16`; 65,537 entries.
+    first: Vec<u32>,
+}
+
+impl V4Intervals {
+    fn new(t: &Intervals) -> V4Intervals {
+        // A start at 2^32 (just past 255.255.255.255) can never be reached by an IPv4 key.
+        let (starts, classes): (Vec<u32>, Vec<u32>) = t
+            .starts
+            .iter()
+            .zip(&t.classes)
+            .filter_map(|(s, c)| u32::try_from(*s).ok().map(|s| (s, *c)))
+            .unzip();
+        let mut first = Vec::with_capacity(65_537);
+        let mut i = 0usize;
+        for h in 0..=65_536u64 {
+            while starts.get(i).is_some_and(|s| u64::from(*s) < h << 16) {
+                i += 1;
+            }
+            first.push(u32::try_from(i).unwrap_or(u32::MAX));
+        }
+        V4Intervals {
+            starts,
+            classes,
+            first,
+        }
+    }
+
+    fn lookup(&self, key: u32) -> u32 {
+        let h = (key >> 16) as usize;
+        let (Some(&lo), Some(&hi)) = (self.first.get(h), self.first.get(h + 1)) else {
+            return 0;
+        };
+        let block = self
+            .starts
+            .get(lo as usize..hi as usize)
+            .unwrap_or_default();
+        // Starts before this /16 are all below the key: the answer is the last start <= key.
+        let i = lo as usize + block.partition_point(|s| *s <= key);
+        i.checked_sub(1)
+            .and_then(|i| self.classes.get(i))
+            .copied()
+            .unwrap_or(0)
+    }
+}
+
 /// Compiled locations.
 #[derive(Debug, Clone)]
 pub struct LocationTable {
-    v4: Intervals,
+    v4: V4Intervals,
     v6: Intervals,
     /// Address classes; class 0 is "no location".
     pub ip_classes: Vec<LocationSets>,
@@ -81,7 +134,7 @@ impl LocationTable {
     /// The class sets for an address (class 0 when it is in no location).
     pub fn for_ip(&self, ip: IpAddr) -> &LocationSets {
         let class = match normalize_ip(ip) {
-            IpAddr::V4(a) => self.v4.lookup(u128::from(u32::from(a))),
+            IpAddr::V4(a) => self.v4.lookup(u32::from(a)),
             IpAddr::V6(a) => self.v6.lookup(u128::from(a)),
         };
         self.ip_classes.get(class as usize).unwrap_or(&self.empty)
@@ -107,7 +160,7 @@ impl LocationTable {
 pub fn compile_locations(tenant: &Tenant) -> LocationTable {
     let n = tenant.policies.len();
     let mut t = LocationTable {
-        v4: Intervals::default(),
+        v4: V4Intervals::default(),
         v6: Intervals::default(),
         ip_classes: Vec::new(),
         countries: AHashMap::new(),
@@ -252,7 +305,7 @@ pub fn compile_locations(tenant: &Tenant) -> LocationTable {
         if v6 {
             t.v6 = table;
         } else {
-            t.v4 = table;
+            t.v4 = V4Intervals::new(&table);
         }
     }
 
@@ -299,6 +352,36 @@ mod tests {
         clippy::panic
     )]
     use super::*;
+
+    #[test]
+    fn the_v4_index_finds_what_a_plain_search_finds() {
+        let mut t = Intervals::default();
+        let mut x = 0x1234_5678u64;
+        let mut s = 0u128;
+        for c in 0..5_000u32 {
+            x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            s += u128::from((x >> 40) % 300_000) + 1;
+            t.starts.push(s);
+            t.classes.push(c % 7 + 1);
+        }
+        // A closing boundary just past the last IPv4 address, as a range ending there makes.
+        t.starts.push(1u128 << 32);
+        t.classes.push(0);
+        let v4 = V4Intervals::new(&t);
+        let mut keys: Vec<u32> = vec![0, 1, u32::MAX, 0xFFFF, 0x1_0000];
+        for s in &t.starts {
+            if let Ok(s) = u32::try_from(*s) {
+                keys.extend([s, s.wrapping_sub(1), s.wrapping_add(1)]);
+            }
+        }
+        for _ in 0..20_000 {
+            x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            keys.push((x >> 32) as u32);
+        }
+        for k in keys {
+            assert_eq!(v4.lookup(k), t.lookup(u128::from(k)), "{k:#x}");
+        }
+    }
 
     #[test]
     fn intervals_find_the_innermost_set() {
