@@ -58,7 +58,7 @@ pub fn render(
     req: &SignInRequest,
     t: Timestamp,
     explain: bool,
-    evals: Vec<PolicyVerdict<'_>>,
+    mut evals: Vec<PolicyVerdict<'_>>,
     tenant_warnings: &[Diagnostic],
     eval_warnings: Vec<Diagnostic>,
 ) -> SignInDecision {
@@ -66,17 +66,18 @@ pub fn render(
     let warnings = eval_warnings;
     let mut deny_reasons = Vec::new();
     let mut requirements: Vec<Requirement> = Vec::new();
-    let stale: smallvec::SmallVec<[&PolicyVerdict<'_>; 8]> = evals
-        .iter()
-        .filter(|e| e.applies && e.sif_failed && e.policy.is_enforced())
-        .collect();
-    if !stale.is_empty() {
-        let r = reauthentication_requirement(&stale);
-        requirements.push(r);
+    {
+        let stale: smallvec::SmallVec<[&PolicyVerdict<'_>; 8]> = evals
+            .iter()
+            .filter(|e| e.applies && e.sif_failed && e.policy.is_enforced())
+            .collect();
+        if !stale.is_empty() {
+            requirements.push(reauthentication_requirement(&stale));
+        }
     }
     let mut status = CaStatus::NotApplied;
     let mut results = Vec::new();
-    for e in &evals {
+    for e in &mut evals {
         let p = e.policy;
         let outcome = if !p.is_evaluated() {
             Outcome::NotEnabled
@@ -91,7 +92,7 @@ pub fn render(
             }
         };
         if p.is_enforced() && e.applies {
-            match &e.grant {
+            match &mut e.grant {
                 Grant::Block => deny_reasons.push(DenyReason::BlockedByPolicy {
                     policy_id: p.id.clone(),
                     display_name: p.display_name.clone(),
@@ -104,8 +105,9 @@ pub fn render(
                     })
                 }
                 Grant::Clauses(clauses) => {
-                    for clause in clauses {
-                        add_clause(&mut requirements, clause.clone(), &p.id);
+                    // Moved, not cloned: nothing reads a verdict's clauses after this.
+                    for clause in std::mem::take(clauses) {
+                        add_clause(&mut requirements, clause, &p.id);
                     }
                 }
                 Grant::Satisfied => {}
