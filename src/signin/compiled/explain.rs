@@ -27,7 +27,9 @@ impl CompiledPolicies {
         selected: &Bits,
     ) -> SignInDecision {
         let explain = options.explain_level().policies();
-        let mut warnings = Diagnostics::new("request");
+        // Named after the source only if a warning is recorded: most decisions have none, and
+        // the name would be an allocation per decision.
+        let mut warnings = Diagnostics::new(String::new());
         if p.unknown_user {
             if let Identity::User { user_id, .. } = &p.req.identity {
                 w_unknown_user(&mut warnings, user_id);
@@ -104,6 +106,9 @@ impl CompiledPolicies {
                 }
             }
             verdicts.push(verdict);
+        }
+        for w in &mut warnings.items {
+            "request".clone_into(&mut w.file);
         }
         let mut decision = render(
             p.req,
