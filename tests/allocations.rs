@@ -46,7 +46,8 @@ fn generated() -> (Tenant, Vec<SignInRequest>) {
 fn allocations(f: impl FnOnce()) -> usize {
     let region = Region::new(GLOBAL);
     f();
-    region.change().allocations + region.change().reallocations
+    let change = region.change();
+    change.allocations + change.reallocations
 }
 
 #[test]

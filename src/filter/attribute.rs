@@ -42,8 +42,9 @@ pub enum DeviceAttribute {
     TrustType,
 }
 
-/// Rule spellings of `extensionAttribute1..=15`, so names stay `&'static str`.
-const EXTENSION_ATTRIBUTES: [&str; 15] = [
+/// Rule spellings of `extensionAttribute1..=15`, so names stay `&'static str` (also the request
+/// keys of `deviceInfo`).
+pub(crate) const EXTENSION_ATTRIBUTES: [&str; 15] = [
     "extensionAttribute1",
     "extensionAttribute2",
     "extensionAttribute3",

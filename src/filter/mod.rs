@@ -74,6 +74,7 @@ mod text;
 #[cfg(test)]
 mod tests;
 
+pub(crate) use attribute::EXTENSION_ATTRIBUTES;
 pub use attribute::{AttrValue, Attribute, Attributes, DeviceAttribute};
 
 /// The longest rule accepted, in bytes of UTF-8 (64 KiB). Longer rules are a parse error.

@@ -282,7 +282,10 @@ impl<'a> Obj<'a> {
         // The path is built only for an error: this runs several times per request line.
         match parse_timestamp(s) {
             Ok(t) => Some(t),
-            Err(_) => parse_time(d, &self.at(key), s),
+            Err(msg) => {
+                d.error("invalidTimestamp", &self.at(key), msg);
+                None
+            }
         }
     }
 
@@ -365,17 +368,6 @@ pub fn wrong(d: &mut Diagnostics, path: &str, expected: &str, found: &Json) {
         path,
         format!("expected {expected}, found {}", found.kind()),
     );
-}
-
-/// Parses an RFC 3339 timestamp that carries an offset or `Z`.
-pub fn parse_time(d: &mut Diagnostics, path: &str, s: &str) -> Option<Timestamp> {
-    match parse_timestamp(s) {
-        Ok(t) => Some(t),
-        Err(msg) => {
-            d.error("invalidTimestamp", path, msg);
-            None
-        }
-    }
 }
 
 /// Parses an RFC 3339 timestamp; the message says what was expected.

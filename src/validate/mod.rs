@@ -171,7 +171,6 @@ impl From<bool> for ValidateOptions {
 
 struct Checker<'t> {
     tenant: &'t Tenant,
-    strict: bool,
     options: ValidateOptions,
     d: Diagnostics,
     /// Groups by id: looked up per reference and per role holder, so never scanned linearly.
@@ -181,7 +180,7 @@ struct Checker<'t> {
 impl Checker<'_> {
     /// A §11 limit: warning, or error under strict.
     fn limit(&mut self, code: &'static str, path: &str, message: String) {
-        if self.strict {
+        if self.options.strict {
             self.d.error(code, path, message);
         } else {
             self.d.warn(code, path, message);
@@ -195,7 +194,6 @@ pub fn validate(tenant: &Tenant, options: impl Into<ValidateOptions>) -> Validat
     let options = options.into();
     let mut c = Checker {
         tenant,
-        strict: options.strict,
         options,
         d: Diagnostics::new(""),
         groups: tenant.groups.iter().map(|g| (g.id.as_str(), g)).collect(),

@@ -7,7 +7,7 @@ use crate::model::enums::{
     ClientAppType, InsiderRiskLevel, Platform, RiskLevel, TransferMethod, UserAction,
 };
 use crate::model::location::normalize_ip;
-use crate::model::read::{child, is_guid, truncate};
+use crate::model::read::{child, index, is_guid, truncate};
 
 /// The lower-case dashed form of a GUID given as `xxxxxxxx-…`, `{…}`, `urn:uuid:…` or 32 hex
 /// digits without dashes (any case, surrounding space ignored); `None` for anything else.
@@ -36,7 +36,12 @@ pub fn normalize_guid(raw: &str) -> Option<String> {
 
 /// Normalises the id at `path` in place, or records why it is not one.
 pub fn check_id(d: &mut Diagnostics, path: &str, what: &str, id: &mut String) {
-    // The common case, a dashed GUID as Graph writes it, is lowercased where it stands.
+    check_id_at(d, || path.to_owned(), what, id);
+}
+
+/// [`check_id`] with the path built only for an error. The common case, a dashed GUID as Graph
+/// writes it, is lowercased where it stands.
+fn check_id_at(d: &mut Diagnostics, path: impl FnOnce() -> String, what: &str, id: &mut String) {
     if is_guid(id) {
         id.make_ascii_lowercase();
         return;
@@ -45,7 +50,7 @@ pub fn check_id(d: &mut Diagnostics, path: &str, what: &str, id: &mut String) {
         Some(g) => *id = g,
         None => d.error(
             "invalidId",
-            path,
+            &path(),
             format!(
                 "\"{}\" is not a GUID; expected the {what} as a GUID (display names and keywords are not accepted)",
                 truncate(id, 60)
@@ -57,11 +62,7 @@ pub fn check_id(d: &mut Diagnostics, path: &str, what: &str, id: &mut String) {
 /// Checks each id of a list; errors name the item's index.
 pub fn check_ids(d: &mut Diagnostics, path: &str, what: &str, ids: &mut [String]) {
     for (i, id) in ids.iter_mut().enumerate() {
-        if is_guid(id) {
-            id.make_ascii_lowercase();
-        } else {
-            check_id(d, &crate::model::read::index(path, i), what, id);
-        }
+        check_id_at(d, || index(path, i), what, id);
     }
 }
 
@@ -190,11 +191,7 @@ pub fn check_conditions(d: &mut Diagnostics, base: &str, c: &mut SignInCondition
     }
     if let Some(device) = &mut c.device {
         if let Some(id) = &mut device.device_id {
-            if is_guid(id) {
-                id.make_ascii_lowercase();
-            } else {
-                check_id(d, &child(base, "deviceInfo.deviceId"), "device id", id);
-            }
+            check_id_at(d, || child(base, "deviceInfo.deviceId"), "device id", id);
         }
     }
 }

@@ -232,25 +232,6 @@ pub fn parse_conditions(d: &mut Diagnostics, c: &Obj<'_>) -> SignInConditions {
     }
 }
 
-/// `extensionAttribute1` … `extensionAttribute15`, spelled out so no name is built per request.
-const EXTENSION_ATTRIBUTES: [&str; 15] = [
-    "extensionAttribute1",
-    "extensionAttribute2",
-    "extensionAttribute3",
-    "extensionAttribute4",
-    "extensionAttribute5",
-    "extensionAttribute6",
-    "extensionAttribute7",
-    "extensionAttribute8",
-    "extensionAttribute9",
-    "extensionAttribute10",
-    "extensionAttribute11",
-    "extensionAttribute12",
-    "extensionAttribute13",
-    "extensionAttribute14",
-    "extensionAttribute15",
-];
-
 fn parse_device(d: &mut Diagnostics, o: &Obj<'_>) -> DeviceInfo {
     let s = |d: &mut Diagnostics, key: &str| o.str(d, key).map(str::to_owned);
     let list = |d: &mut Diagnostics, key: &str| {
@@ -262,7 +243,8 @@ fn parse_device(d: &mut Diagnostics, o: &Obj<'_>) -> DeviceInfo {
         })
     };
     let mut ext: [Option<String>; 15] = Default::default();
-    for (slot, key) in ext.iter_mut().zip(EXTENSION_ATTRIBUTES) {
+    // Spelled out once (the filter's list), so no name is built per request.
+    for (slot, key) in ext.iter_mut().zip(crate::filter::EXTENSION_ATTRIBUTES) {
         *slot = s(d, key);
     }
     DeviceInfo {

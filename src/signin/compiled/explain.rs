@@ -170,24 +170,7 @@ impl CompiledPolicies {
                 set.and(b);
             }
         }
-        let risks: [(&[Bits], usize); 3] = if p.is_user {
-            [
-                (&self.sign_in_risk[..], p.sign_in_risk),
-                (&self.user_risk[..], p.user_risk),
-                (&self.insider_risk[..], p.insider_risk),
-            ]
-        } else {
-            [
-                (&self.sp_risk[..], p.sp_risk),
-                (&self.sp_risk[..], p.sp_risk),
-                (&self.sp_risk[..], p.sp_risk),
-            ]
-        };
-        for (table, slot) in risks {
-            if let Some(b) = table.get(slot) {
-                set.and(b);
-            }
-        }
+        self.narrow_by_risk(p, &mut set);
         let mut out = SmallVec::new();
         if set.is_empty() {
             return out;

@@ -251,6 +251,13 @@ impl CompiledPolicies {
             }
         }
         set.and(&p.location);
+        self.narrow_by_risk(p, &mut set);
+        set
+    }
+
+    /// Keeps in `set` only the policies whose risk conditions the request's levels meet (a
+    /// user's sign-in, user and insider risk; a service principal's own risk).
+    pub(super) fn narrow_by_risk(&self, p: &Prepared<'_>, set: &mut Bits) {
         let risks: [(&[Bits], usize); 3] = if p.is_user {
             [
                 (&self.sign_in_risk[..], p.sign_in_risk),
@@ -269,7 +276,6 @@ impl CompiledPolicies {
                 set.and(b);
             }
         }
-        set
     }
 
     /// The policies that apply to the prepared request (device filters run only on survivors).
