@@ -36,6 +36,7 @@ mod pim;
 mod reference;
 mod signin;
 mod snapshot;
+mod testsuite;
 #[doc(hidden)]
 pub mod unstable;
 mod validate;
@@ -64,6 +65,11 @@ pub use signin::decision::{
     PolicyResult, PolicyResultKind, Requirement, RequirementItem, SignInDecision,
 };
 pub use snapshot::Snapshot;
+pub use testsuite::{
+    CaseKind, CaseReport, CaseStatus, Coverage, MAX_TEST_FILE_BYTES, MAX_TEST_FILES, Mismatch,
+    PolicyCoverage, TestCase, TestFileError, TestOptions, TestReport, TestSuite, TestSyntax,
+    run_test_files, run_tests,
+};
 pub use validate::{AppGroupMember, AppGroupReport, ValidateOptions, ValidationReport, validate};
 
 /// The README's code examples, compiled as doctests so they cannot rot.

@@ -223,3 +223,12 @@ fn read_tenant(path: &Path, options: &LoadOptions) -> Result<LoadReport, LoadErr
     }
     Ok(b.finish())
 }
+
+/// Reads one regular file of at most `max` bytes, within the same bounds as a tenant's files
+/// (`jitgate test` reads its test files with this); the error is a sentence without the path.
+pub(crate) fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>, String> {
+    files::read(path, max).map_err(|e| match e {
+        LoadError::Io { message, .. } => message,
+        other => other.to_string(),
+    })
+}

@@ -9,7 +9,7 @@ use crate::diag::Diagnostics;
 use crate::json::Json;
 
 /// `directory.users[]`.
-#[derive(Debug, Clone, PartialEq, Hash)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct User {
     /// Lowercased object id.
     pub id: String,
@@ -19,6 +19,20 @@ pub struct User {
     pub external_user_type: u8,
     /// Home tenant, lowercased.
     pub external_tenant_id: Option<String>,
+    /// Sign-in name, as exported (for `jitgate test`'s `user:` shorthand; no decision reads it).
+    pub user_principal_name: Option<String>,
+    /// Display name, as exported (no decision reads it).
+    pub display_name: Option<String>,
+}
+
+/// Hashes what a decision reads, so names do not change [`super::Tenant::revision`].
+impl std::hash::Hash for User {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.id.hash(state);
+        self.user_type.hash(state);
+        self.external_user_type.hash(state);
+        self.external_tenant_id.hash(state);
+    }
 }
 
 /// `directory.groups[]`.
@@ -134,6 +148,8 @@ pub fn parse_user(d: &mut Diagnostics, json: &Json, path: &str) -> Option<User> 
         user_type,
         external_user_type,
         external_tenant_id,
+        user_principal_name: o.str(d, "userPrincipalName").map(|s| s.trim().to_owned()),
+        display_name: o.str(d, "displayName").map(str::to_owned),
     })
 }
 

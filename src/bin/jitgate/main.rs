@@ -21,6 +21,7 @@ mod activate_cmd;
 mod bench_cmd;
 mod eval_cmd;
 mod input;
+mod test_cmd;
 mod validate_cmd;
 mod whatif;
 
@@ -182,6 +183,39 @@ enum Command {
         #[arg(long, value_name = "COLUMNS")]
         width: Option<usize>,
     },
+    /// Run expected-outcome tests: files of named sign-in and activation cases, each with what
+    /// its decision must be (docs/TESTING.md).
+    ///
+    /// Prints each case (ok, FAIL with a diff and the policies responsible, ERROR), then a
+    /// summary. Exit status: 0 all passed, 1 some failed (or coverage below --min-coverage), 2
+    /// the tenant, a file or a case is unusable.
+    Test {
+        #[command(flatten)]
+        load: LoadArgs,
+        /// Test files (.json, .yaml, .yml) or directories to search for them.
+        #[arg(value_name = "FILES|DIRS", required = true)]
+        paths: Vec<PathBuf>,
+        /// `compiled` (default), or `both` to decide every case with the reference evaluator
+        /// too and fail any case where the two disagree.
+        #[arg(long, value_enum, default_value = "compiled")]
+        engine: TestEngine,
+        /// Run only cases with this tag, or whose name contains it.
+        #[arg(long, value_name = "TAG|NAME")]
+        filter: Option<String>,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Also write the results as JUnit XML to this file.
+        #[arg(long, value_name = "FILE")]
+        junit: Option<PathBuf>,
+        /// List the policies no case applied, and those that never decided an outcome.
+        #[arg(long)]
+        coverage: bool,
+        /// Fail (exit 1) when fewer than this percentage of the enabled and report-only
+        /// policies applied in some case.
+        #[arg(long, value_name = "PCT")]
+        min_coverage: Option<f64>,
+    },
     /// Check a tenant export against Entra's limits and for consistency.
     ///
     /// Exit status: 0 when the tenant is usable (warnings allowed), 1 when it has errors (or
@@ -202,6 +236,15 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// Which evaluators `jitgate test` runs.
+#[derive(clap::ValueEnum, Clone, Copy, PartialEq, Eq)]
+enum TestEngine {
+    /// The compiled engine.
+    Compiled,
+    /// The compiled engine and the reference evaluator, which must agree.
+    Both,
 }
 
 #[derive(Subcommand)]
@@ -337,6 +380,25 @@ fn main() -> ExitCode {
             let layout = whatif::Layout::for_stdout(width, color, applied_only);
             eval_cmd::run_whatif(&load, &request, json, layout)
         }
+        Command::Test {
+            load,
+            paths,
+            engine,
+            filter,
+            json,
+            junit,
+            coverage,
+            min_coverage,
+        } => test_cmd::run(&test_cmd::TestArgs {
+            load: &load,
+            paths: &paths,
+            both_engines: engine == TestEngine::Both,
+            filter: filter.as_deref(),
+            json,
+            junit: junit.as_deref(),
+            coverage,
+            min_coverage,
+        }),
         Command::Validate {
             load,
             strict,
