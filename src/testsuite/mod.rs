@@ -211,11 +211,17 @@ impl TestCase {
         ) {
             (Some(s), ..) => {
                 build::check_keys(&s, CaseKind::SignIn)?;
-                (CaseKind::SignIn, Input::Shorthand(Box::new(s.over(defaults))))
+                (
+                    CaseKind::SignIn,
+                    Input::Shorthand(Box::new(s.over(defaults))),
+                )
             }
             (_, Some(s), ..) => {
                 build::check_keys(&s, CaseKind::Activation)?;
-                (CaseKind::Activation, Input::Shorthand(Box::new(s.over(defaults))))
+                (
+                    CaseKind::Activation,
+                    Input::Shorthand(Box::new(s.over(defaults))),
+                )
             }
             (_, _, Some(b), _) => (CaseKind::SignIn, Input::Body(b)),
             (_, _, _, Some(b)) => (CaseKind::Activation, Input::Body(b)),
@@ -235,8 +241,10 @@ impl TestCase {
         })
     }
 
-    /// The request's JSON body, as `eval` or `activate` would read it.
-    fn body(&self, snapshot: &Snapshot) -> Result<Value, String> {
+    /// The request body this case sends, exactly as `eval` (sign-ins) or `activate` reads it:
+    /// the shorthand spelled out against `snapshot`'s tenant (names resolved to ids), or the
+    /// body as written. The error says which key could not be resolved and why.
+    pub fn request_body(&self, snapshot: &Snapshot) -> Result<Value, String> {
         let tenant = snapshot.tenant();
         match (&self.input, self.kind) {
             (Input::Body(b), _) => Ok(b.clone()),
@@ -579,7 +587,7 @@ fn run_case(
         responsible: Vec::new(),
     };
     let decided = case
-        .body(snapshot)
+        .request_body(snapshot)
         .and_then(|body| decide(snapshot, reference, case.kind, &body));
     let (decision, other) = match decided {
         Ok(d) => d,

@@ -245,3 +245,85 @@ pub fn policy_index(tenant: &Tenant, given: &str) -> Result<usize, String> {
         )),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+
+    fn tenant() -> Tenant {
+        let policy = |id: &str| {
+            serde_json::json!({
+                "id": id, "displayName": "Same name", "state": "enabled",
+                "conditions": {"users": {"includeUsers": ["All"]},
+                               "applications": {"includeApplications": ["All"]},
+                               "clientAppTypes": ["all"]},
+                "grantControls": {"operator": "OR", "builtInControls": ["mfa"]}
+            })
+        };
+        let bundle = serde_json::json!({
+            "conditionalAccessPolicies": [
+                policy("c0000000-0000-4000-8000-000000000001"),
+                policy("c0000000-0000-4000-8000-000000000002")
+            ],
+            "servicePrincipals": [
+                {"id": "50000000-0000-4000-8000-000000000001", "appId": "00000002-0000-0ff1-ce00-000000000000", "displayName": "Office 365 Exchange Online"},
+                {"id": "50000000-0000-4000-8000-000000000002", "appId": "a0000000-0000-4000-8000-000000000002", "displayName": "Twin"},
+                {"id": "50000000-0000-4000-8000-000000000003", "appId": "a0000000-0000-4000-8000-000000000003", "displayName": "twin"}
+            ],
+            "directory": {"users": [
+                {"id": "10000000-0000-4000-8000-000000000001", "displayName": "Sam", "userPrincipalName": "sam@a.example"},
+                {"id": "10000000-0000-4000-8000-000000000002", "displayName": "Sam", "userPrincipalName": "sam@b.example"}
+            ]}
+        });
+        crate::load_bundle_bytes("t.json", bundle.to_string().as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn a_name_two_objects_share_is_refused() {
+        let t = tenant();
+        assert_eq!(
+            user_id(&t, "sam").unwrap_err(),
+            "\"sam\" names 2 different users (10000000-0000-4000-8000-000000000001, 10000000-0000-4000-8000-000000000002); write the id"
+        );
+        assert_eq!(
+            user_id(&t, "SAM@B.example").unwrap(),
+            "10000000-0000-4000-8000-000000000002"
+        );
+        assert_eq!(
+            app_id(&t, "TWIN").unwrap_err(),
+            "\"TWIN\" names 2 different applications (a0000000-0000-4000-8000-000000000002, a0000000-0000-4000-8000-000000000003); write the id"
+        );
+        assert_eq!(
+            policy_index(&t, "same name").unwrap_err(),
+            "\"same name\" names 2 policies; write the id"
+        );
+        assert_eq!(
+            policy_index(&t, "C0000000-0000-4000-8000-000000000002").unwrap(),
+            1
+        );
+    }
+
+    #[test]
+    fn one_app_under_two_sources_is_one_match() {
+        // The bundle's service principal and the built-in Office 365 list name the same appId.
+        assert_eq!(
+            app_id(&tenant(), "office 365 exchange online").unwrap(),
+            "00000002-0000-0ff1-ce00-000000000000"
+        );
+    }
+
+    #[test]
+    fn built_in_role_names() {
+        assert_eq!(
+            role_id("Privileged Role Administrator").unwrap(),
+            "e8611ab8-c189-46e8-94e1-60213ab1f814"
+        );
+        let mut ids: Vec<&str> = BUILT_IN_ROLES.iter().map(|(_, id)| *id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), BUILT_IN_ROLES.len());
+        assert!(BUILT_IN_ROLES.iter().all(|(_, id)| is_guid(id)));
+    }
+}

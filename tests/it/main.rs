@@ -31,6 +31,7 @@ mod json_output;
 mod layout;
 mod loading;
 mod missing_data;
+mod policy_tests;
 mod requests;
 mod signin_conditions;
 mod signin_devices;
