@@ -81,3 +81,8 @@ rng = random.Random(20261127)
 for i in range(16):
     write("differential", f"seed-{i:02}.bin", bytes(rng.randrange(256) for _ in range(512)))
 print(f"seed corpora written under {out}")
+
+# test_file: the example suites (first byte 0 = YAML, 1 = JSON).
+for f in sorted((root / "examples" / "tests").glob("*")):
+    kind = b"\x00" if f.suffix in (".yaml", ".yml") else b"\x01"
+    write("test_file", f.name, kind + f.read_bytes())

@@ -327,8 +327,8 @@ pub struct CaseReport {
     /// Why the case could not run.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
-    /// The policies that made the decision: those that denied or asked for more, else those
-    /// that applied, each as `name (outcome)`.
+    /// What made the decision: an activation's failed PIM rules (`code: message`), then the
+    /// policies that denied or asked for more, else those that applied, each as `name (result)`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub responsible: Vec<String>,
 }
@@ -614,7 +614,8 @@ fn run_case(
     }
     let policies = policy_results(case.kind, &decision);
     count_coverage(coverage, policies);
-    report.responsible = responsible(policies);
+    report.responsible = pim_reasons(&decision);
+    report.responsible.extend(responsible(policies));
     report.decision = decision
         .get("decision")
         .and_then(Value::as_str)
@@ -698,6 +699,21 @@ fn count_coverage(coverage: &mut Coverage, results: &[Value]) {
             p.decided_in += 1;
         }
     }
+}
+
+/// An activation's own reasons (PIM rules that failed), each as `code: message`.
+fn pim_reasons(decision: &Value) -> Vec<String> {
+    decision
+        .get("denyReasons")
+        .and_then(Value::as_array)
+        .map_or(&[][..], Vec::as_slice)
+        .iter()
+        .filter_map(|r| {
+            let code = r.get("code")?.as_str()?;
+            let message = r.get("message").and_then(Value::as_str).unwrap_or_default();
+            Some(format!("{code}: {message}"))
+        })
+        .collect()
 }
 
 fn responsible(results: &[Value]) -> Vec<String> {

@@ -439,3 +439,29 @@ pub fn differential(data: &[u8]) {
         }
     }
 }
+
+/// Parses arbitrary bytes as a `jitgate test` file (the first byte picks JSON or YAML) and, when
+/// it parses, runs its cases on the example tenant with both engines.
+pub fn test_file(data: &[u8]) {
+    let Some((first, rest)) = data.split_first() else {
+        return;
+    };
+    let syntax = if first % 2 == 0 {
+        crate::TestSyntax::Yaml
+    } else {
+        crate::TestSyntax::Json
+    };
+    let text = String::from_utf8_lossy(rest);
+    if let (Ok(suite), Some((_, snapshot))) = (
+        crate::TestSuite::parse("fuzz.yaml", &text, syntax),
+        example(),
+    ) {
+        let report = crate::run_tests(
+            snapshot,
+            &[suite],
+            &crate::TestOptions::default().both_engines(true),
+        );
+        let _ = report.render_text(true);
+        let _ = report.to_junit();
+    }
+}

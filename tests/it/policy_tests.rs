@@ -983,3 +983,20 @@ fn cli_exit_codes_summary_junit_json_filter_and_coverage() {
     let out = jitgate(&["test", "--tenant", "/nonexistent", g]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn the_readme_example_passes() {
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    let section = readme
+        .split("## Test your policies in CI")
+        .nth(1)
+        .expect("README has the section");
+    let block = section
+        .split("```yaml\n")
+        .nth(1)
+        .and_then(|b| b.split("```").next())
+        .expect("the section has a YAML block");
+    let report = run(block);
+    assert_eq!(report.cases.len(), 4);
+    assert!(report.all_passed(), "{}", report.render_text(false));
+}
