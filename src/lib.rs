@@ -35,6 +35,7 @@ mod model;
 mod pim;
 mod reference;
 mod signin;
+mod signinlog;
 mod snapshot;
 mod testsuite;
 #[doc(hidden)]
@@ -63,6 +64,10 @@ pub use reference::ReferenceEvaluator;
 pub use signin::decision::{
     CaStatus, Decision, DenyReason, EffectiveSessionControls, EvaluationOptions, Explain, Outcome,
     PolicyResult, PolicyResultKind, Requirement, RequirementItem, SignInDecision,
+};
+pub use signinlog::{
+    Agreement, AgreementLevel, LoggedPolicy, MappedSignIn, PolicyDifference, RawRecord,
+    Records as SignInLogRecords, SignInLogError,
 };
 pub use snapshot::Snapshot;
 pub use testsuite::{

@@ -153,6 +153,17 @@ pub enum CaStatus {
     NotApplied,
 }
 
+impl CaStatus {
+    /// Graph's spelling: `success`, `failure` or `notApplied`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CaStatus::Success => "success",
+            CaStatus::Failure => "failure",
+            CaStatus::NotApplied => "notApplied",
+        }
+    }
+}
+
 /// One thing the user can do to meet a requirement (an item of `anyOf`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(tag = "type", rename_all = "camelCase")]
@@ -384,6 +395,22 @@ pub enum PolicyResultKind {
     ReportOnlyNotApplied,
     /// Report-only and would prompt.
     ReportOnlyInterrupted,
+}
+
+impl PolicyResultKind {
+    /// Graph's spelling (`success`, `reportOnlyInterrupted`, ...), as sign-in logs write it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PolicyResultKind::Success => "success",
+            PolicyResultKind::Failure => "failure",
+            PolicyResultKind::NotApplied => "notApplied",
+            PolicyResultKind::NotEnabled => "notEnabled",
+            PolicyResultKind::ReportOnlySuccess => "reportOnlySuccess",
+            PolicyResultKind::ReportOnlyFailure => "reportOnlyFailure",
+            PolicyResultKind::ReportOnlyNotApplied => "reportOnlyNotApplied",
+            PolicyResultKind::ReportOnlyInterrupted => "reportOnlyInterrupted",
+        }
+    }
 }
 
 /// What a policy alone would do.

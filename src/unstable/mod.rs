@@ -6,6 +6,8 @@
 pub mod fuzzing;
 #[cfg(feature = "cli")]
 pub mod generate;
+#[cfg(feature = "cli")]
+pub mod signinlogs;
 
 pub use crate::diag::Diagnostics;
 pub use crate::json::{Json, decode, parse_bytes, parse_str};

@@ -77,6 +77,40 @@ pub fn generate_requests(size: Size, count: usize, seed: u64, output: Option<&Pa
     })
 }
 
+/// `jitgate generate signinlogs`: Graph sign-in records for a tenant (a generated small one by
+/// default), JSON Lines, with the reference evaluator's per-policy results.
+pub fn generate_sign_in_logs(
+    tenant: Option<&Path>,
+    count: usize,
+    seed: u64,
+    output: Option<&Path>,
+) -> ExitCode {
+    let tenant = match tenant {
+        Some(path) => {
+            match crate::eval_cmd::load_tenant_with(path, &jitgate::LoadOptions::default()) {
+                Ok(t) => t,
+                Err(code) => return code,
+            }
+        }
+        None => {
+            let bundle = generate::tenant(Size::Small.tenant_size(), seed);
+            match jitgate::load_bundle_bytes("generated.json", bundle.to_string().as_bytes()) {
+                Ok(t) => t,
+                Err(e) => {
+                    note!("jitgate: the generated tenant does not load: {e}");
+                    return ExitCode::from(2);
+                }
+            }
+        }
+    };
+    write_to(output, |w| {
+        jitgate::unstable::signinlogs::each_sign_in_log(&tenant, count, seed, |record| {
+            serde_json::to_writer(&mut *w, &record).map_err(std::io::Error::other)?;
+            writeln!(w)
+        })
+    })
+}
+
 /// What `jitgate bench` times.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Stage {

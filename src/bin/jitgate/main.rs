@@ -21,6 +21,7 @@ mod activate_cmd;
 mod bench_cmd;
 mod eval_cmd;
 mod input;
+mod replay_cmd;
 mod test_cmd;
 mod validate_cmd;
 mod whatif;
@@ -183,6 +184,36 @@ enum Command {
         #[arg(long, value_name = "COLUMNS")]
         width: Option<usize>,
     },
+    /// Replay sign-in logs: decide every logged sign-in and compare with the results Entra
+    /// logged, policy by policy (agreement), or with --proposed, decide under both tenants and
+    /// report what a change would do (impact).
+    ///
+    /// Reads Graph exports (list responses, pages concatenated, arrays, JSON Lines), PowerShell
+    /// and Log Analytics exports (JSON or CSV), UTF-8 or UTF-16, streamed. One JSON line per
+    /// record (agreement), or per changed record (impact); bad records are reported in place.
+    /// Exit status: 0 when it ran (agreement is data), 1 under --fail-below, 2 unusable input.
+    Replay {
+        #[command(flatten)]
+        load: LoadArgs,
+        /// A changed tenant: report what it would change instead of agreement.
+        #[arg(long, value_name = "PATH")]
+        proposed: Option<PathBuf>,
+        /// The sign-in records (a file, or `-` for standard input).
+        #[arg(long, value_name = "FILE")]
+        signins: String,
+        /// Write the per-record lines here instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Agreement: write only the records that do not fully agree.
+        #[arg(long)]
+        differences_only: bool,
+        /// Agreement: exit 1 when fewer than this percentage of records agree fully.
+        #[arg(long, value_name = "PCT")]
+        fail_below: Option<f64>,
+        /// Also write the summary as JSON to this file.
+        #[arg(long, value_name = "FILE")]
+        summary: Option<PathBuf>,
+    },
     /// Run expected-outcome tests: files of named sign-in and activation cases, each with what
     /// its decision must be (docs/TESTING.md).
     ///
@@ -254,6 +285,22 @@ enum GenerateWhat {
         /// Size.
         #[arg(long, value_enum, default_value = "limits")]
         size: bench_cmd::Size,
+        /// Seed.
+        #[arg(long, default_value_t = bench_cmd::SEED)]
+        seed: u64,
+        /// Output file (default: standard output).
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Sign-in log records (Graph `signIn` JSON Lines) for a tenant, with the per-policy
+    /// results the reference evaluator gives them.
+    Signinlogs {
+        /// The tenant (default: a generated small tenant).
+        #[arg(long, value_name = "PATH")]
+        tenant: Option<PathBuf>,
+        /// How many records.
+        #[arg(long, default_value_t = 1000)]
+        count: usize,
         /// Seed.
         #[arg(long, default_value_t = bench_cmd::SEED)]
         seed: u64,
@@ -337,6 +384,14 @@ fn main() -> ExitCode {
             GenerateWhat::Tenant { size, seed, output } => {
                 bench_cmd::generate_tenant(size, seed, output.as_deref())
             }
+            GenerateWhat::Signinlogs {
+                tenant,
+                count,
+                seed,
+                output,
+            } => {
+                bench_cmd::generate_sign_in_logs(tenant.as_deref(), count, seed, output.as_deref())
+            }
             GenerateWhat::Requests {
                 size,
                 count,
@@ -380,6 +435,23 @@ fn main() -> ExitCode {
             let layout = whatif::Layout::for_stdout(width, color, applied_only);
             eval_cmd::run_whatif(&load, &request, json, layout)
         }
+        Command::Replay {
+            load,
+            proposed,
+            signins,
+            output,
+            differences_only,
+            fail_below,
+            summary,
+        } => replay_cmd::run(&replay_cmd::ReplayArgs {
+            load: &load,
+            proposed: proposed.as_deref(),
+            signins: &signins,
+            output: output.as_deref(),
+            differences_only,
+            fail_below,
+            summary_json: summary.as_deref(),
+        }),
         Command::Test {
             load,
             paths,

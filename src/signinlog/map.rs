@@ -1,0 +1,594 @@
+//! One sign-in log record to a request and the outcome Entra logged (the table is in
+//! docs/REPLAY.md). Keys are matched case-insensitively, so Graph's camelCase, the PowerShell
+//! SDK's PascalCase and Log Analytics' column names all read; a column holding JSON as a string
+//! (Log Analytics' `ConditionalAccessPolicies`, `DeviceDetail`, ...) is read as that JSON.
+
+use std::borrow::Cow;
+
+use jiff::Timestamp;
+use serde_json::{Map, Value};
+
+use super::{LoggedPolicy, MappedSignIn, SignInLogError};
+use crate::model::enums::{
+    AuthMethod, ClientAppType, GuestType, Platform, RiskLevel, TransferMethod,
+};
+use crate::{DeviceInfo, SignInRequest};
+
+/// A record's fields, looked up by any of their names, case-insensitively.
+struct Rec<'a>(&'a Map<String, Value>);
+
+impl<'a> Rec<'a> {
+    /// A field by any of its names; the PowerShell SDK's `AdditionalProperties` is searched
+    /// too. `null`, and `"None"` (how `az` writes a null), are absent.
+    fn get(&self, names: &[&str]) -> Option<&'a Value> {
+        let find = |o: &'a Map<String, Value>| {
+            names.iter().find_map(|n| {
+                o.iter()
+                    .find(|(k, v)| {
+                        k.len() == n.len()
+                            && k.eq_ignore_ascii_case(n)
+                            && !v.is_null()
+                            && v.as_str() != Some("None")
+                    })
+                    .map(|(_, v)| v)
+            })
+        };
+        find(self.0).or_else(|| match self.0.get("AdditionalProperties") {
+            Some(Value::Object(extra)) => find(extra),
+            _ => None,
+        })
+    }
+
+    /// A string field; empty strings are absent.
+    fn str(&self, names: &[&str]) -> Option<&'a str> {
+        self.get(names)
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+    }
+
+    /// A GUID field (a field of the same name holding something else is passed over).
+    fn guid(&self, names: &[&str]) -> Option<&'a str> {
+        names
+            .iter()
+            .find_map(|n| self.str(&[n]).filter(|v| crate::model::read::is_guid(v)))
+    }
+
+    /// An object field, or a string holding one.
+    fn obj(&self, names: &[&str]) -> Result<Option<Cow<'a, Map<String, Value>>>, SignInLogError> {
+        match self.get(names) {
+            None => Ok(None),
+            Some(Value::Object(o)) => Ok(Some(Cow::Borrowed(o))),
+            Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
+            Some(Value::String(s)) => match serde_json::from_str::<Value>(s) {
+                Ok(Value::Object(o)) => Ok(Some(Cow::Owned(o))),
+                Ok(Value::Null) => Ok(None),
+                _ => Err(error(names, "expected an object (or a string holding one)")),
+            },
+            Some(_) => Err(error(names, "expected an object")),
+        }
+    }
+
+    /// An array field, or a string holding one.
+    fn array(&self, names: &[&str]) -> Result<Option<Cow<'a, [Value]>>, SignInLogError> {
+        match self.get(names) {
+            None => Ok(None),
+            Some(Value::Array(a)) => Ok(Some(Cow::Borrowed(a.as_slice()))),
+            Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
+            Some(Value::String(s)) => match serde_json::from_str::<Value>(s) {
+                Ok(Value::Array(a)) => Ok(Some(Cow::Owned(a))),
+                Ok(Value::Null) => Ok(None),
+                _ => Err(error(names, "expected an array (or a string holding one)")),
+            },
+            Some(_) => Err(error(names, "expected an array")),
+        }
+    }
+
+    /// A boolean field; Log Analytics CSV writes `true`/`false` (or `True`) as text.
+    fn bool(&self, names: &[&str]) -> Option<bool> {
+        match self.get(names)? {
+            Value::Bool(b) => Some(*b),
+            Value::String(s) if s.eq_ignore_ascii_case("true") => Some(true),
+            Value::String(s) if s.eq_ignore_ascii_case("false") => Some(false),
+            _ => None,
+        }
+    }
+}
+
+fn error(names: &[&str], message: &str) -> SignInLogError {
+    SignInLogError {
+        field: names.first().copied().unwrap_or_default().to_owned(),
+        message: message.to_owned(),
+    }
+}
+
+fn time(rec: &Rec<'_>, names: &[&str]) -> Result<Option<Timestamp>, SignInLogError> {
+    let Some(text) = rec.str(names) else {
+        return Ok(None);
+    };
+    parse_time(text)
+        .map(Some)
+        .ok_or_else(|| error(names, &format!("\"{text}\" is not a date and time")))
+}
+
+/// ISO 8601 with an offset (`Z`), or without one (Log Analytics CSV writes UTC without it,
+/// sometimes with a space for `T`), or Windows PowerShell 5.1's `/Date(ms)/`.
+fn parse_time(text: &str) -> Option<Timestamp> {
+    if let Ok(t) = text.parse::<Timestamp>() {
+        return Some(t);
+    }
+    if let Some(ms) = text
+        .strip_prefix("/Date(")
+        .and_then(|r| r.strip_suffix(")/"))
+        .and_then(|r| r.split(['+', '-']).next())
+        .and_then(|r| r.parse::<i64>().ok())
+    {
+        return Timestamp::from_millisecond(ms).ok();
+    }
+    let civil: jiff::civil::DateTime = text.replace(' ', "T").parse().ok()?;
+    civil
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .ok()
+        .map(|z| z.timestamp())
+}
+
+/// `clientAppUsed` → client app type: Browser, Mobile Apps and Desktop clients, Exchange
+/// ActiveSync, and every legacy protocol as `other`. `None` for a value not in the table.
+pub fn client_app(used: &str) -> Option<ClientAppType> {
+    let u = used.trim().to_ascii_lowercase();
+    let modern = match u.as_str() {
+        "browser" => Some(ClientAppType::Browser),
+        "mobile apps and desktop clients" => Some(ClientAppType::MobileAppsAndDesktopClients),
+        "exchange activesync" => Some(ClientAppType::ExchangeActiveSync),
+        _ => None,
+    };
+    if modern.is_some() {
+        return modern;
+    }
+    const LEGACY: [&str; 18] = [
+        "imap4",
+        "imap",
+        "pop3",
+        "pop",
+        "smtp",
+        "authenticated smtp",
+        "mapi over http",
+        "mapi",
+        "exchange web services",
+        "exchange online powershell",
+        "autodiscover",
+        "offline address book",
+        "outlook anywhere (rpc over http)",
+        "reporting web services",
+        "other clients",
+        "universal outlook",
+        "outlook service",
+        "exchange activesync (eas)",
+    ];
+    LEGACY.contains(&u.as_str()).then_some(ClientAppType::Other)
+}
+
+/// `deviceDetail.operatingSystem` → device platform; `None` when the log's value names no
+/// platform Conditional Access knows (then the platform is missing data, never a guess).
+pub fn platform(os: &str) -> Option<Platform> {
+    let o = os.trim().to_ascii_lowercase();
+    if o.starts_with("windows phone") || o.starts_with("windowsphone") {
+        Some(Platform::WindowsPhone)
+    } else if o.starts_with("windows") {
+        Some(Platform::Windows)
+    } else if o.starts_with("ios") || o.starts_with("ipados") {
+        Some(Platform::IOs)
+    } else if o.starts_with("android") {
+        Some(Platform::Android)
+    } else if o.starts_with("macos") || o.starts_with("mac os") || o.starts_with("macintosh") {
+        Some(Platform::MacOs)
+    } else if o.starts_with("linux") || o.starts_with("ubuntu") {
+        Some(Platform::Linux)
+    } else {
+        None
+    }
+}
+
+/// `deviceDetail.trustType` as the portal and Graph write it → `trustType` as device filters
+/// read it.
+fn trust_type(t: &str) -> Option<&'static str> {
+    let t = t.trim().to_ascii_lowercase();
+    if t.contains("hybrid") || t == "serverad" {
+        Some("ServerAD")
+    } else if t.contains("joined") || t == "azuread" {
+        Some("AzureAD")
+    } else if t.contains("registered") || t == "workplace" {
+        Some("Workplace")
+    } else {
+        None
+    }
+}
+
+/// An `authenticationDetails[].authenticationMethod` display string → the method it proves;
+/// `None` for text that names no method ("Previously satisfied" and "Satisfied by token" are
+/// read by the caller). "OATH verification code" is logged for hardware and software tokens
+/// alike (Microsoft's sign-in log details page); it is read as a software token.
+pub fn auth_method(text: &str) -> Option<AuthMethod> {
+    let t = text.trim().to_ascii_lowercase();
+    if t.starts_with("phone call") {
+        return Some(AuthMethod::Voice);
+    }
+    Some(match t.as_str() {
+        "password" | "password hash sync" | "pass-through authentication" => AuthMethod::Password,
+        "mobile app notification" | "authenticator app" | "microsoft authenticator app" => {
+            AuthMethod::MicrosoftAuthenticatorPush
+        }
+        "text message" | "sms" => AuthMethod::Sms,
+        "voice" | "voice call" => AuthMethod::Voice,
+        "oath verification code" | "software oath token" | "mobile app verification code" => {
+            AuthMethod::SoftwareOath
+        }
+        "hardware oath token" => AuthMethod::HardwareOath,
+        "fido2 security key" | "passkey (device-bound)" | "passkey" => AuthMethod::Fido2,
+        "windows hello for business" => AuthMethod::WindowsHelloForBusiness,
+        "passwordless phone sign-in" | "passwordless microsoft authenticator" => {
+            AuthMethod::DeviceBasedPush
+        }
+        "temporary access pass" => AuthMethod::TemporaryAccessPassOneTime,
+        "email otp" | "email one-time passcode" => AuthMethod::Email,
+        "x.509 certificate" | "certificate-based authentication" => {
+            AuthMethod::X509CertificateMultiFactor
+        }
+        "qr code" | "qr code pin" => AuthMethod::QrCodePin,
+        _ => return None,
+    })
+}
+
+/// Azure Monitor and Log Analytics write `conditionsSatisfied`/`conditionsNotSatisfied` as a
+/// bitmask; Microsoft does not document the bits. This order (Graph's
+/// `conditionalAccessConditions` declaration order) fits every published sample; higher bits
+/// are kept as numbers.
+const CONDITION_BITS: [&str; 12] = [
+    "application",
+    "users",
+    "devicePlatform",
+    "location",
+    "clientType",
+    "signInRisk",
+    "userRisk",
+    "time",
+    "deviceState",
+    "client",
+    "ipAddressSeenByAzureAD",
+    "ipAddressSeenByResourceProvider",
+];
+
+fn condition_flags(bits: u64) -> String {
+    if bits == 0 {
+        return "none".to_owned();
+    }
+    let mut names: Vec<String> = Vec::new();
+    for i in 0..64u32 {
+        let bit = 1u64 << i;
+        if bits & bit != 0 {
+            names.push(
+                CONDITION_BITS
+                    .get(i as usize)
+                    .map_or_else(|| bit.to_string(), |n| (*n).to_owned()),
+            );
+        }
+    }
+    names.join(",")
+}
+
+fn guest_types(user_type: Option<&str>, access: Option<&str>) -> Option<Vec<GuestType>> {
+    let guest = user_type.is_some_and(|t| t.eq_ignore_ascii_case("guest"));
+    let access = access.map(str::to_ascii_lowercase);
+    Some(match access.as_deref() {
+        Some("b2bcollaboration") if guest => vec![GuestType::B2bCollaborationGuest],
+        Some("b2bcollaboration") => vec![GuestType::B2bCollaborationMember],
+        Some("b2bdirectconnect") => vec![GuestType::B2bDirectConnectUser],
+        Some("serviceprovider" | "microsoftsupport") => vec![GuestType::ServiceProvider],
+        Some("passthrough") => vec![GuestType::OtherExternalUser],
+        Some("none") | None if guest => vec![GuestType::InternalGuest],
+        Some("none") if user_type.is_some() => Vec::new(),
+        _ => return None,
+    })
+}
+
+fn risk(rec: &Rec<'_>, names: &[&str]) -> Option<RiskLevel> {
+    rec.str(names).map(RiskLevel::parse)
+}
+
+/// Maps one record.
+pub fn map(record: &Value) -> Result<MappedSignIn, SignInLogError> {
+    let Value::Object(o) = record else {
+        return Err(error(&["(record)"], "expected a JSON object"));
+    };
+    // Azure Monitor (diagnostic settings) wraps the sign-in in `properties`.
+    let o = match o.get("properties") {
+        Some(Value::Object(inner)) if !o.contains_key("userId") && !o.contains_key("appId") => {
+            inner
+        }
+        _ => o,
+    };
+    let rec = Rec(o);
+    let mut missing: Vec<&'static str> = Vec::new();
+    let id = rec.str(&["id", "Id", "CorrelationId"]).map(str::to_owned);
+    let at = time(&rec, &["createdDateTime", "TimeGenerated", "time"])?.ok_or_else(|| {
+        error(
+            &["createdDateTime"],
+            "missing: when did the sign-in happen?",
+        )
+    })?;
+
+    // Who signed in: a user, else a service principal (its appId).
+    let user_id = rec.str(&["userId"]);
+    let sp_app = rec.str(&["appId"]);
+    let is_sp = user_id.is_none()
+        && (rec.str(&["servicePrincipalId"]).is_some()
+            || rec
+                .get(&["signInEventTypes"])
+                .map(Value::to_string)
+                .is_some_and(|t| t.to_ascii_lowercase().contains("serviceprincipal")));
+    let mut builder = match (user_id, is_sp, sp_app) {
+        (Some(u), ..) => SignInRequest::user(u),
+        (None, true, Some(app)) => SignInRequest::service_principal(app),
+        (None, true, None) => {
+            return Err(error(
+                &["appId"],
+                "a service principal sign-in without its appId",
+            ));
+        }
+        (None, false, _) => {
+            return Err(error(
+                &["userId"],
+                "missing: neither userId nor servicePrincipalId",
+            ));
+        }
+    };
+    if user_id.is_some() {
+        let user_type = rec.str(&["userType"]);
+        let access = rec.str(&["crossTenantAccessType"]);
+        if let Some(types) = guest_types(user_type, access) {
+            builder = builder.guest_types(types);
+        }
+        let home = rec.str(&["homeTenantId"]);
+        let resource_tenant = rec.str(&["resourceTenantId", "TenantId"]);
+        if let Some(home) = home
+            && resource_tenant.is_none_or(|r| !r.eq_ignore_ascii_case(home))
+        {
+            builder = builder.home_tenant(home);
+        }
+    }
+
+    // What was signed in to: the resource (the token's audience), else the client app.
+    // Log Analytics' `ResourceId` is an Azure resource path; its app id is `ResourceIdentity`.
+    let target = rec
+        .guid(&["ResourceIdentity", "resourceId"])
+        .or(sp_app.filter(|_| !is_sp));
+    match target {
+        Some(app) => builder = builder.app(app),
+        None => {
+            return Err(error(
+                &["resourceId"],
+                "missing: neither resourceId nor appId",
+            ));
+        }
+    }
+
+    match rec.str(&["ipAddress", "IPAddress"]) {
+        Some(ip) => match ip.parse() {
+            Ok(ip) => builder = builder.ip(ip),
+            Err(_) => {
+                return Err(error(
+                    &["ipAddress"],
+                    &format!("\"{ip}\" is not an IP address"),
+                ));
+            }
+        },
+        None => missing.push("ipAddress"),
+    }
+    let location = rec.get(&["location", "LocationDetails"]);
+    let country = match location {
+        Some(Value::String(s)) if s.trim().len() == 2 => Some(s.trim().to_owned()),
+        _ => rec
+            .obj(&["location", "LocationDetails"])?
+            .and_then(|l| Rec(&l).str(&["countryOrRegion"]).map(str::to_owned)),
+    };
+    let country = country.or_else(|| {
+        rec.obj(&["LocationDetails"])
+            .ok()
+            .flatten()
+            .and_then(|l| Rec(&l).str(&["countryOrRegion"]).map(str::to_owned))
+    });
+    match country {
+        Some(c) => builder = builder.country(c),
+        None => missing.push("country"),
+    }
+
+    match rec.str(&["clientAppUsed"]) {
+        Some(used) => match client_app(used) {
+            Some(c) => builder = builder.client_app(c),
+            None => {
+                return Err(error(
+                    &["clientAppUsed"],
+                    &format!(
+                        "\"{used}\" is not a client app jitgate knows; see docs/REPLAY.md for the list"
+                    ),
+                ));
+            }
+        },
+        // Workload identity sign-ins have no client app type; Entra does not evaluate one.
+        None if is_sp => {}
+        None => missing.push("clientAppType"),
+    }
+
+    let mut device = DeviceInfo::default();
+    let mut has_device = false;
+    if let Some(d) = rec.obj(&["deviceDetail", "DeviceDetail"])? {
+        let d = Rec(&d);
+        device.device_id = d.str(&["deviceId"]).map(str::to_owned);
+        device.display_name = d.str(&["displayName"]).map(str::to_owned);
+        device.operating_system = d.str(&["operatingSystem"]).map(str::to_owned);
+        device.is_compliant = d.bool(&["isCompliant"]);
+        device.trust_type = d
+            .str(&["trustType"])
+            .and_then(trust_type)
+            .map(str::to_owned);
+        has_device = device.device_id.is_some() || device.trust_type.is_some();
+        match device.operating_system.as_deref().and_then(platform) {
+            Some(p) => builder = builder.platform(p),
+            None => missing.push("devicePlatform"),
+        }
+    } else if !is_sp {
+        missing.push("devicePlatform");
+    }
+    if has_device {
+        builder = builder.device(device);
+    }
+
+    if let Some(r) = risk(&rec, &["riskLevelDuringSignIn"]) {
+        builder = builder.sign_in_risk(r);
+    }
+    if let Some(r) = risk(&rec, &["riskLevelAggregated"]) {
+        builder = builder.user_risk(r);
+    }
+    if is_sp
+        && let Some(r) = risk(
+            &rec,
+            &["servicePrincipalRiskLevel", "riskLevelDuringSignIn"],
+        )
+    {
+        builder = builder.service_principal_risk(r);
+    }
+    let flow = rec
+        .str(&["originalTransferMethod"])
+        .map(TransferMethod::parse)
+        .filter(|m| !m.is_unknown())
+        .or_else(|| {
+            rec.str(&["authenticationProtocol"])
+                .filter(|p| p.eq_ignore_ascii_case("deviceCode"))
+                .map(|_| TransferMethod::DeviceCodeFlow)
+        });
+    if let Some(flow) = flow {
+        builder = builder.transfer_method(flow);
+    }
+
+    // What the session proved, and when the second factor was done.
+    let mut methods: Vec<AuthMethod> = Vec::new();
+    let mut last_mfa: Option<Timestamp> = None;
+    let mut previously_satisfied = false;
+    for step in rec
+        .array(&["authenticationDetails"])?
+        .iter()
+        .flat_map(|a| a.iter())
+    {
+        let Value::Object(s) = step else { continue };
+        let s = Rec(s);
+        if s.bool(&["succeeded"]) == Some(false) {
+            continue;
+        }
+        let Some(text) = s.str(&["authenticationMethod"]) else {
+            continue;
+        };
+        if text.eq_ignore_ascii_case("previously satisfied")
+            || text.eq_ignore_ascii_case("satisfied by token")
+        {
+            previously_satisfied = true;
+            continue;
+        }
+        if let Some(m) = auth_method(text) {
+            if m != AuthMethod::Password {
+                last_mfa = time(&s, &["authenticationStepDateTime"])?.or(Some(at));
+            }
+            if !methods.contains(&m) {
+                methods.push(m);
+            }
+        }
+    }
+    if methods.is_empty()
+        && let Some(used) = rec.array(&["authenticationMethodsUsed"])?
+    {
+        for m in used
+            .iter()
+            .filter_map(Value::as_str)
+            .filter_map(auth_method)
+        {
+            if !methods.contains(&m) {
+                methods.push(m);
+            }
+        }
+    }
+    if previously_satisfied {
+        // The session's earlier MFA is in the token; the log does not say when it was done.
+        missing.push("lastMfaDateTime");
+    }
+    builder = builder.methods(methods).at(at).last_sign_in(at);
+    if let Some(t) = last_mfa {
+        builder = builder.last_mfa(t);
+    }
+    for cx in rec
+        .array(&["authenticationContextClassReferences"])?
+        .iter()
+        .flat_map(|a| a.iter())
+    {
+        let (id, detail) = match cx {
+            Value::Object(c) => {
+                let c = Rec(c);
+                (c.str(&["id"]), c.str(&["detail"]))
+            }
+            Value::String(s) => (Some(s.as_str()), None),
+            _ => (None, None),
+        };
+        if let Some(id) = id
+            && detail.is_some_and(|d| d.eq_ignore_ascii_case("previouslySatisfied"))
+        {
+            builder = builder.satisfied_auth_context(id);
+        }
+    }
+    if let Some(id) = &id {
+        builder = builder.echo_id(Value::String(id.clone()));
+    }
+    let request = builder.build().map_err(|e| SignInLogError {
+        field: "(request)".to_owned(),
+        message: e.to_string(),
+    })?;
+
+    let status = rec.str(&["conditionalAccessStatus"]).map(str::to_owned);
+    let mut policies = Vec::new();
+    for p in rec
+        .array(&[
+            "appliedConditionalAccessPolicies",
+            "ConditionalAccessPolicies",
+        ])?
+        .iter()
+        .flat_map(|a| a.iter())
+    {
+        let Value::Object(p) = p else { continue };
+        let p = Rec(p);
+        let (Some(pid), Some(result)) = (p.str(&["id"]), p.str(&["result"])) else {
+            continue;
+        };
+        let flags = |names: &[&str]| match p.get(names) {
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(Value::Array(a)) => Some(
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .collect::<Vec<_>>()
+                    .join(","),
+            ),
+            Some(Value::Number(n)) => n.as_u64().map(condition_flags),
+            _ => None,
+        };
+        policies.push(LoggedPolicy {
+            id: pid.to_ascii_lowercase(),
+            display_name: p.str(&["displayName"]).map(str::to_owned),
+            result: result.to_owned(),
+            conditions_satisfied: flags(&["conditionsSatisfied"]),
+            conditions_not_satisfied: flags(&["conditionsNotSatisfied"]),
+        });
+    }
+    Ok(MappedSignIn {
+        id,
+        request,
+        status,
+        policies,
+        missing,
+    })
+}

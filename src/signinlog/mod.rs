@@ -1,0 +1,210 @@
+//! Replaying sign-in logs (docs/REPLAY.md): a Graph `signIn` record (or its PowerShell or Log
+//! Analytics form) mapped to a [`SignInRequest`] and the outcome Entra logged, and the
+//! comparison of that outcome with jitgate's decision, policy by policy.
+//!
+//! ```
+//! let record = serde_json::json!({
+//!     "id": "66ea54eb-6301-4ee5-be62-ff5a759b0100",
+//!     "createdDateTime": "2026-03-02T09:00:00Z",
+//!     "userId": "3f1a6c03-2b7d-4e8f-9a01-5c6d7e8f9a03",
+//!     "appId": "00000002-0000-0ff1-ce00-000000000000",
+//!     "ipAddress": "198.51.100.23",
+//!     "clientAppUsed": "IMAP4",
+//!     "location": {"countryOrRegion": "NL"},
+//!     "deviceDetail": {"operatingSystem": "Windows 10"},
+//!     "conditionalAccessStatus": "failure",
+//!     "appliedConditionalAccessPolicies": [
+//!         {"id": "c4a10002-5d2e-4b6f-8a7c-0e1f2a3b4c02", "result": "failure"}
+//!     ]
+//! });
+//! let logged = jitgate::MappedSignIn::from_sign_in_log(&record)?;
+//! let snapshot = jitgate::Snapshot::compile(jitgate::load("examples/tenant".as_ref())?);
+//! let decision = snapshot.evaluate(&logged.request, jitgate::Explain::Policies);
+//! let agreement = logged.compare(&decision);
+//! assert_eq!(agreement.level, jitgate::AgreementLevel::Full);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod csv;
+mod map;
+mod records;
+mod utf16;
+
+use serde::Serialize;
+
+use crate::signin::decision::reasons;
+use crate::{SignInDecision, SignInRequest};
+
+pub use records::{RawRecord, Records};
+
+/// A record that cannot become a request: which field and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct SignInLogError {
+    /// The field (Graph's name), or `(record)` / `(request)`.
+    pub field: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl std::fmt::Display for SignInLogError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.field, self.message)
+    }
+}
+
+impl std::error::Error for SignInLogError {}
+
+/// One policy as the sign-in log recorded it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LoggedPolicy {
+    /// Policy id, lowercased.
+    pub id: String,
+    /// Its name, as logged.
+    pub display_name: Option<String>,
+    /// Graph's `result` (`success`, `notApplied`, `reportOnlyInterrupted`, ...).
+    pub result: String,
+    /// Beta: the conditions that matched.
+    pub conditions_satisfied: Option<String>,
+    /// Beta: the conditions that did not.
+    pub conditions_not_satisfied: Option<String>,
+}
+
+/// A sign-in log record read: the request it stands for, and what Entra logged.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct MappedSignIn {
+    /// The record's `id`.
+    pub id: Option<String>,
+    /// The sign-in as a request.
+    pub request: SignInRequest,
+    /// The logged `conditionalAccessStatus`.
+    pub status: Option<String>,
+    /// The logged per-policy results.
+    pub policies: Vec<LoggedPolicy>,
+    /// Request data the log lacks (`ipAddress`, `country`, `devicePlatform`,
+    /// `clientAppType`, `lastMfaDateTime`): the decision may differ from Entra's for that
+    /// reason, and the report says so.
+    pub missing: Vec<&'static str>,
+}
+
+impl MappedSignIn {
+    /// Reads one sign-in log record (the mapping is documented in docs/REPLAY.md).
+    pub fn from_sign_in_log(record: &serde_json::Value) -> Result<MappedSignIn, SignInLogError> {
+        map::map(record)
+    }
+
+    /// Compares what Entra logged with `decision` (which must carry per-policy results:
+    /// [`crate::Explain::Policies`]).
+    pub fn compare(&self, decision: &SignInDecision) -> Agreement {
+        let ours = decision.policies.as_deref().unwrap_or_default();
+        let mut differences = Vec::new();
+        let mut matched = 0usize;
+        let mut compared = 0usize;
+        for logged in &self.policies {
+            if matches!(logged.result.as_str(), "unknown" | "unknownFutureValue") {
+                continue;
+            }
+            compared += 1;
+            let mine = ours.iter().find(|p| p.id == logged.id);
+            let same = mine.is_some_and(|p| p.result.as_str().eq_ignore_ascii_case(&logged.result));
+            if same {
+                matched += 1;
+                continue;
+            }
+            differences.push(PolicyDifference {
+                policy_id: logged.id.clone(),
+                display_name: mine
+                    .map(|p| p.display_name.clone())
+                    .or_else(|| logged.display_name.clone()),
+                logged: logged.result.clone(),
+                jitgate: mine.map(|p| p.result.as_str().to_owned()),
+                logged_conditions_not_satisfied: logged.conditions_not_satisfied.clone(),
+                jitgate_analysis_reasons: mine.map(|p| reasons::to_graph(p.analysis_reasons)),
+            });
+        }
+        let jitgate_status = decision.conditional_access_status.as_str();
+        let status_agrees = self
+            .status
+            .as_deref()
+            .is_none_or(|s| s.eq_ignore_ascii_case(jitgate_status));
+        if self.status.is_some() {
+            compared += 1;
+            if status_agrees {
+                matched += 1;
+            }
+        }
+        let level = if differences.is_empty() && status_agrees {
+            AgreementLevel::Full
+        } else if matched == 0 {
+            AgreementLevel::None
+        } else {
+            AgreementLevel::Partial
+        };
+        Agreement {
+            level,
+            logged_status: self.status.clone(),
+            jitgate_status,
+            compared,
+            differences,
+        }
+    }
+}
+
+/// How far jitgate agrees with a logged sign-in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum AgreementLevel {
+    /// Every logged policy result and the overall status agree.
+    Full,
+    /// Some agree, some do not.
+    Partial,
+    /// Nothing compared agrees.
+    None,
+}
+
+/// One policy whose logged result jitgate does not reproduce.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PolicyDifference {
+    /// Policy id.
+    pub policy_id: String,
+    /// Its name (the tenant's, else the log's).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    /// The logged result.
+    pub logged: String,
+    /// jitgate's result; absent when the tenant has no such policy.
+    pub jitgate: Option<String>,
+    /// The log's `conditionsNotSatisfied` (beta), where it has it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub logged_conditions_not_satisfied: Option<String>,
+    /// jitgate's `analysisReasons` for the policy.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub jitgate_analysis_reasons: Option<String>,
+}
+
+/// The comparison of one record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Agreement {
+    /// Full, partial or none.
+    pub level: AgreementLevel,
+    /// The logged `conditionalAccessStatus`.
+    pub logged_status: Option<String>,
+    /// jitgate's.
+    pub jitgate_status: &'static str,
+    /// Results compared (logged policies with a known result, and the status if logged).
+    pub compared: usize,
+    /// Each policy that differs.
+    pub differences: Vec<PolicyDifference>,
+}
+
+impl SignInRequest {
+    /// The request a sign-in log record stands for (see [`MappedSignIn::from_sign_in_log`] for
+    /// the logged outcome and the data the log lacks).
+    pub fn from_sign_in_log(record: &serde_json::Value) -> Result<SignInRequest, SignInLogError> {
+        map::map(record).map(|m| m.request)
+    }
+}

@@ -1,0 +1,447 @@
+//! Reading sign-in records as they are exported, one record at a time, in bounded memory:
+//!
+//! - JSON Lines: one record per line, or one Graph page (`{"value": [...]}`) per line;
+//! - JSON documents, one or several in a row: a record, an array of records, or Graph list
+//!   responses with their pages concatenated, streamed element by element;
+//! - CSV with a header row (Log Analytics exports), quoted fields allowed to span lines;
+//!
+//! in UTF-8 (BOM optional) or UTF-16 with a BOM. A bad JSON line or CSV row is reported in its
+//! place and reading goes on; in a streamed document a syntax error ends the input (its line and
+//! column are reported), because nothing after it can be trusted to start a record.
+
+use std::fmt;
+use std::io::{BufRead, BufReader, Read};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Value};
+
+use super::csv::CsvRows;
+use super::utf16::Utf16Reader;
+
+/// Longest JSON line or CSV row read (64 MiB: a Graph page of 1,000 records fits).
+pub const MAX_LINE: usize = 64 << 20;
+/// Records a streamed document may read ahead of the caller.
+const READ_AHEAD: usize = 1024;
+
+/// One record as read, or why its text is not one. A JSON line is kept as text until
+/// [`RawRecord::value`] parses it, so parsing happens in whichever thread decides the record.
+#[derive(Debug)]
+pub struct RawRecord {
+    /// 1-based position among the input's records.
+    pub index: usize,
+    /// Where it is in the input: `line N`, `line N, value[i]` or `record N`.
+    pub place: String,
+    content: Content,
+}
+
+#[derive(Debug)]
+enum Content {
+    Value(Value),
+    Text(Vec<u8>),
+    Error(String),
+}
+
+impl RawRecord {
+    /// The record as JSON, or what is wrong with its text.
+    pub fn value(&self) -> Result<std::borrow::Cow<'_, Value>, String> {
+        match &self.content {
+            Content::Value(v) => Ok(std::borrow::Cow::Borrowed(v)),
+            Content::Error(e) => Err(e.clone()),
+            Content::Text(t) => match serde_json::from_slice::<Value>(t) {
+                Ok(v @ Value::Object(_)) => Ok(std::borrow::Cow::Owned(v)),
+                Ok(other) => Err(format!(
+                    "expected a sign-in record (a JSON object), found {}",
+                    kind(&other)
+                )),
+                Err(e) => Err(format!("invalid JSON: {e}")),
+            },
+        }
+    }
+}
+
+/// What the input turned out to be.
+enum Shape {
+    Lines(Box<dyn BufRead + Send>),
+    Csv(CsvRows<Box<dyn BufRead + Send>>),
+    Stream(Receiver<Result<Value, String>>),
+}
+
+/// The records of one input, in order.
+pub struct Records {
+    shape: Option<Shape>,
+    pending: std::collections::VecDeque<RawRecord>,
+    start: Option<Box<dyn BufRead + Send>>,
+    index: usize,
+    line: usize,
+}
+
+impl Records {
+    /// Reads from `input`; the encoding and shape come from its first bytes.
+    pub fn new(input: Box<dyn Read + Send>) -> Records {
+        let mut reader: Box<dyn BufRead + Send> =
+            Box::new(BufReader::with_capacity(1 << 16, input));
+        let head = reader.fill_buf().map(<[u8]>::to_vec).unwrap_or_default();
+        match head.as_slice() {
+            [0xFF, 0xFE, ..] => {
+                reader.consume(2);
+                reader = Box::new(BufReader::new(Utf16Reader::new(reader, false)));
+            }
+            [0xFE, 0xFF, ..] => {
+                reader.consume(2);
+                reader = Box::new(BufReader::new(Utf16Reader::new(reader, true)));
+            }
+            [0xEF, 0xBB, 0xBF, ..] => reader.consume(3),
+            _ => {}
+        }
+        Records {
+            shape: None,
+            pending: std::collections::VecDeque::new(),
+            start: Some(reader),
+            index: 0,
+            line: 0,
+        }
+    }
+
+    fn push(&mut self, place: String, value: Result<Value, String>) {
+        let content = match value {
+            Ok(v) => Content::Value(v),
+            Err(e) => Content::Error(e),
+        };
+        self.push_content(place, content);
+    }
+
+    fn push_content(&mut self, place: String, content: Content) {
+        self.index += 1;
+        self.pending.push_back(RawRecord {
+            index: self.index,
+            place,
+            content,
+        });
+    }
+
+    /// Finds the shape from the first non-blank line: a whole JSON value on one line is JSON
+    /// Lines; a line that opens a JSON value without closing it starts a streamed document;
+    /// anything else is a CSV header.
+    fn detect(&mut self, mut reader: Box<dyn BufRead + Send>) -> Result<(), String> {
+        let mut first = Vec::new();
+        loop {
+            first.clear();
+            let n = read_line(&mut reader, &mut first)?;
+            if n == 0 {
+                return Ok(());
+            }
+            self.line += 1;
+            if !first.iter().all(u8::is_ascii_whitespace) {
+                break;
+            }
+        }
+        let text = trim(&first);
+        let opens_json = matches!(text.first(), Some(b'{' | b'['));
+        if opens_json && serde_json::from_slice::<IgnoredAny>(text).is_ok() {
+            let text = text.to_vec();
+            self.line_records(&text);
+            self.shape = Some(Shape::Lines(reader));
+        } else if opens_json {
+            let whole: Box<dyn BufRead + Send> =
+                Box::new(BufReader::new(std::io::Cursor::new(first).chain(reader)));
+            self.shape = Some(Shape::Stream(stream(whole)));
+        } else {
+            let rows = CsvRows::new(reader, &first, self.line)?;
+            self.shape = Some(Shape::Csv(rows));
+        }
+        Ok(())
+    }
+
+    /// The records of one JSON line: a record, an array of records, or a Graph page. A line
+    /// that can only be one record is kept as text, to be parsed by the record's decider.
+    fn line_records(&mut self, text: &[u8]) {
+        let place = format!("line {}", self.line);
+        if text.first() == Some(&b'{') && !may_hold_page(text) {
+            self.push_content(place, Content::Text(text.to_vec()));
+            return;
+        }
+        match serde_json::from_slice::<Value>(text) {
+            Ok(Value::Array(items)) => {
+                for (i, v) in items.into_iter().enumerate() {
+                    self.push(format!("{place}, [{i}]"), Ok(v));
+                }
+            }
+            Ok(Value::Object(mut o)) => match take_page(&mut o) {
+                Some(items) => {
+                    for (i, v) in items.into_iter().enumerate() {
+                        self.push(format!("{place}, value[{i}]"), Ok(v));
+                    }
+                }
+                None => self.push(place, Ok(Value::Object(o))),
+            },
+            Ok(other) => self.push(
+                place,
+                Err(format!(
+                    "expected a sign-in record (a JSON object), found {}",
+                    kind(&other)
+                )),
+            ),
+            Err(e) => self.push(place, Err(format!("invalid JSON: {e}"))),
+        }
+    }
+
+    /// Reads until a record is pending or the input ends.
+    fn fill(&mut self) -> Result<(), String> {
+        if let Some(reader) = self.start.take() {
+            self.detect(reader)?;
+        }
+        while self.pending.is_empty() {
+            match &mut self.shape {
+                None => return Ok(()),
+                Some(Shape::Lines(reader)) => {
+                    let mut line = Vec::new();
+                    let n = read_line(reader, &mut line)?;
+                    if n == 0 {
+                        self.shape = None;
+                        return Ok(());
+                    }
+                    self.line += 1;
+                    if n > MAX_LINE {
+                        let place = format!("line {}", self.line);
+                        self.push(
+                            place,
+                            Err(format!("the line is longer than {} MiB", MAX_LINE >> 20)),
+                        );
+                    } else {
+                        let text = trim(&line).to_vec();
+                        if !text.is_empty() {
+                            self.line_records(&text);
+                        }
+                    }
+                }
+                Some(Shape::Csv(rows)) => match rows.next_row()? {
+                    Some((line, row)) => self.push(format!("line {line}"), row),
+                    None => self.shape = None,
+                },
+                Some(Shape::Stream(rx)) => match rx.recv() {
+                    Ok(value) => {
+                        let place = format!("record {}", self.index + 1);
+                        self.push(place, value);
+                    }
+                    Err(_) => self.shape = None,
+                },
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Iterator for Records {
+    type Item = Result<RawRecord, String>;
+
+    /// The next record; `Err` when the input itself cannot be read (then reading stops).
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.pending.is_empty()
+            && let Err(e) = self.fill()
+        {
+            self.shape = None;
+            return Some(Err(e));
+        }
+        self.pending.pop_front().map(Ok)
+    }
+}
+
+/// `{"value": [...]}` (a Graph list response) or `{"records": [...]}` (an Azure Monitor
+/// export): its items.
+fn take_page(o: &mut Map<String, Value>) -> Option<Vec<Value>> {
+    let key = PAGE_KEYS
+        .iter()
+        .find(|k| matches!(o.get(**k), Some(Value::Array(_))))?;
+    match o.remove(*key) {
+        Some(Value::Array(items)) => Some(items),
+        _ => None,
+    }
+}
+
+/// The keys under which an export lists its records.
+const PAGE_KEYS: [&str; 2] = ["value", "records"];
+
+/// Could this object line be a page? Graph pages open with `@odata.context` (or `value`),
+/// Azure Monitor exports with `records`: the first key says. A false positive only costs
+/// parsing the line here instead of in a worker.
+fn may_hold_page(text: &[u8]) -> bool {
+    let rest = text.get(1..).unwrap_or_default();
+    let start = rest
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(0);
+    let key = rest.get(start..).unwrap_or_default();
+    key.starts_with(b"\"@odata")
+        || PAGE_KEYS.iter().any(|k| {
+            key.strip_prefix(b"\"")
+                .is_some_and(|r| r.starts_with(k.as_bytes()) && r.get(k.len()) == Some(&b'"'))
+        })
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+fn trim(bytes: &[u8]) -> &[u8] {
+    let start = bytes
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(bytes.len());
+    let end = bytes
+        .iter()
+        .rposition(|b| !b.is_ascii_whitespace())
+        .map_or(start, |i| i + 1);
+    bytes.get(start..end).unwrap_or_default()
+}
+
+/// Reads one line into `out`, keeping at most [`MAX_LINE`] + 1 bytes of it (the rest is read
+/// and dropped); returns the line's full length, 0 at the end of input.
+pub(super) fn read_line(reader: &mut dyn BufRead, out: &mut Vec<u8>) -> Result<usize, String> {
+    let mut total = 0usize;
+    loop {
+        let buf = reader.fill_buf().map_err(|e| format!("cannot read: {e}"))?;
+        if buf.is_empty() {
+            return Ok(total);
+        }
+        let (chunk, done) = match buf.iter().position(|b| *b == b'\n') {
+            Some(i) => (buf.get(..=i).unwrap_or(buf), true),
+            None => (buf, false),
+        };
+        let n = chunk.len();
+        if out.len() <= MAX_LINE {
+            let room = MAX_LINE + 1 - out.len();
+            out.extend_from_slice(chunk.get(..n.min(room)).unwrap_or(chunk));
+        }
+        total += n;
+        reader.consume(n);
+        if done {
+            return Ok(total);
+        }
+    }
+}
+
+/// Streams the JSON document(s) of `reader` from a thread: each record goes through a bounded
+/// channel, so memory holds at most [`READ_AHEAD`] records, never a whole page or file.
+fn stream(mut reader: Box<dyn BufRead + Send>) -> Receiver<Result<Value, String>> {
+    let (tx, rx) = sync_channel(READ_AHEAD);
+    std::thread::spawn(move || {
+        let mut document = 0usize;
+        loop {
+            match skip_whitespace(&mut reader) {
+                Ok(true) => {}
+                Ok(false) => return,
+                Err(e) => {
+                    let _ = tx.send(Err(e));
+                    return;
+                }
+            }
+            document += 1;
+            let mut de = serde_json::Deserializer::from_reader(&mut reader);
+            let sink = Sink { tx: &tx };
+            if let Err(e) = (&mut de).deserialize_any(TopLevel { sink: &sink }) {
+                if e.to_string() != STOPPED {
+                    let _ = tx.send(Err(format!(
+                        "document {document}: invalid JSON: {e}; reading stops here"
+                    )));
+                }
+                return;
+            }
+        }
+    });
+    rx
+}
+
+/// Skips whitespace; false at the end of input.
+fn skip_whitespace(reader: &mut dyn BufRead) -> Result<bool, String> {
+    loop {
+        let buf = reader.fill_buf().map_err(|e| format!("cannot read: {e}"))?;
+        if buf.is_empty() {
+            return Ok(false);
+        }
+        match buf.iter().position(|b| !b.is_ascii_whitespace()) {
+            Some(i) => {
+                reader.consume(i);
+                return Ok(true);
+            }
+            None => {
+                let n = buf.len();
+                reader.consume(n);
+            }
+        }
+    }
+}
+
+/// The error a visitor returns when the reader of the records has gone away.
+const STOPPED: &str = "jitgate: stopped";
+
+struct Sink<'a> {
+    tx: &'a SyncSender<Result<Value, String>>,
+}
+
+impl Sink<'_> {
+    fn send<E: de::Error>(&self, v: Value) -> Result<(), E> {
+        self.tx.send(Ok(v)).map_err(|_| E::custom(STOPPED))
+    }
+}
+
+/// A top-level document: an array of records, a list response (its `value` streamed), or one
+/// record.
+struct TopLevel<'a, 'b> {
+    sink: &'a Sink<'b>,
+}
+
+impl<'de> Visitor<'de> for TopLevel<'_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a sign-in record, an array of records or a list response")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(v) = seq.next_element::<Value>()? {
+            self.sink.send(v)?;
+        }
+        Ok(())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut record = Map::new();
+        let mut paged = false;
+        while let Some(key) = map.next_key::<String>()? {
+            if PAGE_KEYS.contains(&key.as_str()) {
+                map.next_value_seed(Items { sink: self.sink })?;
+                paged = true;
+            } else if paged || key.starts_with("@odata") {
+                map.next_value::<IgnoredAny>()?;
+            } else {
+                let v = map.next_value::<Value>()?;
+                record.insert(key, v);
+            }
+        }
+        if !paged {
+            self.sink.send(Value::Object(record))?;
+        }
+        Ok(())
+    }
+}
+
+/// The `value` array of a list response, streamed.
+struct Items<'a, 'b> {
+    sink: &'a Sink<'b>,
+}
+
+impl<'de> DeserializeSeed<'de> for Items<'_, '_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_seq(TopLevel { sink: self.sink })
+    }
+}
