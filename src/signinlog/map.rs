@@ -434,6 +434,7 @@ pub fn map(record: &Value) -> Result<MappedSignIn, SignInLogError> {
         has_device = device.device_id.is_some() || device.trust_type.is_some();
         match device.operating_system.as_deref().and_then(platform) {
             Some(p) => builder = builder.platform(p),
+            None if is_sp => {}
             None => missing.push("devicePlatform"),
         }
     } else if !is_sp {

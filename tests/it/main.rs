@@ -32,6 +32,7 @@ mod layout;
 mod loading;
 mod missing_data;
 mod policy_tests;
+mod replay;
 mod requests;
 mod signin_conditions;
 mod signin_devices;

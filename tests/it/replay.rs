@@ -1,0 +1,767 @@
+//! `jitgate replay` and the sign-in log mapping: every export shape read and mapped field by
+//! field, agreement per record, bad records in place, streaming, generated logs agreeing with
+//! their own tenant and disagreeing exactly on perturbed policies, and the impact report.
+
+use std::io::Read;
+use std::sync::OnceLock;
+
+use serde_json::{Value, json};
+
+use crate::common::{TempDir, jitgate};
+use jitgate::{
+    AgreementLevel, ClientAppType, Explain, Identity, MappedSignIn, Platform, SignInContext,
+    SignInLogRecords, Snapshot, Tenant,
+};
+
+const EXAMPLE: &str = "examples/tenant";
+const FIXTURES: &str = "tests/fixtures/signinlogs";
+const CHLOE: &str = "3f1a6c03-2b7d-4e8f-9a01-5c6d7e8f9a03";
+const DEV: &str = "3f1a6c04-2b7d-4e8f-9a01-5c6d7e8f9a04";
+const NL001: &str = "c4a10001-5d2e-4b6f-8a7c-0e1f2a3b4c01";
+const NL002: &str = "c4a10002-5d2e-4b6f-8a7c-0e1f2a3b4c02";
+const NL004: &str = "c4a10004-5d2e-4b6f-8a7c-0e1f2a3b4c04";
+const NL015: &str = "c4a10015-5d2e-4b6f-8a7c-0e1f2a3b4c15";
+
+fn tenant() -> &'static Tenant {
+    static T: OnceLock<Tenant> = OnceLock::new();
+    T.get_or_init(|| jitgate::load(EXAMPLE.as_ref()).unwrap())
+}
+
+fn snapshot() -> &'static Snapshot {
+    static S: OnceLock<Snapshot> = OnceLock::new();
+    S.get_or_init(|| Snapshot::compile(tenant().clone()))
+}
+
+/// Every record of `bytes`, mapped.
+fn mapped(bytes: Vec<u8>) -> Vec<Result<MappedSignIn, String>> {
+    SignInLogRecords::new(Box::new(std::io::Cursor::new(bytes)))
+        .map(|r| {
+            let r = r?;
+            let v = r.value()?;
+            MappedSignIn::from_sign_in_log(&v).map_err(|e| e.to_string())
+        })
+        .collect()
+}
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(format!("{FIXTURES}/{name}")).unwrap()
+}
+
+fn ts(s: &str) -> jiff::Timestamp {
+    s.parse().unwrap()
+}
+
+/// The three fixture sign-ins, whatever shape they were exported in.
+fn assert_the_three_sign_ins(name: &str, records: &[Result<MappedSignIn, String>]) {
+    assert_eq!(records.len(), 3, "{name}");
+    let [a, b, c] = [&records[0], &records[1], &records[2]].map(|r| r.as_ref().unwrap());
+
+    // A: Chloe, IMAP at HQ, password only.
+    assert_eq!(
+        a.id.as_deref(),
+        Some("a1a1a1a1-0000-4000-8000-000000000001"),
+        "{name}"
+    );
+    assert_eq!(a.request.user_id(), Some(CHLOE), "{name}");
+    assert_eq!(
+        a.request.context(),
+        &SignInContext::Applications(vec!["00000002-0000-0ff1-ce00-000000000000".to_owned()])
+    );
+    let ca = a.request.conditions();
+    assert_eq!(
+        ca.ip_address,
+        Some("198.51.100.23".parse().unwrap()),
+        "{name}"
+    );
+    assert_eq!(ca.country.as_deref(), Some("NL"), "{name}");
+    assert_eq!(ca.client_app_type, Some(ClientAppType::Other), "{name}");
+    assert_eq!(ca.platform, Some(Platform::Windows), "{name}");
+    assert!(
+        ca.device.is_none(),
+        "{name}: no device id and no trust type"
+    );
+    assert_eq!(a.request.time(), ts("2026-03-02T09:00:00Z"), "{name}");
+    assert_eq!(
+        a.request.session().methods,
+        jitgate::unstable::model::MethodSet(1),
+        "{name}"
+    );
+    assert_eq!(a.request.session().last_mfa, None, "{name}");
+    assert_eq!(a.status.as_deref(), Some("failure"), "{name}");
+    let logged: Vec<(&str, &str)> = a
+        .policies
+        .iter()
+        .map(|p| (p.id.as_str(), p.result.as_str()))
+        .collect();
+    assert_eq!(
+        logged,
+        [
+            (NL001, "notApplied"),
+            (NL002, "failure"),
+            ("c4a10017-5d2e-4b6f-8a7c-0e1f2a3b4c17", "notEnabled")
+        ],
+        "{name}"
+    );
+    assert!(a.missing.is_empty(), "{name}: {:?}", a.missing);
+
+    // B: Dev from home in Safari on an unmanaged Mac, password and push 30 s before.
+    assert_eq!(b.request.user_id(), Some(DEV), "{name}");
+    assert_eq!(
+        b.request.context(),
+        &SignInContext::Applications(vec!["00000003-0000-0ff1-ce00-000000000000".to_owned()]),
+        "{name}: the resource, not the client app"
+    );
+    let cb = b.request.conditions();
+    assert_eq!(cb.client_app_type, Some(ClientAppType::Browser), "{name}");
+    assert_eq!(cb.platform, Some(Platform::MacOs), "{name}");
+    let device = cb.device.as_ref().unwrap();
+    assert_eq!(device.trust_type.as_deref(), Some("Workplace"), "{name}");
+    assert_eq!(device.is_compliant, Some(false), "{name}");
+    assert_eq!(
+        device.device_id.as_deref(),
+        Some("6d3e1a03-0c9b-4e8d-9a7f-2c1d0e9f8a03"),
+        "{name}"
+    );
+    assert_eq!(device.operating_system.as_deref(), Some("MacOs"), "{name}");
+    // password (1) + microsoftAuthenticatorPush (128)
+    assert_eq!(
+        b.request.session().methods,
+        jitgate::unstable::model::MethodSet(129),
+        "{name}"
+    );
+    assert_eq!(
+        b.request.session().last_mfa,
+        Some(ts("2026-03-02T08:59:30Z")),
+        "{name}"
+    );
+    assert_eq!(b.status.as_deref(), Some("success"), "{name}");
+
+    // C: the Payroll Sync workload identity from an untrusted address.
+    assert_eq!(
+        c.request.identity(),
+        &Identity::ServicePrincipal {
+            service_principal_id: "6a4f3e21-0b9c-4d8e-a7f6-5e4d3c2b1a01".to_owned()
+        },
+        "{name}"
+    );
+    assert_eq!(
+        c.request.context(),
+        &SignInContext::Applications(vec!["00000003-0000-0000-c000-000000000000".to_owned()])
+    );
+    assert!(c.missing.is_empty(), "{name}: {:?}", c.missing);
+    assert_eq!(
+        c.policies
+            .iter()
+            .map(|p| (p.id.as_str(), p.result.as_str()))
+            .collect::<Vec<_>>(),
+        [(NL015, "failure")],
+        "{name}"
+    );
+
+    // Agreement: A and C fully; B on all but NL004, whose logged result is wrong on purpose.
+    let agreement: Vec<_> = [a, b, c]
+        .iter()
+        .map(|m| m.compare(&snapshot().evaluate(&m.request, Explain::Policies)))
+        .collect();
+    assert_eq!(agreement[0].level, AgreementLevel::Full, "{name}");
+    assert_eq!(agreement[2].level, AgreementLevel::Full, "{name}");
+    assert_eq!(agreement[1].level, AgreementLevel::Partial, "{name}");
+    assert_eq!(
+        agreement[1].compared, 4,
+        "{name}: three policies and the status"
+    );
+    let d = &agreement[1].differences;
+    assert_eq!(d.len(), 1, "{name}");
+    assert_eq!(d[0].policy_id, NL004);
+    assert_eq!(d[0].logged, "reportOnlyNotApplied");
+    assert_eq!(d[0].jitgate.as_deref(), Some("notApplied"));
+    assert_eq!(d[0].jitgate_analysis_reasons.as_deref(), Some("signInRisk"));
+}
+
+#[test]
+fn every_export_shape_maps_field_by_field() {
+    for name in [
+        "graph-v1.json",
+        "graph-beta.jsonl",
+        "powershell.json",
+        "loganalytics.json",
+        "loganalytics.csv",
+    ] {
+        assert_the_three_sign_ins(name, &mapped(fixture(name)));
+    }
+}
+
+#[test]
+fn conditions_not_satisfied_is_read_as_names_from_strings_and_bitmasks() {
+    for name in ["graph-beta.jsonl", "loganalytics.json", "loganalytics.csv"] {
+        let records = mapped(fixture(name));
+        let b = records[1].as_ref().unwrap();
+        let nl004 = b.policies.iter().find(|p| p.id == NL004).unwrap();
+        assert_eq!(
+            nl004.conditions_not_satisfied.as_deref(),
+            Some("signInRisk"),
+            "{name}"
+        );
+        let nl001 = b.policies.iter().find(|p| p.id == NL001).unwrap();
+        assert_eq!(
+            nl001.conditions_not_satisfied.as_deref(),
+            Some("none"),
+            "{name}"
+        );
+    }
+    // v1.0 has neither.
+    let records = mapped(fixture("graph-v1.json"));
+    assert!(
+        records[1]
+            .as_ref()
+            .unwrap()
+            .policies
+            .iter()
+            .all(|p| p.conditions_not_satisfied.is_none())
+    );
+}
+
+#[test]
+fn utf16_exports_read_like_utf8() {
+    let text = String::from_utf8(fixture("graph-v1.json")).unwrap();
+    let le = crate::common::utf16le(&text);
+    let be = crate::common::utf16be(&text);
+    assert_the_three_sign_ins("graph-v1.json (UTF-16LE)", &mapped(le));
+    assert_the_three_sign_ins("graph-v1.json (UTF-16BE)", &mapped(be));
+    let mut bom = vec![0xEF, 0xBB, 0xBF];
+    bom.extend_from_slice(&fixture("graph-beta.jsonl"));
+    assert_the_three_sign_ins("graph-beta.jsonl (UTF-8 BOM)", &mapped(bom));
+}
+
+#[test]
+fn mapping_rows_for_guests_flows_risk_contexts_and_times() {
+    let base = json!({
+        "createdDateTime": "2026-03-02T09:00:00Z",
+        "userId": "3f1a6c99-2b7d-4e8f-9a01-5c6d7e8f9a99",
+        "resourceId": "00000002-0000-0ff1-ce00-000000000000",
+        "ipAddress": "203.0.113.5",
+        "clientAppUsed": "Mobile Apps and Desktop clients",
+        "location": {"countryOrRegion": "DE"},
+        "deviceDetail": {"operatingSystem": "iOS 17.4", "trustType": "Hybrid Azure AD joined", "isCompliant": "True"},
+    });
+    let with = |extra: Value| {
+        let mut v = base.clone();
+        for (k, x) in extra.as_object().unwrap() {
+            v[k] = x.clone();
+        }
+        MappedSignIn::from_sign_in_log(&v).unwrap()
+    };
+    let guest = |user_type: &str, access: &str| {
+        let m = with(
+            json!({"userType": user_type, "crossTenantAccessType": access,
+                            "homeTenantId": "0b0c0d0e-0000-4000-8000-000000000001",
+                            "resourceTenantId": "0b0c0d0e-0000-4000-8000-00000000000a"}),
+        );
+        match m.request.identity() {
+            Identity::User {
+                external_user_type,
+                external_tenant_id,
+                ..
+            } => (*external_user_type, external_tenant_id.clone()),
+            other => panic!("{other:?}"),
+        }
+    };
+    use jitgate::GuestType as G;
+    assert_eq!(
+        guest("Guest", "b2bCollaboration").0,
+        Some(G::B2bCollaborationGuest.bit())
+    );
+    assert_eq!(
+        guest("Member", "b2bCollaboration").0,
+        Some(G::B2bCollaborationMember.bit())
+    );
+    assert_eq!(
+        guest("Member", "b2bDirectConnect").0,
+        Some(G::B2bDirectConnectUser.bit())
+    );
+    assert_eq!(
+        guest("Member", "serviceProvider").0,
+        Some(G::ServiceProvider.bit())
+    );
+    assert_eq!(guest("Guest", "none").0, Some(G::InternalGuest.bit()));
+    assert_eq!(guest("Member", "none").0, Some(0));
+    assert_eq!(
+        guest("Guest", "b2bCollaboration").1.as_deref(),
+        Some("0b0c0d0e-0000-4000-8000-000000000001")
+    );
+
+    let m = with(json!({
+        "riskLevelDuringSignIn": "medium", "riskLevelAggregated": "high",
+        "originalTransferMethod": "deviceCodeFlow",
+        "authenticationContextClassReferences": [{"id": "c1", "detail": "previouslySatisfied"}, {"id": "c2", "detail": "required"}],
+        "authenticationDetails": [
+            {"authenticationMethod": "Password", "succeeded": true},
+            {"authenticationMethod": "Text message", "succeeded": false},
+            {"authenticationMethod": "FIDO2 security key", "succeeded": true, "authenticationStepDateTime": "2026-03-02T08:58:00Z"}
+        ]
+    }));
+    let c = m.request.conditions();
+    assert_eq!(c.sign_in_risk, jitgate::RiskLevel::Medium);
+    assert_eq!(c.user_risk, jitgate::RiskLevel::High);
+    assert_eq!(
+        c.transfer_methods,
+        [jitgate::TransferMethod::DeviceCodeFlow]
+    );
+    assert_eq!(c.platform, Some(Platform::IOs));
+    assert_eq!(
+        c.client_app_type,
+        Some(ClientAppType::MobileAppsAndDesktopClients)
+    );
+    let device = c.device.as_ref().unwrap();
+    assert_eq!(device.trust_type.as_deref(), Some("ServerAD"));
+    assert_eq!(device.is_compliant, Some(true), "CSV's \"True\"");
+    // password (1) + fido2 (32); the failed SMS proves nothing.
+    assert_eq!(
+        m.request.session().methods,
+        jitgate::unstable::model::MethodSet(33)
+    );
+    assert_eq!(
+        m.request.session().last_mfa,
+        Some(ts("2026-03-02T08:58:00Z"))
+    );
+    assert_eq!(m.request.session().satisfied_auth_contexts, ["c1"]);
+
+    // Device code by protocol alone; "Previously satisfied" MFA: its time is missing data.
+    let m = with(json!({
+        "authenticationProtocol": "deviceCode",
+        "authenticationDetails": [{"authenticationMethod": "Previously satisfied", "succeeded": true}]
+    }));
+    assert_eq!(
+        m.request.conditions().transfer_methods,
+        [jitgate::TransferMethod::DeviceCodeFlow]
+    );
+    assert_eq!(m.missing, ["lastMfaDateTime"]);
+
+    // Windows PowerShell 5.1 dates, and Log Analytics' UTC without an offset.
+    let m = with(json!({"createdDateTime": "/Date(1772442000000)/"}));
+    assert_eq!(m.request.time(), ts("2026-03-02T09:00:00Z"));
+    let m = with(json!({"createdDateTime": null, "TimeGenerated": "2026-03-02 09:00:00.000"}));
+    assert_eq!(m.request.time(), ts("2026-03-02T09:00:00Z"));
+
+    // What the log lacks is named, never guessed.
+    let m = with(
+        json!({"ipAddress": null, "location": null, "clientAppUsed": null,
+                        "deviceDetail": {"operatingSystem": ""}}),
+    );
+    assert_eq!(
+        m.missing,
+        ["ipAddress", "country", "clientAppType", "devicePlatform"]
+    );
+    for (used, expected) in [
+        ("Browser", ClientAppType::Browser),
+        ("Exchange ActiveSync", ClientAppType::ExchangeActiveSync),
+        ("IMAP4", ClientAppType::Other),
+        ("POP3", ClientAppType::Other),
+        ("Authenticated SMTP", ClientAppType::Other),
+        ("MAPI Over HTTP", ClientAppType::Other),
+        ("Exchange Web Services", ClientAppType::Other),
+        ("AutoDiscover", ClientAppType::Other),
+        ("Other clients", ClientAppType::Other),
+    ] {
+        let m = with(json!({ "clientAppUsed": used }));
+        assert_eq!(
+            m.request.conditions().client_app_type,
+            Some(expected),
+            "{used}"
+        );
+    }
+}
+
+#[test]
+fn bad_records_are_reported_in_place_and_the_rest_decided() {
+    let out = jitgate(&[
+        "replay",
+        "--tenant",
+        EXAMPLE,
+        "--signins",
+        &format!("{FIXTURES}/bad.jsonl"),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "agreement is data, not failure");
+    let lines: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let errors: Vec<(&str, &str)> = lines
+        .iter()
+        .filter_map(|l| Some((l["place"].as_str()?, l.get("error")?.as_str()?)))
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            (
+                "line 1",
+                "createdDateTime: missing: when did the sign-in happen?"
+            ),
+            (
+                "line 2",
+                "clientAppUsed: \"Carrier Pigeon\" is not a client app jitgate knows; see docs/REPLAY.md for the list"
+            ),
+            ("line 3", "ipAddress: \"not-an-ip\" is not an IP address"),
+            (
+                "line 4",
+                "userId: missing: neither userId nor servicePrincipalId"
+            ),
+            (
+                "line 5",
+                "expected a sign-in record (a JSON object), found a number"
+            ),
+            (
+                "line 6",
+                "invalid JSON: EOF while parsing a string at line 1 column 200"
+            ),
+        ]
+    );
+    assert_eq!(lines[6]["place"], "line 7");
+    assert_eq!(lines[6]["agreement"], "partial");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("7 records") && stderr.contains("2 bad, 4 could not be mapped (clientAppUsed ×1, createdDateTime ×1, ipAddress ×1, userId ×1)"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_truncated_document_reports_where_it_stops() {
+    let text = String::from_utf8(fixture("graph-v1.json")).unwrap();
+    let cut = &text[..text.len() / 2];
+    let records: Vec<_> =
+        SignInLogRecords::new(Box::new(std::io::Cursor::new(cut.as_bytes().to_vec())))
+            .map(|r| r.unwrap())
+            .collect();
+    let last = records.last().unwrap();
+    let err = last.value().unwrap_err();
+    assert!(
+        err.starts_with("document 1: invalid JSON: EOF while parsing"),
+        "{err}"
+    );
+    assert!(err.ends_with("; reading stops here"), "{err}");
+    assert!(
+        records[..records.len() - 1]
+            .iter()
+            .all(|r| r.value().is_ok())
+    );
+}
+
+/// An endless-looking list response, written as it is read: a reader that held the document
+/// whole could not return the first record after a few kilobytes.
+struct LazyPage {
+    next: usize,
+    total: usize,
+    buffer: Vec<u8>,
+    record: String,
+}
+
+impl Read for LazyPage {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        if self.buffer.is_empty() {
+            if self.next == 0 {
+                self.buffer
+                    .extend_from_slice(b"{\"@odata.context\": \"x\", \"value\": [\n");
+            }
+            if self.next < self.total {
+                if self.next > 0 {
+                    self.buffer.push(b',');
+                }
+                self.buffer.extend_from_slice(self.record.as_bytes());
+                self.next += 1;
+                if self.next == self.total {
+                    self.buffer.extend_from_slice(b"]}\n");
+                }
+            }
+        }
+        let n = out.len().min(self.buffer.len());
+        out[..n].copy_from_slice(&self.buffer[..n]);
+        self.buffer.drain(..n);
+        Ok(n)
+    }
+}
+
+#[test]
+fn a_large_list_response_is_streamed_record_by_record() {
+    let record = String::from_utf8(fixture("graph-beta.jsonl"))
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap()
+        .to_owned();
+    let total = 200_000; // about a gigabyte if it were held whole
+    let served = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    struct Counted(LazyPage, std::sync::Arc<std::sync::atomic::AtomicUsize>);
+    impl Read for Counted {
+        fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.0.read(out)?;
+            self.1.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+            Ok(n)
+        }
+    }
+    let page = LazyPage {
+        next: 0,
+        total,
+        buffer: Vec::new(),
+        record: record.clone(),
+    };
+    let mut records = SignInLogRecords::new(Box::new(Counted(page, served.clone())));
+    let first = records.next().unwrap().unwrap();
+    assert!(MappedSignIn::from_sign_in_log(&first.value().unwrap()).is_ok());
+    // The reader runs ahead by at most 1,024 records (and its buffers), not the document.
+    let read = served.load(std::sync::atomic::Ordering::Relaxed);
+    assert!(
+        read < 1100 * (record.len() + 1) + (1 << 17),
+        "{read} bytes read before the first record came back"
+    );
+    // Taking a few more and dropping the reader stops the producer.
+    assert_eq!(records.by_ref().take(10).count(), 10);
+    drop(records);
+}
+
+// --- generated logs ------------------------------------------------------------------------
+
+#[test]
+fn generated_logs_agree_fully_with_their_own_tenant() {
+    let logs = jitgate::unstable::signinlogs::sign_in_logs(tenant(), 3000, 7);
+    let mut levels = [0usize; 3];
+    for record in &logs {
+        assert!(record.get("generatorError").is_none(), "{record}");
+        let m = MappedSignIn::from_sign_in_log(record).unwrap();
+        let a = m.compare(&snapshot().evaluate(&m.request, Explain::Policies));
+        assert!(a.differences.is_empty(), "{record}\n{a:#?}");
+        levels[match a.level {
+            AgreementLevel::Full => 0,
+            AgreementLevel::Partial => 1,
+            AgreementLevel::None => 2,
+        }] += 1;
+    }
+    assert_eq!(levels, [3000, 0, 0]);
+    // And the logs are varied: every decision and several client apps occur.
+    let statuses: std::collections::BTreeSet<&str> = logs
+        .iter()
+        .filter_map(|r| r["conditionalAccessStatus"].as_str())
+        .collect();
+    assert_eq!(statuses.len(), 3, "{statuses:?}");
+}
+
+/// The example tenant with NL002 switched off and NL001 made a block.
+fn perturbed() -> Value {
+    let mut policies: Value = serde_json::from_str(
+        &std::fs::read_to_string(format!("{EXAMPLE}/conditionalAccessPolicies.json")).unwrap(),
+    )
+    .unwrap();
+    for p in policies["value"].as_array_mut().unwrap() {
+        if p["id"] == NL002 {
+            p["state"] = json!("disabled");
+        }
+        if p["id"] == NL001 {
+            p["grantControls"]["builtInControls"] = json!(["block"]);
+        }
+    }
+    policies
+}
+
+fn perturbed_dir() -> TempDir {
+    let dir = TempDir::new("replay-perturbed");
+    copy_dir(std::path::Path::new(EXAMPLE), dir.path());
+    dir.write(
+        "conditionalAccessPolicies.json",
+        serde_json::to_vec_pretty(&perturbed()).unwrap(),
+    );
+    dir
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn against_a_perturbed_tenant_disagreements_name_exactly_the_perturbed_policies() {
+    let dir = TempDir::new("replay-generated");
+    let logs = dir.path().join("logs.jsonl");
+    let out = jitgate(&[
+        "generate",
+        "signinlogs",
+        "--tenant",
+        EXAMPLE,
+        "--count",
+        "2000",
+        "--seed",
+        "11",
+        "--output",
+        logs.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let changed = perturbed_dir();
+    let summary = dir.path().join("summary.json");
+    let out = jitgate(&[
+        "replay",
+        "--tenant",
+        changed.path().to_str().unwrap(),
+        "--signins",
+        logs.to_str().unwrap(),
+        "--differences-only",
+        "--summary",
+        summary.to_str().unwrap(),
+        "--fail-below",
+        "99",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "--fail-below 99 with disagreements"
+    );
+    let mut named = std::collections::BTreeSet::new();
+    for line in String::from_utf8(out.stdout).unwrap().lines() {
+        let v: Value = serde_json::from_str(line).unwrap();
+        assert_ne!(v["agreement"], "full");
+        for d in v["differences"].as_array().unwrap() {
+            named.insert(d["policyId"].as_str().unwrap().to_owned());
+        }
+    }
+    assert_eq!(
+        named.into_iter().collect::<Vec<_>>(),
+        [NL001, NL002],
+        "only the perturbed policies differ"
+    );
+    let summary: Value = serde_json::from_slice(&std::fs::read(&summary).unwrap()).unwrap();
+    assert_eq!(summary["records"], 2000);
+    let per_policy: Vec<&str> = summary["disagreementsPerPolicy"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["policyId"].as_str().unwrap())
+        .collect();
+    assert_eq!(per_policy.len(), 2);
+    assert!(per_policy.contains(&NL001) && per_policy.contains(&NL002));
+    // Against its own tenant the same file agrees fully.
+    let out = jitgate(&[
+        "replay",
+        "--tenant",
+        EXAMPLE,
+        "--signins",
+        logs.to_str().unwrap(),
+        "--differences-only",
+        "--fail-below",
+        "100",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stdout.is_empty());
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("100.00% full (2000 full, 0 partial, 0 none of 2000 compared)")
+    );
+}
+
+#[test]
+fn impact_of_a_proposed_tenant_lists_changed_records_and_counts() {
+    let dir = TempDir::new("replay-impact");
+    let logs = dir.path().join("logs.jsonl");
+    let out = jitgate(&[
+        "generate",
+        "signinlogs",
+        "--tenant",
+        EXAMPLE,
+        "--count",
+        "1500",
+        "--seed",
+        "5",
+        "--output",
+        logs.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let changed = perturbed_dir();
+    let summary = dir.path().join("impact.json");
+    let out = jitgate(&[
+        "replay",
+        "--tenant",
+        EXAMPLE,
+        "--proposed",
+        changed.path().to_str().unwrap(),
+        "--signins",
+        logs.to_str().unwrap(),
+        "--summary",
+        summary.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(!lines.is_empty());
+    // Recompute each change from the two tenants in the library and compare.
+    let proposed = Snapshot::compile(jitgate::load(changed.path()).unwrap());
+    let text = std::fs::read_to_string(&logs).unwrap();
+    let mut expected_changed = 0;
+    let mut kinds = std::collections::BTreeMap::<String, usize>::new();
+    for line in text.lines() {
+        let record: Value = serde_json::from_str(line).unwrap();
+        let m = MappedSignIn::from_sign_in_log(&record).unwrap();
+        let before = snapshot().evaluate(&m.request, Explain::None);
+        let after = proposed.evaluate(&m.request, Explain::None);
+        use jitgate::Decision::{Allow, Deny, StepUp};
+        let kind = match (before.decision, after.decision) {
+            (Allow | StepUp, Deny) => Some("newlyDenied"),
+            (Allow, StepUp) => Some("newlySteppedUp"),
+            (StepUp | Deny, Allow) => Some("noLongerProtected"),
+            (Deny, StepUp) => Some("noLongerDenied"),
+            _ => None,
+        };
+        if let Some(kind) = kind {
+            expected_changed += 1;
+            *kinds.entry(kind.to_owned()).or_default() += 1;
+            let out = lines
+                .iter()
+                .find(|l| l["record"] == record["id"])
+                .unwrap_or_else(|| panic!("record {} not reported", record["id"]));
+            assert_eq!(out["change"], kind);
+            assert_eq!(out["before"]["decision"], before.decision.as_str());
+            assert_eq!(out["after"]["decision"], after.decision.as_str());
+            let policies: Vec<&str> = out["policies"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p.as_str().unwrap())
+                .collect();
+            assert!(
+                policies.iter().all(|p| *p == NL001 || *p == NL002),
+                "{policies:?}"
+            );
+        }
+    }
+    assert!(kinds.contains_key("newlyDenied"), "{kinds:?}");
+    assert!(kinds.contains_key("noLongerProtected"), "{kinds:?}");
+    let summary: Value = serde_json::from_slice(&std::fs::read(&summary).unwrap()).unwrap();
+    for (kind, n) in &kinds {
+        let reported = summary["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c[0] == kind.as_str())
+            .map(|c| c[1].as_u64().unwrap());
+        assert_eq!(reported, Some(*n as u64), "{kind}");
+    }
+    assert!(lines.len() >= expected_changed);
+}
