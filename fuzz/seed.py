@@ -86,3 +86,9 @@ print(f"seed corpora written under {out}")
 for f in sorted((root / "examples" / "tests").glob("*")):
     kind = b"\x00" if f.suffix in (".yaml", ".yml") else b"\x01"
     write("test_file", f.name, kind + f.read_bytes())
+
+# sign_in_log: the hand-written records in every export shape, and one in UTF-16LE.
+for f in sorted((root / "tests" / "fixtures" / "signinlogs").glob("*")):
+    write("sign_in_log", f.name, f.read_bytes())
+beta = (root / "tests" / "fixtures" / "signinlogs" / "graph-beta.jsonl").read_text(encoding="utf-8")
+write("sign_in_log", "graph-beta-utf16le.jsonl", b"\xff\xfe" + beta.encode("utf-16-le"))

@@ -77,6 +77,24 @@ impl Json<'_> {
     }
 }
 
+impl<'v> Json<'v> {
+    /// A view of a `serde_json` value, its strings borrowed.
+    pub fn from_value(v: &'v serde_json::Value) -> Json<'v> {
+        match v {
+            serde_json::Value::Null => Json::Null,
+            serde_json::Value::Bool(b) => Json::Bool(*b),
+            serde_json::Value::Number(n) => Json::Number(n.clone()),
+            serde_json::Value::String(s) => Json::String(Cow::Borrowed(s)),
+            serde_json::Value::Array(a) => Json::Array(a.iter().map(Json::from_value).collect()),
+            serde_json::Value::Object(m) => Json::Object(
+                m.iter()
+                    .map(|(k, v)| (Cow::Borrowed(k.as_str()), Json::from_value(v)))
+                    .collect(),
+            ),
+        }
+    }
+}
+
 impl<'de> Deserialize<'de> for Json<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         deserializer.deserialize_any(JsonVisitor)

@@ -67,7 +67,7 @@ pub use signin::decision::{
 };
 pub use signinlog::{
     Agreement, AgreementLevel, LoggedPolicy, MappedSignIn, PolicyDifference, RawRecord,
-    Records as SignInLogRecords, SignInLogError,
+    RecordError, Records as SignInLogRecords, SignInLogError,
 };
 pub use snapshot::Snapshot;
 pub use testsuite::{

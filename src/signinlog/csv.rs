@@ -7,7 +7,7 @@ use std::io::BufRead;
 
 use serde_json::{Map, Value};
 
-use super::records::{MAX_LINE, read_line};
+use super::lines::{MAX_LINE, read_line};
 
 /// A row: its first line, and the row as an object or why it is not one.
 pub type Row = (usize, Result<Value, String>);

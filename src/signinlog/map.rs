@@ -6,43 +6,58 @@
 use std::borrow::Cow;
 
 use jiff::Timestamp;
-use serde_json::{Map, Value};
 
 use super::{LoggedPolicy, MappedSignIn, SignInLogError};
+use crate::json::Json;
 use crate::model::enums::{
     AuthMethod, ClientAppType, GuestType, Platform, RiskLevel, TransferMethod,
 };
 use crate::{DeviceInfo, SignInRequest};
 
+/// An object's members, as parsed (in order, borrowed from the text where possible).
+type Members<'a> = [(Cow<'a, str>, Json<'a>)];
+
 /// A record's fields, looked up by any of their names, case-insensitively.
-struct Rec<'a>(&'a Map<String, Value>);
+struct Rec<'a>(&'a Members<'a>);
+
+fn is_absent(v: &Json<'_>) -> bool {
+    match v {
+        Json::Null => true,
+        Json::String(s) => s == "None",
+        _ => false,
+    }
+}
+
+fn str_of<'a>(v: &'a Json<'a>) -> Option<&'a str> {
+    match v {
+        Json::String(s) => Some(s),
+        _ => None,
+    }
+}
 
 impl<'a> Rec<'a> {
     /// A field by any of its names; the PowerShell SDK's `AdditionalProperties` is searched
     /// too. `null`, and `"None"` (how `az` writes a null), are absent.
-    fn get(&self, names: &[&str]) -> Option<&'a Value> {
-        let find = |o: &'a Map<String, Value>| {
+    fn get(&self, names: &[&str]) -> Option<&'a Json<'a>> {
+        let find = |o: &'a Members<'a>| {
             names.iter().find_map(|n| {
                 o.iter()
-                    .find(|(k, v)| {
-                        k.len() == n.len()
-                            && k.eq_ignore_ascii_case(n)
-                            && !v.is_null()
-                            && v.as_str() != Some("None")
-                    })
+                    .find(|(k, v)| k.len() == n.len() && k.eq_ignore_ascii_case(n) && !is_absent(v))
                     .map(|(_, v)| v)
             })
         };
-        find(self.0).or_else(|| match self.0.get("AdditionalProperties") {
-            Some(Value::Object(extra)) => find(extra),
-            _ => None,
+        find(self.0).or_else(|| {
+            self.0.iter().find_map(|(k, v)| match v {
+                Json::Object(extra) if k == "AdditionalProperties" => find(extra),
+                _ => None,
+            })
         })
     }
 
     /// A string field; empty strings are absent.
     fn str(&self, names: &[&str]) -> Option<&'a str> {
         self.get(names)
-            .and_then(Value::as_str)
+            .and_then(str_of)
             .map(str::trim)
             .filter(|s| !s.is_empty())
     }
@@ -55,14 +70,14 @@ impl<'a> Rec<'a> {
     }
 
     /// An object field, or a string holding one.
-    fn obj(&self, names: &[&str]) -> Result<Option<Cow<'a, Map<String, Value>>>, SignInLogError> {
+    fn obj(&self, names: &[&str]) -> Result<Option<Cow<'a, Members<'a>>>, SignInLogError> {
         match self.get(names) {
             None => Ok(None),
-            Some(Value::Object(o)) => Ok(Some(Cow::Borrowed(o))),
-            Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
-            Some(Value::String(s)) => match serde_json::from_str::<Value>(s) {
-                Ok(Value::Object(o)) => Ok(Some(Cow::Owned(o))),
-                Ok(Value::Null) => Ok(None),
+            Some(Json::Object(o)) => Ok(Some(Cow::Borrowed(o.as_slice()))),
+            Some(Json::String(s)) if s.trim().is_empty() => Ok(None),
+            Some(Json::String(s)) => match crate::json::parse_str(s).map(Json::into_owned) {
+                Ok(Json::Object(o)) => Ok(Some(Cow::Owned(o))),
+                Ok(Json::Null) => Ok(None),
                 _ => Err(error(names, "expected an object (or a string holding one)")),
             },
             Some(_) => Err(error(names, "expected an object")),
@@ -70,14 +85,14 @@ impl<'a> Rec<'a> {
     }
 
     /// An array field, or a string holding one.
-    fn array(&self, names: &[&str]) -> Result<Option<Cow<'a, [Value]>>, SignInLogError> {
+    fn array(&self, names: &[&str]) -> Result<Option<Cow<'a, [Json<'a>]>>, SignInLogError> {
         match self.get(names) {
             None => Ok(None),
-            Some(Value::Array(a)) => Ok(Some(Cow::Borrowed(a.as_slice()))),
-            Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
-            Some(Value::String(s)) => match serde_json::from_str::<Value>(s) {
-                Ok(Value::Array(a)) => Ok(Some(Cow::Owned(a))),
-                Ok(Value::Null) => Ok(None),
+            Some(Json::Array(a)) => Ok(Some(Cow::Borrowed(a.as_slice()))),
+            Some(Json::String(s)) if s.trim().is_empty() => Ok(None),
+            Some(Json::String(s)) => match crate::json::parse_str(s).map(Json::into_owned) {
+                Ok(Json::Array(a)) => Ok(Some(Cow::Owned(a))),
+                Ok(Json::Null) => Ok(None),
                 _ => Err(error(names, "expected an array (or a string holding one)")),
             },
             Some(_) => Err(error(names, "expected an array")),
@@ -87,9 +102,9 @@ impl<'a> Rec<'a> {
     /// A boolean field; Log Analytics CSV writes `true`/`false` (or `True`) as text.
     fn bool(&self, names: &[&str]) -> Option<bool> {
         match self.get(names)? {
-            Value::Bool(b) => Some(*b),
-            Value::String(s) if s.eq_ignore_ascii_case("true") => Some(true),
-            Value::String(s) if s.eq_ignore_ascii_case("false") => Some(false),
+            Json::Bool(b) => Some(*b),
+            Json::String(s) if s.eq_ignore_ascii_case("true") => Some(true),
+            Json::String(s) if s.eq_ignore_ascii_case("false") => Some(false),
             _ => None,
         }
     }
@@ -276,6 +291,18 @@ fn condition_flags(bits: u64) -> String {
     names.join(",")
 }
 
+/// `signInEventTypes` (a list, or Log Analytics' text) names a service principal sign-in.
+fn names_service_principal(v: &Json<'_>) -> bool {
+    match v {
+        Json::String(s) => s.to_ascii_lowercase().contains("serviceprincipal"),
+        Json::Array(items) => items
+            .iter()
+            .filter_map(str_of)
+            .any(|t| t.eq_ignore_ascii_case("servicePrincipal")),
+        _ => false,
+    }
+}
+
 fn guest_types(user_type: Option<&str>, access: Option<&str>) -> Option<Vec<GuestType>> {
     let guest = user_type.is_some_and(|t| t.eq_ignore_ascii_case("guest"));
     let access = access.map(str::to_ascii_lowercase);
@@ -296,15 +323,18 @@ fn risk(rec: &Rec<'_>, names: &[&str]) -> Option<RiskLevel> {
 }
 
 /// Maps one record.
-pub fn map(record: &Value) -> Result<MappedSignIn, SignInLogError> {
-    let Value::Object(o) = record else {
+pub fn map(record: &Json<'_>) -> Result<MappedSignIn, SignInLogError> {
+    let Json::Object(o) = record else {
         return Err(error(&["(record)"], "expected a JSON object"));
     };
     // Azure Monitor (diagnostic settings) wraps the sign-in in `properties`.
-    let o = match o.get("properties") {
-        Some(Value::Object(inner)) if !o.contains_key("userId") && !o.contains_key("appId") => {
-            inner
-        }
+    let has = |key: &str| o.iter().any(|(k, _)| k == key);
+    let inner = o.iter().find_map(|(k, v)| match v {
+        Json::Object(inner) if k == "properties" => Some(inner.as_slice()),
+        _ => None,
+    });
+    let o: &Members<'_> = match inner {
+        Some(inner) if !has("userId") && !has("appId") => inner,
         _ => o,
     };
     let rec = Rec(o);
@@ -324,8 +354,7 @@ pub fn map(record: &Value) -> Result<MappedSignIn, SignInLogError> {
         && (rec.str(&["servicePrincipalId"]).is_some()
             || rec
                 .get(&["signInEventTypes"])
-                .map(Value::to_string)
-                .is_some_and(|t| t.to_ascii_lowercase().contains("serviceprincipal")));
+                .is_some_and(|t| names_service_principal(t)));
     let mut builder = match (user_id, is_sp, sp_app) {
         (Some(u), ..) => SignInRequest::user(u),
         (None, true, Some(app)) => SignInRequest::service_principal(app),
@@ -386,7 +415,7 @@ pub fn map(record: &Value) -> Result<MappedSignIn, SignInLogError> {
     }
     let location = rec.get(&["location", "LocationDetails"]);
     let country = match location {
-        Some(Value::String(s)) if s.trim().len() == 2 => Some(s.trim().to_owned()),
+        Some(Json::String(s)) if s.trim().len() == 2 => Some(s.trim().to_owned()),
         _ => rec
             .obj(&["location", "LocationDetails"])?
             .and_then(|l| Rec(&l).str(&["countryOrRegion"]).map(str::to_owned)),
@@ -480,7 +509,7 @@ pub fn map(record: &Value) -> Result<MappedSignIn, SignInLogError> {
         .iter()
         .flat_map(|a| a.iter())
     {
-        let Value::Object(s) = step else { continue };
+        let Json::Object(s) = step else { continue };
         let s = Rec(s);
         if s.bool(&["succeeded"]) == Some(false) {
             continue;
@@ -506,11 +535,7 @@ pub fn map(record: &Value) -> Result<MappedSignIn, SignInLogError> {
     if methods.is_empty()
         && let Some(used) = rec.array(&["authenticationMethodsUsed"])?
     {
-        for m in used
-            .iter()
-            .filter_map(Value::as_str)
-            .filter_map(auth_method)
-        {
+        for m in used.iter().filter_map(str_of).filter_map(auth_method) {
             if !methods.contains(&m) {
                 methods.push(m);
             }
@@ -530,11 +555,11 @@ pub fn map(record: &Value) -> Result<MappedSignIn, SignInLogError> {
         .flat_map(|a| a.iter())
     {
         let (id, detail) = match cx {
-            Value::Object(c) => {
+            Json::Object(c) => {
                 let c = Rec(c);
                 (c.str(&["id"]), c.str(&["detail"]))
             }
-            Value::String(s) => (Some(s.as_str()), None),
+            Json::String(s) => (Some(s.as_ref()), None),
             _ => (None, None),
         };
         if let Some(id) = id
@@ -544,7 +569,7 @@ pub fn map(record: &Value) -> Result<MappedSignIn, SignInLogError> {
         }
     }
     if let Some(id) = &id {
-        builder = builder.echo_id(Value::String(id.clone()));
+        builder = builder.echo_id(serde_json::Value::String(id.clone()));
     }
     let request = builder.build().map_err(|e| SignInLogError {
         field: "(request)".to_owned(),
@@ -561,20 +586,15 @@ pub fn map(record: &Value) -> Result<MappedSignIn, SignInLogError> {
         .iter()
         .flat_map(|a| a.iter())
     {
-        let Value::Object(p) = p else { continue };
+        let Json::Object(p) = p else { continue };
         let p = Rec(p);
         let (Some(pid), Some(result)) = (p.str(&["id"]), p.str(&["result"])) else {
             continue;
         };
         let flags = |names: &[&str]| match p.get(names) {
-            Some(Value::String(s)) => Some(s.clone()),
-            Some(Value::Array(a)) => Some(
-                a.iter()
-                    .filter_map(Value::as_str)
-                    .collect::<Vec<_>>()
-                    .join(","),
-            ),
-            Some(Value::Number(n)) => n.as_u64().map(condition_flags),
+            Some(Json::String(s)) => Some(s.to_string()),
+            Some(Json::Array(a)) => Some(a.iter().filter_map(str_of).collect::<Vec<_>>().join(",")),
+            Some(Json::Number(n)) => n.as_u64().map(condition_flags),
             _ => None,
         };
         policies.push(LoggedPolicy {

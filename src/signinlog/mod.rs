@@ -26,8 +26,10 @@
 //! ```
 
 mod csv;
+mod lines;
 mod map;
 mod records;
+mod select;
 mod utf16;
 
 use serde::Serialize;
@@ -35,7 +37,7 @@ use serde::Serialize;
 use crate::signin::decision::reasons;
 use crate::{SignInDecision, SignInRequest};
 
-pub use records::{RawRecord, Records};
+pub use records::{RawRecord, RecordError, Records};
 
 /// A record that cannot become a request: which field and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -92,7 +94,17 @@ pub struct MappedSignIn {
 impl MappedSignIn {
     /// Reads one sign-in log record (the mapping is documented in docs/REPLAY.md).
     pub fn from_sign_in_log(record: &serde_json::Value) -> Result<MappedSignIn, SignInLogError> {
-        map::map(record)
+        map::map(&crate::json::Json::from_value(record))
+    }
+
+    /// Reads one sign-in log record from its JSON text, parsing only the fields the mapping
+    /// reads (several times faster than parsing the whole record first).
+    pub fn from_sign_in_log_json(text: &str) -> Result<MappedSignIn, SignInLogError> {
+        let record = select::parse_record(text).map_err(|e| SignInLogError {
+            field: "(record)".to_owned(),
+            message: format!("invalid JSON: {e}"),
+        })?;
+        map::map(&record)
     }
 
     /// Compares what Entra logged with `decision` (which must carry per-policy results:
@@ -205,6 +217,6 @@ impl SignInRequest {
     /// The request a sign-in log record stands for (see [`MappedSignIn::from_sign_in_log`] for
     /// the logged outcome and the data the log lacks).
     pub fn from_sign_in_log(record: &serde_json::Value) -> Result<SignInRequest, SignInLogError> {
-        map::map(record).map(|m| m.request)
+        MappedSignIn::from_sign_in_log(record).map(|m| m.request)
     }
 }

@@ -17,10 +17,9 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqA
 use serde_json::{Map, Value};
 
 use super::csv::CsvRows;
+use super::lines::{MAX_LINE, read_line};
 use super::utf16::Utf16Reader;
 
-/// Longest JSON line or CSV row read (64 MiB: a Graph page of 1,000 records fits).
-pub const MAX_LINE: usize = 64 << 20;
 /// Records a streamed document may read ahead of the caller.
 const READ_AHEAD: usize = 1024;
 
@@ -42,7 +41,54 @@ enum Content {
     Error(String),
 }
 
+/// Why a record was not decided.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RecordError {
+    /// Its text is not a sign-in record (not JSON, not an object, not UTF-8).
+    Unreadable(String),
+    /// It is a record, but it cannot become a request.
+    Unmapped(super::SignInLogError),
+}
+
+impl std::fmt::Display for RecordError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RecordError::Unreadable(e) => f.write_str(e),
+            RecordError::Unmapped(e) => e.fmt(f),
+        }
+    }
+}
+
 impl RawRecord {
+    /// The record mapped to a request and its logged outcome. A JSON line is parsed here, for
+    /// only the fields the mapping reads.
+    pub fn map(&self) -> Result<super::MappedSignIn, RecordError> {
+        let json;
+        let record = match &self.content {
+            Content::Error(e) => return Err(RecordError::Unreadable(e.clone())),
+            Content::Value(v) => {
+                json = crate::json::Json::from_value(v);
+                &json
+            }
+            Content::Text(t) => {
+                let text = std::str::from_utf8(t).map_err(|e| {
+                    RecordError::Unreadable(format!("invalid UTF-8 at byte {}", e.valid_up_to()))
+                })?;
+                json = super::select::parse_record(text)
+                    .map_err(|e| RecordError::Unreadable(format!("invalid JSON: {e}")))?;
+                &json
+            }
+        };
+        if !matches!(record, crate::json::Json::Object(_)) {
+            return Err(RecordError::Unreadable(format!(
+                "expected a sign-in record (a JSON object), found {}",
+                record.kind()
+            )));
+        }
+        super::map::map(record).map_err(RecordError::Unmapped)
+    }
+
     /// The record as JSON, or what is wrong with its text.
     pub fn value(&self) -> Result<std::borrow::Cow<'_, Value>, String> {
         match &self.content {
@@ -140,7 +186,7 @@ impl Records {
         let opens_json = matches!(text.first(), Some(b'{' | b'['));
         if opens_json && serde_json::from_slice::<IgnoredAny>(text).is_ok() {
             let text = text.to_vec();
-            self.line_records(&text);
+            self.line_records(text);
             self.shape = Some(Shape::Lines(reader));
         } else if opens_json {
             let whole: Box<dyn BufRead + Send> =
@@ -155,13 +201,13 @@ impl Records {
 
     /// The records of one JSON line: a record, an array of records, or a Graph page. A line
     /// that can only be one record is kept as text, to be parsed by the record's decider.
-    fn line_records(&mut self, text: &[u8]) {
+    fn line_records(&mut self, text: Vec<u8>) {
         let place = format!("line {}", self.line);
-        if text.first() == Some(&b'{') && !may_hold_page(text) {
-            self.push_content(place, Content::Text(text.to_vec()));
+        if text.first() == Some(&b'{') && !may_hold_page(&text) {
+            self.push_content(place, Content::Text(text));
             return;
         }
-        match serde_json::from_slice::<Value>(text) {
+        match serde_json::from_slice::<Value>(&text) {
             Ok(Value::Array(items)) => {
                 for (i, v) in items.into_iter().enumerate() {
                     self.push(format!("{place}, [{i}]"), Ok(v));
@@ -209,9 +255,9 @@ impl Records {
                             Err(format!("the line is longer than {} MiB", MAX_LINE >> 20)),
                         );
                     } else {
-                        let text = trim(&line).to_vec();
-                        if !text.is_empty() {
-                            self.line_records(&text);
+                        trim_in_place(&mut line);
+                        if !line.is_empty() {
+                            self.line_records(line);
                         }
                     }
                 }
@@ -290,6 +336,20 @@ fn kind(v: &Value) -> &'static str {
     }
 }
 
+/// Trims ASCII whitespace off both ends without copying the line.
+fn trim_in_place(line: &mut Vec<u8>) {
+    while line.last().is_some_and(u8::is_ascii_whitespace) {
+        line.pop();
+    }
+    let start = line
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(line.len());
+    if start > 0 {
+        line.drain(..start);
+    }
+}
+
 fn trim(bytes: &[u8]) -> &[u8] {
     let start = bytes
         .iter()
@@ -300,32 +360,6 @@ fn trim(bytes: &[u8]) -> &[u8] {
         .rposition(|b| !b.is_ascii_whitespace())
         .map_or(start, |i| i + 1);
     bytes.get(start..end).unwrap_or_default()
-}
-
-/// Reads one line into `out`, keeping at most [`MAX_LINE`] + 1 bytes of it (the rest is read
-/// and dropped); returns the line's full length, 0 at the end of input.
-pub(super) fn read_line(reader: &mut dyn BufRead, out: &mut Vec<u8>) -> Result<usize, String> {
-    let mut total = 0usize;
-    loop {
-        let buf = reader.fill_buf().map_err(|e| format!("cannot read: {e}"))?;
-        if buf.is_empty() {
-            return Ok(total);
-        }
-        let (chunk, done) = match buf.iter().position(|b| *b == b'\n') {
-            Some(i) => (buf.get(..=i).unwrap_or(buf), true),
-            None => (buf, false),
-        };
-        let n = chunk.len();
-        if out.len() <= MAX_LINE {
-            let room = MAX_LINE + 1 - out.len();
-            out.extend_from_slice(chunk.get(..n.min(room)).unwrap_or(chunk));
-        }
-        total += n;
-        reader.consume(n);
-        if done {
-            return Ok(total);
-        }
-    }
 }
 
 /// Streams the JSON document(s) of `reader` from a thread: each record goes through a bounded

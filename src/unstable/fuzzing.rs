@@ -465,3 +465,17 @@ pub fn test_file(data: &[u8]) {
         let _ = report.to_junit();
     }
 }
+
+/// Reads arbitrary bytes as an export of sign-in records (any shape, any encoding), maps each
+/// record, and decides and compares what maps, on the example tenant.
+pub fn sign_in_log(data: &[u8]) {
+    let records = crate::SignInLogRecords::new(Box::new(std::io::Cursor::new(data.to_vec())));
+    for record in records.take(64) {
+        let Ok(record) = record else { break };
+        let _ = record.value();
+        if let (Ok(mapped), Some((_, snapshot))) = (record.map(), example()) {
+            let decision = snapshot.evaluate(&mapped.request, Explain::Policies);
+            let _ = mapped.compare(&decision);
+        }
+    }
+}

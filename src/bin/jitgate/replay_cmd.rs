@@ -12,8 +12,8 @@ use serde_json::{Value, json};
 use std::collections::HashMap;
 
 use jitgate::{
-    AgreementLevel, Decision, Explain, MappedSignIn, RawRecord, SignInDecision, SignInLogRecords,
-    Snapshot,
+    AgreementLevel, Decision, Explain, MappedSignIn, RawRecord, RecordError, SignInDecision,
+    SignInLogRecords, Snapshot,
 };
 
 /// Records decided together (memory holds one block).
@@ -85,26 +85,36 @@ pub fn run(a: &ReplayArgs<'_>) -> ExitCode {
         None => Box::new(std::io::stdout().lock()),
     };
     let mut out = BufWriter::with_capacity(1 << 20, sink);
-    let mut records = SignInLogRecords::new(input);
+    // A reader thread reads the next block while this one's records are decided.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<(Vec<RawRecord>, Option<String>)>(2);
+    let reader = std::thread::spawn(move || {
+        let mut records = SignInLogRecords::new(input);
+        loop {
+            let mut block: Vec<RawRecord> = Vec::with_capacity(BLOCK);
+            let mut fatal = None;
+            for item in records.by_ref() {
+                match item {
+                    Ok(r) => block.push(r),
+                    Err(e) => {
+                        fatal = Some(e);
+                        break;
+                    }
+                }
+                if block.len() == BLOCK {
+                    break;
+                }
+            }
+            let last = block.len() < BLOCK || fatal.is_some();
+            if tx.send((block, fatal)).is_err() || last {
+                return;
+            }
+        }
+    });
     let progress = std::io::stderr().is_terminal();
     let started = Instant::now();
     let mut last_progress = Instant::now();
     let mut summary = Summary::default();
-    loop {
-        let mut block: Vec<RawRecord> = Vec::with_capacity(BLOCK);
-        let mut fatal = None;
-        for item in records.by_ref() {
-            match item {
-                Ok(r) => block.push(r),
-                Err(e) => {
-                    fatal = Some(e);
-                    break;
-                }
-            }
-            if block.len() == BLOCK {
-                break;
-            }
-        }
+    while let Ok((block, fatal)) = rx.recv() {
         if block.is_empty() && fatal.is_none() {
             break;
         }
@@ -139,6 +149,8 @@ pub fn run(a: &ReplayArgs<'_>) -> ExitCode {
             );
         }
     }
+    drop(rx);
+    let _ = reader.join();
     if let Err(e) = out.flush() {
         note!("jitgate: cannot write output: {e}");
         return ExitCode::from(2);
@@ -216,13 +228,12 @@ fn record_id(r: &RawRecord, mapped: &MappedSignIn) -> Value {
 }
 
 fn agreement(snapshot: &Snapshot, r: &RawRecord, differences_only: bool) -> (Vec<u8>, Tally) {
-    let value = match r.value() {
-        Ok(v) => v,
-        Err(e) => return (error_line(r, &e), Tally::Bad),
-    };
-    let mapped = match MappedSignIn::from_sign_in_log(&value) {
+    let mapped = match r.map() {
         Ok(m) => m,
-        Err(e) => return (error_line(r, &e.to_string()), Tally::Unmapped(e.field)),
+        Err(RecordError::Unmapped(e)) => {
+            return (error_line(r, &e.to_string()), Tally::Unmapped(e.field));
+        }
+        Err(e) => return (error_line(r, &e.to_string()), Tally::Bad),
     };
     let decision = snapshot.evaluate(&mapped.request, Explain::Policies);
     let agreement = mapped.compare(&decision);
@@ -260,19 +271,52 @@ fn agreement(snapshot: &Snapshot, r: &RawRecord, differences_only: bool) -> (Vec
     if differences_only && agreement.level == AgreementLevel::Full {
         return (Vec::new(), tally);
     }
-    let mut line = json!({
-        "record": record_id(r, &mapped),
-        "place": r.place,
-        "agreement": agreement.level,
-        "loggedStatus": agreement.logged_status,
-        "jitgateStatus": agreement.jitgate_status,
-        "decision": decision.decision.as_str(),
-        "differences": agreement.differences,
-        "missingData": missing,
-    })
-    .to_string();
-    line.push('\n');
-    (line.into_bytes(), tally)
+    let line = AgreementLine {
+        record: RecordId::of(r, &mapped),
+        place: &r.place,
+        agreement: agreement.level,
+        logged_status: agreement.logged_status.as_deref(),
+        jitgate_status: agreement.jitgate_status,
+        decision: decision.decision.as_str(),
+        differences: &agreement.differences,
+        missing_data: &missing,
+    };
+    let mut bytes = Vec::with_capacity(256);
+    // Writing a borrowed struct cannot fail; an empty line would be reported as bad output.
+    let _ = serde_json::to_writer(&mut bytes, &line);
+    bytes.push(b'\n');
+    (bytes, tally)
+}
+
+/// A record's `id`, else its position.
+#[derive(serde::Serialize)]
+#[serde(untagged)]
+enum RecordId<'a> {
+    Id(&'a str),
+    Index(usize),
+}
+
+impl<'a> RecordId<'a> {
+    fn of(r: &RawRecord, mapped: &'a MappedSignIn) -> RecordId<'a> {
+        mapped
+            .id
+            .as_deref()
+            .map_or(RecordId::Index(r.index), RecordId::Id)
+    }
+}
+
+/// One agreement line, written without building a JSON tree first.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AgreementLine<'a> {
+    record: RecordId<'a>,
+    place: &'a str,
+    agreement: AgreementLevel,
+    logged_status: Option<&'a str>,
+    jitgate_status: &'a str,
+    decision: &'a str,
+    differences: &'a [jitgate::PolicyDifference],
+    missing_data: &'a [&'static str],
 }
 
 /// The conditions a difference turns on: the logged `conditionsNotSatisfied` and jitgate's
@@ -352,13 +396,12 @@ fn deny_set(d: &SignInDecision) -> Vec<&str> {
 }
 
 fn impact(current: &Snapshot, proposed: &Snapshot, r: &RawRecord) -> (Vec<u8>, Tally) {
-    let value = match r.value() {
-        Ok(v) => v,
-        Err(e) => return (error_line(r, &e), Tally::Bad),
-    };
-    let mapped = match MappedSignIn::from_sign_in_log(&value) {
+    let mapped = match r.map() {
         Ok(m) => m,
-        Err(e) => return (error_line(r, &e.to_string()), Tally::Unmapped(e.field)),
+        Err(RecordError::Unmapped(e)) => {
+            return (error_line(r, &e.to_string()), Tally::Unmapped(e.field));
+        }
+        Err(e) => return (error_line(r, &e.to_string()), Tally::Bad),
     };
     let before = current.evaluate(&mapped.request, Explain::Policies);
     let after = proposed.evaluate(&mapped.request, Explain::Policies);

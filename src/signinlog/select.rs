@@ -1,0 +1,221 @@
+//! Reading a record's text for only the fields the mapping reads: the rest of a record (user
+//! agents, network details, processing details, each policy's control lists) is skipped by the
+//! parser without being built, which is most of a sign-in record's bytes.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+use crate::json::Json;
+
+/// Top-level fields the mapping reads (any case).
+const RECORD_KEYS: [&str; 33] = [
+    "id",
+    "CorrelationId",
+    "createdDateTime",
+    "TimeGenerated",
+    "time",
+    "userId",
+    "appId",
+    "servicePrincipalId",
+    "signInEventTypes",
+    "userType",
+    "crossTenantAccessType",
+    "homeTenantId",
+    "resourceTenantId",
+    "TenantId",
+    "ResourceIdentity",
+    "resourceId",
+    "ipAddress",
+    "location",
+    "LocationDetails",
+    "clientAppUsed",
+    "deviceDetail",
+    "riskLevelDuringSignIn",
+    "riskLevelAggregated",
+    "servicePrincipalRiskLevel",
+    "originalTransferMethod",
+    "authenticationProtocol",
+    "authenticationDetails",
+    "authenticationMethodsUsed",
+    "authenticationContextClassReferences",
+    "conditionalAccessStatus",
+    "ConditionalAccessPolicies",
+    "properties",
+    "AdditionalProperties",
+];
+
+/// The fields of each applied policy the comparison reads.
+const POLICY_KEYS: [&str; 5] = [
+    "id",
+    "displayName",
+    "result",
+    "conditionsSatisfied",
+    "conditionsNotSatisfied",
+];
+
+const POLICIES: &str = "appliedConditionalAccessPolicies";
+
+/// Parses a record's text, keeping only what the mapping reads.
+pub fn parse_record(text: &str) -> Result<Json<'_>, serde_json::Error> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let value = de.deserialize_any(Selected { keys: &RECORD_KEYS })?;
+    de.end()?;
+    Ok(value)
+}
+
+/// An object with only `keys` kept; any other JSON value as it is.
+struct Selected {
+    keys: &'static [&'static str],
+}
+
+impl<'de> DeserializeSeed<'de> for Selected {
+    type Value = Json<'de>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Json<'de>, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+fn wanted(keys: &[&str], key: &str) -> bool {
+    keys.iter()
+        .any(|k| k.len() == key.len() && k.eq_ignore_ascii_case(key))
+}
+
+impl<'de> Visitor<'de> for Selected {
+    type Value = Json<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a sign-in record")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json<'de>, A::Error> {
+        let mut members = Vec::with_capacity(24);
+        while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+            if key.eq_ignore_ascii_case(POLICIES) {
+                let list = map.next_value_seed(PolicyList)?;
+                members.push((key, list));
+            } else if wanted(self.keys, &key) {
+                let value = map.next_value::<Json<'de>>()?;
+                members.push((key, value));
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(Json::Object(members))
+    }
+
+    // Anything else is kept whole so the mapping can say what it found.
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Json<'de>, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element::<Json<'de>>()? {
+            items.push(item);
+        }
+        Ok(Json::Array(items))
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Json<'de>, E> {
+        Ok(Json::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Json<'de>, E> {
+        Ok(Json::Number(v.into()))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Json<'de>, E> {
+        Ok(Json::Number(v.into()))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Json<'de>, E> {
+        serde_json::Number::from_f64(v)
+            .map(Json::Number)
+            .ok_or_else(|| E::custom("number out of range"))
+    }
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Json<'de>, E> {
+        Ok(Json::String(Cow::Borrowed(v)))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Json<'de>, E> {
+        Ok(Json::String(Cow::Owned(v.to_owned())))
+    }
+    fn visit_unit<E>(self) -> Result<Json<'de>, E> {
+        Ok(Json::Null)
+    }
+}
+
+/// `appliedConditionalAccessPolicies`: each policy with [`POLICY_KEYS`] only.
+struct PolicyList;
+
+impl<'de> DeserializeSeed<'de> for PolicyList {
+    type Value = Json<'de>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Json<'de>, D::Error> {
+        deserializer.deserialize_any(PolicyListVisitor)
+    }
+}
+
+struct PolicyListVisitor;
+
+impl<'de> Visitor<'de> for PolicyListVisitor {
+    type Value = Json<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a list of applied policies")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Json<'de>, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(16).min(256));
+        while let Some(item) = seq.next_element_seed(Selected { keys: &POLICY_KEYS })? {
+            items.push(item);
+        }
+        Ok(Json::Array(items))
+    }
+    fn visit_unit<E>(self) -> Result<Json<'de>, E> {
+        Ok(Json::Null)
+    }
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Json<'de>, E> {
+        Ok(Json::String(Cow::Borrowed(v)))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Json<'de>, E> {
+        Ok(Json::String(Cow::Owned(v.to_owned())))
+    }
+}
+
+/// An object key, borrowed from the text when it has no escapes.
+struct Key<'de>(Cow<'de, str>);
+
+impl<'de> de::Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object key")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v.to_owned())))
+            }
+        }
+        deserializer.deserialize_str(KeyVisitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    #[test]
+    fn keeps_only_what_the_mapping_reads() {
+        let text = r#"{"id": "r1", "userAgent": {"deep": [1, 2, {"x": null}]}, "IPAddress": "1.2.3.4",
+            "appliedConditionalAccessPolicies": [{"id": "p", "result": "success", "enforcedGrantControls": ["Mfa"]}]}"#;
+        let parsed = parse_record(text).unwrap();
+        assert_eq!(
+            parsed.to_value(),
+            serde_json::json!({"id": "r1", "IPAddress": "1.2.3.4",
+                "appliedConditionalAccessPolicies": [{"id": "p", "result": "success"}]})
+        );
+        assert!(parse_record("{\"id\": 1} x").is_err());
+        assert_eq!(parse_record("42").unwrap(), Json::Number(42.into()));
+    }
+}
