@@ -67,7 +67,7 @@ pub use signin::decision::{
 };
 pub use signinlog::{
     Agreement, AgreementLevel, LoggedPolicy, MappedSignIn, PolicyDifference, RawRecord,
-    RecordError, Records as SignInLogRecords, SignInLogError,
+    RecordError, Records as SignInLogRecords, SignInLogError, device_attributes_logs_lack,
 };
 pub use snapshot::Snapshot;
 pub use testsuite::{

@@ -43,6 +43,23 @@ pub(super) enum Node {
 }
 
 impl Node {
+    /// Adds the attributes the node compares to `out` (each once).
+    pub(super) fn attributes<'a>(&'a self, out: &mut Vec<&'a Attribute>) {
+        match self {
+            Self::Or(children) | Self::And(children) => {
+                for child in children {
+                    child.attributes(out);
+                }
+            }
+            Self::Not(child) => child.attributes(out),
+            Self::Compare(comparison) => {
+                if !out.contains(&&comparison.attribute) {
+                    out.push(&comparison.attribute);
+                }
+            }
+        }
+    }
+
     /// Evaluates the node; does not allocate.
     pub(super) fn evaluate(&self, attributes: &dyn Attributes) -> bool {
         match self {

@@ -132,6 +132,14 @@ impl FilterRule {
         self.root.evaluate(attrs)
     }
 
+    /// The attributes the rule reads, each once, in rule order.
+    #[must_use]
+    pub fn attributes(&self) -> Vec<&Attribute> {
+        let mut out = Vec::new();
+        self.root.attributes(&mut out);
+        out
+    }
+
     /// The number of comparisons in the rule.
     #[must_use]
     pub fn comparisons(&self) -> usize {

@@ -213,6 +213,40 @@ pub struct Agreement {
     pub differences: Vec<PolicyDifference>,
 }
 
+/// The device attributes a sign-in log never carries (anything beyond `deviceId`,
+/// `displayName`, `operatingSystem`, `isCompliant` and `trustType`) that some evaluated policy's
+/// device filter of `tenant` reads. Replay reports them as `missingData` on every user sign-in:
+/// the filter sees them as null, as it would an unregistered device's.
+pub fn device_attributes_logs_lack(tenant: &crate::Tenant) -> Vec<&'static str> {
+    const LOGGED: [&str; 5] = [
+        "deviceId",
+        "displayName",
+        "operatingSystem",
+        "isCompliant",
+        "trustType",
+    ];
+    let mut out: Vec<&'static str> = Vec::new();
+    for policy in tenant.policies.iter().filter(|p| p.is_evaluated()) {
+        let Some(filter) = policy
+            .conditions
+            .devices
+            .as_ref()
+            .and_then(|d| d.filter.as_ref())
+        else {
+            continue;
+        };
+        for attribute in filter.rule.attributes() {
+            if let crate::filter::Attribute::Device(d) = attribute {
+                let name = d.request_field();
+                if !LOGGED.contains(&name) && !out.contains(&name) {
+                    out.push(name);
+                }
+            }
+        }
+    }
+    out
+}
+
 impl SignInRequest {
     /// The request a sign-in log record stands for (see [`MappedSignIn::from_sign_in_log`] for
     /// the logged outcome and the data the log lacks).

@@ -765,3 +765,35 @@ fn impact_of_a_proposed_tenant_lists_changed_records_and_counts() {
     }
     assert!(lines.len() >= expected_changed);
 }
+
+#[test]
+fn device_filter_attributes_the_logs_lack_are_named_per_record() {
+    // NL007 and NL014 filter on extensionAttribute1; NL011 on isCompliant and trustType, which
+    // the logs carry.
+    assert_eq!(
+        jitgate::device_attributes_logs_lack(tenant()),
+        ["extensionAttribute1"]
+    );
+    let out = jitgate(&[
+        "replay",
+        "--tenant",
+        EXAMPLE,
+        "--signins",
+        &format!("{FIXTURES}/graph-v1.json"),
+    ]);
+    let lines: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let missing: Vec<&Value> = lines.iter().map(|l| &l["missingData"]).collect();
+    // Two user sign-ins and a workload identity (no device).
+    assert_eq!(
+        missing,
+        [
+            &json!(["extensionAttribute1"]),
+            &json!(["extensionAttribute1"]),
+            &json!([])
+        ]
+    );
+}

@@ -85,6 +85,7 @@ pub fn run(a: &ReplayArgs<'_>) -> ExitCode {
         None => Box::new(std::io::stdout().lock()),
     };
     let mut out = BufWriter::with_capacity(1 << 20, sink);
+    let unlogged = jitgate::device_attributes_logs_lack(current.tenant());
     // A reader thread reads the next block while this one's records are decided.
     let (tx, rx) = std::sync::mpsc::sync_channel::<(Vec<RawRecord>, Option<String>)>(2);
     let reader = std::thread::spawn(move || {
@@ -122,7 +123,7 @@ pub fn run(a: &ReplayArgs<'_>) -> ExitCode {
             .par_iter()
             .with_min_len(64)
             .map(|r| match &proposed {
-                None => agreement(&current, r, a.differences_only),
+                None => agreement(&current, r, a.differences_only, &unlogged),
                 Some(p) => impact(&current, p, r),
             })
             .collect();
@@ -227,7 +228,12 @@ fn record_id(r: &RawRecord, mapped: &MappedSignIn) -> Value {
         .map_or_else(|| json!(r.index), |id| json!(id))
 }
 
-fn agreement(snapshot: &Snapshot, r: &RawRecord, differences_only: bool) -> (Vec<u8>, Tally) {
+fn agreement(
+    snapshot: &Snapshot,
+    r: &RawRecord,
+    differences_only: bool,
+    unlogged: &[&'static str],
+) -> (Vec<u8>, Tally) {
     let mapped = match r.map() {
         Ok(m) => m,
         Err(RecordError::Unmapped(e)) => {
@@ -238,6 +244,9 @@ fn agreement(snapshot: &Snapshot, r: &RawRecord, differences_only: bool) -> (Vec
     let decision = snapshot.evaluate(&mapped.request, Explain::Policies);
     let agreement = mapped.compare(&decision);
     let mut missing = mapped.missing.clone();
+    if mapped.request.user_id().is_some() {
+        missing.extend_from_slice(unlogged);
+    }
     for w in decision.warnings.iter().filter(|w| w.code == "missingData") {
         for f in &w.fields {
             if !missing.contains(f) {
