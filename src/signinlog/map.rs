@@ -17,8 +17,12 @@ use crate::{DeviceInfo, SignInRequest};
 /// An object's members, as parsed (in order, borrowed from the text where possible).
 type Members<'a> = [(Cow<'a, str>, Json<'a>)];
 
-/// A record's fields, looked up by any of their names, case-insensitively.
-struct Rec<'a>(&'a Members<'a>);
+/// A record's fields, looked up by any of their names, case-insensitively; the PowerShell
+/// SDK's `AdditionalProperties` object is found once and searched after the members.
+struct Rec<'a> {
+    members: &'a Members<'a>,
+    extra: Option<&'a Members<'a>>,
+}
 
 fn is_absent(v: &Json<'_>) -> bool {
     match v {
@@ -36,6 +40,14 @@ fn str_of<'a>(v: &'a Json<'a>) -> Option<&'a str> {
 }
 
 impl<'a> Rec<'a> {
+    fn new(members: &'a Members<'a>) -> Rec<'a> {
+        let extra = members.iter().find_map(|(k, v)| match v {
+            Json::Object(extra) if k == "AdditionalProperties" => Some(extra.as_slice()),
+            _ => None,
+        });
+        Rec { members, extra }
+    }
+
     /// A field by any of its names; the PowerShell SDK's `AdditionalProperties` is searched
     /// too. `null`, and `"None"` (how `az` writes a null), are absent.
     fn get(&self, names: &[&str]) -> Option<&'a Json<'a>> {
@@ -46,12 +58,7 @@ impl<'a> Rec<'a> {
                     .map(|(_, v)| v)
             })
         };
-        find(self.0).or_else(|| {
-            self.0.iter().find_map(|(k, v)| match v {
-                Json::Object(extra) if k == "AdditionalProperties" => find(extra),
-                _ => None,
-            })
-        })
+        find(self.members).or_else(|| self.extra.and_then(find))
     }
 
     /// A string field; empty strings are absent.
@@ -337,7 +344,7 @@ pub fn map(record: &Json<'_>) -> Result<MappedSignIn, SignInLogError> {
         Some(inner) if !has("userId") && !has("appId") => inner,
         _ => o,
     };
-    let rec = Rec(o);
+    let rec = Rec::new(o);
     let mut missing: Vec<&'static str> = Vec::new();
     let id = rec.str(&["id", "Id", "CorrelationId"]).map(str::to_owned);
     let at = time(&rec, &["createdDateTime", "TimeGenerated", "time"])?.ok_or_else(|| {
@@ -418,13 +425,13 @@ pub fn map(record: &Json<'_>) -> Result<MappedSignIn, SignInLogError> {
         Some(Json::String(s)) if s.trim().len() == 2 => Some(s.trim().to_owned()),
         _ => rec
             .obj(&["location", "LocationDetails"])?
-            .and_then(|l| Rec(&l).str(&["countryOrRegion"]).map(str::to_owned)),
+            .and_then(|l| Rec::new(&l).str(&["countryOrRegion"]).map(str::to_owned)),
     };
     let country = country.or_else(|| {
         rec.obj(&["LocationDetails"])
             .ok()
             .flatten()
-            .and_then(|l| Rec(&l).str(&["countryOrRegion"]).map(str::to_owned))
+            .and_then(|l| Rec::new(&l).str(&["countryOrRegion"]).map(str::to_owned))
     });
     match country {
         Some(c) => builder = builder.country(c),
@@ -451,7 +458,7 @@ pub fn map(record: &Json<'_>) -> Result<MappedSignIn, SignInLogError> {
     let mut device = DeviceInfo::default();
     let mut has_device = false;
     if let Some(d) = rec.obj(&["deviceDetail", "DeviceDetail"])? {
-        let d = Rec(&d);
+        let d = Rec::new(&d);
         device.device_id = d.str(&["deviceId"]).map(str::to_owned);
         device.display_name = d.str(&["displayName"]).map(str::to_owned);
         device.operating_system = d.str(&["operatingSystem"]).map(str::to_owned);
@@ -510,7 +517,7 @@ pub fn map(record: &Json<'_>) -> Result<MappedSignIn, SignInLogError> {
         .flat_map(|a| a.iter())
     {
         let Json::Object(s) = step else { continue };
-        let s = Rec(s);
+        let s = Rec::new(s);
         if s.bool(&["succeeded"]) == Some(false) {
             continue;
         }
@@ -556,7 +563,7 @@ pub fn map(record: &Json<'_>) -> Result<MappedSignIn, SignInLogError> {
     {
         let (id, detail) = match cx {
             Json::Object(c) => {
-                let c = Rec(c);
+                let c = Rec::new(c);
                 (c.str(&["id"]), c.str(&["detail"]))
             }
             Json::String(s) => (Some(s.as_ref()), None),
@@ -587,7 +594,7 @@ pub fn map(record: &Json<'_>) -> Result<MappedSignIn, SignInLogError> {
         .flat_map(|a| a.iter())
     {
         let Json::Object(p) = p else { continue };
-        let p = Rec(p);
+        let p = Rec::new(p);
         let (Some(pid), Some(result)) = (p.str(&["id"]), p.str(&["result"])) else {
             continue;
         };
