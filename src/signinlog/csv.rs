@@ -44,38 +44,47 @@ impl<R: BufRead> CsvRows<R> {
     }
 
     /// The next row as (its first line, the row as an object or why it is not one); `None` at
-    /// the end of input.
+    /// the end of input. A row ends at a newline outside quotes, by the same quoting rules
+    /// [`split`] applies, so a quote inside an unquoted field does not swallow the next rows.
     pub fn next_row(&mut self) -> Result<Option<Row>, String> {
         let mut raw: Vec<u8> = Vec::new();
         let mut first_line = 0;
+        let mut quotes = Quotes::default();
+        let mut too_long = false;
         loop {
             let mut part = Vec::new();
             let n = read_line(&mut self.reader, &mut part)?;
             if n == 0 {
-                if raw.is_empty() {
+                if raw.is_empty() && !too_long {
                     return Ok(None);
                 }
                 break;
             }
             self.line += 1;
-            if raw.is_empty() {
+            if raw.is_empty() && !too_long {
                 if part.iter().all(u8::is_ascii_whitespace) {
                     continue;
                 }
                 first_line = self.line;
             }
-            if raw.len() + part.len() > MAX_LINE {
-                // Skip to the end of this record's line; its quotes can no longer be trusted.
-                return Ok(Some((
-                    first_line,
-                    Err(format!("the row is longer than {} MiB", MAX_LINE >> 20)),
-                )));
+            quotes.scan(&part);
+            if !too_long && raw.len() + n > MAX_LINE {
+                // Keep reading to the row's real end, without keeping it.
+                too_long = true;
+                raw.clear();
             }
-            raw.extend_from_slice(&part);
-            // An odd number of quotes so far: a quoted field goes on to the next line.
-            if raw.iter().filter(|b| **b == b'"').count() % 2 == 0 {
+            if !too_long {
+                raw.extend_from_slice(&part);
+            }
+            if !quotes.open {
                 break;
             }
+        }
+        if too_long {
+            return Ok(Some((
+                first_line,
+                Err(format!("the row is longer than {} MiB", MAX_LINE >> 20)),
+            )));
         }
         let row = match std::str::from_utf8(&raw) {
             Ok(text) => self.object(text.trim_end_matches(['\r', '\n'])),
@@ -100,6 +109,48 @@ impl<R: BufRead> CsvRows<R> {
             }
         }
         Ok(Value::Object(o))
+    }
+}
+
+/// Where a row's quoting stands after the bytes seen so far (the rules of [`split`]: a quote
+/// opens a field only at its start, `""` inside a quoted field is a quote).
+#[derive(Default)]
+struct Quotes {
+    open: bool,
+    at_start: bool,
+    /// A quote just seen inside a quoted field: the end of the field, or the first of `""`.
+    pending: bool,
+}
+
+impl Quotes {
+    fn scan(&mut self, bytes: &[u8]) {
+        if !self.open && !self.pending {
+            self.at_start = true;
+        }
+        for &b in bytes {
+            if self.pending {
+                self.pending = false;
+                if b == b'"' {
+                    continue;
+                }
+                self.open = false;
+            }
+            match (self.open, b) {
+                (false, b'"') if self.at_start => {
+                    self.open = true;
+                    self.at_start = false;
+                }
+                (true, b'"') => self.pending = true,
+                (false, b',') => self.at_start = true,
+                (true, _) => {}
+                (false, _) => self.at_start = false,
+            }
+        }
+        if self.pending && bytes.last() == Some(&b'\n') {
+            // A closing quote right before the newline.
+            self.pending = false;
+            self.open = false;
+        }
     }
 }
 
@@ -169,6 +220,24 @@ mod tests {
         let (line, row) = rows.next_row().unwrap().unwrap();
         assert_eq!(line, 6);
         assert_eq!(row.unwrap_err(), "2 fields where the header has 3 columns");
+        assert!(rows.next_row().unwrap().is_none());
+    }
+
+    #[test]
+    fn a_quote_inside_an_unquoted_field_is_text_and_rows_stay_apart() {
+        let header = b"A,B\n";
+        let body = "ab\"c,1\nd,\"x\"\"y\"\n\"open,2\n";
+        let mut rows = CsvRows::new(body.as_bytes(), header, 1).unwrap();
+        let (line, row) = rows.next_row().unwrap().unwrap();
+        assert_eq!(line, 2);
+        assert_eq!(row.unwrap()["A"], "ab\"c");
+        let (line, row) = rows.next_row().unwrap().unwrap();
+        assert_eq!(line, 3);
+        assert_eq!(row.unwrap()["B"], "x\"y");
+        // An unclosed quote runs to the end of input: one bad row, not a hang or a panic.
+        let (line, row) = rows.next_row().unwrap().unwrap();
+        assert_eq!(line, 4);
+        assert_eq!(row.unwrap_err(), "an unclosed quote");
         assert!(rows.next_row().unwrap().is_none());
     }
 

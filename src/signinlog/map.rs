@@ -161,13 +161,15 @@ pub fn client_app(used: &str) -> Option<ClientAppType> {
     let modern = match u.as_str() {
         "browser" => Some(ClientAppType::Browser),
         "mobile apps and desktop clients" => Some(ClientAppType::MobileAppsAndDesktopClients),
-        "exchange activesync" => Some(ClientAppType::ExchangeActiveSync),
+        "exchange activesync" | "exchange activesync (eas)" => {
+            Some(ClientAppType::ExchangeActiveSync)
+        }
         _ => None,
     };
     if modern.is_some() {
         return modern;
     }
-    const LEGACY: [&str; 18] = [
+    const LEGACY: [&str; 17] = [
         "imap4",
         "imap",
         "pop3",
@@ -185,7 +187,6 @@ pub fn client_app(used: &str) -> Option<ClientAppType> {
         "other clients",
         "universal outlook",
         "outlook service",
-        "exchange activesync (eas)",
     ];
     LEGACY.contains(&u.as_str()).then_some(ClientAppType::Other)
 }
@@ -400,6 +401,12 @@ pub fn map(record: &Json<'_>) -> Result<MappedSignIn, SignInLogError> {
         .or(sp_app.filter(|_| !is_sp));
     match target {
         Some(app) => builder = builder.app(app),
+        None if is_sp => {
+            return Err(error(
+                &["resourceId"],
+                "missing: the resource the service principal signed in to",
+            ));
+        }
         None => {
             return Err(error(
                 &["resourceId"],
@@ -510,7 +517,10 @@ pub fn map(record: &Json<'_>) -> Result<MappedSignIn, SignInLogError> {
     // What the session proved, and when the second factor was done.
     let mut methods: Vec<AuthMethod> = Vec::new();
     let mut last_mfa: Option<Timestamp> = None;
-    let mut previously_satisfied = false;
+    // A second factor whose time the log does not give, or a method it names that jitgate
+    // does not know: reported, never guessed.
+    let mut mfa_time_unknown = false;
+    let mut unknown_method = false;
     for step in rec
         .array(&["authenticationDetails"])?
         .iter()
@@ -527,29 +537,44 @@ pub fn map(record: &Json<'_>) -> Result<MappedSignIn, SignInLogError> {
         if text.eq_ignore_ascii_case("previously satisfied")
             || text.eq_ignore_ascii_case("satisfied by token")
         {
-            previously_satisfied = true;
+            mfa_time_unknown = true;
             continue;
         }
-        if let Some(m) = auth_method(text) {
-            if m != AuthMethod::Password {
-                last_mfa = time(&s, &["authenticationStepDateTime"])?.or(Some(at));
+        match auth_method(text) {
+            Some(m) => {
+                if m != AuthMethod::Password {
+                    match time(&s, &["authenticationStepDateTime"])? {
+                        Some(t) => last_mfa = Some(t),
+                        None => mfa_time_unknown = true,
+                    }
+                }
+                if !methods.contains(&m) {
+                    methods.push(m);
+                }
             }
-            if !methods.contains(&m) {
-                methods.push(m);
-            }
+            None => unknown_method = true,
         }
     }
     if methods.is_empty()
         && let Some(used) = rec.array(&["authenticationMethodsUsed"])?
     {
-        for m in used.iter().filter_map(str_of).filter_map(auth_method) {
-            if !methods.contains(&m) {
-                methods.push(m);
+        for text in used.iter().filter_map(str_of) {
+            match auth_method(text) {
+                Some(m) => {
+                    // This list carries no times.
+                    mfa_time_unknown |= m != AuthMethod::Password;
+                    if !methods.contains(&m) {
+                        methods.push(m);
+                    }
+                }
+                None => unknown_method = true,
             }
         }
     }
-    if previously_satisfied {
-        // The session's earlier MFA is in the token; the log does not say when it was done.
+    if unknown_method {
+        missing.push("authenticationMethods");
+    }
+    if mfa_time_unknown && last_mfa.is_none() {
         missing.push("lastMfaDateTime");
     }
     builder = builder.methods(methods).at(at).last_sign_in(at);
@@ -585,18 +610,27 @@ pub fn map(record: &Json<'_>) -> Result<MappedSignIn, SignInLogError> {
 
     let status = rec.str(&["conditionalAccessStatus"]).map(str::to_owned);
     let mut policies = Vec::new();
-    for p in rec
+    for (i, p) in rec
         .array(&[
             "appliedConditionalAccessPolicies",
             "ConditionalAccessPolicies",
         ])?
         .iter()
         .flat_map(|a| a.iter())
+        .enumerate()
     {
-        let Json::Object(p) = p else { continue };
+        let Json::Object(p) = p else {
+            return Err(error(
+                &["appliedConditionalAccessPolicies"],
+                &format!("item {i} is not an object"),
+            ));
+        };
         let p = Rec::new(p);
         let (Some(pid), Some(result)) = (p.str(&["id"]), p.str(&["result"])) else {
-            continue;
+            return Err(error(
+                &["appliedConditionalAccessPolicies"],
+                &format!("item {i} has no id or no result; it cannot be compared"),
+            ));
         };
         let flags = |names: &[&str]| match p.get(names) {
             Some(Json::String(s)) => Some(s.to_string()),

@@ -147,7 +147,9 @@ impl MappedSignIn {
                 matched += 1;
             }
         }
-        let level = if differences.is_empty() && status_agrees {
+        let level = if compared == 0 {
+            AgreementLevel::NotCompared
+        } else if differences.is_empty() && status_agrees {
             AgreementLevel::Full
         } else if matched == 0 {
             AgreementLevel::None
@@ -174,6 +176,8 @@ pub enum AgreementLevel {
     Partial,
     /// Nothing compared agrees.
     None,
+    /// The record logs no policy result and no status: there is nothing to compare.
+    NotCompared,
 }
 
 /// One policy whose logged result jitgate does not reproduce.

@@ -106,6 +106,9 @@ impl RawRecord {
     }
 }
 
+/// Records streamed from a thread; an `Err` is the last item (the syntax broke there).
+type Streamed = Receiver<Result<Value, String>>;
+
 /// What the input turned out to be.
 enum Shape {
     Lines(Box<dyn BufRead + Send>),
@@ -118,6 +121,8 @@ pub struct Records {
     shape: Option<Shape>,
     pending: std::collections::VecDeque<RawRecord>,
     start: Option<Box<dyn BufRead + Send>>,
+    /// The items of one JSON line that holds an array or a page, streamed like a document.
+    sub: Option<(Streamed, usize, usize)>,
     index: usize,
     line: usize,
 }
@@ -144,6 +149,7 @@ impl Records {
             shape: None,
             pending: std::collections::VecDeque::new(),
             start: Some(reader),
+            sub: None,
             index: 0,
             line: 0,
         }
@@ -166,69 +172,75 @@ impl Records {
         });
     }
 
-    /// Finds the shape from the first non-blank line: a whole JSON value on one line is JSON
-    /// Lines; a line that opens a JSON value without closing it starts a streamed document;
-    /// anything else is a CSV header.
+    /// Finds the shape from the first non-blank line, looked at without consuming it: a whole
+    /// JSON value on one line is JSON Lines (so is a line that looks like one but does not
+    /// parse: it is reported in its place); a line that opens a JSON value without closing it,
+    /// or is longer than the read buffer, starts a streamed document; anything else is a CSV
+    /// header.
     fn detect(&mut self, mut reader: Box<dyn BufRead + Send>) -> Result<(), String> {
-        let mut first = Vec::new();
+        // Skip blank lines, counting them.
         loop {
-            first.clear();
-            let n = read_line(&mut reader, &mut first)?;
-            if n == 0 {
+            let buf = reader.fill_buf().map_err(|e| format!("cannot read: {e}"))?;
+            if buf.is_empty() {
                 return Ok(());
             }
-            self.line += 1;
-            if !first.iter().all(u8::is_ascii_whitespace) {
-                break;
+            match buf.iter().position(|b| !b.is_ascii_whitespace()) {
+                Some(i) => {
+                    let newlines = buf.iter().take(i).filter(|b| **b == b'\n').count();
+                    let start = buf
+                        .iter()
+                        .take(i)
+                        .rposition(|b| *b == b'\n')
+                        .map_or(0, |n| n + 1);
+                    self.line += newlines;
+                    reader.consume(start);
+                    break;
+                }
+                None => {
+                    let n = buf.len();
+                    self.line += buf.iter().filter(|b| **b == b'\n').count();
+                    reader.consume(n);
+                }
             }
         }
-        let text = trim(&first);
-        let opens_json = matches!(text.first(), Some(b'{' | b'['));
-        if opens_json && serde_json::from_slice::<IgnoredAny>(text).is_ok() {
-            let text = text.to_vec();
-            self.line_records(text);
-            self.shape = Some(Shape::Lines(reader));
-        } else if opens_json {
-            let whole: Box<dyn BufRead + Send> =
-                Box::new(BufReader::new(std::io::Cursor::new(first).chain(reader)));
-            self.shape = Some(Shape::Stream(stream(whole)));
-        } else {
+        let buf = reader.fill_buf().map_err(|e| format!("cannot read: {e}"))?;
+        let first_line = buf
+            .iter()
+            .position(|b| *b == b'\n')
+            .and_then(|i| buf.get(..i))
+            .map(trim);
+        let opens_json = matches!(trim(buf).first(), Some(b'{' | b'['));
+        if !opens_json {
+            let mut first = Vec::new();
+            read_line(&mut reader, &mut first)?;
+            self.line += 1;
             let rows = CsvRows::new(reader, &first, self.line)?;
             self.shape = Some(Shape::Csv(rows));
+            return Ok(());
         }
+        let one_value = first_line.is_some_and(|line| {
+            serde_json::from_slice::<IgnoredAny>(line).is_ok()
+                || matches!(line.last(), Some(b'}' | b']'))
+        });
+        self.shape = Some(if one_value {
+            Shape::Lines(reader)
+        } else {
+            Shape::Stream(stream(reader))
+        });
         Ok(())
     }
 
-    /// The records of one JSON line: a record, an array of records, or a Graph page. A line
-    /// that can only be one record is kept as text, to be parsed by the record's decider.
+    /// The records of one JSON line. A line that can only be one record is kept as text, to be
+    /// parsed by the record's decider; an array or a page is streamed item by item, so a long
+    /// line of small records never sits in memory as records all at once.
     fn line_records(&mut self, text: Vec<u8>) {
-        let place = format!("line {}", self.line);
-        if text.first() == Some(&b'{') && !may_hold_page(&text) {
+        let is_list = text.first() == Some(&b'[') || may_hold_page(&text);
+        if is_list {
+            let items = stream(Box::new(std::io::Cursor::new(text)));
+            self.sub = Some((items, self.line, 0));
+        } else {
+            let place = format!("line {}", self.line);
             self.push_content(place, Content::Text(text));
-            return;
-        }
-        match serde_json::from_slice::<Value>(&text) {
-            Ok(Value::Array(items)) => {
-                for (i, v) in items.into_iter().enumerate() {
-                    self.push(format!("{place}, [{i}]"), Ok(v));
-                }
-            }
-            Ok(Value::Object(mut o)) => match take_page(&mut o) {
-                Some(items) => {
-                    for (i, v) in items.into_iter().enumerate() {
-                        self.push(format!("{place}, value[{i}]"), Ok(v));
-                    }
-                }
-                None => self.push(place, Ok(Value::Object(o))),
-            },
-            Ok(other) => self.push(
-                place,
-                Err(format!(
-                    "expected a sign-in record (a JSON object), found {}",
-                    kind(&other)
-                )),
-            ),
-            Err(e) => self.push(place, Err(format!("invalid JSON: {e}"))),
         }
     }
 
@@ -238,6 +250,25 @@ impl Records {
             self.detect(reader)?;
         }
         while self.pending.is_empty() {
+            if let Some((items, line, i)) = &mut self.sub {
+                let (line, i) = (*line, *i);
+                match items.recv() {
+                    Ok(value) => {
+                        if let Some((_, _, n)) = &mut self.sub {
+                            *n += 1;
+                        }
+                        let place = format!("line {line}, item {}", i + 1);
+                        let failed = value.is_err();
+                        self.push(place, value);
+                        if failed {
+                            // The rest of this line cannot be trusted; the next line can.
+                            self.sub = None;
+                        }
+                    }
+                    Err(_) => self.sub = None,
+                }
+                continue;
+            }
             match &mut self.shape {
                 None => return Ok(()),
                 Some(Shape::Lines(reader)) => {
@@ -266,9 +297,14 @@ impl Records {
                     None => self.shape = None,
                 },
                 Some(Shape::Stream(rx)) => match rx.recv() {
-                    Ok(value) => {
+                    Ok(Ok(value)) => {
                         let place = format!("record {}", self.index + 1);
-                        self.push(place, value);
+                        self.push(place, Ok(value));
+                    }
+                    // A document's syntax error ends the input: nothing after it is trusted.
+                    Ok(Err(e)) => {
+                        self.shape = None;
+                        return Err(e);
                     }
                     Err(_) => self.shape = None,
                 },
@@ -290,18 +326,6 @@ impl Iterator for Records {
             return Some(Err(e));
         }
         self.pending.pop_front().map(Ok)
-    }
-}
-
-/// `{"value": [...]}` (a Graph list response) or `{"records": [...]}` (an Azure Monitor
-/// export): its items.
-fn take_page(o: &mut Map<String, Value>) -> Option<Vec<Value>> {
-    let key = PAGE_KEYS
-        .iter()
-        .find(|k| matches!(o.get(**k), Some(Value::Array(_))))?;
-    match o.remove(*key) {
-        Some(Value::Array(items)) => Some(items),
-        _ => None,
     }
 }
 
@@ -363,13 +387,21 @@ fn trim(bytes: &[u8]) -> &[u8] {
 }
 
 /// Streams the JSON document(s) of `reader` from a thread: each record goes through a bounded
-/// channel, so memory holds at most [`READ_AHEAD`] records, never a whole page or file.
-fn stream(mut reader: Box<dyn BufRead + Send>) -> Receiver<Result<Value, String>> {
+/// channel, so memory holds at most [`READ_AHEAD`] records, never a whole page or file, and a
+/// record (or anything else between two records) larger than [`MAX_LINE`] ends the stream with
+/// an error instead of growing without bound. An `Err` is the last item: the input's syntax
+/// broke there.
+fn stream(reader: Box<dyn BufRead + Send>) -> Receiver<Result<Value, String>> {
     let (tx, rx) = sync_channel(READ_AHEAD);
     std::thread::spawn(move || {
+        let used = std::rc::Rc::new(std::cell::Cell::new(0usize));
+        let mut reader = Budgeted {
+            inner: reader,
+            used: used.clone(),
+        };
         let mut document = 0usize;
         loop {
-            match skip_whitespace(&mut reader) {
+            match skip_whitespace(&mut reader.inner) {
                 Ok(true) => {}
                 Ok(false) => return,
                 Err(e) => {
@@ -378,10 +410,16 @@ fn stream(mut reader: Box<dyn BufRead + Send>) -> Receiver<Result<Value, String>
                 }
             }
             document += 1;
+            used.set(0);
+            let stopped = std::cell::Cell::new(false);
+            let sink = Sink {
+                tx: &tx,
+                used: &used,
+                stopped: &stopped,
+            };
             let mut de = serde_json::Deserializer::from_reader(&mut reader);
-            let sink = Sink { tx: &tx };
             if let Err(e) = (&mut de).deserialize_any(TopLevel { sink: &sink }) {
-                if e.to_string() != STOPPED {
+                if !stopped.get() {
                     let _ = tx.send(Err(format!(
                         "document {document}: invalid JSON: {e}; reading stops here"
                     )));
@@ -391,6 +429,27 @@ fn stream(mut reader: Box<dyn BufRead + Send>) -> Receiver<Result<Value, String>
         }
     });
     rx
+}
+
+/// A reader that fails once more than [`MAX_LINE`] bytes pass without the sink resetting it.
+struct Budgeted {
+    inner: Box<dyn BufRead + Send>,
+    used: std::rc::Rc<std::cell::Cell<usize>>,
+}
+
+impl Read for Budgeted {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let used = self.used.get() + n;
+        self.used.set(used);
+        if used > MAX_LINE {
+            return Err(std::io::Error::other(format!(
+                "a record is larger than {} MiB",
+                MAX_LINE >> 20
+            )));
+        }
+        Ok(n)
+    }
 }
 
 /// Skips whitespace; false at the end of input.
@@ -413,16 +472,21 @@ fn skip_whitespace(reader: &mut dyn BufRead) -> Result<bool, String> {
     }
 }
 
-/// The error a visitor returns when the reader of the records has gone away.
-const STOPPED: &str = "jitgate: stopped";
-
 struct Sink<'a> {
     tx: &'a SyncSender<Result<Value, String>>,
+    used: &'a std::cell::Cell<usize>,
+    /// Set when the reader of the records has gone away (not an input error).
+    stopped: &'a std::cell::Cell<bool>,
 }
 
 impl Sink<'_> {
     fn send<E: de::Error>(&self, v: Value) -> Result<(), E> {
-        self.tx.send(Ok(v)).map_err(|_| E::custom(STOPPED))
+        // The next record starts its own byte budget.
+        self.used.set(0);
+        self.tx.send(Ok(v)).map_err(|_| {
+            self.stopped.set(true);
+            E::custom("the reader of the records has gone away")
+        })
     }
 }
 

@@ -298,7 +298,7 @@ fn session(s: &Resolved, case: &str) -> Result<Value, String> {
                 .collect()
         })
         .unwrap_or_default();
-    let second_factor = methods.iter().any(|m| m != "password");
+    let second_factor = methods.iter().any(|m| !m.eq_ignore_ascii_case("password"));
     out.insert("authenticationMethods".into(), methods.into());
     // The shorthand's session is fresh: proven at `at` unless the case says when.
     out.insert(

@@ -163,12 +163,28 @@ impl<'de> Deserialize<'de> for OneOrMany {
 pub(super) trait KeyList {
     /// Every accepted key.
     const KEYS: &'static [&'static str];
+
+    /// The one spelling a key is kept under (a short name's long form).
+    fn canonical(key: &str) -> &str {
+        key
+    }
 }
 
 /// `device`: the What If `deviceInfo` keys, and short names for the common ones.
 #[derive(Debug, Clone)]
 pub(super) struct DeviceKeys;
 impl KeyList for DeviceKeys {
+    fn canonical(key: &str) -> &str {
+        match key {
+            "compliant" => "isCompliant",
+            "trust" => "trustType",
+            "os" => "operatingSystem",
+            "id" => "deviceId",
+            "name" => "displayName",
+            other => other,
+        }
+    }
+
     const KEYS: &'static [&'static str] = &[
         "compliant",
         "trust",
@@ -291,8 +307,12 @@ impl<'de, K: KeyList> Deserialize<'de> for KeyedMap<K> {
                         return Err(de::Error::unknown_field(&key, K::KEYS));
                     }
                     let value: Value = access.next_value()?;
-                    if map.insert(key.clone(), value).is_some() {
-                        return Err(de::Error::custom(format_args!("duplicate key `{key}`")));
+                    // Short names are kept in their long form, so defaults and cases merge.
+                    let canonical = K::canonical(&key).to_owned();
+                    if map.insert(canonical.clone(), value).is_some() {
+                        return Err(de::Error::custom(format_args!(
+                            "duplicate key `{key}` (`{canonical}` is given twice)"
+                        )));
                     }
                 }
                 Ok(KeyedMap {
@@ -518,8 +538,9 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Ordered<T> {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Ordered<T>, A::Error> {
                 let mut out: Vec<(String, T)> = Vec::new();
+                let mut seen = std::collections::HashSet::new();
                 while let Some(key) = access.next_key::<String>()? {
-                    if out.iter().any(|(k, _)| *k == key) {
+                    if !seen.insert(key.clone()) {
                         return Err(de::Error::custom(format_args!("duplicate key `{key}`")));
                     }
                     let value = access.next_value()?;

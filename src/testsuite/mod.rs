@@ -131,14 +131,12 @@ impl TestSuite {
                     .map_err(|m| err(format!("cases[{position}].{m}")))?,
             );
         }
+        let mut first_of: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
         for (i, case) in cases.iter().enumerate() {
-            if let Some(dup) = cases
-                .get(..i)
-                .and_then(|before| before.iter().find(|c| c.name == case.name))
-            {
+            if let Some(first) = first_of.insert(&case.name, case.position) {
                 return Err(err(format!(
-                    "cases[{i}].name: \"{}\" is also the name of cases[{}]; names must be unique",
-                    case.name, dup.position
+                    "cases[{i}].name: \"{}\" is also the name of cases[{first}]; names must be unique",
+                    case.name
                 )));
             }
         }
@@ -556,12 +554,19 @@ fn walk(dir: &Path, depth: usize, out: &mut Vec<PathBuf>, errors: &mut Vec<TestF
             return;
         }
     };
-    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    // Symbolic links to folders are not followed: a link loop cannot multiply the walk.
+    let mut paths: Vec<(PathBuf, bool)> = entries
+        .filter_map(|e| {
+            let e = e.ok()?;
+            let is_dir = e.file_type().ok()?.is_dir();
+            Some((e.path(), is_dir))
+        })
+        .collect();
     paths.sort();
-    for path in paths {
-        if path.is_dir() {
+    for (path, is_dir) in paths {
+        if is_dir {
             walk(&path, depth + 1, out, errors);
-        } else if syntax_of(&path).is_some() {
+        } else if syntax_of(&path).is_some() && path.is_file() {
             out.push(path);
         }
     }

@@ -1000,3 +1000,38 @@ fn the_readme_example_passes() {
     assert_eq!(report.cases.len(), 4);
     assert!(report.all_passed(), "{}", report.render_text(false));
 }
+
+#[test]
+fn device_short_and_long_names_are_one_key() {
+    // A default's short name and a case's long name are the same key: the case wins.
+    let b = body(
+        "defaults: {device: {compliant: true, os: Windows}}\ncases:\n  - name: d\n    signIn: {user: bg01@northwindlattice.example, app: Office365, at: 2026-03-02T09:00:00Z, device: {isCompliant: false}}\n    expect: {}\n",
+    );
+    assert_eq!(
+        b["signInConditions"]["deviceInfo"],
+        json!({"isCompliant": false, "operatingSystem": "Windows"})
+    );
+    let e = yaml_error(
+        "cases:\n  - name: d\n    signIn: {user: x, device: {compliant: true, isCompliant: false}}\n    expect: {}\n",
+    );
+    assert!(
+        e.contains("duplicate key `isCompliant` (`isCompliant` is given twice)"),
+        "{e}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_folder_link_loop_is_not_followed() {
+    let dir = TempDir::new("policy-tests-loop");
+    dir.write(
+        "suite.yaml",
+        with_defaults(
+            "  - name: hq\n    signIn: {user: chloe.dubois@northwindlattice.example, app: Office365}\n    expect: {decision: allow}\n",
+        ),
+    );
+    std::os::unix::fs::symlink(dir.path(), dir.path().join("again")).unwrap();
+    let report = run_test_files(example(), &[dir.path()], &TestOptions::default());
+    assert_eq!(report.cases.len(), 1, "{}", report.render_text(false));
+    assert!(report.all_passed());
+}

@@ -205,10 +205,10 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         output: Option<PathBuf>,
         /// Agreement: write only the records that do not fully agree.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "proposed")]
         differences_only: bool,
         /// Agreement: exit 1 when fewer than this percentage of records agree fully.
-        #[arg(long, value_name = "PCT")]
+        #[arg(long, value_name = "PCT", conflicts_with = "proposed")]
         fail_below: Option<f64>,
         /// Also write the summary as JSON to this file.
         #[arg(long, value_name = "FILE")]

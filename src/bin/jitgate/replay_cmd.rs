@@ -16,8 +16,20 @@ use jitgate::{
     SignInLogRecords, Snapshot,
 };
 
-/// Records decided together (memory holds one block).
+/// Records decided together.
 const BLOCK: usize = 4096;
+/// Distinct users, apps, policies or conditions a summary counts one by one; the rest are
+/// counted together as `(others)`, so a summary's memory does not grow with the input.
+const MAX_KEYS: usize = 100_000;
+
+/// Adds one to `key`'s count, or to `(others)` once `MAX_KEYS` distinct keys are counted.
+fn bump<K: std::hash::Hash + Eq + From<&'static str>>(map: &mut HashMap<K, usize>, key: K) {
+    if map.len() >= MAX_KEYS && !map.contains_key(&key) {
+        *map.entry(K::from("(others)")).or_default() += 1;
+    } else {
+        *map.entry(key).or_default() += 1;
+    }
+}
 
 /// What `jitgate replay` was asked.
 pub struct ReplayArgs<'a> {
@@ -151,7 +163,10 @@ pub fn run(a: &ReplayArgs<'_>) -> ExitCode {
         }
     }
     drop(rx);
-    let _ = reader.join();
+    if reader.join().is_err() && summary.unreadable_input.is_none() {
+        summary.unreadable_input =
+            Some("the reader of the records stopped unexpectedly".to_owned());
+    }
     if let Err(e) = out.flush() {
         note!("jitgate: cannot write output: {e}");
         return ExitCode::from(2);
@@ -169,7 +184,8 @@ pub fn run(a: &ReplayArgs<'_>) -> ExitCode {
             return ExitCode::from(2);
         }
     }
-    if summary.unreadable_input.is_some() && summary.records == 0 {
+    // Records before the break were decided and written; the run is still incomplete.
+    if summary.unreadable_input.is_some() {
         return ExitCode::from(2);
     }
     if let Some(min) = a.fail_below
@@ -483,6 +499,8 @@ struct Summary {
     full: usize,
     partial: usize,
     none: usize,
+    /// Records that log no result to compare.
+    not_compared: usize,
     /// Per policy id: (logged, jitgate) result pairs and their counts.
     per_policy: HashMap<String, HashMap<(String, String), usize>>,
     per_condition: HashMap<String, usize>,
@@ -500,7 +518,7 @@ impl Summary {
         self.records += 1;
         match t {
             Tally::Bad => self.bad += 1,
-            Tally::Unmapped(field) => *self.unmapped.entry(field).or_default() += 1,
+            Tally::Unmapped(field) => bump(&mut self.unmapped, field),
             Tally::Compared {
                 level,
                 differences,
@@ -511,17 +529,28 @@ impl Summary {
                     AgreementLevel::Full => self.full += 1,
                     AgreementLevel::Partial => self.partial += 1,
                     AgreementLevel::None => self.none += 1,
+                    _ => self.not_compared += 1,
                 }
                 for (id, logged, ours) in differences {
-                    *self
-                        .per_policy
-                        .entry(id)
-                        .or_default()
-                        .entry((logged, ours))
-                        .or_default() += 1;
+                    let id = if self.per_policy.len() >= MAX_KEYS
+                        && !self.per_policy.contains_key(&id)
+                    {
+                        "(others)".to_owned()
+                    } else {
+                        id
+                    };
+                    let pairs = self.per_policy.entry(id).or_default();
+                    // Result names come from the input: counted one by one up to a bound too.
+                    if pairs.len() < 64 || pairs.contains_key(&(logged.clone(), ours.clone())) {
+                        *pairs.entry((logged, ours)).or_default() += 1;
+                    } else {
+                        *pairs
+                            .entry(("(others)".to_owned(), "(others)".to_owned()))
+                            .or_default() += 1;
+                    }
                 }
                 for c in conditions {
-                    *self.per_condition.entry(c).or_default() += 1;
+                    bump(&mut self.per_condition, c);
                 }
                 for m in missing {
                     *self.missing.entry(m).or_default() += 1;
@@ -536,10 +565,10 @@ impl Summary {
                 None => self.unchanged += 1,
                 Some(kind) => {
                     *self.changes.entry(kind).or_default() += 1;
-                    *self.per_user.entry(user).or_default() += 1;
-                    *self.per_app.entry(app).or_default() += 1;
+                    bump(&mut self.per_user, user);
+                    bump(&mut self.per_app, app);
                     for p in policies {
-                        *self.changed_policies.entry(p).or_default() += 1;
+                        bump(&mut self.changed_policies, p);
                     }
                 }
             },
@@ -597,7 +626,8 @@ impl Summary {
             base.insert("compared".to_owned(), json!(self.compared()));
             base.insert(
                 "agreement".to_owned(),
-                json!({"full": self.full, "partial": self.partial, "none": self.none}),
+                json!({"full": self.full, "partial": self.partial, "none": self.none,
+                       "notCompared": self.not_compared}),
             );
             base.insert(
                 "agreementPercent".to_owned(),
@@ -686,6 +716,12 @@ impl Summary {
                 self.none,
                 self.compared()
             );
+            if self.not_compared > 0 {
+                note!(
+                    "jitgate: {} record(s) log no policy result or status and were not compared",
+                    self.not_compared
+                );
+            }
             let mut per_policy: Vec<(&String, usize)> = self
                 .per_policy
                 .iter()
