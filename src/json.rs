@@ -102,7 +102,7 @@ impl<'de> Deserialize<'de> for Json<'de> {
 }
 
 /// An object key, borrowed from the text when it has no escapes.
-struct Key<'de>(Cow<'de, str>);
+pub(crate) struct Key<'de>(pub(crate) Cow<'de, str>);
 
 impl<'de> Deserialize<'de> for Key<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {

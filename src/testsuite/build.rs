@@ -4,7 +4,7 @@
 use serde_json::{Map, Value, json};
 
 use super::CaseKind;
-use super::format::{KeyList, KeyedMap, OneOrMany, Resolved, Shorthand};
+use super::format::{OneOrMany, Resolved, Shorthand};
 use super::names;
 use crate::model::Tenant;
 
@@ -250,29 +250,12 @@ fn conditions(s: &Resolved) -> Value {
         c.insert("authenticationFlow".into(), json!({"transferMethod": flow}));
     }
     if let Some(device) = &s.device {
-        c.insert("deviceInfo".into(), device_info(device));
+        c.insert("deviceInfo".into(), Value::Object(device.map.clone()));
     }
     if let Some(extra) = &s.conditions {
         c.extend(extra.map.clone());
     }
     Value::Object(c)
-}
-
-/// `device`, its short names spelled out.
-fn device_info<K: KeyList>(device: &KeyedMap<K>) -> Value {
-    let mut out = Map::new();
-    for (k, v) in &device.map {
-        let key = match k.as_str() {
-            "compliant" => "isCompliant",
-            "trust" => "trustType",
-            "os" => "operatingSystem",
-            "id" => "deviceId",
-            "name" => "displayName",
-            other => other,
-        };
-        out.insert(key.to_owned(), v.clone());
-    }
-    Value::Object(out)
 }
 
 fn session(s: &Resolved, case: &str) -> Result<Value, String> {

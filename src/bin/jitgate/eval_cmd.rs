@@ -148,6 +148,22 @@ pub struct EvalOptions<'a> {
     pub engine: EngineKind,
 }
 
+/// Where a command's lines go: `path`, or standard output; buffered. The error has been
+/// reported.
+pub fn output_sink(path: Option<&Path>) -> Result<BufWriter<Box<dyn Write>>, ExitCode> {
+    let sink: Box<dyn Write> = match path {
+        Some(p) => match File::create(p) {
+            Ok(f) => Box::new(f),
+            Err(e) => {
+                note!("jitgate: cannot create {}: {e}", p.display());
+                return Err(ExitCode::from(2));
+            }
+        },
+        None => Box::new(std::io::stdout().lock()),
+    };
+    Ok(BufWriter::with_capacity(1 << 20, sink))
+}
+
 /// `jitgate eval`.
 pub fn run_eval(o: &EvalOptions<'_>) -> ExitCode {
     let tenant = match load_tenant(o.load) {
@@ -161,17 +177,10 @@ pub fn run_eval(o: &EvalOptions<'_>) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let sink: Box<dyn Write> = match o.output {
-        Some(p) => match File::create(p) {
-            Ok(f) => Box::new(f),
-            Err(e) => {
-                note!("jitgate: cannot create {}: {e}", p.display());
-                return ExitCode::from(2);
-            }
-        },
-        None => Box::new(std::io::stdout().lock()),
+    let mut out = match output_sink(o.output) {
+        Ok(out) => out,
+        Err(code) => return code,
     };
-    let mut out = BufWriter::with_capacity(1 << 20, sink);
     let eval = evaluator(&tenant, o.engine);
     let now = Timestamp::now();
     let started = Instant::now();

@@ -2,7 +2,7 @@
 //! decide them under the current and a proposed tenant and report what changes (impact).
 
 use std::fs::File;
-use std::io::{BufWriter, IsTerminal, Read, Write};
+use std::io::{IsTerminal, Read, Write};
 use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -86,17 +86,10 @@ pub fn run(a: &ReplayArgs<'_>) -> ExitCode {
             }
         }
     };
-    let sink: Box<dyn Write> = match a.output {
-        Some(p) => match File::create(p) {
-            Ok(f) => Box::new(f),
-            Err(e) => {
-                note!("jitgate: cannot create {}: {e}", p.display());
-                return ExitCode::from(2);
-            }
-        },
-        None => Box::new(std::io::stdout().lock()),
+    let mut out = match crate::eval_cmd::output_sink(a.output) {
+        Ok(out) => out,
+        Err(code) => return code,
     };
-    let mut out = BufWriter::with_capacity(1 << 20, sink);
     let unlogged = jitgate::device_attributes_logs_lack(current.tenant());
     // A reader thread reads the next block while this one's records are decided.
     let (tx, rx) = std::sync::mpsc::sync_channel::<(Vec<RawRecord>, Option<String>)>(2);
@@ -591,14 +584,7 @@ impl Summary {
     }
 
     fn to_json(&self, tenant: &Snapshot, impact: bool, seconds: f64) -> Value {
-        let name = |id: &str| {
-            tenant
-                .tenant()
-                .policies
-                .iter()
-                .find(|p| p.id == id)
-                .map(|p| p.display_name.clone())
-        };
+        let name = |id: &str| policy_name(tenant, id);
         let mut base = serde_json::Map::new();
         base.insert("records".to_owned(), json!(self.records));
         base.insert("badRecords".to_owned(), json!(self.bad));
@@ -682,14 +668,7 @@ impl Summary {
                 String::new()
             }
         );
-        let name = |id: &str| {
-            tenant
-                .tenant()
-                .policies
-                .iter()
-                .find(|p| p.id == id)
-                .map_or_else(|| id.to_owned(), |p| p.display_name.clone())
-        };
+        let name = |id: &str| policy_name(tenant, id).unwrap_or_else(|| id.to_owned());
         if impact {
             note!(
                 "jitgate: {} unchanged; {}",
@@ -743,6 +722,16 @@ impl Summary {
             }
         }
     }
+}
+
+/// The tenant's name for a policy id, if it has the policy.
+fn policy_name(tenant: &Snapshot, id: &str) -> Option<String> {
+    tenant
+        .tenant()
+        .policies
+        .iter()
+        .find(|p| p.id == id)
+        .map(|p| p.display_name.clone())
 }
 
 fn sorted<K: AsRef<str>>(m: &HashMap<K, usize>) -> Vec<(String, usize)> {
