@@ -26,6 +26,7 @@
 //! The library builds without the command-line tool: depend on it with
 //! `default-features = false`.
 
+mod analysis;
 mod diag;
 mod engine;
 mod filter;
@@ -42,6 +43,11 @@ mod testsuite;
 pub mod unstable;
 mod validate;
 
+pub use analysis::{
+    Classification, DiffOptions, DiffRegion, DiffReport, DiffSide, Dimension, GapOptions,
+    GapRegion, GapReport, IdentityKind, MAX_DEVICE_CANDIDATES, PROTECTION_NAMES, Protection,
+    RegionDimension, SessionProfile, diff,
+};
 pub use diag::{Diagnostic, RequestError, Severity};
 pub use engine::{Engine, PublishError};
 pub use load::{

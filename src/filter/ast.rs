@@ -60,6 +60,47 @@ impl Node {
         }
     }
 
+    /// Adds each (attribute, literal) pair the node compares, in rule order.
+    pub(super) fn literals<'a>(&'a self, out: &mut Vec<(&'a Attribute, &'a str)>) {
+        match self {
+            Self::Or(children) | Self::And(children) => {
+                for child in children {
+                    child.literals(out);
+                }
+            }
+            Self::Not(child) => child.literals(out),
+            Self::Compare(comparison) => match &comparison.value {
+                Value::Null => {}
+                Value::Text(l) => out.push((&comparison.attribute, &l.text)),
+                Value::List(list) => {
+                    out.extend(
+                        list.iter()
+                            .map(|l| (&comparison.attribute, l.text.as_str())),
+                    );
+                }
+            },
+        }
+    }
+
+    /// Adds each comparison's attribute and truth against `attributes`, in rule order.
+    pub(super) fn comparison_truths<'a>(
+        &'a self,
+        attributes: &dyn Attributes,
+        out: &mut Vec<(&'a Attribute, bool)>,
+    ) {
+        match self {
+            Self::Or(children) | Self::And(children) => {
+                for child in children {
+                    child.comparison_truths(attributes, out);
+                }
+            }
+            Self::Not(child) => child.comparison_truths(attributes, out),
+            Self::Compare(comparison) => {
+                out.push((&comparison.attribute, comparison.evaluate(attributes)));
+            }
+        }
+    }
+
     /// Evaluates the node; does not allocate.
     pub(super) fn evaluate(&self, attributes: &dyn Attributes) -> bool {
         match self {

@@ -140,6 +140,24 @@ impl FilterRule {
         out
     }
 
+    /// Every (attribute, literal) pair the rule compares, in rule order: the values that can
+    /// change a comparison's truth, which condition-space analysis tries as witnesses.
+    #[must_use]
+    pub fn literals(&self) -> Vec<(&Attribute, &str)> {
+        let mut out = Vec::new();
+        self.root.literals(&mut out);
+        out
+    }
+
+    /// Each comparison's attribute and truth against `attributes`, in rule order: two values
+    /// of an attribute that give every comparison on it the same truth are alike to the rule.
+    #[must_use]
+    pub fn comparison_truths(&self, attributes: &dyn Attributes) -> Vec<(&Attribute, bool)> {
+        let mut out = Vec::new();
+        self.root.comparison_truths(attributes, &mut out);
+        out
+    }
+
     /// The number of comparisons in the rule.
     #[must_use]
     pub fn comparisons(&self) -> usize {

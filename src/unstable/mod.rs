@@ -9,6 +9,7 @@ pub mod generate;
 #[cfg(feature = "cli")]
 pub mod signinlogs;
 
+pub use crate::analysis::diff::outcome as diff_outcome;
 pub use crate::diag::Diagnostics;
 pub use crate::json::{Json, decode, parse_bytes, parse_str};
 pub use crate::model::activation::parse_activation;

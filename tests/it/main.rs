@@ -13,6 +13,7 @@ mod common;
 
 mod activation_guidance;
 mod activation_rules;
+mod analysis;
 mod cli_bounds;
 mod completeness;
 mod concurrency;

@@ -18,6 +18,7 @@ macro_rules! note_inline {
 }
 
 mod activate_cmd;
+mod analysis_cmd;
 mod bench_cmd;
 mod eval_cmd;
 mod input;
@@ -213,6 +214,73 @@ enum Command {
         /// Also write the summary as JSON to this file.
         #[arg(long, value_name = "FILE")]
         summary: Option<PathBuf>,
+    },
+    /// Every region of the sign-in condition space where a password alone is enough: no
+    /// enforced policy that applies there requires MFA, an authentication strength, or blocks
+    /// (docs/ANALYSIS.md).
+    ///
+    /// Walks the compiled table's classes (user classes, applications, address classes,
+    /// countries, platforms, client apps, flows, device states, risks) instead of sampling, so
+    /// the answer is complete. Each region carries a witness What If body `eval` accepts.
+    /// Exit status: 0 when it ran (gaps are data), 2 unusable tenant or option.
+    Gaps {
+        #[command(flatten)]
+        load: LoadArgs,
+        /// What counts as protection: a comma-separated list of mfa, strength, block,
+        /// compliantDevice, domainJoinedDevice, approvedApplication, compliantApplication,
+        /// passwordChange, termsOfUse, custom.
+        #[arg(long, value_name = "LIST", default_value = "mfa,strength,block")]
+        strong: String,
+        /// Treat report-only policies as enforced (what switching them on would close).
+        #[arg(long)]
+        include_report_only: bool,
+        /// Read the directory (time-bound memberships) at this instant (default: now).
+        #[arg(long, value_name = "RFC3339")]
+        at: Option<String>,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Instead of the report: for each request of this file (JSON Lines What If bodies),
+        /// one JSON line naming the gap region it falls in (or null).
+        #[arg(long, value_name = "REQUESTS")]
+        classify: Option<String>,
+        /// Nodes the walk may visit before it stops and says so.
+        #[arg(long, value_name = "N", default_value_t = 5_000_000)]
+        max_nodes: u64,
+    },
+    /// Every region whose outcome changes between two tenants, for a session profile: decision,
+    /// requirements, deny reasons, session controls, with the policies responsible on each side
+    /// and a witness (docs/ANALYSIS.md). Renamed or re-ordered equivalent policies change
+    /// nothing. Exit status: 0 when it ran, 2 unusable tenant or option.
+    Diff {
+        /// The tenant before the change (bundle file or export directory).
+        #[arg(long, value_name = "PATH")]
+        before: PathBuf,
+        /// The tenant after the change.
+        #[arg(long, value_name = "PATH")]
+        after: PathBuf,
+        /// What the sign-ins have proven: authentication method names, `mfa`
+        /// (microsoftAuthenticatorPush), `terms` (every agreement accepted), `passwordChanged`.
+        #[arg(long, value_name = "LIST", default_value = "password")]
+        session: String,
+        /// Read the directories at this instant (default: now).
+        #[arg(long, value_name = "RFC3339")]
+        at: Option<String>,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Instead of the report: for each request of this file, the changed region it falls in.
+        #[arg(long, value_name = "REQUESTS")]
+        classify: Option<String>,
+        /// Nodes the walk may visit before it stops and says so.
+        #[arg(long, value_name = "N", default_value_t = 5_000_000)]
+        max_nodes: u64,
+        /// Accept tenants without any conditional access policy.
+        #[arg(long)]
+        allow_empty: bool,
+        /// Accept policies that include named locations the export does not define.
+        #[arg(long)]
+        allow_dangling: bool,
     },
     /// Run expected-outcome tests: files of named sign-in and activation cases, each with what
     /// its decision must be (docs/TESTING.md).
@@ -451,6 +519,45 @@ fn main() -> ExitCode {
             differences_only,
             fail_below,
             summary_json: summary.as_deref(),
+        }),
+        Command::Gaps {
+            load,
+            strong,
+            include_report_only,
+            at,
+            json,
+            classify,
+            max_nodes,
+        } => analysis_cmd::run_gaps(&analysis_cmd::GapArgs {
+            load: &load,
+            strong: Some(&strong),
+            include_report_only,
+            at: at.as_deref(),
+            json,
+            classify: classify.as_deref(),
+            max_nodes,
+        }),
+        Command::Diff {
+            before,
+            after,
+            session,
+            at,
+            json,
+            classify,
+            max_nodes,
+            allow_empty,
+            allow_dangling,
+        } => analysis_cmd::run_diff(&analysis_cmd::DiffArgs {
+            before: &before,
+            after: &after,
+            options: jitgate::LoadOptions::default()
+                .allow_empty(allow_empty)
+                .allow_dangling(allow_dangling),
+            session: &session,
+            at: at.as_deref(),
+            json,
+            classify: classify.as_deref(),
+            max_nodes,
         }),
         Command::Test {
             load,

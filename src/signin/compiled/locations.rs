@@ -145,6 +145,50 @@ impl LocationTable {
         self.countries.get(country).unwrap_or(&self.empty)
     }
 
+    /// One address in each address class: the first address of the class's first interval, and
+    /// for class 0 ("in no named location") an address outside every range, when one exists.
+    pub fn class_representatives(&self) -> Vec<IpAddr> {
+        let mut seen = vec![false; self.ip_classes.len().max(1)];
+        let mut out = Vec::new();
+        let mut take = |class: u32, ip: IpAddr, out: &mut Vec<IpAddr>| {
+            if let Some(s) = seen.get_mut(class as usize) {
+                if !*s {
+                    *s = true;
+                    out.push(ip);
+                }
+            }
+        };
+        // Below the first start, addresses are in no location.
+        match self.v4.starts.first() {
+            None => take(
+                0,
+                IpAddr::V4(std::net::Ipv4Addr::new(198, 51, 100, 1)),
+                &mut out,
+            ),
+            Some(&first) if first > 0 => take(
+                0,
+                IpAddr::V4(std::net::Ipv4Addr::from(first.saturating_sub(1).max(1))),
+                &mut out,
+            ),
+            Some(_) => {}
+        }
+        for (start, class) in self.v4.starts.iter().zip(&self.v4.classes) {
+            take(
+                *class,
+                IpAddr::V4(std::net::Ipv4Addr::from(*start)),
+                &mut out,
+            );
+        }
+        for (start, class) in self.v6.starts.iter().zip(&self.v6.classes) {
+            take(
+                *class,
+                IpAddr::V6(std::net::Ipv6Addr::from(*start)),
+                &mut out,
+            );
+        }
+        out
+    }
+
     /// The sets for a GPS country.
     pub fn for_gps(&self, country: &str) -> &LocationSets {
         let key = if country.eq_ignore_ascii_case("unknown") {

@@ -13,11 +13,13 @@ pub mod users;
 
 mod build;
 mod decide;
+mod dimensions;
 mod explain;
 mod grants;
 mod prepare;
 
 pub use bits::Bits;
+pub use dimensions::{ControlKind, DimensionSets, GrantShape, Reauthentication};
 
 use ahash::AHashMap;
 use jiff::{SignedDuration, Timestamp};

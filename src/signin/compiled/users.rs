@@ -99,6 +99,13 @@ pub struct UserTable {
 }
 
 impl UserTable {
+    /// Home tenant ids some guest selector names, sorted.
+    pub fn named_home_tenants(&self) -> Vec<String> {
+        let mut v: Vec<String> = self.guest_by_tenant.keys().cloned().collect();
+        v.sort_unstable();
+        v
+    }
+
     /// Guest-selector include and exclude sets for these guest bits and home tenant.
     pub fn guest_sets(&self, guest_bits: u8, home_tenant: Option<&str>) -> (Bits, Bits) {
         let (mut include, mut exclude) = self

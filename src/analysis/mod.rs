@@ -1,0 +1,19 @@
+//! Condition-space analysis (docs/SEMANTICS.md §12): every gap and every change, exactly.
+//!
+//! The compiled table already splits each condition dimension into classes of values that no
+//! policy tells apart. Enumerating those classes, not individual sign-ins, makes the answer
+//! complete: [`Snapshot::gaps`](crate::Snapshot::gaps) walks them depth first and stops as soon
+//! as no protecting policy can still apply, and [`diff`] stops as soon as the policies still in
+//! scope on both sides behave alike. Each region found carries a witness: a What If body that
+//! lies in it, decided by the engine.
+
+pub(crate) mod diff;
+mod gaps;
+mod region;
+mod report;
+mod space;
+
+pub use diff::{DiffOptions, DiffRegion, DiffReport, DiffSide, SessionProfile, diff};
+pub use gaps::{Classification, GapOptions, GapRegion, GapReport, PROTECTION_NAMES, Protection};
+pub use region::{IdentityKind, RegionDimension};
+pub use space::{Dimension, MAX_DEVICE_CANDIDATES};

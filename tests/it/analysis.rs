@@ -1,0 +1,648 @@
+//! Condition-space analysis (`gaps`, `diff`, `--classify`; docs/SEMANTICS.md §12).
+//!
+//! Soundness: every witness, decided by both engines, gets what its region claims. Completeness:
+//! over generated tenants and random requests, a request is in a gap region exactly when a
+//! password alone lets it through, and in a diff region exactly when its outcome differs between
+//! the two tenants, both decided by the engines, not by the analysis.
+
+use std::path::Path;
+
+use proptest::collection::vec;
+use proptest::prelude::*;
+use proptest::test_runner::{Config, RngSeed, TestCaseError, TestRunner};
+use serde_json::{Value, json};
+
+use jitgate::{
+    Classification, Decision, DiffOptions, Dimension, Explain, GapOptions, GapReport, IdentityKind,
+    Protection, ReferenceEvaluator, SignInRequest, Snapshot, Tenant,
+};
+
+use crate::common::signin::{Pol, T, tenant};
+use crate::common::strategy;
+use crate::common::{TempDir, corpus, jitgate, lenient_bytes};
+
+fn at() -> jiff::Timestamp {
+    T.parse().unwrap()
+}
+
+fn example() -> Tenant {
+    jitgate::load(Path::new("examples/tenant")).unwrap()
+}
+
+fn request(body: &Value) -> SignInRequest {
+    SignInRequest::from_json(&body.to_string())
+        .unwrap_or_else(|e| panic!("witness does not parse: {e}\n{body:#}"))
+}
+
+/// Every gap witness is allowed by both engines and classified into its own region.
+fn assert_gaps_sound(tenant: &Tenant, report: &GapReport) {
+    let snapshot = Snapshot::compile(tenant.clone());
+    let reference = ReferenceEvaluator::new(tenant);
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    assert!(!report.truncated);
+    for (k, r) in report.regions.iter().enumerate() {
+        let req = request(&r.witness);
+        let compiled = snapshot.evaluate(&req, Explain::Policies);
+        let reference = reference.evaluate(&req, Explain::Policies);
+        assert_eq!(
+            compiled.decision,
+            Decision::Allow,
+            "gap {k}: {:#}",
+            r.witness
+        );
+        assert_eq!(
+            reference.decision,
+            Decision::Allow,
+            "gap {k}: {:#}",
+            r.witness
+        );
+        assert_eq!(r.decision, Decision::Allow);
+        assert_eq!(
+            report.classify(&snapshot, &req),
+            Classification::Region(k),
+            "gap {k}: {:#}",
+            r.witness
+        );
+    }
+}
+
+#[test]
+fn every_gap_witness_of_the_example_tenant_is_allowed_by_both_engines() {
+    let tenant = example();
+    let report = Snapshot::compile(tenant.clone()).gaps(&GapOptions::new(at()));
+    assert!(!report.regions.is_empty());
+    assert_gaps_sound(&tenant, &report);
+}
+
+#[test]
+fn every_gap_witness_of_the_public_baseline_is_allowed_by_both_engines() {
+    let Some(path) = corpus("j0eyv-baseline") else {
+        return;
+    };
+    let tenant = crate::common::lenient_path(&path).unwrap();
+    let report = Snapshot::compile(tenant.clone()).gaps(&GapOptions::new(at()));
+    assert_gaps_sound(&tenant, &report);
+}
+
+#[test]
+fn the_break_glass_account_is_a_region_of_its_own() {
+    let tenant = example();
+    let report = Snapshot::compile(tenant.clone()).gaps(&GapOptions::new(at()));
+    let bg: Vec<_> = report
+        .regions
+        .iter()
+        .filter(|r| {
+            r.kind == IdentityKind::Users
+                && r.dimensions.len() == 1
+                && r.dimensions[0].dimension == Dimension::Identity
+        })
+        .collect();
+    assert_eq!(bg.len(), 1, "{}", report.render_text());
+    let d = &bg[0].dimensions[0];
+    assert!(!d.except);
+    assert_eq!(d.values, ["1 user(s): bg01@northwindlattice.example"]);
+    assert_eq!(bg[0].users, 1);
+    assert_eq!(bg[0].applied_policies, Vec::<String>::new());
+}
+
+#[test]
+fn a_tenant_without_mfa_everywhere_is_one_region_per_kind() {
+    // Only a session control policy: nothing protects anyone.
+    let t = tenant(
+        &[
+            Pol::new(1).session(json!({"signInFrequency": {"isEnabled": true,
+            "frequencyInterval": "timeBased", "type": "hours", "value": 4}})),
+        ],
+        json!({}),
+    );
+    let report = Snapshot::compile(t.clone()).gaps(&GapOptions::new(at()));
+    let kinds: Vec<_> = report
+        .regions
+        .iter()
+        .map(|r| (r.kind, r.dimensions.len()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            (IdentityKind::Users, 0),
+            (IdentityKind::ServicePrincipals, 0)
+        ]
+    );
+    assert_gaps_sound(&t, &report);
+}
+
+#[test]
+fn report_only_policies_close_gaps_only_when_counted() {
+    let t = tenant(&[Pol::new(1).mfa().report_only()], json!({}));
+    let snapshot = Snapshot::compile(t.clone());
+    let open = snapshot.gaps(&GapOptions::new(at()));
+    assert!(
+        open.regions
+            .iter()
+            .any(|r| r.kind == IdentityKind::Users && r.dimensions.is_empty()),
+        "{}",
+        open.render_text()
+    );
+    let closed = snapshot.gaps(&GapOptions::new(at()).include_report_only(true));
+    // All users, all applications: what is left are the targets the policy cannot reach
+    // (user actions, authentication contexts) and service principals.
+    for r in &closed.regions {
+        if r.kind == IdentityKind::Users {
+            assert_eq!(r.dimensions.len(), 1, "{}", closed.render_text());
+            assert_eq!(r.dimensions[0].dimension, Dimension::Target);
+            assert!(
+                r.dimensions[0].values.iter().all(
+                    |v| v.starts_with("user action") || v.starts_with("authentication context")
+                ),
+                "{:?}",
+                r.dimensions[0].values
+            );
+        }
+    }
+    assert!(closed.regions.iter().any(|r| r.kind == IdentityKind::Users));
+    // The witness is still allowed: report-only policies do not enforce.
+    assert_gaps_sound(&t, &open);
+}
+
+#[test]
+fn a_device_filter_exclusion_is_a_region_whose_witness_device_matches_it() {
+    let t = tenant(
+        &[Pol::new(1).mfa().cond(
+            "devices",
+            json!({"deviceFilter": {"mode": "exclude",
+                "rule": "device.extensionAttribute1 -eq \"PAW\""}}),
+        )],
+        json!({}),
+    );
+    let snapshot = Snapshot::compile(t.clone());
+    let report = snapshot.gaps(&GapOptions::new(at()));
+    assert_gaps_sound(&t, &report);
+    let device: Vec<_> = report
+        .regions
+        .iter()
+        .filter(|r| r.kind == IdentityKind::Users)
+        .collect();
+    assert!(!device.is_empty());
+    let r = device
+        .iter()
+        .find(|r| {
+            r.dimensions
+                .iter()
+                .any(|d| d.dimension == Dimension::Device)
+        })
+        .unwrap_or_else(|| panic!("{}", report.render_text()));
+    let dev = r
+        .dimensions
+        .iter()
+        .find(|d| d.dimension == Dimension::Device)
+        .unwrap();
+    assert!(!dev.except);
+    assert!(
+        dev.values
+            .iter()
+            .all(|v| v.contains("extensionAttribute1=PAW")
+                && !v.contains("PAW-x")
+                && !v.contains("x-PAW"))
+    );
+    assert_eq!(
+        r.witness["signInConditions"]["deviceInfo"]["extensionAttribute1"],
+        "PAW"
+    );
+    // A device with another value is protected: in no region.
+    let mut other = r.witness.clone();
+    other["signInConditions"]["deviceInfo"]["extensionAttribute1"] = json!("Standard");
+    assert_eq!(
+        report.classify(&snapshot, &request(&other)),
+        Classification::NoRegion
+    );
+}
+
+#[test]
+fn compliant_device_counts_as_protection_only_when_asked() {
+    let t = tenant(
+        &[Pol::new(1).grant("OR", &["mfa", "compliantDevice"])],
+        json!({}),
+    );
+    let snapshot = Snapshot::compile(t.clone());
+    // MFA or a compliant device: a compliant device lets a password through.
+    let default = snapshot.gaps(&GapOptions::new(at()));
+    assert_gaps_sound(&t, &default);
+    let compliant = default
+        .regions
+        .iter()
+        .find(|r| {
+            r.dimensions
+                .iter()
+                .any(|d| d.dimension == Dimension::Device)
+        })
+        .unwrap_or_else(|| panic!("{}", default.render_text()));
+    let device = compliant
+        .dimensions
+        .iter()
+        .find(|d| d.dimension == Dimension::Device)
+        .unwrap();
+    assert!(!device.except && device.values.iter().all(|v| v.contains(", compliant")));
+    assert_eq!(
+        compliant.witness["signInConditions"]["deviceInfo"]["isCompliant"],
+        true,
+        "{}",
+        default.render_text()
+    );
+    // Counted as protection, the compliant device closes the gap.
+    let strict = snapshot.gaps(
+        &GapOptions::new(at())
+            .protection(Protection::parse("mfa,strength,block,compliantDevice").unwrap()),
+    );
+    assert!(
+        strict.regions.iter().all(|r| r.kind != IdentityKind::Users
+            || r.dimensions
+                .iter()
+                .any(|d| d.dimension == Dimension::Target)),
+        "{}",
+        strict.render_text()
+    );
+}
+
+#[test]
+fn protection_lists_are_checked() {
+    assert!(Protection::parse("mfa,strength").is_ok());
+    let e = Protection::parse("mfa,retina").unwrap_err();
+    assert!(
+        e.contains("\"retina\"") && e.contains("compliantDevice"),
+        "{e}"
+    );
+    assert!(Protection::parse(" , ").is_err());
+}
+
+// ----- diff ---------------------------------------------------------------------------------
+
+/// A copy of the example tenant with `edit` applied to its policy list.
+fn edited_example(dir: &TempDir, edit: impl Fn(&mut Vec<Value>)) -> Tenant {
+    let src = Path::new("examples/tenant");
+    copy_dir(src, dir.path());
+    let file = dir.path().join("conditionalAccessPolicies.json");
+    let mut doc: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    edit(doc["value"].as_array_mut().unwrap());
+    std::fs::write(&file, doc.to_string()).unwrap();
+    jitgate::load(dir.path()).unwrap()
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn a_reordered_and_renamed_copy_changes_nothing() {
+    let dir = TempDir::new("diff-reorder");
+    let copy = edited_example(&dir, |policies| {
+        policies.reverse();
+        for (i, p) in policies.iter_mut().enumerate() {
+            p["id"] = json!(format!("aaaaaaaa-0000-4000-8000-{i:012}"));
+            p["displayName"] = json!(format!("renamed {i}"));
+        }
+    });
+    let report = jitgate::diff(
+        &Snapshot::compile(example()),
+        &Snapshot::compile(copy),
+        &DiffOptions::new(at()),
+    );
+    assert!(report.regions.is_empty(), "{}", report.render_text());
+    assert_eq!(report.nodes_visited, 0);
+}
+
+#[test]
+fn enabling_a_policy_changes_exactly_the_sign_ins_it_reaches() {
+    let dir = TempDir::new("diff-enable");
+    let after = edited_example(&dir, |policies| {
+        for p in policies.iter_mut() {
+            if p["displayName"].as_str().unwrap().starts_with("NL017") {
+                p["state"] = json!("enabled");
+            }
+        }
+    });
+    let before = example();
+    let (a, b) = (
+        Snapshot::compile(before.clone()),
+        Snapshot::compile(after.clone()),
+    );
+    let report = jitgate::diff(&a, &b, &DiffOptions::new(at()));
+    assert!(!report.regions.is_empty());
+    assert!(!report.truncated);
+    let (ra, rb) = (
+        ReferenceEvaluator::new(&before),
+        ReferenceEvaluator::new(&after),
+    );
+    for (k, r) in report.regions.iter().enumerate() {
+        let req = request(&r.witness);
+        // NL017 blocks Linux: every change is a Linux sign-in now denied by it.
+        assert_eq!(
+            req.conditions().platform.as_ref().map(|p| p.as_str()),
+            Some("linux")
+        );
+        assert_eq!(r.after.decision, Decision::Deny);
+        assert_eq!(
+            r.after.responsible,
+            ["NL017 Disabled pilot block Linux devices"]
+        );
+        assert!(r.before.responsible.is_empty());
+        for (snap, reference, side) in [(&a, &ra, &r.before), (&b, &rb, &r.after)] {
+            assert_eq!(snap.evaluate(&req, Explain::None).decision, side.decision);
+            assert_eq!(
+                reference.evaluate(&req, Explain::None).decision,
+                side.decision
+            );
+        }
+        assert_eq!(report.classify(&a, &b, &req), Classification::Region(k));
+    }
+}
+
+#[test]
+fn session_profiles_are_checked() {
+    assert!(jitgate::SessionProfile::parse("password,mfa,fido2,terms").is_ok());
+    let e = jitgate::SessionProfile::parse("password,telepathy").unwrap_err();
+    assert!(e.contains("telepathy"), "{e}");
+}
+
+// ----- completeness over generated tenants -------------------------------------------------------
+
+/// The request with `session` as its session (keeping what only the request knows: the app
+/// protections it presents and its GPS country), at the analysis instant.
+fn with_session(req: &Value, session: &Value) -> Value {
+    let mut out = req.clone();
+    let mut s = session.clone();
+    for key in ["approvedClientApp", "appProtectionPolicy", "gpsCountry"] {
+        if let Some(v) = req["session"].get(key) {
+            s[key] = v.clone();
+        }
+    }
+    out["session"] = s;
+    out.as_object_mut().unwrap().remove("appliedPoliciesOnly");
+    out
+}
+
+/// Classifications the analysis may leave undecided (docs/ANALYSIS.md): several applications
+/// at once, GPS countries, and a directory user given a guest type or home tenant the directory
+/// does not give them (the identity dimension takes directory users as the directory has them).
+fn may_be_unclassified(tenant: &Tenant, req: &Value, d: Dimension) -> bool {
+    match d {
+        Dimension::Identity => {
+            let id = &req["signInIdentity"];
+            let overrides =
+                id.get("externalUserType").is_some() || id.get("externalTenantId").is_some();
+            let known = id["userId"]
+                .as_str()
+                .is_some_and(|u| tenant.users.iter().any(|x| x.id.eq_ignore_ascii_case(u)));
+            overrides && known
+        }
+        Dimension::Target => req["signInContext"]["includeApplications"]
+            .as_array()
+            .is_some_and(|a| a.len() > 1),
+        Dimension::Location => req["session"].get("gpsCountry").is_some(),
+        _ => false,
+    }
+}
+
+/// Generated tenants per property (`JITGATE_ANALYSIS_CASES`; seed `JITGATE_ANALYSIS_SEED`).
+fn cases() -> u32 {
+    std::env::var("JITGATE_ANALYSIS_CASES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(48)
+}
+
+fn runner() -> TestRunner {
+    TestRunner::new(Config {
+        cases: cases(),
+        rng_seed: RngSeed::Fixed(
+            std::env::var("JITGATE_ANALYSIS_SEED")
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(0x6761_7073),
+        ),
+        failure_persistence: None,
+        ..Config::default()
+    })
+}
+
+#[test]
+fn a_request_is_in_a_gap_region_exactly_when_a_password_lets_it_through() {
+    let strategy = (strategy::tenant(0..=8), vec(strategy::request(), 12));
+    runner()
+        .run(&strategy, |(bundle, requests)| {
+            let Ok(tenant) = lenient_bytes("t.json", bundle.to_string().as_bytes()) else {
+                return Ok(());
+            };
+            let snapshot = Snapshot::compile(tenant.clone());
+            let reference = ReferenceEvaluator::new(&tenant);
+            let report = snapshot.gaps(&GapOptions::new(strategy::base()));
+            prop_assert!(report.errors.is_empty(), "{:?}", report.errors);
+            for r in &report.regions {
+                let req = request(&r.witness);
+                prop_assert_eq!(
+                    snapshot.evaluate(&req, Explain::None).decision,
+                    Decision::Allow
+                );
+                prop_assert_eq!(
+                    reference.evaluate(&req, Explain::None).decision,
+                    Decision::Allow
+                );
+            }
+            for body in &requests {
+                let body = with_session(body, &report.session);
+                let Ok(req) = SignInRequest::from_json(&body.to_string()) else {
+                    continue;
+                };
+                let allowed = snapshot.evaluate(&req, Explain::None).decision == Decision::Allow;
+                prop_assert_eq!(
+                    allowed,
+                    reference.evaluate(&req, Explain::None).decision == Decision::Allow
+                );
+                match report.classify(&snapshot, &req) {
+                    Classification::Region(_) => {
+                        prop_assert!(allowed, "in a gap but not allowed: {body:#}")
+                    }
+                    Classification::NoRegion => prop_assert!(
+                        !allowed,
+                        "allowed but in no gap: {body:#}\n{}",
+                        report.render_text()
+                    ),
+                    Classification::Unclassified(d) => prop_assert!(
+                        may_be_unclassified(&tenant, &body, d),
+                        "unclassified in {d:?}: {body:#}"
+                    ),
+                    _ => return Err(TestCaseError::fail("unexpected classification")),
+                }
+            }
+            Ok(())
+        })
+        .unwrap();
+}
+
+/// A changed copy of a generated bundle: policy `k % n` gets a new state or a new grant.
+fn mutate(bundle: &Value, k: usize, how: u8) -> Value {
+    let mut b = bundle.clone();
+    if let Some(policies) = b["conditionalAccessPolicies"].as_array_mut() {
+        if policies.is_empty() {
+            return b;
+        }
+        let n = policies.len();
+        let p = &mut policies[k % n];
+        match how % 4 {
+            0 => p["state"] = json!("disabled"),
+            1 => p["state"] = json!("enabled"),
+            2 => p["grantControls"] = json!({"operator": "OR", "builtInControls": ["block"]}),
+            _ => p["grantControls"] = json!({"operator": "OR", "builtInControls": ["mfa"]}),
+        }
+    }
+    b
+}
+
+#[test]
+fn a_request_is_in_a_diff_region_exactly_when_its_outcome_changes() {
+    let strategy = (
+        strategy::tenant(1..=8),
+        any::<usize>(),
+        any::<u8>(),
+        vec(strategy::request(), 12),
+        prop::bool::ANY,
+    );
+    runner()
+        .run(&strategy, |(bundle, k, how, requests, mfa)| {
+            let changed = mutate(&bundle, k, how);
+            let (Ok(a), Ok(b)) = (
+                lenient_bytes("a.json", bundle.to_string().as_bytes()),
+                lenient_bytes("b.json", changed.to_string().as_bytes()),
+            ) else {
+                return Ok(());
+            };
+            let (sa, sb) = (Snapshot::compile(a.clone()), Snapshot::compile(b.clone()));
+            let profile = if mfa { "password,mfa" } else { "password" };
+            let options = DiffOptions::new(strategy::base())
+                .session(jitgate::SessionProfile::parse(profile).unwrap());
+            let report = jitgate::diff(&sa, &sb, &options);
+            prop_assert!(report.errors.is_empty(), "{:?}", report.errors);
+            prop_assert!(!report.truncated);
+            let (ra, rb) = (ReferenceEvaluator::new(&a), ReferenceEvaluator::new(&b));
+            let outcome = jitgate::unstable::diff_outcome;
+            let mut session = None;
+            for r in &report.regions {
+                let req = request(&r.witness);
+                session = Some(r.witness["session"].clone());
+                prop_assert_ne!(
+                    outcome(&sa.evaluate(&req, Explain::None)),
+                    outcome(&sb.evaluate(&req, Explain::None))
+                );
+                prop_assert_ne!(
+                    outcome(&ra.evaluate(&req, Explain::None)),
+                    outcome(&rb.evaluate(&req, Explain::None))
+                );
+            }
+            // The profile's session, as the witnesses carry it (or built the same way).
+            let session = session.unwrap_or_else(|| {
+                let mut s = json!({"time": strategy::base().to_string(),
+                    "lastAuthenticatedDateTime": strategy::base().to_string(),
+                    "authenticationMethods": ["password"]});
+                if mfa {
+                    s["authenticationMethods"] = json!(["password", "microsoftAuthenticatorPush"]);
+                    s["lastMfaDateTime"] = json!(strategy::base().to_string());
+                }
+                s
+            });
+            for body in &requests {
+                let body = with_session(body, &session);
+                let Ok(req) = SignInRequest::from_json(&body.to_string()) else {
+                    continue;
+                };
+                let differs = outcome(&sa.evaluate(&req, Explain::None))
+                    != outcome(&sb.evaluate(&req, Explain::None));
+                match report.classify(&sa, &sb, &req) {
+                    Classification::Region(_) => {
+                        prop_assert!(differs, "in a diff region but unchanged: {body:#}")
+                    }
+                    Classification::NoRegion => prop_assert!(
+                        !differs,
+                        "changed but in no region: {body:#}\n{}",
+                        report.render_text()
+                    ),
+                    Classification::Unclassified(d) => prop_assert!(
+                        may_be_unclassified(&a, &body, d),
+                        "unclassified in {d:?}: {body:#}"
+                    ),
+                    _ => return Err(TestCaseError::fail("unexpected classification")),
+                }
+            }
+            Ok(())
+        })
+        .unwrap();
+}
+
+// ----- command line -------------------------------------------------------------------------
+
+#[test]
+fn gaps_and_diff_run_from_the_command_line() {
+    let out = jitgate(&["gaps", "--tenant", "examples/tenant", "--at", T, "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let regions = report["regions"].as_array().unwrap();
+    assert!(!regions.is_empty());
+    assert!(regions[0]["witness"]["signInIdentity"].is_object());
+
+    // Each region's witness, classified, falls in that region.
+    let dir = TempDir::new("gaps-classify");
+    let lines: Vec<String> = regions.iter().map(|r| r["witness"].to_string()).collect();
+    let file = dir.write("w.jsonl", lines.join("\n") + "\n{broken\n");
+    let out = jitgate(&[
+        "gaps",
+        "--tenant",
+        "examples/tenant",
+        "--at",
+        T,
+        "--classify",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "a bad line is reported");
+    let got: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(got.len(), regions.len() + 1);
+    for (k, g) in got.iter().take(regions.len()).enumerate() {
+        assert_eq!(g["region"], k + 1);
+    }
+    assert!(got[regions.len()]["error"].is_string());
+
+    let out = jitgate(&[
+        "diff",
+        "--before",
+        "examples/tenant",
+        "--after",
+        "examples/tenant",
+        "--at",
+        T,
+    ]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("No change"));
+
+    let out = jitgate(&[
+        "gaps",
+        "--tenant",
+        "examples/tenant",
+        "--strong",
+        "mfa,nope",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("\"nope\""));
+}
