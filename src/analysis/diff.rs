@@ -1,4 +1,4 @@
-//! `diff`: every region whose decision changes between two tenants (docs/SEMANTICS.md §12.3).
+//! `diff`: every region whose decision changes between two tenants (docs/SEMANTICS.md §13.3).
 
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
@@ -9,9 +9,10 @@ use jiff::Timestamp;
 use serde::Serialize;
 use serde_json::{Value as Json, json};
 
+use super::build;
 use super::gaps::{Classification, DEFAULT_MAX_NODES, cell};
 use super::region::{IdentityKind, Picks, RegionDimension, consolidate};
-use super::space::{self, Dimension, Space, Spaces};
+use super::space::{Dimension, Space, Spaces};
 use crate::Snapshot;
 use crate::model::request::SignInRequest;
 use crate::signin::compiled::{Bits, CompiledPolicies};
@@ -493,11 +494,11 @@ impl Walk<'_> {
 
 /// Every region of the condition space whose outcome (decision, requirements, deny reasons,
 /// session controls) differs between `before` and `after` for sign-ins with `options.session`
-/// (§12.3). Policies that differ only in id, name or order make no difference.
+/// (§13.3). Policies that differ only in id, name or order make no difference.
 pub fn diff(before: &Snapshot, after: &Snapshot, options: &DiffOptions) -> DiffReport {
     let snaps = [before.compiled(), after.compiled()];
     let session = options.session.session(&snaps, options.at);
-    let spaces = space::build(&snaps, options.at, session.clone());
+    let spaces = build::build(&snaps, options.at, session.clone());
     let sig_a = signatures(before.compiled(), 0, &spaces);
     let sig_b = signatures(after.compiled(), 1, &spaces);
     let mut found = Vec::new();

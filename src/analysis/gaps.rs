@@ -1,13 +1,14 @@
 //! `gaps`: every region of the condition space where a password alone is enough
-//! (docs/SEMANTICS.md §12.2).
+//! (docs/SEMANTICS.md §13.2).
 
 use ahash::AHashMap;
 use jiff::Timestamp;
 use serde::Serialize;
 use serde_json::{Value as Json, json};
 
+use super::build;
 use super::region::{IdentityKind, Picks, RegionDimension, consolidate};
-use super::space::{self, DeviceState, Dimension, Space, Spaces, pick, state_of};
+use super::space::{DeviceState, Dimension, Space, Spaces, pick, state_of};
 use crate::Snapshot;
 use crate::model::request::SignInRequest;
 use crate::signin::compiled::{Bits, CompiledPolicies, ControlKind, GrantShape, Reauthentication};
@@ -229,6 +230,11 @@ pub struct GapRegion {
     pub decision: Decision,
     /// Policies that apply to the witness (none of which protects it).
     pub applied_policies: Vec<String>,
+    /// Request data whose absence the gap relies on (the witness's `missingData` fields: no
+    /// address, country, platform or client app type stated, a user outside the export). Entra
+    /// always knows some of these, so such a gap may not exist in live traffic; `eval
+    /// --assume-worst` decides the witness as the strictest value of the data would.
+    pub missing_data: Vec<String>,
     #[serde(skip)]
     pub(crate) picks: Picks,
 }
@@ -450,7 +456,7 @@ fn class_counts(space: &Space) -> Vec<(Dimension, usize)> {
 
 impl Snapshot {
     /// Every region of the sign-in condition space where a password alone is enough: no
-    /// in-scope policy that applies there requires a control counted as protection (§12.2).
+    /// in-scope policy that applies there requires a control counted as protection (§13.2).
     pub fn gaps(&self, options: &GapOptions) -> GapReport {
         let s = self.compiled();
         let mut scope = s.evaluated_set().clone();
@@ -458,7 +464,7 @@ impl Snapshot {
             scope.and(s.enforced_set());
         }
         let session = password_session(s, &options.protection, options.at);
-        let spaces = space::build(&[s], options.at, session.clone());
+        let spaces = build::build(&[s], options.at, session.clone());
         let mut found = Vec::new();
         let mut nodes = 0;
         let mut truncated = false;
@@ -499,7 +505,7 @@ impl Snapshot {
                 };
                 let witness = picks.witness(space, &session);
                 let (users, sample_users) = picks.users(space);
-                let (decision, applied_policies) =
+                let (decision, applied_policies, missing_data) =
                     match SignInRequest::from_json(&witness.to_string()) {
                         Ok(req) => {
                             let d = self.evaluate(&req, Explain::Policies);
@@ -510,9 +516,17 @@ impl Snapshot {
                                 .filter(|p| p.policy_applies)
                                 .map(|p| p.display_name.clone())
                                 .collect();
-                            (d.decision, applied)
+                            let mut missing: Vec<String> = d
+                                .warnings
+                                .iter()
+                                .filter(|w| w.code == "missingData")
+                                .flat_map(|w| w.fields.iter().map(|f| (*f).to_owned()))
+                                .collect();
+                            missing.sort_unstable();
+                            missing.dedup();
+                            (d.decision, applied, missing)
                         }
-                        Err(_) => (Decision::Deny, Vec::new()),
+                        Err(_) => (Decision::Deny, Vec::new(), Vec::new()),
                     };
                 GapRegion {
                     kind: picks.kind,
@@ -522,13 +536,18 @@ impl Snapshot {
                     witness,
                     decision,
                     applied_policies,
+                    missing_data,
                     picks,
                 }
             })
             .collect();
+        // Gaps that need no absent data first, then most users, then the simplest.
         regions.sort_by(|a, b| {
-            b.users
-                .cmp(&a.users)
+            a.missing_data
+                .is_empty()
+                .cmp(&b.missing_data.is_empty())
+                .reverse()
+                .then(b.users.cmp(&a.users))
                 .then(a.dimensions.len().cmp(&b.dimensions.len()))
         });
         GapReport {

@@ -34,15 +34,12 @@ fn classes(out: &mut String, title: &str, counts: &[(Dimension, usize)]) {
     let _ = writeln!(out, "  {title}: {}", list.join(", "));
 }
 
-fn who(kind: IdentityKind, users: usize, samples: &[String]) -> String {
-    let noun = match kind {
-        IdentityKind::Users => "directory users",
-        IdentityKind::ServicePrincipals => "service principals",
-    };
-    if samples.is_empty() {
-        format!("{users} {noun}")
-    } else {
-        format!("{users} {noun} (e.g. {})", samples.join(", "))
+/// The heading of a region: how many directory users or service principals it holds (the
+/// identity line names them).
+fn who(kind: IdentityKind, users: usize) -> String {
+    match kind {
+        IdentityKind::Users => format!("{users} directory user(s)"),
+        IdentityKind::ServicePrincipals => format!("{users} exported service principal(s)"),
     }
 }
 
@@ -106,12 +103,7 @@ impl GapReport {
             out.push_str("\nNo gaps: every sign-in meets a policy that requires protection.\n");
         }
         for (k, r) in self.regions.iter().enumerate() {
-            let _ = writeln!(
-                out,
-                "\nGap {}: {}",
-                k + 1,
-                who(r.kind, r.users, &r.sample_users)
-            );
+            let _ = writeln!(out, "\nGap {}: {}", k + 1, who(r.kind, r.users));
             dimensions(&mut out, &r.dimensions);
             let applied = if r.applied_policies.is_empty() {
                 "no policy applies".to_owned()
@@ -123,6 +115,13 @@ impl GapReport {
                 "    witness decision: {} ({applied})",
                 r.decision.as_str()
             );
+            if !r.missing_data.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "    only while the request leaves out: {} (see --assume-worst)",
+                    r.missing_data.join(", ")
+                );
+            }
             let _ = writeln!(out, "    witness: {}", r.witness);
         }
         out
@@ -181,12 +180,7 @@ impl DiffReport {
             out.push_str("\nNo change: every sign-in gets the same outcome from both tenants.\n");
         }
         for (k, r) in self.regions.iter().enumerate() {
-            let _ = writeln!(
-                out,
-                "\nChange {}: {}",
-                k + 1,
-                who(r.kind, r.users, &r.sample_users)
-            );
+            let _ = writeln!(out, "\nChange {}: {}", k + 1, who(r.kind, r.users));
             dimensions(&mut out, &r.dimensions);
             side(&mut out, "before", &r.before);
             side(&mut out, "after", &r.after);

@@ -1,4 +1,4 @@
-//! Condition-space analysis (`gaps`, `diff`, `--classify`; docs/SEMANTICS.md §12).
+//! Condition-space analysis (`gaps`, `diff`, `--classify`; docs/SEMANTICS.md §13).
 //!
 //! Soundness: every witness, decided by both engines, gets what its region claims. Completeness:
 //! over generated tenants and random requests, a request is in a gap region exactly when a
@@ -645,4 +645,165 @@ fn gaps_and_diff_run_from_the_command_line() {
     ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("\"nope\""));
+}
+
+// ----- one dimension at a time ----------------------------------------------------------------
+
+/// The user gap regions of a tenant whose only policy requires MFA except where `cond` says,
+/// other than the targets no policy can reach (user actions, authentication contexts).
+fn user_gaps(t: &Tenant) -> Vec<jitgate::GapRegion> {
+    let report = Snapshot::compile(t.clone()).gaps(&GapOptions::new(at()));
+    assert_gaps_sound(t, &report);
+    report
+        .regions
+        .into_iter()
+        .filter(|r| {
+            r.kind == IdentityKind::Users
+                && !r.dimensions.iter().any(|d| {
+                    d.dimension == Dimension::Target
+                        && !d.except
+                        && d.values.iter().all(|v| {
+                            v.starts_with("user action") || v.starts_with("authentication context")
+                        })
+                })
+        })
+        .collect()
+}
+
+/// A target dimension that leaves out only what no policy here can reach.
+fn unreachable_targets_only(d: &jitgate::RegionDimension) -> bool {
+    d.dimension == Dimension::Target
+        && d.except
+        && d.values
+            .iter()
+            .all(|v| v.starts_with("user action") || v.starts_with("authentication context"))
+}
+
+/// The one constrained dimension (besides [`unreachable_targets_only`]) of the one region, as
+/// (dimension, except, values).
+fn only_dimension(regions: &[jitgate::GapRegion]) -> (Dimension, bool, Vec<String>) {
+    assert_eq!(regions.len(), 1, "{regions:#?}");
+    let dims: Vec<_> = regions[0]
+        .dimensions
+        .iter()
+        .filter(|d| !unreachable_targets_only(d))
+        .collect();
+    assert_eq!(dims.len(), 1, "{dims:#?}");
+    (dims[0].dimension, dims[0].except, dims[0].values.clone())
+}
+
+#[test]
+fn each_dimension_bounds_its_gap() {
+    let mfa_except =
+        |key: &str, value: Value| tenant(&[Pol::new(1).mfa().cond(key, value)], json!({}));
+    // Platforms: MFA everywhere but iOS.
+    let t = mfa_except(
+        "platforms",
+        json!({"includePlatforms": ["all"], "excludePlatforms": ["iOS"]}),
+    );
+    assert_eq!(
+        only_dimension(&user_gaps(&t)),
+        (Dimension::Platform, false, vec!["iOS".to_owned()])
+    );
+    // Client app types: MFA for browsers only; every other type (and none) is a gap.
+    let t = mfa_except("clientAppTypes", json!(["browser"]));
+    assert_eq!(
+        only_dimension(&user_gaps(&t)),
+        (Dimension::ClientApp, true, vec!["browser".to_owned()])
+    );
+    // Sign-in risk: MFA at high risk only.
+    let t = mfa_except("signInRiskLevels", json!(["high"]));
+    assert_eq!(
+        only_dimension(&user_gaps(&t)),
+        (Dimension::SignInRisk, true, vec!["high".to_owned()])
+    );
+    // Insider risk: MFA at elevated only.
+    let t = mfa_except("insiderRiskLevels", json!(["elevated"]));
+    assert_eq!(
+        only_dimension(&user_gaps(&t)),
+        (Dimension::InsiderRisk, true, vec!["elevated".to_owned()])
+    );
+    // Flows: MFA for device code flow only.
+    let t = mfa_except(
+        "authenticationFlows",
+        json!({"transferMethods": "deviceCodeFlow"}),
+    );
+    let (d, except, values) = only_dimension(&user_gaps(&t));
+    assert_eq!((d, except), (Dimension::Flow, false));
+    assert_eq!(values, ["no transfer", "authenticationTransfer"]);
+}
+
+#[test]
+fn locations_bound_gaps_by_address_class_and_country() {
+    let office = json!({"@odata.type": "#microsoft.graph.ipNamedLocation",
+        "id": "10000000-0000-4000-8000-000000000001", "displayName": "Office",
+        "isTrusted": true, "ipRanges": [{"cidrAddress": "192.0.2.0/24"}]});
+    let nl = json!({"@odata.type": "#microsoft.graph.countryNamedLocation",
+        "id": "10000000-0000-4000-8000-000000000002", "displayName": "Netherlands",
+        "countriesAndRegions": ["NL"], "includeUnknownCountriesAndRegions": false});
+    // MFA everywhere except from the office range.
+    let t = tenant(
+        &[Pol::new(1).mfa().cond(
+            "locations",
+            json!({"includeLocations": ["All"], "excludeLocations": ["10000000-0000-4000-8000-000000000001"]}),
+        )],
+        json!({"namedLocations": [office.clone(), nl.clone()]}),
+    );
+    let (d, except, values) = only_dimension(&user_gaps(&t));
+    assert_eq!((d, except), (Dimension::Location, false));
+    assert!(!values.is_empty());
+    assert!(
+        values.iter().all(|v| v.starts_with("192.0.2.0")),
+        "{values:?}"
+    );
+    // MFA only outside the Netherlands: a Dutch sign-in from anywhere is a gap.
+    let t = tenant(
+        &[Pol::new(1).mfa().cond(
+            "locations",
+            json!({"includeLocations": ["All"], "excludeLocations": ["10000000-0000-4000-8000-000000000002"]}),
+        )],
+        json!({"namedLocations": [office, nl]}),
+    );
+    let (d, except, values) = only_dimension(&user_gaps(&t));
+    assert_eq!((d, except), (Dimension::Location, false));
+    assert!(
+        values
+            .iter()
+            .all(|v| v.ends_with(" NL") || v.ends_with(", NL")),
+        "{values:?}"
+    );
+}
+
+#[test]
+fn guests_and_service_principals_are_identity_values() {
+    // MFA for guests only (every guest kind, any tenant): members are the gap.
+    let t = tenant(
+        &[Pol::new(1).mfa().users(json!({"includeGuestsOrExternalUsers": {
+            "guestOrExternalUserTypes": "internalGuest,b2bCollaborationGuest,b2bCollaborationMember,b2bDirectConnectUser,otherExternalUser,serviceProvider",
+            "externalTenants": {"membershipKind": "all"}}}))],
+        json!({"directory": {"users": [{"id": "11111111-0000-4000-8000-000000000001", "userPrincipalName": "ann@contoso.example"}]}}),
+    );
+    let report = Snapshot::compile(t.clone()).gaps(&GapOptions::new(at()));
+    assert_gaps_sound(&t, &report);
+    let users: Vec<_> = report
+        .regions
+        .iter()
+        .filter(|r| r.kind == IdentityKind::Users && r.dimensions.len() == 1)
+        .collect();
+    assert_eq!(users.len(), 1, "{}", report.render_text());
+    let d = &users[0].dimensions[0];
+    assert_eq!(d.dimension, Dimension::Identity);
+    assert!(!d.except);
+    assert_eq!(
+        d.values,
+        ["1 user(s): ann@contoso.example", "a user not in the export"]
+    );
+    assert_eq!(users[0].users, 1);
+    // Service principals: nothing targets them, so the whole kind is one region.
+    assert!(
+        report
+            .regions
+            .iter()
+            .any(|r| r.kind == IdentityKind::ServicePrincipals && r.dimensions.is_empty())
+    );
 }

@@ -1,4 +1,4 @@
-//! `jitgate gaps` and `jitgate diff`: condition-space analysis (docs/SEMANTICS.md §12).
+//! `jitgate gaps` and `jitgate diff`: condition-space analysis (docs/SEMANTICS.md §13).
 
 use std::io::Write;
 use std::path::Path;

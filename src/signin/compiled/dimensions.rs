@@ -1,5 +1,5 @@
 //! A request's policy set in each condition dimension, kept apart: what condition-space analysis
-//! (`crate::analysis`) partitions the world by. The decision path ANDs these sets at once in
+//! (the `gaps` and `diff` commands) partitions the world by. The decision path ANDs these sets at once in
 //! [`CompiledPolicies::candidates`]; here each is returned on its own, computed by the same
 //! [`CompiledPolicies::prepare`], so the analysis cannot drift from the engine.
 
