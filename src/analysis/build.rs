@@ -93,6 +93,7 @@ impl Builder<'_> {
                         bits: key.0,
                         state,
                         device_code,
+                        sample: req,
                     });
                 }
             }

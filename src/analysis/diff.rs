@@ -261,41 +261,39 @@ fn strip(v: &mut Json) {
     }
 }
 
-/// The comparable part of a decision: requirements and deny reasons as sets (two policies
-/// asking the same thing ask it once), with no policy named.
-pub fn outcome(d: &SignInDecision) -> Json {
-    let set = |items: Vec<Json>| {
-        let mut texts: Vec<String> = items
-            .into_iter()
-            .map(|mut v| {
+/// The comparable part of a decision, as text: the decision, the status, the requirements and
+/// the deny reasons as sets (two policies asking the same thing ask it once), the session
+/// controls and the claims challenge, with no policy named.
+pub fn outcome(d: &SignInDecision) -> String {
+    let sorted = |mut items: Vec<String>| {
+        items.sort_unstable();
+        items.dedup();
+        items.join(";")
+    };
+    let requirements = sorted(
+        d.requirements
+            .iter()
+            .map(|r| serde_json::to_string(&r.any_of).unwrap_or_default())
+            .collect(),
+    );
+    let deny = sorted(
+        d.deny_reasons
+            .iter()
+            .map(|r| {
+                let mut v = serde_json::to_value(r).unwrap_or(Json::Null);
                 strip(&mut v);
                 v.to_string()
             })
-            .collect();
-        texts.sort_unstable();
-        texts.dedup();
-        texts
-    };
-    let requirements = set(d
-        .requirements
-        .iter()
-        .map(|r| serde_json::to_value(r).unwrap_or(Json::Null))
-        .collect());
-    let deny = set(d
-        .deny_reasons
-        .iter()
-        .map(|r| serde_json::to_value(r).unwrap_or(Json::Null))
-        .collect());
-    let mut v = json!({
-        "decision": d.decision,
-        "status": d.conditional_access_status,
-        "requirements": requirements,
-        "denyReasons": deny,
-        "sessionControls": d.session_controls,
-        "claimsChallenge": d.claims_challenge,
-    });
-    strip(&mut v);
-    v
+            .collect(),
+    );
+    let mut controls = serde_json::to_value(&d.session_controls).unwrap_or(Json::Null);
+    strip(&mut controls);
+    format!(
+        "{}|{}|{requirements}|{deny}|{controls}|{}",
+        d.decision.as_str(),
+        d.conditional_access_status.as_str(),
+        d.claims_challenge.as_deref().unwrap_or("")
+    )
 }
 
 /// Class sets for the dimensions below a node, and the cell's outcome pair.
@@ -308,7 +306,6 @@ struct Walk<'a> {
     after: &'a Snapshot,
     space: &'a Space,
     kind: IdentityKind,
-    session: &'a Json,
     sig: [&'a [u64]; 2],
     nodes: u64,
     cells: u64,
@@ -380,12 +377,11 @@ impl Walk<'_> {
                     kind: self.kind,
                     classes: picks.to_vec(),
                 };
-                let witness = p.witness(self.space, self.session);
-                req = Some(SignInRequest::from_json(&witness.to_string()).ok()?);
+                req = Some(p.request(self.space)?);
             }
             let snapshot = if side == 0 { self.before } else { self.after };
             let decision = snapshot.evaluate(req.as_ref()?, Explain::None);
-            let text = outcome(&decision).to_string();
+            let text = outcome(&decision);
             let next = u32::try_from(self.outcome_ids.len()).unwrap_or(u32::MAX);
             *id = *self.outcome_ids.entry(text).or_insert(next);
             if let Some(m) = self.sides.get_mut(side) {
@@ -514,7 +510,6 @@ pub fn diff(before: &Snapshot, after: &Snapshot, options: &DiffOptions) -> DiffR
             after,
             space,
             kind,
-            session: &session,
             sig: [&sig_a, &sig_b],
             nodes: 0,
             cells: 0,

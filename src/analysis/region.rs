@@ -3,7 +3,8 @@
 use serde::Serialize;
 use serde_json::Value as Json;
 
-use super::space::{Dimension, Fragment, Space, body};
+use super::space::{Dimension, Fragment, Space, body, copy_dimension};
+use crate::model::request::SignInRequest;
 
 /// Labels listed per dimension before "and N more".
 const LISTED: usize = 12;
@@ -109,6 +110,25 @@ impl Picks {
             }
         }
         (count, samples)
+    }
+
+    /// The witness as a typed request, assembled from the classes' parsed samples (no JSON).
+    pub fn request(&self, space: &Space) -> Option<SignInRequest> {
+        let mut out: Option<SignInRequest> = None;
+        for (d, axis) in space.axes.iter().enumerate() {
+            let k = self
+                .classes
+                .get(d)
+                .and_then(|ks| ks.first())
+                .copied()
+                .unwrap_or(0);
+            let sample = &axis.classes.get(k)?.sample;
+            match &mut out {
+                None => out = Some(sample.clone()),
+                Some(r) => copy_dimension(axis.dimension, sample, r),
+            }
+        }
+        out
     }
 
     /// A request in the region: the first value of the first covered class per dimension.

@@ -151,6 +151,9 @@ pub(crate) struct Class {
     /// Flow classes: device code flow.
     pub device_code: bool,
     pub users: usize,
+    /// The request made of the first value (and the build's base for other dimensions),
+    /// parsed once: cells are assembled from these without writing JSON.
+    pub sample: SignInRequest,
 }
 
 impl Class {
@@ -267,6 +270,33 @@ pub(crate) fn body(fragments: &[&Fragment], session: &Json) -> Json {
         "signInConditions": Json::Object(conditions),
         "session": session,
     })
+}
+
+/// Copies dimension `d`'s fields from `from` into `to` (see [`Class::sample`]).
+pub(crate) fn copy_dimension(d: Dimension, from: &SignInRequest, to: &mut SignInRequest) {
+    let (f, t) = (&from.conditions, &mut to.conditions);
+    match d {
+        Dimension::Identity => to.identity = from.identity.clone(),
+        Dimension::Target => to.context = from.context.clone(),
+        Dimension::Location => {
+            t.ip_address = f.ip_address;
+            t.country = f.country.clone();
+        }
+        Dimension::Platform => t.platform = f.platform.clone(),
+        Dimension::ClientApp => t.client_app_type = f.client_app_type.clone(),
+        Dimension::Flow => t.transfer_methods = f.transfer_methods.clone(),
+        Dimension::Device => {
+            t.device = f.device.clone();
+            to.session.approved_client_app = from.session.approved_client_app;
+            to.session.app_protection_policy = from.session.app_protection_policy;
+        }
+        Dimension::SignInRisk => t.sign_in_risk = f.sign_in_risk.clone(),
+        Dimension::UserRisk => t.user_risk = f.user_risk.clone(),
+        Dimension::InsiderRisk => t.insider_risk = f.insider_risk.clone(),
+        Dimension::ServicePrincipalRisk => {
+            t.service_principal_risk = f.service_principal_risk.clone();
+        }
+    }
 }
 
 /// The policy set of dimension `d` among a request's sets.
