@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 secs="${1:-60}"; shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(load filter sign_in activation differential test_file sign_in_log)
+[ ${#targets[@]} -gt 0 ] || targets=(load filter sign_in activation differential test_file sign_in_log analysis)
 python3 fuzz/seed.py
 for t in "${targets[@]}"; do
   echo "== fuzz $t for ${secs}s"

@@ -80,6 +80,10 @@ for target, name in [("sign_in", "signins.jsonl"), ("activation", "activations.j
 rng = random.Random(20261127)
 for i in range(16):
     write("differential", f"seed-{i:02}.bin", bytes(rng.randrange(256) for _ in range(512)))
+# analysis: the same kind of input as differential, from its own seed.
+rng = random.Random(20261201)
+for i in range(16):
+    write("analysis", f"seed-{i:02}.bin", bytes(rng.randrange(256) for _ in range(512)))
 print(f"seed corpora written under {out}")
 
 # test_file: the example suites (first byte 0 = YAML, 1 = JSON).

@@ -1,8 +1,9 @@
 //! Entry points for the cargo-fuzz targets in `fuzz/` (feature `fuzzing`).
 //!
 //! Each target is one line calling a function here, so the logic is compiled and linted with the
-//! library. Every function must return normally for any input; only [`differential`] panics, and
-//! only when the two evaluators disagree, which is the bug it exists to find.
+//! library. Every function must return normally for any input; only [`differential`] and
+//! [`analysis`] panic, and only when the engines disagree or a region is unsound, which are the
+//! bugs they exist to find.
 
 use std::path::Path;
 use std::sync::OnceLock;
@@ -437,6 +438,72 @@ pub fn differential(data: &[u8]) {
         if u.is_empty() {
             break;
         }
+    }
+}
+
+/// Builds a tenant and requests as [`differential`] does, then checks condition-space analysis
+/// against both engines: every gap witness is allowed, a request classified into a gap is
+/// allowed with the witnesses' session, and a tenant compared with itself changes nothing.
+#[expect(
+    clippy::panic,
+    reason = "an unsound region or a non-empty self-diff is the bug this target hunts"
+)]
+pub fn analysis(data: &[u8]) {
+    let mut u = Unstructured::new(data);
+    let Ok(tenant) = tenant_json(&mut u) else {
+        return;
+    };
+    let lenient = crate::LoadOptions::default()
+        .allow_empty(true)
+        .allow_dangling(true);
+    let Ok(tenant) =
+        crate::load_bundle_bytes_with("fuzz.json", tenant.to_string().as_bytes(), &lenient)
+    else {
+        return;
+    };
+    let Ok(at) = "2026-03-02T09:00:00Z".parse::<jiff::Timestamp>() else {
+        return;
+    };
+    let snapshot = Snapshot::compile(tenant.clone());
+    let reference = ReferenceEvaluator::new(&tenant);
+    let report = snapshot.gaps(&crate::GapOptions::new(at).max_nodes(50_000));
+    for r in &report.regions {
+        let Ok(req) = crate::SignInRequest::from_json(&r.witness.to_string()) else {
+            panic!("a witness does not parse: {}", r.witness);
+        };
+        let a = snapshot.evaluate(&req, Explain::None).decision;
+        let b = reference.evaluate(&req, Explain::None).decision;
+        if a != crate::Decision::Allow || b != crate::Decision::Allow {
+            panic!("gap witness not allowed ({a:?} / {b:?}): {}", r.witness);
+        }
+    }
+    while let Ok(mut request) = request_json(&mut u) {
+        if let Some(o) = request.as_object_mut() {
+            o.insert("session".to_owned(), report.session.clone());
+        }
+        let Ok(req) = crate::SignInRequest::from_json(&request.to_string()) else {
+            continue;
+        };
+        if let crate::Classification::Region(k) = report.classify(&snapshot, &req) {
+            let got = snapshot.evaluate(&req, Explain::None).decision;
+            if got != crate::Decision::Allow {
+                panic!("request in gap {k} decided {got:?}: {request}");
+            }
+        }
+        if u.is_empty() {
+            break;
+        }
+    }
+    let same_tenant = crate::diff(
+        &snapshot,
+        &snapshot,
+        &crate::DiffOptions::new(at).max_nodes(50_000),
+    );
+    if !same_tenant.regions.is_empty() {
+        panic!(
+            "a tenant differs from itself: {:?}",
+            same_tenant.regions.first().map(|r| &r.witness)
+        );
     }
 }
 
