@@ -10,7 +10,7 @@ use serde::Serialize;
 use serde_json::{Value as Json, json};
 
 use super::build;
-use super::gaps::{Classification, DEFAULT_MAX_NODES, cell};
+use super::gaps::{Classification, DEFAULT_MAX_NODES, locate};
 use super::region::{IdentityKind, Picks, RegionDimension, consolidate};
 use super::space::{Dimension, Space, Spaces};
 use crate::Snapshot;
@@ -261,6 +261,15 @@ fn strip(v: &mut Json) {
     }
 }
 
+/// Where dimension `d` is among `space`'s axes (`usize::MAX`: absent).
+fn axis_of(space: &Space, d: Dimension) -> usize {
+    space
+        .axes
+        .iter()
+        .position(|a| a.dimension == d)
+        .unwrap_or(usize::MAX)
+}
+
 /// The comparable part of a decision, as text: the decision, the status, the requirements and
 /// the deny reasons as sets (two policies asking the same thing ask it once), the session
 /// controls and the claims challenge, with no policy named.
@@ -315,6 +324,8 @@ struct Walk<'a> {
     subtrees: AHashMap<NodeKey, Rc<Vec<Suffix>>>,
     /// Where the device dimension is in `space`.
     device_axis: usize,
+    /// Where the target dimension is in `space`.
+    target_axis: usize,
     /// Per side: (applying policies, device facts, context target) → outcome id. A side's
     /// outcome depends on nothing else, so each is decided once.
     sides: [AHashMap<(Bits, u8, usize), u32>; 2],
@@ -402,7 +413,7 @@ impl Walk<'_> {
             .and_then(|k| self.space.axes.get(self.device_axis)?.classes.get(*k))
             .map_or(0, |c| c.state.under_flow(device_code).bits());
         let target = picks
-            .get(1)
+            .get(self.target_axis)
             .and_then(|ks| ks.first())
             .copied()
             .filter(|k| self.context_targets.contains(k))
@@ -505,6 +516,7 @@ pub fn diff(before: &Snapshot, after: &Snapshot, options: &DiffOptions) -> DiffR
         (IdentityKind::Users, &spaces.users),
         (IdentityKind::ServicePrincipals, &spaces.workloads),
     ] {
+        let target_axis = axis_of(space, Dimension::Target);
         let mut w = Walk {
             before,
             after,
@@ -516,16 +528,13 @@ pub fn diff(before: &Snapshot, after: &Snapshot, options: &DiffOptions) -> DiffR
             max_nodes: options.max_nodes.saturating_sub(nodes),
             truncated: false,
             subtrees: AHashMap::new(),
-            device_axis: space
-                .axes
-                .iter()
-                .position(|a| a.dimension == Dimension::Device)
-                .unwrap_or(usize::MAX),
+            device_axis: axis_of(space, Dimension::Device),
+            target_axis,
             sides: [AHashMap::new(), AHashMap::new()],
             outcome_ids: AHashMap::new(),
             context_targets: space
                 .axes
-                .get(1)
+                .get(target_axis)
                 .map(|a| {
                     a.classes
                         .iter()
@@ -708,13 +717,11 @@ impl DiffReport {
         after: &Snapshot,
         req: &SignInRequest,
     ) -> Classification {
-        match cell(&self.spaces, &[before.compiled(), after.compiled()], req) {
-            Err(d) => Classification::Unclassified(d),
-            Ok((kind, cell)) => self
-                .regions
-                .iter()
-                .position(|r| r.picks.contains(kind, &cell))
-                .map_or(Classification::NoRegion, Classification::Region),
-        }
+        locate(
+            &self.spaces,
+            &[before.compiled(), after.compiled()],
+            req,
+            self.regions.iter().map(|r| &r.picks),
+        )
     }
 }

@@ -446,6 +446,22 @@ pub(crate) fn cell(
     Ok((kind, out))
 }
 
+/// The index of the region (among `regions`, in order) holding `req`'s cell.
+pub(crate) fn locate<'a>(
+    spaces: &Spaces,
+    snaps: &[&CompiledPolicies],
+    req: &SignInRequest,
+    regions: impl Iterator<Item = &'a Picks>,
+) -> Classification {
+    match cell(spaces, snaps, req) {
+        Err(d) => Classification::Unclassified(d),
+        Ok((kind, cell)) => regions
+            .into_iter()
+            .position(|p| p.contains(kind, &cell))
+            .map_or(Classification::NoRegion, Classification::Region),
+    }
+}
+
 fn class_counts(space: &Space) -> Vec<(Dimension, usize)> {
     space
         .axes
@@ -571,13 +587,11 @@ impl Snapshot {
 impl GapReport {
     /// The gap region `req` falls in. `snapshot` must be the one the report was made from.
     pub fn classify(&self, snapshot: &Snapshot, req: &SignInRequest) -> Classification {
-        match cell(&self.spaces, &[snapshot.compiled()], req) {
-            Err(d) => Classification::Unclassified(d),
-            Ok((kind, cell)) => self
-                .regions
-                .iter()
-                .position(|r| r.picks.contains(kind, &cell))
-                .map_or(Classification::NoRegion, Classification::Region),
-        }
+        locate(
+            &self.spaces,
+            &[snapshot.compiled()],
+            req,
+            self.regions.iter().map(|r| &r.picks),
+        )
     }
 }

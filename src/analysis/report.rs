@@ -26,6 +26,22 @@ fn dimensions(out: &mut String, dims: &[RegionDimension]) {
     }
 }
 
+/// What may be missing from a report: a walk cut at its budget, a partial device search,
+/// internal errors.
+fn cautions(out: &mut String, truncated: bool, device_search_truncated: bool, errors: &[String]) {
+    if truncated {
+        out.push_str(
+            "  WARNING: the walk stopped at its node budget; regions may be missing (--max-nodes)\n",
+        );
+    }
+    if device_search_truncated {
+        out.push_str("  WARNING: the device filter search stopped at its cap; some filter combinations were not tried\n");
+    }
+    for e in errors {
+        let _ = writeln!(out, "  ERROR: {e}");
+    }
+}
+
 fn classes(out: &mut String, title: &str, counts: &[(Dimension, usize)]) {
     let list: Vec<String> = counts
         .iter()
@@ -90,15 +106,12 @@ impl GapReport {
             self.regions.len(),
             self.nodes_visited
         );
-        if self.truncated {
-            out.push_str("  WARNING: the walk stopped at its node budget; regions may be missing (--max-nodes)\n");
-        }
-        if self.device_search_truncated {
-            out.push_str("  WARNING: the device filter search stopped at its cap; some filter combinations were not tried\n");
-        }
-        for e in &self.errors {
-            let _ = writeln!(out, "  ERROR: {e}");
-        }
+        cautions(
+            &mut out,
+            self.truncated,
+            self.device_search_truncated,
+            &self.errors,
+        );
         if self.regions.is_empty() {
             out.push_str("\nNo gaps: every sign-in meets a policy that requires protection.\n");
         }
@@ -167,15 +180,12 @@ impl DiffReport {
             self.nodes_visited,
             self.cells_compared
         );
-        if self.truncated {
-            out.push_str("  WARNING: the walk stopped at its node budget; regions may be missing (--max-nodes)\n");
-        }
-        if self.device_search_truncated {
-            out.push_str("  WARNING: the device filter search stopped at its cap; some filter combinations were not tried\n");
-        }
-        for e in &self.errors {
-            let _ = writeln!(out, "  ERROR: {e}");
-        }
+        cautions(
+            &mut out,
+            self.truncated,
+            self.device_search_truncated,
+            &self.errors,
+        );
         if self.regions.is_empty() {
             out.push_str("\nNo change: every sign-in gets the same outcome from both tenants.\n");
         }

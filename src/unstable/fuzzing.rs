@@ -403,18 +403,19 @@ fn request_json(u: &mut Unstructured<'_>) -> arbitrary::Result<Value> {
     }))
 }
 
-/// Builds a tenant and requests from the fuzzer's bytes and requires both evaluators to agree.
-pub fn differential(data: &[u8]) {
-    let mut u = Unstructured::new(data);
-    let Ok(tenant) = tenant_json(&mut u) else {
-        return;
-    };
+/// A generated tenant from the fuzzer's bytes, loaded leniently; `None` when it does not load.
+fn fuzz_tenant(u: &mut Unstructured<'_>) -> Option<Tenant> {
+    let tenant = tenant_json(u).ok()?;
     let lenient = crate::LoadOptions::default()
         .allow_empty(true)
         .allow_dangling(true);
-    let Ok(tenant) =
-        crate::load_bundle_bytes_with("fuzz.json", tenant.to_string().as_bytes(), &lenient)
-    else {
+    crate::load_bundle_bytes_with("fuzz.json", tenant.to_string().as_bytes(), &lenient).ok()
+}
+
+/// Builds a tenant and requests from the fuzzer's bytes and requires both evaluators to agree.
+pub fn differential(data: &[u8]) {
+    let mut u = Unstructured::new(data);
+    let Some(tenant) = fuzz_tenant(&mut u) else {
         return;
     };
     let snapshot = Snapshot::compile(tenant.clone());
@@ -450,15 +451,7 @@ pub fn differential(data: &[u8]) {
 )]
 pub fn analysis(data: &[u8]) {
     let mut u = Unstructured::new(data);
-    let Ok(tenant) = tenant_json(&mut u) else {
-        return;
-    };
-    let lenient = crate::LoadOptions::default()
-        .allow_empty(true)
-        .allow_dangling(true);
-    let Ok(tenant) =
-        crate::load_bundle_bytes_with("fuzz.json", tenant.to_string().as_bytes(), &lenient)
-    else {
+    let Some(tenant) = fuzz_tenant(&mut u) else {
         return;
     };
     let Ok(at) = "2026-03-02T09:00:00Z".parse::<jiff::Timestamp>() else {

@@ -17,7 +17,7 @@ use crate::input::Requests;
 /// What `jitgate gaps` was asked.
 pub struct GapArgs<'a> {
     pub load: &'a crate::LoadArgs,
-    pub strong: Option<&'a str>,
+    pub strong: &'a str,
     pub include_report_only: bool,
     pub at: Option<&'a str>,
     pub json: bool,
@@ -57,6 +57,20 @@ fn print(text: &str) -> ExitCode {
         return ExitCode::from(2);
     }
     ExitCode::SUCCESS
+}
+
+/// Prints a report as pretty JSON or as text.
+fn emit<T: serde::Serialize>(json: bool, report: &T, text: impl FnOnce() -> String) -> ExitCode {
+    if !json {
+        return print(&text());
+    }
+    match serde_json::to_string_pretty(report) {
+        Ok(text) => print(&(text + "\n")),
+        Err(e) => {
+            note!("jitgate: {e}");
+            ExitCode::from(2)
+        }
+    }
 }
 
 /// Reads each request of `source` and prints one JSON line with the region it falls in.
@@ -140,10 +154,9 @@ fn classify(
 
 /// Runs `jitgate gaps`.
 pub fn run_gaps(a: &GapArgs<'_>) -> ExitCode {
-    let protection = match a.strong.map(Protection::parse) {
-        None => Protection::default(),
-        Some(Ok(p)) => p,
-        Some(Err(e)) => {
+    let protection = match Protection::parse(a.strong) {
+        Ok(p) => p,
+        Err(e) => {
             note!("jitgate: --strong: {e}");
             return ExitCode::from(2);
         }
@@ -173,17 +186,7 @@ pub fn run_gaps(a: &GapArgs<'_>) -> ExitCode {
     if let Some(source) = a.classify {
         return classify(source, at, &|req| report.classify(&snapshot, req));
     }
-    if a.json {
-        match serde_json::to_string_pretty(&report) {
-            Ok(text) => print(&(text + "\n")),
-            Err(e) => {
-                note!("jitgate: {e}");
-                ExitCode::from(2)
-            }
-        }
-    } else {
-        print(&report.render_text())
-    }
+    emit(a.json, &report, || report.render_text())
 }
 
 /// Runs `jitgate diff`.
@@ -227,15 +230,5 @@ pub fn run_diff(a: &DiffArgs<'_>) -> ExitCode {
     if let Some(source) = a.classify {
         return classify(source, at, &|req| report.classify(&before, &after, req));
     }
-    if a.json {
-        match serde_json::to_string_pretty(&report) {
-            Ok(text) => print(&(text + "\n")),
-            Err(e) => {
-                note!("jitgate: {e}");
-                ExitCode::from(2)
-            }
-        }
-    } else {
-        print(&report.render_text())
-    }
+    emit(a.json, &report, || report.render_text())
 }

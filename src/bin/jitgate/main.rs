@@ -530,7 +530,7 @@ fn main() -> ExitCode {
             max_nodes,
         } => analysis_cmd::run_gaps(&analysis_cmd::GapArgs {
             load: &load,
-            strong: Some(&strong),
+            strong: &strong,
             include_report_only,
             at: at.as_deref(),
             json,
