@@ -10,7 +10,9 @@ use super::space::{
     Axis, Class, DeviceState, Dimension, Fragment, Space, Spaces, Value, body, pick, state_mask,
     state_of,
 };
-use super::values::{location_values, risks, target_values, user_values, value, workload_values};
+use super::values::{
+    MAX_LISTED_GUESTS, location_values, risks, target_values, user_values, value, workload_values,
+};
 use crate::model::request::SignInRequest;
 use crate::signin::compiled::{Bits, CompiledPolicies};
 
@@ -112,17 +114,24 @@ pub(crate) fn build(snaps: &[&CompiledPolicies], at: Timestamp, session: Json) -
         errors: Vec::new(),
         state_mask,
     };
-    let (device_values, device_search_truncated) = device_values(snaps);
+    let (device_values, mut search_limits) = device_values(snaps);
+    let (user_identities, listed_truncated) = user_values(snaps, at);
+    if listed_truncated {
+        search_limits.push(format!(
+            "more than {MAX_LISTED_GUESTS} kinds of ids are named by policies but not \
+             exported; only the first {MAX_LISTED_GUESTS} were tried with each guest type"
+        ));
+    }
     let mut spaces = Spaces {
         users: Space::default(),
         workloads: Space::default(),
-        device_search_truncated,
+        search_limits,
         errors: Vec::new(),
         state_mask,
     };
     for (users, order) in [(true, &USER_ORDER[..]), (false, &WORKLOAD_ORDER[..])] {
         let identities = if users {
-            user_values(snaps, at)
+            user_identities.clone()
         } else {
             workload_values(snaps)
         };

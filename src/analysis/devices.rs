@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use ahash::AHashSet;
 use serde_json::{Map, Value as Json, json};
 
 use super::space::{DeviceState, Fragment, Value, state_mask};
@@ -51,9 +52,9 @@ fn device_with(a: DeviceAttribute, v: Option<&str>) -> DeviceInfo {
 
 /// Device candidates: no device, then every combination of compliance, join type, app
 /// protections some grant reads, and the values the tenant's device filters compare each
-/// attribute with (plus values that miss them), up to [`MAX_DEVICE_CANDIDATES`]. The flag says
-/// the search was cut or not exhaustive.
-pub(crate) fn device_values(snaps: &[&CompiledPolicies]) -> (Vec<Value>, bool) {
+/// attribute with (plus values that miss them), up to [`MAX_DEVICE_CANDIDATES`]. The sentences
+/// say where the search was cut or not exhaustive.
+pub(crate) fn device_values(snaps: &[&CompiledPolicies]) -> (Vec<Value>, Vec<String>) {
     let mut literals: BTreeMap<DeviceAttribute, Vec<String>> = BTreeMap::new();
     let mut rules = Vec::new();
     let mut trust_literals: Vec<String> = Vec::new();
@@ -95,7 +96,7 @@ pub(crate) fn device_values(snaps: &[&CompiledPolicies]) -> (Vec<Value>, bool) {
     }
     // Per attribute: null, each literal, and strings that contain a literal without equalling
     // or starting or ending with it, so -startsWith/-endsWith/-contains can each differ.
-    let mut partial = false;
+    let mut limits = Vec::new();
     let attrs: Vec<(DeviceAttribute, Vec<Option<String>>)> = literals
         .into_iter()
         .map(|(a, mut lits)| {
@@ -113,7 +114,17 @@ pub(crate) fn device_values(snaps: &[&CompiledPolicies]) -> (Vec<Value>, bool) {
             // With more literals than that on one attribute the search is not exhaustive, and
             // the report says so.
             if lits.len() > JOINED_LITERALS {
-                partial = true;
+                limits.push(format!(
+                    "device filters compare {} with {} values; joins of {} of them were \
+                     tried, not every join of up to {JOINED_LITERALS}",
+                    a.name(),
+                    lits.len(),
+                    if lits.len() <= PAIRED_LITERALS {
+                        "two"
+                    } else {
+                        "one"
+                    }
+                ));
             }
             let mut chains: Vec<Vec<usize>> = (0..lits.len()).map(|i| vec![i]).collect();
             let longest = match lits.len() {
@@ -142,7 +153,7 @@ pub(crate) fn device_values(snaps: &[&CompiledPolicies]) -> (Vec<Value>, bool) {
             // Keep one value per pattern of truths of the comparisons on this attribute: the
             // rules cannot tell the others apart, so the product below stays small.
             let attribute = Attribute::Device(a);
-            let mut seen: Vec<Vec<bool>> = Vec::new();
+            let mut seen: AHashSet<Vec<bool>> = AHashSet::new();
             vals.retain(|v| {
                 let device = device_with(a, v.as_deref());
                 let key: Vec<bool> = rules
@@ -151,12 +162,7 @@ pub(crate) fn device_values(snaps: &[&CompiledPolicies]) -> (Vec<Value>, bool) {
                     .filter(|(x, _)| **x == attribute)
                     .map(|(_, t)| t)
                     .collect();
-                if seen.contains(&key) {
-                    false
-                } else {
-                    seen.push(key);
-                    true
-                }
+                seen.insert(key)
             });
             (a, vals)
         })
@@ -180,13 +186,12 @@ pub(crate) fn device_values(snaps: &[&CompiledPolicies]) -> (Vec<Value>, bool) {
         _ => &[(false, false), (true, false), (false, true), (true, true)],
     };
     let mut out = Vec::new();
-    let mut truncated = partial;
     let combos: usize = attrs
         .iter()
         .map(|(_, v)| v.len())
         .try_fold(1usize, |acc, n| acc.checked_mul(n))
         .unwrap_or(usize::MAX);
-    'outer: for &(approved, app_protection) in approvals {
+    for &(approved, app_protection) in approvals {
         let mut label = "no device information".to_owned();
         if approved {
             label.push_str(", approved client app");
@@ -205,69 +210,97 @@ pub(crate) fn device_values(snaps: &[&CompiledPolicies]) -> (Vec<Value>, bool) {
                 },
             },
         ));
-        for compliant in [Some(true), Some(false), None] {
-            for trust in trusts.iter().map(Option::as_deref) {
-                for k in 0..combos {
+    }
+    // Filter values outermost: if the cap cuts the search, it cuts filter combinations, and
+    // every compliance, join and app state is still tried with those kept.
+    'outer: for k in 0..combos {
+        for &(approved, app_protection) in approvals {
+            for compliant in [Some(true), Some(false), None] {
+                for trust in trusts.iter().map(Option::as_deref) {
                     if out.len() >= MAX_DEVICE_CANDIDATES {
-                        truncated = true;
+                        limits.push(format!(
+                            "the device search stopped at {MAX_DEVICE_CANDIDATES} candidates; \
+                             {} of {} device filter value combinations were tried",
+                            k, combos
+                        ));
                         break 'outer;
                     }
-                    let mut info = Map::new();
-                    let mut parts = Vec::new();
-                    match trust {
-                        Some(t) => {
-                            info.insert("trustType".into(), json!(t));
-                            parts.push(t.to_owned());
-                        }
-                        None => parts.push("no trust type".to_owned()),
-                    }
-                    match compliant {
-                        Some(c) => {
-                            info.insert("isCompliant".into(), json!(c));
-                            parts.push(if c { "compliant" } else { "not compliant" }.to_owned());
-                        }
-                        None => parts.push("compliance unknown".to_owned()),
-                    }
-                    let mut rest = k;
-                    for (a, vals) in &attrs {
-                        let n = vals.len().max(1);
-                        let v = vals.get(rest % n).cloned().flatten();
-                        rest /= n;
-                        if let Some(v) = v {
-                            let field = a.request_field();
-                            let as_json = if matches!(
-                                a,
-                                DeviceAttribute::PhysicalIds | DeviceAttribute::SystemLabels
-                            ) {
-                                json!([v])
-                            } else {
-                                json!(v)
-                            };
-                            parts.push(format!("{}={v}", a.name()));
-                            info.insert(field.into(), as_json);
-                        }
-                    }
-                    if approved {
-                        parts.push("approved client app".into());
-                    }
-                    if app_protection {
-                        parts.push("app protection policy".into());
-                    }
-                    out.push(value(
-                        parts.join(", "),
-                        Fragment::Device {
-                            info: Some(Json::Object(info)),
-                            state: DeviceState {
-                                compliant: compliant == Some(true),
-                                hybrid: trust.is_some_and(|t| t.eq_ignore_ascii_case("ServerAD")),
-                                approved,
-                                app_protection,
-                            },
-                        },
+                    out.push(device_value(
+                        &attrs,
+                        k,
+                        compliant,
+                        trust,
+                        approved,
+                        app_protection,
                     ));
                 }
             }
         }
     }
-    (out, truncated)
+    (out, limits)
+}
+
+/// The `k`-th combination of filter attribute values, with the given compliance, trust type
+/// and app facts.
+fn device_value(
+    attrs: &[(DeviceAttribute, Vec<Option<String>>)],
+    k: usize,
+    compliant: Option<bool>,
+    trust: Option<&str>,
+    approved: bool,
+    app_protection: bool,
+) -> Value {
+    let mut info = Map::new();
+    let mut parts = Vec::new();
+    match trust {
+        Some(t) => {
+            info.insert("trustType".into(), json!(t));
+            parts.push(t.to_owned());
+        }
+        None => parts.push("no trust type".to_owned()),
+    }
+    match compliant {
+        Some(c) => {
+            info.insert("isCompliant".into(), json!(c));
+            parts.push(if c { "compliant" } else { "not compliant" }.to_owned());
+        }
+        None => parts.push("compliance unknown".to_owned()),
+    }
+    let mut rest = k;
+    for (a, vals) in attrs {
+        let n = vals.len().max(1);
+        let v = vals.get(rest % n).cloned().flatten();
+        rest /= n;
+        if let Some(v) = v {
+            let field = a.request_field();
+            let as_json = if matches!(
+                a,
+                DeviceAttribute::PhysicalIds | DeviceAttribute::SystemLabels
+            ) {
+                json!([v])
+            } else {
+                json!(v)
+            };
+            parts.push(format!("{}={v}", a.name()));
+            info.insert(field.into(), as_json);
+        }
+    }
+    if approved {
+        parts.push("approved client app".into());
+    }
+    if app_protection {
+        parts.push("app protection policy".into());
+    }
+    value(
+        parts.join(", "),
+        Fragment::Device {
+            info: Some(Json::Object(info)),
+            state: DeviceState {
+                compliant: compliant == Some(true),
+                hybrid: trust.is_some_and(|t| t.eq_ignore_ascii_case("ServerAD")),
+                approved,
+                app_protection,
+            },
+        },
+    )
 }

@@ -199,8 +199,9 @@ pub struct DiffReport {
     pub cells_compared: u64,
     /// The walk stopped at its node budget: regions may be missing.
     pub truncated: bool,
-    /// The device candidate search stopped at its cap.
-    pub device_search_truncated: bool,
+    /// Value searches that stopped at a cap, each said in a sentence: values (and so regions)
+    /// of those dimensions may be missing.
+    pub search_limits: Vec<String>,
     /// Internal errors; never expected.
     pub errors: Vec<String>,
     #[serde(skip)]
@@ -613,7 +614,7 @@ pub fn diff(before: &Snapshot, after: &Snapshot, options: &DiffOptions) -> DiffR
         nodes_visited: nodes,
         cells_compared: cells,
         truncated,
-        device_search_truncated: spaces.device_search_truncated,
+        search_limits: spaces.search_limits.clone(),
         errors: spaces.errors.clone(),
         spaces,
     }
@@ -710,6 +711,12 @@ fn unmatched(names: &[String], mine: &[u64], theirs: &[u64]) -> Vec<String> {
 }
 
 impl DiffReport {
+    /// True when the report covers the whole space: the walk was not cut, no value search hit
+    /// a cap, and no value failed to build.
+    pub fn complete(&self) -> bool {
+        !self.truncated && self.search_limits.is_empty() && self.errors.is_empty()
+    }
+
     /// The changed region `req` falls in. The snapshots must be the ones compared.
     pub fn classify(
         &self,

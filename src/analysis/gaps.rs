@@ -278,8 +278,9 @@ pub struct GapReport {
     pub nodes_visited: u64,
     /// The walk stopped at its node budget: regions may be missing.
     pub truncated: bool,
-    /// The device candidate search stopped at its cap: device filter combinations may be missing.
-    pub device_search_truncated: bool,
+    /// Value searches that stopped at a cap, each said in a sentence: values (and so regions)
+    /// of those dimensions may be missing.
+    pub search_limits: Vec<String>,
     /// Internal errors (values whose request did not parse); never expected.
     pub errors: Vec<String>,
     #[serde(skip)]
@@ -577,7 +578,7 @@ impl Snapshot {
             service_principal_classes: class_counts(&spaces.workloads),
             nodes_visited: nodes,
             truncated,
-            device_search_truncated: spaces.device_search_truncated,
+            search_limits: spaces.search_limits.clone(),
             errors: spaces.errors.clone(),
             spaces,
         }
@@ -585,6 +586,12 @@ impl Snapshot {
 }
 
 impl GapReport {
+    /// True when the report covers the whole space: the walk was not cut, no value search hit
+    /// a cap, and no value failed to build.
+    pub fn complete(&self) -> bool {
+        !self.truncated && self.search_limits.is_empty() && self.errors.is_empty()
+    }
+
     /// The gap region `req` falls in. `snapshot` must be the one the report was made from.
     pub fn classify(&self, snapshot: &Snapshot, req: &SignInRequest) -> Classification {
         locate(

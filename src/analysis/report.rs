@@ -28,14 +28,14 @@ fn dimensions(out: &mut String, dims: &[RegionDimension]) {
 
 /// What may be missing from a report: a walk cut at its budget, a partial device search,
 /// internal errors.
-fn cautions(out: &mut String, truncated: bool, device_search_truncated: bool, errors: &[String]) {
+fn cautions(out: &mut String, truncated: bool, search_limits: &[String], errors: &[String]) {
     if truncated {
         out.push_str(
             "  WARNING: the walk stopped at its node budget; regions may be missing (--max-nodes)\n",
         );
     }
-    if device_search_truncated {
-        out.push_str("  WARNING: the device filter search stopped at its cap; some filter combinations were not tried\n");
+    for limit in search_limits {
+        let _ = writeln!(out, "  WARNING: {limit}");
     }
     for e in errors {
         let _ = writeln!(out, "  ERROR: {e}");
@@ -106,14 +106,13 @@ impl GapReport {
             self.regions.len(),
             self.nodes_visited
         );
-        cautions(
-            &mut out,
-            self.truncated,
-            self.device_search_truncated,
-            &self.errors,
-        );
+        cautions(&mut out, self.truncated, &self.search_limits, &self.errors);
         if self.regions.is_empty() {
-            out.push_str("\nNo gaps: every sign-in meets a policy that requires protection.\n");
+            out.push_str(if self.complete() {
+                "\nNo gaps: every sign-in meets a policy that requires protection.\n"
+            } else {
+                "\nNo gap found in the part searched; see the warnings above.\n"
+            });
         }
         for (k, r) in self.regions.iter().enumerate() {
             let _ = writeln!(out, "\nGap {}: {}", k + 1, who(r.kind, r.users));
@@ -180,14 +179,13 @@ impl DiffReport {
             self.nodes_visited,
             self.cells_compared
         );
-        cautions(
-            &mut out,
-            self.truncated,
-            self.device_search_truncated,
-            &self.errors,
-        );
+        cautions(&mut out, self.truncated, &self.search_limits, &self.errors);
         if self.regions.is_empty() {
-            out.push_str("\nNo change: every sign-in gets the same outcome from both tenants.\n");
+            out.push_str(if self.complete() {
+                "\nNo change: every sign-in gets the same outcome from both tenants.\n"
+            } else {
+                "\nNo change found in the part searched; see the warnings above.\n"
+            });
         }
         for (k, r) in self.regions.iter().enumerate() {
             let _ = writeln!(out, "\nChange {}: {}", k + 1, who(r.kind, r.users));

@@ -180,8 +180,9 @@ pub(crate) struct Space {
 pub(crate) struct Spaces {
     pub users: Space,
     pub workloads: Space,
-    /// Device filter candidates were cut at [`MAX_DEVICE_CANDIDATES`].
-    pub device_search_truncated: bool,
+    /// Searches that stopped at a cap (device filter candidates, guest types of listed ids),
+    /// each said in a sentence: values of those dimensions may be missing.
+    pub search_limits: Vec<String>,
     /// Values whose request did not parse (a bug if ever non-empty; reported, never hidden).
     pub errors: Vec<String>,
     /// Which device facts some grant reads (a mask of [`DeviceState::bits`]).

@@ -2,15 +2,18 @@
 
 use std::net::IpAddr;
 
+use ahash::{AHashMap, AHashSet};
 use jiff::Timestamp;
 use serde_json::{Map, Value as Json, json};
 
 use super::space::{Fragment, OUTSIDE_APP, OUTSIDE_SP, OUTSIDE_TENANT, OUTSIDE_USER, Value};
 use crate::model::enums::GuestType;
-use crate::signin::compiled::CompiledPolicies;
+use crate::model::request::all_countries;
+use crate::signin::compiled::{CompiledPolicies, UserKey};
 
-/// Ids named by policies but not exported that are also tried with every guest type.
-const MAX_LISTED_GUESTS: usize = 64;
+/// Groups of ids named by policies but not exported that are also tried with every guest type
+/// (each costs 63 guest-type combinations per home tenant).
+pub(crate) const MAX_LISTED_GUESTS: usize = 64;
 /// Users listed as samples per identity value.
 const SAMPLES: usize = 3;
 
@@ -23,35 +26,29 @@ pub(crate) fn value(label: impl Into<String>, fragment: Fragment) -> Value {
     }
 }
 
-/// A readable name for an application id: the tenant's display name and group memberships.
-fn app_label(snaps: &[&CompiledPolicies], app: &str) -> String {
-    for s in snaps {
+/// Readable names for application ids: the tenants' display names, then the built-in groups.
+fn app_labels<'a>(snaps: &[&'a CompiledPolicies]) -> AHashMap<&'a str, &'a str> {
+    let mut names = AHashMap::new();
+    for s in snaps.iter().rev() {
         let t = s.tenant();
-        if let Some(name) = t
-            .applications
-            .iter()
-            .chain(&t.service_principals)
-            .find(|a| a.app_id.as_deref() == Some(app))
-            .and_then(|o| o.display_name.as_deref())
-        {
-            return format!("{name} ({app})");
-        }
-    }
-    match crate::model::app_groups::built_in_name(app) {
-        Some(name) => format!("{name} ({app})"),
-        None => app.to_owned(),
-    }
-}
-
-fn user_label(snaps: &[&CompiledPolicies], id: &str) -> String {
-    for s in snaps {
-        if let Some(u) = s.tenant().users.iter().find(|u| u.id == id) {
-            if let Some(upn) = &u.user_principal_name {
-                return upn.clone();
+        for a in t.applications.iter().chain(&t.service_principals) {
+            if let (Some(id), Some(name)) = (a.app_id.as_deref(), a.display_name.as_deref()) {
+                names.insert(id, name);
             }
         }
     }
-    id.to_owned()
+    names
+}
+
+fn app_label(names: &AHashMap<&str, &str>, app: &str) -> String {
+    match names
+        .get(app)
+        .copied()
+        .or_else(|| crate::model::app_groups::built_in_name(app))
+    {
+        Some(name) => format!("{name} ({app})"),
+        None => app.to_owned(),
+    }
 }
 
 pub(crate) fn risks(key: &'static str) -> Vec<Value> {
@@ -82,52 +79,108 @@ fn user_identity(id: &str, guest: Option<&str>, home: Option<&str>) -> Json {
     Json::Object(o)
 }
 
-pub(crate) fn user_values(snaps: &[&CompiledPolicies], at: Timestamp) -> Vec<Value> {
-    let mut out = Vec::new();
-    let mut seen_ids: std::collections::HashSet<String> = std::collections::HashSet::new();
-    for s in snaps {
-        for group in s.user_groups(at, SAMPLES) {
-            let (count, samples) = (group.users, group.samples);
-            let Some(first) = samples.first() else {
-                continue;
-            };
-            if !seen_ids.insert(first.clone()) {
-                continue;
-            }
-            let names: Vec<String> = samples.iter().map(|id| user_label(snaps, id)).collect();
-            let label = if count > samples.len() {
-                format!("{count} users like {}", names.join(", "))
-            } else {
-                format!("{count} user(s): {}", names.join(", "))
-            };
-            out.push(Value {
-                label,
-                fragment: Fragment::Identity(user_identity(first, None, None)),
-                users: count,
-                samples,
+/// Ids that every compared snapshot treats alike at one instant.
+struct IdGroup {
+    /// Ids held by some snapshot's directory.
+    users: usize,
+    /// Ids no directory holds (named by policies only).
+    listed: usize,
+    /// The first few ids, sorted.
+    samples: Vec<String>,
+}
+
+/// Groups every user id the snapshots know (directory users and ids policies list) by its key
+/// in every snapshot, so each group is one class in all of them at once.
+fn id_groups(snaps: &[&CompiledPolicies], at: Timestamp) -> Vec<IdGroup> {
+    let mut ids: Vec<&str> = snaps.iter().flat_map(|s| s.user_ids()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut index: AHashMap<Vec<UserKey<'_>>, usize> = AHashMap::new();
+    let mut groups: Vec<IdGroup> = Vec::new();
+    for id in ids {
+        let key: Vec<UserKey<'_>> = snaps.iter().map(|s| s.user_key(id, at)).collect();
+        let in_directory = key.iter().any(|k| matches!(k, UserKey::Directory { .. }));
+        let k = *index.entry(key).or_insert_with(|| {
+            groups.push(IdGroup {
+                users: 0,
+                listed: 0,
+                samples: Vec::new(),
             });
+            groups.len() - 1
+        });
+        if let Some(g) = groups.get_mut(k) {
+            if in_directory {
+                g.users += 1;
+            } else {
+                g.listed += 1;
+            }
+            if g.samples.len() < SAMPLES {
+                g.samples.push(id.to_owned());
+            }
         }
     }
-    let mut listed: Vec<String> = snaps.iter().flat_map(|s| s.listed_only_users()).collect();
-    listed.sort_unstable();
-    listed.dedup();
-    let mut outside: Vec<(String, String)> = listed
-        .into_iter()
-        .map(|id| {
-            let label = format!("{id} (named by a policy, not in the export)");
-            (id, label)
-        })
-        .collect();
+    groups
+}
+
+pub(crate) fn user_values(snaps: &[&CompiledPolicies], at: Timestamp) -> (Vec<Value>, bool) {
+    let mut upn: AHashMap<&str, &str> = AHashMap::new();
+    for s in snaps.iter().rev() {
+        for u in &s.tenant().users {
+            if let Some(name) = u.user_principal_name.as_deref() {
+                upn.insert(u.id.as_str(), name);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    // Ids no directory holds: each group is tried with every guest-type combination too.
+    let mut outside: Vec<(String, String)> = Vec::new();
+    for g in id_groups(snaps, at) {
+        let Some(first) = g.samples.first().cloned() else {
+            continue;
+        };
+        if g.users == 0 {
+            let label = if g.listed > 1 {
+                format!(
+                    "{} ids like {first} (named by a policy, not in the export)",
+                    g.listed
+                )
+            } else {
+                format!("{first} (named by a policy, not in the export)")
+            };
+            out.push(value(
+                label.clone(),
+                Fragment::Identity(user_identity(&first, None, None)),
+            ));
+            outside.push((first, label));
+            continue;
+        }
+        let names: Vec<&str> = g
+            .samples
+            .iter()
+            .map(|id| upn.get(id.as_str()).copied().unwrap_or(id))
+            .collect();
+        let label = if g.users > g.samples.len() {
+            format!("{} users like {}", g.users, names.join(", "))
+        } else {
+            format!("{} user(s): {}", g.users, names.join(", "))
+        };
+        out.push(Value {
+            label,
+            fragment: Fragment::Identity(user_identity(&first, None, None)),
+            users: g.users,
+            samples: g.samples,
+        });
+    }
+    out.push(value(
+        "a user not in the export",
+        Fragment::Identity(user_identity(OUTSIDE_USER, None, None)),
+    ));
+    let truncated = outside.len() > MAX_LISTED_GUESTS;
+    outside.truncate(MAX_LISTED_GUESTS);
     outside.push((
         OUTSIDE_USER.to_owned(),
         "a user not in the export".to_owned(),
     ));
-    for (id, label) in &outside {
-        out.push(value(
-            label.clone(),
-            Fragment::Identity(user_identity(id, None, None)),
-        ));
-    }
     let mut tenants: Vec<String> = snaps.iter().flat_map(|s| s.named_home_tenants()).collect();
     tenants.sort_unstable();
     tenants.dedup();
@@ -140,10 +193,8 @@ pub(crate) fn user_values(snaps: &[&CompiledPolicies], at: Timestamp) -> Vec<Val
         GuestType::OtherExternalUser,
         GuestType::ServiceProvider,
     ];
-    // Every combination of guest types a request may state (a flags value) for a user outside
+    // Every combination of guest types a request may state (a flags value) for an id outside
     // the directory, from each tenant a guest selector names, from one none does, and unstated.
-    // Ids named by policies get the same, up to MAX_LISTED_GUESTS of them.
-    let guests: Vec<&(String, String)> = outside.iter().rev().take(MAX_LISTED_GUESTS + 1).collect();
     for combo in 1u8..64 {
         let names: Vec<&str> = kinds
             .iter()
@@ -151,7 +202,7 @@ pub(crate) fn user_values(snaps: &[&CompiledPolicies], at: Timestamp) -> Vec<Val
             .filter(|(k, _)| combo & (1 << k) != 0)
             .map(|(_, g)| g.as_str())
             .collect();
-        for (id, label) in &guests {
+        for (id, label) in &outside {
             let homes = tenants.iter().map(|t| Some(t.as_str())).chain([None]);
             for home in homes {
                 let from = match home {
@@ -171,7 +222,7 @@ pub(crate) fn user_values(snaps: &[&CompiledPolicies], at: Timestamp) -> Vec<Val
             }
         }
     }
-    out
+    (out, truncated)
 }
 
 pub(crate) fn workload_values(snaps: &[&CompiledPolicies]) -> Vec<Value> {
@@ -227,11 +278,12 @@ pub(crate) fn target_values(snaps: &[&CompiledPolicies]) -> Vec<Value> {
     let mut apps: Vec<String> = snaps.iter().flat_map(|s| s.known_apps()).collect();
     apps.sort_unstable();
     apps.dedup();
+    let names = app_labels(snaps);
     let mut out: Vec<Value> = apps
         .iter()
         .map(|a| {
             value(
-                app_label(snaps, a),
+                app_label(&names, a),
                 Fragment::Target(json!({"@odata.type": "#microsoft.graph.applicationContext",
                     "includeApplications": [a]})),
             )
@@ -275,18 +327,24 @@ const COMMON_COUNTRIES: [&str; 12] = [
     "US", "NL", "DE", "GB", "FR", "JP", "BR", "IN", "AU", "CA", "ZA", "SE",
 ];
 
+/// One address per combination of address classes across the snapshots (the class may change
+/// only at a table's interval start), and no address; crossed with every named country, one
+/// country no location names and no country.
 pub(crate) fn location_values(snaps: &[&CompiledPolicies]) -> Vec<Value> {
-    let mut ips: Vec<IpAddr> = snaps
-        .iter()
-        .flat_map(|s| s.address_representatives())
+    let mut points: Vec<IpAddr> = snaps.iter().flat_map(|s| s.address_points()).collect();
+    points.sort_unstable();
+    points.dedup();
+    let mut seen: AHashSet<Vec<u32>> = AHashSet::new();
+    let ips: Vec<IpAddr> = points
+        .into_iter()
+        .filter(|ip| seen.insert(snaps.iter().map(|s| s.address_class(*ip)).collect()))
         .collect();
-    ips.sort_unstable();
-    ips.dedup();
     let mut countries: Vec<String> = snaps.iter().flat_map(|s| s.named_countries()).collect();
     countries.sort_unstable();
     countries.dedup();
     if let Some(c) = COMMON_COUNTRIES
         .iter()
+        .chain(all_countries().iter())
         .find(|c| !countries.iter().any(|x| x == *c))
     {
         countries.push((*c).to_owned());

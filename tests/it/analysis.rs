@@ -18,6 +18,9 @@ use jitgate::{
 };
 
 use crate::common::signin::{Pol, T, tenant};
+
+/// A user id no directory holds.
+const OUTSIDE: &str = "99999999-0000-4000-8000-000000000001";
 use crate::common::strategy;
 use crate::common::{TempDir, corpus, jitgate, lenient_bytes};
 
@@ -365,6 +368,52 @@ fn enabling_a_policy_changes_exactly_the_sign_ins_it_reaches() {
     }
 }
 
+/// Users are grouped by their class in both tenants at once: here u5 shares a class with u3 in
+/// the first tenant and with u1 in the second, a combination no single tenant's grouping holds.
+#[test]
+fn a_group_membership_change_is_found_for_every_member_it_moves() {
+    use crate::common::signin::{Req, gid, uid};
+    let policy = [Pol::new(1).users(json!({"includeGroups": [gid(1)]})).mfa()];
+    let with_members = |members: &[u32]| {
+        let users: Vec<Value> = (1..=5).map(|n| json!({"id": uid(n)})).collect();
+        let members: Vec<String> = members.iter().map(|n| uid(*n)).collect();
+        tenant(
+            &policy,
+            json!({"directory": {"users": users, "groups": [{"id": gid(1), "members": members}]}}),
+        )
+    };
+    let (a, b) = (
+        Snapshot::compile(with_members(&[1, 2])),
+        Snapshot::compile(with_members(&[1, 5])),
+    );
+    let report = jitgate::diff(&a, &b, &DiffOptions::new(T.parse().unwrap()));
+    assert!(report.complete(), "{}", report.render_text());
+    // Two directory users change, each counted once.
+    assert_eq!(
+        report.regions.iter().map(|r| r.users).sum::<usize>(),
+        2,
+        "{}",
+        report.render_text()
+    );
+    for (n, before, after) in [
+        (2, Decision::StepUp, Decision::Allow),
+        (5, Decision::Allow, Decision::StepUp),
+    ] {
+        let req = request(&Req::user(&uid(n)).password_only().0);
+        let Classification::Region(k) = report.classify(&a, &b, &req) else {
+            panic!("u{n} is in no region:\n{}", report.render_text());
+        };
+        let r = &report.regions[k];
+        assert_eq!((r.before.decision, r.after.decision), (before, after));
+        assert_eq!(r.users, 1);
+        assert_eq!(r.sample_users, [uid(n)]);
+    }
+    for n in [1, 3, 4] {
+        let req = request(&Req::user(&uid(n)).password_only().0);
+        assert_eq!(report.classify(&a, &b, &req), Classification::NoRegion);
+    }
+}
+
 #[test]
 fn session_profiles_are_checked() {
     assert!(jitgate::SessionProfile::parse("password,mfa,fido2,terms").is_ok());
@@ -488,19 +537,86 @@ fn a_request_is_in_a_gap_region_exactly_when_a_password_lets_it_through() {
 }
 
 /// A changed copy of a generated bundle: policy `k % n` gets a new state or a new grant.
+/// One change to a generated tenant: a policy's state or grant, a group's members, a named
+/// location's ranges or countries, or a directory user's home tenant or presence.
 fn mutate(bundle: &Value, k: usize, how: u8) -> Value {
     let mut b = bundle.clone();
-    if let Some(policies) = b["conditionalAccessPolicies"].as_array_mut() {
-        if policies.is_empty() {
-            return b;
+    match how % 7 {
+        0..=3 => {
+            if let Some(policies) = b["conditionalAccessPolicies"].as_array_mut() {
+                if policies.is_empty() {
+                    return b;
+                }
+                let n = policies.len();
+                let p = &mut policies[k % n];
+                match how % 4 {
+                    0 => p["state"] = json!("disabled"),
+                    1 => p["state"] = json!("enabled"),
+                    2 => {
+                        p["grantControls"] = json!({"operator": "OR", "builtInControls": ["block"]})
+                    }
+                    _ => p["grantControls"] = json!({"operator": "OR", "builtInControls": ["mfa"]}),
+                }
+            }
         }
-        let n = policies.len();
-        let p = &mut policies[k % n];
-        match how % 4 {
-            0 => p["state"] = json!("disabled"),
-            1 => p["state"] = json!("enabled"),
-            2 => p["grantControls"] = json!({"operator": "OR", "builtInControls": ["block"]}),
-            _ => p["grantControls"] = json!({"operator": "OR", "builtInControls": ["mfa"]}),
+        4 => {
+            // A user joins (or, when already in it, leaves) a group.
+            if let Some(groups) = b["directory"]["groups"].as_array_mut() {
+                if groups.is_empty() {
+                    return b;
+                }
+                let n = groups.len();
+                let g = &mut groups[k % n];
+                let user = strategy::user(k / 7 % strategy::USERS);
+                let members = g["members"].as_array_mut();
+                if let Some(members) = members {
+                    let before = members.len();
+                    members.retain(|m| m != &json!(user) && m["id"] != json!(user));
+                    if members.len() == before {
+                        members.push(json!(user));
+                    }
+                }
+            }
+        }
+        5 => {
+            // A named location gets other ranges or countries.
+            if let Some(locations) = b["namedLocations"].as_array_mut() {
+                if locations.is_empty() {
+                    return b;
+                }
+                let n = locations.len();
+                let l = &mut locations[k % n];
+                let range = strategy::IP_RANGES[k / 7 % strategy::IP_RANGES.len()];
+                if let Some(ranges) = l["ipRanges"].as_array_mut() {
+                    if let Some(first) = ranges.first_mut() {
+                        first["cidrAddress"] = json!(range);
+                        if let Some(kind) = first.get_mut("@odata.type") {
+                            *kind = json!(if range.contains(':') {
+                                "#microsoft.graph.iPv6CidrRange"
+                            } else {
+                                "#microsoft.graph.iPv4CidrRange"
+                            });
+                        }
+                    }
+                } else if let Some(countries) = l["countriesAndRegions"].as_array_mut() {
+                    let country = strategy::COUNTRIES[k / 7 % strategy::COUNTRIES.len()];
+                    *countries = vec![json!(country)];
+                }
+            }
+        }
+        _ => {
+            // A directory user moves home tenant, or leaves the directory.
+            if let Some(users) = b["directory"]["users"].as_array_mut() {
+                if users.is_empty() {
+                    return b;
+                }
+                let n = users.len();
+                if k / 7 % 2 == 0 {
+                    users.remove(k % n);
+                } else {
+                    users[k % n]["externalTenantId"] = json!(strategy::home_tenant(k / 14 % 3));
+                }
+            }
         }
     }
     b
@@ -772,6 +888,52 @@ fn locations_bound_gaps_by_address_class_and_country() {
             .all(|v| v.ends_with(" NL") || v.ends_with(", NL")),
         "{values:?}"
     );
+}
+
+/// Class 0 ("in no named location") is tried in each address family even when IPv4 is fully
+/// covered, and a country no location names is tried even when every common one is named.
+#[test]
+fn every_address_family_and_an_unnamed_country_are_tried() {
+    use crate::common::signin::Req;
+    let all_v4 = json!({"@odata.type": "#microsoft.graph.ipNamedLocation",
+        "id": "10000000-0000-4000-8000-000000000001", "displayName": "All IPv4",
+        "isTrusted": false, "ipRanges": [{"cidrAddress": "0.0.0.0/0"}]});
+    let common = json!({"@odata.type": "#microsoft.graph.countryNamedLocation",
+        "id": "10000000-0000-4000-8000-000000000002", "displayName": "Common",
+        "countriesAndRegions": ["US", "NL", "DE", "GB", "FR", "JP", "BR", "IN", "AU", "CA", "ZA", "SE"],
+        "includeUnknownCountriesAndRegions": false});
+    // MFA from every IPv4 address, and MFA from the common countries.
+    let t = tenant(
+        &[
+            Pol::new(1).mfa().cond(
+                "locations",
+                json!({"includeLocations": ["10000000-0000-4000-8000-000000000001"]}),
+            ),
+            Pol::new(2).mfa().cond(
+                "locations",
+                json!({"includeLocations": ["10000000-0000-4000-8000-000000000002"]}),
+            ),
+        ],
+        json!({"namedLocations": [all_v4, common]}),
+    );
+    let snap = Snapshot::compile(t.clone());
+    let report = snap.gaps(&GapOptions::new(at()));
+    assert_gaps_sound(&t, &report);
+    assert!(report.complete());
+    let classify = |ip: &str, country: &str| {
+        let req = Req::user(OUTSIDE)
+            .cond("ipAddress", json!(ip))
+            .cond("country", json!(country))
+            .password_only();
+        report.classify(&snap, &request(&req.0))
+    };
+    // An IPv6 address outside the common countries: neither policy applies.
+    assert!(matches!(
+        classify("2001:db8::7", "IT"),
+        Classification::Region(_)
+    ));
+    assert_eq!(classify("203.0.113.9", "IT"), Classification::NoRegion);
+    assert_eq!(classify("2001:db8::7", "NL"), Classification::NoRegion);
 }
 
 #[test]

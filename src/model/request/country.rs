@@ -22,6 +22,11 @@ const CODES: [&str; 250] = [
     "VN", "VU", "WF", "WS", "XK", "YE", "YT", "ZA", "ZM", "ZW",
 ];
 
+/// Every country code a request may name, sorted.
+pub(crate) fn all_countries() -> &'static [&'static str] {
+    &CODES
+}
+
 /// Is `code` (upper case) a country a sign-in can come from?
 pub fn is_country(code: &str) -> bool {
     CODES.binary_search(&code).is_ok()

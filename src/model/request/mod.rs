@@ -10,6 +10,7 @@ mod parse;
 
 pub use build::SignInRequestBuilder;
 pub(crate) use check::{check_conditions, check_session, normalize_guid};
+pub(crate) use country::all_countries;
 pub use parse::parse_sign_in;
 pub(crate) use parse::{from_json_text, parse_conditions, parse_identity, parse_session};
 

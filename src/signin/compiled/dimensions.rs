@@ -29,13 +29,36 @@ pub struct DimensionSets {
     pub device: Bits,
 }
 
-/// Directory users that every policy treats alike.
-#[derive(Debug, Clone, Default)]
-pub struct UserGroup {
-    /// How many.
-    pub users: usize,
-    /// A few of their ids, sorted.
-    pub samples: Vec<String>,
+/// A home tenant as the identity dimension sees it: only whether and which named tenant it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum HomeTenant<'a> {
+    /// The directory states none.
+    Unstated,
+    /// A tenant no guest selector names (all such tenants are treated alike).
+    Unnamed,
+    /// A tenant some guest selector names.
+    Named(&'a str),
+}
+
+/// Everything besides the id itself that decides a user id's identity set at one instant: ids
+/// with equal keys are treated alike by every policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum UserKey<'a> {
+    /// A directory user.
+    Directory {
+        /// The user class at the instant.
+        class: u32,
+        /// Guest-type bits from the directory.
+        guest_bits: u8,
+        /// The home tenant from the directory.
+        home: HomeTenant<'a>,
+        /// More transitive groups than Entra evaluates (§3.4.8).
+        too_many_groups: bool,
+    },
+    /// An id policies list that the directory does not hold, with its class.
+    Listed(u32),
+    /// An id neither the directory nor any policy knows.
+    Unknown,
 }
 
 impl CompiledPolicies {
@@ -77,42 +100,42 @@ impl CompiledPolicies {
         }
     }
 
-    /// Users of the directory grouped by what decides their identity set at `t` (class, guest
-    /// bits, home tenant): each group's size and up to `samples` of its ids, sorted.
-    pub fn user_groups(&self, t: Timestamp, samples: usize) -> Vec<UserGroup> {
-        type Key<'a> = (u32, u8, Option<&'a str>);
-        let mut groups: AHashMap<Key<'_>, UserGroup> = AHashMap::new();
-        let mut ids: AHashMap<Key<'_>, Vec<&str>> = AHashMap::new();
-        for (id, e) in &self.users.users {
-            let key = (e.class_at(t), e.guest_bits, e.home_tenant.as_deref());
-            groups.entry(key).or_default().users += 1;
-            ids.entry(key).or_default().push(id);
-        }
-        let mut out: Vec<UserGroup> = groups
-            .into_iter()
-            .map(|(key, mut g)| {
-                let mut list = ids.remove(&key).unwrap_or_default();
-                list.sort_unstable();
-                list.truncate(samples);
-                g.samples = list.into_iter().map(str::to_owned).collect();
-                g
-            })
-            .collect();
-        out.sort_by(|a, b| a.samples.cmp(&b.samples));
-        out
+    /// Ids of the directory's users and of the users policies list without the directory
+    /// holding them (lowercased, unordered).
+    pub fn user_ids(&self) -> impl Iterator<Item = &str> {
+        self.users
+            .users
+            .keys()
+            .chain(
+                self.users
+                    .listed
+                    .keys()
+                    .filter(|k| !self.users.users.contains_key(*k)),
+            )
+            .map(String::as_str)
     }
 
-    /// Ids that policies list but the directory does not hold (each its own class).
-    pub fn listed_only_users(&self) -> Vec<String> {
-        let mut ids: Vec<String> = self
-            .users
-            .listed
-            .keys()
-            .filter(|k| !self.users.users.contains_key(*k))
-            .cloned()
-            .collect();
-        ids.sort_unstable();
-        ids
+    /// What decides the identity set of user `id` (lowercased) at `t`, besides the id.
+    pub fn user_key(&self, id: &str, t: Timestamp) -> UserKey<'_> {
+        if let Some(e) = self.users.users.get(id) {
+            let home = match e.home_tenant.as_deref() {
+                None => HomeTenant::Unstated,
+                Some(h) => match self.users.named_home_tenant(h) {
+                    Some(named) => HomeTenant::Named(named),
+                    None => HomeTenant::Unnamed,
+                },
+            };
+            return UserKey::Directory {
+                class: e.class_at(t),
+                guest_bits: e.guest_bits,
+                home,
+                too_many_groups: e.too_many_groups_at(t).is_some(),
+            };
+        }
+        match self.users.listed.get(id) {
+            Some(c) => UserKey::Listed(*c),
+            None => UserKey::Unknown,
+        }
     }
 
     /// Service principal ids policies list that no exported service principal has (each
@@ -128,10 +151,17 @@ impl CompiledPolicies {
         ids
     }
 
-    /// One address inside each address class of the location table (class 0, "in no named
-    /// location", included when some address falls outside every range).
-    pub fn address_representatives(&self) -> Vec<std::net::IpAddr> {
-        self.locations.class_representatives()
+    /// Addresses where the location table's class may change: every interval start, and an
+    /// address below the first start of each family (or any address of a family with no
+    /// range). Every address shares its class with the greatest of these at or below it, in
+    /// this table and, for the union of two tables' points, in both.
+    pub fn address_points(&self) -> Vec<std::net::IpAddr> {
+        self.locations.class_boundaries()
+    }
+
+    /// The address class `ip` falls in (0: in no named location).
+    pub fn address_class(&self, ip: std::net::IpAddr) -> u32 {
+        self.locations.class_of(ip)
     }
 
     /// The country codes some client-IP country location names.

@@ -145,47 +145,46 @@ impl LocationTable {
         self.countries.get(country).unwrap_or(&self.empty)
     }
 
-    /// One address in each address class: the first address of the class's first interval, and
-    /// for class 0 ("in no named location") an address outside every range, when one exists.
-    pub fn class_representatives(&self) -> Vec<IpAddr> {
-        let mut seen = vec![false; self.ip_classes.len().max(1)];
+    /// The address class of `ip` (0: in no named location).
+    pub fn class_of(&self, ip: IpAddr) -> u32 {
+        match normalize_ip(ip) {
+            IpAddr::V4(a) => self.v4.lookup(u32::from(a)),
+            IpAddr::V6(a) => self.v6.lookup(u128::from(a)),
+        }
+    }
+
+    /// Addresses where the class may change: every interval start, and per family one address
+    /// below its first start (any address when the family has no range), so every class an
+    /// address can have, class 0 included, has one of these in it.
+    pub fn class_boundaries(&self) -> Vec<IpAddr> {
         let mut out = Vec::new();
-        let mut take = |class: u32, ip: IpAddr, out: &mut Vec<IpAddr>| {
-            if let Some(s) = seen.get_mut(class as usize) {
-                if !*s {
-                    *s = true;
-                    out.push(ip);
-                }
-            }
-        };
-        // Below the first start, addresses are in no location.
         match self.v4.starts.first() {
-            None => take(
-                0,
-                IpAddr::V4(std::net::Ipv4Addr::new(198, 51, 100, 1)),
-                &mut out,
-            ),
-            Some(&first) if first > 0 => take(
-                0,
-                IpAddr::V4(std::net::Ipv4Addr::from(first.saturating_sub(1).max(1))),
-                &mut out,
-            ),
+            None => out.push(IpAddr::V4(std::net::Ipv4Addr::new(198, 51, 100, 1))),
+            Some(&first) if first > 0 => out.push(IpAddr::V4(std::net::Ipv4Addr::from(
+                first.saturating_sub(1).max(1),
+            ))),
             Some(_) => {}
         }
-        for (start, class) in self.v4.starts.iter().zip(&self.v4.classes) {
-            take(
-                *class,
-                IpAddr::V4(std::net::Ipv4Addr::from(*start)),
-                &mut out,
-            );
-        }
-        for (start, class) in self.v6.starts.iter().zip(&self.v6.classes) {
-            take(
-                *class,
-                IpAddr::V6(std::net::Ipv6Addr::from(*start)),
-                &mut out,
-            );
-        }
+        out.extend(
+            self.v4
+                .starts
+                .iter()
+                .map(|s| IpAddr::V4(std::net::Ipv4Addr::from(*s))),
+        );
+        // IPv6 addresses in ::ffff:0:0/96 are read as IPv4, so the first address after that
+        // block stands in for a start inside it.
+        let v6_below = match self.v6.starts.first() {
+            None => Some(0x2001_0db8_u128 << 96 | 1),
+            Some(&first) if first > 1 => Some(1),
+            Some(_) => None,
+        };
+        out.extend(
+            v6_below
+                .into_iter()
+                .chain(self.v6.starts.iter().copied())
+                .chain([0x1_0000_0000_0000])
+                .map(|s| IpAddr::V6(std::net::Ipv6Addr::from(s))),
+        );
         out
     }
 

@@ -19,7 +19,7 @@ mod grants;
 mod prepare;
 
 pub use bits::Bits;
-pub use dimensions::{ControlKind, DimensionSets, GrantShape, Reauthentication};
+pub use dimensions::{ControlKind, DimensionSets, GrantShape, Reauthentication, UserKey};
 
 use ahash::AHashMap;
 use jiff::{SignedDuration, Timestamp};

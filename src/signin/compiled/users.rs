@@ -106,6 +106,13 @@ impl UserTable {
         v
     }
 
+    /// The stored spelling of `tenant` when some guest selector names it.
+    pub fn named_home_tenant(&self, tenant: &str) -> Option<&str> {
+        self.guest_by_tenant
+            .get_key_value(tenant)
+            .map(|(k, _)| k.as_str())
+    }
+
     /// Guest-selector include and exclude sets for these guest bits and home tenant.
     pub fn guest_sets(&self, guest_bits: u8, home_tenant: Option<&str>) -> (Bits, Bits) {
         let (mut include, mut exclude) = self
