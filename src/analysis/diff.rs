@@ -306,8 +306,21 @@ pub fn outcome(d: &SignInDecision) -> String {
     )
 }
 
-/// Class sets for the dimensions below a node, and the cell's outcome pair.
-type Suffix = (Vec<Vec<usize>>, u64);
+/// The changed cells below a node, as a shared tree: a leaf is a cell's outcome pair; a node
+/// lists, per group of classes of its dimension, what lies below them. Equal subtrees are one
+/// allocation, and classes whose subtrees are equal share an entry, so the tree stays within
+/// the walk's node budget however many cells it stands for.
+#[derive(Debug, PartialEq, Eq, Hash)]
+enum Below {
+    Leaf(u64),
+    Node(Vec<(Vec<usize>, Rc<Below>)>),
+}
+
+impl Below {
+    fn is_empty(&self) -> bool {
+        matches!(self, Below::Node(v) if v.is_empty())
+    }
+}
 /// A node: depth, both policy sets, device code flow, device facts, context target.
 type NodeKey = (usize, [Bits; 2], bool, u8, usize);
 
@@ -322,7 +335,12 @@ struct Walk<'a> {
     max_nodes: u64,
     truncated: bool,
     /// Walked nodes and what was found below them.
-    subtrees: AHashMap<NodeKey, Rc<Vec<Suffix>>>,
+    subtrees: AHashMap<NodeKey, Rc<Below>>,
+    /// Every distinct subtree, so equal ones are shared (keyed by leaf id or by entries with
+    /// their children's addresses).
+    interned: AHashMap<(u64, Vec<(Vec<usize>, usize)>), Rc<Below>>,
+    /// The empty subtree.
+    empty: Rc<Below>,
     /// Where the device dimension is in `space`.
     device_axis: usize,
     /// Where the target dimension is in `space`.
@@ -422,24 +440,39 @@ impl Walk<'_> {
         (state, target)
     }
 
-    /// The changed cells below a node, as class-set suffixes with their outcome pair. A
-    /// node's result depends only on its depth, the policy sets, the flow and [`Self::context`],
-    /// so equal nodes reached by different paths are walked once.
+    /// The one shared copy of `b`.
+    fn intern(&mut self, b: Below) -> Rc<Below> {
+        let key = match &b {
+            Below::Leaf(id) => (*id, Vec::new()),
+            Below::Node(entries) => (
+                u64::MAX,
+                entries
+                    .iter()
+                    .map(|(ks, child)| (ks.clone(), Rc::as_ptr(child) as usize))
+                    .collect(),
+            ),
+        };
+        Rc::clone(self.interned.entry(key).or_insert_with(|| Rc::new(b)))
+    }
+
+    /// The changed cells below a node. A node's result depends only on its depth, the policy
+    /// sets, the flow and [`Self::context`], so equal nodes reached by different paths are
+    /// walked once.
     fn walk(
         &mut self,
         depth: usize,
         sets: &[Bits; 2],
         picks: &mut Vec<Vec<usize>>,
         device_code: bool,
-    ) -> Rc<Vec<Suffix>> {
+    ) -> Rc<Below> {
         if self.equivalent(&sets[0], &sets[1]) {
-            return Rc::new(Vec::new());
+            return Rc::clone(&self.empty);
         }
         let Some(axis) = self.space.axes.get(depth) else {
-            let out = self
-                .compare(picks, sets, device_code)
-                .map(|id| (Vec::new(), id));
-            return Rc::new(out.into_iter().collect());
+            return match self.compare(picks, sets, device_code) {
+                Some(id) => self.intern(Below::Leaf(id)),
+                None => Rc::clone(&self.empty),
+            };
         };
         let (state, target) = self.context(picks, device_code);
         let key = (depth, sets.clone(), device_code, state, target);
@@ -449,7 +482,7 @@ impl Walk<'_> {
         self.nodes += 1;
         if self.nodes > self.max_nodes {
             self.truncated = true;
-            return Rc::new(Vec::new());
+            return Rc::clone(&self.empty);
         }
         let mut groups: Vec<([Bits; 2], bool, Vec<usize>)> = Vec::new();
         let mut index: AHashMap<([Bits; 2], u8, bool), usize> = AHashMap::new();
@@ -482,22 +515,66 @@ impl Walk<'_> {
                 }
             }
         }
-        let mut out = Vec::new();
+        let mut entries: Vec<(Vec<usize>, Rc<Below>)> = Vec::new();
         for (next, dc, ks) in groups {
             picks.push(ks);
             let below = self.walk(depth + 1, &next, picks, dc);
             let ks = picks.pop().unwrap_or_default();
-            for (suffix, id) in below.iter() {
-                let mut classes = Vec::with_capacity(suffix.len() + 1);
-                classes.push(ks.clone());
-                classes.extend(suffix.iter().cloned());
-                out.push((classes, *id));
+            if below.is_empty() {
+                continue;
+            }
+            // Classes with the same cells below them are one entry.
+            match entries.iter_mut().find(|(_, c)| Rc::ptr_eq(c, &below)) {
+                Some((shared, _)) => {
+                    shared.extend(ks);
+                    shared.sort_unstable();
+                }
+                None => entries.push((ks, below)),
             }
         }
-        let out = Rc::new(out);
+        let out = if entries.is_empty() {
+            Rc::clone(&self.empty)
+        } else {
+            self.intern(Below::Node(entries))
+        };
         self.subtrees.insert(key, Rc::clone(&out));
         out
     }
+}
+
+/// The cells of `tree` as class-set paths with their outcome pair, at most `budget` of them
+/// (the flag says some were left out).
+fn expand(tree: &Below, budget: u64) -> (Vec<(Vec<Vec<usize>>, u64)>, bool) {
+    fn go(
+        tree: &Below,
+        prefix: &mut Vec<Vec<usize>>,
+        out: &mut Vec<(Vec<Vec<usize>>, u64)>,
+        budget: u64,
+    ) -> bool {
+        match tree {
+            Below::Leaf(id) => {
+                if out.len() as u64 >= budget {
+                    return false;
+                }
+                out.push((prefix.clone(), *id));
+                true
+            }
+            Below::Node(entries) => {
+                for (ks, child) in entries {
+                    prefix.push(ks.clone());
+                    let complete = go(child, prefix, out, budget);
+                    prefix.pop();
+                    if !complete {
+                        return false;
+                    }
+                }
+                true
+            }
+        }
+    }
+    let mut out = Vec::new();
+    let complete = go(tree, &mut Vec::new(), &mut out, budget);
+    (out, !complete)
 }
 
 /// Every region of the condition space whose outcome (decision, requirements, deny reasons,
@@ -511,6 +588,8 @@ pub fn diff(before: &Snapshot, after: &Snapshot, options: &DiffOptions) -> DiffR
     let sig_b = signatures(after.compiled(), 1, &spaces);
     let mut found = Vec::new();
     let mut nodes = 0;
+    // Nodes walked and cells found, against the budget.
+    let mut spent = 0;
     let mut cells = 0;
     let mut truncated = false;
     for (kind, space) in [
@@ -526,9 +605,11 @@ pub fn diff(before: &Snapshot, after: &Snapshot, options: &DiffOptions) -> DiffR
             sig: [&sig_a, &sig_b],
             nodes: 0,
             cells: 0,
-            max_nodes: options.max_nodes.saturating_sub(nodes),
+            max_nodes: options.max_nodes.saturating_sub(spent),
             truncated: false,
             subtrees: AHashMap::new(),
+            interned: AHashMap::new(),
+            empty: Rc::new(Below::Node(Vec::new())),
             device_axis: axis_of(space, Dimension::Device),
             target_axis,
             sides: [AHashMap::new(), AHashMap::new()],
@@ -554,15 +635,16 @@ pub fn diff(before: &Snapshot, after: &Snapshot, options: &DiffOptions) -> DiffR
         nodes += w.nodes;
         cells += w.cells;
         truncated |= w.truncated;
-        found.extend(below.iter().map(|(classes, id)| {
-            (
-                Picks {
-                    kind,
-                    classes: classes.clone(),
-                },
-                *id,
-            )
-        }));
+        // The cells found count against the same budget as the nodes walked.
+        spent += w.nodes;
+        let (paths, cut) = expand(&below, options.max_nodes.saturating_sub(spent));
+        spent += paths.len() as u64;
+        truncated |= cut;
+        found.extend(
+            paths
+                .into_iter()
+                .map(|(classes, id)| (Picks { kind, classes }, id)),
+        );
     }
     let found: Vec<Picks> = consolidate(
         found,

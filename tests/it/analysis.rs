@@ -366,6 +366,16 @@ fn enabling_a_policy_changes_exactly_the_sign_ins_it_reaches() {
         }
         assert_eq!(report.classify(&a, &b, &req), Classification::Region(k));
     }
+    // Any budget below what the walk needs is reported, whether it cuts the walk or the cells
+    // found, and the text never claims no change.
+    let full = report.nodes_visited + report.regions.len() as u64;
+    for budget in [1, report.nodes_visited, full / 2] {
+        let cut = jitgate::diff(&a, &b, &DiffOptions::new(at()).max_nodes(budget));
+        assert!(cut.truncated, "budget {budget}");
+        assert!(!cut.complete());
+        assert!(cut.regions.len() <= report.regions.len());
+        assert!(!cut.render_text().contains("No change: every sign-in"));
+    }
 }
 
 /// Users are grouped by their class in both tenants at once: here u5 shares a class with u3 in
