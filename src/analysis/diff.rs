@@ -1,7 +1,5 @@
 //! `diff`: every region whose decision changes between two tenants (docs/SEMANTICS.md §13.3).
 
-use std::collections::hash_map::DefaultHasher;
-use std::hash::{Hash, Hasher};
 use std::rc::Rc;
 
 use ahash::AHashMap;
@@ -191,7 +189,7 @@ pub struct DiffReport {
     pub session: SessionProfile,
     /// The instant both directories were read at.
     pub at: String,
-    /// Changed regions, most users first.
+    /// Changed regions, most users first, then the fewest constrained dimensions.
     pub regions: Vec<DiffRegion>,
     /// Nodes of the walk.
     pub nodes_visited: u64,
@@ -210,31 +208,36 @@ pub struct DiffReport {
 
 /// A policy's behaviour, without its id, name or position: its grant and session controls
 /// and, for every class of every dimension, whether the class keeps it in scope. Two policies
-/// with equal signatures make the same contribution to every cell.
-fn signatures(s: &CompiledPolicies, snapshot_index: usize, spaces: &Spaces) -> Vec<u64> {
+/// with equal signatures make the same contribution to every cell. Signatures are small ids
+/// from `interner`, shared by both tenants, so equal means equal (no hash).
+fn signatures(
+    s: &CompiledPolicies,
+    snapshot_index: usize,
+    spaces: &Spaces,
+    interner: &mut AHashMap<Vec<u8>, u64>,
+) -> Vec<u64> {
     let tenant = s.tenant();
     (0..s.len())
         .map(|i| {
-            let mut h = DefaultHasher::new();
+            let mut key: Vec<u8> = Vec::new();
             if let Some(p) = tenant.policies.get(i) {
-                format!("{:?}|{:?}", p.grant, p.session).hash(&mut h);
+                key.extend(format!("{:?}|{:?}|", p.grant, p.session).bytes());
                 let strength = p.grant.as_ref().and_then(|g| g.strength.as_deref());
                 if let Some(id) = strength {
                     let st = tenant.strengths.iter().find(|x| x.id == id);
-                    format!("{st:?}").hash(&mut h);
+                    key.extend(format!("{st:?}|").bytes());
                 }
             }
             for space in [&spaces.users, &spaces.workloads] {
                 for axis in &space.axes {
                     for c in &axis.classes {
-                        c.bits
-                            .get(snapshot_index)
-                            .is_some_and(|b| b.contains(i))
-                            .hash(&mut h);
+                        let inside = c.bits.get(snapshot_index).is_some_and(|b| b.contains(i));
+                        key.push(u8::from(inside));
                     }
                 }
             }
-            h.finish()
+            let next = interner.len() as u64;
+            *interner.entry(key).or_insert(next)
         })
         .collect()
 }
@@ -352,14 +355,23 @@ struct Walk<'a> {
     outcome_ids: AHashMap<String, u32>,
     /// Target classes that are authentication contexts (their id shows in the outcome).
     context_targets: Vec<usize>,
+    /// Cells that could not be decided (never expected).
+    errors: Vec<String>,
 }
 
 impl Walk<'_> {
     fn equivalent(&self, a: &Bits, b: &Bits) -> bool {
         // Multiset hashes first: unequal sums or counts settle most nodes without sorting.
+        // Ids are mixed so that different multisets rarely share a sum; equal sums still go
+        // on to the exact comparison below.
+        let mix = |id: u64| {
+            id.wrapping_add(1)
+                .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+                .rotate_left(31)
+        };
         let sum = |set: &Bits, sig: &[u64]| {
             set.iter().fold((0u64, 0usize), |(h, n), i| {
-                (h.wrapping_add(sig.get(i).copied().unwrap_or(0)), n + 1)
+                (h.wrapping_add(mix(sig.get(i).copied().unwrap_or(0))), n + 1)
             })
         };
         if sum(a, self.sig[0]) != sum(b, self.sig[1]) {
@@ -407,7 +419,15 @@ impl Walk<'_> {
                     kind: self.kind,
                     classes: picks.to_vec(),
                 };
-                req = Some(p.request(self.space)?);
+                match p.request(self.space) {
+                    Some(r) => req = Some(r),
+                    None => {
+                        // Never expected: every class holds a parsed sample.
+                        self.errors
+                            .push("a cell of the diff walk has no request".to_owned());
+                        return None;
+                    }
+                }
             }
             let snapshot = if side == 0 { self.before } else { self.after };
             let decision = snapshot.evaluate(req.as_ref()?, Explain::None);
@@ -584,9 +604,12 @@ pub fn diff(before: &Snapshot, after: &Snapshot, options: &DiffOptions) -> DiffR
     let snaps = [before.compiled(), after.compiled()];
     let session = options.session.session(&snaps, options.at);
     let spaces = build::build(&snaps, options.at, session.clone());
-    let sig_a = signatures(before.compiled(), 0, &spaces);
-    let sig_b = signatures(after.compiled(), 1, &spaces);
+    let mut interner = AHashMap::new();
+    let sig_a = signatures(before.compiled(), 0, &spaces, &mut interner);
+    let sig_b = signatures(after.compiled(), 1, &spaces, &mut interner);
+    drop(interner);
     let mut found = Vec::new();
+    let mut errors = spaces.errors.clone();
     let mut nodes = 0;
     // Nodes walked and cells found, against the budget.
     let mut spent = 0;
@@ -610,6 +633,7 @@ pub fn diff(before: &Snapshot, after: &Snapshot, options: &DiffOptions) -> DiffR
             subtrees: AHashMap::new(),
             interned: AHashMap::new(),
             empty: Rc::new(Below::Node(Vec::new())),
+            errors: Vec::new(),
             device_axis: axis_of(space, Dimension::Device),
             target_axis,
             sides: [AHashMap::new(), AHashMap::new()],
@@ -637,6 +661,7 @@ pub fn diff(before: &Snapshot, after: &Snapshot, options: &DiffOptions) -> DiffR
         truncated |= w.truncated;
         // The cells found count against the same budget as the nodes walked.
         spent += w.nodes;
+        errors.append(&mut w.errors);
         let (paths, cut) = expand(&below, options.max_nodes.saturating_sub(spent));
         spent += paths.len() as u64;
         truncated |= cut;
@@ -662,7 +687,14 @@ pub fn diff(before: &Snapshot, after: &Snapshot, options: &DiffOptions) -> DiffR
                 IdentityKind::ServicePrincipals => &spaces.workloads,
             };
             let witness = picks.witness(space, &session);
-            let req = SignInRequest::from_json(&witness.to_string()).ok()?;
+            let req = match SignInRequest::from_json(&witness.to_string()) {
+                Ok(r) => r,
+                Err(e) => {
+                    // Never expected: the witness is built from parsed values.
+                    errors.push(format!("a diff witness does not parse: {e}"));
+                    return None;
+                }
+            };
             let a = before.evaluate(&req, Explain::Policies);
             let b = after.evaluate(&req, Explain::Policies);
             let (mut before_side, a_sigs) = side(&a, before, &sig_a);
@@ -697,7 +729,7 @@ pub fn diff(before: &Snapshot, after: &Snapshot, options: &DiffOptions) -> DiffR
         cells_compared: cells,
         truncated,
         search_limits: spaces.search_limits.clone(),
-        errors: spaces.errors.clone(),
+        errors,
         spaces,
     }
 }

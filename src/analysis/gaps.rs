@@ -268,7 +268,8 @@ pub struct GapReport {
     /// The `session` object every witness carries: a password, plus what does not count as
     /// protection and a password holder can do (accepted terms, a changed password).
     pub session: Json,
-    /// Gap regions, most users first.
+    /// Gap regions: those that need no absent data first (`missing_data` empty), then most
+    /// users first, then the fewest constrained dimensions.
     pub regions: Vec<GapRegion>,
     /// Classes per dimension, for users.
     pub user_classes: Vec<(Dimension, usize)>,
@@ -513,6 +514,7 @@ impl Snapshot {
             |k| spaces.get(k).axes.len(),
             |k, d| spaces.get(k).axes.get(d).map_or(0, |a| a.classes.len()),
         );
+        let mut errors = spaces.errors.clone();
         let mut regions: Vec<GapRegion> = found
             .into_iter()
             .map(|(picks, ())| {
@@ -543,7 +545,12 @@ impl Snapshot {
                             missing.dedup();
                             (d.decision, applied, missing)
                         }
-                        Err(_) => (Decision::Deny, Vec::new(), Vec::new()),
+                        Err(e) => {
+                            // Never expected: the witness is built from parsed values. The
+                            // region is kept, and the report is marked incomplete.
+                            errors.push(format!("a gap witness does not parse: {e}"));
+                            (Decision::Deny, Vec::new(), Vec::new())
+                        }
                     };
                 GapRegion {
                     kind: picks.kind,
@@ -579,7 +586,7 @@ impl Snapshot {
             nodes_visited: nodes,
             truncated,
             search_limits: spaces.search_limits.clone(),
-            errors: spaces.errors.clone(),
+            errors,
             spaces,
         }
     }

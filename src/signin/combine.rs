@@ -9,8 +9,8 @@ use jiff::Timestamp;
 use crate::diag::Diagnostic;
 use crate::model::Policy;
 use crate::model::enums::{
-    CaeMode, CloudAppSecurityType, FrequencyAuthType, FrequencyInterval, PersistentBrowserMode,
-    PolicyState,
+    CaeMode, CloudAppSecurityType, FrequencyAuthType, FrequencyInterval, FrequencyUnit,
+    PersistentBrowserMode, PolicyState,
 };
 use crate::model::policy::SignInFrequency;
 use crate::model::request::{SignInContext, SignInRequest};
@@ -305,7 +305,7 @@ fn reauthentication_requirement(failed: &[&PolicyVerdict<'_>]) -> Requirement {
         };
         ids.push(e.policy.id.clone());
         primary |= !matches!(f.auth_type, Some(FrequencyAuthType::Secondary));
-        if shortest.is_none_or(|s| f.seconds() < s.seconds()) {
+        if shortest.is_none_or(|s| frequency_order(f) < frequency_order(s)) {
             shortest = Some(f);
         }
     }
@@ -330,6 +330,12 @@ fn reauthentication_requirement(failed: &[&PolicyVerdict<'_>]) -> Requirement {
         policy_ids: ids,
         source: None,
     }
+}
+
+/// Sign-in frequencies shortest first; of equal length (24 hours and 1 day), hours first, so
+/// the effective one does not depend on policy order (§3.14 rule 5).
+fn frequency_order(f: &SignInFrequency) -> (i64, bool) {
+    (f.seconds(), !matches!(f.unit, Some(FrequencyUnit::Hours)))
 }
 
 /// Merges session controls over the enforced policies that apply; strictest wins (§3.14).
@@ -393,7 +399,12 @@ fn merge_session_controls(evals: &[PolicyVerdict<'_>]) -> EffectiveSessionContro
             });
         }
     }
-    if let Some((_, shortest)) = sif.iter().min_by_key(|(_, f)| f.seconds()) {
+    // By control and value, not policy order (§3.14).
+    if out.passthrough.len() > 1 {
+        out.passthrough
+            .sort_by_cached_key(|c| (c.name.clone(), c.value.to_string()));
+    }
+    if let Some((_, shortest)) = sif.iter().min_by_key(|(_, f)| frequency_order(f)) {
         let primary = sif
             .iter()
             .any(|(_, f)| !matches!(f.auth_type, Some(FrequencyAuthType::Secondary)));
@@ -422,7 +433,7 @@ fn merge_session_controls(evals: &[PolicyVerdict<'_>]) -> EffectiveSessionContro
     out
 }
 
-fn merge_ranked<T: Clone + PartialEq>(
+fn merge_ranked<T: Clone + PartialEq + std::fmt::Debug>(
     slot: &mut Option<Effective<T>>,
     mode: &T,
     id: &str,
@@ -431,6 +442,11 @@ fn merge_ranked<T: Clone + PartialEq>(
     match slot {
         Some(cur) if rank(&cur.mode) > rank(mode) => {}
         Some(cur) if cur.mode == *mode => cur.policy_ids.push(id.to_owned()),
+        // Two values of equal rank (values this version does not know): the one that sorts
+        // first wins, whatever the policy order.
+        Some(cur)
+            if rank(&cur.mode) == rank(mode) && format!("{:?}", cur.mode) < format!("{mode:?}") => {
+        }
         _ => {
             *slot = Some(Effective {
                 mode: mode.clone(),

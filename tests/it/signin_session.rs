@@ -571,3 +571,59 @@ fn every_time_is_the_shortest_sign_in_frequency() {
     assert!(sif.get("value").is_none(), "{}", out.pretty());
     assert!(sif.get("type").is_none(), "{}", out.pretty());
 }
+
+/// Ties are broken by value, not by policy order: 24 hours and 1 day give the hours form,
+/// and pass-through controls are listed by name and value.
+#[test]
+fn equal_session_controls_merge_the_same_in_either_policy_order() {
+    let day = Pol::new(1).session(json!({
+        "signInFrequency": {"isEnabled": true, "value": 1, "type": "days",
+            "authenticationType": PRIMARY, "frequencyInterval": "timeBased"},
+        "globalSecureAccessFilteringProfile": {"profileId": "b"}
+    }));
+    let hours = Pol::new(2).session(json!({
+        "signInFrequency": {"isEnabled": true, "value": 24, "type": "hours",
+            "authenticationType": PRIMARY, "frequencyInterval": "timeBased"},
+        "globalSecureAccessFilteringProfile": {"profileId": "a"}
+    }));
+    let mut seen = Vec::new();
+    for order in [[day.clone(), hours.clone()], [hours, day]] {
+        let t = tenant(&order, bundle());
+        let out = check(
+            &t,
+            &fresh(),
+            &allow("success").policies(
+                order
+                    .iter()
+                    .map(|p| {
+                        let n = if p.0["id"] == json!(pid(1)) { 1 } else { 2 };
+                        success(n)
+                    })
+                    .collect(),
+            ),
+        );
+        let controls = &out.json["sessionControls"];
+        let sif = &controls["signInFrequency"];
+        assert_eq!(
+            (&sif["value"], &sif["type"]),
+            (&json!(24), &json!("hours")),
+            "{}",
+            out.pretty()
+        );
+        let names: Vec<&Value> = controls["passthrough"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| &c["value"]["profileId"])
+            .collect();
+        assert_eq!(names, [&json!("a"), &json!("b")], "{}", out.pretty());
+        // Contributing policies are listed in policy order; everything else is equal.
+        let mut controls = controls.clone();
+        controls["signInFrequency"]
+            .as_object_mut()
+            .unwrap()
+            .remove("policyIds");
+        seen.push(controls);
+    }
+    assert_eq!(seen[0], seen[1]);
+}
