@@ -290,9 +290,37 @@ pub struct GapReport {
 
 /// The session a gap witness presents: a password, plus whatever does not count as protection
 /// and a password holder can do (accept terms, change the password, MFA when it does not
-/// count).
+/// count; when neither MFA nor strengths count, methods that meet each strength a policy
+/// names, where one of its combinations needs no certificate or key evidence). A strength
+/// cannot be met without MFA, so when MFA counts and strengths do not, a witness that meets a
+/// strength's policy gets `stepUp` for it (§13.2).
 pub(crate) fn password_session(s: &CompiledPolicies, p: &Protection, at: Timestamp) -> Json {
-    let mut methods = vec!["password"];
+    let mut methods: Vec<String> = vec!["password".to_owned()];
+    if !p.mfa && !p.strength {
+        let tenant = s.tenant();
+        let named: Vec<&str> = tenant
+            .policies
+            .iter()
+            .filter_map(|x| x.grant.as_ref()?.strength.as_deref())
+            .collect();
+        for st in tenant
+            .strengths
+            .iter()
+            .filter(|st| named.contains(&st.id.as_str()))
+        {
+            if let Some(c) = st
+                .combinations
+                .iter()
+                .find(|c| c.satisfiable && st.satisfied_by(c.methods, None, None))
+            {
+                for m in c.methods.to_graph().split(',') {
+                    if !methods.iter().any(|x| x == m) {
+                        methods.push(m.to_owned());
+                    }
+                }
+            }
+        }
+    }
     let mut session = json!({
         "time": at.to_string(),
         "lastAuthenticatedDateTime": at.to_string(),
@@ -300,7 +328,9 @@ pub(crate) fn password_session(s: &CompiledPolicies, p: &Protection, at: Timesta
     let (terms, customs) = s.grant_ids();
     if let Some(o) = session.as_object_mut() {
         if !p.mfa {
-            methods.push("microsoftAuthenticatorPush");
+            if !methods.iter().any(|m| m == "microsoftAuthenticatorPush") {
+                methods.push("microsoftAuthenticatorPush".to_owned());
+            }
             o.insert("lastMfaDateTime".into(), json!(at.to_string()));
         }
         if !p.password_change {

@@ -266,6 +266,50 @@ fn compliant_device_counts_as_protection_only_when_asked() {
     );
 }
 
+/// With strengths not counted, a strength-only policy protects nothing. With MFA not counted
+/// either, the witness proves the strength and is allowed; with MFA counted it cannot (every
+/// strength is multifactor), so its decision is the step-up for that strength, and says so.
+#[test]
+fn uncounted_strengths_are_met_by_the_witness_when_mfa_does_not_count() {
+    use crate::common::signin::PHISHING_RESISTANT;
+    let t = tenant(&[Pol::new(1).strength(PHISHING_RESISTANT)], json!({}));
+    let snapshot = Snapshot::compile(t.clone());
+    let block_only =
+        snapshot.gaps(&GapOptions::new(at()).protection(Protection::parse("block").unwrap()));
+    assert_gaps_sound(&t, &block_only);
+    assert_eq!(
+        block_only
+            .regions
+            .iter()
+            .filter(|r| r.kind == IdentityKind::Users)
+            .count(),
+        1,
+        "{}",
+        block_only.render_text()
+    );
+    let mfa_counts =
+        snapshot.gaps(&GapOptions::new(at()).protection(Protection::parse("mfa,block").unwrap()));
+    let users: Vec<_> = mfa_counts
+        .regions
+        .iter()
+        .filter(|r| r.kind == IdentityKind::Users)
+        .collect();
+    assert_eq!(users.len(), 1, "{}", mfa_counts.render_text());
+    assert_eq!(users[0].decision, Decision::StepUp);
+    let d = snapshot.evaluate(&request(&users[0].witness), Explain::None);
+    assert_eq!(d.decision, Decision::StepUp);
+    assert!(!d.requirements.is_empty());
+    assert!(
+        d.requirements
+            .iter()
+            .all(|r| r.any_of.iter().all(
+                |i| serde_json::to_value(i).unwrap()["type"] == json!("authenticationStrength")
+            )),
+        "{:?}",
+        d.requirements
+    );
+}
+
 #[test]
 fn protection_lists_are_checked() {
     assert!(Protection::parse("mfa,strength").is_ok());
