@@ -319,6 +319,12 @@ enum Below {
     Node(Vec<(Vec<usize>, Rc<Below>)>),
 }
 
+/// A subtree's identity: a leaf's outcome pair, or (`u64::MAX`) a node's entries with their
+/// children's addresses.
+type SubtreeKey = (u64, Vec<(Vec<usize>, usize)>);
+/// A changed cell: the classes chosen per dimension, and its outcome pair.
+type Path = (Vec<Vec<usize>>, u64);
+
 impl Below {
     fn is_empty(&self) -> bool {
         matches!(self, Below::Node(v) if v.is_empty())
@@ -341,7 +347,7 @@ struct Walk<'a> {
     subtrees: AHashMap<NodeKey, Rc<Below>>,
     /// Every distinct subtree, so equal ones are shared (keyed by leaf id or by entries with
     /// their children's addresses).
-    interned: AHashMap<(u64, Vec<(Vec<usize>, usize)>), Rc<Below>>,
+    interned: AHashMap<SubtreeKey, Rc<Below>>,
     /// The empty subtree.
     empty: Rc<Below>,
     /// Where the device dimension is in `space`.
@@ -564,11 +570,11 @@ impl Walk<'_> {
 
 /// The cells of `tree` as class-set paths with their outcome pair, at most `budget` of them
 /// (the flag says some were left out).
-fn expand(tree: &Below, budget: u64) -> (Vec<(Vec<Vec<usize>>, u64)>, bool) {
+fn expand(tree: &Below, budget: u64) -> (Vec<Path>, bool) {
     fn go(
         tree: &Below,
         prefix: &mut Vec<Vec<usize>>,
-        out: &mut Vec<(Vec<Vec<usize>>, u64)>,
+        out: &mut Vec<Path>,
         budget: u64,
     ) -> bool {
         match tree {
