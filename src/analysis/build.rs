@@ -14,7 +14,7 @@ use super::values::{
     MAX_LISTED_GUESTS, location_values, risks, target_values, user_values, value, workload_values,
 };
 use crate::model::request::SignInRequest;
-use crate::signin::compiled::{Bits, CompiledPolicies};
+use crate::signin::compiled::{Bits, CLIENTS, CompiledPolicies, PLATFORMS};
 
 /// The order dimensions are walked in: the ones that usually decide most first; `Flow` before
 /// `Device`, whose grant facts depend on it.
@@ -145,31 +145,17 @@ pub(crate) fn build(snaps: &[&CompiledPolicies], at: Timestamp, session: Json) -
                 Dimension::Identity => identities.clone(),
                 Dimension::Target => target_values(snaps),
                 Dimension::Location => location_values(snaps),
-                Dimension::Platform => [
-                    ("android", Some("android")),
-                    ("iOS", Some("iOS")),
-                    ("windows", Some("windows")),
-                    ("windowsPhone", Some("windowsPhone")),
-                    ("macOS", Some("macOS")),
-                    ("linux", Some("linux")),
-                    ("no platform", None),
-                ]
-                .into_iter()
-                .map(|(l, p)| value(l, Fragment::Platform(p)))
-                .collect(),
-                Dimension::ClientApp => [
-                    ("browser", Some("browser")),
-                    (
-                        "mobileAppsAndDesktopClients",
-                        Some("mobileAppsAndDesktopClients"),
-                    ),
-                    ("exchangeActiveSync", Some("exchangeActiveSync")),
-                    ("other", Some("other")),
-                    ("no client app type", None),
-                ]
-                .into_iter()
-                .map(|(l, c)| value(l, Fragment::Client(c)))
-                .collect(),
+                // Every value the engine's tables hold, and none.
+                Dimension::Platform => PLATFORMS
+                    .iter()
+                    .map(|p| value(p.as_str(), Fragment::Platform(Some(p.as_str()))))
+                    .chain([value("no platform", Fragment::Platform(None))])
+                    .collect(),
+                Dimension::ClientApp => CLIENTS
+                    .iter()
+                    .map(|c| value(c.as_str(), Fragment::Client(Some(c.as_str()))))
+                    .chain([value("no client app type", Fragment::Client(None))])
+                    .collect(),
                 Dimension::Flow => [
                     ("no transfer", 0u8),
                     ("deviceCodeFlow", 1),

@@ -10,6 +10,7 @@
 mod build;
 mod devices;
 pub(crate) mod diff;
+mod diff_walk;
 mod gaps;
 mod region;
 mod report;

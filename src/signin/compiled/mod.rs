@@ -49,7 +49,7 @@ use users::{UserTable, compile_users};
 const SKEW: SignedDuration = SignedDuration::from_mins(5);
 
 /// The request platforms, in table order; the last slot is "unknown".
-const PLATFORMS: [Platform; 6] = [
+pub(crate) const PLATFORMS: [Platform; 6] = [
     Platform::Android,
     Platform::IOs,
     Platform::Windows,
@@ -57,7 +57,8 @@ const PLATFORMS: [Platform; 6] = [
     Platform::MacOs,
     Platform::Linux,
 ];
-const CLIENTS: [ClientAppType; 4] = [
+/// The request client app types, in table order; the last slot is "unknown".
+pub(crate) const CLIENTS: [ClientAppType; 4] = [
     ClientAppType::Browser,
     ClientAppType::MobileAppsAndDesktopClients,
     ClientAppType::ExchangeActiveSync,
