@@ -115,14 +115,14 @@ pub(crate) fn device_values(snaps: &[&CompiledPolicies]) -> (Vec<Value>, Vec<Str
             // the report says so.
             if lits.len() > JOINED_LITERALS {
                 limits.push(format!(
-                    "device filters compare {} with {} values; joins of {} of them were \
-                     tried, not every join of up to {JOINED_LITERALS}",
+                    "device filters compare {} with {} values; {}, not every join of up \
+                     to {JOINED_LITERALS} of them",
                     a.name(),
                     lits.len(),
                     if lits.len() <= PAIRED_LITERALS {
-                        "two"
+                        "only pairs of them were tried joined"
                     } else {
-                        "one"
+                        "no joins of them were tried"
                     }
                 ));
             }

@@ -267,8 +267,9 @@ pub fn diff(before: &Snapshot, after: &Snapshot, options: &DiffOptions) -> DiffR
     let mut found = Vec::new();
     let mut errors = spaces.errors.clone();
     let mut nodes = 0;
-    // Nodes walked and cells found, against the budget.
+    // Nodes walked, and class indices listed by the cells found, each against the budget.
     let mut spent = 0;
+    let mut listed = 0u64;
     let mut cells = 0;
     let mut truncated = false;
     for (kind, space) in [
@@ -315,11 +316,15 @@ pub fn diff(before: &Snapshot, after: &Snapshot, options: &DiffOptions) -> DiffR
         nodes += w.nodes;
         cells += w.cells;
         truncated |= w.truncated;
-        // The cells found count against the same budget as the nodes walked.
         spent += w.nodes;
         errors.append(&mut w.errors);
-        let (paths, cut) = expand(&below, options.max_nodes.saturating_sub(spent));
-        spent += paths.len() as u64;
+        // The cells found have a budget of their own, in class indices listed: a walk cut at
+        // its node budget still reports what it found.
+        let (paths, cut) = expand(&below, options.max_nodes.saturating_sub(listed));
+        listed += paths
+            .iter()
+            .map(|(p, _)| p.iter().map(|ks| ks.len() as u64).sum::<u64>().max(1))
+            .sum::<u64>();
         truncated |= cut;
         found.extend(
             paths

@@ -267,11 +267,11 @@ impl Walk<'_> {
         if let Some(known) = self.subtrees.get(&key) {
             return Rc::clone(known);
         }
-        self.nodes += 1;
-        if self.nodes > self.max_nodes {
+        if self.nodes >= self.max_nodes {
             self.truncated = true;
             return Rc::clone(&self.empty);
         }
+        self.nodes += 1;
         let mut groups: Vec<([Bits; 2], bool, Vec<usize>)> = Vec::new();
         let mut index: AHashMap<([Bits; 2], u8, bool), usize> = AHashMap::new();
         // Device state and flow change grants even where the sets agree: keep them apart.
@@ -304,6 +304,8 @@ impl Walk<'_> {
             }
         }
         let mut entries: Vec<(Vec<usize>, Rc<Below>)> = Vec::new();
+        // Classes with the same cells below them are one entry.
+        let mut entry_of: AHashMap<*const Below, usize> = AHashMap::new();
         for (next, dc, ks) in groups {
             picks.push(ks);
             let below = self.walk(depth + 1, &next, picks, dc);
@@ -311,14 +313,19 @@ impl Walk<'_> {
             if below.is_empty() {
                 continue;
             }
-            // Classes with the same cells below them are one entry.
-            match entries.iter_mut().find(|(_, c)| Rc::ptr_eq(c, &below)) {
-                Some((shared, _)) => {
-                    shared.extend(ks);
-                    shared.sort_unstable();
+            match entry_of
+                .get(&Rc::as_ptr(&below))
+                .and_then(|k| entries.get_mut(*k))
+            {
+                Some((shared, _)) => shared.extend(ks),
+                None => {
+                    entry_of.insert(Rc::as_ptr(&below), entries.len());
+                    entries.push((ks, below));
                 }
-                None => entries.push((ks, below)),
             }
+        }
+        for (ks, _) in &mut entries {
+            ks.sort_unstable();
         }
         let out = if entries.is_empty() {
             Rc::clone(&self.empty)
@@ -330,22 +337,25 @@ impl Walk<'_> {
     }
 }
 
-/// The cells of `tree` as class-set paths with their outcome pair, at most `budget` of them
-/// (the flag says some were left out).
+/// The cells of `tree` as class-set paths with their outcome pair, listing at most `budget`
+/// class indices in all (so memory is bounded however long each path's class lists are); the
+/// flag says some were left out.
 pub(super) fn expand(tree: &Below, budget: u64) -> (Vec<Path>, bool) {
-    fn go(tree: &Below, prefix: &mut Vec<Vec<usize>>, out: &mut Vec<Path>, budget: u64) -> bool {
+    fn go(tree: &Below, prefix: &mut Vec<Vec<usize>>, out: &mut Vec<Path>, left: &mut u64) -> bool {
         match tree {
             Below::Leaf(id) => {
-                if out.len() as u64 >= budget {
+                let cost = prefix.iter().map(|ks| ks.len() as u64).sum::<u64>().max(1);
+                if cost > *left {
                     return false;
                 }
+                *left -= cost;
                 out.push((prefix.clone(), *id));
                 true
             }
             Below::Node(entries) => {
                 for (ks, child) in entries {
                     prefix.push(ks.clone());
-                    let complete = go(child, prefix, out, budget);
+                    let complete = go(child, prefix, out, left);
                     prefix.pop();
                     if !complete {
                         return false;
@@ -356,6 +366,7 @@ pub(super) fn expand(tree: &Below, budget: u64) -> (Vec<Path>, bool) {
         }
     }
     let mut out = Vec::new();
-    let complete = go(tree, &mut Vec::new(), &mut out, budget);
+    let mut left = budget;
+    let complete = go(tree, &mut Vec::new(), &mut out, &mut left);
     (out, !complete)
 }

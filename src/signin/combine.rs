@@ -332,10 +332,15 @@ fn reauthentication_requirement(failed: &[&PolicyVerdict<'_>]) -> Requirement {
     }
 }
 
-/// Sign-in frequencies shortest first; of equal length (24 hours and 1 day), hours first, so
-/// the effective one does not depend on policy order (§3.14 rule 5).
-fn frequency_order(f: &SignInFrequency) -> (i64, bool) {
-    (f.seconds(), !matches!(f.unit, Some(FrequencyUnit::Hours)))
+/// Sign-in frequencies shortest first; of equal length (24 hours and 1 day), hours first, then
+/// the smaller value (lengths saturate), so the effective one does not depend on policy order
+/// (§3.14 rule 5).
+fn frequency_order(f: &SignInFrequency) -> (i64, bool, Option<i64>) {
+    (
+        f.seconds(),
+        !matches!(f.unit, Some(FrequencyUnit::Hours)),
+        f.value,
+    )
 }
 
 /// Merges session controls over the enforced policies that apply; strictest wins (§3.14).

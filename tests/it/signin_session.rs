@@ -573,18 +573,21 @@ fn every_time_is_the_shortest_sign_in_frequency() {
 }
 
 /// Ties are broken by value, not by policy order: 24 hours and 1 day give the hours form,
-/// and pass-through controls are listed by name and value.
+/// pass-through controls are listed by name and value, and of two unknown modes of equal rank
+/// the one that sorts first wins.
 #[test]
 fn equal_session_controls_merge_the_same_in_either_policy_order() {
     let day = Pol::new(1).session(json!({
         "signInFrequency": {"isEnabled": true, "value": 1, "type": "days",
             "authenticationType": PRIMARY, "frequencyInterval": "timeBased"},
-        "globalSecureAccessFilteringProfile": {"profileId": "b"}
+        "globalSecureAccessFilteringProfile": {"profileId": "b"},
+        "continuousAccessEvaluation": {"mode": "futureModeB"}
     }));
     let hours = Pol::new(2).session(json!({
         "signInFrequency": {"isEnabled": true, "value": 24, "type": "hours",
             "authenticationType": PRIMARY, "frequencyInterval": "timeBased"},
-        "globalSecureAccessFilteringProfile": {"profileId": "a"}
+        "globalSecureAccessFilteringProfile": {"profileId": "a"},
+        "continuousAccessEvaluation": {"mode": "futureModeA"}
     }));
     let mut seen = Vec::new();
     for order in [[day.clone(), hours.clone()], [hours, day]] {
@@ -617,12 +620,21 @@ fn equal_session_controls_merge_the_same_in_either_policy_order() {
             .map(|c| &c["value"]["profileId"])
             .collect();
         assert_eq!(names, [&json!("a"), &json!("b")], "{}", out.pretty());
+        // Two modes this version does not know rank alike: the one that sorts first wins.
+        assert_eq!(
+            controls["continuousAccessEvaluation"]["mode"],
+            json!("futureModeA"),
+            "{}",
+            out.pretty()
+        );
         // Contributing policies are listed in policy order; everything else is equal.
         let mut controls = controls.clone();
-        controls["signInFrequency"]
-            .as_object_mut()
-            .unwrap()
-            .remove("policyIds");
+        for control in ["signInFrequency", "continuousAccessEvaluation"] {
+            controls[control]
+                .as_object_mut()
+                .unwrap()
+                .remove("policyIds");
+        }
         seen.push(controls);
     }
     assert_eq!(seen[0], seen[1]);
