@@ -29,6 +29,7 @@ mod csv;
 mod lines;
 mod map;
 mod records;
+mod scan;
 mod select;
 mod utf16;
 
@@ -38,6 +39,8 @@ use crate::signin::decision::reasons;
 use crate::{SignInDecision, SignInRequest};
 
 pub use records::{RawRecord, RecordError, Records};
+#[cfg(feature = "fuzzing")]
+pub(crate) use select::fast_path_agrees;
 
 /// A record that cannot become a request: which field and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -114,12 +117,24 @@ impl MappedSignIn {
         let mut differences = Vec::new();
         let mut matched = 0usize;
         let mut compared = 0usize;
+        // Logs list policies in the tenant's order as a rule: the search starts after the last
+        // match, so a record costs one pass instead of one pass per policy.
+        let mut from = 0usize;
         for logged in &self.policies {
             if matches!(logged.result.as_str(), "unknown" | "unknownFutureValue") {
                 continue;
             }
             compared += 1;
-            let mine = ours.iter().find(|p| p.id == logged.id);
+            let (earlier, later) = ours.split_at(from.min(ours.len()));
+            let found = later
+                .iter()
+                .position(|p| p.id == logged.id)
+                .map(|k| k + from)
+                .or_else(|| earlier.iter().position(|p| p.id == logged.id));
+            if let Some(k) = found {
+                from = k + 1;
+            }
+            let mine = found.and_then(|k| ours.get(k));
             let same = mine.is_some_and(|p| p.result.as_str().eq_ignore_ascii_case(&logged.result));
             if same {
                 matched += 1;

@@ -10,7 +10,7 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqA
 use crate::json::{Json, Key};
 
 /// Top-level fields the mapping reads (any case).
-const RECORD_KEYS: [&str; 33] = [
+pub(super) const RECORD_KEYS: [&str; 33] = [
     "id",
     "CorrelationId",
     "createdDateTime",
@@ -47,7 +47,7 @@ const RECORD_KEYS: [&str; 33] = [
 ];
 
 /// The fields of each applied policy the comparison reads.
-const POLICY_KEYS: [&str; 5] = [
+pub(super) const POLICY_KEYS: [&str; 5] = [
     "id",
     "displayName",
     "result",
@@ -55,10 +55,28 @@ const POLICY_KEYS: [&str; 5] = [
     "conditionsNotSatisfied",
 ];
 
-const POLICIES: &str = "appliedConditionalAccessPolicies";
+pub(super) const POLICIES: &str = "appliedConditionalAccessPolicies";
 
-/// Parses a record's text, keeping only what the mapping reads.
+/// Parses a record's text, keeping only what the mapping reads: in one pass over the bytes
+/// when the record is in the common form ([`super::scan`]), else with `serde_json`.
 pub fn parse_record(text: &str) -> Result<Json<'_>, serde_json::Error> {
+    match super::scan::record(text, &RECORD_KEYS, POLICIES, &POLICY_KEYS) {
+        Some(v) => Ok(v),
+        None => parse_record_slow(text),
+    }
+}
+
+/// Does the fast path, where it answers, answer what `serde_json` does? (For the fuzz target.)
+#[cfg(feature = "fuzzing")]
+pub(crate) fn fast_path_agrees(text: &str) -> bool {
+    match super::scan::record(text, &RECORD_KEYS, POLICIES, &POLICY_KEYS) {
+        Some(v) => parse_record_slow(text).is_ok_and(|slow| slow == v),
+        None => true,
+    }
+}
+
+/// [`parse_record`] by `serde_json` alone: the reading every input gets an answer from.
+pub(super) fn parse_record_slow(text: &str) -> Result<Json<'_>, serde_json::Error> {
     let mut de = serde_json::Deserializer::from_str(text);
     let value = de.deserialize_any(Selected { keys: &RECORD_KEYS })?;
     de.end()?;
@@ -91,7 +109,8 @@ impl<'de> Visitor<'de> for Selected {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json<'de>, A::Error> {
-        let mut members = Vec::with_capacity(24);
+        // Room for every kept key (a record keeps about twenty, a policy five).
+        let mut members = Vec::with_capacity(self.keys.len().min(24));
         while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
             if key.eq_ignore_ascii_case(POLICIES) {
                 let list = map.next_value_seed(PolicyList)?;

@@ -529,6 +529,10 @@ pub fn test_file(data: &[u8]) {
 /// Reads arbitrary bytes as an export of sign-in records (any shape, any encoding), maps each
 /// record, and decides and compares what maps, on the example tenant.
 pub fn sign_in_log(data: &[u8]) {
+    // The one-pass reader reads a record as serde_json does, wherever it answers.
+    if let Ok(text) = std::str::from_utf8(data) {
+        assert!(crate::signinlog::fast_path_agrees(text), "{text}");
+    }
     let records = crate::SignInLogRecords::new(Box::new(std::io::Cursor::new(data.to_vec())));
     for record in records.take(64) {
         let Ok(record) = record else { break };
