@@ -6,8 +6,6 @@
 //! the policies that include or exclude one of its locations. Country locations map a country code
 //! to the same kind of include/exclude pair.
 
-use std::collections::BTreeMap;
-
 use ahash::AHashMap as HashMap;
 use std::net::IpAddr;
 
@@ -291,7 +289,8 @@ pub fn compile_locations(tenant: &Tenant) -> LocationTable {
         }
     }
     ip_locs.push((MFA_TRUSTED_IPS_ID, true, tenant.mfa_trusted_ips.as_slice()));
-    let mut class_ids: HashMap<Vec<u32>, u32> = HashMap::new();
+    // Classes by their set of locations: a lookup allocates only for a new class.
+    let mut class_ids: AHashMap<Vec<u32>, u32> = AHashMap::new();
     class_ids.insert(Vec::new(), 0);
     t.ip_classes.push(t.empty.clone());
     for v6 in [false, true] {
@@ -308,7 +307,9 @@ pub fn compile_locations(tenant: &Tenant) -> LocationTable {
             }
         }
         events.sort_unstable();
-        let mut active: BTreeMap<u32, i32> = BTreeMap::new();
+        // Open ranges per location, and the locations with any open, ascending.
+        let mut open: Vec<i32> = vec![0; ip_locs.len()];
+        let mut active: Vec<u32> = Vec::new();
         let mut table = Intervals::default();
         let mut idx = 0usize;
         while let Some(&(pos, _, _)) = events.get(idx) {
@@ -316,15 +317,27 @@ pub fn compile_locations(tenant: &Tenant) -> LocationTable {
                 if p != pos {
                     break;
                 }
-                let c = active.entry(k).or_insert(0);
-                *c += delta;
-                if *c == 0 {
-                    active.remove(&k);
+                if let Some(c) = open.get_mut(k as usize) {
+                    let was = *c;
+                    *c += delta;
+                    match (was, *c) {
+                        (0, _) => {
+                            if let Err(at) = active.binary_search(&k) {
+                                active.insert(at, k);
+                            }
+                        }
+                        (_, 0) => {
+                            if let Ok(at) = active.binary_search(&k) {
+                                active.remove(at);
+                            }
+                        }
+                        _ => {}
+                    }
                 }
                 idx += 1;
             }
-            let key: Vec<u32> = active.keys().copied().collect();
-            let class = match class_ids.get(&key) {
+            let key = &active;
+            let class = match class_ids.get(key.as_slice()) {
                 Some(c) => *c,
                 None => {
                     let ids: Vec<&str> = key
@@ -336,7 +349,7 @@ pub fn compile_locations(tenant: &Tenant) -> LocationTable {
                         .any(|k| ip_locs.get(*k as usize).is_some_and(|l| l.1));
                     let c = u32::try_from(t.ip_classes.len()).unwrap_or(u32::MAX);
                     t.ip_classes.push(sets_for(&ids, trusted));
-                    class_ids.insert(key, c);
+                    class_ids.insert(key.clone(), c);
                     c
                 }
             };
