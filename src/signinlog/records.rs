@@ -106,14 +106,43 @@ impl RawRecord {
     }
 }
 
-/// Records streamed from a thread; an `Err` is the last item (the syntax broke there).
-type Streamed = Receiver<Result<Value, String>>;
+/// Records streamed from a thread; an `Err` is the last item (the syntax broke there). The
+/// thread is joined once it has sent its last item, so none outlives the reading it served
+/// (one still reading when the records are dropped early ends at its next send).
+struct Streamed {
+    rx: Receiver<Result<Value, String>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Streamed {
+    /// The next item, or `None` after the last.
+    fn recv(&mut self) -> Option<Result<Value, String>> {
+        match self.rx.recv() {
+            Ok(Ok(v)) => Some(Ok(v)),
+            Ok(Err(e)) => {
+                self.finish();
+                Some(Err(e))
+            }
+            Err(_) => {
+                self.finish();
+                None
+            }
+        }
+    }
+
+    /// Waits for the thread, which has sent its last item and is returning.
+    fn finish(&mut self) {
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
 
 /// What the input turned out to be.
 enum Shape {
     Lines(Box<dyn BufRead + Send>),
     Csv(CsvRows<Box<dyn BufRead + Send>>),
-    Stream(Receiver<Result<Value, String>>),
+    Stream(Streamed),
 }
 
 /// The records of one input, in order.
@@ -253,7 +282,7 @@ impl Records {
             if let Some((items, line, i)) = &mut self.sub {
                 let (line, i) = (*line, *i);
                 match items.recv() {
-                    Ok(value) => {
+                    Some(value) => {
                         if let Some((_, _, n)) = &mut self.sub {
                             *n += 1;
                         }
@@ -265,7 +294,7 @@ impl Records {
                             self.sub = None;
                         }
                     }
-                    Err(_) => self.sub = None,
+                    None => self.sub = None,
                 }
                 continue;
             }
@@ -297,16 +326,16 @@ impl Records {
                     None => self.shape = None,
                 },
                 Some(Shape::Stream(rx)) => match rx.recv() {
-                    Ok(Ok(value)) => {
+                    Some(Ok(value)) => {
                         let place = format!("record {}", self.index + 1);
                         self.push(place, Ok(value));
                     }
                     // A document's syntax error ends the input: nothing after it is trusted.
-                    Ok(Err(e)) => {
+                    Some(Err(e)) => {
                         self.shape = None;
                         return Err(e);
                     }
-                    Err(_) => self.shape = None,
+                    None => self.shape = None,
                 },
             }
         }
@@ -391,9 +420,9 @@ fn trim(bytes: &[u8]) -> &[u8] {
 /// record (or anything else between two records) larger than [`MAX_LINE`] ends the stream with
 /// an error instead of growing without bound. An `Err` is the last item: the input's syntax
 /// broke there.
-fn stream(reader: Box<dyn BufRead + Send>) -> Receiver<Result<Value, String>> {
+fn stream(reader: Box<dyn BufRead + Send>) -> Streamed {
     let (tx, rx) = sync_channel(READ_AHEAD);
-    std::thread::spawn(move || {
+    let thread = std::thread::spawn(move || {
         let used = std::rc::Rc::new(std::cell::Cell::new(0usize));
         let mut reader = Budgeted {
             inner: reader,
@@ -428,7 +457,10 @@ fn stream(reader: Box<dyn BufRead + Send>) -> Receiver<Result<Value, String>> {
             }
         }
     });
-    rx
+    Streamed {
+        rx,
+        thread: Some(thread),
+    }
 }
 
 /// A reader that fails once more than [`MAX_LINE`] bytes pass without the sink resetting it.
