@@ -107,7 +107,8 @@ pub struct DiffOptions {
     pub session: SessionProfile,
     /// The instant both directories are read at.
     pub at: Timestamp,
-    /// Nodes visited before the walk stops (and says so).
+    /// Nodes visited before the walk stops, and class indices the changed cells found may list
+    /// (each budget on its own); reaching either is reported as `truncated`.
     pub max_nodes: u64,
 }
 

@@ -272,7 +272,8 @@ enum Command {
         /// Instead of the report: for each request of this file, the changed region it falls in.
         #[arg(long, value_name = "REQUESTS")]
         classify: Option<String>,
-        /// Nodes the walk may visit before it stops and says so.
+        /// Nodes the walk may visit, and class indices the changed cells it finds may list, before it
+        /// stops and says so.
         #[arg(long, value_name = "N", default_value_t = 5_000_000)]
         max_nodes: u64,
         /// Accept tenants without any conditional access policy.
