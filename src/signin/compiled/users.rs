@@ -294,9 +294,16 @@ struct GroupSummary {
 fn summarize<'t>(graph: &Graph<'t>, names: &Names<'t>, n: usize) -> HashMap<&'t str, GroupSummary> {
     // The groups, numbered, and the groups directly above each (static edges, and PIM group
     // memberships in force since forever, as `Graph::closure` at `Timestamp::MIN` reads them).
-    let mut ids: Vec<&'t str> = graph.parents.values().flatten().copied().collect();
+    // Distinct first (every membership names its group), then sorted: far fewer to sort.
+    let mut seen: ahash::AHashSet<&'t str> = ahash::AHashSet::new();
+    let mut ids: Vec<&'t str> = graph
+        .parents
+        .values()
+        .flatten()
+        .copied()
+        .filter(|g| seen.insert(g))
+        .collect();
     ids.sort_unstable();
-    ids.dedup();
     let index: HashMap<&str, usize> = ids.iter().enumerate().map(|(i, g)| (*g, i)).collect();
     let above: Vec<Vec<usize>> = ids
         .iter()
@@ -520,11 +527,7 @@ pub fn compile_users(tenant: &Tenant) -> UserTable {
 
     let mut users = AHashMap::with_capacity(tenant.users.len());
     for u in &tenant.users {
-        let direct: Vec<&str> = graph
-            .parents
-            .get(u.id.as_str())
-            .cloned()
-            .unwrap_or_default();
+        let direct: &[&str] = graph.parents.get(u.id.as_str()).map_or(&[], Vec::as_slice);
         let fast = !graph.is_windowed(&u.id)
             && direct
                 .iter()
@@ -535,7 +538,7 @@ pub fn compile_users(tenant: &Tenant) -> UserTable {
             let mut exclude = Bits::empty(n);
             names.add(0, &u.id, &mut include, &mut exclude);
             let mut upper_bound = 0;
-            for g in &direct {
+            for g in direct {
                 if let Some(s) = summaries.get(g) {
                     include.or(&s.include);
                     exclude.or(&s.exclude);
