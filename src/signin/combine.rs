@@ -405,10 +405,12 @@ fn merge_session_controls(evals: &[PolicyVerdict<'_>]) -> EffectiveSessionContro
         }
     }
     // By control and value, not policy order (§3.14).
-    if out.passthrough.len() > 1 {
-        out.passthrough
-            .sort_by_cached_key(|c| (c.name.clone(), c.value.to_string()));
-    }
+    // Values are written out only to order two of the same control: no allocation otherwise.
+    out.passthrough.sort_by(|a, b| {
+        a.name
+            .cmp(&b.name)
+            .then_with(|| a.value.to_string().cmp(&b.value.to_string()))
+    });
     if let Some((_, shortest)) = sif.iter().min_by_key(|(_, f)| frequency_order(f)) {
         let primary = sif
             .iter()

@@ -44,7 +44,8 @@ pub(super) fn record<'a>(
     (s.pos == s.bytes.len()).then_some(Json::Object(members))
 }
 
-fn wanted(keys: &[&str], key: &str) -> bool {
+/// Is `key` one of `keys`, in any case?
+pub(super) fn wanted(keys: &[&str], key: &str) -> bool {
     keys.iter()
         .any(|k| k.len() == key.len() && k.eq_ignore_ascii_case(key))
 }

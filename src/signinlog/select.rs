@@ -7,6 +7,7 @@ use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
+use super::scan::wanted;
 use crate::json::{Json, Key};
 
 /// Top-level fields the mapping reads (any case).
@@ -60,16 +61,22 @@ pub(super) const POLICIES: &str = "appliedConditionalAccessPolicies";
 /// Parses a record's text, keeping only what the mapping reads: in one pass over the bytes
 /// when the record is in the common form ([`super::scan`]), else with `serde_json`.
 pub fn parse_record(text: &str) -> Result<Json<'_>, serde_json::Error> {
-    match super::scan::record(text, &RECORD_KEYS, POLICIES, &POLICY_KEYS) {
+    match fast(text) {
         Some(v) => Ok(v),
         None => parse_record_slow(text),
     }
 }
 
-/// Does the fast path, where it answers, answer what `serde_json` does? (For the fuzz target.)
-#[cfg(feature = "fuzzing")]
+/// The one-pass reading, where the record is in its form.
+fn fast(text: &str) -> Option<Json<'_>> {
+    super::scan::record(text, &RECORD_KEYS, POLICIES, &POLICY_KEYS)
+}
+
+/// Does the fast path, where it answers, answer what `serde_json` does? (For the fuzz target
+/// and the tests.)
+#[cfg(any(test, feature = "fuzzing"))]
 pub(crate) fn fast_path_agrees(text: &str) -> bool {
-    match super::scan::record(text, &RECORD_KEYS, POLICIES, &POLICY_KEYS) {
+    match fast(text) {
         Some(v) => parse_record_slow(text).is_ok_and(|slow| slow == v),
         None => true,
     }
@@ -94,11 +101,6 @@ impl<'de> DeserializeSeed<'de> for Selected {
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Json<'de>, D::Error> {
         deserializer.deserialize_any(self)
     }
-}
-
-fn wanted(keys: &[&str], key: &str) -> bool {
-    keys.iter()
-        .any(|k| k.len() == key.len() && k.eq_ignore_ascii_case(key))
 }
 
 impl<'de> Visitor<'de> for Selected {
@@ -222,22 +224,7 @@ mod tests {
 mod fast_path_tests {
     #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 
-    use super::super::scan::record;
-    use super::{POLICIES, POLICY_KEYS, RECORD_KEYS, parse_record_slow};
-    use crate::json::Json;
-
-    fn fast(text: &str) -> Option<Json<'_>> {
-        record(text, &RECORD_KEYS, POLICIES, &POLICY_KEYS)
-    }
-
-    /// Where the fast path answers, it answers what `serde_json` does.
-    fn agrees(text: &str) -> bool {
-        let slow = parse_record_slow(text).ok();
-        match fast(text) {
-            Some(v) => slow.as_ref() == Some(&v),
-            None => true,
-        }
-    }
+    use super::{fast, fast_path_agrees as agrees, parse_record_slow};
 
     #[test]
     fn reads_the_common_form_as_serde_json_does() {
