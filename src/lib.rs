@@ -35,6 +35,7 @@ mod load;
 mod model;
 mod pim;
 mod reference;
+mod scan;
 mod signin;
 mod signinlog;
 mod snapshot;

@@ -48,8 +48,13 @@ pub fn index(path: &str, i: usize) -> String {
     out
 }
 
-fn ignored_key(key: &str) -> bool {
-    key.starts_with('#') || (key.contains("@odata.") && !key.eq_ignore_ascii_case("@odata.type"))
+/// Is `key` one the reader ignores (an annotation other than `@odata.type`, or a `#` key)?
+pub(crate) fn ignored_key(key: &str) -> bool {
+    // Most keys hold no `@`: one byte scan settles them before any substring search.
+    key.starts_with('#')
+        || (key.as_bytes().contains(&b'@')
+            && key.contains("@odata.")
+            && !key.eq_ignore_ascii_case("@odata.type"))
 }
 
 impl<'a> Obj<'a> {
@@ -133,10 +138,7 @@ impl<'a> Obj<'a> {
 
     /// The `@odata.type` discriminator without `#` and `microsoft.graph.` prefixes.
     pub fn odata_type(&self) -> Option<&'a str> {
-        self.odata_type.map(|t| {
-            let t = t.strip_prefix('#').unwrap_or(t);
-            strip_prefix_ci(t, "microsoft.graph.").unwrap_or(t)
-        })
+        self.odata_type.map(odata_name)
     }
 
     /// The raw member for `key` (case-insensitive), `None` when absent. Marks it as read.
@@ -339,6 +341,12 @@ pub fn split_flags(s: &str) -> impl Iterator<Item = &str> {
     s.split(',').map(str::trim).filter(|p| !p.is_empty())
 }
 
+/// An `@odata.type` value without its `#` and `microsoft.graph.` prefixes.
+pub(crate) fn odata_name(t: &str) -> &str {
+    let t = t.strip_prefix('#').unwrap_or(t);
+    strip_prefix_ci(t, "microsoft.graph.").unwrap_or(t)
+}
+
 fn strip_prefix_ci<'s>(s: &'s str, prefix: &str) -> Option<&'s str> {
     let head = s.get(..prefix.len())?;
     if head.eq_ignore_ascii_case(prefix) {
@@ -372,6 +380,9 @@ pub fn wrong(d: &mut Diagnostics, path: &str, expected: &str, found: &Json) {
 
 /// Parses an RFC 3339 timestamp; the message says what was expected.
 pub fn parse_timestamp(s: &str) -> Result<Timestamp, String> {
+    if let Some(t) = utc_seconds(s) {
+        return Ok(t);
+    }
     // jiff accepts a few forms beyond RFC 3339; insist on the date-time shape and an offset.
     let bytes = s.as_bytes();
     let has_t = bytes.get(10).is_some_and(|b| *b == b'T' || *b == b't');
@@ -395,6 +406,67 @@ pub fn parse_timestamp(s: &str) -> Result<Timestamp, String> {
             truncate(s, 60)
         )
     })
+}
+
+/// The common form `YYYY-MM-DDTHH:MM:SSZ` read directly, as jiff reads it; `None` for any other
+/// text (jiff then reads it or says why not), a leap second included.
+fn utc_seconds(s: &str) -> Option<Timestamp> {
+    let b: &[u8; 20] = s.as_bytes().try_into().ok()?;
+    let [
+        y0,
+        y1,
+        y2,
+        y3,
+        b'-',
+        m0,
+        m1,
+        b'-',
+        d0,
+        d1,
+        b'T',
+        h0,
+        h1,
+        b':',
+        n0,
+        n1,
+        b':',
+        s0,
+        s1,
+        b'Z',
+    ] = *b
+    else {
+        return None;
+    };
+    let num = |digits: &[u8]| {
+        digits.iter().try_fold(0i64, |acc, &c| {
+            c.is_ascii_digit().then(|| acc * 10 + i64::from(c - b'0'))
+        })
+    };
+    let (year, month, day) = (num(&[y0, y1, y2, y3])?, num(&[m0, m1])?, num(&[d0, d1])?);
+    let (hour, minute, second) = (num(&[h0, h1])?, num(&[n0, n1])?, num(&[s0, s1])?);
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let month_days = match month {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        1..=12 => 31,
+        _ => return None,
+    };
+    if day < 1 || day > month_days || hour > 23 || minute > 59 || second > 59 {
+        return None;
+    }
+    // Days from 1970-01-01 to the date (the proleptic Gregorian calendar, as jiff's).
+    let (y, m) = if month <= 2 {
+        (year - 1, month + 9)
+    } else {
+        (year, month - 3)
+    };
+    let era = y.div_euclid(400);
+    let year_of_era = y - era * 400;
+    let day_of_year = (153 * m + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    let days = era * 146_097 + day_of_era - 719_468;
+    Timestamp::from_second(days * 86_400 + hour * 3_600 + minute * 60 + second).ok()
 }
 
 /// Cuts long input for messages.
@@ -575,15 +647,12 @@ pub fn split_source(source: &str) -> (&str, &str) {
 
 /// Is `s` a GUID (hex groups 8-4-4-4-12, any case, no braces)?
 pub fn is_guid(s: &str) -> bool {
-    let groups = [8usize, 4, 4, 4, 12];
-    let mut parts = s.split('-');
-    for len in groups {
-        match parts.next() {
-            Some(p) if p.len() == len && p.bytes().all(|b| b.is_ascii_hexdigit()) => {}
-            _ => return false,
-        }
-    }
-    parts.next().is_none()
+    // Byte by byte, no splitting: ids of every request line pass through here.
+    s.len() == 36
+        && s.bytes().enumerate().all(|(i, b)| match i {
+            8 | 13 | 18 | 23 => b == b'-',
+            _ => b.is_ascii_hexdigit(),
+        })
 }
 
 /// Is `s` a bare alphanumeric word (an unknown keyword rather than garbage, §1.5)?
@@ -600,6 +669,39 @@ mod tests {
         clippy::panic
     )]
     use super::*;
+
+    #[test]
+    fn the_common_timestamp_form_reads_as_jiff_reads_it() {
+        let mut checked = 0;
+        for year in [
+            0, 1, 1600, 1900, 1969, 1970, 2000, 2024, 2025, 2100, 2400, 9999,
+        ] {
+            for month in 0..=13 {
+                for day in [0, 1, 15, 28, 29, 30, 31, 32] {
+                    for (h, m, s) in [(0, 0, 0), (23, 59, 59), (24, 0, 0), (12, 60, 0), (1, 2, 60)]
+                    {
+                        let text = format!("{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{s:02}Z");
+                        let direct = utc_seconds(&text);
+                        let jiff = text.parse::<Timestamp>().ok();
+                        if direct.is_some() {
+                            assert_eq!(direct, jiff, "{text}");
+                            checked += 1;
+                        }
+                        assert_eq!(parse_timestamp(&text).ok(), jiff, "{text}");
+                    }
+                }
+            }
+        }
+        assert!(checked > 1000, "{checked}");
+        for other in [
+            "2026-03-02T09:00:00z",
+            "2026-03-02t09:00:00Z",
+            "2026-03-02T09:00:00.5Z",
+        ] {
+            assert_eq!(utc_seconds(other), None);
+            assert_eq!(parse_timestamp(other).ok(), other.parse::<Timestamp>().ok());
+        }
+    }
     use crate::json::parse_str;
 
     fn with_obj<R>(text: &str, f: impl FnOnce(&mut Diagnostics, Obj<'_>) -> R) -> (R, Diagnostics) {

@@ -1,17 +1,12 @@
-//! The fast path for reading a sign-in record's text: one pass over the bytes that borrows
-//! every kept string and skips the rest without building anything, for records in the common
-//! form (an object whose keys and kept strings have no escapes, and whose kept numbers are
-//! integers). Anything else gives `None`, and the caller reads the text with `serde_json`,
-//! which decides what it means or says what is wrong; so a
-//! record reads the same either way, only faster here. Skipped values are checked as strictly
-//! as `serde_json` checks them.
+//! The fast path for reading a sign-in record's text (see [`crate::scan`]): the record's kept
+//! fields, borrowed, for records in the common form (an object whose keys and kept strings have
+//! no escapes, and whose kept numbers are integers). Anything else gives `None`, and the caller
+//! reads the text with `serde_json`.
 
 use std::borrow::Cow;
 
 use crate::json::Json;
-
-/// Nesting deeper than this is left to `serde_json` (its own limit is 128).
-const MAX_DEPTH: usize = 100;
+use crate::scan::Scan;
 
 /// The record's kept fields (`keys` at the top, `policy_keys` in each applied policy under
 /// `policies`), or `None` when the text is outside the fast path's form.
@@ -21,16 +16,12 @@ pub(super) fn record<'a>(
     policies: &str,
     policy_keys: &[&str],
 ) -> Option<Json<'a>> {
-    let mut s = Scan {
-        text,
-        bytes: text.as_bytes(),
-        pos: 0,
-    };
+    let mut s = Scan::new(text);
     s.ws();
     let mut members = Vec::with_capacity(keys.len().min(24));
     s.object(|s, key| {
         let value = if key.eq_ignore_ascii_case(policies) {
-            s.policy_list(policy_keys)?
+            policy_list(s, policy_keys)?
         } else if wanted(keys, key) {
             s.value(1)?
         } else {
@@ -40,8 +31,7 @@ pub(super) fn record<'a>(
         members.push((Cow::Borrowed(key), value));
         Some(())
     })?;
-    s.ws();
-    (s.pos == s.bytes.len()).then_some(Json::Object(members))
+    s.at_end().then_some(Json::Object(members))
 }
 
 /// Is `key` one of `keys`, in any case?
@@ -50,274 +40,29 @@ pub(super) fn wanted(keys: &[&str], key: &str) -> bool {
         .any(|k| k.len() == key.len() && k.eq_ignore_ascii_case(key))
 }
 
-struct Scan<'a> {
-    text: &'a str,
-    bytes: &'a [u8],
-    pos: usize,
-}
-
-impl<'a> Scan<'a> {
-    fn peek(&self) -> Option<u8> {
-        self.bytes.get(self.pos).copied()
-    }
-
-    fn ws(&mut self) {
-        while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.peek() {
-            self.pos += 1;
-        }
-    }
-
-    fn eat(&mut self, b: u8) -> Option<()> {
-        (self.peek()? == b).then(|| self.pos += 1)
-    }
-
-    fn literal(&mut self, word: &str) -> Option<()> {
-        let end = self.pos + word.len();
-        (self.bytes.get(self.pos..end)? == word.as_bytes()).then(|| self.pos = end)
-    }
-
-    /// An object's members, each handed to `member` with the scanner at its value (which
-    /// `member` must read or skip).
-    fn object(&mut self, mut member: impl FnMut(&mut Self, &'a str) -> Option<()>) -> Option<()> {
-        self.eat(b'{')?;
-        self.ws();
-        if self.eat(b'}').is_some() {
-            return Some(());
-        }
-        loop {
-            self.ws();
-            let key = self.plain_string()?;
-            self.ws();
-            self.eat(b':')?;
-            self.ws();
-            member(self, key)?;
-            self.ws();
-            match self.peek()? {
-                b',' => self.pos += 1,
-                b'}' => {
-                    self.pos += 1;
-                    return Some(());
-                }
-                _ => return None,
-            }
-        }
-    }
-
-    /// An array's items, each handed to `item` with the scanner at it.
-    fn array(&mut self, mut item: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
-        self.eat(b'[')?;
-        self.ws();
-        if self.eat(b']').is_some() {
-            return Some(());
-        }
-        loop {
-            self.ws();
-            item(self)?;
-            self.ws();
-            match self.peek()? {
-                b',' => self.pos += 1,
-                b']' => {
-                    self.pos += 1;
-                    return Some(());
-                }
-                _ => return None,
-            }
-        }
-    }
-
-    /// Moves past string bytes that need no attention (not `"`, `\\` or a control
-    /// character), eight at a time.
-    fn skip_plain(&mut self) {
-        const ONES: u64 = 0x0101_0101_0101_0101;
-        const HIGH: u64 = 0x8080_8080_8080_8080;
-        let has_zero = |w: u64| w.wrapping_sub(ONES) & !w & HIGH;
-        while let Some(chunk) = self.bytes.get(self.pos..self.pos + 8) {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(chunk);
-            let w = u64::from_le_bytes(word);
-            // Bytes below 0x20 (bytes of 0x80 and above are never flagged: their high bit
-            // is masked out by !w), and bytes equal to `"` or `\\`.
-            let special = (w.wrapping_sub(ONES * 0x20) & !w & HIGH)
-                | has_zero(w ^ (ONES * u64::from(b'"')))
-                | has_zero(w ^ (ONES * u64::from(b'\\')));
-            if special != 0 {
-                self.pos += (special.trailing_zeros() / 8) as usize;
-                return;
-            }
-            self.pos += 8;
-        }
-    }
-
-    /// A string without escapes, borrowed from the text.
-    fn plain_string(&mut self) -> Option<&'a str> {
-        self.eat(b'"')?;
-        let start = self.pos;
-        loop {
-            self.skip_plain();
-            match self.peek()? {
-                b'"' => {
-                    let s = self.text.get(start..self.pos)?;
-                    self.pos += 1;
-                    return Some(s);
-                }
-                b'\\' => return None,
-                b if b < 0x20 => return None,
-                _ => self.pos += 1,
-            }
-        }
-    }
-
-    /// Skips a string, checking its escapes and refusing control characters as `serde_json`
-    /// does (a `\u` escape needs four hex digits; what they encode is not checked).
-    fn skip_string(&mut self) -> Option<()> {
-        self.eat(b'"')?;
-        loop {
-            self.skip_plain();
-            match self.peek()? {
-                b'"' => {
-                    self.pos += 1;
-                    return Some(());
-                }
-                b'\\' => {
-                    self.pos += 1;
-                    match self.peek()? {
-                        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => self.pos += 1,
-                        b'u' => {
-                            self.pos += 1;
-                            for _ in 0..4 {
-                                if !self.peek()?.is_ascii_hexdigit() {
-                                    return None;
-                                }
-                                self.pos += 1;
-                            }
-                        }
-                        _ => return None,
+/// `appliedConditionalAccessPolicies`: objects, each with only `keys` kept; or null, or a
+/// string (which the mapping reports).
+fn policy_list<'a>(s: &mut Scan<'a>, keys: &[&str]) -> Option<Json<'a>> {
+    match s.peek()? {
+        b'n' => s.literal("null").map(|()| Json::Null),
+        b'"' => s.plain_string().map(|s| Json::String(Cow::Borrowed(s))),
+        b'[' => {
+            let mut items = Vec::with_capacity(32);
+            s.array(|s| {
+                let mut members = Vec::with_capacity(keys.len());
+                s.object(|s, key| {
+                    if wanted(keys, key) {
+                        members.push((Cow::Borrowed(key), s.value(3)?));
+                        Some(())
+                    } else {
+                        s.skip(3)
                     }
-                }
-                b if b < 0x20 => return None,
-                _ => self.pos += 1,
-            }
-        }
-    }
-
-    fn digits(&mut self) -> usize {
-        let start = self.pos;
-        while self.peek().is_some_and(|b| b.is_ascii_digit()) {
-            self.pos += 1;
-        }
-        self.pos - start
-    }
-
-    /// Skips a number in JSON's grammar; `true` when it is an integer.
-    fn skip_number(&mut self) -> Option<bool> {
-        let _ = self.eat(b'-');
-        match self.peek()? {
-            b'0' => self.pos += 1,
-            b'1'..=b'9' => {
-                self.digits();
-            }
-            _ => return None,
-        }
-        let mut integer = true;
-        if self.eat(b'.').is_some() {
-            integer = false;
-            (self.digits() > 0).then_some(())?;
-        }
-        if let Some(b'e' | b'E') = self.peek() {
-            integer = false;
-            self.pos += 1;
-            if let Some(b'+' | b'-') = self.peek() {
-                self.pos += 1;
-            }
-            (self.digits() > 0).then_some(())?;
-        }
-        Some(integer)
-    }
-
-    /// Skips any value, checked.
-    fn skip(&mut self, depth: usize) -> Option<()> {
-        match self.peek()? {
-            b'"' => self.skip_string(),
-            b'{' if depth < MAX_DEPTH => self.object(|s, _| s.skip(depth + 1)),
-            b'[' if depth < MAX_DEPTH => self.array(|s| s.skip(depth + 1)),
-            b't' => self.literal("true"),
-            b'f' => self.literal("false"),
-            b'n' => self.literal("null"),
-            b'-' | b'0'..=b'9' => self.skip_number().map(|_| ()),
-            _ => None,
-        }
-    }
-
-    /// Any value, built; strings borrowed. Integers only (others go to `serde_json`, whose
-    /// float reading is the one to keep).
-    fn value(&mut self, depth: usize) -> Option<Json<'a>> {
-        match self.peek()? {
-            b'"' => self.plain_string().map(|s| Json::String(Cow::Borrowed(s))),
-            b'{' if depth < MAX_DEPTH => {
-                let mut members = Vec::new();
-                self.object(|s, key| {
-                    members.push((Cow::Borrowed(key), s.value(depth + 1)?));
-                    Some(())
                 })?;
-                Some(Json::Object(members))
-            }
-            b'[' if depth < MAX_DEPTH => {
-                let mut items = Vec::new();
-                self.array(|s| {
-                    items.push(s.value(depth + 1)?);
-                    Some(())
-                })?;
-                Some(Json::Array(items))
-            }
-            b't' => self.literal("true").map(|()| Json::Bool(true)),
-            b'f' => self.literal("false").map(|()| Json::Bool(false)),
-            b'n' => self.literal("null").map(|()| Json::Null),
-            b'-' | b'0'..=b'9' => {
-                let start = self.pos;
-                if !self.skip_number()? {
-                    return None;
-                }
-                let text = self.text.get(start..self.pos)?;
-                // serde_json reads -0 as a float.
-                if text == "-0" {
-                    return None;
-                }
-                // As serde_json visits them: negative as i64, the rest as u64.
-                let n = if text.starts_with('-') {
-                    serde_json::Number::from(text.parse::<i64>().ok()?)
-                } else {
-                    serde_json::Number::from(text.parse::<u64>().ok()?)
-                };
-                Some(Json::Number(n))
-            }
-            _ => None,
+                items.push(Json::Object(members));
+                Some(())
+            })?;
+            Some(Json::Array(items))
         }
-    }
-
-    /// `appliedConditionalAccessPolicies`: objects, each with only `keys` kept; or null, or a
-    /// string (which the mapping reports).
-    fn policy_list(&mut self, keys: &[&str]) -> Option<Json<'a>> {
-        match self.peek()? {
-            b'n' => self.literal("null").map(|()| Json::Null),
-            b'"' => self.plain_string().map(|s| Json::String(Cow::Borrowed(s))),
-            b'[' => {
-                let mut items = Vec::with_capacity(32);
-                self.array(|s| {
-                    let mut members = Vec::with_capacity(keys.len());
-                    s.object(|s, key| {
-                        if wanted(keys, key) {
-                            members.push((Cow::Borrowed(key), s.value(3)?));
-                            Some(())
-                        } else {
-                            s.skip(3)
-                        }
-                    })?;
-                    items.push(Json::Object(members));
-                    Some(())
-                })?;
-                Some(Json::Array(items))
-            }
-            _ => None,
-        }
+        _ => None,
     }
 }

@@ -60,11 +60,15 @@ pub fn filter(data: &[u8]) {
 }
 
 /// Parses arbitrary bytes as a sign-in request and decides it on the example tenant with both
-/// evaluators.
+/// evaluators. Text is also read by the one-pass reader, which must agree with the tolerant one
+/// wherever it answers.
 pub fn sign_in(data: &[u8]) {
     let Some((tenant, snapshot)) = example() else {
         return;
     };
+    if let Ok(text) = std::str::from_utf8(data) {
+        one_pass_agrees(text);
+    }
     let Ok(doc) = jjson::parse_bytes(data) else {
         return;
     };
@@ -97,6 +101,17 @@ pub fn activation(data: &[u8]) {
         let a = snapshot.activate(&req, Explain::Policies);
         let b = ReferenceEvaluator::new(tenant).activate(&req, Explain::Policies);
         same(&a, &b);
+    }
+}
+
+#[expect(
+    clippy::panic,
+    reason = "a disagreement between the request readers is a bug the fuzzer hunts"
+)]
+fn one_pass_agrees(text: &str) {
+    let now = jiff::Timestamp::from_second(1_772_442_000).ok();
+    if !crate::model::request::fast_path_agrees(text, now) {
+        panic!("the one-pass and tolerant request readers disagree on {text:?}");
     }
 }
 

@@ -13,7 +13,7 @@ pub use crate::analysis::diff::outcome as diff_outcome;
 pub use crate::diag::Diagnostics;
 pub use crate::json::{Json, decode, parse_bytes, parse_str};
 pub use crate::model::activation::parse_activation;
-pub use crate::model::request::parse_sign_in;
+pub use crate::model::request::{parse_sign_in, parse_sign_in_common};
 pub use crate::pim::PimIndex;
 pub use crate::pim::decision::{CodeReason, ConditionalAccessOut, ErrorOut};
 pub use crate::signin::compiled::{Bits, CompiledPolicies, Prepared};

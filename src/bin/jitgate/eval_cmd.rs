@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use jiff::Timestamp;
-use jitgate::unstable::{Diagnostics, parse_sign_in};
+use jitgate::unstable::{Diagnostics, parse_sign_in, parse_sign_in_common};
 use jitgate::{
     Decision, DenyReason, EvaluationOptions, Explain, ReferenceEvaluator, SignInDecision, Snapshot,
     Tenant,
@@ -72,7 +72,7 @@ pub fn load_tenant_with(path: &Path, options: &jitgate::LoadOptions) -> Result<T
     }
 }
 
-pub use crate::input::{Input, Requests, read_inputs};
+pub use crate::input::{Body, Input, Requests, read_inputs};
 
 /// Which evaluator decides.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -124,9 +124,18 @@ fn decide(
     now: Timestamp,
     options: EvaluationOptions,
 ) -> Result<SignInDecision, String> {
-    let doc = input.json()?;
     let mut d = Diagnostics::new(format!("line {}", input.line));
-    let Some(req) = parse_sign_in(&mut d, &doc, Some(now)) else {
+    // A line in the common form is read in one pass; any other goes through the JSON tree, whose
+    // syntax errors keep their own wording.
+    let common = match &input.body {
+        Body::Text(text) => parse_sign_in_common(&mut d, text, Some(now)),
+        _ => None,
+    };
+    let read = match common {
+        Some(read) => read,
+        None => parse_sign_in(&mut d, &*input.json()?, Some(now)),
+    };
+    let Some(req) = read else {
         return Err(input.errors(&d));
     };
     Ok(eval.evaluate(&req, options))

@@ -6,13 +6,16 @@
 mod build;
 mod check;
 mod country;
+mod fast;
 mod parse;
 
 pub use build::SignInRequestBuilder;
 pub(crate) use check::{check_conditions, check_session, normalize_guid};
 pub(crate) use country::all_countries;
-pub use parse::parse_sign_in;
+#[cfg(feature = "fuzzing")]
+pub(crate) use parse::fast_path_agrees;
 pub(crate) use parse::{from_json_text, parse_conditions, parse_identity, parse_session};
+pub use parse::{parse_sign_in, parse_sign_in_common};
 
 use std::net::IpAddr;
 
@@ -316,13 +319,13 @@ impl SignInRequest {
     /// # Ok::<(), jitgate::RequestError>(())
     /// ```
     pub fn from_json(text: &str) -> Result<SignInRequest, crate::RequestError> {
-        parse::from_json_text(text, None, parse_sign_in)
+        parse::sign_in_from_text(text, None)
     }
 
     /// As [`SignInRequest::from_json`], but a missing `session.time` becomes `now` (the CLI
     /// passes its clock here).
     pub fn from_json_at(text: &str, now: Timestamp) -> Result<SignInRequest, crate::RequestError> {
-        parse::from_json_text(text, Some(now), parse_sign_in)
+        parse::sign_in_from_text(text, Some(now))
     }
 
     /// The caller's `id` for this request, echoed in the decision.

@@ -43,6 +43,47 @@ pub fn from_json_text<T>(
     }
 }
 
+/// Reads a sign-in request from JSON text: in one pass when the text is in the common form
+/// ([`super::fast`]), the tolerant way otherwise; the same request or errors either way.
+pub fn sign_in_from_text(
+    text: &str,
+    default_time: Option<Timestamp>,
+) -> Result<SignInRequest, crate::RequestError> {
+    let mut d = Diagnostics::new("request");
+    match parse_sign_in_common(&mut d, text, default_time) {
+        Some(Some(r)) if !d.has_errors() => Ok(r),
+        Some(_) => Err(crate::RequestError::new(d.items)),
+        None => from_json_text(text, default_time, parse_sign_in),
+    }
+}
+
+/// The one-pass reading of a sign-in request ([`super::fast`]): `None` when the text is outside
+/// the common form (read it with `serde_json` and [`parse_sign_in`] then), else what
+/// [`parse_sign_in`] would give, with the same diagnostics in `d`.
+pub fn parse_sign_in_common(
+    d: &mut Diagnostics,
+    text: &str,
+    default_time: Option<Timestamp>,
+) -> Option<Option<SignInRequest>> {
+    super::fast::sign_in(text).map(|builder| builder.finish(d, default_time))
+}
+
+/// Does the one-pass reader, where it answers, answer what the tolerant reader does (the same
+/// request and the same diagnostics)? For the fuzz target and the tests.
+#[cfg(any(test, feature = "fuzzing"))]
+pub(crate) fn fast_path_agrees(text: &str, default_time: Option<Timestamp>) -> bool {
+    let mut fast_diagnostics = Diagnostics::new("request");
+    let Some(fast) = parse_sign_in_common(&mut fast_diagnostics, text, default_time) else {
+        return true;
+    };
+    let Ok(json) = crate::json::parse_str(text) else {
+        return false;
+    };
+    let mut d = Diagnostics::new("request");
+    let slow = parse_sign_in(&mut d, &json, default_time);
+    fast == slow && fast_diagnostics.items == d.items
+}
+
 /// Parses a request object. `default_time` fills a missing `session.time` (the CLI passes the
 /// clock); without one, a missing time is an error. Problems go to `d`; the request's warnings
 /// are kept on it.
@@ -295,5 +336,138 @@ pub fn parse_session(d: &mut Diagnostics, s: &Obj<'_>) -> Session {
         fido2_aaguid: s.str(d, "fido2Aaguid").map(str::to_owned),
         certificate,
         gps_country: s.str(d, "gpsCountry").map(str::to_owned),
+    }
+}
+
+#[cfg(test)]
+mod fast_path_tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+
+    use jiff::Timestamp;
+
+    use super::{fast_path_agrees, parse_sign_in_common};
+    use crate::diag::Diagnostics;
+
+    fn now() -> Option<Timestamp> {
+        Timestamp::from_second(1_772_442_000).ok()
+    }
+
+    fn answers(text: &str) -> bool {
+        parse_sign_in_common(&mut Diagnostics::new("request"), text, now()).is_some()
+    }
+
+    fn examples() -> Vec<String> {
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/examples/signins.jsonl"
+        ))
+        .unwrap();
+        text.lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(str::to_owned)
+            .collect()
+    }
+
+    #[test]
+    fn example_and_generated_requests_are_read_in_one_pass_as_the_tolerant_reader_reads_them() {
+        let generated = crate::unstable::generate::requests(
+            crate::unstable::generate::TenantSize::SMALL,
+            300,
+            11,
+        );
+        let all: Vec<String> = examples()
+            .into_iter()
+            .chain(generated.iter().map(ToString::to_string))
+            .collect();
+        assert_eq!(all.len(), 320);
+        for text in &all {
+            assert!(answers(text), "{text}");
+            assert!(fast_path_agrees(text, now()), "{text}");
+            assert!(fast_path_agrees(text, None), "{text}");
+        }
+    }
+
+    #[test]
+    fn anything_outside_the_common_form_is_left_to_the_tolerant_reader() {
+        let body = |identity: &str, rest: &str| {
+            format!(
+                r##"{{"signInIdentity": {identity}, "signInContext": {{"@odata.type": "#microsoft.graph.applicationContext", "includeApplications": ["All"]}}{rest}}}"##
+            )
+        };
+        let user = r##"{"@odata.type": "#microsoft.graph.userSignIn", "userId": "3f1a6c03-2b7d-4e8f-9a01-5c6d7e8f9a03"}"##;
+        // Read in one pass: case-insensitive keys, annotations, nulls, flags as one string.
+        for rest in [
+            "",
+            r#", "SIGNINCONDITIONS": {"country": "NL", "clientAppType": null}"#,
+            r##", "#comment": [1, {"x": 2.5}], "id@odata.type": "x", "id": 7"##,
+            r#", "session": {"authenticationMethods": "password, fido2", "time": "2026-03-02T09:00:00Z"}"#,
+            r#", "signInConditions": {"deviceInfo": {"extensionAttribute15": "x", "deviceOwnership": "Company"}}"#,
+        ] {
+            let text = body(user, rest);
+            assert!(answers(&text), "{text}");
+            assert!(fast_path_agrees(&text, now()), "{text}");
+        }
+        // Left to the tolerant reader, which reports or reads them with paths.
+        for rest in [
+            r#", "unknownKey": 1"#,
+            r#", "session": {}, "Session": {}"#,
+            r#", "id": "a\"b""#,
+            r#", "id": 1.5"#,
+            r#", "signInConditions": {"ipAddress": "not an address"}"#,
+            r#", "signInConditions": {"country": 5}"#,
+            r#", "session": {"time": "yesterday"}"#,
+            r#", "signInConditions": {"AdditionalProperties": {"country": "NL"}}"#,
+            r#", "signInConditions": {"authenticationFlow": "deviceCodeFlow"}"#,
+        ] {
+            let text = body(user, rest);
+            assert!(!answers(&text), "{text}");
+            assert!(fast_path_agrees(&text, now()), "{text}");
+        }
+        for identity in [
+            r##"{"@odata.type": "#microsoft.graph.userSignIn"}"##,
+            r##"{"@odata.type": "#microsoft.graph.userSignIn", "userId": "u", "externalUserType": "pirate"}"##,
+            r##"{"@odata.type": "#microsoft.graph.robotSignIn", "userId": "u"}"##,
+            r##"{"@odata.type": "a", "@odata.type": "b", "userId": "u"}"##,
+        ] {
+            let text = body(identity, "");
+            assert!(!answers(&text), "{text}");
+            assert!(fast_path_agrees(&text, now()), "{text}");
+        }
+    }
+
+    /// Example requests, and thousands of damaged copies of them (a byte replaced by JSON
+    /// punctuation, a letter, a digit or a control character, a key's case changed, or the text
+    /// cut short): wherever the one-pass reader answers, it answers what the tolerant reader does.
+    #[test]
+    fn agrees_with_the_tolerant_reader_on_damaged_requests() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let bytes = b"\"\\{}[],: 0-.eE+tfnu\x01x/@#AZ";
+        let (mut answered, mut left) = (0, 0);
+        for text in examples() {
+            for _ in 0..600 {
+                let mut damaged = text.clone().into_bytes();
+                let at = (next() % damaged.len() as u64) as usize;
+                match next() % 8 {
+                    0 => damaged.truncate(at),
+                    1 => damaged[at] = damaged[at].to_ascii_uppercase(),
+                    _ => damaged[at] = bytes[(next() % bytes.len() as u64) as usize],
+                }
+                if let Ok(t) = String::from_utf8(damaged) {
+                    if answers(&t) {
+                        answered += 1;
+                    } else {
+                        left += 1;
+                    }
+                    assert!(fast_path_agrees(&t, now()), "{t}");
+                }
+            }
+        }
+        assert!(answered > 2000 && left > 2000, "{answered} {left}");
     }
 }

@@ -1,0 +1,481 @@
+//! The fast path for a What If body in the common form: one pass over the text with
+//! [`crate::scan::Scan`], straight into a [`SignInRequestBuilder`], with no JSON tree, no member
+//! table and no JSON paths built.
+//!
+//! The common form is a body the tolerant reader (`parse.rs`) would read without a single error: known keys only (in any case, each once), annotations skipped, strings without escapes,
+//! every value of the type that reader expects and every enumeration one it knows. Anything else
+//! gives `None` and the caller reads the text the tolerant way, which decides what it means or
+//! says what is wrong, with paths. So a body reads the same either way (the `sign_in` fuzz target
+//! and the tests beside `parse.rs` check it); the builder then goes through the same checks
+//! (`finish`).
+
+use std::net::IpAddr;
+
+use jiff::Timestamp;
+
+use super::build::SignInRequestBuilder;
+use super::{DeviceInfo, Identity, Session, SignInConditions, SignInContext};
+use crate::json::Json;
+use crate::model::enums::{
+    AuthMethod, ClientAppType, GuestType, InsiderRiskLevel, Platform, RiskLevel, TransferMethod,
+    UserAction,
+};
+use crate::model::read::{ignored_key, odata_name, parse_timestamp, split_flags};
+use crate::model::strength::{Certificate, MethodSet};
+use crate::scan::Scan;
+
+/// The builder for a common-form body, or `None` when `text` is outside that form.
+pub(super) fn sign_in(text: &str) -> Option<SignInRequestBuilder> {
+    const KEYS: Names<6> = Names::new([
+        "id",
+        "signInIdentity",
+        "signInContext",
+        "signInConditions",
+        "session",
+        "appliedPoliciesOnly",
+    ]);
+    let mut s = Scan::new(text);
+    s.ws();
+    let mut id = None;
+    let mut identity = None;
+    let mut context = None;
+    let mut conditions = SignInConditions::default();
+    let mut session = Session::default();
+    let mut applied_policies_only = false;
+    members(&mut s, &KEYS, |s, i| {
+        match i {
+            0 => id = Some(s.value(1)?).filter(|v| !matches!(v, Json::Null)),
+            1 => identity = Some(object(s, read_identity)?.flatten()?),
+            2 => context = Some(object(s, read_context)?.flatten()?),
+            3 => conditions = object(s, read_conditions)?.unwrap_or_default(),
+            4 => session = object(s, read_session)?.unwrap_or_default(),
+            _ => applied_policies_only = boolean(s)?.unwrap_or(false),
+        }
+        Some(())
+    })?;
+    if !s.at_end() {
+        return None;
+    }
+    Some(SignInRequestBuilder {
+        id: id.as_ref().map(Json::to_value),
+        identity: identity?,
+        context: Some(context?),
+        conditions,
+        session,
+        applied_policies_only,
+    })
+}
+
+/// An object's known member names, with a small open-addressed table built at compile time, so
+/// that finding a key costs a hash of its length and two letters and, as a rule, one comparison.
+struct Names<const N: usize> {
+    names: [&'static str; N],
+    /// Index into `names` by hash, `EMPTY` where none.
+    table: [u8; TABLE],
+}
+
+const TABLE: usize = 64;
+const EMPTY: u8 = u8::MAX;
+
+/// The table's hash: the same for two keys equal in any case.
+const fn hash(len: usize, first: u8, last: u8) -> usize {
+    (len.wrapping_mul(7) ^ ((first | 0x20) as usize * 3) ^ ((last | 0x20) as usize * 5)) % TABLE
+}
+
+impl<const N: usize> Names<N> {
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "evaluated at compile time: an index out of range fails the build"
+    )]
+    const fn new(names: [&'static str; N]) -> Names<N> {
+        assert!(N < TABLE / 2, "the table stays at most half full");
+        let mut table = [EMPTY; TABLE];
+        let mut i = 0;
+        while i < N {
+            let b = names[i].as_bytes();
+            let mut h = hash(b.len(), b[0], b[b.len() - 1]);
+            while table[h] != EMPTY {
+                h = (h + 1) % TABLE;
+            }
+            table[h] = i as u8;
+            i += 1;
+        }
+        Names { names, table }
+    }
+
+    /// Which name `key` is, in any case.
+    fn find(&self, key: &str) -> Option<usize> {
+        let b = key.as_bytes();
+        let mut h = hash(b.len(), *b.first()?, *b.last()?);
+        loop {
+            // An empty slot (`EMPTY` is no index) ends the search: the table is never full.
+            let i = usize::from(*self.table.get(h)?);
+            let name = self.names.get(i)?;
+            if name.len() == key.len() && name.eq_ignore_ascii_case(key) {
+                return Some(i);
+            }
+            h = (h + 1) % TABLE;
+        }
+    }
+}
+
+/// An object's members, each known key handed to `member` with its index in `names`. A key met twice (in any case) or not in `names` leaves the form; annotations are skipped
+/// as the tolerant reader ignores them. Gives the `@odata.type` string, if any.
+fn members<'a, const N: usize>(
+    s: &mut Scan<'a>,
+    names: &Names<N>,
+    mut member: impl FnMut(&mut Scan<'a>, usize) -> Option<()>,
+) -> Option<Option<&'a str>> {
+    let mut seen = 0u64;
+    let mut odata = None;
+    let mut odata_seen = false;
+    s.object(|s, key| {
+        if key.eq_ignore_ascii_case("@odata.type") {
+            if std::mem::replace(&mut odata_seen, true) {
+                return None;
+            }
+            odata = string(s)?;
+            return Some(());
+        }
+        let Some(i) = names.find(key) else {
+            // No known name is an annotation, so this test waits until the names are tried.
+            return ignored_key(key).then(|| s.skip(1))?;
+        };
+        let bit = 1u64.checked_shl(u32::try_from(i).ok()?)?;
+        if seen & bit != 0 {
+            return None;
+        }
+        seen |= bit;
+        member(s, i)
+    })?;
+    Some(odata)
+}
+
+/// A nested object read by `read` (which gets its `@odata.type`), `Some(None)` for null.
+fn object<'a, T>(
+    s: &mut Scan<'a>,
+    read: impl FnOnce(&mut Scan<'a>) -> Option<T>,
+) -> Option<Option<T>> {
+    match s.peek()? {
+        b'n' => s.literal("null").map(|()| None),
+        b'{' => read(s).map(Some),
+        _ => None,
+    }
+}
+
+/// A string, `Some(None)` for null.
+fn string<'a>(s: &mut Scan<'a>) -> Option<Option<&'a str>> {
+    match s.peek()? {
+        b'n' => s.literal("null").map(|()| None),
+        b'"' => s.plain_string().map(Some),
+        _ => None,
+    }
+}
+
+fn owned(s: &mut Scan<'_>) -> Option<Option<String>> {
+    string(s).map(|v| v.map(str::to_owned))
+}
+
+/// A boolean, `Some(None)` for null.
+fn boolean(s: &mut Scan<'_>) -> Option<Option<bool>> {
+    match s.peek()? {
+        b'n' => s.literal("null").map(|()| None),
+        b't' => s.literal("true").map(|()| Some(true)),
+        b'f' => s.literal("false").map(|()| Some(false)),
+        _ => None,
+    }
+}
+
+/// An array of strings, `Some(None)` for null.
+fn strings(s: &mut Scan<'_>) -> Option<Option<Vec<String>>> {
+    if s.peek()? == b'n' {
+        return s.literal("null").map(|()| None);
+    }
+    let mut out = Vec::new();
+    s.array(|s| {
+        out.push(s.plain_string()?.to_owned());
+        Some(())
+    })?;
+    Some(Some(out))
+}
+
+/// A flags value (one comma-separated string or an array of them, §1.3.2), each flag handed to
+/// `flag`; `Some(false)` for null.
+fn flags(s: &mut Scan<'_>, mut flag: impl FnMut(&str) -> Option<()>) -> Option<bool> {
+    match s.peek()? {
+        b'n' => s.literal("null").map(|()| false),
+        b'"' => {
+            split_flags(s.plain_string()?).try_for_each(&mut flag)?;
+            Some(true)
+        }
+        _ => {
+            s.array(|s| split_flags(s.plain_string()?).try_for_each(&mut flag))?;
+            Some(true)
+        }
+    }
+}
+
+/// An RFC 3339 timestamp, `Some(None)` for null; one that does not parse leaves the form.
+fn time(s: &mut Scan<'_>) -> Option<Option<Timestamp>> {
+    match string(s)? {
+        Some(t) => parse_timestamp(t).ok().map(Some),
+        None => Some(None),
+    }
+}
+
+/// Is the `@odata.type` `kind` (after its `#` and `microsoft.graph.` prefixes), in any case?
+fn is(odata: Option<&str>, kind: &str) -> bool {
+    odata.is_some_and(|t| odata_name(t).eq_ignore_ascii_case(kind))
+}
+
+fn read_identity(s: &mut Scan<'_>) -> Option<Option<Identity>> {
+    const KEYS: Names<4> = Names::new([
+        "userId",
+        "externalUserType",
+        "externalTenantId",
+        "servicePrincipalId",
+    ]);
+    let (mut user, mut tenant, mut sp) = (None, None, None);
+    let mut guest_types = None;
+    let odata = members(s, &KEYS, |s, i| {
+        match i {
+            0 => user = string(s)?,
+            1 => {
+                let mut bits = 0u8;
+                let present = flags(s, |f| match GuestType::parse(f) {
+                    GuestType::Unknown(_) => None,
+                    t => {
+                        bits |= t.bit();
+                        Some(())
+                    }
+                })?;
+                guest_types = present.then_some(bits);
+            }
+            2 => tenant = owned(s)?,
+            _ => sp = string(s)?,
+        }
+        Some(())
+    })?;
+    Some(if is(odata, "userSignIn") {
+        Some(Identity::User {
+            user_id: user?.to_owned(),
+            external_tenant_id: tenant,
+            external_user_type: guest_types,
+        })
+    } else if is(odata, "servicePrincipalSignIn") {
+        Some(Identity::ServicePrincipal {
+            service_principal_id: sp?.to_owned(),
+        })
+    } else {
+        None
+    })
+}
+
+fn read_context(s: &mut Scan<'_>) -> Option<Option<SignInContext>> {
+    const KEYS: Names<3> = Names::new([
+        "includeApplications",
+        "userAction",
+        "authenticationContextValue",
+    ]);
+    let (mut apps, mut action, mut value) = (None, None, None);
+    let odata = members(s, &KEYS, |s, i| {
+        match i {
+            0 => apps = strings(s)?,
+            1 => action = string(s)?,
+            _ => value = owned(s)?,
+        }
+        Some(())
+    })?;
+    Some(if is(odata, "applicationContext") {
+        apps.filter(|a| !a.is_empty())
+            .map(SignInContext::Applications)
+    } else if is(odata, "userActionContext") {
+        action.map(|a| SignInContext::UserAction(UserAction::parse(a)))
+    } else if is(odata, "authContext") {
+        value.map(SignInContext::AuthContext)
+    } else {
+        None
+    })
+}
+
+fn read_conditions(s: &mut Scan<'_>) -> Option<SignInConditions> {
+    const KEYS: Names<10> = Names::new([
+        "ipAddress",
+        "devicePlatform",
+        "clientAppType",
+        "country",
+        "signInRiskLevel",
+        "userRiskLevel",
+        "servicePrincipalRiskLevel",
+        "insiderRiskLevel",
+        "authenticationFlow",
+        "deviceInfo",
+    ]);
+    let mut c = SignInConditions::default();
+    let risk = |s: &mut Scan<'_>| Some(string(s)?.map_or(RiskLevel::None, RiskLevel::parse));
+    members(s, &KEYS, |s, i| {
+        match i {
+            0 => {
+                c.ip_address = match string(s)? {
+                    Some(ip) => Some(ip.trim().parse::<IpAddr>().ok()?),
+                    None => None,
+                }
+            }
+            1 => c.platform = string(s)?.map(Platform::parse),
+            2 => c.client_app_type = string(s)?.map(ClientAppType::parse),
+            3 => c.country = owned(s)?,
+            4 => c.sign_in_risk = risk(s)?,
+            5 => c.user_risk = risk(s)?,
+            6 => c.service_principal_risk = risk(s)?,
+            7 => {
+                c.insider_risk = string(s)?.map_or(InsiderRiskLevel::None, InsiderRiskLevel::parse)
+            }
+            8 => c.transfer_methods = object(s, read_flow)?.unwrap_or_default(),
+            _ => c.device = object(s, read_device)?,
+        }
+        Some(())
+    })?;
+    Some(c)
+}
+
+fn read_flow(s: &mut Scan<'_>) -> Option<Vec<TransferMethod>> {
+    const KEYS: Names<1> = Names::new(["transferMethod"]);
+    let mut methods = Vec::new();
+    members(s, &KEYS, |s, _| {
+        flags(s, |f| {
+            methods.push(TransferMethod::parse(f));
+            Some(())
+        })
+        .map(|_| ())
+    })?;
+    Some(methods)
+}
+
+fn read_device(s: &mut Scan<'_>) -> Option<DeviceInfo> {
+    const BASE: [&str; 15] = [
+        "deviceId",
+        "displayName",
+        "enrollmentProfileName",
+        "isCompliant",
+        "manufacturer",
+        "mdmAppId",
+        "model",
+        "operatingSystem",
+        "operatingSystemVersion",
+        "ownership",
+        "deviceOwnership",
+        "physicalIds",
+        "profileType",
+        "systemLabels",
+        "trustType",
+    ];
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "evaluated at compile time: an index out of range fails the build"
+    )]
+    const KEYS: Names<30> = Names::new({
+        // The base names, then `extensionAttribute1`..`15` as the filter spells them.
+        let mut names = [""; 30];
+        let mut i = 0;
+        while i < 15 {
+            names[i] = BASE[i];
+            names[i + 15] = crate::filter::EXTENSION_ATTRIBUTES[i];
+            i += 1;
+        }
+        names
+    });
+    let mut d = DeviceInfo::default();
+    let mut device_ownership = None;
+    members(s, &KEYS, |s, i| {
+        match i {
+            0 => d.device_id = owned(s)?,
+            1 => d.display_name = owned(s)?,
+            2 => d.enrollment_profile_name = owned(s)?,
+            3 => d.is_compliant = boolean(s)?,
+            4 => d.manufacturer = owned(s)?,
+            5 => d.mdm_app_id = owned(s)?,
+            6 => d.model = owned(s)?,
+            7 => d.operating_system = owned(s)?,
+            8 => d.operating_system_version = owned(s)?,
+            9 => d.ownership = owned(s)?,
+            10 => device_ownership = owned(s)?,
+            11 => d.physical_ids = strings(s)?,
+            12 => d.profile_type = owned(s)?,
+            13 => d.system_labels = strings(s)?,
+            14 => d.trust_type = owned(s)?,
+            n => *d.extension_attributes.get_mut(n - BASE.len())? = owned(s)?,
+        }
+        Some(())
+    })?;
+    if d.ownership.is_none() {
+        d.ownership = device_ownership;
+    }
+    Some(d)
+}
+
+fn read_session(s: &mut Scan<'_>) -> Option<Session> {
+    const KEYS: Names<13> = Names::new([
+        "time",
+        "authenticationMethods",
+        "certificate",
+        "lastAuthenticatedDateTime",
+        "lastMfaDateTime",
+        "acceptedTermsOfUse",
+        "satisfiedAuthenticationContexts",
+        "passwordChanged",
+        "customFactors",
+        "approvedClientApp",
+        "appProtectionPolicy",
+        "fido2Aaguid",
+        "gpsCountry",
+    ]);
+    let mut session = Session::default();
+    members(s, &KEYS, |s, i| {
+        let list = |s: &mut Scan<'_>| Some(strings(s)?.unwrap_or_default());
+        let flag = |s: &mut Scan<'_>| Some(boolean(s)?.unwrap_or(false));
+        match i {
+            0 => session.time = time(s)?,
+            1 => {
+                let mut bits = 0u32;
+                flags(s, |f| {
+                    let m = AuthMethod::parse(f);
+                    if let AuthMethod::Unknown(name) = &m {
+                        session.unknown_methods.push(name.clone());
+                    }
+                    bits |= m.bit();
+                    Some(())
+                })?;
+                session.methods = MethodSet(bits);
+            }
+            2 => session.certificate = object(s, read_certificate)?,
+            3 => session.last_authenticated = time(s)?,
+            4 => session.last_mfa = time(s)?,
+            5 => session.accepted_terms_of_use = list(s)?,
+            6 => session.satisfied_auth_contexts = list(s)?,
+            7 => session.password_changed = flag(s)?,
+            8 => session.custom_factors = list(s)?,
+            9 => session.approved_client_app = flag(s)?,
+            10 => session.app_protection_policy = flag(s)?,
+            11 => session.fido2_aaguid = owned(s)?,
+            _ => session.gps_country = owned(s)?,
+        }
+        Some(())
+    })?;
+    Some(session)
+}
+
+fn read_certificate(s: &mut Scan<'_>) -> Option<Certificate> {
+    let mut c = Certificate {
+        issuer_ski: None,
+        policy_oids: Vec::new(),
+    };
+    const KEYS: Names<2> = Names::new(["issuerSki", "policyOids"]);
+    members(s, &KEYS, |s, i| {
+        match i {
+            0 => c.issuer_ski = owned(s)?,
+            _ => c.policy_oids = strings(s)?.unwrap_or_default(),
+        }
+        Some(())
+    })?;
+    Some(c)
+}
