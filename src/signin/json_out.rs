@@ -1,13 +1,16 @@
 //! A sign-in decision written as JSON by hand: the same bytes `serde_json` writes, without its
 //! per-string escaping pass over keys and identifiers it cannot know are plain.
 //!
-//! The hot part of a decision (its frame and each per-policy result) is written directly, with
-//! keys as literal bytes; the rarer, richer parts (requirements, deny reasons, session controls,
-//! warnings) go through `serde_json`. `tests/it/json_output.rs` checks the bytes agree.
+//! Every part of a decision is written directly, with keys as literal bytes, except warnings,
+//! pass-through session control values and an echoed request id, which go through `serde_json`.
+//! `tests/it/json_output.rs` and the tests below check the bytes agree.
 
 use serde::Serialize;
 
-use crate::signin::decision::{PolicyResult, SignInDecision, reasons};
+use crate::signin::decision::{
+    DenyReason, EffectiveFlag, EffectiveSessionControls, PolicyResult, Requirement,
+    RequirementItem, SignInDecision, reasons,
+};
 
 /// Appends `s` as a JSON string. A string with nothing to escape (the usual id or name) is copied
 /// as it is; any other goes through `serde_json`, which escapes as it always does.
@@ -94,6 +97,224 @@ fn strings(out: &mut Vec<u8>, items: &[String]) {
     out.push(b']');
 }
 
+/// `"key":[ids]` for a non-empty list, as `skip_serializing_if = "Vec::is_empty"` writes it.
+fn ids_unless_empty(out: &mut Vec<u8>, first: &mut bool, k: &[u8], ids: &[String]) {
+    if !ids.is_empty() {
+        key(out, first, k);
+        strings(out, ids);
+    }
+}
+
+fn requirement_item(out: &mut Vec<u8>, item: &RequirementItem) {
+    let mut first = true;
+    out.push(b'{');
+    key(out, &mut first, b"type");
+    match item {
+        RequirementItem::Reauthentication {
+            authentication_type,
+            frequency_interval,
+            value,
+            frequency_type,
+            reason,
+        } => {
+            out.extend_from_slice(b"\"reauthentication\"");
+            key(out, &mut first, b"authenticationType");
+            string(out, authentication_type.as_str());
+            key(out, &mut first, b"frequencyInterval");
+            string(out, frequency_interval.as_str());
+            if let Some(v) = value {
+                key(out, &mut first, b"value");
+                out.extend_from_slice(itoa::Buffer::new().format(*v).as_bytes());
+            }
+            if let Some(t) = frequency_type {
+                key(out, &mut first, b"frequencyType");
+                string(out, t.as_str());
+            }
+            key(out, &mut first, b"reason");
+            string(out, reason);
+        }
+        RequirementItem::Mfa => out.extend_from_slice(b"\"mfa\""),
+        RequirementItem::AuthenticationStrength {
+            id,
+            display_name,
+            allowed_combinations,
+        } => {
+            out.extend_from_slice(b"\"authenticationStrength\"");
+            key(out, &mut first, b"id");
+            string(out, id);
+            key(out, &mut first, b"displayName");
+            string(out, display_name);
+            key(out, &mut first, b"allowedCombinations");
+            strings(out, allowed_combinations);
+        }
+        RequirementItem::PasswordChange => out.extend_from_slice(b"\"passwordChange\""),
+        RequirementItem::RiskRemediation => out.extend_from_slice(b"\"riskRemediation\""),
+        RequirementItem::TermsOfUse { agreement_id } => {
+            out.extend_from_slice(b"\"termsOfUse\"");
+            key(out, &mut first, b"agreementId");
+            string(out, agreement_id);
+        }
+        RequirementItem::CustomAuthenticationFactor { id } => {
+            out.extend_from_slice(b"\"customAuthenticationFactor\"");
+            key(out, &mut first, b"id");
+            string(out, id);
+        }
+        RequirementItem::AuthenticationContext {
+            value,
+            claims_challenge,
+        } => {
+            out.extend_from_slice(b"\"authenticationContext\"");
+            key(out, &mut first, b"value");
+            string(out, value);
+            key(out, &mut first, b"claimsChallenge");
+            string(out, claims_challenge);
+        }
+    }
+    out.push(b'}');
+}
+
+fn requirements(out: &mut Vec<u8>, list: &[Requirement]) {
+    out.push(b'[');
+    for (i, r) in list.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        let mut first = true;
+        out.push(b'{');
+        key(out, &mut first, b"anyOf");
+        out.push(b'[');
+        for (j, item) in r.any_of.iter().enumerate() {
+            if j > 0 {
+                out.push(b',');
+            }
+            requirement_item(out, item);
+        }
+        out.push(b']');
+        ids_unless_empty(out, &mut first, b"policyIds", &r.policy_ids);
+        if let Some(source) = &r.source {
+            key(out, &mut first, b"source");
+            string(out, source);
+        }
+        out.push(b'}');
+    }
+    out.push(b']');
+}
+
+fn deny_reasons(out: &mut Vec<u8>, list: &[DenyReason]) {
+    out.push(b'[');
+    for (i, reason) in list.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        let mut first = true;
+        out.push(b'{');
+        key(out, &mut first, b"type");
+        out.extend_from_slice(match reason {
+            DenyReason::BlockedByPolicy { .. } => b"\"blockedByPolicy\"".as_slice(),
+            DenyReason::UnsatisfiedNonInteractiveControls { .. } => {
+                b"\"unsatisfiedNonInteractiveControls\"".as_slice()
+            }
+        });
+        key(out, &mut first, b"policyId");
+        string(out, reason.policy_id());
+        key(out, &mut first, b"displayName");
+        string(out, reason.display_name());
+        if let DenyReason::UnsatisfiedNonInteractiveControls { controls, .. } = reason {
+            key(out, &mut first, b"controls");
+            strings(out, controls);
+        }
+        out.push(b'}');
+    }
+    out.push(b']');
+}
+
+/// `{"mode":...,"policyIds":[...]}` for a control with a value.
+fn effective(out: &mut Vec<u8>, first: &mut bool, k: &[u8], mode: &str, ids: &[String]) {
+    key(out, first, k);
+    out.extend_from_slice(b"{\"mode\":");
+    string(out, mode);
+    out.extend_from_slice(b",\"policyIds\":");
+    strings(out, ids);
+    out.push(b'}');
+}
+
+fn flag(out: &mut Vec<u8>, first: &mut bool, k: &[u8], f: &EffectiveFlag) {
+    key(out, first, k);
+    out.extend_from_slice(if f.is_enabled {
+        b"{\"isEnabled\":true,\"policyIds\":".as_slice()
+    } else {
+        b"{\"isEnabled\":false,\"policyIds\":".as_slice()
+    });
+    strings(out, &f.policy_ids);
+    out.push(b'}');
+}
+
+fn session_controls(out: &mut Vec<u8>, c: &EffectiveSessionControls) {
+    let mut first = true;
+    out.push(b'{');
+    if let Some(f) = &c.sign_in_frequency {
+        key(out, &mut first, b"signInFrequency");
+        let mut inner = true;
+        out.push(b'{');
+        key(out, &mut inner, b"frequencyInterval");
+        string(out, f.frequency_interval.as_str());
+        if let Some(v) = f.value {
+            key(out, &mut inner, b"value");
+            out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+        }
+        if let Some(unit) = &f.unit {
+            key(out, &mut inner, b"type");
+            string(out, unit.as_str());
+        }
+        key(out, &mut inner, b"authenticationType");
+        string(out, f.authentication_type.as_str());
+        key(out, &mut inner, b"policyIds");
+        strings(out, &f.policy_ids);
+        out.push(b'}');
+    }
+    if let Some(e) = &c.persistent_browser {
+        effective(
+            out,
+            &mut first,
+            b"persistentBrowser",
+            e.mode.as_str(),
+            &e.policy_ids,
+        );
+    }
+    if let Some(e) = &c.cloud_app_security {
+        effective(
+            out,
+            &mut first,
+            b"cloudAppSecurity",
+            e.mode.as_str(),
+            &e.policy_ids,
+        );
+    }
+    if let Some(e) = &c.continuous_access_evaluation {
+        effective(
+            out,
+            &mut first,
+            b"continuousAccessEvaluation",
+            e.mode.as_str(),
+            &e.policy_ids,
+        );
+    }
+    if let Some(f) = &c.application_enforced_restrictions {
+        flag(out, &mut first, b"applicationEnforcedRestrictions", f);
+    }
+    if let Some(f) = &c.secure_sign_in_session {
+        flag(out, &mut first, b"secureSignInSession", f);
+    }
+    if let Some(f) = &c.disable_resilience_defaults {
+        flag(out, &mut first, b"disableResilienceDefaults", f);
+    }
+    if !c.passthrough.is_empty() {
+        key(out, &mut first, b"passthrough");
+        value(out, &c.passthrough);
+    }
+    out.push(b'}');
+}
+
 fn policy_result(out: &mut Vec<u8>, p: &PolicyResult) {
     let mut first = true;
     out.push(b'{');
@@ -150,15 +371,15 @@ impl SignInDecision {
         key(out, &mut first, b"conditionalAccessStatus");
         variant(out, &self.conditional_access_status);
         key(out, &mut first, b"requirements");
-        value(out, &self.requirements);
+        requirements(out, &self.requirements);
         key(out, &mut first, b"denyReasons");
-        value(out, &self.deny_reasons);
+        deny_reasons(out, &self.deny_reasons);
         if let Some(c) = &self.claims_challenge {
             key(out, &mut first, b"claimsChallenge");
             string(out, c);
         }
         key(out, &mut first, b"sessionControls");
-        value(out, &self.session_controls);
+        session_controls(out, &self.session_controls);
         if let Some(policies) = &self.policies {
             key(out, &mut first, b"policies");
             out.push(b'[');
@@ -171,7 +392,11 @@ impl SignInDecision {
             out.push(b']');
         }
         key(out, &mut first, b"warnings");
-        value(out, &self.warnings);
+        if self.warnings.is_empty() {
+            out.extend_from_slice(b"[]");
+        } else {
+            value(out, &self.warnings);
+        }
         if let Some(r) = &self.revision {
             key(out, &mut first, b"revision");
             string(out, r);
@@ -346,6 +571,149 @@ mod tests {
             string(&mut out, s);
             assert_eq!(out, serde_json::to_vec(s).unwrap_or_default(), "{s}");
         }
+    }
+
+    /// One of every requirement, deny reason and session control (names that need escaping
+    /// among them), written by hand and by serde_json.
+    #[test]
+    fn every_requirement_deny_reason_and_session_control_writes_the_serde_bytes() {
+        use crate::model::enums::{
+            CaeMode, CloudAppSecurityType, FrequencyAuthType, FrequencyInterval, FrequencyUnit,
+            PersistentBrowserMode,
+        };
+        use crate::signin::decision::{
+            CaStatus, Decision, Effective, EffectiveSignInFrequency, PassThrough,
+        };
+        let ids = || vec!["p1".to_owned(), "p\"2".to_owned()];
+        let items = vec![
+            RequirementItem::Reauthentication {
+                authentication_type: FrequencyAuthType::PrimaryAndSecondary,
+                frequency_interval: FrequencyInterval::TimeBased,
+                value: Some(-4),
+                frequency_type: Some(FrequencyUnit::Hours),
+                reason: "signInFrequency",
+            },
+            RequirementItem::Reauthentication {
+                authentication_type: FrequencyAuthType::Unknown("odd\\".to_owned()),
+                frequency_interval: FrequencyInterval::EveryTime,
+                value: None,
+                frequency_type: None,
+                reason: "signInFrequency",
+            },
+            RequirementItem::Mfa,
+            RequirementItem::AuthenticationStrength {
+                id: "s".to_owned(),
+                display_name: "Phish \"resistant\"".to_owned(),
+                allowed_combinations: vec![
+                    "fido2".to_owned(),
+                    "x509Certificate,multiFactor".to_owned(),
+                ],
+            },
+            RequirementItem::PasswordChange,
+            RequirementItem::RiskRemediation,
+            RequirementItem::TermsOfUse {
+                agreement_id: "t".to_owned(),
+            },
+            RequirementItem::CustomAuthenticationFactor {
+                id: "c\n".to_owned(),
+            },
+            RequirementItem::AuthenticationContext {
+                value: "c1".to_owned(),
+                claims_challenge: crate::signin::decision::claims_challenge("c1"),
+            },
+        ];
+        let decision = SignInDecision {
+            id: Some(serde_json::json!({"a": [1, "b"]})),
+            decision: Decision::StepUp,
+            evaluated_at: "2026-03-02T09:00:00Z".to_owned(),
+            conditional_access_status: CaStatus::Failure,
+            requirements: vec![
+                Requirement {
+                    any_of: items,
+                    policy_ids: ids(),
+                    source: None,
+                },
+                Requirement {
+                    any_of: vec![RequirementItem::Mfa],
+                    policy_ids: Vec::new(),
+                    source: Some("rule".to_owned()),
+                },
+            ],
+            deny_reasons: vec![
+                DenyReason::BlockedByPolicy {
+                    policy_id: "b".to_owned(),
+                    display_name: "Block \"all\"".to_owned(),
+                },
+                DenyReason::UnsatisfiedNonInteractiveControls {
+                    policy_id: "c".to_owned(),
+                    display_name: "Compliant".to_owned(),
+                    controls: vec!["compliantDevice".to_owned()],
+                },
+            ],
+            claims_challenge: Some(crate::signin::decision::claims_challenge("c1")),
+            session_controls: EffectiveSessionControls {
+                sign_in_frequency: Some(EffectiveSignInFrequency {
+                    frequency_interval: FrequencyInterval::TimeBased,
+                    value: Some(12),
+                    unit: Some(FrequencyUnit::Days),
+                    authentication_type: FrequencyAuthType::Secondary,
+                    policy_ids: ids(),
+                }),
+                persistent_browser: Some(Effective {
+                    mode: PersistentBrowserMode::Never,
+                    policy_ids: ids(),
+                }),
+                cloud_app_security: Some(Effective {
+                    mode: CloudAppSecurityType::Unknown("new\"mode".to_owned()),
+                    policy_ids: ids(),
+                }),
+                continuous_access_evaluation: Some(Effective {
+                    mode: CaeMode::StrictEnforcement,
+                    policy_ids: Vec::new(),
+                }),
+                application_enforced_restrictions: Some(EffectiveFlag {
+                    is_enabled: true,
+                    policy_ids: ids(),
+                }),
+                secure_sign_in_session: Some(EffectiveFlag {
+                    is_enabled: false,
+                    policy_ids: ids(),
+                }),
+                disable_resilience_defaults: Some(EffectiveFlag {
+                    is_enabled: true,
+                    policy_ids: Vec::new(),
+                }),
+                passthrough: vec![PassThrough {
+                    name: "globalSecureAccessFilteringProfile".to_owned(),
+                    value: serde_json::json!({"profileId": "x"}),
+                    policy_id: "p".to_owned(),
+                }],
+            },
+            policies: None,
+            warnings: Vec::new(),
+            revision: Some("r".to_owned()),
+        };
+        let mut out = Vec::new();
+        decision.write_json(&mut out);
+        assert_eq!(
+            String::from_utf8_lossy(&out),
+            serde_json::to_string(&decision).unwrap_or_default()
+        );
+        let empty = SignInDecision {
+            requirements: Vec::new(),
+            deny_reasons: Vec::new(),
+            claims_challenge: None,
+            session_controls: EffectiveSessionControls::default(),
+            id: None,
+            revision: None,
+            ..decision
+        };
+        let mut out = Vec::new();
+        empty.write_json(&mut out);
+        assert_eq!(
+            String::from_utf8_lossy(&out),
+            serde_json::to_string(&empty).unwrap_or_default()
+        );
     }
 
     #[test]

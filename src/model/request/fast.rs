@@ -111,7 +111,9 @@ impl<const N: usize> Names<N> {
             // An empty slot (`EMPTY` is no index) ends the search: the table is never full.
             let i = usize::from(*self.table.get(h)?);
             let name = self.names.get(i)?;
-            if name.len() == key.len() && name.eq_ignore_ascii_case(key) {
+            // Keys are nearly always spelled as Graph spells them: the exact comparison is the
+            // cheap one, and the case-blind one runs only when it fails.
+            if name.len() == key.len() && (*name == key || name.eq_ignore_ascii_case(key)) {
                 return Some(i);
             }
             h = (h + 1) % TABLE;
