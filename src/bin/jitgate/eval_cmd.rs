@@ -216,31 +216,35 @@ pub fn run_eval(o: &EvalOptions<'_>) -> ExitCode {
                 return ExitCode::from(2);
             }
         };
-        // Parse, decide, serialise and tally in the workers; the main thread only writes, in
-        // input order, and adds up the tallies.
-        let results: Vec<(Vec<u8>, Tally)> = block
-            .par_iter()
-            .with_min_len(256)
-            .map(|input| {
-                let mut line = Vec::with_capacity(512);
-                let tally = match decide(&eval, input, now, options) {
-                    Ok(decision) => {
-                        decision.write_json(&mut line);
-                        Tally::of(&decision, &policy_index)
-                    }
-                    Err(message) => {
-                        let error = serde_json::json!({ "line": input.line, "error": message });
-                        line.extend_from_slice(error.to_string().as_bytes());
-                        Tally::Failed
-                    }
-                };
-                line.push(b'\n');
-                (line, tally)
+        // Parse, decide, serialise and tally in the workers, each into one buffer per chunk of
+        // lines (no buffer per line to grow and free); the main thread only writes, in input
+        // order, and adds up the tallies.
+        let results: Vec<(Vec<u8>, Vec<Tally>)> = block
+            .par_chunks(256)
+            .map(|chunk| {
+                let mut text = Vec::with_capacity(chunk.len() * 1024);
+                let mut tallies = Vec::with_capacity(chunk.len());
+                for input in chunk {
+                    tallies.push(match decide(&eval, input, now, options) {
+                        Ok(decision) => {
+                            decision.write_json(&mut text);
+                            Tally::of(&decision, &policy_index)
+                        }
+                        Err(message) => {
+                            let error =
+                                serde_json::json!({ "line": input.line, "error": message });
+                            text.extend_from_slice(error.to_string().as_bytes());
+                            Tally::Failed
+                        }
+                    });
+                    text.push(b'\n');
+                }
+                (text, tallies)
             })
             .collect();
-        for (line, tally) in results {
-            summary.add(tally);
-            if let Err(e) = out.write_all(&line) {
+        for (text, tallies) in results {
+            tallies.into_iter().for_each(|t| summary.add(t));
+            if let Err(e) = out.write_all(&text) {
                 note!("jitgate: cannot write output: {e}");
                 return ExitCode::from(2);
             }
