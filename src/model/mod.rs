@@ -14,6 +14,7 @@ pub mod policy;
 pub mod read;
 pub mod request;
 pub mod strength;
+pub mod time;
 
 use std::hash::{Hash, Hasher};
 

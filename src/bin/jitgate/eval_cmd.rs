@@ -231,8 +231,7 @@ pub fn run_eval(o: &EvalOptions<'_>) -> ExitCode {
                             Tally::of(&decision, &policy_index)
                         }
                         Err(message) => {
-                            let error =
-                                serde_json::json!({ "line": input.line, "error": message });
+                            let error = serde_json::json!({ "line": input.line, "error": message });
                             text.extend_from_slice(error.to_string().as_bytes());
                             Tally::Failed
                         }

@@ -174,10 +174,25 @@ pub fn check_conditions(d: &mut Diagnostics, base: &str, c: &mut SignInCondition
     c.ip_address = c.ip_address.map(normalize_ip);
     if let Some(country) = &mut c.country {
         let t = country.trim();
+        // Upper-cased on the stack and in place: a two-letter code needs no new string.
+        let upper = match t.as_bytes() {
+            [a, b] => Some([a.to_ascii_uppercase(), b.to_ascii_uppercase()]),
+            _ => None,
+        };
+        let known = upper
+            .as_ref()
+            .and_then(|u| std::str::from_utf8(u).ok())
+            .is_some_and(super::country::is_country);
         if t.eq_ignore_ascii_case("unknown") {
-            *country = "unknown".to_owned();
-        } else if t.len() == 2 && super::country::is_country(&t.to_ascii_uppercase()) {
-            *country = t.to_ascii_uppercase();
+            if country != "unknown" {
+                *country = "unknown".to_owned();
+            }
+        } else if known {
+            if country.len() == 2 {
+                country.make_ascii_uppercase();
+            } else {
+                *country = t.to_ascii_uppercase();
+            }
         } else {
             d.error(
                 "invalidCountry",

@@ -389,15 +389,16 @@ impl CompiledPolicies {
             if entries.iter().any(|e| e.1) {
                 return (Grant::Satisfied, Vec::new());
             }
-            let items: Vec<RequirementItem> = entries.iter().filter_map(|e| e.2.clone()).collect();
+            // The items were built for this decision: moved into it, not copied.
+            let items: Vec<RequirementItem> = entries.into_iter().filter_map(|e| e.2).collect();
             if items.is_empty() {
                 Grant::Unsatisfied(unsatisfied.clone())
             } else {
                 Grant::Clauses(vec![sorted(items)])
             }
         } else {
-            let failed: Vec<&(&String, bool, Option<RequirementItem>)> =
-                entries.iter().filter(|e| !e.1).collect();
+            let failed: Vec<(&String, bool, Option<RequirementItem>)> =
+                entries.into_iter().filter(|e| !e.1).collect();
             let non_interactive: Vec<String> = failed
                 .iter()
                 .filter(|e| e.2.is_none())
@@ -410,8 +411,8 @@ impl CompiledPolicies {
             } else {
                 Grant::Clauses(
                     failed
-                        .iter()
-                        .filter_map(|e| e.2.clone())
+                        .into_iter()
+                        .filter_map(|e| e.2)
                         .map(|x| vec![x])
                         .collect(),
                 )

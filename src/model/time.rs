@@ -1,0 +1,345 @@
+//! Time values as Graph writes them (docs/SEMANTICS.md §1.7): RFC 3339 timestamps with an offset,
+//! and ISO 8601 durations of days, hours, minutes and seconds.
+
+use jiff::{SignedDuration, Timestamp};
+
+use crate::diag::truncate;
+
+/// Parses an RFC 3339 timestamp; the message says what was expected.
+pub fn parse_timestamp(s: &str) -> Result<Timestamp, String> {
+    if let Some(t) = utc_seconds(s) {
+        return Ok(t);
+    }
+    // jiff accepts a few forms beyond RFC 3339; insist on the date-time shape and an offset.
+    let bytes = s.as_bytes();
+    let has_t = bytes.get(10).is_some_and(|b| *b == b'T' || *b == b't');
+    let has_offset = s.ends_with('Z')
+        || s.ends_with('z')
+        || s.get(s.len().saturating_sub(6)..)
+            .is_some_and(|tail| tail.starts_with('+') || tail.starts_with('-'));
+    let frac_digits = s
+        .split_once('.')
+        .map(|(_, rest)| rest.chars().take_while(char::is_ascii_digit).count())
+        .unwrap_or(0);
+    if !has_t || !has_offset || frac_digits > 9 {
+        return Err(format!(
+            "\"{}\" is not an RFC 3339 timestamp with an offset (expected e.g. 2025-03-03T09:15:00Z)",
+            truncate(s, 60)
+        ));
+    }
+    s.parse::<Timestamp>().map_err(|e| {
+        format!(
+            "\"{}\" is not a valid RFC 3339 timestamp: {e}",
+            truncate(s, 60)
+        )
+    })
+}
+
+/// The common form `YYYY-MM-DDTHH:MM:SSZ` read directly, as jiff reads it; `None` for any other
+/// text (jiff then reads it or says why not), a leap second included.
+fn utc_seconds(s: &str) -> Option<Timestamp> {
+    let b: &[u8; 20] = s.as_bytes().try_into().ok()?;
+    let [
+        y0,
+        y1,
+        y2,
+        y3,
+        b'-',
+        m0,
+        m1,
+        b'-',
+        d0,
+        d1,
+        b'T',
+        h0,
+        h1,
+        b':',
+        n0,
+        n1,
+        b':',
+        s0,
+        s1,
+        b'Z',
+    ] = *b
+    else {
+        return None;
+    };
+    let num = |digits: &[u8]| {
+        digits.iter().try_fold(0i64, |acc, &c| {
+            c.is_ascii_digit().then(|| acc * 10 + i64::from(c - b'0'))
+        })
+    };
+    let (year, month, day) = (num(&[y0, y1, y2, y3])?, num(&[m0, m1])?, num(&[d0, d1])?);
+    let (hour, minute, second) = (num(&[h0, h1])?, num(&[n0, n1])?, num(&[s0, s1])?);
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let month_days = match month {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        1..=12 => 31,
+        _ => return None,
+    };
+    if day < 1 || day > month_days || hour > 23 || minute > 59 || second > 59 {
+        return None;
+    }
+    // Days from 1970-01-01 to the date (the proleptic Gregorian calendar, as jiff's).
+    let (y, m) = if month <= 2 {
+        (year - 1, month + 9)
+    } else {
+        (year, month - 3)
+    };
+    let era = y.div_euclid(400);
+    let year_of_era = y - era * 400;
+    let day_of_year = (153 * m + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    let days = era * 146_097 + day_of_era - 719_468;
+    Timestamp::from_second(days * 86_400 + hour * 3_600 + minute * 60 + second).ok()
+}
+
+/// The largest duration accepted: 10,000 days, far beyond any PIM window, well inside jiff's range.
+const MAX_DURATION_SECS: i64 = 10_000 * 86_400;
+
+/// Parses `P[nD][T[nH][nM][n[.n]S]]` (docs/SEMANTICS.md §1.7): days count 24 h; years, months, weeks
+/// and negative durations are errors.
+pub fn parse_duration(s: &str) -> Result<SignedDuration, String> {
+    let bad = |why: &str| {
+        format!(
+            "\"{}\" is not an ISO 8601 duration of the form P[nD][T[nH][nM][n[.n]S]]: {why}",
+            truncate(s, 60)
+        )
+    };
+    let rest = s
+        .strip_prefix('P')
+        .or_else(|| s.strip_prefix('p'))
+        .ok_or_else(|| bad("it must start with P"))?;
+    let (date, time) = match rest.find(['T', 't']) {
+        Some(pos) => (
+            rest.get(..pos).unwrap_or(""),
+            Some(rest.get(pos + 1..).unwrap_or("")),
+        ),
+        None => (rest, None),
+    };
+    let mut nanos: i128 = 0;
+    let mut any = false;
+    let date_parts = components(date).map_err(|e| bad(&e))?;
+    if date_parts.len() > 1 {
+        return Err(bad(
+            "each designator may appear once, in the order D, H, M, S",
+        ));
+    }
+    for (number, unit) in date_parts {
+        match unit.to_ascii_uppercase() {
+            'D' => nanos += whole(&number, &bad)? * 86_400 * 1_000_000_000,
+            'Y' | 'M' | 'W' => return Err(bad("years, months and weeks have no fixed length")),
+            _ => return Err(bad("unknown date unit")),
+        }
+        any = true;
+    }
+    if let Some(time) = time {
+        if time.is_empty() {
+            return Err(bad("T must be followed by hours, minutes or seconds"));
+        }
+        // `PT1H1H` must not read as two hours: each unit once, in order.
+        let mut previous = 0u8;
+        for (number, unit) in components(time).map_err(|e| bad(&e))? {
+            let rank = match unit.to_ascii_uppercase() {
+                'H' => 1,
+                'M' => 2,
+                'S' => 3,
+                _ => 0,
+            };
+            if rank != 0 && rank <= previous {
+                return Err(bad(
+                    "each designator may appear once, in the order D, H, M, S",
+                ));
+            }
+            previous = rank;
+            match unit.to_ascii_uppercase() {
+                'H' => nanos += whole(&number, &bad)? * 3_600 * 1_000_000_000,
+                'M' => nanos += whole(&number, &bad)? * 60 * 1_000_000_000,
+                'S' => nanos += seconds(&number, &bad)?,
+                _ => return Err(bad("unknown time unit")),
+            }
+            any = true;
+        }
+    }
+    if !any {
+        return Err(bad("no components"));
+    }
+    if nanos > i128::from(MAX_DURATION_SECS) * 1_000_000_000 {
+        return Err(bad("longer than 10,000 days"));
+    }
+    let secs = i64::try_from(nanos / 1_000_000_000).map_err(|_| bad("out of range"))?;
+    let sub = i32::try_from(nanos % 1_000_000_000).map_err(|_| bad("out of range"))?;
+    Ok(SignedDuration::new(secs, sub))
+}
+
+fn components(s: &str) -> Result<Vec<(String, char)>, String> {
+    let mut out = Vec::new();
+    let mut number = String::new();
+    for ch in s.chars() {
+        if ch.is_ascii_digit() || ch == '.' || ch == ',' {
+            number.push(if ch == ',' { '.' } else { ch });
+        } else if ch.is_ascii_alphabetic() {
+            if number.is_empty() {
+                return Err(format!("unit {ch} without a number"));
+            }
+            out.push((std::mem::take(&mut number), ch));
+        } else {
+            return Err(format!("unexpected character {ch:?}"));
+        }
+    }
+    if !number.is_empty() {
+        return Err("a number without a unit".to_owned());
+    }
+    Ok(out)
+}
+
+fn whole(number: &str, bad: &dyn Fn(&str) -> String) -> Result<i128, String> {
+    if number.len() > 12 || number.contains('.') {
+        return Err(bad(
+            "only seconds may be fractional, and numbers are at most 12 digits",
+        ));
+    }
+    number.parse::<i128>().map_err(|_| bad("not a number"))
+}
+
+fn seconds(number: &str, bad: &dyn Fn(&str) -> String) -> Result<i128, String> {
+    let (int, frac) = number.split_once('.').unwrap_or((number, ""));
+    if int.is_empty() || int.len() > 12 || frac.len() > 9 || frac.contains('.') {
+        return Err(bad("seconds must be n or n.n with at most 9 decimals"));
+    }
+    let int: i128 = int.parse().map_err(|_| bad("not a number"))?;
+    let mut frac_nanos: i128 = 0;
+    if !frac.is_empty() {
+        let padded = format!("{frac:0<9}");
+        frac_nanos = padded.parse().map_err(|_| bad("not a number"))?;
+    }
+    Ok(int * 1_000_000_000 + frac_nanos)
+}
+
+/// Formats a duration the way Graph writes it (`PT8H`, `P1DT30M`, `PT0S`).
+pub fn format_duration(d: SignedDuration) -> String {
+    let total = d.as_secs().max(0);
+    let nanos = d.subsec_nanos().max(0);
+    let days = total / 86_400;
+    let hours = (total % 86_400) / 3_600;
+    let minutes = (total % 3_600) / 60;
+    let secs = total % 60;
+    let mut out = String::from("P");
+    if days > 0 {
+        out.push_str(&format!("{days}D"));
+    }
+    if hours > 0 || minutes > 0 || secs > 0 || nanos > 0 || days == 0 {
+        out.push('T');
+        if hours > 0 {
+            out.push_str(&format!("{hours}H"));
+        }
+        if minutes > 0 {
+            out.push_str(&format!("{minutes}M"));
+        }
+        if secs > 0 || nanos > 0 || (hours == 0 && minutes == 0) {
+            if nanos > 0 {
+                let frac = format!("{nanos:09}");
+                out.push_str(&format!("{secs}.{}S", frac.trim_end_matches('0')));
+            } else {
+                out.push_str(&format!("{secs}S"));
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::*;
+
+    #[test]
+    fn the_common_timestamp_form_reads_as_jiff_reads_it() {
+        let mut checked = 0;
+        for year in [
+            0, 1, 1600, 1900, 1969, 1970, 2000, 2024, 2025, 2100, 2400, 9999,
+        ] {
+            for month in 0..=13 {
+                for day in [0, 1, 15, 28, 29, 30, 31, 32] {
+                    for (h, m, s) in [(0, 0, 0), (23, 59, 59), (24, 0, 0), (12, 60, 0), (1, 2, 60)]
+                    {
+                        let text = format!("{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{s:02}Z");
+                        let direct = utc_seconds(&text);
+                        let jiff = text.parse::<Timestamp>().ok();
+                        if direct.is_some() {
+                            assert_eq!(direct, jiff, "{text}");
+                            checked += 1;
+                        }
+                        assert_eq!(parse_timestamp(&text).ok(), jiff, "{text}");
+                    }
+                }
+            }
+        }
+        assert!(checked > 1000, "{checked}");
+        for other in [
+            "2026-03-02T09:00:00z",
+            "2026-03-02t09:00:00Z",
+            "2026-03-02T09:00:00.5Z",
+        ] {
+            assert_eq!(utc_seconds(other), None);
+            assert_eq!(parse_timestamp(other).ok(), other.parse::<Timestamp>().ok());
+        }
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(
+            parse_duration("PT8H").unwrap(),
+            SignedDuration::from_hours(8)
+        );
+        assert_eq!(
+            parse_duration("P1DT30M").unwrap(),
+            SignedDuration::from_secs(86_400 + 1_800)
+        );
+        assert_eq!(
+            parse_duration("PT1.5S").unwrap(),
+            SignedDuration::from_millis(1_500)
+        );
+        assert_eq!(
+            parse_duration("P365D").unwrap(),
+            SignedDuration::from_hours(365 * 24)
+        );
+        for bad in [
+            "P1M",
+            "P1W",
+            "P1Y",
+            "-PT1H",
+            "PT",
+            "P",
+            "8H",
+            "PT1.5H",
+            "P99999999D",
+            "PT1H2",
+            "PT1H1H",
+            "PT30M1H",
+            "P1D1D",
+            "PT1S1S",
+            "",
+        ] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+        assert_eq!(format_duration(SignedDuration::from_hours(8)), "PT8H");
+        assert_eq!(
+            format_duration(SignedDuration::from_secs(86_400 + 1_800)),
+            "P1DT30M"
+        );
+        assert_eq!(format_duration(SignedDuration::ZERO), "PT0S");
+    }
+
+    #[test]
+    fn timestamps_need_an_offset() {
+        assert!(parse_timestamp("2026-02-13T11:37:41.7574033Z").is_ok());
+        assert!(parse_timestamp("2025-03-03T10:15:00+01:00").is_ok());
+        assert!(parse_timestamp("2025-03-03T09:15:00").is_err());
+        assert!(parse_timestamp("2025-03-03").is_err());
+        assert!(parse_timestamp("99999-03-03T09:15:00Z").is_err());
+        assert!(parse_timestamp("2025-13-03T09:15:00Z").is_err());
+    }
+}
