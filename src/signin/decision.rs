@@ -430,6 +430,19 @@ pub enum Outcome {
     Deny,
 }
 
+impl Outcome {
+    /// The wire name: `notEnabled`, `notApplied`, `satisfied`, `stepUp` or `deny`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::NotEnabled => "notEnabled",
+            Outcome::NotApplied => "notApplied",
+            Outcome::Satisfied => "satisfied",
+            Outcome::StepUp => "stepUp",
+            Outcome::Deny => "deny",
+        }
+    }
+}
+
 /// What If `analysisReasons` flags (§6).
 pub mod reasons {
     /// Bit values of `whatIfAnalysisReasons`, with names, in canonical order.

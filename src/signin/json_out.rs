@@ -57,24 +57,6 @@ fn value<T: Serialize + ?Sized>(out: &mut Vec<u8>, v: &T) {
     let _ = serde_json::to_writer(&mut *out, v);
 }
 
-/// Appends a unit enum variant by its serde name (always a plain camelCase identifier).
-fn variant<T: Serialize>(out: &mut Vec<u8>, v: &T) {
-    match variant_name(v) {
-        Some(name) => {
-            out.push(b'"');
-            out.extend_from_slice(name.as_bytes());
-            out.push(b'"');
-        }
-        None => value(out, v),
-    }
-}
-
-/// The serde name of a unit enum variant (or of an enum's text payload), without serialising
-/// through `serde_json`.
-fn variant_name<T: Serialize>(v: &T) -> Option<&'static str> {
-    v.serialize(VariantName).ok()
-}
-
 /// Adds `"key":` (the key must be a plain identifier).
 fn key(out: &mut Vec<u8>, first: &mut bool, k: &[u8]) {
     if !*first {
@@ -315,26 +297,36 @@ fn session_controls(out: &mut Vec<u8>, c: &EffectiveSessionControls) {
     out.push(b'}');
 }
 
+/// A name from a closed set of plain identifiers (an enum's wire name): copied as it is.
+fn name(out: &mut Vec<u8>, s: &str) {
+    out.push(b'"');
+    out.extend_from_slice(s.as_bytes());
+    out.push(b'"');
+}
+
+/// One per-policy result. Its fixed keys go out as literal runs, one copy each, since a decision
+/// with explain writes one of these for every policy of the tenant.
 fn policy_result(out: &mut Vec<u8>, p: &PolicyResult) {
-    let mut first = true;
-    out.push(b'{');
-    key(out, &mut first, b"id");
+    out.extend_from_slice(b"{\"id\":");
     string(out, &p.id);
-    key(out, &mut first, b"displayName");
+    out.extend_from_slice(b",\"displayName\":");
     string(out, &p.display_name);
-    key(out, &mut first, b"state");
+    out.extend_from_slice(b",\"state\":");
     string(out, p.state.as_str());
-    key(out, &mut first, b"policyApplies");
-    out.extend_from_slice(if p.policy_applies { b"true" } else { b"false" });
-    key(out, &mut first, b"analysisReasons");
+    out.extend_from_slice(if p.policy_applies {
+        b",\"policyApplies\":true,\"analysisReasons\":".as_slice()
+    } else {
+        b",\"policyApplies\":false,\"analysisReasons\":".as_slice()
+    });
     match reasons::name(p.analysis_reasons) {
-        Some(name) => string(out, name),
+        Some(n) => name(out, n),
         None => string(out, &reasons::to_graph(p.analysis_reasons)),
     }
-    key(out, &mut first, b"result");
-    variant(out, &p.result);
-    key(out, &mut first, b"outcome");
-    variant(out, &p.outcome);
+    out.extend_from_slice(b",\"result\":");
+    name(out, p.result.as_str());
+    out.extend_from_slice(b",\"outcome\":");
+    name(out, p.outcome.as_str());
+    let mut first = false;
     if let Some(list) = &p.enforced_grant_controls {
         key(out, &mut first, b"enforcedGrantControls");
         strings(out, list);
@@ -365,11 +357,11 @@ impl SignInDecision {
             value(out, id);
         }
         key(out, &mut first, b"decision");
-        string(out, self.decision.as_str());
+        name(out, self.decision.as_str());
         key(out, &mut first, b"evaluatedAt");
         string(out, &self.evaluated_at);
         key(out, &mut first, b"conditionalAccessStatus");
-        variant(out, &self.conditional_access_status);
+        name(out, self.conditional_access_status.as_str());
         key(out, &mut first, b"requirements");
         requirements(out, &self.requirements);
         key(out, &mut first, b"denyReasons");
@@ -405,139 +397,14 @@ impl SignInDecision {
     }
 }
 
-/// A serializer that only answers "which unit variant is this": anything else is an error, and
-/// the caller falls back to `serde_json`.
-struct VariantName;
-
-#[derive(Debug)]
-struct NotAVariant;
-
-impl std::fmt::Display for NotAVariant {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("not a unit variant")
-    }
-}
-
-impl std::error::Error for NotAVariant {}
-
-impl serde::ser::Error for NotAVariant {
-    fn custom<T: std::fmt::Display>(_: T) -> Self {
-        NotAVariant
-    }
-}
-
-macro_rules! refuse {
-    ($($name:ident($($arg:ty),*)),* $(,)?) => {
-        $(fn $name(self, $(_: $arg),*) -> Result<Self::Ok, NotAVariant> { Err(NotAVariant) })*
-    };
-}
-
-impl serde::Serializer for VariantName {
-    type Ok = &'static str;
-    type Error = NotAVariant;
-    type SerializeSeq = serde::ser::Impossible<&'static str, NotAVariant>;
-    type SerializeTuple = serde::ser::Impossible<&'static str, NotAVariant>;
-    type SerializeTupleStruct = serde::ser::Impossible<&'static str, NotAVariant>;
-    type SerializeTupleVariant = serde::ser::Impossible<&'static str, NotAVariant>;
-    type SerializeMap = serde::ser::Impossible<&'static str, NotAVariant>;
-    type SerializeStruct = serde::ser::Impossible<&'static str, NotAVariant>;
-    type SerializeStructVariant = serde::ser::Impossible<&'static str, NotAVariant>;
-
-    fn serialize_unit_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        variant: &'static str,
-    ) -> Result<&'static str, NotAVariant> {
-        Ok(variant)
-    }
-
-    refuse!(
-        serialize_bool(bool),
-        serialize_i8(i8),
-        serialize_i16(i16),
-        serialize_i32(i32),
-        serialize_i64(i64),
-        serialize_u8(u8),
-        serialize_u16(u16),
-        serialize_u32(u32),
-        serialize_u64(u64),
-        serialize_f32(f32),
-        serialize_f64(f64),
-        serialize_char(char),
-        serialize_str(&str),
-        serialize_bytes(&[u8]),
-        serialize_none(),
-        serialize_unit(),
-        serialize_unit_struct(&'static str),
-    );
-
-    fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> Result<&'static str, NotAVariant> {
-        Err(NotAVariant)
-    }
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(
-        self,
-        _: &'static str,
-        _: &T,
-    ) -> Result<&'static str, NotAVariant> {
-        Err(NotAVariant)
-    }
-    fn serialize_newtype_variant<T: Serialize + ?Sized>(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: &T,
-    ) -> Result<&'static str, NotAVariant> {
-        Err(NotAVariant)
-    }
-    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, NotAVariant> {
-        Err(NotAVariant)
-    }
-    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, NotAVariant> {
-        Err(NotAVariant)
-    }
-    fn serialize_tuple_struct(
-        self,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeTupleStruct, NotAVariant> {
-        Err(NotAVariant)
-    }
-    fn serialize_tuple_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeTupleVariant, NotAVariant> {
-        Err(NotAVariant)
-    }
-    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, NotAVariant> {
-        Err(NotAVariant)
-    }
-    fn serialize_struct(
-        self,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeStruct, NotAVariant> {
-        Err(NotAVariant)
-    }
-    fn serialize_struct_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeStructVariant, NotAVariant> {
-        Err(NotAVariant)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::signin::decision::{Outcome, PolicyResultKind};
+    use crate::signin::decision::{CaStatus, Decision, Outcome, PolicyResultKind};
+
+    fn json<T: Serialize>(v: &T) -> String {
+        serde_json::to_string(v).unwrap_or_default()
+    }
 
     #[test]
     fn needs_escape_finds_every_byte_json_escapes() {
@@ -716,17 +583,35 @@ mod tests {
         );
     }
 
+    /// The wire names written by [`name`] are the ones serde writes.
     #[test]
-    fn unit_variants_are_named_and_others_fall_back() {
-        assert_eq!(variant_name(&Outcome::StepUp), Some("stepUp"));
-        assert_eq!(
-            variant_name(&PolicyResultKind::ReportOnlyNotApplied),
-            Some("reportOnlyNotApplied")
-        );
-        // A value that is not a unit variant is written by serde_json.
-        assert_eq!(variant_name(&"text"), None);
-        let mut out = Vec::new();
-        variant(&mut out, &"odd \"x\"");
-        assert_eq!(out, serde_json::to_vec("odd \"x\"").unwrap_or_default());
+    fn enum_wire_names_are_serdes() {
+        for o in [
+            Outcome::NotEnabled,
+            Outcome::NotApplied,
+            Outcome::Satisfied,
+            Outcome::StepUp,
+            Outcome::Deny,
+        ] {
+            assert_eq!(json(&o), format!("\"{}\"", o.as_str()));
+        }
+        for k in [
+            PolicyResultKind::Success,
+            PolicyResultKind::Failure,
+            PolicyResultKind::NotApplied,
+            PolicyResultKind::NotEnabled,
+            PolicyResultKind::ReportOnlySuccess,
+            PolicyResultKind::ReportOnlyFailure,
+            PolicyResultKind::ReportOnlyNotApplied,
+            PolicyResultKind::ReportOnlyInterrupted,
+        ] {
+            assert_eq!(json(&k), format!("\"{}\"", k.as_str()));
+        }
+        for s in [CaStatus::Success, CaStatus::Failure, CaStatus::NotApplied] {
+            assert_eq!(json(&s), format!("\"{}\"", s.as_str()));
+        }
+        for d in [Decision::Allow, Decision::StepUp, Decision::Deny] {
+            assert_eq!(json(&d), format!("\"{}\"", d.as_str()));
+        }
     }
 }
