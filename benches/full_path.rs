@@ -16,7 +16,7 @@ use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use jitgate::unstable::generate::{self, DEFAULT_SEED, TenantSize};
-use jitgate::unstable::{Diagnostics, parse_sign_in, parse_str};
+use jitgate::unstable::{Diagnostics, parse_sign_in, parse_sign_in_common, parse_str};
 use jitgate::{Explain, SignInRequest, Snapshot, Tenant};
 
 fn bench(c: &mut Criterion, name: &str, tenant: Tenant, texts: Vec<String>) {
@@ -56,9 +56,15 @@ fn bench(c: &mut Criterion, name: &str, tenant: Tenant, texts: Vec<String>) {
         b.iter(|| {
             i = (i + 1) % texts.len();
             buf.clear();
-            let doc = parse_str(black_box(&texts[i])).unwrap();
+            // As the CLI reads a line: in one pass when it is in the common form, else the
+            // tolerant way.
+            let text = black_box(&texts[i]);
             let mut d = Diagnostics::new("line");
-            let r = parse_sign_in(&mut d, &doc, Some(now)).unwrap();
+            let r = match parse_sign_in_common(&mut d, text, Some(now)) {
+                Some(read) => read,
+                None => parse_sign_in(&mut d, &parse_str(text).unwrap(), Some(now)),
+            }
+            .unwrap();
             snapshot.evaluate(&r, Explain::None).write_json(&mut buf);
             black_box(buf.len())
         })
