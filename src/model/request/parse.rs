@@ -44,7 +44,7 @@ pub fn from_json_text<T>(
 }
 
 /// Reads a sign-in request from JSON text: in one pass when the text is in the common form
-/// ([`super::fast`]), the tolerant way otherwise; the same request or errors either way.
+/// (`model/request/fast.rs`), the tolerant way otherwise; the same request or errors either way.
 pub fn sign_in_from_text(
     text: &str,
     default_time: Option<Timestamp>,
@@ -57,8 +57,8 @@ pub fn sign_in_from_text(
     }
 }
 
-/// The one-pass reading of a sign-in request ([`super::fast`]): `None` when the text is outside
-/// the common form (read it with `serde_json` and [`parse_sign_in`] then), else what
+/// The one-pass reading of a sign-in request (`model/request/fast.rs`): `None` when the text is
+/// outside the common form (read it with `serde_json` and [`parse_sign_in`] then), else what
 /// [`parse_sign_in`] would give, with the same diagnostics in `d`.
 pub fn parse_sign_in_common(
     d: &mut Diagnostics,
