@@ -49,7 +49,7 @@ pub fn index(path: &str, i: usize) -> String {
 }
 
 /// Is `key` one the reader ignores (an annotation other than `@odata.type`, or a `#` key)?
-pub(crate) fn ignored_key(key: &str) -> bool {
+fn ignored_key(key: &str) -> bool {
     // Most keys hold no `@`: one byte scan settles them before any substring search.
     key.starts_with('#')
         || (key.as_bytes().contains(&b'@')

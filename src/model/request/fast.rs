@@ -2,12 +2,16 @@
 //! [`crate::scan::Scan`], straight into a [`SignInRequestBuilder`], with no JSON tree, no member
 //! table and no JSON paths built.
 //!
-//! The common form is a body the tolerant reader (`parse.rs`) would read without a single error: known keys only (in any case, each once), annotations skipped, strings without escapes,
-//! every value of the type that reader expects and every enumeration one it knows. Anything else
-//! gives `None` and the caller reads the text the tolerant way, which decides what it means or
-//! says what is wrong, with paths. So a body reads the same either way (the `sign_in` fuzz target
-//! and the tests beside `parse.rs` check it); the builder then goes through the same checks
-//! (`finish`).
+//! The common form is a body the tolerant reader (`parse.rs`) would read without a single error:
+//! known keys only (in any case, each once), strings without escapes, every value of the type
+//! that reader expects and every enumeration one it knows. Anything else gives `None` and the
+//! caller reads the text the tolerant way, which decides what it means or says what is wrong,
+//! with paths. So a body reads the same either way (the `sign_in` fuzz target and the tests
+//! beside `parse.rs` check it); the builder then goes through the same checks (`finish`).
+//!
+//! Annotations (`#...` keys, `...@odata....` keys) leave the form too: the tolerant reader
+//! ignores their values but its JSON tree still checks them to the letter (a lone surrogate
+//! escape, a number out of range), which a skip here would not.
 
 use std::net::IpAddr;
 
@@ -20,7 +24,7 @@ use crate::model::enums::{
     AuthMethod, ClientAppType, GuestType, InsiderRiskLevel, Platform, RiskLevel, TransferMethod,
     UserAction,
 };
-use crate::model::read::{ignored_key, odata_name, parse_timestamp, split_flags};
+use crate::model::read::{odata_name, parse_timestamp, split_flags};
 use crate::model::strength::{Certificate, MethodSet};
 use crate::scan::Scan;
 
@@ -121,8 +125,8 @@ impl<const N: usize> Names<N> {
     }
 }
 
-/// An object's members, each known key handed to `member` with its index in `names`. A key met twice (in any case) or not in `names` leaves the form; annotations are skipped
-/// as the tolerant reader ignores them. Gives the `@odata.type` string, if any.
+/// An object's members, each known key handed to `member` with its index in `names`. A key met
+/// twice (in any case) or not in `names` leaves the form. Gives the `@odata.type` string, if any.
 fn members<'a, const N: usize>(
     s: &mut Scan<'a>,
     names: &Names<N>,
@@ -139,10 +143,7 @@ fn members<'a, const N: usize>(
             odata = string(s)?;
             return Some(());
         }
-        let Some(i) = names.find(key) else {
-            // No known name is an annotation, so this test waits until the names are tried.
-            return ignored_key(key).then(|| s.skip(1))?;
-        };
+        let i = names.find(key)?;
         let bit = 1u64.checked_shl(u32::try_from(i).ok()?)?;
         if seen & bit != 0 {
             return None;

@@ -395,11 +395,11 @@ mod fast_path_tests {
             )
         };
         let user = r##"{"@odata.type": "#microsoft.graph.userSignIn", "userId": "3f1a6c03-2b7d-4e8f-9a01-5c6d7e8f9a03"}"##;
-        // Read in one pass: case-insensitive keys, annotations, nulls, flags as one string.
+        // Read in one pass: case-insensitive keys, nulls, flags as one string.
         for rest in [
             "",
             r#", "SIGNINCONDITIONS": {"country": "NL", "clientAppType": null}"#,
-            r##", "#comment": [1, {"x": 2.5}], "id@odata.type": "x", "id": 7"##,
+            r#", "id": 7"#,
             r#", "session": {"authenticationMethods": "password, fido2", "time": "2026-03-02T09:00:00Z"}"#,
             r#", "signInConditions": {"deviceInfo": {"extensionAttribute15": "x", "deviceOwnership": "Company"}}"#,
         ] {
@@ -407,8 +407,14 @@ mod fast_path_tests {
             assert!(answers(&text), "{text}");
             assert!(fast_path_agrees(&text, now()), "{text}");
         }
-        // Left to the tolerant reader, which reports or reads them with paths.
+        // Left to the tolerant reader, which reports or reads them with paths. Annotations among
+        // them: their values are checked to the letter by the tolerant reader's JSON tree (a lone
+        // surrogate, a number out of range), so they leave the one-pass form.
         for rest in [
+            r##", "#comment": [1, {"x": 2.5}], "id@odata.type": "x", "id": 7"##,
+            r##", "#s": "\ud800""##,
+            r##", "#n": 1e400"##,
+            r##", "id@odata.x": 1e400"##,
             r#", "unknownKey": 1"#,
             r#", "session": {}, "Session": {}"#,
             r#", "id": "a\"b""#,
