@@ -175,7 +175,10 @@ struct Graph<'t> {
 
 impl<'t> Graph<'t> {
     fn new(tenant: &'t Tenant) -> Graph<'t> {
-        let mut parents: HashMap<&str, Vec<&str>> = HashMap::new();
+        // Sized for every principal up front: a tenant at the limits has 100,000 members, and
+        // growing the table step by step rehashes all of them several times.
+        let mut parents: HashMap<&str, Vec<&str>> =
+            HashMap::with_capacity(tenant.users.len() + tenant.groups.len());
         for g in &tenant.groups {
             for m in &g.members {
                 parents.entry(m.as_str()).or_default().push(g.id.as_str());
@@ -264,17 +267,19 @@ impl<'t> Graph<'t> {
 
     /// Does `principal` carry any fact that holds only for a while?
     fn is_windowed(&self, principal: &str) -> bool {
-        let windowed = |facts: &[Fact<'_>], ks: Option<&Vec<usize>>| {
-            ks.into_iter().flatten().any(|k| {
-                facts
-                    .get(*k)
-                    .is_some_and(|(_, _, s, e)| s.is_some() || e.is_some())
-            })
-        };
-        windowed(&self.group_facts, self.group_facts_by_principal.get(principal))
-            || windowed(&self.role_facts, self.role_facts_by_principal.get(principal))
-            // A PIM group assignment adds membership edges that the static closure cannot see.
-            || self.group_facts_by_principal.contains_key(principal)
+        // A PIM group assignment, windowed or not, adds membership edges that the static
+        // closure cannot see; a role assignment matters only when it has a window.
+        self.group_facts_by_principal.contains_key(principal)
+            || self
+                .role_facts_by_principal
+                .get(principal)
+                .into_iter()
+                .flatten()
+                .any(|k| {
+                    self.role_facts
+                        .get(*k)
+                        .is_some_and(|(_, _, s, e)| s.is_some() || e.is_some())
+                })
     }
 }
 
