@@ -85,6 +85,13 @@ impl Bits {
     /// `self &= other`.
     #[inline]
     pub fn and(&mut self, other: &Bits) {
+        if self.heap.is_empty() && other.heap.is_empty() {
+            // Both inline (every tenant Entra allows): four words, unrolled, no slice to build.
+            for (a, b) in self.inline.iter_mut().zip(&other.inline) {
+                *a &= *b;
+            }
+            return;
+        }
         for (a, b) in self.words_mut().iter_mut().zip(other.words()) {
             *a &= *b;
         }
@@ -93,6 +100,13 @@ impl Bits {
     /// `self |= other`.
     #[inline]
     pub fn or(&mut self, other: &Bits) {
+        if self.heap.is_empty() && other.heap.is_empty() {
+            // Both inline (every tenant Entra allows): four words, unrolled, no slice to build.
+            for (a, b) in self.inline.iter_mut().zip(&other.inline) {
+                *a |= *b;
+            }
+            return;
+        }
         for (a, b) in self.words_mut().iter_mut().zip(other.words()) {
             *a |= *b;
         }
@@ -101,6 +115,13 @@ impl Bits {
     /// `self &= !other`.
     #[inline]
     pub fn and_not(&mut self, other: &Bits) {
+        if self.heap.is_empty() && other.heap.is_empty() {
+            // Both inline (every tenant Entra allows): four words, unrolled, no slice to build.
+            for (a, b) in self.inline.iter_mut().zip(&other.inline) {
+                *a &= !*b;
+            }
+            return;
+        }
         for (a, b) in self.words_mut().iter_mut().zip(other.words()) {
             *a &= !*b;
         }
@@ -109,7 +130,10 @@ impl Bits {
     /// True when no policy is in the set.
     #[inline]
     pub fn is_empty(&self) -> bool {
-        self.words().iter().all(|w| *w == 0)
+        if self.heap.is_empty() {
+            return self.inline == [0; INLINE];
+        }
+        self.heap.iter().all(|w| *w == 0)
     }
 
     /// The policy indices in ascending order.
