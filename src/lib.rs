@@ -68,6 +68,7 @@ pub use model::request::{
 pub use model::strength::Certificate;
 pub use pim::decision::{ActivationDecision, ActivationOutcome};
 pub use reference::ReferenceEvaluator;
+pub use signin::compiled::BorrowedDecision;
 pub use signin::decision::{
     CaStatus, Decision, DenyReason, EffectiveSessionControls, EvaluationOptions, Explain, Outcome,
     PolicyResult, PolicyResultKind, Requirement, RequirementItem, SignInDecision,

@@ -6,7 +6,7 @@ use crate::model::activation::ActivationRequest;
 use crate::model::request::SignInRequest;
 use crate::pim::PimIndex;
 use crate::pim::decision::ActivationDecision;
-use crate::signin::compiled::{Bits, CompiledPolicies};
+use crate::signin::compiled::{Bits, BorrowedDecision, CompiledPolicies};
 use crate::signin::decision::{EvaluationOptions, Explain, SignInDecision};
 
 /// An immutable, compiled tenant: the policy table for sign-ins and the PIM lookups for
@@ -47,11 +47,25 @@ impl Snapshot {
         request: &SignInRequest,
         options: impl Into<EvaluationOptions>,
     ) -> SignInDecision {
+        let options = options.into();
         let prepared = self.policies.prepare(request);
+        if options == EvaluationOptions::default() {
+            // Without explain the decision comes straight from the policy sets.
+            return self.policies.evaluate_borrowed(prepared).to_owned();
+        }
         let all = Bits::full(self.tenant().policies.len());
-        let mut decision = self.policies.evaluate_with(&prepared, options.into(), &all);
+        let mut decision = self.policies.evaluate_with(&prepared, options, &all);
         request.merge_warnings(&mut decision.warnings);
         decision
+    }
+
+    /// Decides a sign-in without explain and without allocating: the same decision as
+    /// [`Snapshot::evaluate`] with [`Explain::None`], borrowed from this snapshot and the request.
+    /// Write it with [`BorrowedDecision::write_json`] into a buffer you reuse, or take the owned
+    /// form with [`BorrowedDecision::to_owned`].
+    pub fn evaluate_borrowed<'a>(&'a self, request: &'a SignInRequest) -> BorrowedDecision<'a> {
+        self.policies
+            .evaluate_borrowed(self.policies.prepare(request))
     }
 
     /// Decides a PIM activation (docs/SEMANTICS.md §10), with the compiled table for the

@@ -5,8 +5,10 @@
 //! requirements, lists deny reasons, merges session controls and writes per-policy results.
 
 use jiff::Timestamp;
+use smallvec::SmallVec;
 
 use crate::diag::Diagnostic;
+use crate::json::Json;
 use crate::model::Policy;
 use crate::model::enums::{
     CaeMode, CloudAppSecurityType, FrequencyAuthType, FrequencyInterval, FrequencyUnit,
@@ -184,24 +186,46 @@ fn missing_data(evals: &[PolicyVerdict<'_>]) -> Option<Diagnostic> {
     if policy_ids.is_empty() {
         return None;
     }
-    let fields = crate::signin::decision::missing::names(fields);
+    let message = MissingDataMessage {
+        mask: fields,
+        count: policy_ids.len(),
+    }
+    .to_string();
     Some(Diagnostic {
         severity: crate::diag::Severity::Warning,
         code: "missingData",
         file: "request".to_owned(),
         path: "$.signInConditions".to_owned(),
-        message: format!(
-            "{} absent or unknown: {} could apply with some value of it and would deny or require more (assume-worst decides as if they applied)",
-            fields.join(", "),
-            if policy_ids.len() == 1 {
-                "1 policy".to_owned()
-            } else {
-                format!("{} policies", policy_ids.len())
-            }
-        ),
-        fields,
+        message,
+        fields: crate::signin::decision::missing::names(fields),
         policy_ids,
     })
+}
+
+/// The `missingData` message: the data (a [`crate::signin::decision::missing`] mask) and how
+/// many policies it could have made apply.
+pub(crate) struct MissingDataMessage {
+    /// The data.
+    pub mask: u8,
+    /// The policies.
+    pub count: usize,
+}
+
+impl std::fmt::Display for MissingDataMessage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (k, name) in crate::signin::decision::missing::iter_names(self.mask).enumerate() {
+            if k > 0 {
+                f.write_str(", ")?;
+            }
+            f.write_str(name)?;
+        }
+        write!(
+            f,
+            " absent or unknown: {} polic{} could apply with some value of it and would deny or require more (assume-worst decides as if they applied)",
+            self.count,
+            if self.count == 1 { "y" } else { "ies" }
+        )
+    }
 }
 
 /// Orders a clause's options in prompt order, without duplicates.
@@ -296,14 +320,25 @@ pub fn enforced_grant_controls(p: &Policy) -> Vec<String> {
 
 /// The single reauthentication requirement for the enforced policies whose frequency failed.
 fn reauthentication_requirement(failed: &[&PolicyVerdict<'_>]) -> Requirement {
+    let policies = || failed.iter().map(|e| e.policy);
+    Requirement {
+        any_of: vec![reauthentication_item(policies())],
+        policy_ids: policies()
+            .filter(|p| p.session.sign_in_frequency.is_some())
+            .map(|p| p.id.clone())
+            .collect(),
+        source: None,
+    }
+}
+
+/// The reauthentication option for the enforced policies whose frequency failed: the shortest
+/// interval, and the primary authentication if any of them measures it.
+pub(crate) fn reauthentication_item<'p>(
+    failed: impl Iterator<Item = &'p Policy>,
+) -> RequirementItem {
     let mut shortest: Option<&SignInFrequency> = None;
     let mut primary = false;
-    let mut ids = Vec::new();
-    for e in failed {
-        let Some(f) = &e.policy.session.sign_in_frequency else {
-            continue;
-        };
-        ids.push(e.policy.id.clone());
+    for f in failed.filter_map(|p| p.session.sign_in_frequency.as_ref()) {
         primary |= !matches!(f.auth_type, Some(FrequencyAuthType::Secondary));
         if shortest.is_none_or(|s| frequency_order(f) < frequency_order(s)) {
             shortest = Some(f);
@@ -315,20 +350,16 @@ fn reauthentication_requirement(failed: &[&PolicyVerdict<'_>]) -> Requirement {
         }
         _ => (FrequencyInterval::EveryTime, None, None),
     };
-    Requirement {
-        any_of: vec![RequirementItem::Reauthentication {
-            authentication_type: if primary {
-                FrequencyAuthType::PrimaryAndSecondary
-            } else {
-                FrequencyAuthType::Secondary
-            },
-            frequency_interval: interval,
-            value,
-            frequency_type: unit,
-            reason: "signInFrequency",
-        }],
-        policy_ids: ids,
-        source: None,
+    RequirementItem::Reauthentication {
+        authentication_type: if primary {
+            FrequencyAuthType::PrimaryAndSecondary
+        } else {
+            FrequencyAuthType::Secondary
+        },
+        frequency_interval: interval,
+        value,
+        frequency_type: unit,
+        reason: "signInFrequency",
     }
 }
 
@@ -345,120 +376,197 @@ fn frequency_order(f: &SignInFrequency) -> (i64, bool, Option<i64>) {
 
 /// Merges session controls over the enforced policies that apply; strictest wins (§3.14).
 fn merge_session_controls(evals: &[PolicyVerdict<'_>]) -> EffectiveSessionControls {
-    let mut out = EffectiveSessionControls::default();
-    let applied = evals.iter().filter(|e| e.applies && e.policy.is_enforced());
-    let mut sif: Vec<(&Policy, &SignInFrequency)> = Vec::new();
-    for e in applied {
-        let p = e.policy;
-        let s = &p.session;
-        if let Some(f) = &s.sign_in_frequency {
-            sif.push((p, f));
-        }
-        if let Some(mode) = &s.persistent_browser {
-            let rank = |m: &PersistentBrowserMode| u8::from(*m == PersistentBrowserMode::Never);
-            merge_ranked(&mut out.persistent_browser, mode, &p.id, rank);
-        }
-        if let Some(mode) = &s.cloud_app_security {
-            let rank = |m: &CloudAppSecurityType| match m {
-                CloudAppSecurityType::BlockDownloads => 3,
-                CloudAppSecurityType::McasConfigured => 2,
-                CloudAppSecurityType::MonitorOnly => 1,
-                CloudAppSecurityType::Unknown(_) => 0,
-            };
-            merge_ranked(&mut out.cloud_app_security, mode, &p.id, rank);
-        }
-        if let Some(mode) = &s.continuous_access_evaluation {
-            let rank = |m: &CaeMode| match m {
-                CaeMode::StrictLocation => 3,
-                CaeMode::StrictEnforcement => 2,
-                CaeMode::Disabled => 1,
-                CaeMode::Unknown(_) => 0,
-            };
-            merge_ranked(&mut out.continuous_access_evaluation, mode, &p.id, rank);
-        }
-        for (on, slot) in [
-            (
-                s.application_enforced_restrictions,
-                &mut out.application_enforced_restrictions,
-            ),
-            (s.secure_sign_in_session, &mut out.secure_sign_in_session),
-            (
-                s.disable_resilience_defaults,
-                &mut out.disable_resilience_defaults,
-            ),
-        ] {
-            if on {
-                slot.get_or_insert_with(|| EffectiveFlag {
-                    is_enabled: true,
-                    policy_ids: Vec::new(),
-                })
-                .policy_ids
-                .push(p.id.clone());
-            }
-        }
-        for (name, value) in &s.passthrough {
-            out.passthrough.push(PassThrough {
-                name: name.clone(),
-                value: value.to_value(),
-                policy_id: p.id.clone(),
-            });
-        }
-    }
-    // By control and value, not policy order (§3.14).
-    // Values are written out only to order two of the same control: no allocation otherwise.
-    out.passthrough.sort_by(|a, b| {
-        a.name
-            .cmp(&b.name)
-            .then_with(|| a.value.to_string().cmp(&b.value.to_string()))
-    });
-    if let Some((_, shortest)) = sif.iter().min_by_key(|(_, f)| frequency_order(f)) {
-        let primary = sif
+    SessionMerge::of(
+        evals
             .iter()
-            .any(|(_, f)| !matches!(f.auth_type, Some(FrequencyAuthType::Secondary)));
-        let timed = shortest.interval == FrequencyInterval::TimeBased;
-        out.sign_in_frequency = Some(EffectiveSignInFrequency {
-            frequency_interval: if timed {
-                FrequencyInterval::TimeBased
-            } else {
-                FrequencyInterval::EveryTime
-            },
-            value: if timed { shortest.value } else { None },
-            unit: if timed { shortest.unit.clone() } else { None },
-            authentication_type: if primary {
-                FrequencyAuthType::PrimaryAndSecondary
-            } else {
-                FrequencyAuthType::Secondary
-            },
-            // The policies whose interval is the effective (shortest) one.
-            policy_ids: sif
-                .iter()
-                .filter(|(_, f)| f.seconds() == shortest.seconds())
-                .map(|(p, _)| p.id.clone())
-                .collect(),
-        });
-    }
-    out
+            .filter(|e| e.applies && e.policy.is_enforced())
+            .map(|e| e.policy),
+    )
+    .to_owned_controls()
 }
 
-fn merge_ranked<T: Clone + PartialEq + std::fmt::Debug>(
-    slot: &mut Option<Effective<T>>,
-    mode: &T,
-    id: &str,
+/// Policy ids kept on the stack: most controls come from a few policies.
+pub(crate) type Ids<'p> = SmallVec<[&'p str; 4]>;
+
+/// Session controls merged over a set of policies (§3.14), borrowing the policies' values: both
+/// the owned [`EffectiveSessionControls`] and the allocation-free decision are built from this.
+#[derive(Debug, Default)]
+pub(crate) struct SessionMerge<'p> {
+    /// Every sign-in frequency, with its policy.
+    pub frequencies: SmallVec<[(&'p Policy, &'p SignInFrequency); 4]>,
+    /// Persistent browser: the winning mode and its policies.
+    pub persistent_browser: Option<(&'p PersistentBrowserMode, Ids<'p>)>,
+    /// Defender for Cloud Apps.
+    pub cloud_app_security: Option<(&'p CloudAppSecurityType, Ids<'p>)>,
+    /// Continuous access evaluation.
+    pub continuous_access_evaluation: Option<(&'p CaeMode, Ids<'p>)>,
+    /// App-enforced restrictions, token protection, resilience defaults disabled: their policies.
+    pub flags: [Ids<'p>; 3],
+    /// Pass-through controls (name, value, policy id), by name and value.
+    pub passthrough: SmallVec<[(&'p str, &'p Json<'static>, &'p str); 2]>,
+}
+
+/// The effective sign-in frequency of a merge.
+pub(crate) struct FrequencyMerge<'p> {
+    /// The shortest interval.
+    pub shortest: &'p SignInFrequency,
+    /// Some policy measures the primary authentication.
+    pub primary: bool,
+}
+
+impl<'p> SessionMerge<'p> {
+    /// Merges the session controls of `policies` (enforced policies that apply, in order).
+    pub fn of(policies: impl Iterator<Item = &'p Policy>) -> Self {
+        let mut out = SessionMerge::default();
+        for p in policies {
+            let s = &p.session;
+            if let Some(f) = &s.sign_in_frequency {
+                out.frequencies.push((p, f));
+            }
+            if let Some(mode) = &s.persistent_browser {
+                let rank = |m: &PersistentBrowserMode| u8::from(*m == PersistentBrowserMode::Never);
+                merge_ranked(&mut out.persistent_browser, mode, &p.id, rank);
+            }
+            if let Some(mode) = &s.cloud_app_security {
+                let rank = |m: &CloudAppSecurityType| match m {
+                    CloudAppSecurityType::BlockDownloads => 3,
+                    CloudAppSecurityType::McasConfigured => 2,
+                    CloudAppSecurityType::MonitorOnly => 1,
+                    CloudAppSecurityType::Unknown(_) => 0,
+                };
+                merge_ranked(&mut out.cloud_app_security, mode, &p.id, rank);
+            }
+            if let Some(mode) = &s.continuous_access_evaluation {
+                let rank = |m: &CaeMode| match m {
+                    CaeMode::StrictLocation => 3,
+                    CaeMode::StrictEnforcement => 2,
+                    CaeMode::Disabled => 1,
+                    CaeMode::Unknown(_) => 0,
+                };
+                merge_ranked(&mut out.continuous_access_evaluation, mode, &p.id, rank);
+            }
+            let [restrictions, secure, resilience] = &mut out.flags;
+            for (on, ids) in [
+                (s.application_enforced_restrictions, restrictions),
+                (s.secure_sign_in_session, secure),
+                (s.disable_resilience_defaults, resilience),
+            ] {
+                if on {
+                    ids.push(p.id.as_str());
+                }
+            }
+            for (name, value) in &s.passthrough {
+                out.passthrough.push((name.as_str(), value, p.id.as_str()));
+            }
+        }
+        // By control and value, not policy order (§3.14). Values are written out only to order
+        // two of the same control: no allocation otherwise.
+        out.passthrough.sort_by(|a, b| {
+            a.0.cmp(b.0)
+                .then_with(|| a.1.to_value().to_string().cmp(&b.1.to_value().to_string()))
+        });
+        out
+    }
+
+    /// The effective sign-in frequency, if any policy sets one.
+    pub fn frequency(&self) -> Option<FrequencyMerge<'p>> {
+        let (_, shortest) = self
+            .frequencies
+            .iter()
+            .min_by_key(|(_, f)| frequency_order(f))?;
+        Some(FrequencyMerge {
+            shortest,
+            primary: self
+                .frequencies
+                .iter()
+                .any(|(_, f)| !matches!(f.auth_type, Some(FrequencyAuthType::Secondary))),
+        })
+    }
+
+    /// The policies whose interval is the effective (shortest) one.
+    pub fn frequency_ids(&self, shortest: &SignInFrequency) -> impl Iterator<Item = &'p str> + '_ {
+        let seconds = shortest.seconds();
+        self.frequencies
+            .iter()
+            .filter(move |(_, f)| f.seconds() == seconds)
+            .map(|(p, _)| p.id.as_str())
+    }
+
+    /// The owned form.
+    pub fn to_owned_controls(&self) -> EffectiveSessionControls {
+        let ids = |ids: &Ids<'_>| ids.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        let flag = |list: &Ids<'_>| {
+            (!list.is_empty()).then(|| EffectiveFlag {
+                is_enabled: true,
+                policy_ids: ids(list),
+            })
+        };
+        let [restrictions, secure, resilience] = &self.flags;
+        EffectiveSessionControls {
+            sign_in_frequency: self.frequency().map(|m| {
+                let timed = m.shortest.interval == FrequencyInterval::TimeBased;
+                EffectiveSignInFrequency {
+                    frequency_interval: if timed {
+                        FrequencyInterval::TimeBased
+                    } else {
+                        FrequencyInterval::EveryTime
+                    },
+                    value: if timed { m.shortest.value } else { None },
+                    unit: if timed { m.shortest.unit.clone() } else { None },
+                    authentication_type: if m.primary {
+                        FrequencyAuthType::PrimaryAndSecondary
+                    } else {
+                        FrequencyAuthType::Secondary
+                    },
+                    policy_ids: self.frequency_ids(m.shortest).map(str::to_owned).collect(),
+                }
+            }),
+            persistent_browser: self.persistent_browser.as_ref().map(|(m, l)| Effective {
+                mode: (*m).clone(),
+                policy_ids: ids(l),
+            }),
+            cloud_app_security: self.cloud_app_security.as_ref().map(|(m, l)| Effective {
+                mode: (*m).clone(),
+                policy_ids: ids(l),
+            }),
+            continuous_access_evaluation: self.continuous_access_evaluation.as_ref().map(
+                |(m, l)| Effective {
+                    mode: (*m).clone(),
+                    policy_ids: ids(l),
+                },
+            ),
+            application_enforced_restrictions: flag(restrictions),
+            secure_sign_in_session: flag(secure),
+            disable_resilience_defaults: flag(resilience),
+            passthrough: self
+                .passthrough
+                .iter()
+                .map(|(name, value, id)| PassThrough {
+                    name: (*name).to_owned(),
+                    value: value.to_value(),
+                    policy_id: (*id).to_owned(),
+                })
+                .collect(),
+        }
+    }
+}
+
+fn merge_ranked<'p, T: PartialEq + std::fmt::Debug>(
+    slot: &mut Option<(&'p T, Ids<'p>)>,
+    mode: &'p T,
+    id: &'p str,
     rank: impl Fn(&T) -> u8,
 ) {
     match slot {
-        Some(cur) if rank(&cur.mode) > rank(mode) => {}
-        Some(cur) if cur.mode == *mode => cur.policy_ids.push(id.to_owned()),
+        Some((cur, _)) if rank(cur) > rank(mode) => {}
+        Some((cur, ids)) if *cur == mode => ids.push(id),
         // Two values of equal rank (values this version does not know): the one that sorts
         // first wins, whatever the policy order.
-        Some(cur)
-            if rank(&cur.mode) == rank(mode) && format!("{:?}", cur.mode) < format!("{mode:?}") => {
-        }
+        Some((cur, _)) if rank(cur) == rank(mode) && format!("{cur:?}") < format!("{mode:?}") => {}
         _ => {
-            *slot = Some(Effective {
-                mode: mode.clone(),
-                policy_ids: vec![id.to_owned()],
-            });
+            let mut ids = Ids::new();
+            ids.push(id);
+            *slot = Some((mode, ids));
         }
     }
 }

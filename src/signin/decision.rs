@@ -61,11 +61,15 @@ pub mod missing {
 
     /// The field names of a mask, in a fixed order.
     pub fn names(mask: u8) -> Vec<&'static str> {
+        iter_names(mask).collect()
+    }
+
+    /// The field names of a mask, in a fixed order, without collecting them.
+    pub fn iter_names(mask: u8) -> impl Iterator<Item = &'static str> {
         NAMES
             .iter()
-            .filter(|(bit, _)| mask & bit != 0)
+            .filter(move |(bit, _)| mask & bit != 0)
             .map(|(_, name)| *name)
-            .collect()
     }
 }
 

@@ -14,7 +14,7 @@ use crate::signin::decision::{
 
 /// Appends `s` as a JSON string. A string with nothing to escape (the usual id or name) is copied
 /// as it is; any other goes through `serde_json`, which escapes as it always does.
-fn string(out: &mut Vec<u8>, s: &str) {
+pub(crate) fn string(out: &mut Vec<u8>, s: &str) {
     if !needs_escape(s.as_bytes()) {
         out.reserve(s.len() + 2);
         out.push(b'"');
@@ -52,13 +52,13 @@ fn needs_escape(s: &[u8]) -> bool {
 }
 
 /// Appends any serialisable value with `serde_json`.
-fn value<T: Serialize + ?Sized>(out: &mut Vec<u8>, v: &T) {
+pub(crate) fn value<T: Serialize + ?Sized>(out: &mut Vec<u8>, v: &T) {
     // Writing to a Vec cannot fail, and the decision types serialise without error.
     let _ = serde_json::to_writer(&mut *out, v);
 }
 
 /// Adds `"key":` (the key must be a plain identifier).
-fn key(out: &mut Vec<u8>, first: &mut bool, k: &[u8]) {
+pub(crate) fn key(out: &mut Vec<u8>, first: &mut bool, k: &[u8]) {
     if !*first {
         out.push(b',');
     }
@@ -69,8 +69,13 @@ fn key(out: &mut Vec<u8>, first: &mut bool, k: &[u8]) {
 }
 
 fn strings(out: &mut Vec<u8>, items: &[String]) {
+    str_list(out, items.iter().map(String::as_str));
+}
+
+/// A JSON array of strings.
+pub(crate) fn str_list<'s>(out: &mut Vec<u8>, items: impl IntoIterator<Item = &'s str>) {
     out.push(b'[');
-    for (i, s) in items.iter().enumerate() {
+    for (i, s) in items.into_iter().enumerate() {
         if i > 0 {
             out.push(b',');
         }
@@ -87,7 +92,7 @@ fn ids_unless_empty(out: &mut Vec<u8>, first: &mut bool, k: &[u8], ids: &[String
     }
 }
 
-fn requirement_item(out: &mut Vec<u8>, item: &RequirementItem) {
+pub(crate) fn requirement_item(out: &mut Vec<u8>, item: &RequirementItem) {
     let mut first = true;
     out.push(b'{');
     key(out, &mut first, b"type");
@@ -298,7 +303,7 @@ fn session_controls(out: &mut Vec<u8>, c: &EffectiveSessionControls) {
 }
 
 /// A name from a closed set of plain identifiers (an enum's wire name): copied as it is.
-fn name(out: &mut Vec<u8>, s: &str) {
+pub(crate) fn name(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
     out.extend_from_slice(s.as_bytes());
     out.push(b'"');

@@ -145,6 +145,17 @@ fn check(case: &Case) -> Result<Option<usize>, TestCaseError> {
                     difference(&ve, &va)
                 )));
             }
+            if explain == Explain::None {
+                // The borrowed decision writes the reference's bytes.
+                let mut borrowed = Vec::new();
+                snapshot.evaluate_borrowed(&req).write_json(&mut borrowed);
+                if borrowed != je.as_bytes() {
+                    return Err(TestCaseError::fail(format!(
+                        "request {i}: the borrowed decision writes\n{}\nthe reference\n{je}",
+                        String::from_utf8_lossy(&borrowed)
+                    )));
+                }
+            }
             let decided = snapshot
                 .compiled()
                 .decide(&snapshot.compiled().prepare(&req));

@@ -33,6 +33,19 @@ fn check_both(tenant: &Tenant, req: &Req, expect: &Expect) -> Out {
             out.pretty()
         );
     }
+    let mut borrowed = Vec::new();
+    snapshot
+        .evaluate_borrowed(&parsed)
+        .write_json(&mut borrowed);
+    assert_eq!(
+        String::from_utf8(borrowed).unwrap(),
+        serde_json::to_string(
+            &jitgate::ReferenceEvaluator::new(tenant).evaluate(&parsed, Explain::None)
+        )
+        .unwrap(),
+        "the borrowed decision disagrees\n{}",
+        out.pretty()
+    );
     assert_eq!(
         snapshot
             .compiled()

@@ -22,6 +22,44 @@ fn check_all(tenant: &Tenant, requests: &[SignInRequest]) -> usize {
     let reference = ReferenceEvaluator::new(tenant);
     let mut n = 0;
     for r in requests {
+        // The borrowed decision writes the bytes of the owned one it stands for, and of the
+        // reference's decision.
+        let mut borrowed = Vec::new();
+        let b = snapshot.evaluate_borrowed(r);
+        b.write_json(&mut borrowed);
+        let owned = b.to_owned();
+        assert_eq!(
+            String::from_utf8_lossy(&borrowed),
+            serde_json::to_string(&owned).unwrap()
+        );
+        assert_eq!(owned, reference.evaluate(r, Explain::None));
+        assert_eq!(b.decision(), owned.decision);
+        assert_eq!(
+            b.conditional_access_status(),
+            owned.conditional_access_status
+        );
+        assert_eq!(
+            b.has_missing_data(),
+            owned.warnings.iter().any(|w| w.code == "missingData")
+        );
+        let denying: Vec<&str> = b.denying_policy_ids().collect();
+        let expected: Vec<&str> = owned.deny_reasons.iter().map(|d| d.policy_id()).collect();
+        assert_eq!(denying, expected);
+        let requirements: Vec<(Vec<jitgate::RequirementItem>, Vec<&str>)> = b
+            .requirements()
+            .map(|(items, ids)| (items.to_vec(), ids.collect()))
+            .collect();
+        let expected: Vec<(Vec<jitgate::RequirementItem>, Vec<&str>)> = owned
+            .requirements
+            .iter()
+            .map(|r| {
+                (
+                    r.any_of.clone(),
+                    r.policy_ids.iter().map(String::as_str).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(requirements, expected);
         for explain in [Explain::None, Explain::Policies] {
             assert_same_bytes(&snapshot.evaluate(r, explain));
             assert_same_bytes(&reference.evaluate(r, explain));

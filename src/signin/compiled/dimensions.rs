@@ -276,7 +276,7 @@ impl CompiledPolicies {
         match self.grants.get(i) {
             None | Some(CompiledGrant::None) => GrantShape::None,
             Some(CompiledGrant::Block) => GrantShape::Block,
-            Some(CompiledGrant::Controls { and, controls }) => GrantShape::Controls {
+            Some(CompiledGrant::Controls { and, controls, .. }) => GrantShape::Controls {
                 and: *and,
                 kinds: controls
                     .iter()

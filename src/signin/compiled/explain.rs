@@ -1,6 +1,7 @@
 //! The full decision: per-policy verdicts rendered as the reference evaluator renders them,
 //! with analysis reasons when explain is on.
 
+use super::borrowed::message;
 use super::*;
 
 impl CompiledPolicies {
@@ -138,7 +139,7 @@ impl CompiledPolicies {
     /// request data is absent or unknown, and that would deny or require something if it
     /// applied, with the data (a [`missing`] mask). Bit operations narrow the candidates; the
     /// few left are checked one by one.
-    fn missing_data(
+    pub(super) fn missing_data(
         &self,
         p: &Prepared<'_>,
         selected: &Bits,
@@ -312,12 +313,16 @@ impl CompiledPolicies {
         methods: MethodSet,
         w: &mut Diagnostics,
     ) -> (Grant, Vec<String>) {
-        let controls = match self.grants.get(i) {
+        let (and, list, items) = match self.grants.get(i) {
             None | Some(CompiledGrant::None) => return (Grant::Satisfied, Vec::new()),
             Some(CompiledGrant::Block) => return (Grant::Block, vec!["block".to_owned()]),
-            Some(CompiledGrant::Controls { and, controls }) => (*and, controls),
+            Some(CompiledGrant::Controls {
+                and,
+                controls,
+                items,
+                ..
+            }) => (*and, controls, items),
         };
-        let (and, list) = controls;
         if let Some(policy) = self.policy(i) {
             for (ctl, _) in list {
                 if let (Ctl::Strength(None), Some(id)) =
@@ -326,7 +331,7 @@ impl CompiledPolicies {
                     w.warn(
                         "unresolvedStrength",
                         &policy.id,
-                        format!("authentication strength {id} cannot be resolved; the control can never be satisfied"),
+                        message::UnresolvedStrength(id).to_string(),
                     );
                 }
             }
@@ -341,44 +346,12 @@ impl CompiledPolicies {
         if satisfied {
             return (Grant::Satisfied, Vec::new());
         }
-        let item = |ctl: &Ctl| -> Option<RequirementItem> {
-            Some(match ctl {
-                Ctl::Mfa => RequirementItem::Mfa,
-                Ctl::Strength(Some(k)) => {
-                    let s = self.strengths.get(*k)?;
-                    RequirementItem::AuthenticationStrength {
-                        id: s.id.clone(),
-                        display_name: s.display_name.clone(),
-                        allowed_combinations: s
-                            .combinations
-                            .iter()
-                            .map(|c| c.text.clone())
-                            .collect(),
-                    }
-                }
-                Ctl::TermsOfUse(k) => RequirementItem::TermsOfUse {
-                    agreement_id: self
-                        .terms
-                        .iter()
-                        .find(|(_, v)| *v == k)
-                        .map(|(s, _)| s.clone())?,
-                },
-                Ctl::Custom(k) => RequirementItem::CustomAuthenticationFactor {
-                    id: self
-                        .customs
-                        .iter()
-                        .find(|(_, v)| *v == k)
-                        .map(|(s, _)| s.clone())?,
-                },
-                Ctl::PasswordChange => RequirementItem::PasswordChange,
-                Ctl::RiskRemediation => RequirementItem::RiskRemediation,
-                _ => return None,
-            })
-        };
+        let item = |j: usize| items.get(j).cloned().flatten();
         let entries: Vec<(&String, bool, Option<RequirementItem>)> = list
             .iter()
             .zip(flags.iter())
-            .map(|((ctl, name), (sat, int))| (name, *sat, if *int { item(ctl) } else { None }))
+            .enumerate()
+            .map(|(j, ((_, name), (sat, int)))| (name, *sat, if *int { item(j) } else { None }))
             .collect();
         let unsatisfied: Vec<String> = entries
             .iter()
@@ -426,7 +399,7 @@ pub(super) fn w_unknown_user(w: &mut Diagnostics, user_id: &str) {
     w.warn(
         "unknownUser",
         "$.signInIdentity.userId",
-        format!("user {user_id} is not in the tenant's users; matched by its id and by All, its groups and roles are unknown"),
+        message::UnknownUser(user_id).to_string(),
     );
 }
 
@@ -434,10 +407,7 @@ pub(super) fn w_too_many_groups(w: &mut Diagnostics, n: usize) {
     w.warn(
         "tooManyGroups",
         "$.signInIdentity.userId",
-        format!(
-            "user is in {n} groups; Entra may block users in more than {}",
-            crate::validate::limits::GROUPS_PER_USER
-        ),
+        message::TooManyGroups(n).to_string(),
     );
 }
 
@@ -445,6 +415,6 @@ pub(super) fn w_future(w: &mut Diagnostics) {
     w.warn(
         "authenticationInFuture",
         "$.session",
-        "the session's last authentication lies more than five minutes after the evaluation time; it is not accepted as proof",
+        message::AuthenticationInFuture.to_string(),
     );
 }

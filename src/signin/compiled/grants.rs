@@ -56,14 +56,59 @@ impl CompiledPolicies {
                         let k = *self.customs.entry(f.clone()).or_insert(next);
                         controls.push((Ctl::Custom(k), "customAuthenticationFactor".to_owned()));
                     }
+                    let items: Vec<Option<RequirementItem>> = controls
+                        .iter()
+                        .map(|(ctl, _)| self.requirement_item(ctl))
+                        .collect();
+                    let or_clause = sorted(items.iter().flatten().cloned().collect());
                     CompiledGrant::Controls {
                         and: g.operator != GrantOperator::Or,
                         controls,
+                        items,
+                        or_clause,
                     }
                 }
             };
             self.grants.push(grant);
         }
+    }
+
+    /// What a user can do to meet `ctl`; `None` when no prompt can (device and app state, an
+    /// unresolvable strength, an unknown control).
+    fn requirement_item(&self, ctl: &Ctl) -> Option<RequirementItem> {
+        Some(match ctl {
+            Ctl::Mfa => RequirementItem::Mfa,
+            Ctl::Strength(Some(k)) => {
+                let s = self.strengths.get(*k)?;
+                RequirementItem::AuthenticationStrength {
+                    id: s.id.clone(),
+                    display_name: s.display_name.clone(),
+                    allowed_combinations: s.combinations.iter().map(|c| c.text.clone()).collect(),
+                }
+            }
+            Ctl::TermsOfUse(k) => RequirementItem::TermsOfUse {
+                agreement_id: self
+                    .terms
+                    .iter()
+                    .find(|(_, v)| *v == k)
+                    .map(|(s, _)| s.clone())?,
+            },
+            Ctl::Custom(k) => RequirementItem::CustomAuthenticationFactor {
+                id: self
+                    .customs
+                    .iter()
+                    .find(|(_, v)| *v == k)
+                    .map(|(s, _)| s.clone())?,
+            },
+            Ctl::PasswordChange => RequirementItem::PasswordChange,
+            Ctl::RiskRemediation => RequirementItem::RiskRemediation,
+            Ctl::Strength(None)
+            | Ctl::Compliant
+            | Ctl::DomainJoined
+            | Ctl::Approved
+            | Ctl::AppProtection
+            | Ctl::Never => return None,
+        })
     }
 
     pub(super) fn atom_of_strength(&self, k: usize) -> u32 {
@@ -101,7 +146,7 @@ impl CompiledPolicies {
             match g {
                 CompiledGrant::None => {}
                 CompiledGrant::Block => t.block.insert(i),
-                CompiledGrant::Controls { and, controls } => {
+                CompiledGrant::Controls { and, controls, .. } => {
                     t.controls.insert(i);
                     let mut atoms = 0u64;
                     for (ctl, _) in controls {

@@ -11,6 +11,7 @@ pub mod bits;
 pub mod locations;
 pub mod users;
 
+mod borrowed;
 mod build;
 mod decide;
 mod dimensions;
@@ -19,6 +20,7 @@ mod grants;
 mod prepare;
 
 pub use bits::Bits;
+pub use borrowed::BorrowedDecision;
 pub use dimensions::{ControlKind, DimensionSets, GrantShape, Reauthentication, UserKey};
 
 use ahash::AHashMap;
@@ -155,7 +157,12 @@ enum CompiledGrant {
     Block,
     Controls {
         and: bool,
+        /// Each control with its Graph name.
         controls: Vec<(Ctl, String)>,
+        /// Per control, what a user can do to meet it (`None` when no prompt can).
+        items: Vec<Option<RequirementItem>>,
+        /// The OR clause: every option a prompt can offer, in prompt order.
+        or_clause: Vec<RequirementItem>,
     },
 }
 

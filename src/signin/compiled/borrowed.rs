@@ -1,0 +1,736 @@
+//! The decision without explain, straight from the policy sets: it borrows every id, name and
+//! requirement option from the snapshot (prepared when the snapshot was compiled) and the request,
+//! so building it, reading it and writing it as JSON allocate nothing. [`BorrowedDecision::to_owned`]
+//! gives the [`SignInDecision`] the rest of the library works with; the two agree byte for byte.
+
+use std::io::Write as _;
+
+use super::*;
+use crate::diag::{Diagnostic, Severity};
+use crate::json::Json;
+use crate::signin::combine::{MissingDataMessage, SessionMerge, reauthentication_item};
+use crate::signin::decision::{
+    CaStatus, DenyReason, EffectiveSessionControls, Requirement, claims_challenge,
+};
+use crate::signin::json_out as out;
+
+/// The options of one requirement: borrowed from the snapshot, or the re-authentication built
+/// for this request.
+#[derive(Debug, Clone)]
+enum Options<'a> {
+    Reauthentication(RequirementItem),
+    Items(&'a [RequirementItem]),
+}
+
+impl Options<'_> {
+    fn items(&self) -> &[RequirementItem] {
+        match self {
+            Options::Reauthentication(item) => std::slice::from_ref(item),
+            Options::Items(items) => items,
+        }
+    }
+}
+
+/// One requirement and the policies that asked for it (a set: they are listed in policy order,
+/// the order they are added in).
+#[derive(Debug, Clone)]
+struct Need<'a> {
+    any_of: Options<'a>,
+    policies: Bits,
+}
+
+impl Need<'_> {
+    fn rank(&self) -> u8 {
+        self.any_of
+            .items()
+            .iter()
+            .map(RequirementItem::rank)
+            .min()
+            .unwrap_or(u8::MAX)
+    }
+}
+
+/// A sign-in decision without per-policy results, borrowing from the snapshot and the request.
+/// Built and written without allocating (for tenants of up to 256 policies; pass-through session
+/// controls, which this version copies as given, are the one exception).
+///
+/// ```
+/// # let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+/// let snapshot = jitgate::Snapshot::compile(jitgate::load(&root.join("examples/tenant"))?);
+/// let line = std::fs::read_to_string(root.join("examples/signins.jsonl"))?;
+/// let request = jitgate::SignInRequest::from_json(line.lines().next().unwrap_or_default())?;
+/// let decision = snapshot.evaluate_borrowed(&request);
+/// let mut json = Vec::new();
+/// decision.write_json(&mut json);
+/// assert_eq!(decision.decision(), decision.to_owned().decision);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct BorrowedDecision<'a> {
+    policies: &'a CompiledPolicies,
+    p: Prepared<'a>,
+    decision: Decision,
+    status: CaStatus,
+    /// Every policy that applies (report-only ones too).
+    applicable: Bits,
+    /// The enforced policies that apply.
+    enforced: Bits,
+    /// The methods the grants saw (none when a frequency failed).
+    methods: MethodSet,
+    /// Enforced policies that deny.
+    denied: Bits,
+    /// Requirements in prompt order (empty when denied).
+    needs: SmallVec<[Need<'a>; 4]>,
+    missing: SmallVec<[(usize, u8); 4]>,
+    future: bool,
+}
+
+impl CompiledPolicies {
+    /// The decision without explain for a prepared request, without allocating: the same
+    /// decision [`CompiledPolicies::evaluate_prepared`] renders, borrowed.
+    pub fn evaluate_borrowed<'a>(&'a self, p: Prepared<'a>) -> BorrowedDecision<'a> {
+        let applicable = self.applicable(&p);
+        let mut with_sif = applicable.clone();
+        with_sif.and(&self.has_sif);
+        let mut future = false;
+        let mut stale = Bits::empty(self.n);
+        for i in with_sif.iter() {
+            let (failed, fut) = self.sif_failed(i, &p);
+            future |= fut;
+            if failed {
+                stale.insert(i);
+            }
+        }
+        stale.and(&self.enforced);
+        let methods = if stale.is_empty() {
+            p.req.session.methods
+        } else {
+            MethodSet::default()
+        };
+        let missing = self.missing_data(&p, &self.evaluated, &applicable, methods);
+        let mut enforced = applicable.clone();
+        enforced.and(&self.enforced);
+        let mut needs: SmallVec<[Need<'a>; 4]> = SmallVec::new();
+        if !stale.is_empty() {
+            let item = reauthentication_item(stale.iter().filter_map(|i| self.policy(i)));
+            needs.push(Need {
+                any_of: Options::Reauthentication(item),
+                policies: stale.clone(),
+            });
+        }
+        let mut denied = Bits::empty(self.n);
+        let mut failed = false;
+        for i in enforced.iter() {
+            let grant = self.add_needs(i, &p, methods, &mut needs);
+            // Failure: the policy denies or still needs something (§6 step 13).
+            failed |= grant != GrantKind::Satisfied || stale.contains(i);
+            if grant == GrantKind::Deny {
+                denied.insert(i);
+            }
+        }
+        let decision = if !denied.is_empty() {
+            needs.clear();
+            Decision::Deny
+        } else if !needs.is_empty() {
+            insertion_sort_by_rank(&mut needs);
+            Decision::StepUp
+        } else {
+            Decision::Allow
+        };
+        let status = if failed {
+            CaStatus::Failure
+        } else if enforced.is_empty() {
+            CaStatus::NotApplied
+        } else {
+            CaStatus::Success
+        };
+        BorrowedDecision {
+            policies: self,
+            p,
+            decision,
+            status,
+            applicable,
+            enforced,
+            methods,
+            denied,
+            needs,
+            missing,
+            future,
+        }
+    }
+
+    /// Adds policy `i`'s unmet grant clauses to `needs`, merging identical ones (§6 step 11.2);
+    /// says what the grant came to.
+    fn add_needs<'a>(
+        &'a self,
+        i: usize,
+        p: &Prepared<'_>,
+        methods: MethodSet,
+        needs: &mut SmallVec<[Need<'a>; 4]>,
+    ) -> GrantKind {
+        let (and, items, or_clause) = match self.grants.get(i) {
+            None | Some(CompiledGrant::None) => return GrantKind::Satisfied,
+            Some(CompiledGrant::Block) => return GrantKind::Deny,
+            Some(CompiledGrant::Controls {
+                and,
+                items,
+                or_clause,
+                ..
+            }) => (*and, items, or_clause),
+        };
+        let flags = self.controls(i, p, methods);
+        if and {
+            if flags.iter().any(|(s, int)| !s && !int) {
+                return GrantKind::Deny;
+            }
+            let mut kind = GrantKind::Satisfied;
+            for (j, (s, _)) in flags.iter().enumerate() {
+                if !s {
+                    kind = GrantKind::Clauses;
+                    if let Some(Some(item)) = items.get(j) {
+                        self.add_need(needs, Options::Items(std::slice::from_ref(item)), i);
+                    }
+                }
+            }
+            kind
+        } else if flags.iter().any(|(s, _)| *s) {
+            GrantKind::Satisfied
+        } else if flags.iter().any(|(_, int)| *int) && !or_clause.is_empty() {
+            self.add_need(needs, Options::Items(or_clause), i);
+            GrantKind::Clauses
+        } else {
+            GrantKind::Deny
+        }
+    }
+
+    fn add_need<'a>(&self, needs: &mut SmallVec<[Need<'a>; 4]>, any_of: Options<'a>, i: usize) {
+        let id = |k: usize| self.policy(k).map(|p| p.id.as_str());
+        if let Some(existing) = needs
+            .iter_mut()
+            .find(|n| n.any_of.items() == any_of.items())
+        {
+            if !existing.policies.iter().any(|k| id(k) == id(i)) {
+                existing.policies.insert(i);
+            }
+        } else {
+            let mut policies = Bits::empty(self.n);
+            policies.insert(i);
+            needs.push(Need { any_of, policies });
+        }
+    }
+}
+
+/// What one policy's grant came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum GrantKind {
+    Satisfied,
+    Clauses,
+    Deny,
+}
+
+/// Stable, in place, without the scratch buffer a library sort may take.
+fn insertion_sort_by_rank(needs: &mut [Need<'_>]) {
+    for k in 1..needs.len() {
+        let mut j = k;
+        while j > 0 && needs.get(j - 1).map(Need::rank) > needs.get(j).map(Need::rank) {
+            needs.swap(j - 1, j);
+            j -= 1;
+        }
+    }
+}
+
+impl<'a> BorrowedDecision<'a> {
+    /// Allow, step-up or deny.
+    pub fn decision(&self) -> Decision {
+        self.decision
+    }
+
+    /// The aggregate `conditionalAccessStatus`.
+    pub fn conditional_access_status(&self) -> CaStatus {
+        self.status
+    }
+
+    /// The ids of the enforced policies that deny, in policy order.
+    pub fn denying_policy_ids(&self) -> impl Iterator<Item = &'a str> + '_ {
+        self.denied.iter().filter_map(|i| self.id(i))
+    }
+
+    /// The requirements in prompt order: each one's options and the ids of the policies that
+    /// asked for it.
+    pub fn requirements(
+        &self,
+    ) -> impl Iterator<Item = (&[RequirementItem], impl Iterator<Item = &'a str> + '_)> + '_ {
+        self.needs.iter().map(|n| {
+            (
+                n.any_of.items(),
+                n.policies.iter().filter_map(|i| self.id(i)),
+            )
+        })
+    }
+
+    /// Did missing request data keep an enforced policy that would deny or require more from
+    /// applying (the `missingData` warning)?
+    pub fn has_missing_data(&self) -> bool {
+        !self.missing.is_empty()
+    }
+
+    fn id(&self, i: usize) -> Option<&'a str> {
+        self.policies.policy(i).map(|p| p.id.as_str())
+    }
+
+    fn merge(&self) -> SessionMerge<'a> {
+        if self.decision == Decision::Deny {
+            return SessionMerge::default();
+        }
+        SessionMerge::of(self.enforced.iter().filter_map(|i| self.policies.policy(i)))
+    }
+
+    /// The claims challenge's authentication context, for a step-up to one.
+    fn auth_context(&self) -> Option<&'a str> {
+        match (&self.p.req.context, self.decision) {
+            (SignInContext::AuthContext(cx), Decision::StepUp) => Some(cx),
+            _ => None,
+        }
+    }
+
+    /// Applied policies whose authentication strength cannot be resolved, with that strength.
+    fn unresolved_strengths(&self) -> impl Iterator<Item = (&'a Policy, &'a str)> + '_ {
+        self.applicable.iter().filter_map(|i| {
+            let Some(CompiledGrant::Controls { controls, .. }) = self.policies.grants.get(i) else {
+                return None;
+            };
+            let policy = self.policies.policy(i)?;
+            let id = policy.grant.as_ref()?.strength.as_deref()?;
+            controls
+                .iter()
+                .any(|(ctl, _)| matches!(ctl, Ctl::Strength(None)))
+                .then_some((policy, id))
+        })
+    }
+
+    /// The owned decision: equal to what [`CompiledPolicies::evaluate_prepared`] renders without
+    /// explain, with the request's own warnings first.
+    pub fn to_owned(&self) -> SignInDecision {
+        let owned = |ids: &mut dyn Iterator<Item = &str>| ids.map(str::to_owned).collect();
+        let requirements = self
+            .requirements()
+            .map(|(items, mut ids)| Requirement {
+                any_of: items.to_vec(),
+                policy_ids: owned(&mut ids),
+                source: None,
+            })
+            .collect();
+        let deny_reasons = self
+            .denied
+            .iter()
+            .filter_map(|i| {
+                let p = self.policies.policy(i)?;
+                Some(if self.blocks(i) {
+                    DenyReason::BlockedByPolicy {
+                        policy_id: p.id.clone(),
+                        display_name: p.display_name.clone(),
+                    }
+                } else {
+                    DenyReason::UnsatisfiedNonInteractiveControls {
+                        policy_id: p.id.clone(),
+                        display_name: p.display_name.clone(),
+                        controls: self.denying_controls(i).map(str::to_owned).collect(),
+                    }
+                })
+            })
+            .collect();
+        let session_controls = if self.decision == Decision::Deny {
+            EffectiveSessionControls::default()
+        } else {
+            self.merge().to_owned_controls()
+        };
+        let mut warnings = self.p.req.warnings.clone();
+        self.each_warning(|w| {
+            warnings.push(Diagnostic {
+                severity: Severity::Warning,
+                code: w.code,
+                file: "request".to_owned(),
+                path: w.path.to_owned(),
+                message: w.message.to_string(),
+                fields: w.fields.map(missing::names).unwrap_or_default(),
+                policy_ids: w
+                    .fields
+                    .map(|_| self.missing.iter().filter_map(|(i, _)| self.id(*i)))
+                    .into_iter()
+                    .flatten()
+                    .map(str::to_owned)
+                    .collect(),
+            });
+        });
+        SignInDecision {
+            id: self.p.req.id.clone(),
+            decision: self.decision,
+            evaluated_at: self.p.t.to_string(),
+            conditional_access_status: self.status,
+            requirements,
+            deny_reasons,
+            claims_challenge: self.auth_context().map(claims_challenge),
+            session_controls,
+            policies: None,
+            warnings,
+            revision: Some(self.policies.revision.clone()),
+        }
+    }
+
+    fn blocks(&self, i: usize) -> bool {
+        matches!(self.policies.grants.get(i), Some(CompiledGrant::Block))
+    }
+
+    /// The controls a denying policy failed that no prompt can provide; none for a block.
+    fn denying_controls(&self, i: usize) -> impl Iterator<Item = &'a str> + '_ {
+        let (and, controls) = match self.policies.grants.get(i) {
+            Some(CompiledGrant::Controls { and, controls, .. }) => (*and, &controls[..]),
+            _ => (false, &[][..]),
+        };
+        let flags = if controls.is_empty() {
+            SmallVec::new()
+        } else {
+            self.policies.controls(i, &self.p, self.methods)
+        };
+        controls
+            .iter()
+            .zip(flags)
+            // Under AND the failed controls no prompt can provide; under OR every control (none
+            // was satisfied).
+            .filter(move |(_, (s, int))| !(*s || (and && *int)))
+            .map(|((_, name), _)| name.as_str())
+    }
+
+    /// The evaluation's warnings in the order the renderer reports them (§1.6), `missingData`
+    /// last.
+    fn each_warning(&self, mut f: impl FnMut(Warning<'_>)) {
+        let p = &self.p;
+        if p.unknown_user {
+            if let Identity::User { user_id, .. } = &p.req.identity {
+                f(Warning {
+                    code: "unknownUser",
+                    path: "$.signInIdentity.userId",
+                    message: &message::UnknownUser(user_id),
+                    fields: None,
+                });
+            }
+        }
+        if let Some(n) = p.too_many_groups {
+            f(Warning {
+                code: "tooManyGroups",
+                path: "$.signInIdentity.userId",
+                message: &message::TooManyGroups(n),
+                fields: None,
+            });
+        }
+        if self.future {
+            f(Warning {
+                code: "authenticationInFuture",
+                path: "$.session",
+                message: &message::AuthenticationInFuture,
+                fields: None,
+            });
+        }
+        let mut previous: Option<(&str, &str)> = None;
+        for (policy, strength) in self.unresolved_strengths() {
+            // Consecutive duplicates are reported once, as the renderer's dedup does.
+            if previous == Some((policy.id.as_str(), strength)) {
+                continue;
+            }
+            previous = Some((policy.id.as_str(), strength));
+            f(Warning {
+                code: "unresolvedStrength",
+                path: &policy.id,
+                message: &message::UnresolvedStrength(strength),
+                fields: None,
+            });
+        }
+        if !self.missing.is_empty() {
+            let mask = self.missing.iter().fold(0u8, |m, (_, f)| m | f);
+            let count = self.missing.len();
+            f(Warning {
+                code: "missingData",
+                path: "$.signInConditions",
+                message: &MissingDataMessage { mask, count },
+                fields: Some(mask),
+            });
+        }
+    }
+
+    /// Appends this decision as one line of JSON (no newline): the bytes
+    /// [`SignInDecision::write_json`] writes for [`BorrowedDecision::to_owned`], without building
+    /// it.
+    pub fn write_json(&self, o: &mut Vec<u8>) {
+        let mut first = true;
+        o.push(b'{');
+        if let Some(id) = &self.p.req.id {
+            out::key(o, &mut first, b"id");
+            out::value(o, id);
+        }
+        out::key(o, &mut first, b"decision");
+        out::name(o, self.decision.as_str());
+        out::key(o, &mut first, b"evaluatedAt");
+        let _ = write!(o, "\"{}\"", self.p.t);
+        out::key(o, &mut first, b"conditionalAccessStatus");
+        out::name(o, self.status.as_str());
+        out::key(o, &mut first, b"requirements");
+        o.push(b'[');
+        for (k, (items, ids)) in self.requirements().enumerate() {
+            if k > 0 {
+                o.push(b',');
+            }
+            o.extend_from_slice(b"{\"anyOf\":[");
+            for (j, item) in items.iter().enumerate() {
+                if j > 0 {
+                    o.push(b',');
+                }
+                out::requirement_item(o, item);
+            }
+            o.push(b']');
+            let mut ids = ids.peekable();
+            if ids.peek().is_some() {
+                o.extend_from_slice(b",\"policyIds\":");
+                out::str_list(o, ids);
+            }
+            o.push(b'}');
+        }
+        o.extend_from_slice(b"],\"denyReasons\":[");
+        let mut any = false;
+        for p in self
+            .denied
+            .iter()
+            .filter_map(|i| Some((i, self.policies.policy(i)?)))
+        {
+            let (i, p) = p;
+            if any {
+                o.push(b',');
+            }
+            any = true;
+            let block = self.blocks(i);
+            o.extend_from_slice(if block {
+                b"{\"type\":\"blockedByPolicy\",\"policyId\":".as_slice()
+            } else {
+                b"{\"type\":\"unsatisfiedNonInteractiveControls\",\"policyId\":".as_slice()
+            });
+            out::string(o, &p.id);
+            o.extend_from_slice(b",\"displayName\":");
+            out::string(o, &p.display_name);
+            if !block {
+                o.extend_from_slice(b",\"controls\":");
+                out::str_list(o, self.denying_controls(i));
+            }
+            o.push(b'}');
+        }
+        o.push(b']');
+        if let Some(cx) = self.auth_context() {
+            out::key(o, &mut first, b"claimsChallenge");
+            out::value(
+                o,
+                &format_args!(
+                    r#"{{"access_token":{{"acrs":{{"essential":true,"value":"{cx}"}}}}}}"#
+                ),
+            );
+        }
+        out::key(o, &mut first, b"sessionControls");
+        session_controls(o, &self.merge());
+        o.extend_from_slice(b",\"warnings\":[");
+        any = false;
+        for w in &self.p.req.warnings {
+            if any {
+                o.push(b',');
+            }
+            any = true;
+            out::value(o, w);
+        }
+        self.each_warning(|w| {
+            if any {
+                o.push(b',');
+            }
+            any = true;
+            o.extend_from_slice(b"{\"severity\":\"warning\",\"code\":");
+            out::name(o, w.code);
+            o.extend_from_slice(b",\"file\":\"request\",\"path\":");
+            out::string(o, w.path);
+            o.extend_from_slice(b",\"message\":");
+            out::value(o, &format_args!("{}", w.message));
+            if let Some(mask) = w.fields {
+                o.extend_from_slice(b",\"fields\":");
+                out::str_list(o, missing::iter_names(mask));
+                o.extend_from_slice(b",\"policyIds\":");
+                out::str_list(o, self.missing.iter().filter_map(|(i, _)| self.id(*i)));
+            }
+            o.push(b'}');
+        });
+        o.extend_from_slice(b"],\"revision\":");
+        out::string(o, &self.policies.revision);
+        o.push(b'}');
+    }
+}
+
+/// One evaluation warning, its message not yet formatted.
+struct Warning<'w> {
+    code: &'static str,
+    path: &'w str,
+    message: &'w dyn std::fmt::Display,
+    /// For `missingData`: the fields mask.
+    fields: Option<u8>,
+}
+
+/// The evaluation warnings' messages, written once for the rendered and the borrowed decision.
+pub(super) mod message {
+    use std::fmt::{Display, Formatter, Result};
+
+    /// `unknownUser`.
+    pub struct UnknownUser<'a>(pub &'a str);
+    /// `tooManyGroups`.
+    pub struct TooManyGroups(pub usize);
+    /// `authenticationInFuture`.
+    pub struct AuthenticationInFuture;
+    /// `unresolvedStrength`.
+    pub struct UnresolvedStrength<'a>(pub &'a str);
+
+    impl Display for UnknownUser<'_> {
+        fn fmt(&self, f: &mut Formatter<'_>) -> Result {
+            write!(
+                f,
+                "user {} is not in the tenant's users; matched by its id and by All, its groups and roles are unknown",
+                self.0
+            )
+        }
+    }
+
+    impl Display for TooManyGroups {
+        fn fmt(&self, f: &mut Formatter<'_>) -> Result {
+            write!(
+                f,
+                "user is in {} groups; Entra may block users in more than {}",
+                self.0,
+                crate::validate::limits::GROUPS_PER_USER
+            )
+        }
+    }
+
+    impl Display for AuthenticationInFuture {
+        fn fmt(&self, f: &mut Formatter<'_>) -> Result {
+            f.write_str("the session's last authentication lies more than five minutes after the evaluation time; it is not accepted as proof")
+        }
+    }
+
+    impl Display for UnresolvedStrength<'_> {
+        fn fmt(&self, f: &mut Formatter<'_>) -> Result {
+            write!(
+                f,
+                "authentication strength {} cannot be resolved; the control can never be satisfied",
+                self.0
+            )
+        }
+    }
+}
+
+/// Effective session controls as [`SignInDecision::write_json`] writes them.
+fn session_controls(o: &mut Vec<u8>, m: &SessionMerge<'_>) {
+    let mut first = true;
+    o.push(b'{');
+    if let Some(f) = m.frequency() {
+        out::key(o, &mut first, b"signInFrequency");
+        let timed = f.shortest.interval == FrequencyInterval::TimeBased;
+        o.extend_from_slice(b"{\"frequencyInterval\":");
+        out::string(
+            o,
+            if timed {
+                FrequencyInterval::TimeBased
+            } else {
+                FrequencyInterval::EveryTime
+            }
+            .as_str(),
+        );
+        if let (true, Some(v)) = (timed, f.shortest.value) {
+            o.extend_from_slice(b",\"value\":");
+            o.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+        }
+        if let (true, Some(unit)) = (timed, &f.shortest.unit) {
+            o.extend_from_slice(b",\"type\":");
+            out::string(o, unit.as_str());
+        }
+        o.extend_from_slice(b",\"authenticationType\":");
+        out::string(
+            o,
+            if f.primary {
+                FrequencyAuthType::PrimaryAndSecondary
+            } else {
+                FrequencyAuthType::Secondary
+            }
+            .as_str(),
+        );
+        o.extend_from_slice(b",\"policyIds\":");
+        out::str_list(o, m.frequency_ids(f.shortest));
+        o.push(b'}');
+    }
+    let modes = [
+        (
+            b"persistentBrowser".as_slice(),
+            m.persistent_browser
+                .as_ref()
+                .map(|(v, ids)| (v.as_str(), ids)),
+        ),
+        (
+            b"cloudAppSecurity".as_slice(),
+            m.cloud_app_security
+                .as_ref()
+                .map(|(v, ids)| (v.as_str(), ids)),
+        ),
+        (
+            b"continuousAccessEvaluation".as_slice(),
+            m.continuous_access_evaluation
+                .as_ref()
+                .map(|(v, ids)| (v.as_str(), ids)),
+        ),
+    ];
+    for (k, mode) in modes {
+        if let Some((mode, ids)) = mode {
+            out::key(o, &mut first, k);
+            o.extend_from_slice(b"{\"mode\":");
+            out::string(o, mode);
+            o.extend_from_slice(b",\"policyIds\":");
+            out::str_list(o, ids.iter().copied());
+            o.push(b'}');
+        }
+    }
+    let [restrictions, secure, resilience] = &m.flags;
+    for (k, ids) in [
+        (b"applicationEnforcedRestrictions".as_slice(), restrictions),
+        (b"secureSignInSession".as_slice(), secure),
+        (b"disableResilienceDefaults".as_slice(), resilience),
+    ] {
+        if !ids.is_empty() {
+            out::key(o, &mut first, k);
+            o.extend_from_slice(b"{\"isEnabled\":true,\"policyIds\":");
+            out::str_list(o, ids.iter().copied());
+            o.push(b'}');
+        }
+    }
+    if !m.passthrough.is_empty() {
+        out::key(o, &mut first, b"passthrough");
+        o.push(b'[');
+        for (k, (name, value, id)) in m.passthrough.iter().enumerate() {
+            if k > 0 {
+                o.push(b',');
+            }
+            o.extend_from_slice(b"{\"name\":");
+            out::string(o, name);
+            o.extend_from_slice(b",\"value\":");
+            write_passthrough_value(o, value);
+            o.extend_from_slice(b",\"policyId\":");
+            out::string(o, id);
+            o.push(b'}');
+        }
+        o.push(b']');
+    }
+    o.push(b'}');
+}
+
+/// A pass-through value as `serde_json` writes it (the one part that allocates: such controls
+/// are rare and kept as the export gave them).
+fn write_passthrough_value(o: &mut Vec<u8>, value: &Json<'static>) {
+    out::value(o, &value.to_value());
+}
