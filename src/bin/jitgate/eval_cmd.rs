@@ -117,13 +117,8 @@ pub fn evaluator(tenant: &Tenant, kind: EngineKind) -> Evaluator<'_> {
     }
 }
 
-/// Parses and decides one request; the error names the line, the JSON path and the problem.
-fn decide(
-    eval: &Evaluator<'_>,
-    input: &Input,
-    now: Timestamp,
-    options: EvaluationOptions,
-) -> Result<SignInDecision, String> {
+/// Reads one request; the error names the line, the JSON path and the problem.
+fn read(input: &Input, now: Timestamp) -> Result<jitgate::SignInRequest, String> {
     let mut d = Diagnostics::new(format!("line {}", input.line));
     // A line in the common form is read in one pass; any other goes through the JSON tree, whose
     // syntax errors keep their own wording.
@@ -135,10 +130,40 @@ fn decide(
         Some(read) => read,
         None => parse_sign_in(&mut d, &*input.json()?, Some(now)),
     };
-    let Some(req) = read else {
-        return Err(input.errors(&d));
+    read.ok_or_else(|| input.errors(&d))
+}
+
+/// Decides one line and appends its JSON to `text`; returns what it adds to the summary.
+fn decide_line(
+    eval: &Evaluator<'_>,
+    input: &Input,
+    now: Timestamp,
+    options: EvaluationOptions,
+    policy_index: &AHashMap<&str, usize>,
+    text: &mut Vec<u8>,
+) -> Tally {
+    let req = match read(input, now) {
+        Ok(req) => req,
+        Err(message) => {
+            let error = serde_json::json!({ "line": input.line, "error": message });
+            text.extend_from_slice(error.to_string().as_bytes());
+            return Tally::Failed;
+        }
     };
-    Ok(eval.evaluate(&req, options))
+    match eval {
+        // Without explain the compiled engine's decision is written straight from the policy
+        // sets, never built.
+        Evaluator::Compiled(s) if options == EvaluationOptions::default() => {
+            let decision = s.evaluate_borrowed(&req);
+            decision.write_json(text);
+            Tally::of_borrowed(&decision, policy_index)
+        }
+        _ => {
+            let decision = eval.evaluate(&req, options);
+            decision.write_json(text);
+            Tally::of(&decision, policy_index)
+        }
+    }
 }
 
 /// Options of `jitgate eval`.
@@ -225,17 +250,14 @@ pub fn run_eval(o: &EvalOptions<'_>) -> ExitCode {
                 let mut text = Vec::with_capacity(chunk.len() * 1024);
                 let mut tallies = Vec::with_capacity(chunk.len());
                 for input in chunk {
-                    tallies.push(match decide(&eval, input, now, options) {
-                        Ok(decision) => {
-                            decision.write_json(&mut text);
-                            Tally::of(&decision, &policy_index)
-                        }
-                        Err(message) => {
-                            let error = serde_json::json!({ "line": input.line, "error": message });
-                            text.extend_from_slice(error.to_string().as_bytes());
-                            Tally::Failed
-                        }
-                    });
+                    tallies.push(decide_line(
+                        &eval,
+                        input,
+                        now,
+                        options,
+                        &policy_index,
+                        &mut text,
+                    ));
                     text.push(b'\n');
                 }
                 (text, tallies)
@@ -290,6 +312,22 @@ enum Tally {
 }
 
 impl Tally {
+    fn of_borrowed(d: &jitgate::BorrowedDecision<'_>, index: &AHashMap<&str, usize>) -> Tally {
+        let mut policies: SmallVec<[usize; 4]> = d
+            .requirements()
+            .flat_map(|(_, ids)| ids)
+            .chain(d.denying_policy_ids())
+            .filter_map(|id| index.get(id).copied())
+            .collect();
+        policies.sort_unstable();
+        policies.dedup();
+        Tally::Decided {
+            decision: d.decision(),
+            missing_data: d.has_missing_data(),
+            policies,
+        }
+    }
+
     fn of(d: &SignInDecision, index: &AHashMap<&str, usize>) -> Tally {
         let mut policies: SmallVec<[usize; 4]> = d
             .requirements
@@ -407,8 +445,8 @@ pub fn run_whatif(
         return ExitCode::from(2);
     };
     let eval = evaluator(&tenant, EngineKind::Reference);
-    let decision = match decide(&eval, input, Timestamp::now(), Explain::Policies.into()) {
-        Ok(d) => d,
+    let decision = match read(input, Timestamp::now()) {
+        Ok(req) => eval.evaluate(&req, Explain::Policies.into()),
         Err(e) => {
             note!("jitgate: {e}");
             return ExitCode::from(1);
