@@ -1,5 +1,6 @@
 //! What an embedder and a CLI user pay per sign-in, beside the decision alone: `evaluate` (prepare
-//! and the typed decision), `evaluate` with explain written as JSON, and a text line parsed,
+//! and the owned decision), `evaluate_borrowed` written as JSON (prepare, the borrowed decision and
+//! its bytes), `evaluate` with explain written as JSON, and a text line parsed,
 //! decided and written (the CLI's work without I/O). On the example tenant, and on the tenant at
 //! Entra's limits with 20,000 distinct requests in turn (cold caches).
 #![allow(
@@ -41,6 +42,16 @@ fn bench(c: &mut Criterion, name: &str, tenant: Tenant, texts: Vec<String>) {
         })
     });
     let mut buf = Vec::with_capacity(64 << 10);
+    group.bench_function("evaluate_borrowed_json", |b| {
+        b.iter(|| {
+            i = (i + 1) % requests.len();
+            buf.clear();
+            snapshot
+                .evaluate_borrowed(black_box(&requests[i]))
+                .write_json(&mut buf);
+            black_box(buf.len())
+        })
+    });
     group.bench_function("evaluate_explain_json", |b| {
         b.iter(|| {
             i = (i + 1) % requests.len();
@@ -65,7 +76,7 @@ fn bench(c: &mut Criterion, name: &str, tenant: Tenant, texts: Vec<String>) {
                 None => parse_sign_in(&mut d, &parse_str(text).unwrap(), Some(now)),
             }
             .unwrap();
-            snapshot.evaluate(&r, Explain::None).write_json(&mut buf);
+            snapshot.evaluate_borrowed(&r).write_json(&mut buf);
             black_box(buf.len())
         })
     });

@@ -101,6 +101,55 @@ const MAX_DURATION_SECS: i64 = 10_000 * 86_400;
 
 /// Parses `P[nD][T[nH][nM][n[.n]S]]` (docs/SEMANTICS.md §1.7): days count 24 h; years, months, weeks
 /// and negative durations are errors.
+/// Appends `t` as a JSON string, the text `Timestamp`'s `Display` gives (RFC 3339 in UTC, `Z`).
+/// Whole seconds from 1970 to 9999, every decision's usual instant, are written directly
+/// (civil-from-days, Hinnant); any other goes through `Display`.
+pub fn write_json_timestamp(out: &mut Vec<u8>, t: Timestamp) {
+    let secs = t.as_second();
+    if t.subsec_nanosecond() != 0 || !(0..253_402_300_800).contains(&secs) {
+        use std::io::Write as _;
+        // Writing to a Vec cannot fail.
+        let _ = write!(out, "\"{t}\"");
+        return;
+    }
+    let days = secs / 86_400;
+    let rem = secs % 86_400;
+    // Days since 0000-03-01 in 400-year eras.
+    let z = days + 719_468;
+    let era = z / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let digits = |n: i64, width: usize, buf: &mut [u8]| {
+        let mut n = n;
+        for k in (0..width).rev() {
+            if let Some(b) = buf.get_mut(k) {
+                *b = b'0' + (n % 10) as u8;
+            }
+            n /= 10;
+        }
+    };
+    let mut b = *b"\"0000-00-00T00:00:00Z\"";
+    let fields = [
+        (year, 4, 1),
+        (month, 2, 6),
+        (day, 2, 9),
+        (rem / 3600, 2, 12),
+        (rem / 60 % 60, 2, 15),
+        (rem % 60, 2, 18),
+    ];
+    for (n, width, at) in fields {
+        if let Some(slot) = b.get_mut(at..at + width) {
+            digits(n, width, slot);
+        }
+    }
+    out.extend_from_slice(&b);
+}
+
 pub fn parse_duration(s: &str) -> Result<SignedDuration, String> {
     let bad = |why: &str| {
         format!(
@@ -253,6 +302,30 @@ pub fn format_duration(d: SignedDuration) -> String {
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    #[test]
+    fn timestamps_are_written_as_display_writes_them() {
+        let mut seconds: Vec<i64> = vec![0, 1, 59, 60, 86_399, 86_400, 951_782_400, 253_402_300_799];
+        // Every day across leap years and century rules, at a few times of day.
+        let mut x = 0x9E37_79B9_7F4A_7C15_u64;
+        for day in (-800_000i64..3_000_000).step_by(37) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            seconds.push(day * 86_400 + (x % 86_400) as i64);
+        }
+        seconds.extend([-1, 253_402_300_800, -62_135_596_800]);
+        for s in seconds {
+            let Ok(t) = jiff::Timestamp::from_second(s) else {
+                continue;
+            };
+            for t in [t, t + jiff::SignedDuration::from_millis(250)] {
+                let mut out = Vec::new();
+                super::write_json_timestamp(&mut out, t);
+                assert_eq!(String::from_utf8(out).unwrap_or_default(), format!("\"{t}\""));
+            }
+        }
+    }
+
     use super::*;
 
     #[test]

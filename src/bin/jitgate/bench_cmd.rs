@@ -268,12 +268,17 @@ pub fn run(o: &BenchOptions) -> ExitCode {
                             .ok()
                             .and_then(|doc| parse_sign_in(&mut d, &doc, Some(now))),
                     };
-                    match read {
-                        Some(r) => {
+                    match (read, o.engine) {
+                        // As `eval` writes a decision without explain.
+                        (Some(r), EngineKind::Compiled) => {
+                            snapshot.evaluate_borrowed(&r).write_json(buf);
+                            buf.len()
+                        }
+                        (Some(r), EngineKind::Reference) => {
                             evaluate(&r, jitgate::Explain::None).write_json(buf);
                             buf.len()
                         }
-                        None => 0,
+                        (None, _) => 0,
                     }
                 })
                 .sum::<usize>()

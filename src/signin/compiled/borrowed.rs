@@ -3,8 +3,6 @@
 //! so building it, reading it and writing it as JSON allocate nothing. [`BorrowedDecision::to_owned`]
 //! gives the [`SignInDecision`] the rest of the library works with; the two agree byte for byte.
 
-use std::io::Write as _;
-
 use super::*;
 use crate::diag::{Diagnostic, Severity};
 use crate::json::Json;
@@ -470,7 +468,7 @@ impl<'a> BorrowedDecision<'a> {
         out::key(o, &mut first, b"decision");
         out::name(o, self.decision.as_str());
         out::key(o, &mut first, b"evaluatedAt");
-        let _ = write!(o, "\"{}\"", self.p.t);
+        crate::model::time::write_json_timestamp(o, self.p.t);
         out::key(o, &mut first, b"conditionalAccessStatus");
         out::name(o, self.status.as_str());
         out::key(o, &mut first, b"requirements");
