@@ -51,7 +51,7 @@ impl Snapshot {
         let prepared = self.policies.prepare(request);
         if options == EvaluationOptions::default() {
             // Without explain the decision comes straight from the policy sets.
-            return self.policies.evaluate_borrowed(prepared).to_owned();
+            return self.policies.evaluate_borrowed(prepared).to_decision();
         }
         let all = Bits::full(self.tenant().policies.len());
         let mut decision = self.policies.evaluate_with(&prepared, options, &all);
@@ -62,7 +62,7 @@ impl Snapshot {
     /// Decides a sign-in without explain and without allocating: the same decision as
     /// [`Snapshot::evaluate`] with [`Explain::None`], borrowed from this snapshot and the request.
     /// Write it with [`BorrowedDecision::write_json`] into a buffer you reuse, or take the owned
-    /// form with [`BorrowedDecision::to_owned`].
+    /// form with [`BorrowedDecision::to_decision`].
     pub fn evaluate_borrowed<'a>(&'a self, request: &'a SignInRequest) -> BorrowedDecision<'a> {
         self.policies
             .evaluate_borrowed(self.policies.prepare(request))

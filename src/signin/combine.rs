@@ -228,6 +228,57 @@ impl std::fmt::Display for MissingDataMessage {
     }
 }
 
+/// The evaluation warnings' messages, written once for the rendered and the borrowed decision.
+pub(crate) mod message {
+    use std::fmt::{Display, Formatter, Result};
+
+    /// `unknownUser`.
+    pub struct UnknownUser<'a>(pub &'a str);
+    /// `tooManyGroups`.
+    pub struct TooManyGroups(pub usize);
+    /// `authenticationInFuture`.
+    pub struct AuthenticationInFuture;
+    /// `unresolvedStrength`.
+    pub struct UnresolvedStrength<'a>(pub &'a str);
+
+    impl Display for UnknownUser<'_> {
+        fn fmt(&self, f: &mut Formatter<'_>) -> Result {
+            write!(
+                f,
+                "user {} is not in the tenant's users; matched by its id and by All, its groups and roles are unknown",
+                self.0
+            )
+        }
+    }
+
+    impl Display for TooManyGroups {
+        fn fmt(&self, f: &mut Formatter<'_>) -> Result {
+            write!(
+                f,
+                "user is in {} groups; Entra may block users in more than {}",
+                self.0,
+                crate::validate::limits::GROUPS_PER_USER
+            )
+        }
+    }
+
+    impl Display for AuthenticationInFuture {
+        fn fmt(&self, f: &mut Formatter<'_>) -> Result {
+            f.write_str("the session's last authentication lies more than five minutes after the evaluation time; it is not accepted as proof")
+        }
+    }
+
+    impl Display for UnresolvedStrength<'_> {
+        fn fmt(&self, f: &mut Formatter<'_>) -> Result {
+            write!(
+                f,
+                "authentication strength {} cannot be resolved; the control can never be satisfied",
+                self.0
+            )
+        }
+    }
+}
+
 /// Orders a clause's options in prompt order, without duplicates.
 pub fn sorted(mut items: Vec<RequirementItem>) -> Vec<RequirementItem> {
     items.sort_by_key(RequirementItem::rank);

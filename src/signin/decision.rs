@@ -601,7 +601,20 @@ pub struct SignInDecision {
 
 /// The claims challenge for authentication context `cx` (§4.3).
 pub fn claims_challenge(cx: &str) -> String {
-    format!(r#"{{"access_token":{{"acrs":{{"essential":true,"value":"{cx}"}}}}}}"#)
+    ClaimsChallenge(cx).to_string()
+}
+
+/// The claims challenge for an authentication context, written without building a string.
+pub(crate) struct ClaimsChallenge<'a>(pub &'a str);
+
+impl std::fmt::Display for ClaimsChallenge<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            r#"{{"access_token":{{"acrs":{{"essential":true,"value":"{}"}}}}}}"#,
+            self.0
+        )
+    }
 }
 
 #[cfg(test)]

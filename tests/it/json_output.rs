@@ -27,7 +27,7 @@ fn check_all(tenant: &Tenant, requests: &[SignInRequest]) -> usize {
         let mut borrowed = Vec::new();
         let b = snapshot.evaluate_borrowed(r);
         b.write_json(&mut borrowed);
-        let owned = b.to_owned();
+        let owned = b.to_decision();
         assert_eq!(
             String::from_utf8_lossy(&borrowed),
             serde_json::to_string(&owned).unwrap()

@@ -1,8 +1,8 @@
 //! The full decision: per-policy verdicts rendered as the reference evaluator renders them,
 //! with analysis reasons when explain is on.
 
-use super::borrowed::message;
 use super::*;
+use crate::signin::combine::message;
 
 impl CompiledPolicies {
     /// The full decision considering only the policies in `selected`.
