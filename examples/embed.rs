@@ -35,6 +35,15 @@ pub fn decide() -> Result<SignInDecision, Box<dyn std::error::Error>> {
 
     let decision = engine.evaluate(&request, Explain::None);
 
+    // On a hot path: the same decision borrowed from the snapshot, built and written without
+    // allocating (into a buffer you reuse).
+    let snapshot = engine.snapshot();
+    let borrowed = snapshot.evaluate_borrowed(&request);
+    let mut line = Vec::with_capacity(4096);
+    borrowed.write_json(&mut line);
+    assert_eq!(borrowed.decision(), decision.decision);
+    assert_eq!(line, serde_json::to_vec(&decision)?);
+
     // Later, a publisher swaps in a re-exported tenant: validated and compiled off to the side;
     // on error the old snapshot keeps serving.
     let revision = engine.publish(jitgate::load(&tenant)?)?;
