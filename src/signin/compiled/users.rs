@@ -14,6 +14,7 @@ use ahash::{AHashMap as HashMap, AHashSet as HashSet};
 
 use ahash::AHashMap;
 use jiff::Timestamp;
+use smallvec::SmallVec;
 
 use super::bits::Bits;
 use crate::model::Tenant;
@@ -40,7 +41,7 @@ pub struct UserEntry {
     /// Instants where the class may change, ascending.
     pub breakpoints: Vec<Timestamp>,
     /// `breakpoints.len() + 1` classes: before the first breakpoint, between, after the last.
-    pub classes: Vec<ClassId>,
+    pub classes: SmallVec<[ClassId; 1]>,
     /// Transitive group count per segment, where it exceeds the 2048 Entra may block (§3.4.8);
     /// empty when no segment does.
     pub too_many_groups: Vec<usize>,
@@ -164,7 +165,8 @@ impl Names<'_> {
 /// The directory graph: static membership edges, and the facts that depend on time.
 struct Graph<'t> {
     /// member id -> groups it is a direct static member of.
-    parents: HashMap<&'t str, Vec<&'t str>>,
+    /// Each principal's direct groups; most are in one or two, kept inline.
+    parents: HashMap<&'t str, SmallVec<[&'t str; 2]>>,
     /// PIM group member assignments: (principal, group, start, end).
     group_facts: Vec<Fact<'t>>,
     /// Tenant-wide role assignments: (principal, role, start, end).
@@ -177,7 +179,7 @@ impl<'t> Graph<'t> {
     fn new(tenant: &'t Tenant) -> Graph<'t> {
         // Sized for every principal up front: a tenant at the limits has 100,000 members, and
         // growing the table step by step rehashes all of them several times.
-        let mut parents: HashMap<&str, Vec<&str>> =
+        let mut parents: HashMap<&str, SmallVec<[&str; 2]>> =
             HashMap::with_capacity(tenant.users.len() + tenant.groups.len());
         for g in &tenant.groups {
             for m in &g.members {
@@ -532,7 +534,10 @@ pub fn compile_users(tenant: &Tenant) -> UserTable {
 
     let mut users = AHashMap::with_capacity(tenant.users.len());
     for u in &tenant.users {
-        let direct: &[&str] = graph.parents.get(u.id.as_str()).map_or(&[], Vec::as_slice);
+        let direct: &[&str] = graph
+            .parents
+            .get(u.id.as_str())
+            .map_or(&[], |p| p.as_slice());
         let fast = !graph.is_windowed(&u.id)
             && direct
                 .iter()
@@ -565,11 +570,9 @@ pub fn compile_users(tenant: &Tenant) -> UserTable {
             } else {
                 Vec::new()
             };
-            (
-                Vec::new(),
-                vec![intern(UserClass { include, exclude })],
-                counts,
-            )
+            let mut class = SmallVec::new();
+            class.push(intern(UserClass { include, exclude }));
+            (Vec::new(), class, counts)
         } else {
             segmented(&graph, &names, &u.id, n, &mut intern)
         };
@@ -716,7 +719,7 @@ fn segmented<'t>(
     user: &'t str,
     n: usize,
     intern: &mut impl FnMut(UserClass) -> ClassId,
-) -> (Vec<Timestamp>, Vec<ClassId>, Vec<usize>) {
+) -> (Vec<Timestamp>, SmallVec<[ClassId; 1]>, Vec<usize>) {
     let reach = graph.closure(user, None);
     let mut breakpoints: Vec<Timestamp> = Vec::new();
     for p in reach.iter().copied().chain(std::iter::once(user)) {
@@ -733,7 +736,7 @@ fn segmented<'t>(
     }
     breakpoints.sort_unstable();
     breakpoints.dedup();
-    let mut classes = Vec::with_capacity(breakpoints.len() + 1);
+    let mut classes = SmallVec::with_capacity(breakpoints.len() + 1);
     let mut counts = Vec::with_capacity(breakpoints.len() + 1);
     for at in std::iter::once(Timestamp::MIN).chain(breakpoints.iter().copied()) {
         let groups = graph.closure(user, Some(at));
