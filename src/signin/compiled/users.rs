@@ -147,43 +147,64 @@ fn active(start: Option<Timestamp>, end: Option<Timestamp>, t: Timestamp) -> boo
 /// so ids of different kinds never mix.
 struct Names<'t> {
     all: Bits,
-    include: HashMap<(u8, &'t str), Bits>,
-    exclude: HashMap<(u8, &'t str), Bits>,
+    /// The include and the exclude side, found with one lookup.
+    sides: HashMap<(u8, &'t str), [Bits; 2]>,
 }
 
-impl Names<'_> {
+impl<'t> Names<'t> {
     fn add(&self, kind: u8, id: &str, include: &mut Bits, exclude: &mut Bits) {
-        if let Some(b) = self.include.get(&(kind, id)) {
-            include.or(b);
+        if let Some([inc, exc]) = self.sides.get(&(kind, id)) {
+            include.or(inc);
+            exclude.or(exc);
         }
-        if let Some(b) = self.exclude.get(&(kind, id)) {
-            exclude.or(b);
-        }
+    }
+
+    /// The policies naming `id` on one side, to add to.
+    fn side(&mut self, kind: u8, id: &'t str, n: usize, exclude: bool) -> &mut Bits {
+        let [inc, exc] = self
+            .sides
+            .entry((kind, id))
+            .or_insert_with(|| [Bits::empty(n), Bits::empty(n)]);
+        if exclude { exc } else { inc }
     }
 }
 
 /// The directory graph: static membership edges, and the facts that depend on time.
 struct Graph<'t> {
-    /// member id -> groups it is a direct static member of.
-    /// Each principal's direct groups; most are in one or two, kept inline.
-    parents: HashMap<&'t str, SmallVec<[&'t str; 2]>>,
+    /// Every principal the directory says something about, found with one lookup.
+    principals: HashMap<&'t str, Principal<'t>>,
     /// PIM group member assignments: (principal, group, start, end).
     group_facts: Vec<Fact<'t>>,
     /// Tenant-wide role assignments: (principal, role, start, end).
     role_facts: Vec<Fact<'t>>,
-    group_facts_by_principal: HashMap<&'t str, Vec<usize>>,
-    role_facts_by_principal: HashMap<&'t str, Vec<usize>>,
+    /// A principal the directory says nothing about.
+    nobody: Principal<'t>,
+}
+
+/// What the directory says about one principal (user, group or service principal).
+#[derive(Default)]
+struct Principal<'t> {
+    /// The groups it is a direct static member of; most principals are in one or two.
+    parents: SmallVec<[&'t str; 2]>,
+    /// Its PIM group member assignments (indices into `Graph::group_facts`).
+    group_facts: Vec<usize>,
+    /// Its role assignments (indices into `Graph::role_facts`).
+    role_facts: Vec<usize>,
 }
 
 impl<'t> Graph<'t> {
     fn new(tenant: &'t Tenant) -> Graph<'t> {
         // Sized for every principal up front: a tenant at the limits has 100,000 members, and
         // growing the table step by step rehashes all of them several times.
-        let mut parents: HashMap<&str, SmallVec<[&str; 2]>> =
+        let mut principals: HashMap<&str, Principal<'t>> =
             HashMap::with_capacity(tenant.users.len() + tenant.groups.len());
         for g in &tenant.groups {
             for m in &g.members {
-                parents.entry(m.as_str()).or_default().push(g.id.as_str());
+                principals
+                    .entry(m.as_str())
+                    .or_default()
+                    .parents
+                    .push(g.id.as_str());
             }
         }
         let mut group_facts = Vec::new();
@@ -224,19 +245,17 @@ impl<'t> Graph<'t> {
                 }
             }
         }
-        let index = |facts: &[Fact<'t>]| {
-            let mut map: HashMap<&'t str, Vec<usize>> = HashMap::new();
-            for (k, (p, ..)) in facts.iter().enumerate() {
-                map.entry(*p).or_default().push(k);
-            }
-            map
-        };
+        for (k, (p, ..)) in group_facts.iter().enumerate() {
+            principals.entry(*p).or_default().group_facts.push(k);
+        }
+        for (k, (p, ..)) in role_facts.iter().enumerate() {
+            principals.entry(*p).or_default().role_facts.push(k);
+        }
         Graph {
-            parents,
-            group_facts_by_principal: index(&group_facts),
-            role_facts_by_principal: index(&role_facts),
+            principals,
             group_facts,
             role_facts,
+            nobody: Principal::default(),
         }
     }
 
@@ -246,17 +265,13 @@ impl<'t> Graph<'t> {
         let mut out: HashSet<&str> = HashSet::new();
         let mut frontier: Vec<&str> = vec![start];
         while let Some(member) = frontier.pop() {
-            for g in self.parents.get(member).into_iter().flatten() {
+            let p = self.principal(member);
+            for g in &p.parents {
                 if out.insert(g) {
                     frontier.push(g);
                 }
             }
-            for k in self
-                .group_facts_by_principal
-                .get(member)
-                .into_iter()
-                .flatten()
-            {
+            for k in &p.group_facts {
                 if let Some((_, g, s, e)) = self.group_facts.get(*k) {
                     if at.is_none_or(|t| active(*s, *e, t)) && out.insert(g) {
                         frontier.push(g);
@@ -267,21 +282,21 @@ impl<'t> Graph<'t> {
         out
     }
 
-    /// Does `principal` carry any fact that holds only for a while?
-    fn is_windowed(&self, principal: &str) -> bool {
+    /// What the directory says about `id` (nothing for an id it does not know).
+    fn principal(&self, id: &str) -> &Principal<'t> {
+        self.principals.get(id).unwrap_or(&self.nobody)
+    }
+
+    /// Does `p` carry any fact that holds only for a while?
+    fn is_windowed(&self, p: &Principal<'_>) -> bool {
         // A PIM group assignment, windowed or not, adds membership edges that the static
         // closure cannot see; a role assignment matters only when it has a window.
-        self.group_facts_by_principal.contains_key(principal)
-            || self
-                .role_facts_by_principal
-                .get(principal)
-                .into_iter()
-                .flatten()
-                .any(|k| {
-                    self.role_facts
-                        .get(*k)
-                        .is_some_and(|(_, _, s, e)| s.is_some() || e.is_some())
-                })
+        !p.group_facts.is_empty()
+            || p.role_facts.iter().any(|k| {
+                self.role_facts
+                    .get(*k)
+                    .is_some_and(|(_, _, s, e)| s.is_some() || e.is_some())
+            })
     }
 }
 
@@ -304,9 +319,9 @@ fn summarize<'t>(graph: &Graph<'t>, names: &Names<'t>, n: usize) -> HashMap<&'t 
     // Distinct first (every membership names its group), then sorted: far fewer to sort.
     let mut seen: ahash::AHashSet<&'t str> = ahash::AHashSet::new();
     let mut ids: Vec<&'t str> = graph
-        .parents
+        .principals
         .values()
-        .flatten()
+        .flat_map(|p| p.parents.iter())
         .copied()
         .filter(|g| seen.insert(g))
         .collect();
@@ -315,14 +330,13 @@ fn summarize<'t>(graph: &Graph<'t>, names: &Names<'t>, n: usize) -> HashMap<&'t 
     let above: Vec<Vec<usize>> = ids
         .iter()
         .map(|g| {
-            let mut up: Vec<usize> = graph
+            let principal = graph.principal(g);
+            let mut up: Vec<usize> = principal
                 .parents
-                .get(g)
-                .into_iter()
-                .flatten()
+                .iter()
                 .filter_map(|p| index.get(p).copied())
                 .collect();
-            for k in graph.group_facts_by_principal.get(g).into_iter().flatten() {
+            for k in &principal.group_facts {
                 if let Some((_, p, s, e)) = graph.group_facts.get(*k) {
                     if active(*s, *e, Timestamp::MIN) {
                         up.extend(index.get(p).copied());
@@ -354,8 +368,9 @@ fn summarize<'t>(graph: &Graph<'t>, names: &Names<'t>, n: usize) -> HashMap<&'t 
         for m in members {
             let Some(g) = ids.get(*m) else { continue };
             names.add(1, g, &mut include, &mut exclude);
-            windowed |= graph.is_windowed(g);
-            for k in graph.role_facts_by_principal.get(g).into_iter().flatten() {
+            let principal = graph.principal(g);
+            windowed |= graph.is_windowed(principal);
+            for k in &principal.role_facts {
                 if let Some((_, role, None, None)) = graph.role_facts.get(*k) {
                     names.add(2, role, &mut include, &mut exclude);
                 }
@@ -483,8 +498,7 @@ pub fn compile_users(tenant: &Tenant) -> UserTable {
         .collect();
     let mut names = Names {
         all: Bits::empty(n),
-        include: HashMap::new(),
-        exclude: HashMap::new(),
+        sides: HashMap::new(),
     };
     for (i, c) in conds.iter().enumerate() {
         let Some(c) = c else { continue };
@@ -498,18 +512,10 @@ pub fn compile_users(tenant: &Tenant) -> UserTable {
         ];
         for (kind, inc, exc) in sides {
             for id in inc.iter().filter_map(IdRef::id) {
-                names
-                    .include
-                    .entry((kind, id))
-                    .or_insert_with(|| Bits::empty(n))
-                    .insert(i);
+                names.side(kind, id, n, false).insert(i);
             }
             for id in exc.iter().filter_map(IdRef::id) {
-                names
-                    .exclude
-                    .entry((kind, id))
-                    .or_insert_with(|| Bits::empty(n))
-                    .insert(i);
+                names.side(kind, id, n, true).insert(i);
             }
         }
     }
@@ -534,11 +540,9 @@ pub fn compile_users(tenant: &Tenant) -> UserTable {
 
     let mut users = AHashMap::with_capacity(tenant.users.len());
     for u in &tenant.users {
-        let direct: &[&str] = graph
-            .parents
-            .get(u.id.as_str())
-            .map_or(&[], |p| p.as_slice());
-        let fast = !graph.is_windowed(&u.id)
+        let principal = graph.principal(&u.id);
+        let direct: &[&str] = &principal.parents;
+        let fast = !graph.is_windowed(principal)
             && direct
                 .iter()
                 .all(|g| summaries.get(g).is_some_and(|s| !s.windowed));
@@ -555,12 +559,7 @@ pub fn compile_users(tenant: &Tenant) -> UserTable {
                     upper_bound += s.closure;
                 }
             }
-            for k in graph
-                .role_facts_by_principal
-                .get(u.id.as_str())
-                .into_iter()
-                .flatten()
-            {
+            for k in &principal.role_facts {
                 if let Some((_, role, None, None)) = graph.role_facts.get(*k) {
                     names.add(2, role, &mut include, &mut exclude);
                 }
@@ -723,12 +722,13 @@ fn segmented<'t>(
     let reach = graph.closure(user, None);
     let mut breakpoints: Vec<Timestamp> = Vec::new();
     for p in reach.iter().copied().chain(std::iter::once(user)) {
-        for k in graph.group_facts_by_principal.get(p).into_iter().flatten() {
+        let p = graph.principal(p);
+        for k in &p.group_facts {
             if let Some((_, _, s, e)) = graph.group_facts.get(*k) {
                 breakpoints.extend(s.iter().chain(e.iter()));
             }
         }
-        for k in graph.role_facts_by_principal.get(p).into_iter().flatten() {
+        for k in &p.role_facts {
             if let Some((_, _, s, e)) = graph.role_facts.get(*k) {
                 breakpoints.extend(s.iter().chain(e.iter()));
             }
@@ -748,7 +748,7 @@ fn segmented<'t>(
             names.add(1, g, &mut include, &mut exclude);
         }
         for p in groups.iter().copied().chain(std::iter::once(user)) {
-            for k in graph.role_facts_by_principal.get(p).into_iter().flatten() {
+            for k in &graph.principal(p).role_facts {
                 if let Some((_, role, s, e)) = graph.role_facts.get(*k) {
                     if active(*s, *e, at) {
                         names.add(2, role, &mut include, &mut exclude);
