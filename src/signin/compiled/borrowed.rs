@@ -18,14 +18,15 @@ use crate::signin::json_out as out;
 #[derive(Debug, Clone)]
 enum Options<'a> {
     Reauthentication(RequirementItem),
-    Items(&'a [RequirementItem]),
+    /// Items with their JSON (comma-separated), both prepared at compile time.
+    Items(&'a [RequirementItem], &'a [u8]),
 }
 
 impl Options<'_> {
     fn items(&self) -> &[RequirementItem] {
         match self {
             Options::Reauthentication(item) => std::slice::from_ref(item),
-            Options::Items(items) => items,
+            Options::Items(items, _) => items,
         }
     }
 }
@@ -175,15 +176,17 @@ impl CompiledPolicies {
         methods: MethodSet,
         needs: &mut SmallVec<[Need<'a>; 4]>,
     ) -> GrantKind {
-        let (and, items, or_clause) = match self.grants.get(i) {
+        let (and, items, items_json, or_clause, or_clause_json) = match self.grants.get(i) {
             None | Some(CompiledGrant::None) => return GrantKind::Satisfied,
             Some(CompiledGrant::Block) => return GrantKind::Deny,
             Some(CompiledGrant::Controls {
                 and,
                 items,
+                items_json,
                 or_clause,
+                or_clause_json,
                 ..
-            }) => (*and, items, or_clause),
+            }) => (*and, items, items_json, or_clause, or_clause_json),
         };
         let flags = self.controls(i, p, methods);
         if and {
@@ -194,8 +197,9 @@ impl CompiledPolicies {
             for (j, (s, _)) in flags.iter().enumerate() {
                 if !s {
                     kind = GrantKind::Clauses;
-                    if let Some(Some(item)) = items.get(j) {
-                        self.add_need(needs, Options::Items(std::slice::from_ref(item)), i);
+                    if let (Some(Some(item)), Some(json)) = (items.get(j), items_json.get(j)) {
+                        let item = std::slice::from_ref(item);
+                        self.add_need(needs, Options::Items(item, json), i);
                     }
                 }
             }
@@ -203,7 +207,7 @@ impl CompiledPolicies {
         } else if flags.iter().any(|(s, _)| *s) {
             GrantKind::Satisfied
         } else if flags.iter().any(|(_, int)| *int) && !or_clause.is_empty() {
-            self.add_need(needs, Options::Items(or_clause), i);
+            self.add_need(needs, Options::Items(or_clause, or_clause_json), i);
             GrantKind::Clauses
         } else {
             GrantKind::Deny
@@ -484,22 +488,27 @@ impl<'a> BorrowedDecision<'a> {
         out::name(o, self.status.as_str());
         out::key(o, &mut first, b"requirements");
         o.push(b'[');
-        for (k, (items, ids)) in self.requirements().enumerate() {
+        for (k, need) in self.needs.iter().enumerate() {
             if k > 0 {
                 o.push(b',');
             }
             o.extend_from_slice(b"{\"anyOf\":[");
-            for (j, item) in items.iter().enumerate() {
-                if j > 0 {
-                    o.push(b',');
-                }
-                out::requirement_item(o, item);
+            match &need.any_of {
+                Options::Reauthentication(item) => out::requirement_item(o, item),
+                Options::Items(_, json) => o.extend_from_slice(json),
             }
             o.push(b']');
-            let mut ids = ids.peekable();
-            if ids.peek().is_some() {
-                o.extend_from_slice(b",\"policyIds\":");
-                out::str_list(o, ids);
+            if !need.policies.is_empty() {
+                o.extend_from_slice(b",\"policyIds\":[");
+                for (j, i) in need.policies.iter().enumerate() {
+                    if j > 0 {
+                        o.push(b',');
+                    }
+                    if let Some(id) = self.policies.id_json.get(i) {
+                        o.extend_from_slice(id);
+                    }
+                }
+                o.push(b']');
             }
             o.push(b'}');
         }

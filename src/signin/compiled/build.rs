@@ -78,6 +78,15 @@ impl CompiledPolicies {
             mfa: None,
             terms: AHashMap::new(),
             customs: AHashMap::new(),
+            id_json: tenant
+                .policies
+                .iter()
+                .map(|p| {
+                    let mut out = Vec::with_capacity(p.id.len() + 2);
+                    crate::signin::json_out::string(&mut out, &p.id);
+                    out.into_boxed_slice()
+                })
+                .collect(),
             tenant: Tenant::default(),
         };
         s.compile_workloads(&tenant);

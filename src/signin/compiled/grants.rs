@@ -61,11 +61,18 @@ impl CompiledPolicies {
                         .map(|(ctl, _)| self.requirement_item(ctl))
                         .collect();
                     let or_clause = sorted(items.iter().flatten().cloned().collect());
+                    let items_json = items
+                        .iter()
+                        .map(|item| items_as_json(item.as_slice()))
+                        .collect();
+                    let or_clause_json = items_as_json(&or_clause);
                     CompiledGrant::Controls {
                         and: g.operator != GrantOperator::Or,
                         controls,
                         items,
                         or_clause,
+                        items_json,
+                        or_clause_json,
                     }
                 }
             };
@@ -305,4 +312,16 @@ impl CompiledPolicies {
             }
         }
     }
+}
+
+/// Requirement items as JSON, comma-separated: written once when the snapshot is compiled.
+fn items_as_json(items: &[RequirementItem]) -> Box<[u8]> {
+    let mut out = Vec::new();
+    for (k, item) in items.iter().enumerate() {
+        if k > 0 {
+            out.push(b',');
+        }
+        crate::signin::json_out::requirement_item(&mut out, item);
+    }
+    out.into_boxed_slice()
 }

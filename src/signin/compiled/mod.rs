@@ -163,6 +163,10 @@ enum CompiledGrant {
         items: Vec<Option<RequirementItem>>,
         /// The OR clause: every option a prompt can offer, in prompt order.
         or_clause: Vec<RequirementItem>,
+        /// Per control, its item as JSON (empty when it has none).
+        items_json: Vec<Box<[u8]>>,
+        /// The OR clause's items as JSON, comma-separated.
+        or_clause_json: Box<[u8]>,
     },
 }
 
@@ -206,6 +210,8 @@ pub struct CompiledPolicies {
     mfa: Option<usize>,
     terms: AHashMap<String, u32>,
     customs: AHashMap<String, u32>,
+    /// Each policy's id as a JSON string, written once here instead of per decision.
+    id_json: Vec<Box<[u8]>>,
 }
 
 /// A request resolved against one snapshot: ids looked up, address classified, sets chosen.
