@@ -60,6 +60,17 @@ fn check_all(tenant: &Tenant, requests: &[SignInRequest]) -> usize {
             })
             .collect();
         assert_eq!(requirements, expected);
+        let mut acting = Vec::new();
+        b.for_each_acting_policy(|i| acting.push(tenant.policies[i].id.as_str()));
+        let mut expected: Vec<&str> = owned
+            .requirements
+            .iter()
+            .flat_map(|r| r.policy_ids.iter().map(String::as_str))
+            .chain(owned.deny_reasons.iter().map(|d| d.policy_id()))
+            .collect();
+        expected.sort_by_key(|id| tenant.policies.iter().position(|p| p.id == *id));
+        expected.dedup();
+        assert_eq!(acting, expected);
         for explain in [Explain::None, Explain::Policies] {
             assert_same_bytes(&snapshot.evaluate(r, explain));
             assert_same_bytes(&reference.evaluate(r, explain));

@@ -156,7 +156,7 @@ fn decide_line(
         Evaluator::Compiled(s) if options == EvaluationOptions::default() => {
             let decision = s.evaluate_borrowed(&req);
             decision.write_json(text);
-            Tally::of_borrowed(&decision, policy_index)
+            Tally::of_borrowed(&decision)
         }
         _ => {
             let decision = eval.evaluate(&req, options);
@@ -312,15 +312,10 @@ enum Tally {
 }
 
 impl Tally {
-    fn of_borrowed(d: &jitgate::BorrowedDecision<'_>, index: &AHashMap<&str, usize>) -> Tally {
-        let mut policies: SmallVec<[usize; 4]> = d
-            .requirements()
-            .flat_map(|(_, ids)| ids)
-            .chain(d.denying_policy_ids())
-            .filter_map(|id| index.get(id).copied())
-            .collect();
-        policies.sort_unstable();
-        policies.dedup();
+    fn of_borrowed(d: &jitgate::BorrowedDecision<'_>) -> Tally {
+        // Tenant indices straight from the decision: no id is hashed.
+        let mut policies: SmallVec<[usize; 4]> = SmallVec::new();
+        d.for_each_acting_policy(|i| policies.push(i));
         Tally::Decided {
             decision: d.decision(),
             missing_data: d.has_missing_data(),

@@ -279,6 +279,17 @@ impl<'a> BorrowedDecision<'a> {
         })
     }
 
+    /// The policies (their indices in the tenant's policy list) that required something or
+    /// denied: a summary can count them without hashing their ids.
+    /// Each is visited once, in policy order.
+    pub fn for_each_acting_policy(&self, mut f: impl FnMut(usize)) {
+        let mut all = self.denied.clone();
+        for n in &self.needs {
+            all.or(&n.policies);
+        }
+        all.iter().for_each(&mut f);
+    }
+
     /// Did missing request data keep an enforced policy that would deny or require more from
     /// applying (the `missingData` warning)?
     pub fn has_missing_data(&self) -> bool {
