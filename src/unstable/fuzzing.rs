@@ -1,9 +1,9 @@
 //! Entry points for the cargo-fuzz targets in `fuzz/` (feature `fuzzing`).
 //!
 //! Each target is one line calling a function here, so the logic is compiled and linted with the
-//! library. Every function must return normally for any input; only [`differential`] and
-//! [`analysis`] panic, and only when the engines disagree or a region is unsound, which are the
-//! bugs they exist to find.
+//! library. Every function must return normally for any input; they panic only when the engines
+//! or the two request readers disagree, or a region is unsound ([`sign_in`], [`differential`],
+//! [`analysis`]), which are the bugs they exist to find.
 
 use std::path::Path;
 use std::sync::OnceLock;
@@ -15,7 +15,9 @@ use crate::diag::Diagnostics;
 use crate::filter::{AttrValue, Attribute, Attributes, FilterDomain, FilterRule};
 use crate::model::Tenant;
 use crate::unstable::{parse_activation, parse_sign_in};
-use crate::{Explain, ReferenceEvaluator, Snapshot, json as jjson, load_bundle_bytes};
+use crate::{
+    Explain, ReferenceEvaluator, SignInRequest, Snapshot, json as jjson, load_bundle_bytes,
+};
 
 /// The example tenant, loaded once (the fixed tenant the request targets decide against).
 fn example() -> Option<&'static (Tenant, Snapshot)> {
@@ -78,9 +80,50 @@ pub fn sign_in(data: &[u8]) {
         &doc,
         jiff::Timestamp::from_second(1_772_442_000).ok(),
     ) {
+        let reference = ReferenceEvaluator::new(tenant);
         let a = snapshot.evaluate(&req, Explain::Policies);
-        let b = ReferenceEvaluator::new(tenant).evaluate(&req, Explain::Policies);
+        let b = reference.evaluate(&req, Explain::Policies);
         same(&a, &b);
+        borrowed_agrees(snapshot, &reference, &req);
+    }
+}
+
+/// The decision without explain, borrowed and owned, against the reference's: the same bytes.
+#[expect(
+    clippy::panic,
+    reason = "a disagreement is the bug the fuzz targets hunt; panicking is how they report it"
+)]
+fn borrowed_agrees(snapshot: &Snapshot, reference: &ReferenceEvaluator<'_>, req: &SignInRequest) {
+    let expected = reference.evaluate(req, Explain::None);
+    same(&snapshot.evaluate(req, Explain::None), &expected);
+    let borrowed = snapshot.evaluate_borrowed(req);
+    // What the CLI's summary reads from it, against the owned decision's fields.
+    let mut acting = Vec::new();
+    borrowed.for_each_acting_policy(|i| acting.extend(snapshot.tenant().policies.get(i)));
+    let mut named: Vec<&str> = expected
+        .requirements
+        .iter()
+        .flat_map(|r| r.policy_ids.iter().map(String::as_str))
+        .chain(expected.deny_reasons.iter().map(|d| d.policy_id()))
+        .collect();
+    named.sort_unstable();
+    named.dedup();
+    let mut acting: Vec<&str> = acting.iter().map(|p| p.id.as_str()).collect();
+    acting.sort_unstable();
+    if borrowed.decision() != expected.decision
+        || borrowed.has_missing_data() != expected.warnings.iter().any(|w| w.code == "missingData")
+        || acting != named
+    {
+        panic!("the borrowed decision's accessors disagree with the reference: {expected:?}");
+    }
+    let mut bytes = Vec::new();
+    borrowed.write_json(&mut bytes);
+    let written = String::from_utf8(bytes).ok();
+    let expected = serde_json::to_string(&expected).ok();
+    if written != expected {
+        panic!(
+            "the borrowed decision writes other bytes:\nborrowed:  {written:?}\nreference: {expected:?}"
+        );
     }
 }
 
@@ -451,6 +494,7 @@ pub fn differential(data: &[u8]) {
         let b = reference.evaluate(&req, Explain::Policies);
         same(&a, &b);
         same(&fast, &a.decision);
+        borrowed_agrees(&snapshot, &reference, &req);
         if u.is_empty() {
             break;
         }

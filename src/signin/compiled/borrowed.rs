@@ -541,7 +541,9 @@ impl<'a> BorrowedDecision<'a> {
             } else {
                 b"{\"type\":\"unsatisfiedNonInteractiveControls\",\"policyId\":".as_slice()
             });
-            out::string(o, &p.id);
+            if let Some(id) = self.policies.id_json.get(i) {
+                o.extend_from_slice(id);
+            }
             o.extend_from_slice(b",\"displayName\":");
             out::string(o, &p.display_name);
             if !block {
