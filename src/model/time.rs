@@ -100,8 +100,8 @@ fn utc_seconds(s: &str) -> Option<Timestamp> {
 const MAX_DURATION_SECS: i64 = 10_000 * 86_400;
 
 /// Appends `t` as a JSON string, the text `Timestamp`'s `Display` gives (RFC 3339 in UTC, `Z`).
-/// Whole seconds from 1970 to 9999, every decision's usual instant, are written directly
-/// (civil-from-days, Hinnant); any other goes through `Display`.
+/// Whole seconds from 1970 to 9999, every decision's usual instant, are written directly from
+/// the civil UTC time; any other goes through `Display`.
 pub fn write_json_timestamp(out: &mut Vec<u8>, t: Timestamp) {
     let secs = t.as_second();
     if t.subsec_nanosecond() != 0 || !(0..253_402_300_800).contains(&secs) {
@@ -110,39 +110,20 @@ pub fn write_json_timestamp(out: &mut Vec<u8>, t: Timestamp) {
         let _ = write!(out, "\"{t}\"");
         return;
     }
-    let days = secs / 86_400;
-    let rem = secs % 86_400;
-    // Days since 0000-03-01 in 400-year eras.
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    let digits = |n: i64, width: usize, buf: &mut [u8]| {
-        let mut n = n;
-        for k in (0..width).rev() {
-            if let Some(b) = buf.get_mut(k) {
-                *b = b'0' + (n % 10) as u8;
-            }
-            n /= 10;
-        }
-    };
+    let dt = jiff::tz::Offset::UTC.to_datetime(t);
     let mut b = *b"\"0000-00-00T00:00:00Z\"";
     let fields = [
-        (year, 4, 1),
-        (month, 2, 6),
-        (day, 2, 9),
-        (rem / 3600, 2, 12),
-        (rem / 60 % 60, 2, 15),
-        (rem % 60, 2, 18),
+        (i64::from(dt.year()), 4, 1),
+        (i64::from(dt.month()), 2, 6),
+        (i64::from(dt.day()), 2, 9),
+        (i64::from(dt.hour()), 2, 12),
+        (i64::from(dt.minute()), 2, 15),
+        (i64::from(dt.second()), 2, 18),
     ];
-    for (n, width, at) in fields {
-        if let Some(slot) = b.get_mut(at..at + width) {
-            digits(n, width, slot);
+    for (mut n, width, at) in fields {
+        for slot in b.get_mut(at..at + width).into_iter().flatten().rev() {
+            *slot = b'0' + (n % 10) as u8;
+            n /= 10;
         }
     }
     out.extend_from_slice(&b);

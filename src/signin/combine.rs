@@ -572,20 +572,9 @@ impl<'p> SessionMerge<'p> {
                     policy_ids: self.frequency_ids(m.shortest).map(str::to_owned).collect(),
                 }
             }),
-            persistent_browser: self.persistent_browser.as_ref().map(|(m, l)| Effective {
-                mode: (*m).clone(),
-                policy_ids: ids(l),
-            }),
-            cloud_app_security: self.cloud_app_security.as_ref().map(|(m, l)| Effective {
-                mode: (*m).clone(),
-                policy_ids: ids(l),
-            }),
-            continuous_access_evaluation: self.continuous_access_evaluation.as_ref().map(
-                |(m, l)| Effective {
-                    mode: (*m).clone(),
-                    policy_ids: ids(l),
-                },
-            ),
+            persistent_browser: owned_mode(&self.persistent_browser),
+            cloud_app_security: owned_mode(&self.cloud_app_security),
+            continuous_access_evaluation: owned_mode(&self.continuous_access_evaluation),
             application_enforced_restrictions: flag(restrictions),
             secure_sign_in_session: flag(secure),
             disable_resilience_defaults: flag(resilience),
@@ -600,6 +589,14 @@ impl<'p> SessionMerge<'p> {
                 .collect(),
         }
     }
+}
+
+/// A merged control with a value, owned.
+fn owned_mode<T: Clone>(merged: &Option<(&T, Ids<'_>)>) -> Option<Effective<T>> {
+    merged.as_ref().map(|(mode, ids)| Effective {
+        mode: (*mode).clone(),
+        policy_ids: ids.iter().map(|s| (*s).to_owned()).collect(),
+    })
 }
 
 fn merge_ranked<'p, T: PartialEq + std::fmt::Debug>(

@@ -7,9 +7,10 @@
 
 use serde::Serialize;
 
+use crate::model::enums::FrequencyUnit;
 use crate::signin::decision::{
-    DenyReason, EffectiveFlag, EffectiveSessionControls, PolicyResult, Requirement,
-    RequirementItem, SignInDecision, reasons,
+    DenyReason, EffectiveSessionControls, PolicyResult, Requirement, RequirementItem,
+    SignInDecision, reasons,
 };
 
 /// Appends `s` as a JSON string. A string with nothing to escape (the usual id or name) is copied
@@ -215,85 +216,132 @@ fn deny_reasons(out: &mut Vec<u8>, list: &[DenyReason]) {
     out.push(b']');
 }
 
-/// `{"mode":...,"policyIds":[...]}` for a control with a value.
-fn effective(out: &mut Vec<u8>, first: &mut bool, k: &[u8], mode: &str, ids: &[String]) {
+/// `"signInFrequency":{...}` (the owned and the borrowed decision both write it).
+pub(crate) struct FrequencyJson<'f> {
+    /// `timeBased` or `everyTime`.
+    pub interval: &'f str,
+    /// Interval length.
+    pub value: Option<i64>,
+    /// Interval unit.
+    pub unit: Option<&'f str>,
+    /// Which authentication is measured.
+    pub authentication_type: &'f str,
+}
+
+/// Adds `"signInFrequency":{...}` with its policies.
+pub(crate) fn frequency<'s>(
+    out: &mut Vec<u8>,
+    first: &mut bool,
+    f: &FrequencyJson<'_>,
+    ids: impl IntoIterator<Item = &'s str>,
+) {
+    key(out, first, b"signInFrequency");
+    out.extend_from_slice(b"{\"frequencyInterval\":");
+    string(out, f.interval);
+    if let Some(v) = f.value {
+        out.extend_from_slice(b",\"value\":");
+        out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+    }
+    if let Some(unit) = f.unit {
+        out.extend_from_slice(b",\"type\":");
+        string(out, unit);
+    }
+    out.extend_from_slice(b",\"authenticationType\":");
+    string(out, f.authentication_type);
+    out.extend_from_slice(b",\"policyIds\":");
+    str_list(out, ids);
+    out.push(b'}');
+}
+
+/// Adds `"key":{"mode":...,"policyIds":[...]}` for a control with a value.
+pub(crate) fn effective<'s>(
+    out: &mut Vec<u8>,
+    first: &mut bool,
+    k: &[u8],
+    mode: &str,
+    ids: impl IntoIterator<Item = &'s str>,
+) {
     key(out, first, k);
     out.extend_from_slice(b"{\"mode\":");
     string(out, mode);
     out.extend_from_slice(b",\"policyIds\":");
-    strings(out, ids);
+    str_list(out, ids);
     out.push(b'}');
 }
 
-fn flag(out: &mut Vec<u8>, first: &mut bool, k: &[u8], f: &EffectiveFlag) {
+/// Adds `"key":{"isEnabled":...,"policyIds":[...]}` for an on/off control.
+pub(crate) fn flag<'s>(
+    out: &mut Vec<u8>,
+    first: &mut bool,
+    k: &[u8],
+    is_enabled: bool,
+    ids: impl IntoIterator<Item = &'s str>,
+) {
     key(out, first, k);
-    out.extend_from_slice(if f.is_enabled {
+    out.extend_from_slice(if is_enabled {
         b"{\"isEnabled\":true,\"policyIds\":".as_slice()
     } else {
         b"{\"isEnabled\":false,\"policyIds\":".as_slice()
     });
-    strings(out, &f.policy_ids);
+    str_list(out, ids);
     out.push(b'}');
+}
+
+fn ids(list: &[String]) -> impl Iterator<Item = &str> {
+    list.iter().map(String::as_str)
 }
 
 fn session_controls(out: &mut Vec<u8>, c: &EffectiveSessionControls) {
     let mut first = true;
     out.push(b'{');
     if let Some(f) = &c.sign_in_frequency {
-        key(out, &mut first, b"signInFrequency");
-        let mut inner = true;
-        out.push(b'{');
-        key(out, &mut inner, b"frequencyInterval");
-        string(out, f.frequency_interval.as_str());
-        if let Some(v) = f.value {
-            key(out, &mut inner, b"value");
-            out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+        let shape = FrequencyJson {
+            interval: f.frequency_interval.as_str(),
+            value: f.value,
+            unit: f.unit.as_ref().map(FrequencyUnit::as_str),
+            authentication_type: f.authentication_type.as_str(),
+        };
+        frequency(out, &mut first, &shape, ids(&f.policy_ids));
+    }
+    let modes = [
+        (
+            b"persistentBrowser".as_slice(),
+            c.persistent_browser
+                .as_ref()
+                .map(|e| (e.mode.as_str(), &e.policy_ids)),
+        ),
+        (
+            b"cloudAppSecurity".as_slice(),
+            c.cloud_app_security
+                .as_ref()
+                .map(|e| (e.mode.as_str(), &e.policy_ids)),
+        ),
+        (
+            b"continuousAccessEvaluation".as_slice(),
+            c.continuous_access_evaluation
+                .as_ref()
+                .map(|e| (e.mode.as_str(), &e.policy_ids)),
+        ),
+    ];
+    for (k, mode) in modes {
+        if let Some((mode, list)) = mode {
+            effective(out, &mut first, k, mode, ids(list));
         }
-        if let Some(unit) = &f.unit {
-            key(out, &mut inner, b"type");
-            string(out, unit.as_str());
+    }
+    for (k, f) in [
+        (
+            b"applicationEnforcedRestrictions".as_slice(),
+            &c.application_enforced_restrictions,
+        ),
+        (b"secureSignInSession".as_slice(), &c.secure_sign_in_session),
+        (
+            b"disableResilienceDefaults".as_slice(),
+            &c.disable_resilience_defaults,
+        ),
+    ] {
+        if let Some(f) = f {
+            flag(out, &mut first, k, f.is_enabled, ids(&f.policy_ids));
         }
-        key(out, &mut inner, b"authenticationType");
-        string(out, f.authentication_type.as_str());
-        key(out, &mut inner, b"policyIds");
-        strings(out, &f.policy_ids);
-        out.push(b'}');
-    }
-    if let Some(e) = &c.persistent_browser {
-        effective(
-            out,
-            &mut first,
-            b"persistentBrowser",
-            e.mode.as_str(),
-            &e.policy_ids,
-        );
-    }
-    if let Some(e) = &c.cloud_app_security {
-        effective(
-            out,
-            &mut first,
-            b"cloudAppSecurity",
-            e.mode.as_str(),
-            &e.policy_ids,
-        );
-    }
-    if let Some(e) = &c.continuous_access_evaluation {
-        effective(
-            out,
-            &mut first,
-            b"continuousAccessEvaluation",
-            e.mode.as_str(),
-            &e.policy_ids,
-        );
-    }
-    if let Some(f) = &c.application_enforced_restrictions {
-        flag(out, &mut first, b"applicationEnforcedRestrictions", f);
-    }
-    if let Some(f) = &c.secure_sign_in_session {
-        flag(out, &mut first, b"secureSignInSession", f);
-    }
-    if let Some(f) = &c.disable_resilience_defaults {
-        flag(out, &mut first, b"disableResilienceDefaults", f);
     }
     if !c.passthrough.is_empty() {
         key(out, &mut first, b"passthrough");
@@ -454,7 +502,7 @@ mod tests {
             PersistentBrowserMode,
         };
         use crate::signin::decision::{
-            CaStatus, Decision, Effective, EffectiveSignInFrequency, PassThrough,
+            CaStatus, Decision, Effective, EffectiveFlag, EffectiveSignInFrequency, PassThrough,
         };
         let ids = || vec!["p1".to_owned(), "p\"2".to_owned()];
         let items = vec![

@@ -6,11 +6,8 @@
 
 use super::*;
 use crate::diag::{Diagnostic, Severity};
-use crate::json::Json;
 use crate::signin::combine::{MissingDataMessage, SessionMerge, message, reauthentication_item};
-use crate::signin::decision::{
-    CaStatus, ClaimsChallenge, DenyReason, EffectiveSessionControls, Requirement,
-};
+use crate::signin::decision::{CaStatus, ClaimsChallenge, DenyReason, Requirement};
 use crate::signin::json_out as out;
 
 /// The options of one requirement: borrowed from the snapshot, or the re-authentication built
@@ -18,15 +15,15 @@ use crate::signin::json_out as out;
 #[derive(Debug, Clone)]
 enum Options<'a> {
     Reauthentication(RequirementItem),
-    /// Items with their JSON (comma-separated), both prepared at compile time.
-    Items(&'a [RequirementItem], &'a [u8]),
+    /// A clause prepared at compile time.
+    Prepared(&'a Clause),
 }
 
 impl Options<'_> {
     fn items(&self) -> &[RequirementItem] {
         match self {
             Options::Reauthentication(item) => std::slice::from_ref(item),
-            Options::Items(items, _) => items,
+            Options::Prepared(clause) => &clause.items,
         }
     }
 }
@@ -176,17 +173,15 @@ impl CompiledPolicies {
         methods: MethodSet,
         needs: &mut SmallVec<[Need<'a>; 4]>,
     ) -> GrantKind {
-        let (and, items, items_json, or_clause, or_clause_json) = match self.grants.get(i) {
+        let (and, items, or_clause) = match self.grants.get(i) {
             None | Some(CompiledGrant::None) => return GrantKind::Satisfied,
             Some(CompiledGrant::Block) => return GrantKind::Deny,
             Some(CompiledGrant::Controls {
                 and,
                 items,
-                items_json,
                 or_clause,
-                or_clause_json,
                 ..
-            }) => (*and, items, items_json, or_clause, or_clause_json),
+            }) => (*and, items, or_clause),
         };
         let flags = self.controls(i, p, methods);
         if and {
@@ -197,17 +192,16 @@ impl CompiledPolicies {
             for (j, (s, _)) in flags.iter().enumerate() {
                 if !s {
                     kind = GrantKind::Clauses;
-                    if let (Some(Some(item)), Some(json)) = (items.get(j), items_json.get(j)) {
-                        let item = std::slice::from_ref(item);
-                        self.add_need(needs, Options::Items(item, json), i);
+                    if let Some(Some(clause)) = items.get(j) {
+                        self.add_need(needs, Options::Prepared(clause), i);
                     }
                 }
             }
             kind
         } else if flags.iter().any(|(s, _)| *s) {
             GrantKind::Satisfied
-        } else if flags.iter().any(|(_, int)| *int) && !or_clause.is_empty() {
-            self.add_need(needs, Options::Items(or_clause, or_clause_json), i);
+        } else if flags.iter().any(|(_, int)| *int) && !or_clause.items.is_empty() {
+            self.add_need(needs, Options::Prepared(or_clause), i);
             GrantKind::Clauses
         } else {
             GrantKind::Deny
@@ -361,11 +355,8 @@ impl<'a> BorrowedDecision<'a> {
                 })
             })
             .collect();
-        let session_controls = if self.decision == Decision::Deny {
-            EffectiveSessionControls::default()
-        } else {
-            self.merge().to_owned_controls()
-        };
+        // Empty when denied: `merge` merges nothing then.
+        let session_controls = self.merge().to_owned_controls();
         let mut warnings = self.p.req.warnings.clone();
         self.each_warning(|w| {
             warnings.push(Diagnostic {
@@ -506,7 +497,7 @@ impl<'a> BorrowedDecision<'a> {
             o.extend_from_slice(b"{\"anyOf\":[");
             match &need.any_of {
                 Options::Reauthentication(item) => out::requirement_item(o, item),
-                Options::Items(_, json) => o.extend_from_slice(json),
+                Options::Prepared(clause) => o.extend_from_slice(&clause.json),
             }
             o.push(b']');
             if !need.policies.is_empty() {
@@ -525,12 +516,11 @@ impl<'a> BorrowedDecision<'a> {
         }
         o.extend_from_slice(b"],\"denyReasons\":[");
         let mut any = false;
-        for p in self
+        for (i, p) in self
             .denied
             .iter()
             .filter_map(|i| Some((i, self.policies.policy(i)?)))
         {
-            let (i, p) = p;
             if any {
                 o.push(b',');
             }
@@ -607,39 +597,29 @@ fn session_controls(o: &mut Vec<u8>, m: &SessionMerge<'_>) {
     let mut first = true;
     o.push(b'{');
     if let Some(f) = m.frequency() {
-        out::key(o, &mut first, b"signInFrequency");
         let timed = f.shortest.interval == FrequencyInterval::TimeBased;
-        o.extend_from_slice(b"{\"frequencyInterval\":");
-        out::string(
-            o,
-            if timed {
-                FrequencyInterval::TimeBased
-            } else {
-                FrequencyInterval::EveryTime
-            }
-            .as_str(),
-        );
-        if let (true, Some(v)) = (timed, f.shortest.value) {
-            o.extend_from_slice(b",\"value\":");
-            o.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
-        }
-        if let (true, Some(unit)) = (timed, &f.shortest.unit) {
-            o.extend_from_slice(b",\"type\":");
-            out::string(o, unit.as_str());
-        }
-        o.extend_from_slice(b",\"authenticationType\":");
-        out::string(
-            o,
-            if f.primary {
-                FrequencyAuthType::PrimaryAndSecondary
-            } else {
-                FrequencyAuthType::Secondary
-            }
-            .as_str(),
-        );
-        o.extend_from_slice(b",\"policyIds\":");
-        out::str_list(o, m.frequency_ids(f.shortest));
-        o.push(b'}');
+        let interval = if timed {
+            FrequencyInterval::TimeBased
+        } else {
+            FrequencyInterval::EveryTime
+        };
+        let authentication_type = if f.primary {
+            FrequencyAuthType::PrimaryAndSecondary
+        } else {
+            FrequencyAuthType::Secondary
+        };
+        let shape = out::FrequencyJson {
+            interval: interval.as_str(),
+            value: f.shortest.value.filter(|_| timed),
+            unit: f
+                .shortest
+                .unit
+                .as_ref()
+                .filter(|_| timed)
+                .map(|u| u.as_str()),
+            authentication_type: authentication_type.as_str(),
+        };
+        out::frequency(o, &mut first, &shape, m.frequency_ids(f.shortest));
     }
     let modes = [
         (
@@ -663,12 +643,7 @@ fn session_controls(o: &mut Vec<u8>, m: &SessionMerge<'_>) {
     ];
     for (k, mode) in modes {
         if let Some((mode, ids)) = mode {
-            out::key(o, &mut first, k);
-            o.extend_from_slice(b"{\"mode\":");
-            out::string(o, mode);
-            o.extend_from_slice(b",\"policyIds\":");
-            out::str_list(o, ids.iter().copied());
-            o.push(b'}');
+            out::effective(o, &mut first, k, mode, ids.iter().copied());
         }
     }
     let [restrictions, secure, resilience] = &m.flags;
@@ -678,10 +653,7 @@ fn session_controls(o: &mut Vec<u8>, m: &SessionMerge<'_>) {
         (b"disableResilienceDefaults".as_slice(), resilience),
     ] {
         if !ids.is_empty() {
-            out::key(o, &mut first, k);
-            o.extend_from_slice(b"{\"isEnabled\":true,\"policyIds\":");
-            out::str_list(o, ids.iter().copied());
-            o.push(b'}');
+            out::flag(o, &mut first, k, true, ids.iter().copied());
         }
     }
     if !m.passthrough.is_empty() {
@@ -694,7 +666,8 @@ fn session_controls(o: &mut Vec<u8>, m: &SessionMerge<'_>) {
             o.extend_from_slice(b"{\"name\":");
             out::string(o, name);
             o.extend_from_slice(b",\"value\":");
-            write_passthrough_value(o, value);
+            // The one part that allocates: such controls are rare and kept as given.
+            out::value(o, &value.to_value());
             o.extend_from_slice(b",\"policyId\":");
             out::string(o, id);
             o.push(b'}');
@@ -702,10 +675,4 @@ fn session_controls(o: &mut Vec<u8>, m: &SessionMerge<'_>) {
         o.push(b']');
     }
     o.push(b'}');
-}
-
-/// A pass-through value as `serde_json` writes it (the one part that allocates: such controls
-/// are rare and kept as the export gave them).
-fn write_passthrough_value(o: &mut Vec<u8>, value: &Json<'static>) {
-    out::value(o, &value.to_value());
 }

@@ -346,7 +346,13 @@ impl CompiledPolicies {
         if satisfied {
             return (Grant::Satisfied, Vec::new());
         }
-        let item = |j: usize| items.get(j).cloned().flatten();
+        let item = |j: usize| {
+            items
+                .get(j)
+                .and_then(Option::as_ref)
+                .and_then(|c| c.items.first())
+                .cloned()
+        };
         let entries: Vec<(&String, bool, Option<RequirementItem>)> = list
             .iter()
             .zip(flags.iter())

@@ -60,19 +60,15 @@ impl CompiledPolicies {
                         .iter()
                         .map(|(ctl, _)| self.requirement_item(ctl))
                         .collect();
-                    let or_clause = sorted(items.iter().flatten().cloned().collect());
-                    let items_json = items
-                        .iter()
-                        .map(|item| items_as_json(item.as_slice()))
-                        .collect();
-                    let or_clause_json = items_as_json(&or_clause);
+                    let or_clause = Clause::new(sorted(items.iter().flatten().cloned().collect()));
                     CompiledGrant::Controls {
                         and: g.operator != GrantOperator::Or,
                         controls,
-                        items,
+                        items: items
+                            .into_iter()
+                            .map(|item| item.map(|i| Clause::new(vec![i])))
+                            .collect(),
                         or_clause,
-                        items_json,
-                        or_clause_json,
                     }
                 }
             };
@@ -94,18 +90,10 @@ impl CompiledPolicies {
                 }
             }
             Ctl::TermsOfUse(k) => RequirementItem::TermsOfUse {
-                agreement_id: self
-                    .terms
-                    .iter()
-                    .find(|(_, v)| *v == k)
-                    .map(|(s, _)| s.clone())?,
+                agreement_id: key_of(&self.terms, *k)?,
             },
             Ctl::Custom(k) => RequirementItem::CustomAuthenticationFactor {
-                id: self
-                    .customs
-                    .iter()
-                    .find(|(_, v)| *v == k)
-                    .map(|(s, _)| s.clone())?,
+                id: key_of(&self.customs, *k)?,
             },
             Ctl::PasswordChange => RequirementItem::PasswordChange,
             Ctl::RiskRemediation => RequirementItem::RiskRemediation,
@@ -314,14 +302,10 @@ impl CompiledPolicies {
     }
 }
 
-/// Requirement items as JSON, comma-separated: written once when the snapshot is compiled.
-fn items_as_json(items: &[RequirementItem]) -> Box<[u8]> {
-    let mut out = Vec::new();
-    for (k, item) in items.iter().enumerate() {
-        if k > 0 {
-            out.push(b',');
-        }
-        crate::signin::json_out::requirement_item(&mut out, item);
-    }
-    out.into_boxed_slice()
+/// The id numbered `k` (terms of use and custom controls are numbered as they are first seen).
+fn key_of(numbers: &AHashMap<String, u32>, k: u32) -> Option<String> {
+    numbers
+        .iter()
+        .find(|(_, v)| **v == k)
+        .map(|(s, _)| s.clone())
 }

@@ -159,15 +159,36 @@ enum CompiledGrant {
         and: bool,
         /// Each control with its Graph name.
         controls: Vec<(Ctl, String)>,
-        /// Per control, what a user can do to meet it (`None` when no prompt can).
-        items: Vec<Option<RequirementItem>>,
+        /// Per control, what a user can do to meet it (`None` when no prompt can): the
+        /// control's clause under AND.
+        items: Vec<Option<Clause>>,
         /// The OR clause: every option a prompt can offer, in prompt order.
-        or_clause: Vec<RequirementItem>,
-        /// Per control, its item as JSON (empty when it has none).
-        items_json: Vec<Box<[u8]>>,
-        /// The OR clause's items as JSON, comma-separated.
-        or_clause_json: Box<[u8]>,
+        or_clause: Clause,
     },
+}
+
+/// A requirement's options, with their JSON written once when the snapshot is compiled.
+#[derive(Debug, Clone)]
+struct Clause {
+    items: Vec<RequirementItem>,
+    /// The items as JSON, comma-separated.
+    json: Box<[u8]>,
+}
+
+impl Clause {
+    fn new(items: Vec<RequirementItem>) -> Clause {
+        let mut json = Vec::new();
+        for (k, item) in items.iter().enumerate() {
+            if k > 0 {
+                json.push(b',');
+            }
+            crate::signin::json_out::requirement_item(&mut json, item);
+        }
+        Clause {
+            items,
+            json: json.into_boxed_slice(),
+        }
+    }
 }
 
 /// An immutable, compiled tenant. Cheap to share (`Arc`) and safe to read from many threads.
