@@ -18,10 +18,11 @@ use crate::{DeviceInfo, SignInRequest};
 type Members<'a> = [(Cow<'a, str>, Json<'a>)];
 
 /// A record's fields, looked up by any of their names, case-insensitively; the PowerShell
-/// SDK's `AdditionalProperties` object is found once and searched after the members.
-struct Rec<'a> {
-    members: &'a Members<'a>,
-    extra: Option<&'a Members<'a>>,
+/// SDK's `AdditionalProperties` object is found once and searched after the members. `'r` is
+/// the parsed record's borrow, `'a` the text's (what the mapped record keeps).
+struct Rec<'r, 'a> {
+    members: &'r Members<'a>,
+    extra: Option<&'r Members<'a>>,
 }
 
 fn is_absent(v: &Json<'_>) -> bool {
@@ -32,15 +33,35 @@ fn is_absent(v: &Json<'_>) -> bool {
     }
 }
 
-fn str_of<'a>(v: &'a Json<'a>) -> Option<&'a str> {
+fn str_of<'r>(v: &'r Json<'_>) -> Option<&'r str> {
     match v {
         Json::String(s) => Some(s),
         _ => None,
     }
 }
 
-impl<'a> Rec<'a> {
-    fn new(members: &'a Members<'a>) -> Rec<'a> {
+/// A string value as the mapped record keeps it: borrowed from the text, or copied where the
+/// text had escapes.
+fn text_of<'a>(v: &Json<'a>) -> Option<Cow<'a, str>> {
+    match v {
+        Json::String(Cow::Borrowed(s)) => Some(Cow::Borrowed(s)),
+        Json::String(Cow::Owned(s)) => Some(Cow::Owned(s.clone())),
+        _ => None,
+    }
+}
+
+/// `text` trimmed; `None` when nothing is left.
+fn trimmed(text: Cow<'_, str>) -> Option<Cow<'_, str>> {
+    match text {
+        Cow::Borrowed(s) => Some(s.trim()).filter(|t| !t.is_empty()).map(Cow::Borrowed),
+        Cow::Owned(s) => Some(s.trim())
+            .filter(|t| !t.is_empty())
+            .map(|t| Cow::Owned(t.to_owned())),
+    }
+}
+
+impl<'r, 'a> Rec<'r, 'a> {
+    fn new(members: &'r Members<'a>) -> Rec<'r, 'a> {
         let extra = members.iter().find_map(|(k, v)| match v {
             Json::Object(extra) if k == "AdditionalProperties" => Some(extra.as_slice()),
             _ => None,
@@ -50,8 +71,8 @@ impl<'a> Rec<'a> {
 
     /// A field by any of its names; the PowerShell SDK's `AdditionalProperties` is searched
     /// too. `null`, and `"None"` (how `az` writes a null), are absent.
-    fn get(&self, names: &[&str]) -> Option<&'a Json<'a>> {
-        let find = |o: &'a Members<'a>| {
+    fn get(&self, names: &[&str]) -> Option<&'r Json<'a>> {
+        let find = |o: &'r Members<'a>| {
             names.iter().find_map(|n| {
                 o.iter()
                     .find(|(k, v)| k.len() == n.len() && k.eq_ignore_ascii_case(n) && !is_absent(v))
@@ -62,22 +83,27 @@ impl<'a> Rec<'a> {
     }
 
     /// A string field; empty strings are absent.
-    fn str(&self, names: &[&str]) -> Option<&'a str> {
+    fn str(&self, names: &[&str]) -> Option<&'r str> {
         self.get(names)
             .and_then(str_of)
             .map(str::trim)
             .filter(|s| !s.is_empty())
     }
 
+    /// [`Rec::str`], as the mapped record keeps it.
+    fn text(&self, names: &[&str]) -> Option<Cow<'a, str>> {
+        self.get(names).and_then(text_of).and_then(trimmed)
+    }
+
     /// A GUID field (a field of the same name holding something else is passed over).
-    fn guid(&self, names: &[&str]) -> Option<&'a str> {
+    fn guid(&self, names: &[&str]) -> Option<&'r str> {
         names
             .iter()
             .find_map(|n| self.str(&[n]).filter(|v| crate::model::read::is_guid(v)))
     }
 
     /// An object field, or a string holding one.
-    fn obj(&self, names: &[&str]) -> Result<Option<Cow<'a, Members<'a>>>, SignInLogError> {
+    fn obj(&self, names: &[&str]) -> Result<Option<Cow<'r, Members<'a>>>, SignInLogError> {
         match self.get(names) {
             None => Ok(None),
             Some(Json::Object(o)) => Ok(Some(Cow::Borrowed(o.as_slice()))),
@@ -92,7 +118,7 @@ impl<'a> Rec<'a> {
     }
 
     /// An array field, or a string holding one.
-    fn array(&self, names: &[&str]) -> Result<Option<Cow<'a, [Json<'a>]>>, SignInLogError> {
+    fn array(&self, names: &[&str]) -> Result<Option<Cow<'r, [Json<'a>]>>, SignInLogError> {
         match self.get(names) {
             None => Ok(None),
             Some(Json::Array(a)) => Ok(Some(Cow::Borrowed(a.as_slice()))),
@@ -124,7 +150,7 @@ fn error(names: &[&str], message: &str) -> SignInLogError {
     }
 }
 
-fn time(rec: &Rec<'_>, names: &[&str]) -> Result<Option<Timestamp>, SignInLogError> {
+fn time(rec: &Rec<'_, '_>, names: &[&str]) -> Result<Option<Timestamp>, SignInLogError> {
     let Some(text) = rec.str(names) else {
         return Ok(None);
     };
@@ -326,12 +352,12 @@ fn guest_types(user_type: Option<&str>, access: Option<&str>) -> Option<Vec<Gues
     })
 }
 
-fn risk(rec: &Rec<'_>, names: &[&str]) -> Option<RiskLevel> {
+fn risk(rec: &Rec<'_, '_>, names: &[&str]) -> Option<RiskLevel> {
     rec.str(names).map(RiskLevel::parse)
 }
 
 /// Maps one record.
-pub fn map(record: &Json<'_>) -> Result<MappedSignIn, SignInLogError> {
+pub fn map<'a>(record: &Json<'a>) -> Result<MappedSignIn<'a>, SignInLogError> {
     let Json::Object(o) = record else {
         return Err(error(&["(record)"], "expected a JSON object"));
     };
@@ -341,13 +367,13 @@ pub fn map(record: &Json<'_>) -> Result<MappedSignIn, SignInLogError> {
         Json::Object(inner) if k == "properties" => Some(inner.as_slice()),
         _ => None,
     });
-    let o: &Members<'_> = match inner {
+    let o: &Members<'a> = match inner {
         Some(inner) if !has("userId") && !has("appId") => inner,
         _ => o,
     };
     let rec = Rec::new(o);
     let mut missing: Vec<&'static str> = Vec::new();
-    let id = rec.str(&["id", "Id", "CorrelationId"]).map(str::to_owned);
+    let id = rec.text(&["id", "Id", "CorrelationId"]);
     let at = time(&rec, &["createdDateTime", "TimeGenerated", "time"])?.ok_or_else(|| {
         error(
             &["createdDateTime"],
@@ -601,50 +627,27 @@ pub fn map(record: &Json<'_>) -> Result<MappedSignIn, SignInLogError> {
         }
     }
     if let Some(id) = &id {
-        builder = builder.echo_id(serde_json::Value::String(id.clone()));
+        builder = builder.echo_id(serde_json::Value::String(id.to_string()));
     }
     let request = builder.build().map_err(|e| SignInLogError {
         field: "(request)".to_owned(),
         message: e.to_string(),
     })?;
 
-    let status = rec.str(&["conditionalAccessStatus"]).map(str::to_owned);
-    let mut policies = Vec::new();
-    for (i, p) in rec
-        .array(&[
-            "appliedConditionalAccessPolicies",
-            "ConditionalAccessPolicies",
-        ])?
-        .iter()
-        .flat_map(|a| a.iter())
-        .enumerate()
-    {
+    let status = rec.text(&["conditionalAccessStatus"]);
+    let applied = rec.array(&[
+        "appliedConditionalAccessPolicies",
+        "ConditionalAccessPolicies",
+    ])?;
+    let mut policies = Vec::with_capacity(applied.as_ref().map_or(0, |a| a.len()));
+    for (i, p) in applied.iter().flat_map(|a| a.iter()).enumerate() {
         let Json::Object(p) = p else {
             return Err(error(
                 &["appliedConditionalAccessPolicies"],
                 &format!("item {i} is not an object"),
             ));
         };
-        let p = Rec::new(p);
-        let (Some(pid), Some(result)) = (p.str(&["id"]), p.str(&["result"])) else {
-            return Err(error(
-                &["appliedConditionalAccessPolicies"],
-                &format!("item {i} has no id or no result; it cannot be compared"),
-            ));
-        };
-        let flags = |names: &[&str]| match p.get(names) {
-            Some(Json::String(s)) => Some(s.to_string()),
-            Some(Json::Array(a)) => Some(a.iter().filter_map(str_of).collect::<Vec<_>>().join(",")),
-            Some(Json::Number(n)) => n.as_u64().map(condition_flags),
-            _ => None,
-        };
-        policies.push(LoggedPolicy {
-            id: pid.to_ascii_lowercase(),
-            display_name: p.str(&["displayName"]).map(str::to_owned),
-            result: result.to_owned(),
-            conditions_satisfied: flags(&["conditionsSatisfied"]),
-            conditions_not_satisfied: flags(&["conditionsNotSatisfied"]),
-        });
+        policies.push(logged_policy(i, p)?);
     }
     Ok(MappedSignIn {
         id,
@@ -652,5 +655,64 @@ pub fn map(record: &Json<'_>) -> Result<MappedSignIn, SignInLogError> {
         status,
         policies,
         missing,
+    })
+}
+
+/// One applied policy's kept fields, read in one pass over its members (then the PowerShell
+/// SDK's `AdditionalProperties`): what [`Rec::get`] would find for each, without a search per
+/// field.
+fn logged_policy<'a>(i: usize, members: &Members<'a>) -> Result<LoggedPolicy<'a>, SignInLogError> {
+    const KEYS: [&str; 5] = [
+        "id",
+        "result",
+        "displayName",
+        "conditionsSatisfied",
+        "conditionsNotSatisfied",
+    ];
+    let rec = Rec::new(members);
+    let mut found: [Option<&Json<'a>>; 5] = [None; 5];
+    for o in std::iter::once(members).chain(rec.extra) {
+        for (k, v) in o {
+            if is_absent(v) {
+                continue;
+            }
+            if let Some(slot) = KEYS
+                .iter()
+                .zip(found.iter_mut())
+                .find(|(key, slot)| {
+                    slot.is_none() && k.len() == key.len() && k.eq_ignore_ascii_case(key)
+                })
+                .map(|(_, slot)| slot)
+            {
+                *slot = Some(v);
+            }
+        }
+    }
+    let [id, result, name, satisfied, not_satisfied] = found;
+    let text = |v: Option<&Json<'a>>| v.and_then(text_of).and_then(trimmed);
+    let (Some(id), Some(result)) = (text(id), text(result)) else {
+        return Err(error(
+            &["appliedConditionalAccessPolicies"],
+            &format!("item {i} has no id or no result; it cannot be compared"),
+        ));
+    };
+    let flags = |v: Option<&Json<'a>>| match v {
+        Some(v @ Json::String(_)) => text_of(v),
+        Some(Json::Array(a)) => Some(Cow::Owned(
+            a.iter().filter_map(str_of).collect::<Vec<_>>().join(","),
+        )),
+        Some(Json::Number(n)) => n.as_u64().map(|b| Cow::Owned(condition_flags(b))),
+        _ => None,
+    };
+    Ok(LoggedPolicy {
+        id: if id.bytes().any(|b| b.is_ascii_uppercase()) {
+            Cow::Owned(id.to_ascii_lowercase())
+        } else {
+            id
+        },
+        display_name: text(name),
+        result,
+        conditions_satisfied: flags(satisfied),
+        conditions_not_satisfied: flags(not_satisfied),
     })
 }

@@ -33,6 +33,8 @@ mod scan;
 mod select;
 mod utf16;
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 
 use crate::signin::decision::reasons;
@@ -60,54 +62,128 @@ impl std::fmt::Display for SignInLogError {
 
 impl std::error::Error for SignInLogError {}
 
-/// One policy as the sign-in log recorded it.
+/// One policy as the sign-in log recorded it, borrowing from the record's text where it can.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct LoggedPolicy {
+pub struct LoggedPolicy<'a> {
     /// Policy id, lowercased.
-    pub id: String,
+    pub id: Cow<'a, str>,
     /// Its name, as logged.
-    pub display_name: Option<String>,
+    pub display_name: Option<Cow<'a, str>>,
     /// Graph's `result` (`success`, `notApplied`, `reportOnlyInterrupted`, ...).
-    pub result: String,
+    pub result: Cow<'a, str>,
     /// Beta: the conditions that matched.
-    pub conditions_satisfied: Option<String>,
+    pub conditions_satisfied: Option<Cow<'a, str>>,
     /// Beta: the conditions that did not.
-    pub conditions_not_satisfied: Option<String>,
+    pub conditions_not_satisfied: Option<Cow<'a, str>>,
 }
 
-/// A sign-in log record read: the request it stands for, and what Entra logged.
+impl LoggedPolicy<'_> {
+    /// The same policy owning its text.
+    pub fn into_owned(self) -> LoggedPolicy<'static> {
+        let owned = |c: Option<Cow<'_, str>>| c.map(|c| Cow::Owned(c.into_owned()));
+        LoggedPolicy {
+            id: Cow::Owned(self.id.into_owned()),
+            display_name: owned(self.display_name),
+            result: Cow::Owned(self.result.into_owned()),
+            conditions_satisfied: owned(self.conditions_satisfied),
+            conditions_not_satisfied: owned(self.conditions_not_satisfied),
+        }
+    }
+}
+
+/// A sign-in log record read: the request it stands for, and what Entra logged. Its logged
+/// text borrows from the record it was read from (`'a`); [`MappedSignIn::into_owned`] copies it.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
-pub struct MappedSignIn {
+pub struct MappedSignIn<'a> {
     /// The record's `id`.
-    pub id: Option<String>,
+    pub id: Option<Cow<'a, str>>,
     /// The sign-in as a request.
     pub request: SignInRequest,
     /// The logged `conditionalAccessStatus`.
-    pub status: Option<String>,
+    pub status: Option<Cow<'a, str>>,
     /// The logged per-policy results.
-    pub policies: Vec<LoggedPolicy>,
+    pub policies: Vec<LoggedPolicy<'a>>,
     /// Request data the log lacks (`ipAddress`, `country`, `devicePlatform`,
     /// `clientAppType`, `lastMfaDateTime`): the decision may differ from Entra's for that
     /// reason, and the report says so.
     pub missing: Vec<&'static str>,
 }
 
-impl MappedSignIn {
+impl<'a> MappedSignIn<'a> {
     /// Reads one sign-in log record (the mapping is documented in docs/REPLAY.md).
-    pub fn from_sign_in_log(record: &serde_json::Value) -> Result<MappedSignIn, SignInLogError> {
+    pub fn from_sign_in_log(
+        record: &'a serde_json::Value,
+    ) -> Result<MappedSignIn<'a>, SignInLogError> {
         map::map(&crate::json::Json::from_value(record))
     }
 
     /// Reads one sign-in log record from its JSON text, parsing only the fields the mapping
     /// reads (several times faster than parsing the whole record first).
-    pub fn from_sign_in_log_json(text: &str) -> Result<MappedSignIn, SignInLogError> {
+    pub fn from_sign_in_log_json(text: &'a str) -> Result<MappedSignIn<'a>, SignInLogError> {
         let record = select::parse_record(text).map_err(|e| SignInLogError {
             field: "(record)".to_owned(),
             message: format!("invalid JSON: {e}"),
         })?;
         map::map(&record)
+    }
+
+    /// The same record owning its text.
+    pub fn into_owned(self) -> MappedSignIn<'static> {
+        MappedSignIn {
+            id: self.id.map(|c| Cow::Owned(c.into_owned())),
+            request: self.request,
+            status: self.status.map(|c| Cow::Owned(c.into_owned())),
+            policies: self
+                .policies
+                .into_iter()
+                .map(LoggedPolicy::into_owned)
+                .collect(),
+            missing: self.missing,
+        }
+    }
+
+    /// Does `decision` (the same request's decision without explain) agree with every logged
+    /// policy result and the logged status? Exactly when [`MappedSignIn::compare`] with the
+    /// explained decision says [`AgreementLevel::Full`], without building the per-policy results:
+    /// replay compares this way first and explains only the records that differ.
+    pub fn fully_agrees(&self, decision: &crate::BorrowedDecision<'_>) -> bool {
+        if decision.applied_policies_only() {
+            // The explained list leaves policies out: the full comparison says what that means.
+            return false;
+        }
+        let n = decision.policy_count();
+        let mut compared = false;
+        // The search of `compare`: from after the last match, then from the start.
+        let mut from = 0usize;
+        for logged in &self.policies {
+            if matches!(logged.result.as_ref(), "unknown" | "unknownFutureValue") {
+                continue;
+            }
+            compared = true;
+            let is = |k: &usize| decision.policy_id(*k) == Some(logged.id.as_ref());
+            let Some(k) = (from.min(n)..n)
+                .find(is)
+                .or_else(|| (0..from.min(n)).find(is))
+            else {
+                return false;
+            };
+            from = k + 1;
+            if !decision
+                .policy_result(k)
+                .is_some_and(|r| r.as_str().eq_ignore_ascii_case(&logged.result))
+            {
+                return false;
+            }
+        }
+        if let Some(status) = &self.status {
+            if !status.eq_ignore_ascii_case(decision.conditional_access_status().as_str()) {
+                return false;
+            }
+            compared = true;
+        }
+        compared
     }
 
     /// Compares what Entra logged with `decision` (which must carry per-policy results:
@@ -121,16 +197,16 @@ impl MappedSignIn {
         // match, so a record costs one pass instead of one pass per policy.
         let mut from = 0usize;
         for logged in &self.policies {
-            if matches!(logged.result.as_str(), "unknown" | "unknownFutureValue") {
+            if matches!(logged.result.as_ref(), "unknown" | "unknownFutureValue") {
                 continue;
             }
             compared += 1;
             let (earlier, later) = ours.split_at(from.min(ours.len()));
             let found = later
                 .iter()
-                .position(|p| p.id == logged.id)
+                .position(|p| p.id == logged.id.as_ref())
                 .map(|k| k + from)
-                .or_else(|| earlier.iter().position(|p| p.id == logged.id));
+                .or_else(|| earlier.iter().position(|p| p.id == logged.id.as_ref()));
             if let Some(k) = found {
                 from = k + 1;
             }
@@ -141,13 +217,16 @@ impl MappedSignIn {
                 continue;
             }
             differences.push(PolicyDifference {
-                policy_id: logged.id.clone(),
+                policy_id: logged.id.to_string(),
                 display_name: mine
                     .map(|p| p.display_name.clone())
-                    .or_else(|| logged.display_name.clone()),
-                logged: logged.result.clone(),
+                    .or_else(|| logged.display_name.as_deref().map(str::to_owned)),
+                logged: logged.result.to_string(),
                 jitgate: mine.map(|p| p.result.as_str().to_owned()),
-                logged_conditions_not_satisfied: logged.conditions_not_satisfied.clone(),
+                logged_conditions_not_satisfied: logged
+                    .conditions_not_satisfied
+                    .as_deref()
+                    .map(str::to_owned),
                 jitgate_analysis_reasons: mine.map(|p| reasons::to_graph(p.analysis_reasons)),
             });
         }
@@ -173,7 +252,7 @@ impl MappedSignIn {
         };
         Agreement {
             level,
-            logged_status: self.status.clone(),
+            logged_status: self.status.as_deref().map(str::to_owned),
             jitgate_status,
             compared,
             differences,

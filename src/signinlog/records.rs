@@ -63,7 +63,7 @@ impl std::fmt::Display for RecordError {
 impl RawRecord {
     /// The record mapped to a request and its logged outcome. A JSON line is parsed here, for
     /// only the fields the mapping reads.
-    pub fn map(&self) -> Result<super::MappedSignIn, RecordError> {
+    pub fn map(&self) -> Result<super::MappedSignIn<'_>, RecordError> {
         let json;
         let record = match &self.content {
             Content::Error(e) => return Err(RecordError::Unreadable(e.clone())),

@@ -31,7 +31,7 @@ use serde_json::Value;
 
 use jitgate::Explain;
 use jitgate::unstable::Bits;
-use jitgate::{ReferenceEvaluator, SignInRequest, Snapshot};
+use jitgate::{PolicyResultKind, ReferenceEvaluator, SignInRequest, Snapshot};
 
 /// Tenants per run by default (each with [`REQUESTS`] sign-ins: > 10,000 evaluations).
 const DEFAULT_CASES: u32 = 1300;
@@ -144,6 +144,22 @@ fn check(case: &Case) -> Result<Option<usize>, TestCaseError> {
                     "request {i} (explain {explain:?}): the evaluators disagree\n{}",
                     difference(&ve, &va)
                 )));
+            }
+            if explain == Explain::Policies && !req.applied_policies_only() {
+                // The borrowed decision's per-policy results are the explained ones.
+                let explained: Vec<(&str, PolicyResultKind)> = expected
+                    .policies
+                    .iter()
+                    .flatten()
+                    .map(|p| (p.id.as_str(), p.result))
+                    .collect();
+                let borrowed = snapshot.evaluate_borrowed(&req);
+                let from_sets: Vec<(&str, PolicyResultKind)> = borrowed.policy_results().collect();
+                if from_sets != explained {
+                    return Err(TestCaseError::fail(format!(
+                        "request {i}: per-policy results from the sets\n{from_sets:?}\nexplained\n{explained:?}"
+                    )));
+                }
             }
             if explain == Explain::None {
                 // The borrowed decision writes the reference's bytes.

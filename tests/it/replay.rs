@@ -33,12 +33,14 @@ fn snapshot() -> &'static Snapshot {
 }
 
 /// Every record of `bytes`, mapped.
-fn mapped(bytes: Vec<u8>) -> Vec<Result<MappedSignIn, String>> {
+fn mapped(bytes: Vec<u8>) -> Vec<Result<MappedSignIn<'static>, String>> {
     SignInLogRecords::new(Box::new(std::io::Cursor::new(bytes)))
         .map(|r| {
             let r = r?;
             let v = r.value()?;
-            MappedSignIn::from_sign_in_log(&v).map_err(|e| e.to_string())
+            MappedSignIn::from_sign_in_log(&v)
+                .map(MappedSignIn::into_owned)
+                .map_err(|e| e.to_string())
         })
         .collect()
 }
@@ -52,7 +54,7 @@ fn ts(s: &str) -> jiff::Timestamp {
 }
 
 /// The three fixture sign-ins, whatever shape they were exported in.
-fn assert_the_three_sign_ins(name: &str, records: &[Result<MappedSignIn, String>]) {
+fn assert_the_three_sign_ins(name: &str, records: &[Result<MappedSignIn<'_>, String>]) {
     assert_eq!(records.len(), 3, "{name}");
     let [a, b, c] = [&records[0], &records[1], &records[2]].map(|r| r.as_ref().unwrap());
 
@@ -91,7 +93,7 @@ fn assert_the_three_sign_ins(name: &str, records: &[Result<MappedSignIn, String>
     let logged: Vec<(&str, &str)> = a
         .policies
         .iter()
-        .map(|p| (p.id.as_str(), p.result.as_str()))
+        .map(|p| (p.id.as_ref(), p.result.as_ref()))
         .collect();
     assert_eq!(
         logged,
@@ -152,7 +154,7 @@ fn assert_the_three_sign_ins(name: &str, records: &[Result<MappedSignIn, String>
     assert_eq!(
         c.policies
             .iter()
-            .map(|p| (p.id.as_str(), p.result.as_str()))
+            .map(|p| (p.id.as_ref(), p.result.as_ref()))
             .collect::<Vec<_>>(),
         [(NL015, "failure")],
         "{name}"
@@ -249,7 +251,7 @@ fn mapping_rows_for_guests_flows_risk_contexts_and_times() {
         for (k, x) in extra.as_object().unwrap() {
             v[k] = x.clone();
         }
-        MappedSignIn::from_sign_in_log(&v).unwrap()
+        MappedSignIn::from_sign_in_log(&v).unwrap().into_owned()
     };
     let guest = |user_type: &str, access: &str| {
         let m = with(
@@ -703,6 +705,67 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
             std::fs::copy(entry.path(), target).unwrap();
         }
     }
+}
+
+/// Replay compares most records without explain (`fully_agrees` on the borrowed decision): it
+/// must say "full" exactly when the explained comparison does, on the tenant the logs came from
+/// and on tenants where one policy at a time is switched to report-only, switched off or made a
+/// block.
+#[test]
+fn the_quick_comparison_says_full_exactly_when_the_explained_one_does() {
+    let logs = jitgate::unstable::signinlogs::sign_in_logs(tenant(), 400, 21);
+    let mapped: Vec<MappedSignIn<'_>> = logs
+        .iter()
+        .map(|r| MappedSignIn::from_sign_in_log(r).unwrap())
+        .collect();
+    let mut tenants = vec![tenant().clone()];
+    let ids: Vec<String> = tenant().policies.iter().map(|p| p.id.clone()).collect();
+    for (k, id) in ids.iter().enumerate() {
+        let mut policies: Value = serde_json::from_str(
+            &std::fs::read_to_string(format!("{EXAMPLE}/conditionalAccessPolicies.json")).unwrap(),
+        )
+        .unwrap();
+        for p in policies["value"].as_array_mut().unwrap() {
+            if p["id"] == id.as_str() {
+                match k % 3 {
+                    0 => p["state"] = json!("enabledForReportingButNotEnforced"),
+                    1 => p["state"] = json!("disabled"),
+                    _ => {
+                        p["grantControls"] = json!({"operator": "OR", "builtInControls": ["block"]})
+                    }
+                }
+            }
+        }
+        let dir = TempDir::new("replay-quick");
+        copy_dir(std::path::Path::new(EXAMPLE), dir.path());
+        dir.write(
+            "conditionalAccessPolicies.json",
+            serde_json::to_vec_pretty(&policies).unwrap(),
+        );
+        tenants.push(jitgate::load(dir.path()).unwrap());
+    }
+    let (mut full, mut not_full) = (0, 0);
+    for t in tenants {
+        let snapshot = Snapshot::compile(t);
+        for (m, record) in mapped.iter().zip(&logs) {
+            let explained = m.compare(&snapshot.evaluate(&m.request, Explain::Policies));
+            let quick = m.fully_agrees(&snapshot.evaluate_borrowed(&m.request));
+            assert_eq!(
+                quick,
+                explained.level == AgreementLevel::Full,
+                "{record}\n{explained:#?}"
+            );
+            if quick {
+                full += 1;
+            } else {
+                not_full += 1;
+            }
+        }
+    }
+    assert!(
+        full > 1000 && not_full > 1000,
+        "{full} full, {not_full} not"
+    );
 }
 
 #[test]

@@ -250,19 +250,42 @@ fn agreement(
         }
         Err(e) => return (error_line(r, &e.to_string()), Tally::Bad),
     };
-    let decision = snapshot.evaluate(&mapped.request, Explain::Policies);
-    let agreement = mapped.compare(&decision);
+    // Most records agree: decided without explain, compared from the policy sets, and written
+    // without building per-policy results. Only a record that differs is explained.
+    let quick = snapshot.evaluate_borrowed(&mapped.request);
     let mut missing = mapped.missing.clone();
     if mapped.request.user_id().is_some() {
         missing.extend_from_slice(unlogged);
     }
-    for w in decision.warnings.iter().filter(|w| w.code == "missingData") {
-        for f in &w.fields {
-            if !missing.contains(f) {
-                missing.push(f);
-            }
+    for f in quick.missing_data_fields() {
+        if !missing.contains(&f) {
+            missing.push(f);
         }
     }
+    if mapped.fully_agrees(&quick) {
+        let tally = Tally::Compared {
+            level: AgreementLevel::Full,
+            differences: Vec::new(),
+            conditions: Vec::new(),
+            missing: missing.clone(),
+        };
+        if differences_only {
+            return (Vec::new(), tally);
+        }
+        let line = AgreementLine {
+            record: RecordId::of(r, &mapped),
+            place: &r.place,
+            agreement: AgreementLevel::Full,
+            logged_status: mapped.status.as_deref(),
+            jitgate_status: quick.conditional_access_status().as_str(),
+            decision: quick.decision().as_str(),
+            differences: &[],
+            missing_data: &missing,
+        };
+        return (line_bytes(&line), tally);
+    }
+    let decision = snapshot.evaluate(&mapped.request, Explain::Policies);
+    let agreement = mapped.compare(&decision);
     let conditions = agreement
         .differences
         .iter()
@@ -299,11 +322,16 @@ fn agreement(
         differences: &agreement.differences,
         missing_data: &missing,
     };
+    (line_bytes(&line), tally)
+}
+
+/// One agreement line as JSON with its newline.
+fn line_bytes(line: &AgreementLine<'_>) -> Vec<u8> {
     let mut bytes = Vec::with_capacity(256);
     // Writing a borrowed struct cannot fail; an empty line would be reported as bad output.
-    let _ = serde_json::to_writer(&mut bytes, &line);
+    let _ = serde_json::to_writer(&mut bytes, line);
     bytes.push(b'\n');
-    (bytes, tally)
+    bytes
 }
 
 /// A record's `id`, else its position.

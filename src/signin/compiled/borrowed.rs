@@ -6,8 +6,11 @@
 
 use super::*;
 use crate::diag::{Diagnostic, Severity};
+use crate::model::enums::PolicyState;
 use crate::signin::combine::{MissingDataMessage, SessionMerge, message, reauthentication_item};
-use crate::signin::decision::{CaStatus, ClaimsChallenge, DenyReason, Requirement};
+use crate::signin::decision::{
+    CaStatus, ClaimsChallenge, DenyReason, PolicyResultKind, Requirement,
+};
 use crate::signin::json_out as out;
 
 /// The options of one requirement: borrowed from the snapshot, or the re-authentication built
@@ -81,6 +84,8 @@ pub struct BorrowedDecision<'a> {
     enforced: Bits,
     /// The methods the grants saw (none when a frequency failed).
     methods: MethodSet,
+    /// Applying policies (report-only ones too) whose sign-in frequency failed.
+    sif_failed: Bits,
     /// Enforced policies that deny.
     denied: Bits,
     /// Requirements in prompt order (empty when denied).
@@ -106,6 +111,7 @@ impl CompiledPolicies {
                 stale.insert(i);
             }
         }
+        let sif_failed = stale.clone();
         stale.and(&self.enforced);
         let methods = if stale.is_empty() {
             p.req.session.methods
@@ -157,6 +163,7 @@ impl CompiledPolicies {
             applicable,
             enforced,
             methods,
+            sif_failed,
             denied,
             needs,
             missing,
@@ -172,6 +179,20 @@ impl CompiledPolicies {
         p: &Prepared<'_>,
         methods: MethodSet,
         needs: &mut SmallVec<[Need<'a>; 4]>,
+    ) -> GrantKind {
+        self.grant_of(i, p, methods, |clause| {
+            self.add_need(needs, Options::Prepared(clause), i);
+        })
+    }
+
+    /// What policy `i`'s grant comes to for `p`, handing each unmet clause a prompt could
+    /// satisfy to `unmet`.
+    fn grant_of<'a>(
+        &'a self,
+        i: usize,
+        p: &Prepared<'_>,
+        methods: MethodSet,
+        mut unmet: impl FnMut(&'a Clause),
     ) -> GrantKind {
         let (and, items, or_clause) = match self.grants.get(i) {
             None | Some(CompiledGrant::None) => return GrantKind::Satisfied,
@@ -193,7 +214,7 @@ impl CompiledPolicies {
                 if !s {
                     kind = GrantKind::Clauses;
                     if let Some(Some(clause)) = items.get(j) {
-                        self.add_need(needs, Options::Prepared(clause), i);
+                        unmet(clause);
                     }
                 }
             }
@@ -201,7 +222,7 @@ impl CompiledPolicies {
         } else if flags.iter().any(|(s, _)| *s) {
             GrantKind::Satisfied
         } else if flags.iter().any(|(_, int)| *int) && !or_clause.items.is_empty() {
-            self.add_need(needs, Options::Prepared(or_clause), i);
+            unmet(or_clause);
             GrantKind::Clauses
         } else {
             GrantKind::Deny
@@ -288,6 +309,58 @@ impl<'a> BorrowedDecision<'a> {
     /// applying (the `missingData` warning)?
     pub fn has_missing_data(&self) -> bool {
         !self.missing.is_empty()
+    }
+
+    /// Each policy's result as a sign-in log records it (Graph's `result`), in the tenant's
+    /// policy order: what [`crate::PolicyResult::result`] says under [`crate::Explain::Policies`],
+    /// computed from the policy sets without building the per-policy results.
+    pub fn policy_results(&self) -> impl Iterator<Item = (&'a str, PolicyResultKind)> + '_ {
+        (0..self.policies.n).filter_map(|i| Some((self.id(i)?, self.policy_result(i)?)))
+    }
+
+    /// Policy `i`'s result (see [`BorrowedDecision::policy_results`]).
+    pub(crate) fn policy_result(&self, i: usize) -> Option<PolicyResultKind> {
+        let policy = self.policies.policy(i)?;
+        if !policy.is_evaluated() {
+            return Some(PolicyResultKind::NotEnabled);
+        }
+        let report_only = policy.state == PolicyState::ReportOnly;
+        if !self.applicable.contains(i) {
+            return Some(if report_only {
+                PolicyResultKind::ReportOnlyNotApplied
+            } else {
+                PolicyResultKind::NotApplied
+            });
+        }
+        let grant = self.policies.grant_of(i, &self.p, self.methods, |_| {});
+        Some(match (report_only, grant, self.sif_failed.contains(i)) {
+            (false, GrantKind::Satisfied, false) => PolicyResultKind::Success,
+            (false, ..) => PolicyResultKind::Failure,
+            (true, GrantKind::Satisfied, false) => PolicyResultKind::ReportOnlySuccess,
+            (true, GrantKind::Deny, _) => PolicyResultKind::ReportOnlyFailure,
+            (true, ..) => PolicyResultKind::ReportOnlyInterrupted,
+        })
+    }
+
+    /// The tenant's policy count (indices of [`BorrowedDecision::policy_result`] run below it).
+    pub(crate) fn policy_count(&self) -> usize {
+        self.policies.n
+    }
+
+    /// Policy `i`'s id.
+    pub(crate) fn policy_id(&self, i: usize) -> Option<&'a str> {
+        self.id(i)
+    }
+
+    /// Does the request ask for applying policies only (`appliedPoliciesOnly`)?
+    pub(crate) fn applied_policies_only(&self) -> bool {
+        self.p.req.applied_policies_only
+    }
+
+    /// The request fields whose absence kept a policy from applying (the `missingData`
+    /// warning's `fields`), in the warning's order.
+    pub fn missing_data_fields(&self) -> impl Iterator<Item = &'static str> {
+        missing::iter_names(self.missing.iter().fold(0u8, |m, (_, f)| m | f))
     }
 
     fn id(&self, i: usize) -> Option<&'a str> {
