@@ -358,6 +358,15 @@ fn risk(rec: &Rec<'_, '_>, names: &[&str]) -> Option<RiskLevel> {
 
 /// Maps one record.
 pub fn map<'a>(record: &Json<'a>) -> Result<MappedSignIn<'a>, SignInLogError> {
+    map_with(record, None)
+}
+
+/// Maps one record whose applied policies may have been read already (`read`: see
+/// [`super::scan::Scanned`]).
+pub(super) fn map_with<'a>(
+    record: &Json<'a>,
+    read: Option<Vec<LoggedPolicy<'a>>>,
+) -> Result<MappedSignIn<'a>, SignInLogError> {
     let Json::Object(o) = record else {
         return Err(error(&["(record)"], "expected a JSON object"));
     };
@@ -635,6 +644,15 @@ pub fn map<'a>(record: &Json<'a>) -> Result<MappedSignIn<'a>, SignInLogError> {
     })?;
 
     let status = rec.text(&["conditionalAccessStatus"]);
+    if let Some(policies) = read {
+        return Ok(MappedSignIn {
+            id,
+            request,
+            status,
+            policies,
+            missing,
+        });
+    }
     let applied = rec.array(&[
         "appliedConditionalAccessPolicies",
         "ConditionalAccessPolicies",
@@ -661,7 +679,10 @@ pub fn map<'a>(record: &Json<'a>) -> Result<MappedSignIn<'a>, SignInLogError> {
 /// One applied policy's kept fields, read in one pass over its members (then the PowerShell
 /// SDK's `AdditionalProperties`): what [`Rec::get`] would find for each, without a search per
 /// field.
-fn logged_policy<'a>(i: usize, members: &Members<'a>) -> Result<LoggedPolicy<'a>, SignInLogError> {
+pub(super) fn logged_policy<'a>(
+    i: usize,
+    members: &Members<'a>,
+) -> Result<LoggedPolicy<'a>, SignInLogError> {
     const KEYS: [&str; 5] = [
         "id",
         "result",

@@ -64,29 +64,25 @@ impl RawRecord {
     /// The record mapped to a request and its logged outcome. A JSON line is parsed here, for
     /// only the fields the mapping reads.
     pub fn map(&self) -> Result<super::MappedSignIn<'_>, RecordError> {
-        let json;
+        use super::select::TextError;
         let record = match &self.content {
             Content::Error(e) => return Err(RecordError::Unreadable(e.clone())),
-            Content::Value(v) => {
-                json = crate::json::Json::from_value(v);
-                &json
-            }
+            Content::Value(v) => crate::json::Json::from_value(v),
             Content::Text(t) => {
                 let text = std::str::from_utf8(t).map_err(|e| {
                     RecordError::Unreadable(format!("invalid UTF-8 at byte {}", e.valid_up_to()))
                 })?;
-                json = super::select::parse_record(text)
-                    .map_err(|e| RecordError::Unreadable(format!("invalid JSON: {e}")))?;
-                &json
+                return super::select::map_text(text).map_err(|e| match e {
+                    TextError::Json(e) => RecordError::Unreadable(format!("invalid JSON: {e}")),
+                    TextError::NotAnObject(kind) => not_an_object(kind),
+                    TextError::Unmapped(e) => RecordError::Unmapped(e),
+                });
             }
         };
         if !matches!(record, crate::json::Json::Object(_)) {
-            return Err(RecordError::Unreadable(format!(
-                "expected a sign-in record (a JSON object), found {}",
-                record.kind()
-            )));
+            return Err(not_an_object(record.kind()));
         }
-        super::map::map(record).map_err(RecordError::Unmapped)
+        super::map::map(&record).map_err(RecordError::Unmapped)
     }
 
     /// The record as JSON, or what is wrong with its text.
@@ -104,6 +100,12 @@ impl RawRecord {
             },
         }
     }
+}
+
+fn not_an_object(kind: &str) -> RecordError {
+    RecordError::Unreadable(format!(
+        "expected a sign-in record (a JSON object), found {kind}"
+    ))
 }
 
 /// Records streamed from a thread; an `Err` is the last item (the syntax broke there). The

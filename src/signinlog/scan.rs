@@ -5,8 +5,22 @@
 
 use std::borrow::Cow;
 
+use smallvec::SmallVec;
+
+use super::LoggedPolicy;
+use super::map::logged_policy;
 use crate::json::Json;
 use crate::scan::Scan;
+
+/// What the one-pass reading of a record gives: its kept fields, and its applied policies
+/// already read (`policies`) when the record has one list of them in the common form and no
+/// wrapper that could make the mapping read another list. The tree then holds an empty list in
+/// their place.
+#[derive(Debug, PartialEq)]
+pub(super) struct Scanned<'a> {
+    pub record: Json<'a>,
+    pub policies: Option<Vec<LoggedPolicy<'a>>>,
+}
 
 /// The record's kept fields (`keys` at the top, `policy_keys` in each applied policy under
 /// `policies`), or `None` when the text is outside the fast path's form.
@@ -15,14 +29,20 @@ pub(super) fn record<'a>(
     keys: &[&str],
     policies: &str,
     policy_keys: &[&str],
-) -> Option<Json<'a>> {
+) -> Option<Scanned<'a>> {
     let mut s = Scan::new(text);
     s.ws();
     let mut members = Vec::with_capacity(keys.len().min(24));
+    let mut read: Option<Vec<LoggedPolicy<'a>>> = None;
+    let mut lists = 0usize;
+    let mut wrapped = false;
     s.object(|s, key| {
         let value = if key.eq_ignore_ascii_case(policies) {
-            policy_list(s, policy_keys)?
+            lists += 1;
+            policy_list(s, policy_keys, &mut read)?
         } else if wanted(keys, key) {
+            wrapped |= key.eq_ignore_ascii_case("properties")
+                || key.eq_ignore_ascii_case("AdditionalProperties");
             s.value(1)?
         } else {
             s.skip(1)?;
@@ -31,7 +51,14 @@ pub(super) fn record<'a>(
         members.push((Cow::Borrowed(key), value));
         Some(())
     })?;
-    s.at_end().then_some(Json::Object(members))
+    if read.is_some() && (lists > 1 || wrapped) {
+        // The mapping might read another list than the one read here: read it all again.
+        return None;
+    }
+    s.at_end().then_some(Scanned {
+        record: Json::Object(members),
+        policies: read,
+    })
 }
 
 /// Is `key` one of `keys`, in any case?
@@ -40,16 +67,23 @@ pub(super) fn wanted(keys: &[&str], key: &str) -> bool {
         .any(|k| k.len() == key.len() && k.eq_ignore_ascii_case(key))
 }
 
-/// `appliedConditionalAccessPolicies`: objects, each with only `keys` kept; or null, or a
-/// string (which the mapping reports).
-fn policy_list<'a>(s: &mut Scan<'a>, keys: &[&str]) -> Option<Json<'a>> {
+/// `appliedConditionalAccessPolicies`: a list of objects, each read into `read` as the mapping
+/// reads it (an item the mapping would refuse ends the fast path, so the refusal comes from the
+/// mapping), leaving an empty list in the tree; or null, or a string (which the mapping
+/// reports).
+fn policy_list<'a>(
+    s: &mut Scan<'a>,
+    keys: &[&str],
+    read: &mut Option<Vec<LoggedPolicy<'a>>>,
+) -> Option<Json<'a>> {
     match s.peek()? {
         b'n' => s.literal("null").map(|()| Json::Null),
         b'"' => s.plain_string().map(|s| Json::String(Cow::Borrowed(s))),
         b'[' => {
             let mut items = Vec::with_capacity(32);
+            let mut members: SmallVec<[(Cow<'a, str>, Json<'a>); 6]> = SmallVec::new();
             s.array(|s| {
-                let mut members = Vec::with_capacity(keys.len());
+                members.clear();
                 s.object(|s, key| {
                     if wanted(keys, key) {
                         members.push((Cow::Borrowed(key), s.value(3)?));
@@ -58,10 +92,11 @@ fn policy_list<'a>(s: &mut Scan<'a>, keys: &[&str]) -> Option<Json<'a>> {
                         s.skip(3)
                     }
                 })?;
-                items.push(Json::Object(members));
+                items.push(logged_policy(items.len(), &members).ok()?);
                 Some(())
             })?;
-            Some(Json::Array(items))
+            *read = Some(items);
+            Some(Json::Array(Vec::new()))
         }
         _ => None,
     }

@@ -7,7 +7,8 @@ use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use super::scan::wanted;
+use super::MappedSignIn;
+use super::scan::{Scanned, wanted};
 use crate::json::{Json, Key};
 
 /// Top-level fields the mapping reads (any case).
@@ -60,26 +61,72 @@ pub(super) const POLICIES: &str = "appliedConditionalAccessPolicies";
 
 /// Parses a record's text, keeping only what the mapping reads: in one pass over the bytes
 /// when the record is in the common form ([`super::scan`]), else with `serde_json`.
-pub fn parse_record(text: &str) -> Result<Json<'_>, serde_json::Error> {
+pub(super) fn parse_record(text: &str) -> Result<Scanned<'_>, serde_json::Error> {
     match fast(text) {
         Some(v) => Ok(v),
-        None => parse_record_slow(text),
+        None => parse_record_slow(text).map(|record| Scanned {
+            record,
+            policies: None,
+        }),
     }
+}
+
+/// Maps a record's text, parsed by [`parse_record`].
+pub(super) fn map_text(text: &str) -> Result<MappedSignIn<'_>, TextError> {
+    let scanned = parse_record(text).map_err(TextError::Json)?;
+    if !matches!(scanned.record, Json::Object(_)) {
+        return Err(TextError::NotAnObject(scanned.record.kind()));
+    }
+    super::map::map_with(&scanned.record, scanned.policies).map_err(TextError::Unmapped)
+}
+
+/// Why a record's text did not map.
+pub(super) enum TextError {
+    /// Not JSON.
+    Json(serde_json::Error),
+    /// JSON, but not an object: what it is.
+    NotAnObject(&'static str),
+    /// A record the mapping refused.
+    Unmapped(super::SignInLogError),
 }
 
 /// The one-pass reading, where the record is in its form.
-fn fast(text: &str) -> Option<Json<'_>> {
+fn fast(text: &str) -> Option<Scanned<'_>> {
     super::scan::record(text, &RECORD_KEYS, POLICIES, &POLICY_KEYS)
 }
 
-/// Does the fast path, where it answers, answer what `serde_json` does? (For the fuzz target
-/// and the tests.)
+/// Does the fast path, where it answers, answer what `serde_json` and the mapping do? (For the
+/// fuzz target and the tests.)
 #[cfg(any(test, feature = "fuzzing"))]
 pub(crate) fn fast_path_agrees(text: &str) -> bool {
     match fast(text) {
-        Some(v) => parse_record_slow(text).is_ok_and(|slow| slow == v),
+        Some(v) => parse_record_slow(text)
+            .is_ok_and(|slow| as_scanned(slow, v.policies.is_some()) == Some(v)),
         None => true,
     }
+}
+
+/// The slow reading in the fast path's form: with `read`, the applied policies mapped and an
+/// empty list in their place (`None` when the mapping refuses one).
+#[cfg(any(test, feature = "fuzzing"))]
+fn as_scanned(mut record: Json<'_>, read: bool) -> Option<Scanned<'_>> {
+    let mut policies = None;
+    if read && let Json::Object(members) = &mut record {
+        for (key, value) in members.iter_mut() {
+            if key.eq_ignore_ascii_case(POLICIES) {
+                let Json::Array(items) = std::mem::replace(value, Json::Array(Vec::new())) else {
+                    return None;
+                };
+                let mut list = Vec::new();
+                for (i, item) in items.iter().enumerate() {
+                    let Json::Object(m) = item else { return None };
+                    list.push(super::map::logged_policy(i, m).ok()?.into_owned());
+                }
+                policies = Some(list);
+            }
+        }
+    }
+    Some(Scanned { record, policies })
 }
 
 /// [`parse_record`] by `serde_json` alone: the reading every input gets an answer from.
@@ -200,22 +247,36 @@ impl<'de> Visitor<'de> for PolicyListVisitor {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 
     use super::*;
 
     #[test]
     fn keeps_only_what_the_mapping_reads() {
         let text = r#"{"id": "r1", "userAgent": {"deep": [1, 2, {"x": null}]}, "IPAddress": "1.2.3.4",
-            "appliedConditionalAccessPolicies": [{"id": "p", "result": "success", "enforcedGrantControls": ["Mfa"]}]}"#;
+            "appliedConditionalAccessPolicies": [{"id": "P", "result": "success", "enforcedGrantControls": ["Mfa"]}]}"#;
         let parsed = parse_record(text).unwrap();
+        // The applied policies are read as the mapping reads them, an empty list in their place.
         assert_eq!(
-            parsed.to_value(),
+            parsed.record.to_value(),
             serde_json::json!({"id": "r1", "IPAddress": "1.2.3.4",
-                "appliedConditionalAccessPolicies": [{"id": "p", "result": "success"}]})
+                "appliedConditionalAccessPolicies": []})
+        );
+        let policies = parsed.policies.unwrap();
+        assert_eq!(policies.len(), 1);
+        assert_eq!(
+            (policies[0].id.as_ref(), policies[0].result.as_ref()),
+            ("p", "success")
+        );
+        assert_eq!(policies[0].display_name, None);
+        // The slow reading keeps them in the tree.
+        assert_eq!(
+            parse_record_slow(text).unwrap().to_value(),
+            serde_json::json!({"id": "r1", "IPAddress": "1.2.3.4",
+                "appliedConditionalAccessPolicies": [{"id": "P", "result": "success"}]})
         );
         assert!(parse_record("{\"id\": 1} x").is_err());
-        assert_eq!(parse_record("42").unwrap(), Json::Number(42.into()));
+        assert_eq!(parse_record("42").unwrap().record, Json::Number(42.into()));
     }
 }
 
@@ -231,17 +292,43 @@ mod fast_path_tests {
         let text = r#" {"id": "r1", "userAgent": {"deep": [1, -2.5e3, {"x": null}], "s": "a\"b\u00e9"},
             "IPAddress": "1.2.3.4", "isInteractive": true, "n": 12, "flags": -7,
             "appliedConditionalAccessPolicies": [{"id": "p", "result": "success",
-              "enforcedGrantControls": ["Mfa"], "conditionsSatisfied": 3}, {}],
+              "enforcedGrantControls": ["Mfa"], "conditionsSatisfied": 3},
+              {"ID": "q", "Result": " notApplied ", "displayName": null, "conditionsNotSatisfied": ["users", "location"]}],
             "location": {"city": "Rotterdam", "geo": {"latitude": 51}}} "#;
         let v = fast(text).unwrap();
-        assert_eq!(Some(&v), parse_record_slow(text).ok().as_ref());
+        assert!(agrees(text));
         assert_eq!(
-            v.to_value(),
+            v.record.to_value(),
             serde_json::json!({"id": "r1", "IPAddress": "1.2.3.4",
-                "appliedConditionalAccessPolicies": [
-                    {"id": "p", "result": "success", "conditionsSatisfied": 3}, {}],
+                "appliedConditionalAccessPolicies": [],
                 "location": {"city": "Rotterdam", "geo": {"latitude": 51}}})
         );
+        let policies = v.policies.unwrap();
+        assert_eq!(
+            policies
+                .iter()
+                .map(|p| (
+                    p.id.as_ref(),
+                    p.result.as_ref(),
+                    p.conditions_satisfied.as_deref(),
+                    p.conditions_not_satisfied.as_deref()
+                ))
+                .collect::<Vec<_>>(),
+            [
+                ("p", "success", Some("application,users"), None),
+                ("q", "notApplied", None, Some("users,location"))
+            ]
+        );
+        // A list the mapping refuses (an item without an id), or a second list, or a wrapper
+        // whose list the mapping may read instead, is left to serde_json and the mapping.
+        for text in [
+            r#"{"appliedConditionalAccessPolicies": [{"id": "p", "result": "success"}, {}]}"#,
+            r#"{"appliedConditionalAccessPolicies": [], "AppliedConditionalAccessPolicies": []}"#,
+            r#"{"properties": {"userId": "u"}, "appliedConditionalAccessPolicies": []}"#,
+        ] {
+            assert!(fast(text).is_none(), "{text}");
+            assert!(parse_record_slow(text).is_ok(), "{text}");
+        }
     }
 
     #[test]

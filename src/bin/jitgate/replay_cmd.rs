@@ -647,20 +647,28 @@ impl Summary {
                 "agreementPercent".to_owned(),
                 json!(self.agreement_percent()),
             );
-            let mut per_policy: Vec<Value> = self
+            // Most records first; ties by id and result, so equal runs print equal summaries.
+            let mut per_policy: Vec<(&String, usize, Vec<ResultPairCount<'_>>)> = self
                 .per_policy
                 .iter()
                 .map(|(id, pairs)| {
-                    let total: usize = pairs.values().sum();
-                    let mut pairs: Vec<Value> = pairs
-                        .iter()
+                    let mut pairs: Vec<ResultPairCount<'_>> =
+                        pairs.iter().map(|(k, n)| (k, *n)).collect();
+                    pairs.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+                    (id, pairs.iter().map(|(_, n)| n).sum(), pairs)
+                })
+                .collect();
+            per_policy.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+            let per_policy: Vec<Value> = per_policy
+                .into_iter()
+                .map(|(id, total, pairs)| {
+                    let pairs: Vec<Value> = pairs
+                        .into_iter()
                         .map(|((l, j), n)| json!({"logged": l, "jitgate": j, "records": n}))
                         .collect();
-                    pairs.sort_by_key(|p| std::cmp::Reverse(p.get("records").and_then(Value::as_u64)));
                     json!({"policyId": id, "displayName": name(id), "records": total, "results": pairs})
                 })
                 .collect();
-            per_policy.sort_by_key(|p| std::cmp::Reverse(p.get("records").and_then(Value::as_u64)));
             base.insert("disagreementsPerPolicy".to_owned(), json!(per_policy));
             base.insert(
                 "disagreementsPerCondition".to_owned(),
@@ -761,6 +769,9 @@ fn policy_name(tenant: &Snapshot, id: &str) -> Option<String> {
         .find(|p| p.id == id)
         .map(|p| p.display_name.clone())
 }
+
+/// A (logged, jitgate) result pair and its record count.
+type ResultPairCount<'a> = (&'a (String, String), usize);
 
 fn sorted<K: AsRef<str>>(m: &HashMap<K, usize>) -> Vec<(String, usize)> {
     let mut v: Vec<(String, usize)> = m.iter().map(|(k, n)| (k.as_ref().to_owned(), *n)).collect();
