@@ -50,8 +50,42 @@ fn text_of<'a>(v: &Json<'a>) -> Option<Cow<'a, str>> {
     }
 }
 
+/// Does `s` start or end with a byte `str::trim` might remove (ASCII whitespace, or any
+/// non-ASCII byte, which may begin or end a Unicode space)? Most logged values do not, and are
+/// kept as they are without `trim`'s character decoding.
+fn may_need_trim(s: &str) -> bool {
+    let edge = |b: Option<&u8>| b.is_some_and(|&b| b <= b' ' || b >= 0x80);
+    edge(s.as_bytes().first()) || edge(s.as_bytes().last())
+}
+
+/// Does `bytes` hold an ASCII capital letter? Eight bytes at a time: an id is 36.
+fn has_ascii_uppercase(bytes: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const LOW7: u64 = ONES * 0x7F;
+    const HIGH: u64 = ONES * 0x80;
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let w = u64::from_le_bytes(word);
+        // The high bit of each byte of `w & 0x7F..` + (0x7F - 0x40) is set when that byte is
+        // above 0x40 ('@'); of + (0x7F - 0x5A), when it is above 0x5A ('Z'). Neither sum carries
+        // into the next byte. Bytes of 0x80 and above are masked out by `!w`.
+        let low = w & LOW7;
+        let above_at = low + ONES * (0x7F - 0x40);
+        let above_z = low + ONES * (0x7F - 0x5A);
+        if above_at & !above_z & !w & HIGH != 0 {
+            return true;
+        }
+    }
+    chunks.remainder().iter().any(u8::is_ascii_uppercase)
+}
+
 /// `text` trimmed; `None` when nothing is left.
 fn trimmed(text: Cow<'_, str>) -> Option<Cow<'_, str>> {
+    if !text.is_empty() && !may_need_trim(&text) {
+        return Some(text);
+    }
     match text {
         Cow::Borrowed(s) => Some(s.trim()).filter(|t| !t.is_empty()).map(Cow::Borrowed),
         Cow::Owned(s) => Some(s.trim())
@@ -86,7 +120,7 @@ impl<'r, 'a> Rec<'r, 'a> {
     fn str(&self, names: &[&str]) -> Option<&'r str> {
         self.get(names)
             .and_then(str_of)
-            .map(str::trim)
+            .map(|s| if may_need_trim(s) { s.trim() } else { s })
             .filter(|s| !s.is_empty())
     }
 
@@ -362,7 +396,7 @@ pub fn map<'a>(record: &Json<'a>) -> Result<MappedSignIn<'a>, SignInLogError> {
 }
 
 /// Maps one record whose applied policies may have been read already (`read`: see
-/// [`super::scan::Scanned`]).
+/// the one-pass reader's `Scanned`).
 pub(super) fn map_with<'a>(
     record: &Json<'a>,
     read: Option<Vec<LoggedPolicy<'a>>>,
@@ -726,7 +760,7 @@ pub(super) fn logged_policy<'a>(
         _ => None,
     };
     Ok(LoggedPolicy {
-        id: if id.bytes().any(|b| b.is_ascii_uppercase()) {
+        id: if has_ascii_uppercase(id.as_bytes()) {
             Cow::Owned(id.to_ascii_lowercase())
         } else {
             id
@@ -736,4 +770,44 @@ pub(super) fn logged_policy<'a>(
         conditions_satisfied: flags(satisfied),
         conditions_not_satisfied: flags(not_satisfied),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{has_ascii_uppercase, may_need_trim};
+
+    #[test]
+    fn capitals_are_found_wherever_they_are() {
+        // Every byte value at every place of strings that fill whole words and leave a tail.
+        for len in [8usize, 11, 36] {
+            for at in 0..len {
+                for b in 0..=255u8 {
+                    let mut bytes = vec![b'a'; len];
+                    if let Some(x) = bytes.get_mut(at) {
+                        *x = b;
+                    }
+                    assert_eq!(
+                        has_ascii_uppercase(&bytes),
+                        b.is_ascii_uppercase(),
+                        "byte {b:#04x} at {at} of {len}"
+                    );
+                }
+            }
+        }
+        assert!(!has_ascii_uppercase(
+            b"c4a10001-5d2e-4b6f-8a7c-0e1f2a3b4c01"
+        ));
+        assert!(has_ascii_uppercase(b"C4A10001-5d2e-4b6f-8a7c-0e1f2a3b4c01"));
+    }
+
+    #[test]
+    fn only_values_trim_would_change_are_trimmed() {
+        for s in ["success", "a b", "x"] {
+            assert!(!may_need_trim(s));
+            assert_eq!(s.trim(), s);
+        }
+        for s in [" success", "success\t", "\u{a0}x", "x\u{3000}", "é", ""] {
+            assert!(may_need_trim(s) || s.is_empty(), "{s:?}");
+        }
+    }
 }

@@ -63,8 +63,11 @@ pub(super) fn record<'a>(
 
 /// Is `key` one of `keys`, in any case?
 pub(super) fn wanted(keys: &[&str], key: &str) -> bool {
-    keys.iter()
-        .any(|k| k.len() == key.len() && k.eq_ignore_ascii_case(key))
+    // Exports spell keys as the list does, so the exact comparison (whole words at a time)
+    // usually answers before the byte-by-byte one.
+    keys.iter().any(|k| {
+        k.len() == key.len() && (k.as_bytes() == key.as_bytes() || k.eq_ignore_ascii_case(key))
+    })
 }
 
 /// `appliedConditionalAccessPolicies`: a list of objects, each read into `read` as the mapping
