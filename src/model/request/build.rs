@@ -56,12 +56,14 @@ impl SignInRequestBuilder {
     }
 
     /// An id of the caller's, echoed in the decision.
+    #[inline]
     pub fn echo_id(mut self, id: serde_json::Value) -> Self {
         self.id = Some(id);
         self
     }
 
     /// Adds a target application (resource appId); several may be given.
+    #[inline]
     pub fn app(mut self, app_id: impl Into<String>) -> Self {
         let app_id = app_id.into();
         match &mut self.context {
@@ -72,18 +74,21 @@ impl SignInRequestBuilder {
     }
 
     /// The sign-in is for a user action instead of an application.
+    #[inline]
     pub fn user_action(mut self, action: UserAction) -> Self {
         self.context = Some(SignInContext::UserAction(action));
         self
     }
 
     /// The sign-in is for an authentication context (`c1`..`c99`).
+    #[inline]
     pub fn auth_context(mut self, value: impl Into<String>) -> Self {
         self.context = Some(SignInContext::AuthContext(value.into()));
         self
     }
 
     /// The user's guest or external types (overrides the directory, §3.4 rule 1).
+    #[inline]
     pub fn guest_types(mut self, types: impl IntoIterator<Item = GuestType>) -> Self {
         if let Identity::User {
             external_user_type, ..
@@ -95,6 +100,7 @@ impl SignInRequestBuilder {
     }
 
     /// The user's home tenant (overrides the directory).
+    #[inline]
     pub fn home_tenant(mut self, tenant_id: impl Into<String>) -> Self {
         if let Identity::User {
             external_tenant_id, ..
@@ -106,144 +112,168 @@ impl SignInRequestBuilder {
     }
 
     /// The client IP address.
+    #[inline]
     pub fn ip(mut self, ip: IpAddr) -> Self {
         self.conditions.ip_address = Some(ip);
         self
     }
 
     /// The country (ISO 3166-1 alpha-2, any case) or `unknown`.
+    #[inline]
     pub fn country(mut self, country: impl Into<String>) -> Self {
         self.conditions.country = Some(country.into());
         self
     }
 
     /// The device platform.
+    #[inline]
     pub fn platform(mut self, platform: Platform) -> Self {
         self.conditions.platform = Some(platform);
         self
     }
 
     /// The client app type.
+    #[inline]
     pub fn client_app(mut self, client: ClientAppType) -> Self {
         self.conditions.client_app_type = Some(client);
         self
     }
 
     /// Sign-in risk (`none` unless set).
+    #[inline]
     pub fn sign_in_risk(mut self, level: RiskLevel) -> Self {
         self.conditions.sign_in_risk = level;
         self
     }
 
     /// User risk (`none` unless set).
+    #[inline]
     pub fn user_risk(mut self, level: RiskLevel) -> Self {
         self.conditions.user_risk = level;
         self
     }
 
     /// Service principal risk (`none` unless set).
+    #[inline]
     pub fn service_principal_risk(mut self, level: RiskLevel) -> Self {
         self.conditions.service_principal_risk = level;
         self
     }
 
     /// Insider risk (`none` unless set).
+    #[inline]
     pub fn insider_risk(mut self, level: InsiderRiskLevel) -> Self {
         self.conditions.insider_risk = level;
         self
     }
 
     /// An authentication flow transfer method; several may be given.
+    #[inline]
     pub fn transfer_method(mut self, method: TransferMethod) -> Self {
         self.conditions.transfer_methods.push(method);
         self
     }
 
     /// The device's attributes (without it the device is unregistered, §3.11).
+    #[inline]
     pub fn device(mut self, device: DeviceInfo) -> Self {
         self.conditions.device = Some(device);
         self
     }
 
     /// Authentication methods completed in this session (replaces any given before).
+    #[inline]
     pub fn methods(mut self, methods: impl IntoIterator<Item = AuthMethod>) -> Self {
         self.session.set_methods(methods);
         self
     }
 
     /// The evaluation instant (required).
+    #[inline]
     pub fn at(mut self, time: Timestamp) -> Self {
         self.session.time = Some(time);
         self
     }
 
     /// The last full sign-in of this session.
+    #[inline]
     pub fn last_sign_in(mut self, time: Timestamp) -> Self {
         self.session.last_authenticated = Some(time);
         self
     }
 
     /// The last second-factor completion of this session.
+    #[inline]
     pub fn last_mfa(mut self, time: Timestamp) -> Self {
         self.session.last_mfa = Some(time);
         self
     }
 
     /// A terms of use agreement already accepted; several may be given.
+    #[inline]
     pub fn accepted_terms(mut self, agreement_id: impl Into<String>) -> Self {
         self.session.accepted_terms_of_use.push(agreement_id.into());
         self
     }
 
     /// An authentication context already in the token (`acrs`); several may be given.
+    #[inline]
     pub fn satisfied_auth_context(mut self, value: impl Into<String>) -> Self {
         self.session.satisfied_auth_contexts.push(value.into());
         self
     }
 
     /// A custom control already satisfied; several may be given.
+    #[inline]
     pub fn custom_factor(mut self, id: impl Into<String>) -> Self {
         self.session.custom_factors.push(id.into());
         self
     }
 
     /// The password was changed in this session.
+    #[inline]
     pub fn password_changed(mut self, changed: bool) -> Self {
         self.session.password_changed = changed;
         self
     }
 
     /// The client is an approved client app.
+    #[inline]
     pub fn approved_client_app(mut self, approved: bool) -> Self {
         self.session.approved_client_app = approved;
         self
     }
 
     /// The client is protected by an app protection policy.
+    #[inline]
     pub fn app_protection_policy(mut self, protected: bool) -> Self {
         self.session.app_protection_policy = protected;
         self
     }
 
     /// The FIDO2 authenticator's AAGUID (for strengths that restrict it).
+    #[inline]
     pub fn fido2_aaguid(mut self, aaguid: impl Into<String>) -> Self {
         self.session.fido2_aaguid = Some(aaguid.into());
         self
     }
 
     /// The certificate used (for strengths that restrict issuers or policy OIDs).
+    #[inline]
     pub fn certificate(mut self, certificate: Certificate) -> Self {
         self.session.certificate = Some(certificate);
         self
     }
 
     /// The country Authenticator's GPS reported (for GPS country locations).
+    #[inline]
     pub fn gps_country(mut self, country: impl Into<String>) -> Self {
         self.session.gps_country = Some(country.into());
         self
     }
 
     /// List only policies that apply in an explained decision.
+    #[inline]
     pub fn applied_policies_only(mut self, only: bool) -> Self {
         self.applied_policies_only = only;
         self
