@@ -25,6 +25,12 @@ struct Rec<'r, 'a> {
     extra: Option<&'r Members<'a>>,
 }
 
+/// Are `key` and `name` the same in any case? Exports spell most keys as the mapping names
+/// them, so the exact comparison usually answers first.
+pub(super) fn same_name(key: &str, name: &str) -> bool {
+    key.len() == name.len() && (key == name || key.eq_ignore_ascii_case(name))
+}
+
 fn is_absent(v: &Json<'_>) -> bool {
     match v {
         Json::Null => true,
@@ -109,7 +115,7 @@ impl<'r, 'a> Rec<'r, 'a> {
         let find = |o: &'r Members<'a>| {
             names.iter().find_map(|n| {
                 o.iter()
-                    .find(|(k, v)| k.len() == n.len() && k.eq_ignore_ascii_case(n) && !is_absent(v))
+                    .find(|(k, v)| same_name(k, n) && !is_absent(v))
                     .map(|(_, v)| v)
             })
         };
@@ -734,9 +740,7 @@ pub(super) fn logged_policy<'a>(
             if let Some(slot) = KEYS
                 .iter()
                 .zip(found.iter_mut())
-                .find(|(key, slot)| {
-                    slot.is_none() && k.len() == key.len() && k.eq_ignore_ascii_case(key)
-                })
+                .find(|(key, slot)| slot.is_none() && same_name(k, key))
                 .map(|(_, slot)| slot)
             {
                 *slot = Some(v);

@@ -63,11 +63,7 @@ pub(super) fn record<'a>(
 
 /// Is `key` one of `keys`, in any case?
 pub(super) fn wanted(keys: &[&str], key: &str) -> bool {
-    // Exports spell keys as the list does, so the exact comparison (whole words at a time)
-    // usually answers before the byte-by-byte one.
-    keys.iter().any(|k| {
-        k.len() == key.len() && (k.as_bytes() == key.as_bytes() || k.eq_ignore_ascii_case(key))
-    })
+    keys.iter().any(|k| super::map::same_name(key, k))
 }
 
 /// `appliedConditionalAccessPolicies`: a list of objects, each read into `read` as the mapping
