@@ -8,6 +8,38 @@ use std::borrow::Cow;
 
 use crate::json::Json;
 
+/// How many leading bytes of `rest` need no attention inside a string (not `"`, `\\` or a
+/// control character), read eight at a time.
+fn plain_len(rest: &[u8]) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |w: u64| w.wrapping_sub(ONES) & !w & HIGH;
+    let mut n = 0;
+    let mut chunks = rest.chunks_exact(8);
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let w = u64::from_le_bytes(word);
+        // Bytes below 0x20 (bytes of 0x80 and above are never flagged: their high bit is masked
+        // out by !w), and bytes equal to `"` or `\\`. A flag can spill into the bytes after a
+        // flagged one, never before it: the lowest flag is the first such byte.
+        let special = (w.wrapping_sub(ONES * 0x20) & !w & HIGH)
+            | has_zero(w ^ (ONES * u64::from(b'"')))
+            | has_zero(w ^ (ONES * u64::from(b'\\')));
+        if special != 0 {
+            return n + (special.trailing_zeros() / 8) as usize;
+        }
+        n += 8;
+    }
+    for &b in chunks.remainder() {
+        if b == b'"' || b == b'\\' || b < 0x20 {
+            return n;
+        }
+        n += 1;
+    }
+    n
+}
+
 /// Nesting deeper than this is left to `serde_json` (its own limit is 128).
 pub(crate) const MAX_DEPTH: usize = 100;
 
@@ -105,46 +137,23 @@ impl<'a> Scan<'a> {
         }
     }
 
-    /// Moves past string bytes that need no attention (not `"`, `\\` or a control
-    /// character), eight at a time.
+    /// Moves past string bytes that need no attention (not `"`, `\\` or a control character).
     pub(crate) fn skip_plain(&mut self) {
-        const ONES: u64 = 0x0101_0101_0101_0101;
-        const HIGH: u64 = 0x8080_8080_8080_8080;
-        let has_zero = |w: u64| w.wrapping_sub(ONES) & !w & HIGH;
-        while let Some(chunk) = self.bytes.get(self.pos..self.pos + 8) {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(chunk);
-            let w = u64::from_le_bytes(word);
-            // Bytes below 0x20 (bytes of 0x80 and above are never flagged: their high bit
-            // is masked out by !w), and bytes equal to `"` or `\\`.
-            let special = (w.wrapping_sub(ONES * 0x20) & !w & HIGH)
-                | has_zero(w ^ (ONES * u64::from(b'"')))
-                | has_zero(w ^ (ONES * u64::from(b'\\')));
-            if special != 0 {
-                self.pos += (special.trailing_zeros() / 8) as usize;
-                return;
-            }
-            self.pos += 8;
-        }
+        self.pos += plain_len(self.bytes.get(self.pos..).unwrap_or_default());
     }
 
     /// A string without escapes, borrowed from the text.
     pub(crate) fn plain_string(&mut self) -> Option<&'a str> {
         self.eat(b'"')?;
         let start = self.pos;
-        loop {
-            self.skip_plain();
-            match self.peek()? {
-                b'"' => {
-                    let s = self.text.get(start..self.pos)?;
-                    self.pos += 1;
-                    return Some(s);
-                }
-                b'\\' => return None,
-                b if b < 0x20 => return None,
-                _ => self.pos += 1,
-            }
+        let end = start + plain_len(self.bytes.get(start..)?);
+        if *self.bytes.get(end)? != b'"' {
+            // An escape or a control character.
+            return None;
         }
+        let s = self.text.get(start..end)?;
+        self.pos = end + 1;
+        Some(s)
     }
 
     /// Skips a string, checking its escapes and refusing control characters as `serde_json`
