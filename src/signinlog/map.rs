@@ -31,7 +31,7 @@ pub(super) fn same_name(key: &str, name: &str) -> bool {
     key.len() == name.len() && (key == name || key.eq_ignore_ascii_case(name))
 }
 
-fn is_absent(v: &Json<'_>) -> bool {
+pub(super) fn is_absent(v: &Json<'_>) -> bool {
     match v {
         Json::Null => true,
         Json::String(s) => s == "None",
@@ -716,37 +716,58 @@ pub(super) fn map_with<'a>(
     })
 }
 
-/// One applied policy's kept fields, read in one pass over its members (then the PowerShell
-/// SDK's `AdditionalProperties`): what [`Rec::get`] would find for each, without a search per
-/// field.
+/// The fields of an applied policy the comparison reads, in slot order.
+pub(super) const POLICY_FIELDS: [&str; 5] = [
+    "id",
+    "result",
+    "displayName",
+    "conditionsSatisfied",
+    "conditionsNotSatisfied",
+];
+
+/// Which of [`POLICY_FIELDS`] `key` names, in any case: the five differ in length, so one
+/// comparison answers.
+pub(super) fn policy_slot(key: &str) -> Option<usize> {
+    let slot = match key.len() {
+        2 => 0,
+        6 => 1,
+        11 => 2,
+        19 => 3,
+        22 => 4,
+        _ => return None,
+    };
+    POLICY_FIELDS
+        .get(slot)
+        .is_some_and(|name| same_name(key, name))
+        .then_some(slot)
+}
+
+/// One applied policy from its members (then the PowerShell SDK's `AdditionalProperties`):
+/// for each field, the first value that is not absent, as [`Rec::get`] finds it.
 pub(super) fn logged_policy<'a>(
     i: usize,
     members: &Members<'a>,
 ) -> Result<LoggedPolicy<'a>, SignInLogError> {
-    const KEYS: [&str; 5] = [
-        "id",
-        "result",
-        "displayName",
-        "conditionsSatisfied",
-        "conditionsNotSatisfied",
-    ];
     let rec = Rec::new(members);
     let mut found: [Option<&Json<'a>>; 5] = [None; 5];
     for o in std::iter::once(members).chain(rec.extra) {
         for (k, v) in o {
-            if is_absent(v) {
-                continue;
-            }
-            if let Some(slot) = KEYS
-                .iter()
-                .zip(found.iter_mut())
-                .find(|(key, slot)| slot.is_none() && same_name(k, key))
-                .map(|(_, slot)| slot)
+            if let Some(slot) = policy_slot(k).and_then(|k| found.get_mut(k))
+                && slot.is_none()
+                && !is_absent(v)
             {
                 *slot = Some(v);
             }
         }
     }
+    logged_policy_from(i, found)
+}
+
+/// Applied policy `i` from the values found for [`POLICY_FIELDS`].
+pub(super) fn logged_policy_from<'a>(
+    i: usize,
+    found: [Option<&Json<'a>>; 5],
+) -> Result<LoggedPolicy<'a>, SignInLogError> {
     let [id, result, name, satisfied, not_satisfied] = found;
     let text = |v: Option<&Json<'a>>| v.and_then(text_of).and_then(trimmed);
     let (Some(id), Some(result)) = (text(id), text(result)) else {

@@ -5,10 +5,8 @@
 
 use std::borrow::Cow;
 
-use smallvec::SmallVec;
-
 use super::LoggedPolicy;
-use super::map::logged_policy;
+use super::map::{is_absent, logged_policy_from, policy_slot};
 use crate::json::Json;
 use crate::scan::Scan;
 
@@ -22,14 +20,9 @@ pub(super) struct Scanned<'a> {
     pub policies: Option<Vec<LoggedPolicy<'a>>>,
 }
 
-/// The record's kept fields (`keys` at the top, `policy_keys` in each applied policy under
-/// `policies`), or `None` when the text is outside the fast path's form.
-pub(super) fn record<'a>(
-    text: &'a str,
-    keys: &[&str],
-    policies: &str,
-    policy_keys: &[&str],
-) -> Option<Scanned<'a>> {
+/// The record's kept fields (`keys` at the top, and each applied policy under `policies` as the
+/// mapping reads it), or `None` when the text is outside the fast path's form.
+pub(super) fn record<'a>(text: &'a str, keys: &[&str], policies: &str) -> Option<Scanned<'a>> {
     let mut s = Scan::new(text);
     s.ws();
     let mut members = Vec::with_capacity(keys.len().min(24));
@@ -39,7 +32,7 @@ pub(super) fn record<'a>(
     s.object(|s, key| {
         let value = if key.eq_ignore_ascii_case(policies) {
             lists += 1;
-            policy_list(s, policy_keys, &mut read)?
+            policy_list(s, &mut read)?
         } else if wanted(keys, key) {
             wrapped |= key.eq_ignore_ascii_case("properties")
                 || key.eq_ignore_ascii_case("AdditionalProperties");
@@ -70,28 +63,30 @@ pub(super) fn wanted(keys: &[&str], key: &str) -> bool {
 /// reads it (an item the mapping would refuse ends the fast path, so the refusal comes from the
 /// mapping), leaving an empty list in the tree; or null, or a string (which the mapping
 /// reports).
-fn policy_list<'a>(
-    s: &mut Scan<'a>,
-    keys: &[&str],
-    read: &mut Option<Vec<LoggedPolicy<'a>>>,
-) -> Option<Json<'a>> {
+fn policy_list<'a>(s: &mut Scan<'a>, read: &mut Option<Vec<LoggedPolicy<'a>>>) -> Option<Json<'a>> {
     match s.peek()? {
         b'n' => s.literal("null").map(|()| Json::Null),
         b'"' => s.plain_string().map(|s| Json::String(Cow::Borrowed(s))),
         b'[' => {
             let mut items = Vec::with_capacity(32);
-            let mut members: SmallVec<[(Cow<'a, str>, Json<'a>); 6]> = SmallVec::new();
             s.array(|s| {
-                members.clear();
-                s.object(|s, key| {
-                    if wanted(keys, key) {
-                        members.push((Cow::Borrowed(key), s.value(3)?));
+                // Each field's first value that is not absent, as the mapping takes it.
+                let mut found: [Option<Json<'a>>; 5] = [const { None }; 5];
+                s.object(|s, key| match policy_slot(key) {
+                    Some(k) => {
+                        let value = s.value(3)?;
+                        if let Some(slot) = found.get_mut(k)
+                            && slot.is_none()
+                            && !is_absent(&value)
+                        {
+                            *slot = Some(value);
+                        }
                         Some(())
-                    } else {
-                        s.skip(3)
                     }
+                    None => s.skip(3),
                 })?;
-                items.push(logged_policy(items.len(), &members).ok()?);
+                let fields = found.each_ref().map(Option::as_ref);
+                items.push(logged_policy_from(items.len(), fields).ok()?);
                 Some(())
             })?;
             *read = Some(items);

@@ -49,13 +49,7 @@ pub(super) const RECORD_KEYS: [&str; 33] = [
 ];
 
 /// The fields of each applied policy the comparison reads.
-pub(super) const POLICY_KEYS: [&str; 5] = [
-    "id",
-    "displayName",
-    "result",
-    "conditionsSatisfied",
-    "conditionsNotSatisfied",
-];
+const POLICY_KEYS: [&str; 5] = super::map::POLICY_FIELDS;
 
 pub(super) const POLICIES: &str = "appliedConditionalAccessPolicies";
 
@@ -92,7 +86,7 @@ pub(super) enum TextError {
 
 /// The one-pass reading, where the record is in its form.
 fn fast(text: &str) -> Option<Scanned<'_>> {
-    super::scan::record(text, &RECORD_KEYS, POLICIES, &POLICY_KEYS)
+    super::scan::record(text, &RECORD_KEYS, POLICIES)
 }
 
 /// Does the fast path, where it answers, answer what `serde_json` and the mapping do? (For the
