@@ -176,15 +176,16 @@ impl<'a> MappedSignIn<'a> {
                 return false;
             };
             from = k + 1;
-            if !decision
-                .policy_result(k)
-                .is_some_and(|r| r.as_str().eq_ignore_ascii_case(&logged.result))
-            {
+            if !decision.policy_result(k).is_some_and(|r| {
+                // Logs spell results as Graph does: the exact comparison answers first.
+                r.as_str() == logged.result || r.as_str().eq_ignore_ascii_case(&logged.result)
+            }) {
                 return false;
             }
         }
         if let Some(status) = &self.status {
-            if !status.eq_ignore_ascii_case(decision.conditional_access_status().as_str()) {
+            let ours = decision.conditional_access_status().as_str();
+            if status != ours && !status.eq_ignore_ascii_case(ours) {
                 return false;
             }
             compared = true;
