@@ -458,14 +458,14 @@ pub(super) fn map_with<'a>(
         let user_type = rec.str(&["userType"]);
         let access = rec.str(&["crossTenantAccessType"]);
         if let Some(types) = guest_types(user_type, access) {
-            builder = builder.guest_types(types);
+            builder.set_guest_types(types);
         }
         let home = rec.str(&["homeTenantId"]);
         let resource_tenant = rec.str(&["resourceTenantId", "TenantId"]);
         if let Some(home) = home
             && resource_tenant.is_none_or(|r| !r.eq_ignore_ascii_case(home))
         {
-            builder = builder.home_tenant(home);
+            builder.set_home_tenant(home);
         }
     }
 
@@ -475,7 +475,7 @@ pub(super) fn map_with<'a>(
         .guid(&["ResourceIdentity", "resourceId"])
         .or(sp_app.filter(|_| !is_sp));
     match target {
-        Some(app) => builder = builder.app(app),
+        Some(app) => builder.set_app(app),
         None if is_sp => {
             return Err(error(
                 &["resourceId"],
@@ -492,7 +492,7 @@ pub(super) fn map_with<'a>(
 
     match rec.str(&["ipAddress", "IPAddress"]) {
         Some(ip) => match ip.parse() {
-            Ok(ip) => builder = builder.ip(ip),
+            Ok(ip) => builder.set_ip(ip),
             Err(_) => {
                 return Err(error(
                     &["ipAddress"],
@@ -516,13 +516,13 @@ pub(super) fn map_with<'a>(
             .and_then(|l| Rec::new(&l).str(&["countryOrRegion"]).map(str::to_owned))
     });
     match country {
-        Some(c) => builder = builder.country(c),
+        Some(c) => builder.set_country(c),
         None => missing.push("country"),
     }
 
     match rec.str(&["clientAppUsed"]) {
         Some(used) => match client_app(used) {
-            Some(c) => builder = builder.client_app(c),
+            Some(c) => builder.set_client_app(c),
             None => {
                 return Err(error(
                     &["clientAppUsed"],
@@ -551,7 +551,7 @@ pub(super) fn map_with<'a>(
             .map(str::to_owned);
         has_device = device.device_id.is_some() || device.trust_type.is_some();
         match device.operating_system.as_deref().and_then(platform) {
-            Some(p) => builder = builder.platform(p),
+            Some(p) => builder.set_platform(p),
             None if is_sp => {}
             None => missing.push("devicePlatform"),
         }
@@ -559,14 +559,14 @@ pub(super) fn map_with<'a>(
         missing.push("devicePlatform");
     }
     if has_device {
-        builder = builder.device(device);
+        builder.set_device(device);
     }
 
     if let Some(r) = risk(&rec, &["riskLevelDuringSignIn"]) {
-        builder = builder.sign_in_risk(r);
+        builder.set_sign_in_risk(r);
     }
     if let Some(r) = risk(&rec, &["riskLevelAggregated"]) {
-        builder = builder.user_risk(r);
+        builder.set_user_risk(r);
     }
     if is_sp
         && let Some(r) = risk(
@@ -574,7 +574,7 @@ pub(super) fn map_with<'a>(
             &["servicePrincipalRiskLevel", "riskLevelDuringSignIn"],
         )
     {
-        builder = builder.service_principal_risk(r);
+        builder.set_service_principal_risk(r);
     }
     let flow = rec
         .str(&["originalTransferMethod"])
@@ -586,7 +586,7 @@ pub(super) fn map_with<'a>(
                 .map(|_| TransferMethod::DeviceCodeFlow)
         });
     if let Some(flow) = flow {
-        builder = builder.transfer_method(flow);
+        builder.set_transfer_method(flow);
     }
 
     // What the session proved, and when the second factor was done.
@@ -652,9 +652,11 @@ pub(super) fn map_with<'a>(
     if mfa_time_unknown && last_mfa.is_none() {
         missing.push("lastMfaDateTime");
     }
-    builder = builder.methods(methods).at(at).last_sign_in(at);
+    builder.set_methods(methods);
+    builder.set_at(at);
+    builder.set_last_sign_in(at);
     if let Some(t) = last_mfa {
-        builder = builder.last_mfa(t);
+        builder.set_last_mfa(t);
     }
     for cx in rec
         .array(&["authenticationContextClassReferences"])?
@@ -672,11 +674,11 @@ pub(super) fn map_with<'a>(
         if let Some(id) = id
             && detail.is_some_and(|d| d.eq_ignore_ascii_case("previouslySatisfied"))
         {
-            builder = builder.satisfied_auth_context(id);
+            builder.set_satisfied_auth_context(id);
         }
     }
     if let Some(id) = &id {
-        builder = builder.echo_id(serde_json::Value::String(id.to_string()));
+        builder.set_echo_id(serde_json::Value::String(id.to_string()));
     }
     let request = builder.build().map_err(|e| SignInLogError {
         field: "(request)".to_owned(),

@@ -43,6 +43,9 @@ pub struct SignInRequestBuilder {
     pub(super) applied_policies_only: bool,
 }
 
+/// Each setter the log mapping uses has an in-place twin (`set_*`): a builder is a few hundred
+/// bytes, and a mapping that sets fields one condition at a time would copy it through every
+/// consuming call.
 impl SignInRequestBuilder {
     pub(super) fn new(identity: Identity) -> Self {
         SignInRequestBuilder {
@@ -58,19 +61,31 @@ impl SignInRequestBuilder {
     /// An id of the caller's, echoed in the decision.
     #[inline]
     pub fn echo_id(mut self, id: serde_json::Value) -> Self {
-        self.id = Some(id);
+        self.set_echo_id(id);
         self
+    }
+
+    /// [`SignInRequestBuilder::echo_id`] in place.
+    #[inline]
+    pub(crate) fn set_echo_id(&mut self, id: serde_json::Value) {
+        self.id = Some(id);
     }
 
     /// Adds a target application (resource appId); several may be given.
     #[inline]
     pub fn app(mut self, app_id: impl Into<String>) -> Self {
+        self.set_app(app_id);
+        self
+    }
+
+    /// [`SignInRequestBuilder::app`] in place.
+    #[inline]
+    pub(crate) fn set_app(&mut self, app_id: impl Into<String>) {
         let app_id = app_id.into();
         match &mut self.context {
             Some(SignInContext::Applications(apps)) => apps.push(app_id),
             _ => self.context = Some(SignInContext::Applications(vec![app_id])),
         }
-        self
     }
 
     /// The sign-in is for a user action instead of an application.
@@ -90,74 +105,128 @@ impl SignInRequestBuilder {
     /// The user's guest or external types (overrides the directory, §3.4 rule 1).
     #[inline]
     pub fn guest_types(mut self, types: impl IntoIterator<Item = GuestType>) -> Self {
+        self.set_guest_types(types);
+        self
+    }
+
+    /// [`SignInRequestBuilder::guest_types`] in place.
+    #[inline]
+    pub(crate) fn set_guest_types(&mut self, types: impl IntoIterator<Item = GuestType>) {
         if let Identity::User {
             external_user_type, ..
         } = &mut self.identity
         {
             *external_user_type = Some(types.into_iter().fold(0, |acc, t| acc | t.bit()));
         }
-        self
     }
 
     /// The user's home tenant (overrides the directory).
     #[inline]
     pub fn home_tenant(mut self, tenant_id: impl Into<String>) -> Self {
+        self.set_home_tenant(tenant_id);
+        self
+    }
+
+    /// [`SignInRequestBuilder::home_tenant`] in place.
+    #[inline]
+    pub(crate) fn set_home_tenant(&mut self, tenant_id: impl Into<String>) {
         if let Identity::User {
             external_tenant_id, ..
         } = &mut self.identity
         {
             *external_tenant_id = Some(tenant_id.into());
         }
-        self
     }
 
     /// The client IP address.
     #[inline]
     pub fn ip(mut self, ip: IpAddr) -> Self {
-        self.conditions.ip_address = Some(ip);
+        self.set_ip(ip);
         self
+    }
+
+    /// [`SignInRequestBuilder::ip`] in place.
+    #[inline]
+    pub(crate) fn set_ip(&mut self, ip: IpAddr) {
+        self.conditions.ip_address = Some(ip);
     }
 
     /// The country (ISO 3166-1 alpha-2, any case) or `unknown`.
     #[inline]
     pub fn country(mut self, country: impl Into<String>) -> Self {
-        self.conditions.country = Some(country.into());
+        self.set_country(country);
         self
+    }
+
+    /// [`SignInRequestBuilder::country`] in place.
+    #[inline]
+    pub(crate) fn set_country(&mut self, country: impl Into<String>) {
+        self.conditions.country = Some(country.into());
     }
 
     /// The device platform.
     #[inline]
     pub fn platform(mut self, platform: Platform) -> Self {
-        self.conditions.platform = Some(platform);
+        self.set_platform(platform);
         self
+    }
+
+    /// [`SignInRequestBuilder::platform`] in place.
+    #[inline]
+    pub(crate) fn set_platform(&mut self, platform: Platform) {
+        self.conditions.platform = Some(platform);
     }
 
     /// The client app type.
     #[inline]
     pub fn client_app(mut self, client: ClientAppType) -> Self {
-        self.conditions.client_app_type = Some(client);
+        self.set_client_app(client);
         self
+    }
+
+    /// [`SignInRequestBuilder::client_app`] in place.
+    #[inline]
+    pub(crate) fn set_client_app(&mut self, client: ClientAppType) {
+        self.conditions.client_app_type = Some(client);
     }
 
     /// Sign-in risk (`none` unless set).
     #[inline]
     pub fn sign_in_risk(mut self, level: RiskLevel) -> Self {
-        self.conditions.sign_in_risk = level;
+        self.set_sign_in_risk(level);
         self
+    }
+
+    /// [`SignInRequestBuilder::sign_in_risk`] in place.
+    #[inline]
+    pub(crate) fn set_sign_in_risk(&mut self, level: RiskLevel) {
+        self.conditions.sign_in_risk = level;
     }
 
     /// User risk (`none` unless set).
     #[inline]
     pub fn user_risk(mut self, level: RiskLevel) -> Self {
-        self.conditions.user_risk = level;
+        self.set_user_risk(level);
         self
+    }
+
+    /// [`SignInRequestBuilder::user_risk`] in place.
+    #[inline]
+    pub(crate) fn set_user_risk(&mut self, level: RiskLevel) {
+        self.conditions.user_risk = level;
     }
 
     /// Service principal risk (`none` unless set).
     #[inline]
     pub fn service_principal_risk(mut self, level: RiskLevel) -> Self {
-        self.conditions.service_principal_risk = level;
+        self.set_service_principal_risk(level);
         self
+    }
+
+    /// [`SignInRequestBuilder::service_principal_risk`] in place.
+    #[inline]
+    pub(crate) fn set_service_principal_risk(&mut self, level: RiskLevel) {
+        self.conditions.service_principal_risk = level;
     }
 
     /// Insider risk (`none` unless set).
@@ -170,43 +239,79 @@ impl SignInRequestBuilder {
     /// An authentication flow transfer method; several may be given.
     #[inline]
     pub fn transfer_method(mut self, method: TransferMethod) -> Self {
-        self.conditions.transfer_methods.push(method);
+        self.set_transfer_method(method);
         self
+    }
+
+    /// [`SignInRequestBuilder::transfer_method`] in place.
+    #[inline]
+    pub(crate) fn set_transfer_method(&mut self, method: TransferMethod) {
+        self.conditions.transfer_methods.push(method);
     }
 
     /// The device's attributes (without it the device is unregistered, §3.11).
     #[inline]
     pub fn device(mut self, device: DeviceInfo) -> Self {
-        self.conditions.device = Some(device);
+        self.set_device(device);
         self
+    }
+
+    /// [`SignInRequestBuilder::device`] in place.
+    #[inline]
+    pub(crate) fn set_device(&mut self, device: DeviceInfo) {
+        self.conditions.device = Some(device);
     }
 
     /// Authentication methods completed in this session (replaces any given before).
     #[inline]
     pub fn methods(mut self, methods: impl IntoIterator<Item = AuthMethod>) -> Self {
-        self.session.set_methods(methods);
+        self.set_methods(methods);
         self
+    }
+
+    /// [`SignInRequestBuilder::methods`] in place.
+    #[inline]
+    pub(crate) fn set_methods(&mut self, methods: impl IntoIterator<Item = AuthMethod>) {
+        self.session.set_methods(methods);
     }
 
     /// The evaluation instant (required).
     #[inline]
     pub fn at(mut self, time: Timestamp) -> Self {
-        self.session.time = Some(time);
+        self.set_at(time);
         self
+    }
+
+    /// [`SignInRequestBuilder::at`] in place.
+    #[inline]
+    pub(crate) fn set_at(&mut self, time: Timestamp) {
+        self.session.time = Some(time);
     }
 
     /// The last full sign-in of this session.
     #[inline]
     pub fn last_sign_in(mut self, time: Timestamp) -> Self {
-        self.session.last_authenticated = Some(time);
+        self.set_last_sign_in(time);
         self
+    }
+
+    /// [`SignInRequestBuilder::last_sign_in`] in place.
+    #[inline]
+    pub(crate) fn set_last_sign_in(&mut self, time: Timestamp) {
+        self.session.last_authenticated = Some(time);
     }
 
     /// The last second-factor completion of this session.
     #[inline]
     pub fn last_mfa(mut self, time: Timestamp) -> Self {
-        self.session.last_mfa = Some(time);
+        self.set_last_mfa(time);
         self
+    }
+
+    /// [`SignInRequestBuilder::last_mfa`] in place.
+    #[inline]
+    pub(crate) fn set_last_mfa(&mut self, time: Timestamp) {
+        self.session.last_mfa = Some(time);
     }
 
     /// A terms of use agreement already accepted; several may be given.
@@ -219,8 +324,14 @@ impl SignInRequestBuilder {
     /// An authentication context already in the token (`acrs`); several may be given.
     #[inline]
     pub fn satisfied_auth_context(mut self, value: impl Into<String>) -> Self {
-        self.session.satisfied_auth_contexts.push(value.into());
+        self.set_satisfied_auth_context(value);
         self
+    }
+
+    /// [`SignInRequestBuilder::satisfied_auth_context`] in place.
+    #[inline]
+    pub(crate) fn set_satisfied_auth_context(&mut self, value: impl Into<String>) {
+        self.session.satisfied_auth_contexts.push(value.into());
     }
 
     /// A custom control already satisfied; several may be given.
