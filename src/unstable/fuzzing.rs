@@ -116,6 +116,20 @@ fn borrowed_agrees(snapshot: &Snapshot, reference: &ReferenceEvaluator<'_>, req:
     {
         panic!("the borrowed decision's accessors disagree with the reference: {expected:?}");
     }
+    if !req.applied_policies_only() {
+        // Each policy's result from the sets is the explained one.
+        let explained = reference.evaluate(req, Explain::Policies);
+        let results: Vec<(&str, crate::PolicyResultKind)> = explained
+            .policies
+            .iter()
+            .flatten()
+            .map(|p| (p.id.as_str(), p.result))
+            .collect();
+        let from_sets: Vec<(&str, crate::PolicyResultKind)> = borrowed.policy_results().collect();
+        if from_sets != results {
+            panic!("per-policy results from the sets disagree with the explained ones: {req:?}");
+        }
+    }
     let mut bytes = Vec::new();
     borrowed.write_json(&mut bytes);
     let written = String::from_utf8(bytes).ok();
@@ -598,7 +612,15 @@ pub fn sign_in_log(data: &[u8]) {
         let _ = record.value();
         if let (Ok(mapped), Some((_, snapshot))) = (record.map(), example()) {
             let decision = snapshot.evaluate(&mapped.request, Explain::Policies);
-            let _ = mapped.compare(&decision);
+            let agreement = mapped.compare(&decision);
+            // Replay's quick comparison says "full" exactly when the explained one does.
+            let quick = snapshot.evaluate_borrowed(&mapped.request);
+            assert_eq!(
+                mapped.fully_agrees(&quick),
+                agreement.level == crate::AgreementLevel::Full,
+                "{:?}",
+                record.place
+            );
         }
     }
     // Read to the end, so a streaming thread has finished (and been joined) before the next
