@@ -1,7 +1,8 @@
 //! What `jitgate replay` pays per logged sign-in: a generated Graph `signIn` record's text (about
 //! 4.3 KB, 17 applied policies) parsed for the fields the mapping reads, mapped to a request,
 //! decided, compared with the logged results (from the policy sets; a record that differs is
-//! explained and compared policy by policy, as the CLI does), and the agreement serialised;
+//! explained and compared policy by policy, as the CLI does), and a summary of the agreement
+//! serialised (the CLI's line has a few more fields);
 //! beside it, the mapping alone, and the comparison through the explained decision for every
 //! record (what replay did before). On the example tenant. The CLI's records/s on a
 //! million records is in the README's table (`jitgate replay`, 2 threads).

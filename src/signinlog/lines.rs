@@ -12,8 +12,13 @@ pub fn read_line(reader: &mut dyn BufRead, out: &mut Vec<u8>) -> Result<usize, S
     // The newline is found with `memchr`'s vector search (a sign-in record is a 4 KB line; the
     // standard library's `read_until` searches a word at a time).
     let mut total = 0usize;
+    let cap = out.len() + MAX_LINE + 1;
     loop {
-        let buf = reader.fill_buf().map_err(|e| format!("cannot read: {e}"))?;
+        let buf = match reader.fill_buf() {
+            Ok(buf) => buf,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(format!("cannot read: {e}")),
+        };
         if buf.is_empty() {
             return Ok(total);
         }
@@ -22,7 +27,7 @@ pub fn read_line(reader: &mut dyn BufRead, out: &mut Vec<u8>) -> Result<usize, S
             None => (buf.len(), false),
         };
         // Keep at most MAX_LINE + 1 bytes; count and drop the rest of a longer line.
-        let room = (MAX_LINE + 1).saturating_sub(out.len());
+        let room = cap.saturating_sub(out.len());
         out.extend_from_slice(buf.get(..n.min(room)).unwrap_or_default());
         total += n;
         reader.consume(n);

@@ -7,6 +7,10 @@ use std::borrow::Cow;
 
 use jiff::Timestamp;
 
+use super::logged::logged_policy;
+use super::values::{
+    Members, error, is_absent, may_need_trim, same_name, str_of, text_of, trimmed,
+};
 use super::{LoggedPolicy, MappedSignIn, SignInLogError};
 use crate::json::Json;
 use crate::model::enums::{
@@ -14,90 +18,12 @@ use crate::model::enums::{
 };
 use crate::{DeviceInfo, SignInRequest};
 
-/// An object's members, as parsed (in order, borrowed from the text where possible).
-type Members<'a> = [(Cow<'a, str>, Json<'a>)];
-
 /// A record's fields, looked up by any of their names, case-insensitively; the PowerShell
 /// SDK's `AdditionalProperties` object is found once and searched after the members. `'r` is
 /// the parsed record's borrow, `'a` the text's (what the mapped record keeps).
 struct Rec<'r, 'a> {
     members: &'r Members<'a>,
     extra: Option<&'r Members<'a>>,
-}
-
-/// Are `key` and `name` the same in any case? Exports spell most keys as the mapping names
-/// them, so the exact comparison usually answers first.
-pub(super) fn same_name(key: &str, name: &str) -> bool {
-    key.len() == name.len() && (key == name || key.eq_ignore_ascii_case(name))
-}
-
-pub(super) fn is_absent(v: &Json<'_>) -> bool {
-    match v {
-        Json::Null => true,
-        Json::String(s) => s == "None",
-        _ => false,
-    }
-}
-
-fn str_of<'r>(v: &'r Json<'_>) -> Option<&'r str> {
-    match v {
-        Json::String(s) => Some(s),
-        _ => None,
-    }
-}
-
-/// A string value as the mapped record keeps it: borrowed from the text, or copied where the
-/// text had escapes.
-fn text_of<'a>(v: &Json<'a>) -> Option<Cow<'a, str>> {
-    match v {
-        Json::String(Cow::Borrowed(s)) => Some(Cow::Borrowed(s)),
-        Json::String(Cow::Owned(s)) => Some(Cow::Owned(s.clone())),
-        _ => None,
-    }
-}
-
-/// Does `s` start or end with a byte `str::trim` might remove (ASCII whitespace, or any
-/// non-ASCII byte, which may begin or end a Unicode space)? Most logged values do not, and are
-/// kept as they are without `trim`'s character decoding.
-fn may_need_trim(s: &str) -> bool {
-    let edge = |b: Option<&u8>| b.is_some_and(|&b| b <= b' ' || b >= 0x80);
-    edge(s.as_bytes().first()) || edge(s.as_bytes().last())
-}
-
-/// Does `bytes` hold an ASCII capital letter? Eight bytes at a time: an id is 36.
-fn has_ascii_uppercase(bytes: &[u8]) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const LOW7: u64 = ONES * 0x7F;
-    const HIGH: u64 = ONES * 0x80;
-    let mut chunks = bytes.chunks_exact(8);
-    for chunk in &mut chunks {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        let w = u64::from_le_bytes(word);
-        // The high bit of each byte of `w & 0x7F..` + (0x7F - 0x40) is set when that byte is
-        // above 0x40 ('@'); of + (0x7F - 0x5A), when it is above 0x5A ('Z'). Neither sum carries
-        // into the next byte. Bytes of 0x80 and above are masked out by `!w`.
-        let low = w & LOW7;
-        let above_at = low + ONES * (0x7F - 0x40);
-        let above_z = low + ONES * (0x7F - 0x5A);
-        if above_at & !above_z & !w & HIGH != 0 {
-            return true;
-        }
-    }
-    chunks.remainder().iter().any(u8::is_ascii_uppercase)
-}
-
-/// `text` trimmed; `None` when nothing is left.
-fn trimmed(text: Cow<'_, str>) -> Option<Cow<'_, str>> {
-    if !text.is_empty() && !may_need_trim(&text) {
-        return Some(text);
-    }
-    match text {
-        Cow::Borrowed(s) => Some(s.trim()).filter(|t| !t.is_empty()).map(Cow::Borrowed),
-        Cow::Owned(s) => Some(s.trim())
-            .filter(|t| !t.is_empty())
-            .map(|t| Cow::Owned(t.to_owned())),
-    }
 }
 
 impl<'r, 'a> Rec<'r, 'a> {
@@ -180,13 +106,6 @@ impl<'r, 'a> Rec<'r, 'a> {
             Json::String(s) if s.eq_ignore_ascii_case("false") => Some(false),
             _ => None,
         }
-    }
-}
-
-fn error(names: &[&str], message: &str) -> SignInLogError {
-    SignInLogError {
-        field: names.first().copied().unwrap_or_default().to_owned(),
-        message: message.to_owned(),
     }
 }
 
@@ -326,43 +245,6 @@ pub fn auth_method(text: &str) -> Option<AuthMethod> {
         "qr code" | "qr code pin" => AuthMethod::QrCodePin,
         _ => return None,
     })
-}
-
-/// Azure Monitor and Log Analytics write `conditionsSatisfied`/`conditionsNotSatisfied` as a
-/// bitmask; Microsoft does not document the bits. This order (Graph's
-/// `conditionalAccessConditions` declaration order) fits every published sample; higher bits
-/// are kept as numbers.
-const CONDITION_BITS: [&str; 12] = [
-    "application",
-    "users",
-    "devicePlatform",
-    "location",
-    "clientType",
-    "signInRisk",
-    "userRisk",
-    "time",
-    "deviceState",
-    "client",
-    "ipAddressSeenByAzureAD",
-    "ipAddressSeenByResourceProvider",
-];
-
-fn condition_flags(bits: u64) -> String {
-    if bits == 0 {
-        return "none".to_owned();
-    }
-    let mut names: Vec<String> = Vec::new();
-    for i in 0..64u32 {
-        let bit = 1u64 << i;
-        if bits & bit != 0 {
-            names.push(
-                CONDITION_BITS
-                    .get(i as usize)
-                    .map_or_else(|| bit.to_string(), |n| (*n).to_owned()),
-            );
-        }
-    }
-    names.join(",")
 }
 
 /// `signInEventTypes` (a list, or Log Analytics' text) names a service principal sign-in.
@@ -716,125 +598,4 @@ pub(super) fn map_with<'a>(
         policies,
         missing,
     })
-}
-
-/// The fields of an applied policy the comparison reads, in slot order.
-pub(super) const POLICY_FIELDS: [&str; 5] = [
-    "id",
-    "result",
-    "displayName",
-    "conditionsSatisfied",
-    "conditionsNotSatisfied",
-];
-
-/// Which of [`POLICY_FIELDS`] `key` names, in any case: the five differ in length, so one
-/// comparison answers.
-pub(super) fn policy_slot(key: &str) -> Option<usize> {
-    let slot = match key.len() {
-        2 => 0,
-        6 => 1,
-        11 => 2,
-        19 => 3,
-        22 => 4,
-        _ => return None,
-    };
-    POLICY_FIELDS
-        .get(slot)
-        .is_some_and(|name| same_name(key, name))
-        .then_some(slot)
-}
-
-/// One applied policy from its members (then the PowerShell SDK's `AdditionalProperties`):
-/// for each field, the first value that is not absent, as [`Rec::get`] finds it.
-pub(super) fn logged_policy<'a>(
-    i: usize,
-    members: &Members<'a>,
-) -> Result<LoggedPolicy<'a>, SignInLogError> {
-    let rec = Rec::new(members);
-    let mut found: [Option<&Json<'a>>; 5] = [None; 5];
-    for o in std::iter::once(members).chain(rec.extra) {
-        for (k, v) in o {
-            if let Some(slot) = policy_slot(k).and_then(|k| found.get_mut(k))
-                && slot.is_none()
-                && !is_absent(v)
-            {
-                *slot = Some(v);
-            }
-        }
-    }
-    logged_policy_from(i, found)
-}
-
-/// Applied policy `i` from the values found for [`POLICY_FIELDS`].
-pub(super) fn logged_policy_from<'a>(
-    i: usize,
-    found: [Option<&Json<'a>>; 5],
-) -> Result<LoggedPolicy<'a>, SignInLogError> {
-    let [id, result, name, satisfied, not_satisfied] = found;
-    let text = |v: Option<&Json<'a>>| v.and_then(text_of).and_then(trimmed);
-    let (Some(id), Some(result)) = (text(id), text(result)) else {
-        return Err(error(
-            &["appliedConditionalAccessPolicies"],
-            &format!("item {i} has no id or no result; it cannot be compared"),
-        ));
-    };
-    let flags = |v: Option<&Json<'a>>| match v {
-        Some(v @ Json::String(_)) => text_of(v),
-        Some(Json::Array(a)) => Some(Cow::Owned(
-            a.iter().filter_map(str_of).collect::<Vec<_>>().join(","),
-        )),
-        Some(Json::Number(n)) => n.as_u64().map(|b| Cow::Owned(condition_flags(b))),
-        _ => None,
-    };
-    Ok(LoggedPolicy {
-        id: if has_ascii_uppercase(id.as_bytes()) {
-            Cow::Owned(id.to_ascii_lowercase())
-        } else {
-            id
-        },
-        display_name: text(name),
-        result,
-        conditions_satisfied: flags(satisfied),
-        conditions_not_satisfied: flags(not_satisfied),
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{has_ascii_uppercase, may_need_trim};
-
-    #[test]
-    fn capitals_are_found_wherever_they_are() {
-        // Every byte value at every place of strings that fill whole words and leave a tail.
-        for len in [8usize, 11, 36] {
-            for at in 0..len {
-                for b in 0..=255u8 {
-                    let mut bytes = vec![b'a'; len];
-                    if let Some(x) = bytes.get_mut(at) {
-                        *x = b;
-                    }
-                    assert_eq!(
-                        has_ascii_uppercase(&bytes),
-                        b.is_ascii_uppercase(),
-                        "byte {b:#04x} at {at} of {len}"
-                    );
-                }
-            }
-        }
-        assert!(!has_ascii_uppercase(
-            b"c4a10001-5d2e-4b6f-8a7c-0e1f2a3b4c01"
-        ));
-        assert!(has_ascii_uppercase(b"C4A10001-5d2e-4b6f-8a7c-0e1f2a3b4c01"));
-    }
-
-    #[test]
-    fn only_values_trim_would_change_are_trimmed() {
-        for s in ["success", "a b", "x"] {
-            assert!(!may_need_trim(s));
-            assert_eq!(s.trim(), s);
-        }
-        for s in [" success", "success\t", "\u{a0}x", "x\u{3000}", "é", ""] {
-            assert!(may_need_trim(s) || s.is_empty(), "{s:?}");
-        }
-    }
 }

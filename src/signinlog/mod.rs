@@ -27,11 +27,13 @@
 
 mod csv;
 mod lines;
+mod logged;
 mod map;
 mod records;
 mod scan;
 mod select;
 mod utf16;
+mod values;
 
 use std::borrow::Cow;
 
@@ -155,10 +157,6 @@ impl<'a> MappedSignIn<'a> {
     /// explained decision says [`AgreementLevel::Full`], without building the per-policy results:
     /// replay compares this way first and explains only the records that differ.
     pub fn fully_agrees(&self, decision: &crate::BorrowedDecision<'_>) -> bool {
-        if decision.applied_policies_only() {
-            // The explained list leaves policies out: the full comparison says what that means.
-            return false;
-        }
         let n = decision.policy_count();
         let mut compared = false;
         // The search of `compare`: from after the last match, then from the start.
@@ -168,7 +166,8 @@ impl<'a> MappedSignIn<'a> {
                 continue;
             }
             compared = true;
-            let is = |k: &usize| decision.policy_id(*k) == Some(logged.id.as_ref());
+            // Over the policies the explained decision lists, in its order.
+            let is = |k: &usize| decision.lists(*k) && decision.id(*k) == Some(logged.id.as_ref());
             let Some(k) = (from.min(n)..n)
                 .find(is)
                 .or_else(|| (0..from.min(n)).find(is))

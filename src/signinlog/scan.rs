@@ -6,7 +6,8 @@
 use std::borrow::Cow;
 
 use super::LoggedPolicy;
-use super::map::{is_absent, logged_policy_from, policy_slot};
+use super::logged::{logged_policy_from, policy_slot};
+use super::values::{is_absent, same_name};
 use crate::json::Json;
 use crate::scan::Scan;
 
@@ -56,7 +57,7 @@ pub(super) fn record<'a>(text: &'a str, keys: &[&str], policies: &str) -> Option
 
 /// Is `key` one of `keys`, in any case?
 pub(super) fn wanted(keys: &[&str], key: &str) -> bool {
-    keys.iter().any(|k| super::map::same_name(key, k))
+    keys.iter().any(|k| same_name(key, k))
 }
 
 /// `appliedConditionalAccessPolicies`: a list of objects, each read into `read` as the mapping
@@ -73,6 +74,8 @@ fn policy_list<'a>(s: &mut Scan<'a>, read: &mut Option<Vec<LoggedPolicy<'a>>>) -
                 // Each field's first value that is not absent, as the mapping takes it.
                 let mut found: [Option<Json<'a>>; 5] = [const { None }; 5];
                 s.object(|s, key| match policy_slot(key) {
+                    // Fields the PowerShell SDK nests: left to the mapping of the whole tree.
+                    None if same_name(key, "AdditionalProperties") => None,
                     Some(k) => {
                         let value = s.value(3)?;
                         if let Some(slot) = found.get_mut(k)

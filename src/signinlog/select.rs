@@ -48,8 +48,16 @@ pub(super) const RECORD_KEYS: [&str; 33] = [
     "AdditionalProperties",
 ];
 
-/// The fields of each applied policy the comparison reads.
-const POLICY_KEYS: [&str; 5] = super::map::POLICY_FIELDS;
+/// The fields of each applied policy the comparison reads, and the PowerShell SDK's
+/// `AdditionalProperties`, where the mapping looks for them too.
+const POLICY_KEYS: [&str; 6] = [
+    "id",
+    "result",
+    "displayName",
+    "conditionsSatisfied",
+    "conditionsNotSatisfied",
+    "AdditionalProperties",
+];
 
 pub(super) const POLICIES: &str = "appliedConditionalAccessPolicies";
 
@@ -114,7 +122,7 @@ fn as_scanned(mut record: Json<'_>, read: bool) -> Option<Scanned<'_>> {
                 let mut list = Vec::new();
                 for (i, item) in items.iter().enumerate() {
                     let Json::Object(m) = item else { return None };
-                    list.push(super::map::logged_policy(i, m).ok()?.into_owned());
+                    list.push(super::logged::logged_policy(i, m).ok()?.into_owned());
                 }
                 policies = Some(list);
             }
@@ -274,6 +282,31 @@ mod tests {
     }
 }
 
+/// A PowerShell SDK export nests a policy's other fields in `AdditionalProperties`: its text
+/// maps as its parsed `Value` does.
+#[cfg(test)]
+mod nested_fields_tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+
+    #[test]
+    fn a_policys_additional_properties_read_from_text_as_from_a_value() {
+        let text = r#"{"id": "r", "createdDateTime": "2026-03-02T09:00:00Z",
+            "userId": "3f1a6c03-2b7d-4e8f-9a01-5c6d7e8f9a03", "appId": "00000002-0000-0ff1-ce00-000000000000",
+            "appliedConditionalAccessPolicies": [{"Id": "P", "Result": "success",
+                "AdditionalProperties": {"displayName": "Named", "conditionsNotSatisfied": "users"}}]}"#;
+        let from_text = super::map_text(text).ok().unwrap();
+        let value: serde_json::Value = serde_json::from_str(text).unwrap();
+        let from_value = crate::MappedSignIn::from_sign_in_log(&value).unwrap();
+        assert_eq!(from_text.policies, from_value.policies);
+        assert_eq!(from_text.policies[0].display_name.as_deref(), Some("Named"));
+        assert_eq!(
+            from_text.policies[0].conditions_not_satisfied.as_deref(),
+            Some("users")
+        );
+        assert_eq!(from_text.policies[0].id, "p");
+    }
+}
+
 /// The one-pass reader ([`super::scan`]) against `serde_json`.
 #[cfg(test)]
 mod fast_path_tests {
@@ -319,6 +352,7 @@ mod fast_path_tests {
             r#"{"appliedConditionalAccessPolicies": [{"id": "p", "result": "success"}, {}]}"#,
             r#"{"appliedConditionalAccessPolicies": [], "AppliedConditionalAccessPolicies": []}"#,
             r#"{"properties": {"userId": "u"}, "appliedConditionalAccessPolicies": []}"#,
+            r#"{"appliedConditionalAccessPolicies": [{"id": "p", "result": "success", "AdditionalProperties": {"displayName": "n"}}]}"#,
         ] {
             assert!(fast(text).is_none(), "{text}");
             assert!(parse_record_slow(text).is_ok(), "{text}");

@@ -116,19 +116,17 @@ fn borrowed_agrees(snapshot: &Snapshot, reference: &ReferenceEvaluator<'_>, req:
     {
         panic!("the borrowed decision's accessors disagree with the reference: {expected:?}");
     }
-    if !req.applied_policies_only() {
-        // Each policy's result from the sets is the explained one.
-        let explained = reference.evaluate(req, Explain::Policies);
-        let results: Vec<(&str, crate::PolicyResultKind)> = explained
-            .policies
-            .iter()
-            .flatten()
-            .map(|p| (p.id.as_str(), p.result))
-            .collect();
-        let from_sets: Vec<(&str, crate::PolicyResultKind)> = borrowed.policy_results().collect();
-        if from_sets != results {
-            panic!("per-policy results from the sets disagree with the explained ones: {req:?}");
-        }
+    // Each policy's result from the sets is the explained one.
+    let explained = reference.evaluate(req, Explain::Policies);
+    let results: Vec<(&str, crate::PolicyResultKind)> = explained
+        .policies
+        .iter()
+        .flatten()
+        .map(|p| (p.id.as_str(), p.result))
+        .collect();
+    let from_sets: Vec<(&str, crate::PolicyResultKind)> = borrowed.policy_results().collect();
+    if from_sets != results {
+        panic!("per-policy results from the sets disagree with the explained ones: {req:?}");
     }
     let mut bytes = Vec::new();
     borrowed.write_json(&mut bytes);

@@ -145,7 +145,7 @@ fn check(case: &Case) -> Result<Option<usize>, TestCaseError> {
                     difference(&ve, &va)
                 )));
             }
-            if explain == Explain::Policies && !req.applied_policies_only() {
+            if explain == Explain::Policies {
                 // The borrowed decision's per-policy results are the explained ones.
                 let explained: Vec<(&str, PolicyResultKind)> = expected
                     .policies

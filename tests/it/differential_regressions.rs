@@ -46,22 +46,19 @@ fn check_both(tenant: &Tenant, req: &Req, expect: &Expect) -> Out {
         "the borrowed decision disagrees\n{}",
         out.pretty()
     );
-    if !parsed.applied_policies_only() {
-        let explained =
-            jitgate::ReferenceEvaluator::new(tenant).evaluate(&parsed, Explain::Policies);
-        let explained: Vec<(String, jitgate::PolicyResultKind)> = explained
-            .policies
-            .iter()
-            .flatten()
-            .map(|p| (p.id.clone(), p.result))
-            .collect();
-        let from_sets: Vec<(String, jitgate::PolicyResultKind)> = snapshot
-            .evaluate_borrowed(&parsed)
-            .policy_results()
-            .map(|(id, r)| (id.to_owned(), r))
-            .collect();
-        assert_eq!(from_sets, explained, "per-policy results\n{}", out.pretty());
-    }
+    let explained = jitgate::ReferenceEvaluator::new(tenant).evaluate(&parsed, Explain::Policies);
+    let explained: Vec<(String, jitgate::PolicyResultKind)> = explained
+        .policies
+        .iter()
+        .flatten()
+        .map(|p| (p.id.clone(), p.result))
+        .collect();
+    let from_sets: Vec<(String, jitgate::PolicyResultKind)> = snapshot
+        .evaluate_borrowed(&parsed)
+        .policy_results()
+        .map(|(id, r)| (id.to_owned(), r))
+        .collect();
+    assert_eq!(from_sets, explained, "per-policy results\n{}", out.pretty());
     assert_eq!(
         snapshot
             .compiled()

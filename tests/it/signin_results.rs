@@ -308,15 +308,33 @@ fn applied_policies_only_lists_only_applying_policies() {
         ],
         bundle(),
     );
-    check(
+    let req = user()
+        .password_only()
+        .set_top("appliedPoliciesOnly", json!(true));
+    let out = check(
         &t,
-        &user()
-            .password_only()
-            .set_top("appliedPoliciesOnly", json!(true)),
+        &req,
         &stepup()
             .req(clause(vec![mfa()], &[2]))
             .policies(vec![step_up(2), ro_failure(4)]),
     );
+    // The compiled engine's per-policy results from its policy sets list the same two.
+    let explained: Vec<(String, jitgate::PolicyResultKind)> = out
+        .decision
+        .policies
+        .iter()
+        .flatten()
+        .map(|p| (p.id.clone(), p.result))
+        .collect();
+    assert_eq!(explained.len(), 2);
+    let parsed = jitgate::SignInRequest::from_json(&req.0.to_string()).unwrap();
+    let snapshot = jitgate::Snapshot::compile(t.clone());
+    let from_sets: Vec<(String, jitgate::PolicyResultKind)> = snapshot
+        .evaluate_borrowed(&parsed)
+        .policy_results()
+        .map(|(id, r)| (id.to_owned(), r))
+        .collect();
+    assert_eq!(from_sets, explained);
 }
 
 trait SetTop {

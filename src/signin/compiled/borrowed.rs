@@ -312,10 +312,19 @@ impl<'a> BorrowedDecision<'a> {
     }
 
     /// Each policy's result as a sign-in log records it (Graph's `result`), in the tenant's
-    /// policy order: what [`crate::PolicyResult::result`] says under [`crate::Explain::Policies`],
-    /// computed from the policy sets without building the per-policy results.
+    /// policy order: the policies and results the explained decision lists
+    /// ([`crate::Explain::Policies`]: every policy, or the applying ones when the request asks for
+    /// `appliedPoliciesOnly`), computed from the policy sets without building the per-policy
+    /// results.
     pub fn policy_results(&self) -> impl Iterator<Item = (&'a str, PolicyResultKind)> + '_ {
-        (0..self.policies.n).filter_map(|i| Some((self.id(i)?, self.policy_result(i)?)))
+        (0..self.policies.n)
+            .filter(|&i| self.lists(i))
+            .filter_map(|i| Some((self.id(i)?, self.policy_result(i)?)))
+    }
+
+    /// Does the explained decision list policy `i`?
+    pub(crate) fn lists(&self, i: usize) -> bool {
+        !self.p.req.applied_policies_only || self.applicable.contains(i)
     }
 
     /// Policy `i`'s result (see [`BorrowedDecision::policy_results`]).
@@ -347,23 +356,19 @@ impl<'a> BorrowedDecision<'a> {
         self.policies.n
     }
 
-    /// Policy `i`'s id.
-    pub(crate) fn policy_id(&self, i: usize) -> Option<&'a str> {
-        self.id(i)
-    }
-
-    /// Does the request ask for applying policies only (`appliedPoliciesOnly`)?
-    pub(crate) fn applied_policies_only(&self) -> bool {
-        self.p.req.applied_policies_only
-    }
-
     /// The request fields whose absence kept a policy from applying (the `missingData`
     /// warning's `fields`), in the warning's order.
     pub fn missing_data_fields(&self) -> impl Iterator<Item = &'static str> {
-        missing::iter_names(self.missing.iter().fold(0u8, |m, (_, f)| m | f))
+        missing::iter_names(self.missing_mask())
     }
 
-    fn id(&self, i: usize) -> Option<&'a str> {
+    /// Every field missing data names (a [`missing`] mask).
+    fn missing_mask(&self) -> u8 {
+        self.missing.iter().fold(0u8, |m, (_, f)| m | f)
+    }
+
+    /// Policy `i`'s id.
+    pub(crate) fn id(&self, i: usize) -> Option<&'a str> {
         self.policies.policy(i).map(|p| p.id.as_str())
     }
 
@@ -534,7 +539,7 @@ impl<'a> BorrowedDecision<'a> {
             });
         }
         if !self.missing.is_empty() {
-            let mask = self.missing.iter().fold(0u8, |m, (_, f)| m | f);
+            let mask = self.missing_mask();
             let count = self.missing.len();
             f(Warning {
                 code: "missingData",

@@ -1,0 +1,72 @@
+//! One logged value as the mapping reads it: absent values, strings borrowed from the record's
+//! text (or copied where it had escapes), trimming, and names compared in any case.
+
+use std::borrow::Cow;
+
+use super::SignInLogError;
+use crate::json::Json;
+
+/// An object's members, as parsed (in order, borrowed from the text where possible).
+pub(super) type Members<'a> = [(Cow<'a, str>, Json<'a>)];
+
+/// Are `key` and `name` the same in any case? Exports spell most keys as the mapping names
+/// them, so the exact comparison usually answers first.
+pub(super) fn same_name(key: &str, name: &str) -> bool {
+    key.len() == name.len() && (key == name || key.eq_ignore_ascii_case(name))
+}
+
+/// Is `v` absent: `null`, or `"None"` (how `az` writes a null)?
+pub(super) fn is_absent(v: &Json<'_>) -> bool {
+    match v {
+        Json::Null => true,
+        Json::String(s) => s == "None",
+        _ => false,
+    }
+}
+
+/// `v`'s text, when it is a string.
+pub(super) fn str_of<'r>(v: &'r Json<'_>) -> Option<&'r str> {
+    match v {
+        Json::String(s) => Some(s),
+        _ => None,
+    }
+}
+
+/// A string value as the mapped record keeps it: borrowed from the text, or copied where the
+/// text had escapes.
+pub(super) fn text_of<'a>(v: &Json<'a>) -> Option<Cow<'a, str>> {
+    match v {
+        Json::String(Cow::Borrowed(s)) => Some(Cow::Borrowed(s)),
+        Json::String(Cow::Owned(s)) => Some(Cow::Owned(s.clone())),
+        _ => None,
+    }
+}
+
+/// Does `s` start or end with a byte `str::trim` might remove (ASCII whitespace, or any
+/// non-ASCII byte, which may begin or end a Unicode space)? Most logged values do not, and are
+/// kept as they are without `trim`'s character decoding.
+pub(super) fn may_need_trim(s: &str) -> bool {
+    let edge = |b: Option<&u8>| b.is_some_and(|&b| b <= b' ' || b >= 0x80);
+    edge(s.as_bytes().first()) || edge(s.as_bytes().last())
+}
+
+/// `text` trimmed; `None` when nothing is left.
+pub(super) fn trimmed(text: Cow<'_, str>) -> Option<Cow<'_, str>> {
+    if !text.is_empty() && !may_need_trim(&text) {
+        return Some(text);
+    }
+    match text {
+        Cow::Borrowed(s) => Some(s.trim()).filter(|t| !t.is_empty()).map(Cow::Borrowed),
+        Cow::Owned(s) => Some(s.trim())
+            .filter(|t| !t.is_empty())
+            .map(|t| Cow::Owned(t.to_owned())),
+    }
+}
+
+/// A mapping error about the field `names` first names.
+pub(super) fn error(names: &[&str], message: &str) -> SignInLogError {
+    SignInLogError {
+        field: names.first().copied().unwrap_or_default().to_owned(),
+        message: message.to_owned(),
+    }
+}
