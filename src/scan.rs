@@ -283,3 +283,51 @@ impl<'a> Scan<'a> {
         }
     }
 }
+
+/// For the one-pass readers' tests: `count` damaged copies of `text` from a fixed `seed`, each
+/// with one byte replaced by one of `bytes`, or (one in eight) cut short there, or, with
+/// `upcase`, (one in eight) upper-cased there. Copies that are no longer UTF-8 are left out.
+#[cfg(test)]
+pub(crate) fn damaged_copies(
+    text: &str,
+    seed: u64,
+    count: usize,
+    bytes: &[u8],
+    upcase: bool,
+) -> Vec<String> {
+    let mut seed = seed;
+    let mut next = || {
+        // xorshift64: deterministic, so a failure reproduces.
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let pick = |n: u64, len: usize| usize::try_from(n % len.max(1) as u64).unwrap_or(0);
+    let mut out = Vec::with_capacity(count);
+    for _ in 0..count {
+        let mut damaged = text.as_bytes().to_vec();
+        let at = pick(next(), damaged.len());
+        match next() % 8 {
+            0 => damaged.truncate(at),
+            1 if upcase => {
+                if let Some(b) = damaged.get_mut(at) {
+                    *b = b.to_ascii_uppercase();
+                }
+            }
+            _ => {
+                let with = bytes
+                    .get(pick(next(), bytes.len()))
+                    .copied()
+                    .unwrap_or(b' ');
+                if let Some(b) = damaged.get_mut(at) {
+                    *b = with;
+                }
+            }
+        }
+        if let Ok(t) = String::from_utf8(damaged) {
+            out.push(t);
+        }
+    }
+    out
+}
