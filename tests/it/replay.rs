@@ -707,6 +707,43 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
     }
 }
 
+/// The example tenant, and 17 copies of it with one policy each switched to report-only, switched
+/// off or made a block.
+fn tenants_with_one_policy_changed() -> &'static [Tenant] {
+    static T: OnceLock<Vec<Tenant>> = OnceLock::new();
+    T.get_or_init(|| {
+        let mut tenants = vec![tenant().clone()];
+        let ids: Vec<String> = tenant().policies.iter().map(|p| p.id.clone()).collect();
+        for (k, id) in ids.iter().enumerate() {
+            let mut policies: Value = serde_json::from_str(
+                &std::fs::read_to_string(format!("{EXAMPLE}/conditionalAccessPolicies.json"))
+                    .unwrap(),
+            )
+            .unwrap();
+            for p in policies["value"].as_array_mut().unwrap() {
+                if p["id"] == id.as_str() {
+                    match k % 3 {
+                        0 => p["state"] = json!("enabledForReportingButNotEnforced"),
+                        1 => p["state"] = json!("disabled"),
+                        _ => {
+                            p["grantControls"] =
+                                json!({"operator": "OR", "builtInControls": ["block"]})
+                        }
+                    }
+                }
+            }
+            let dir = TempDir::new("replay-quick");
+            copy_dir(std::path::Path::new(EXAMPLE), dir.path());
+            dir.write(
+                "conditionalAccessPolicies.json",
+                serde_json::to_vec_pretty(&policies).unwrap(),
+            );
+            tenants.push(jitgate::load(dir.path()).unwrap());
+        }
+        tenants
+    })
+}
+
 /// Replay compares most records without explain (`fully_agrees` on the borrowed decision): it
 /// must say "full" exactly when the explained comparison does, on the tenant the logs came from
 /// and on tenants where one policy at a time is switched to report-only, switched off or made a
@@ -718,32 +755,7 @@ fn the_quick_comparison_says_full_exactly_when_the_explained_one_does() {
         .iter()
         .map(|r| MappedSignIn::from_sign_in_log(r).unwrap())
         .collect();
-    let mut tenants = vec![tenant().clone()];
-    let ids: Vec<String> = tenant().policies.iter().map(|p| p.id.clone()).collect();
-    for (k, id) in ids.iter().enumerate() {
-        let mut policies: Value = serde_json::from_str(
-            &std::fs::read_to_string(format!("{EXAMPLE}/conditionalAccessPolicies.json")).unwrap(),
-        )
-        .unwrap();
-        for p in policies["value"].as_array_mut().unwrap() {
-            if p["id"] == id.as_str() {
-                match k % 3 {
-                    0 => p["state"] = json!("enabledForReportingButNotEnforced"),
-                    1 => p["state"] = json!("disabled"),
-                    _ => {
-                        p["grantControls"] = json!({"operator": "OR", "builtInControls": ["block"]})
-                    }
-                }
-            }
-        }
-        let dir = TempDir::new("replay-quick");
-        copy_dir(std::path::Path::new(EXAMPLE), dir.path());
-        dir.write(
-            "conditionalAccessPolicies.json",
-            serde_json::to_vec_pretty(&policies).unwrap(),
-        );
-        tenants.push(jitgate::load(dir.path()).unwrap());
-    }
+    let tenants = tenants_with_one_policy_changed().to_vec();
     let (mut full, mut not_full) = (0, 0);
     for t in tenants {
         let snapshot = Snapshot::compile(t);
@@ -765,6 +777,59 @@ fn the_quick_comparison_says_full_exactly_when_the_explained_one_does() {
     assert!(
         full > 1000 && not_full > 1000,
         "{full} full, {not_full} not"
+    );
+}
+
+/// Impact mode skips the explained decisions of a sign-in whose borrowed decisions under the two
+/// tenants come to the same thing (`same_outcome`): that must hold exactly when the owned
+/// decisions have the same decision, requirement options, denying policies and session controls.
+#[test]
+fn same_outcome_holds_exactly_when_the_owned_decisions_match() {
+    let logs = jitgate::unstable::signinlogs::sign_in_logs(tenant(), 300, 23);
+    let requests: Vec<jitgate::SignInRequest> = logs
+        .iter()
+        .map(|r| jitgate::SignInRequest::from_sign_in_log(r).unwrap())
+        .collect();
+    let current = snapshot();
+    let (mut same, mut changed) = (0, 0);
+    for proposed in tenants_with_one_policy_changed().iter().skip(1) {
+        let proposed = Snapshot::compile(proposed.clone());
+        for (req, record) in requests.iter().zip(&logs) {
+            let quick = current
+                .evaluate_borrowed(req)
+                .same_outcome(&proposed.evaluate_borrowed(req));
+            let before = current.evaluate(req, Explain::None);
+            let after = proposed.evaluate(req, Explain::None);
+            let options = |d: &jitgate::SignInDecision| {
+                d.requirements
+                    .iter()
+                    .map(|r| r.any_of.clone())
+                    .collect::<Vec<_>>()
+            };
+            let denying = |d: &jitgate::SignInDecision| {
+                let mut ids: Vec<String> = d
+                    .deny_reasons
+                    .iter()
+                    .map(|r| r.policy_id().to_owned())
+                    .collect();
+                ids.sort();
+                ids
+            };
+            let owned = before.decision == after.decision
+                && options(&before) == options(&after)
+                && denying(&before) == denying(&after)
+                && before.session_controls == after.session_controls;
+            assert_eq!(quick, owned, "{record}\n{before:#?}\n{after:#?}");
+            if quick {
+                same += 1;
+            } else {
+                changed += 1;
+            }
+        }
+    }
+    assert!(
+        same > 1000 && changed > 100,
+        "{same} same, {changed} changed"
     );
 }
 

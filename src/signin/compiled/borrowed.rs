@@ -254,6 +254,13 @@ enum GrantKind {
     Deny,
 }
 
+/// The ids of the policies that deny `d`, sorted.
+fn sorted_ids<'a>(d: &BorrowedDecision<'a>) -> SmallVec<[&'a str; 8]> {
+    let mut ids: SmallVec<[&'a str; 8]> = d.denied.iter().filter_map(|i| d.id(i)).collect();
+    ids.sort_unstable();
+    ids
+}
+
 /// Stable, in place, without the scratch buffer a library sort may take.
 fn insertion_sort_by_rank(needs: &mut [Need<'_>]) {
     for k in 1..needs.len() {
@@ -354,6 +361,25 @@ impl<'a> BorrowedDecision<'a> {
     /// The tenant's policy count (indices of [`BorrowedDecision::policy_result`] run below it).
     pub(crate) fn policy_count(&self) -> usize {
         self.policies.n
+    }
+
+    /// Do this decision and `other` (the same sign-in, typically under two tenants) come to the
+    /// same thing for the user: the same decision, the same requirements (their options, in
+    /// prompt order; not which policies asked), the same denying policies (by id, in any order)
+    /// and the same session controls? Impact analysis reports nothing for a sign-in where they
+    /// do. Allocates only for session controls that are present.
+    pub fn same_outcome(&self, other: &BorrowedDecision<'_>) -> bool {
+        if self.decision != other.decision {
+            return false;
+        }
+        let needs = self.needs.iter().map(|n| n.any_of.items());
+        if !needs.eq(other.needs.iter().map(|n| n.any_of.items())) {
+            return false;
+        }
+        if sorted_ids(self) != sorted_ids(other) {
+            return false;
+        }
+        self.merge().to_owned_controls() == other.merge().to_owned_controls()
     }
 
     /// The request fields whose absence kept a policy from applying (the `missingData`
