@@ -295,7 +295,8 @@ pub(crate) fn damaged_copies(
     bytes: &[u8],
     upcase: bool,
 ) -> Vec<String> {
-    let mut seed = seed;
+    // xorshift stays at zero from zero.
+    let mut seed = seed | 1;
     let mut next = || {
         // xorshift64: deterministic, so a failure reproduces.
         seed ^= seed << 13;

@@ -798,8 +798,9 @@ fn same_outcome_holds_exactly_when_the_owned_decisions_match() {
             let quick = current
                 .evaluate_borrowed(req)
                 .same_outcome(&proposed.evaluate_borrowed(req));
-            let before = current.evaluate(req, Explain::None);
-            let after = proposed.evaluate(req, Explain::None);
+            // Rendered with per-policy results, as impact mode renders the records that differ.
+            let before = current.evaluate(req, Explain::Policies);
+            let after = proposed.evaluate(req, Explain::Policies);
             let options = |d: &jitgate::SignInDecision| {
                 d.requirements
                     .iter()

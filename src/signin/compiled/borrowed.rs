@@ -366,8 +366,9 @@ impl<'a> BorrowedDecision<'a> {
     /// Do this decision and `other` (the same sign-in, typically under two tenants) come to the
     /// same thing for the user: the same decision, the same requirements (their options, in
     /// prompt order; not which policies asked), the same denying policies (by id, in any order)
-    /// and the same session controls? Impact analysis reports nothing for a sign-in where they
-    /// do. Allocates only for session controls that are present.
+    /// and the same session controls, including the policies that set them? Impact analysis
+    /// reports nothing for a sign-in where they do. Allocates for the session controls that are
+    /// present, and when more than eight policies deny.
     pub fn same_outcome(&self, other: &BorrowedDecision<'_>) -> bool {
         if self.decision != other.decision {
             return false;
