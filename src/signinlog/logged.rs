@@ -3,7 +3,9 @@
 
 use std::borrow::Cow;
 
-use super::values::{Members, error, is_absent, same_name, str_of, text_of, trimmed};
+use super::values::{
+    Members, additional_properties, error, is_absent, same_name, str_of, text_of, trimmed,
+};
 use super::{LoggedPolicy, SignInLogError};
 use crate::json::Json;
 
@@ -99,10 +101,7 @@ pub(super) fn logged_policy<'a>(
     i: usize,
     members: &Members<'a>,
 ) -> Result<LoggedPolicy<'a>, SignInLogError> {
-    let extra = members.iter().find_map(|(k, v)| match v {
-        Json::Object(extra) if k == "AdditionalProperties" => Some(extra.as_slice()),
-        _ => None,
-    });
+    let extra = additional_properties(members);
     let mut found: [Option<&Json<'a>>; 5] = [None; 5];
     for o in std::iter::once(members).chain(extra) {
         for (k, v) in o {

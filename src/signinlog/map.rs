@@ -9,7 +9,8 @@ use jiff::Timestamp;
 
 use super::logged::logged_policy;
 use super::values::{
-    Members, error, is_absent, may_need_trim, same_name, str_of, text_of, trimmed,
+    Members, additional_properties, error, is_absent, may_need_trim, same_name, str_of, text_of,
+    trimmed,
 };
 use super::{LoggedPolicy, MappedSignIn, SignInLogError};
 use crate::json::Json;
@@ -28,11 +29,10 @@ struct Rec<'r, 'a> {
 
 impl<'r, 'a> Rec<'r, 'a> {
     fn new(members: &'r Members<'a>) -> Rec<'r, 'a> {
-        let extra = members.iter().find_map(|(k, v)| match v {
-            Json::Object(extra) if k == "AdditionalProperties" => Some(extra.as_slice()),
-            _ => None,
-        });
-        Rec { members, extra }
+        Rec {
+            members,
+            extra: additional_properties(members),
+        }
     }
 
     /// A field by any of its names; the PowerShell SDK's `AdditionalProperties` is searched

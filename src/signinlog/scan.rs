@@ -7,7 +7,7 @@ use std::borrow::Cow;
 
 use super::LoggedPolicy;
 use super::logged::{logged_policy_from, policy_slot};
-use super::values::{is_absent, same_name};
+use super::values::{ADDITIONAL_PROPERTIES, is_absent, same_name};
 use crate::json::Json;
 use crate::scan::Scan;
 
@@ -35,8 +35,8 @@ pub(super) fn record<'a>(text: &'a str, keys: &[&str], policies: &str) -> Option
             lists += 1;
             policy_list(s, &mut read)?
         } else if wanted(keys, key) {
-            wrapped |= key.eq_ignore_ascii_case("properties")
-                || key.eq_ignore_ascii_case("AdditionalProperties");
+            wrapped |=
+                key.eq_ignore_ascii_case("properties") || same_name(key, ADDITIONAL_PROPERTIES);
             s.value(1)?
         } else {
             s.skip(1)?;
@@ -75,7 +75,7 @@ fn policy_list<'a>(s: &mut Scan<'a>, read: &mut Option<Vec<LoggedPolicy<'a>>>) -
                 let mut found: [Option<Json<'a>>; 5] = [const { None }; 5];
                 s.object(|s, key| match policy_slot(key) {
                     // Fields the PowerShell SDK nests: left to the mapping of the whole tree.
-                    None if same_name(key, "AdditionalProperties") => None,
+                    None if same_name(key, ADDITIONAL_PROPERTIES) => None,
                     Some(k) => {
                         let value = s.value(3)?;
                         if let Some(slot) = found.get_mut(k)

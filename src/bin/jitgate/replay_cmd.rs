@@ -262,39 +262,23 @@ fn agreement(
             missing.push(f);
         }
     }
-    if mapped.fully_agrees(&quick) {
-        let tally = Tally::Compared {
-            level: AgreementLevel::Full,
-            differences: Vec::new(),
-            conditions: Vec::new(),
-            missing: missing.clone(),
-        };
-        if differences_only {
-            return (Vec::new(), tally);
-        }
-        let line = AgreementLine {
-            record: RecordId::of(r, &mapped),
-            place: &r.place,
-            agreement: AgreementLevel::Full,
-            logged_status: mapped.status.as_deref(),
-            jitgate_status: quick.conditional_access_status().as_str(),
-            decision: quick.decision().as_str(),
-            differences: &[],
-            missing_data: &missing,
-        };
-        return (line_bytes(&line), tally);
-    }
-    let decision = snapshot.evaluate(&mapped.request, Explain::Policies);
-    let agreement = mapped.compare(&decision);
-    let conditions = agreement
-        .differences
-        .iter()
-        .flat_map(disputed_conditions)
-        .collect();
+    let explained = (!mapped.fully_agrees(&quick)).then(|| {
+        let decision = snapshot.evaluate(&mapped.request, Explain::Policies);
+        let agreement = mapped.compare(&decision);
+        (decision.decision, agreement)
+    });
+    let (level, jitgate_status, decision, differences) = match &explained {
+        None => (
+            AgreementLevel::Full,
+            quick.conditional_access_status().as_str(),
+            quick.decision(),
+            &[][..],
+        ),
+        Some((decision, a)) => (a.level, a.jitgate_status, *decision, &a.differences[..]),
+    };
     let tally = Tally::Compared {
-        level: agreement.level,
-        differences: agreement
-            .differences
+        level,
+        differences: differences
             .iter()
             .map(|d| {
                 (
@@ -306,20 +290,20 @@ fn agreement(
                 )
             })
             .collect(),
-        conditions,
+        conditions: differences.iter().flat_map(disputed_conditions).collect(),
         missing: missing.clone(),
     };
-    if differences_only && agreement.level == AgreementLevel::Full {
+    if differences_only && level == AgreementLevel::Full {
         return (Vec::new(), tally);
     }
     let line = AgreementLine {
         record: RecordId::of(r, &mapped),
         place: &r.place,
-        agreement: agreement.level,
-        logged_status: agreement.logged_status.as_deref(),
-        jitgate_status: agreement.jitgate_status,
-        decision: decision.decision.as_str(),
-        differences: &agreement.differences,
+        agreement: level,
+        logged_status: mapped.status.as_deref(),
+        jitgate_status,
+        decision: decision.as_str(),
+        differences,
         missing_data: &missing,
     };
     (line_bytes(&line), tally)

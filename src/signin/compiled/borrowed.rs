@@ -256,7 +256,7 @@ enum GrantKind {
 
 /// The ids of the policies that deny `d`, sorted.
 fn sorted_ids<'a>(d: &BorrowedDecision<'a>) -> SmallVec<[&'a str; 8]> {
-    let mut ids: SmallVec<[&'a str; 8]> = d.denied.iter().filter_map(|i| d.id(i)).collect();
+    let mut ids: SmallVec<[&'a str; 8]> = d.denying_policy_ids().collect();
     ids.sort_unstable();
     ids
 }
