@@ -103,22 +103,19 @@ impl CompiledPolicies {
     /// Ids of the directory's users and of the users policies list without the directory
     /// holding them (lowercased, unordered).
     pub fn user_ids(&self) -> impl Iterator<Item = &str> {
-        self.users
-            .users
-            .keys()
-            .chain(
-                self.users
-                    .listed
-                    .keys()
-                    .filter(|k| !self.users.users.contains_key(*k)),
-            )
-            .map(String::as_str)
+        self.users.users.ids().chain(
+            self.users
+                .listed
+                .keys()
+                .filter(|k| !self.users.users.contains(k))
+                .map(String::as_str),
+        )
     }
 
     /// What decides the identity set of user `id` (lowercased) at `t`, besides the id.
     pub fn user_key(&self, id: &str, t: Timestamp) -> UserKey<'_> {
         if let Some(e) = self.users.users.get(id) {
-            let home = match e.home_tenant.as_deref() {
+            let home = match e.home_tenant() {
                 None => HomeTenant::Unstated,
                 Some(h) => match self.users.named_home_tenant(h) {
                     Some(named) => HomeTenant::Named(named),
@@ -127,7 +124,7 @@ impl CompiledPolicies {
             };
             return UserKey::Directory {
                 class: e.class_at(t),
-                guest_bits: e.guest_bits,
+                guest_bits: e.guest_bits(),
                 home,
                 too_many_groups: e.too_many_groups_at(t).is_some(),
             };

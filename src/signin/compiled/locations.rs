@@ -294,7 +294,14 @@ pub fn compile_locations(tenant: &Tenant) -> LocationTable {
     class_ids.insert(Vec::new(), 0);
     t.ip_classes.push(t.empty.clone());
     for v6 in [false, true] {
-        let mut events: Vec<(u128, i32, u32)> = Vec::new();
+        // Sized up front: at Entra's limits this is 780,000 events, and growing it by doubling
+        // would copy it again and again.
+        let ranges = ip_locs
+            .iter()
+            .flat_map(|l| l.2.iter())
+            .filter(|r| r.is_v6() == v6)
+            .count();
+        let mut events: Vec<(u128, i32, u32)> = Vec::with_capacity(ranges.saturating_mul(2));
         for (k, (_, _, ranges)) in ip_locs.iter().enumerate() {
             let k = u32::try_from(k).unwrap_or(u32::MAX);
             for r in ranges.iter().filter(|r| r.is_v6() == v6) {
@@ -310,7 +317,10 @@ pub fn compile_locations(tenant: &Tenant) -> LocationTable {
         // Open ranges per location, and the locations with any open, ascending.
         let mut open: Vec<i32> = vec![0; ip_locs.len()];
         let mut active: Vec<u32> = Vec::new();
-        let mut table = Intervals::default();
+        let mut table = Intervals {
+            starts: Vec::with_capacity(events.len()),
+            classes: Vec::with_capacity(events.len()),
+        };
         let mut idx = 0usize;
         while let Some(&(pos, _, _)) = events.get(idx) {
             while let Some(&(p, delta, k)) = events.get(idx) {

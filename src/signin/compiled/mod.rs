@@ -8,6 +8,7 @@
 //! request's own ids ([`CompiledPolicies::prepare`]), never per policy.
 
 pub mod bits;
+pub mod directory;
 pub mod locations;
 pub mod users;
 

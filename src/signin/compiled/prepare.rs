@@ -31,11 +31,11 @@ impl CompiledPolicies {
                         .unwrap_or(self.users.unknown_class),
                 };
                 let guest_bits = external_user_type
-                    .or_else(|| entry.map(|e| e.guest_bits))
+                    .or_else(|| entry.map(|e| e.guest_bits()))
                     .unwrap_or(0);
                 let home = external_tenant_id
                     .as_deref()
-                    .or_else(|| entry.and_then(|e| e.home_tenant.as_deref()));
+                    .or_else(|| entry.and_then(|e| e.home_tenant()));
                 let mut include = Bits::empty(n);
                 let mut exclude = Bits::empty(n);
                 if let Some(c) = self.users.classes.get(class as usize) {

@@ -17,14 +17,14 @@ use jiff::Timestamp;
 use smallvec::SmallVec;
 
 use super::bits::Bits;
+use super::directory::{DirectoryUsers, Timeline, UserFacts};
 use crate::model::Tenant;
 use crate::model::enums::{AccessId, GuestType};
 use crate::model::ids::{IdRef, Keyword};
 use crate::model::pim::PimTarget;
 use crate::model::policy::{ExternalTenants, GuestSelector, UserCondition};
 
-/// Index of a user class.
-pub type ClassId = u32;
+pub use super::directory::ClassId;
 
 /// The static user-side policy sets of one class.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -35,44 +35,11 @@ pub struct UserClass {
     pub exclude: Bits,
 }
 
-/// A directory user's classes over time and its directory guest facts.
-#[derive(Debug, Clone)]
-pub struct UserEntry {
-    /// Instants where the class may change, ascending.
-    pub breakpoints: Vec<Timestamp>,
-    /// `breakpoints.len() + 1` classes: before the first breakpoint, between, after the last.
-    pub classes: SmallVec<[ClassId; 1]>,
-    /// Transitive group count per segment, where it exceeds the 2048 Entra may block (§3.4.8);
-    /// empty when no segment does.
-    pub too_many_groups: Vec<usize>,
-    /// Guest bits from the directory.
-    pub guest_bits: u8,
-    /// Home tenant from the directory.
-    pub home_tenant: Option<String>,
-}
-
-impl UserEntry {
-    /// The class at `t`.
-    pub fn class_at(&self, t: Timestamp) -> ClassId {
-        let segment = self.breakpoints.partition_point(|b| *b <= t);
-        self.classes.get(segment).copied().unwrap_or(0)
-    }
-
-    /// The user's transitive group count at `t` when it exceeds the 2048 groups Entra may block.
-    pub fn too_many_groups_at(&self, t: Timestamp) -> Option<usize> {
-        let segment = self.breakpoints.partition_point(|b| *b <= t);
-        self.too_many_groups
-            .get(segment)
-            .copied()
-            .filter(|n| *n > crate::validate::limits::GROUPS_PER_USER)
-    }
-}
-
 /// Everything the users dimension needs.
 #[derive(Debug, Clone)]
 pub struct UserTable {
     /// Directory users by lowercased id.
-    pub users: AHashMap<String, UserEntry>,
+    pub users: DirectoryUsers,
     /// The classes.
     pub classes: Vec<UserClass>,
     /// Class of a user that is not in the directory and that no policy lists: only `All`
@@ -179,6 +146,8 @@ struct Graph<'t> {
     role_facts: Vec<Fact<'t>>,
     /// A principal the directory says nothing about.
     nobody: Principal<'t>,
+    /// The groups with a static member (some listed twice when the export repeats a group).
+    parent_groups: Vec<&'t str>,
 }
 
 /// What the directory says about one principal (user, group or service principal).
@@ -198,7 +167,11 @@ impl<'t> Graph<'t> {
         // growing the table step by step rehashes all of them several times.
         let mut principals: HashMap<&str, Principal<'t>> =
             HashMap::with_capacity(tenant.users.len() + tenant.groups.len());
+        let mut parent_groups = Vec::with_capacity(tenant.groups.len());
         for g in &tenant.groups {
+            if !g.members.is_empty() {
+                parent_groups.push(g.id.as_str());
+            }
             for m in &g.members {
                 principals
                     .entry(m.as_str())
@@ -256,6 +229,7 @@ impl<'t> Graph<'t> {
             group_facts,
             role_facts,
             nobody: Principal::default(),
+            parent_groups,
         }
     }
 
@@ -316,16 +290,11 @@ struct GroupSummary {
 fn summarize<'t>(graph: &Graph<'t>, names: &Names<'t>, n: usize) -> HashMap<&'t str, GroupSummary> {
     // The groups, numbered, and the groups directly above each (static edges, and PIM group
     // memberships in force since forever, as `Graph::closure` at `Timestamp::MIN` reads them).
-    // Distinct first (every membership names its group), then sorted: far fewer to sort.
-    let mut seen: ahash::AHashSet<&'t str> = ahash::AHashSet::new();
-    let mut ids: Vec<&'t str> = graph
-        .principals
-        .values()
-        .flat_map(|p| p.parents.iter())
-        .copied()
-        .filter(|g| seen.insert(g))
-        .collect();
+    // The groups that are some principal's parent: those with a member. Taken from the group
+    // list, not from every membership, then sorted and made distinct.
+    let mut ids: Vec<&'t str> = graph.parent_groups.clone();
     ids.sort_unstable();
+    ids.dedup();
     let index: HashMap<&str, usize> = ids.iter().enumerate().map(|(i, g)| (*g, i)).collect();
     let above: Vec<Vec<usize>> = ids
         .iter()
@@ -538,7 +507,8 @@ pub fn compile_users(tenant: &Tenant) -> UserTable {
         exclude: Bits::empty(n),
     });
 
-    let mut users = AHashMap::with_capacity(tenant.users.len());
+    let id_bytes = tenant.users.iter().map(|u| u.id.len()).sum();
+    let mut users = DirectoryUsers::with_capacity(tenant.users.len(), id_bytes);
     for u in &tenant.users {
         let principal = graph.principal(&u.id);
         let direct: &[&str] = &principal.parents;
@@ -546,7 +516,7 @@ pub fn compile_users(tenant: &Tenant) -> UserTable {
             && direct
                 .iter()
                 .all(|g| summaries.get(g).is_some_and(|s| !s.windowed));
-        let (breakpoints, class_list, group_counts) = if fast {
+        let (class, timeline) = if fast {
             // Static facts only: the user's class is the OR of its direct groups' summaries.
             let mut include = names.all.clone();
             let mut exclude = Bits::empty(n);
@@ -564,31 +534,34 @@ pub fn compile_users(tenant: &Tenant) -> UserTable {
                     names.add(2, role, &mut include, &mut exclude);
                 }
             }
-            let counts = if upper_bound > crate::validate::limits::GROUPS_PER_USER {
-                vec![graph.closure(&u.id, Some(Timestamp::MIN)).len()]
-            } else {
-                Vec::new()
-            };
-            let mut class = SmallVec::new();
-            class.push(intern(UserClass { include, exclude }));
-            (Vec::new(), class, counts)
+            let class = intern(UserClass { include, exclude });
+            // The summaries' sum only bounds the count; the closure settles it.
+            let count = (upper_bound > crate::validate::limits::GROUPS_PER_USER)
+                .then(|| graph.closure(&u.id, Some(Timestamp::MIN)).len())
+                .filter(|c| *c > crate::validate::limits::GROUPS_PER_USER);
+            let timeline = count.map(|c| Timeline {
+                breakpoints: Vec::new(),
+                classes: vec![class],
+                too_many_groups: vec![c],
+            });
+            (class, timeline)
         } else {
-            segmented(&graph, &names, &u.id, n, &mut intern)
-        };
-        let too_many_groups = if group_counts
-            .iter()
-            .all(|c| *c <= crate::validate::limits::GROUPS_PER_USER)
-        {
-            Vec::new()
-        } else {
-            group_counts
+            let mut timeline = segmented(&graph, &names, &u.id, n, &mut intern);
+            if timeline
+                .too_many_groups
+                .iter()
+                .all(|c| *c <= crate::validate::limits::GROUPS_PER_USER)
+            {
+                timeline.too_many_groups = Vec::new();
+            }
+            let class = timeline.classes.first().copied().unwrap_or(0);
+            (class, Some(timeline))
         };
         users.insert(
-            u.id.clone(),
-            UserEntry {
-                breakpoints,
-                classes: class_list,
-                too_many_groups,
+            &u.id,
+            UserFacts {
+                class,
+                timeline,
                 guest_bits: u.external_user_type,
                 home_tenant: u.external_tenant_id.clone(),
             },
@@ -608,7 +581,7 @@ pub fn compile_users(tenant: &Tenant) -> UserTable {
             .chain(&c.exclude_users)
             .filter_map(IdRef::id)
         {
-            if !users.contains_key(id) && !listed.contains_key(id) {
+            if !users.contains(id) && !listed.contains_key(id) {
                 let mut include = names.all.clone();
                 let mut exclude = Bits::empty(n);
                 names.add(0, id, &mut include, &mut exclude);
@@ -718,7 +691,7 @@ fn segmented<'t>(
     user: &'t str,
     n: usize,
     intern: &mut impl FnMut(UserClass) -> ClassId,
-) -> (Vec<Timestamp>, SmallVec<[ClassId; 1]>, Vec<usize>) {
+) -> Timeline {
     let reach = graph.closure(user, None);
     let mut breakpoints: Vec<Timestamp> = Vec::new();
     for p in reach.iter().copied().chain(std::iter::once(user)) {
@@ -736,7 +709,7 @@ fn segmented<'t>(
     }
     breakpoints.sort_unstable();
     breakpoints.dedup();
-    let mut classes = SmallVec::with_capacity(breakpoints.len() + 1);
+    let mut classes = Vec::with_capacity(breakpoints.len() + 1);
     let mut counts = Vec::with_capacity(breakpoints.len() + 1);
     for at in std::iter::once(Timestamp::MIN).chain(breakpoints.iter().copied()) {
         let groups = graph.closure(user, Some(at));
@@ -758,7 +731,11 @@ fn segmented<'t>(
         }
         classes.push(intern(UserClass { include, exclude }));
     }
-    (breakpoints, classes, counts)
+    Timeline {
+        breakpoints,
+        classes,
+        too_many_groups: counts,
+    }
 }
 
 #[cfg(test)]
