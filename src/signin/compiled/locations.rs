@@ -197,6 +197,70 @@ impl LocationTable {
     }
 }
 
+/// The sweep's events (position, +1 opening or -1 closing, location), sorted in that order.
+/// IPv4 events are packed into one `u64` each (a quarter of the memory, and a plain integer
+/// sort): at Entra's limits there are 780,000 of them.
+enum Events {
+    /// Position in bits 31..64, opening in bit 30, location in bits 0..30.
+    Packed(Vec<u64>),
+    Wide(Vec<(u128, i32, u32)>),
+}
+
+impl Events {
+    /// Locations the packed form can number.
+    const PACKED_LOCATIONS: usize = 1 << 30;
+
+    fn new(wide: bool, ranges: usize) -> Events {
+        let capacity = ranges.saturating_mul(2);
+        if wide {
+            Events::Wide(Vec::with_capacity(capacity))
+        } else {
+            Events::Packed(Vec::with_capacity(capacity))
+        }
+    }
+
+    fn push(&mut self, pos: u128, delta: i32, k: u32) {
+        match self {
+            // An IPv4 position is at most 2^32 (just past the last address): 33 bits.
+            Events::Packed(v) => match u64::try_from(pos) {
+                Ok(p) if p <= 1 << 32 => {
+                    v.push(p << 31 | u64::from(delta > 0) << 30 | u64::from(k & 0x3FFF_FFFF));
+                }
+                // Not an IPv4 position: `compile_locations` packs only IPv4 ranges.
+                _ => {}
+            },
+            Events::Wide(v) => v.push((pos, delta, k)),
+        }
+    }
+
+    fn sort(&mut self) {
+        match self {
+            Events::Packed(v) => v.sort_unstable(),
+            Events::Wide(v) => v.sort_unstable(),
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Events::Packed(v) => v.len(),
+            Events::Wide(v) => v.len(),
+        }
+    }
+
+    #[inline]
+    fn get(&self, i: usize) -> Option<(u128, i32, u32)> {
+        match self {
+            Events::Packed(v) => v.get(i).map(|e| {
+                let delta = if e >> 30 & 1 == 1 { 1 } else { -1 };
+                // The low 30 bits: the cast keeps them all.
+                let k = (e & 0x3FFF_FFFF) as u32;
+                (u128::from(e >> 31), delta, k)
+            }),
+            Events::Wide(v) => v.get(i).copied(),
+        }
+    }
+}
+
 /// Builds the location table for the policies (in order) of `tenant`.
 pub fn compile_locations(tenant: &Tenant) -> LocationTable {
     let n = tenant.policies.len();
@@ -292,6 +356,7 @@ pub fn compile_locations(tenant: &Tenant) -> LocationTable {
     // Classes by their set of locations: a lookup allocates only for a new class.
     let mut class_ids: AHashMap<Vec<u32>, u32> = AHashMap::new();
     class_ids.insert(Vec::new(), 0);
+    let mut singles: Vec<Option<u32>> = vec![None; ip_locs.len()];
     t.ip_classes.push(t.empty.clone());
     for v6 in [false, true] {
         // Sized up front: at Entra's limits this is 780,000 events, and growing it by doubling
@@ -301,19 +366,19 @@ pub fn compile_locations(tenant: &Tenant) -> LocationTable {
             .flat_map(|l| l.2.iter())
             .filter(|r| r.is_v6() == v6)
             .count();
-        let mut events: Vec<(u128, i32, u32)> = Vec::with_capacity(ranges.saturating_mul(2));
+        let mut events = Events::new(v6 || ip_locs.len() > Events::PACKED_LOCATIONS, ranges);
         for (k, (_, _, ranges)) in ip_locs.iter().enumerate() {
             let k = u32::try_from(k).unwrap_or(u32::MAX);
             for r in ranges.iter().filter(|r| r.is_v6() == v6) {
                 let (lo, hi) = r.bounds();
-                events.push((lo, 1, k));
+                events.push(lo, 1, k);
                 // The last IPv6 address has no successor; its range simply never closes.
                 if let Some(after) = hi.checked_add(1) {
-                    events.push((after, -1, k));
+                    events.push(after, -1, k);
                 }
             }
         }
-        events.sort_unstable();
+        events.sort();
         // Open ranges per location, and the locations with any open, ascending.
         let mut open: Vec<i32> = vec![0; ip_locs.len()];
         let mut active: Vec<u32> = Vec::new();
@@ -322,8 +387,8 @@ pub fn compile_locations(tenant: &Tenant) -> LocationTable {
             classes: Vec::with_capacity(events.len()),
         };
         let mut idx = 0usize;
-        while let Some(&(pos, _, _)) = events.get(idx) {
-            while let Some(&(p, delta, k)) = events.get(idx) {
+        while let Some((pos, _, _)) = events.get(idx) {
+            while let Some((p, delta, k)) = events.get(idx) {
                 if p != pos {
                     break;
                 }
@@ -347,8 +412,15 @@ pub fn compile_locations(tenant: &Tenant) -> LocationTable {
                 idx += 1;
             }
             let key = &active;
-            let class = match class_ids.get(key.as_slice()) {
-                Some(c) => *c,
+            // Most positions have no location or one open (named ranges seldom overlap): those
+            // classes are cached by location, with no hashing.
+            let single = match key.as_slice() {
+                [] => Some(0),
+                [k] => singles.get(*k as usize).copied().flatten(),
+                _ => None,
+            };
+            let class = match single.or_else(|| class_ids.get(key.as_slice()).copied()) {
+                Some(c) => c,
                 None => {
                     let ids: Vec<&str> = key
                         .iter()
@@ -359,6 +431,11 @@ pub fn compile_locations(tenant: &Tenant) -> LocationTable {
                         .any(|k| ip_locs.get(*k as usize).is_some_and(|l| l.1));
                     let c = u32::try_from(t.ip_classes.len()).unwrap_or(u32::MAX);
                     t.ip_classes.push(sets_for(&ids, trusted));
+                    if let [k] = key.as_slice() {
+                        if let Some(slot) = singles.get_mut(*k as usize) {
+                            *slot = Some(c);
+                        }
+                    }
                     class_ids.insert(key.clone(), c);
                     c
                 }
@@ -418,6 +495,36 @@ mod tests {
         clippy::panic
     )]
     use super::*;
+
+    #[test]
+    fn packed_events_sort_and_read_back_as_the_wide_ones() {
+        let mut packed = Events::new(false, 0);
+        let mut wide = Events::new(true, 0);
+        let mut x = 0x9E37_79B9u64;
+        let mut push = |pos: u128, delta: i32, k: u32| {
+            packed.push(pos, delta, k);
+            wide.push(pos, delta, k);
+        };
+        // The edges: the first address, the last, and just past it; the highest location.
+        for (pos, delta, k) in [
+            (0, 1, 0),
+            (1 << 32, -1, 0),
+            ((1 << 32) - 1, 1, (1 << 30) - 1),
+        ] {
+            push(pos, delta, k);
+        }
+        for _ in 0..5_000 {
+            x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            let pos = u128::from(x >> 32) & 0xFFFF_FF00; // few distinct positions: many ties
+            let delta = if x & 1 == 0 { 1 } else { -1 };
+            push(pos, delta, ((x >> 8) % 300) as u32);
+        }
+        packed.sort();
+        wide.sort();
+        assert_eq!(packed.len(), wide.len());
+        let read = |e: &Events| (0..e.len()).map(|i| e.get(i)).collect::<Vec<_>>();
+        assert_eq!(read(&packed), read(&wide));
+    }
 
     #[test]
     fn the_v4_index_finds_what_a_plain_search_finds() {

@@ -512,22 +512,21 @@ pub fn compile_users(tenant: &Tenant) -> UserTable {
     for u in &tenant.users {
         let principal = graph.principal(&u.id);
         let direct: &[&str] = &principal.parents;
-        let fast = !graph.is_windowed(principal)
-            && direct
-                .iter()
-                .all(|g| summaries.get(g).is_some_and(|s| !s.windowed));
+        // Each direct group's summary, looked up once.
+        let above: SmallVec<[Option<&GroupSummary>; 4]> =
+            direct.iter().map(|g| summaries.get(g)).collect();
+        let fast =
+            !graph.is_windowed(principal) && above.iter().all(|s| s.is_some_and(|s| !s.windowed));
         let (class, timeline) = if fast {
             // Static facts only: the user's class is the OR of its direct groups' summaries.
             let mut include = names.all.clone();
             let mut exclude = Bits::empty(n);
             names.add(0, &u.id, &mut include, &mut exclude);
             let mut upper_bound = 0;
-            for g in direct {
-                if let Some(s) = summaries.get(g) {
-                    include.or(&s.include);
-                    exclude.or(&s.exclude);
-                    upper_bound += s.closure;
-                }
+            for s in above.iter().flatten() {
+                include.or(&s.include);
+                exclude.or(&s.exclude);
+                upper_bound += s.closure;
             }
             for k in &principal.role_facts {
                 if let Some((_, role, None, None)) = graph.role_facts.get(*k) {
