@@ -97,6 +97,38 @@ fn a_user_outside_the_directory_is_matched_by_its_listed_id() {
     assert!(out.warning_codes().contains(&"unknownUser"));
 }
 
+/// §3.4.8: a ladder of groups, each pair a member of both groups above it, doubles the compiled
+/// engine's bound on a member's group count at every level (70 levels: past 2^64). The bound
+/// saturates and the user's exact count (140 groups) is taken: no warning. The sum of two
+/// saturated bounds used to overflow (a panic with overflow checks on, a wrong count without).
+#[test]
+fn a_ladder_of_groups_whose_bound_overflows_is_counted_exactly() {
+    let levels = 70;
+    let groups: Vec<serde_json::Value> = (0..2 * levels)
+        .map(|n| {
+            let level = n / 2;
+            // Both groups of the level below are members of both groups of this level.
+            let members: Vec<String> = if level == 0 {
+                vec![uid(1)]
+            } else {
+                vec![gid(2 * (level - 1)), gid(2 * (level - 1) + 1)]
+            };
+            json!({ "id": gid(n), "members": members })
+        })
+        .collect();
+    let top = gid(2 * levels - 1);
+    let t = tenant(
+        &[Pol::new(1).users(json!({ "includeGroups": [top] })).mfa()],
+        json!({ "directory": { "users": [{ "id": uid(1) }], "groups": groups } }),
+    );
+    let out = check_both(
+        &t,
+        &Req::user(&uid(1)).mfa_done(),
+        &allow("success").policies(vec![success(1)]),
+    );
+    assert!(!out.warning_codes().contains(&"tooManyGroups"));
+}
+
 /// §3.4.8, §11: a user in more than 2048 groups gets the evaluation warning `tooManyGroups`, and
 /// the decision is unchanged. The compiled engine used to omit the warning.
 #[test]

@@ -100,8 +100,8 @@ impl CompiledPolicies {
         }
     }
 
-    /// Ids of the directory's users and of the users policies list without the directory
-    /// holding them (lowercased, unordered).
+    /// Ids of the directory's users (in tenant order) and of the users policies list without
+    /// the directory holding them (lowercased, unordered).
     pub fn user_ids(&self) -> impl Iterator<Item = &str> {
         self.users.users.ids().chain(
             self.users

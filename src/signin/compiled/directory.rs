@@ -78,7 +78,7 @@ pub struct DirectoryUsers {
 }
 
 /// One directory user, borrowed from the table.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 pub struct DirectoryUser<'a> {
     table: &'a DirectoryUsers,
     row: Row,
@@ -105,20 +105,17 @@ impl DirectoryUsers {
         }
         let hash = self.hasher.hash_one(id);
         let existing = self.find(id, hash);
-        let timeline = match facts.timeline {
-            Some(t) => {
-                self.timelines.push(t);
-                self.timelines.len() - 1
-            }
-            None => NONE,
-        };
-        let home = match facts.home_tenant {
-            Some(h) => {
-                self.homes.push(h);
-                self.homes.len() - 1
-            }
-            None => NONE,
-        };
+        // A replaced row's timeline and home slots are reused, so nothing is left orphaned.
+        let timeline = store(
+            &mut self.timelines,
+            existing.map_or(NONE, |(row, _)| row.timeline),
+            facts.timeline,
+        );
+        let home = store(
+            &mut self.homes,
+            existing.map_or(NONE, |(row, _)| row.home),
+            facts.home_tenant,
+        );
         let mut row = Row {
             id_start: self.text.len(),
             id_end: self.text.len(),
@@ -214,6 +211,33 @@ impl DirectoryUsers {
     }
 }
 
+/// Puts `value` in `list`, in slot `old` when there is one: its index, or `NONE` for no value.
+fn store<T>(list: &mut Vec<T>, old: usize, value: Option<T>) -> usize {
+    let Some(value) = value else {
+        return NONE;
+    };
+    match list.get_mut(old) {
+        Some(slot) => {
+            *slot = value;
+            old
+        }
+        None => {
+            list.push(value);
+            list.len() - 1
+        }
+    }
+}
+
+impl std::fmt::Debug for DirectoryUser<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The row and its id, not the whole table the user borrows from.
+        f.debug_struct("DirectoryUser")
+            .field("id", &self.table.id_of(&self.row))
+            .field("row", &self.row)
+            .finish()
+    }
+}
+
 impl<'a> DirectoryUser<'a> {
     fn timeline(&self) -> Option<&'a Timeline> {
         self.table.timelines.get(self.row.timeline)
@@ -224,7 +248,11 @@ impl<'a> DirectoryUser<'a> {
     pub fn class_at(&self, t: Timestamp) -> ClassId {
         match self.timeline() {
             None => self.row.class,
-            Some(tl) => tl.classes.get(tl.segment(t)).copied().unwrap_or(0),
+            Some(tl) => tl
+                .classes
+                .get(tl.segment(t))
+                .copied()
+                .unwrap_or(self.row.class),
         }
     }
 
@@ -298,6 +326,42 @@ mod tests {
         assert_eq!(a.map(|u| u.class_at(Timestamp::MAX)), Some(2));
         assert_eq!(a.map(|u| u.guest_bits()), Some(4));
         assert_eq!(a.and_then(|u| u.home_tenant()), Some("t"));
+    }
+
+    #[test]
+    fn a_repeated_id_takes_the_second_entrys_timeline_and_home_or_their_absence() {
+        let timeline = |class| Timeline {
+            breakpoints: Vec::new(),
+            classes: vec![class],
+            too_many_groups: vec![3000],
+        };
+        let with = |class| UserFacts {
+            class,
+            timeline: Some(timeline(class)),
+            guest_bits: 0,
+            home_tenant: Some(format!("home-{class}")),
+        };
+        let mut table = DirectoryUsers::with_capacity(2, 2);
+        table.insert("a", with(1));
+        table.insert("a", facts(2));
+        table.insert("b", facts(3));
+        table.insert("b", with(4));
+        let a = table.get("a");
+        assert_eq!(a.map(|u| u.class_at(Timestamp::MAX)), Some(2));
+        assert_eq!(a.and_then(|u| u.too_many_groups_at(Timestamp::MAX)), None);
+        assert_eq!(a.and_then(|u| u.home_tenant()), None);
+        let b = table.get("b");
+        assert_eq!(b.map(|u| u.class_at(Timestamp::MAX)), Some(4));
+        assert_eq!(
+            b.and_then(|u| u.too_many_groups_at(Timestamp::MAX)),
+            Some(3000)
+        );
+        assert_eq!(b.and_then(|u| u.home_tenant()), Some("home-4"));
+        // A third entry for `b` reuses the slots the second one took.
+        table.insert("b", with(5));
+        assert_eq!((table.timelines.len(), table.homes.len()), (2, 2));
+        assert_eq!(table.get("b").and_then(|u| u.home_tenant()), Some("home-5"));
+        assert_eq!(table.ids().collect::<Vec<_>>(), ["a", "b"]);
     }
 
     #[test]

@@ -203,6 +203,7 @@ impl LocationTable {
 enum Events {
     /// Position in bits 31..64, opening in bit 30, location in bits 0..30.
     Packed(Vec<u64>),
+    /// Any position and location: IPv6, or a tenant with more locations than packing numbers.
     Wide(Vec<(u128, i32, u32)>),
 }
 
@@ -223,11 +224,16 @@ impl Events {
         match self {
             // An IPv4 position is at most 2^32 (just past the last address): 33 bits.
             Events::Packed(v) => match u64::try_from(pos) {
-                Ok(p) if p <= 1 << 32 => {
-                    v.push(p << 31 | u64::from(delta > 0) << 30 | u64::from(k & 0x3FFF_FFFF));
+                Ok(p) if p <= 1 << 32 && k < 1 << 30 => {
+                    v.push(p << 31 | u64::from(delta > 0) << 30 | u64::from(k));
                 }
-                // Not an IPv4 position: `compile_locations` packs only IPv4 ranges.
-                _ => {}
+                // Not an IPv4 position or location (`compile_locations` packs only IPv4
+                // ranges): never dropped, the list turns wide instead.
+                _ => {
+                    let wide = v.iter().map(|e| unpack(*e)).collect();
+                    *self = Events::Wide(wide);
+                    self.push(pos, delta, k);
+                }
             },
             Events::Wide(v) => v.push((pos, delta, k)),
         }
@@ -250,15 +256,18 @@ impl Events {
     #[inline]
     fn get(&self, i: usize) -> Option<(u128, i32, u32)> {
         match self {
-            Events::Packed(v) => v.get(i).map(|e| {
-                let delta = if e >> 30 & 1 == 1 { 1 } else { -1 };
-                // The low 30 bits: the cast keeps them all.
-                let k = (e & 0x3FFF_FFFF) as u32;
-                (u128::from(e >> 31), delta, k)
-            }),
+            Events::Packed(v) => v.get(i).map(|e| unpack(*e)),
             Events::Wide(v) => v.get(i).copied(),
         }
     }
+}
+
+/// A packed event as (position, delta, location).
+fn unpack(e: u64) -> (u128, i32, u32) {
+    let delta = if e >> 30 & 1 == 1 { 1 } else { -1 };
+    // The low 30 bits: the cast keeps them all.
+    let k = (e & 0x3FFF_FFFF) as u32;
+    (u128::from(e >> 31), delta, k)
 }
 
 /// Builds the location table for the policies (in order) of `tenant`.
@@ -446,6 +455,9 @@ pub fn compile_locations(tenant: &Tenant) -> LocationTable {
             }
         }
         if v6 {
+            // Sized for every event while building; kept for the snapshot's life.
+            table.starts.shrink_to_fit();
+            table.classes.shrink_to_fit();
             t.v6 = table;
         } else {
             t.v4 = V4Intervals::new(&table);
@@ -522,6 +534,16 @@ mod tests {
         packed.sort();
         wide.sort();
         assert_eq!(packed.len(), wide.len());
+        let read = |e: &Events| (0..e.len()).map(|i| e.get(i)).collect::<Vec<_>>();
+        assert_eq!(read(&packed), read(&wide));
+        // What packing cannot hold turns the list wide, keeping every event.
+        for (pos, k) in [((1 << 32) + 1, 0), (5, 1 << 30)] {
+            packed.push(pos, 1, k);
+            wide.push(pos, 1, k);
+        }
+        assert!(matches!(packed, Events::Wide(_)));
+        packed.sort();
+        wide.sort();
         let read = |e: &Events| (0..e.len()).map(|i| e.get(i)).collect::<Vec<_>>();
         assert_eq!(read(&packed), read(&wide));
     }

@@ -146,7 +146,8 @@ struct Graph<'t> {
     role_facts: Vec<Fact<'t>>,
     /// A principal the directory says nothing about.
     nobody: Principal<'t>,
-    /// The groups with a static member (some listed twice when the export repeats a group).
+    /// The groups with a static member (made distinct where used: the loader already drops a
+    /// repeated group, but a tenant built another way may repeat one).
     parent_groups: Vec<&'t str>,
 }
 
@@ -522,11 +523,12 @@ pub fn compile_users(tenant: &Tenant) -> UserTable {
             let mut include = names.all.clone();
             let mut exclude = Bits::empty(n);
             names.add(0, &u.id, &mut include, &mut exclude);
-            let mut upper_bound = 0;
+            let mut upper_bound = 0usize;
             for s in above.iter().flatten() {
                 include.or(&s.include);
                 exclude.or(&s.exclude);
-                upper_bound += s.closure;
+                // Summaries' bounds can saturate (a ladder of groups doubles them per level).
+                upper_bound = upper_bound.saturating_add(s.closure);
             }
             for k in &principal.role_facts {
                 if let Some((_, role, None, None)) = graph.role_facts.get(*k) {
