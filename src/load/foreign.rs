@@ -526,13 +526,15 @@ pub(super) fn unread_file(path: &Path, head: &[u8]) -> Option<String> {
         .extension()
         .map(|e| e.to_string_lossy().to_ascii_lowercase())
         .unwrap_or_default();
-    let head = String::from_utf8_lossy(head);
+    // Decoded only where it is read: a single-file tenant passes its whole text here.
+    let head = || String::from_utf8_lossy(head);
     match ext.as_str() {
         "tf" => Some(format!(
             "Terraform HCL (.tf) is not read; give jitgate Terraform JSON instead: `terraform show -json > state.json` (ids resolved) or a .tf.json configuration, or {GRAPH_EXPORT}"
         )),
         "ps1" | "psd1" | "psm1"
-            if head.contains("AADConditionalAccessPolicy") || head.contains("Microsoft365DSC") =>
+            if head().contains("AADConditionalAccessPolicy")
+                || head().contains("Microsoft365DSC") =>
         {
             Some(format!(
                 "a Microsoft365DSC configuration (.{ext}) is not read: it names users, groups and locations by display name, not id; {GRAPH_EXPORT}"
