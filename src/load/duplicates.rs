@@ -96,6 +96,12 @@ pub(super) fn dedupe<T>(
     at: impl Fn(&T) -> String,
     same: impl Fn(&T, &T) -> bool,
 ) {
+    // Nearly every export repeats nothing: say so with one borrowed hash per id, and only
+    // otherwise build each item's source and sort the copies out below.
+    let mut ids: ahash::AHashSet<&str> = ahash::AHashSet::with_capacity(items.len());
+    if items.iter().all(|item| ids.insert(id(item).as_str())) {
+        return;
+    }
     let mut kept: Vec<T> = Vec::with_capacity(items.len());
     let mut first: HashMap<String, usize> = HashMap::with_capacity(items.len());
     for item in items.drain(..) {

@@ -5,7 +5,7 @@ use std::net::{IpAddr, Ipv4Addr};
 use ipnet::{IpNet, Ipv4Net};
 
 use super::enums::CountryLookupMethod;
-use super::read::{Obj, truncate};
+use super::read::{Obj, index, truncate};
 use crate::diag::Diagnostics;
 use crate::json::Json;
 
@@ -147,6 +147,43 @@ pub enum LocationKind {
     Unknown(String),
 }
 
+/// An IP range in its usual form: an object with a `cidrAddress` string and at most an
+/// `@odata.type` string, both spelled as Graph spells them, each once, and a range that parses.
+/// `None` for anything else, which [`read_range`] then reads (and reports) as before.
+fn plain_range(item: &Json) -> Option<Cidr> {
+    let Json::Object(members) = item else {
+        return None;
+    };
+    let mut cidr = None;
+    let mut typed = false;
+    for (key, value) in members {
+        match (key.as_ref(), value) {
+            ("cidrAddress", Json::String(s)) if cidr.is_none() => cidr = Some(s),
+            ("@odata.type", Json::String(_)) if !typed => typed = true,
+            _ => return None,
+        }
+    }
+    Cidr::parse(cidr?).ok()
+}
+
+/// One item of `ipRanges` at `path`: a CIDR string or an object with `cidrAddress`; what is
+/// wrong is recorded.
+fn read_range(d: &mut Diagnostics, item: &Json, path: &str, ranges: &mut Vec<Cidr>) {
+    let cidr = match item {
+        Json::String(s) => Some((s.as_ref(), path.to_owned())),
+        other => Obj::new(d, other, path).and_then(|r| {
+            r.req_str(d, "cidrAddress")
+                .map(|s| (s, r.at("cidrAddress")))
+        }),
+    };
+    if let Some((s, at)) = cidr {
+        match Cidr::parse(s) {
+            Ok(c) => ranges.push(c),
+            Err(msg) => d.error("invalidCidr", &at, msg),
+        }
+    }
+}
+
 /// Reads a named location.
 pub fn parse_location(d: &mut Diagnostics, json: &Json, path: &str) -> Option<NamedLocation> {
     let o = Obj::new(d, json, path)?;
@@ -172,18 +209,25 @@ pub fn parse_location(d: &mut Diagnostics, json: &Json, path: &str) -> Option<Na
         "ip" => {
             let trusted = o.bool(d, "isTrusted").unwrap_or(false);
             let mut ranges = Vec::new();
-            for (item, p) in o.array(d, "ipRanges") {
-                let cidr = match item {
-                    Json::String(s) => Some((s.as_ref(), p.clone())),
-                    other => Obj::new(d, other, &p).and_then(|r| {
-                        r.req_str(d, "cidrAddress")
-                            .map(|s| (s, r.at("cidrAddress")))
-                    }),
-                };
-                if let Some((s, at)) = cidr {
-                    match Cidr::parse(s) {
-                        Ok(c) => ranges.push(c),
-                        Err(msg) => d.error("invalidCidr", &at, msg),
+            match o.get("ipRanges") {
+                // A location may hold 2,000 ranges: the usual one is read without an object
+                // reader or a path; any other goes the general way, which reports with paths.
+                Some(Json::Array(items)) => {
+                    ranges.reserve(items.len());
+                    let mut base = None;
+                    for (i, item) in items.iter().enumerate() {
+                        match plain_range(item) {
+                            Some(c) => ranges.push(c),
+                            None => {
+                                let base: &String = base.get_or_insert_with(|| o.at("ipRanges"));
+                                read_range(d, item, &index(base, i), &mut ranges);
+                            }
+                        }
+                    }
+                }
+                _ => {
+                    for (item, p) in o.array(d, "ipRanges") {
+                        read_range(d, item, &p, &mut ranges);
                     }
                 }
             }

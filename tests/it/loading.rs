@@ -1132,6 +1132,64 @@ fn cidr_without_prefix_is_an_error() {
     );
 }
 
+/// IP ranges in Graph's usual form are read by a shortcut; every other form goes the general
+/// way. Mixed in one list, each reads as it always did, in order, and a bad one is reported at
+/// its own index (the shortcut builds no paths).
+#[test]
+fn ip_ranges_in_every_form_read_in_order_and_report_at_their_index() {
+    let ranges = r##"[
+        {"@odata.type":"#microsoft.graph.iPv4CidrRange","cidrAddress":"10.0.0.0/8"},
+        {"CIDRAddress":"10.1.0.0/16"},
+        "10.2.0.0/16",
+        {"cidrAddress":"10.3.0.0/16","note":"kept"},
+        {"@odata.type":"#microsoft.graph.iPv6CidrRange","cidrAddress":"2001:db8::/32"},
+        {"cidrAddress":"10.4.0.0/16","@odata.type":"#microsoft.graph.iPv4CidrRange"}
+    ]"##;
+    let t = usable(&format!(
+        r#"{{"namedLocations":[{{"id":"{LOC}","ipRanges":{ranges}}}]}}"#
+    ));
+    let LocationKind::Ip { ranges, .. } = &t.named_locations[0].kind else {
+        panic!("an IP location: {:?}", t.named_locations[0].kind);
+    };
+    let expected: Vec<Cidr> = [
+        "10.0.0.0/8",
+        "10.1.0.0/16",
+        "10.2.0.0/16",
+        "10.3.0.0/16",
+        "2001:db8::/32",
+        "10.4.0.0/16",
+    ]
+    .iter()
+    .map(|c| Cidr::parse(c).unwrap())
+    .collect();
+    assert_eq!(ranges, &expected);
+
+    let d = invalid(&format!(
+        r#"{{"namedLocations":[{{"id":"{LOC}","ipRanges":[{{"cidrAddress":"10.0.0.0/8"}},{{"cidrAddress":"10.1.0.0/16","cidrAddress":"10.2.0.0/16"}},{{"cidrAddress":"10.5.0.0/40"}},{{"cidrAddress":null}}]}}]}}"#
+    ));
+    assert_diag(
+        only(&d, "duplicateKey"),
+        Severity::Error,
+        "t.json",
+        "$.namedLocations[0].ipRanges[1].cidrAddress",
+        "appears twice",
+    );
+    assert_diag(
+        only(&d, "invalidCidr"),
+        Severity::Error,
+        "t.json",
+        "$.namedLocations[0].ipRanges[2].cidrAddress",
+        "prefix length /40 is too long",
+    );
+    assert_diag(
+        only(&d, "missingField"),
+        Severity::Error,
+        "t.json",
+        "$.namedLocations[0].ipRanges[3].cidrAddress",
+        "missing",
+    );
+}
+
 #[test]
 fn host_bits_are_masked() {
     let t = usable(&format!(
