@@ -533,8 +533,10 @@ pub(super) fn unread_file(path: &Path, head: &[u8]) -> Option<String> {
             "Terraform HCL (.tf) is not read; give jitgate Terraform JSON instead: `terraform show -json > state.json` (ids resolved) or a .tf.json configuration, or {GRAPH_EXPORT}"
         )),
         "ps1" | "psd1" | "psm1"
-            if head().contains("AADConditionalAccessPolicy")
-                || head().contains("Microsoft365DSC") =>
+            if {
+                let head = head();
+                head.contains("AADConditionalAccessPolicy") || head.contains("Microsoft365DSC")
+            } =>
         {
             Some(format!(
                 "a Microsoft365DSC configuration (.{ext}) is not read: it names users, groups and locations by display name, not id; {GRAPH_EXPORT}"

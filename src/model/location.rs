@@ -214,17 +214,18 @@ pub fn parse_location(d: &mut Diagnostics, json: &Json, path: &str) -> Option<Na
                 // reader or a path; any other goes the general way, which reports with paths.
                 Some(Json::Array(items)) => {
                     ranges.reserve(items.len());
-                    let mut base = None;
+                    let mut list_path = None;
                     for (i, item) in items.iter().enumerate() {
                         match plain_range(item) {
                             Some(c) => ranges.push(c),
                             None => {
-                                let base: &String = base.get_or_insert_with(|| o.at("ipRanges"));
-                                read_range(d, item, &index(base, i), &mut ranges);
+                                let at = list_path.get_or_insert_with(|| o.at("ipRanges"));
+                                read_range(d, item, &index(at, i), &mut ranges);
                             }
                         }
                     }
                 }
+                // Absent, null or not an array: read (and reported) as before.
                 _ => {
                     for (item, p) in o.array(d, "ipRanges") {
                         read_range(d, item, &p, &mut ranges);

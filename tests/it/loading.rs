@@ -1143,7 +1143,11 @@ fn ip_ranges_in_every_form_read_in_order_and_report_at_their_index() {
         "10.2.0.0/16",
         {"cidrAddress":"10.3.0.0/16","note":"kept"},
         {"@odata.type":"#microsoft.graph.iPv6CidrRange","cidrAddress":"2001:db8::/32"},
-        {"cidrAddress":"10.4.0.0/16","@odata.type":"#microsoft.graph.iPv4CidrRange"}
+        {"cidrAddress":"10.4.0.0/16","@odata.type":"#microsoft.graph.iPv4CidrRange"},
+        {"@odata.type":null,"cidrAddress":"10.5.0.0/16"},
+        {"@OData.Type":"#microsoft.graph.iPv4CidrRange","cidrAddress":"10.6.0.0/16"},
+        {"AdditionalProperties":{"cidrAddress":"10.7.0.0/16"}},
+        {"cidrAddress":"10.8.0.0/16","@odata.etag":"x"}
     ]"##;
     let t = usable(&format!(
         r#"{{"namedLocations":[{{"id":"{LOC}","ipRanges":{ranges}}}]}}"#
@@ -1158,6 +1162,10 @@ fn ip_ranges_in_every_form_read_in_order_and_report_at_their_index() {
         "10.3.0.0/16",
         "2001:db8::/32",
         "10.4.0.0/16",
+        "10.5.0.0/16",
+        "10.6.0.0/16",
+        "10.7.0.0/16",
+        "10.8.0.0/16",
     ]
     .iter()
     .map(|c| Cidr::parse(c).unwrap())
@@ -1165,8 +1173,26 @@ fn ip_ranges_in_every_form_read_in_order_and_report_at_their_index() {
     assert_eq!(ranges, &expected);
 
     let d = invalid(&format!(
-        r#"{{"namedLocations":[{{"id":"{LOC}","ipRanges":[{{"cidrAddress":"10.0.0.0/8"}},{{"cidrAddress":"10.1.0.0/16","cidrAddress":"10.2.0.0/16"}},{{"cidrAddress":"10.5.0.0/40"}},{{"cidrAddress":null}}]}}]}}"#
+        r#"{{"namedLocations":[{{"id":"{LOC}","ipRanges":[{{"cidrAddress":"10.0.0.0/8"}},{{"cidrAddress":"10.1.0.0/16","cidrAddress":"10.2.0.0/16"}},{{"cidrAddress":"10.5.0.0/40"}},{{"cidrAddress":null}},{{"@odata.type":5,"cidrAddress":"10.6.0.0/16"}}]}}]}}"#
     ));
+    // Every problem once, in list order.
+    let found: Vec<(&str, &str)> = d.iter().map(|e| (e.code, e.path.as_str())).collect();
+    assert_eq!(
+        found,
+        [
+            (
+                "duplicateKey",
+                "$.namedLocations[0].ipRanges[1].cidrAddress"
+            ),
+            ("invalidCidr", "$.namedLocations[0].ipRanges[2].cidrAddress"),
+            (
+                "missingField",
+                "$.namedLocations[0].ipRanges[3].cidrAddress"
+            ),
+            ("wrongType", "$.namedLocations[0].ipRanges[4].@odata.type"),
+        ],
+        "{d:#?}"
+    );
     assert_diag(
         only(&d, "duplicateKey"),
         Severity::Error,
