@@ -295,8 +295,9 @@ pub(crate) fn damaged_copies(
     bytes: &[u8],
     upcase: bool,
 ) -> Vec<String> {
-    // xorshift stays at zero from zero.
-    let mut seed = seed | 1;
+    // xorshift stays at zero from zero; doubling first keeps neighbouring seeds (callers add
+    // one per text) on different streams.
+    let mut seed = (seed << 1) | 1;
     let mut next = || {
         // xorshift64: deterministic, so a failure reproduces.
         seed ^= seed << 13;

@@ -225,11 +225,9 @@ pub fn parse_location(d: &mut Diagnostics, json: &Json, path: &str) -> Option<Na
                         }
                     }
                 }
-                // Absent, null or not an array: read (and reported) as before.
+                // Absent or null: no range. Another type: `array` reports it, and gives none.
                 _ => {
-                    for (item, p) in o.array(d, "ipRanges") {
-                        read_range(d, item, &p, &mut ranges);
-                    }
+                    let _ = o.array(d, "ipRanges");
                 }
             }
             LocationKind::Ip { trusted, ranges }

@@ -254,6 +254,12 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_policy_keys_are_the_fields_the_mapping_reads_and_their_wrapper() {
+        assert_eq!(POLICY_KEYS[..5], super::super::logged::POLICY_FIELDS);
+        assert_eq!(POLICY_KEYS[5], super::super::values::ADDITIONAL_PROPERTIES);
+    }
+
+    #[test]
     fn keeps_only_what_the_mapping_reads() {
         let text = r#"{"id": "r1", "userAgent": {"deep": [1, 2, {"x": null}]}, "IPAddress": "1.2.3.4",
             "appliedConditionalAccessPolicies": [{"id": "P", "result": "success", "enforcedGrantControls": ["Mfa"]}]}"#;

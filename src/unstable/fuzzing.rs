@@ -16,7 +16,8 @@ use crate::filter::{AttrValue, Attribute, Attributes, FilterDomain, FilterRule};
 use crate::model::Tenant;
 use crate::unstable::{parse_activation, parse_sign_in};
 use crate::{
-    Explain, ReferenceEvaluator, SignInRequest, Snapshot, json as jjson, load_bundle_bytes,
+    Explain, ReferenceEvaluator, SignInDecision, SignInRequest, Snapshot, json as jjson,
+    load_bundle_bytes,
 };
 
 /// The example tenant, loaded once (the fixed tenant the request targets decide against).
@@ -84,16 +85,22 @@ pub fn sign_in(data: &[u8]) {
         let a = snapshot.evaluate(&req, Explain::Policies);
         let b = reference.evaluate(&req, Explain::Policies);
         same(&a, &b);
-        borrowed_agrees(snapshot, &reference, &req);
+        borrowed_agrees(snapshot, &reference, &req, &b);
     }
 }
 
-/// The decision without explain, borrowed and owned, against the reference's: the same bytes.
+/// The decision without explain, borrowed and owned, against the reference's: the same bytes;
+/// and each policy's result from the sets against the reference's `explained` decision.
 #[expect(
     clippy::panic,
     reason = "a disagreement is the bug the fuzz targets hunt; panicking is how they report it"
 )]
-fn borrowed_agrees(snapshot: &Snapshot, reference: &ReferenceEvaluator<'_>, req: &SignInRequest) {
+fn borrowed_agrees(
+    snapshot: &Snapshot,
+    reference: &ReferenceEvaluator<'_>,
+    req: &SignInRequest,
+    explained: &SignInDecision,
+) {
     let expected = reference.evaluate(req, Explain::None);
     same(&snapshot.evaluate(req, Explain::None), &expected);
     let borrowed = snapshot.evaluate_borrowed(req);
@@ -117,7 +124,6 @@ fn borrowed_agrees(snapshot: &Snapshot, reference: &ReferenceEvaluator<'_>, req:
         panic!("the borrowed decision's accessors disagree with the reference: {expected:?}");
     }
     // Each policy's result from the sets is the explained one.
-    let explained = reference.evaluate(req, Explain::Policies);
     let results: Vec<(&str, crate::PolicyResultKind)> = explained
         .policies
         .iter()
@@ -506,7 +512,7 @@ pub fn differential(data: &[u8]) {
         let b = reference.evaluate(&req, Explain::Policies);
         same(&a, &b);
         same(&fast, &a.decision);
-        borrowed_agrees(&snapshot, &reference, &req);
+        borrowed_agrees(&snapshot, &reference, &req, &b);
         if u.is_empty() {
             break;
         }

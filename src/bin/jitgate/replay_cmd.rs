@@ -276,6 +276,21 @@ fn agreement(
         ),
         Some((decision, a)) => (a.level, a.jitgate_status, *decision, &a.differences[..]),
     };
+    // The line first, borrowing `missing`, which the tally then takes.
+    let bytes = if differences_only && level == AgreementLevel::Full {
+        Vec::new()
+    } else {
+        line_bytes(&AgreementLine {
+            record: RecordId::of(r, &mapped),
+            place: &r.place,
+            agreement: level,
+            logged_status: mapped.status.as_deref(),
+            jitgate_status,
+            decision: decision.as_str(),
+            differences,
+            missing_data: &missing,
+        })
+    };
     let tally = Tally::Compared {
         level,
         differences: differences
@@ -291,22 +306,9 @@ fn agreement(
             })
             .collect(),
         conditions: differences.iter().flat_map(disputed_conditions).collect(),
-        missing: missing.clone(),
+        missing,
     };
-    if differences_only && level == AgreementLevel::Full {
-        return (Vec::new(), tally);
-    }
-    let line = AgreementLine {
-        record: RecordId::of(r, &mapped),
-        place: &r.place,
-        agreement: level,
-        logged_status: mapped.status.as_deref(),
-        jitgate_status,
-        decision: decision.as_str(),
-        differences,
-        missing_data: &missing,
-    };
-    (line_bytes(&line), tally)
+    (bytes, tally)
 }
 
 /// One agreement line as JSON with its newline.

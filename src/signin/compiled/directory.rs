@@ -116,9 +116,18 @@ impl DirectoryUsers {
             existing.map_or(NONE, |(row, _)| row.home),
             facts.home_tenant,
         );
-        let mut row = Row {
-            id_start: self.text.len(),
-            id_end: self.text.len(),
+        // A replaced row keeps its place and its id; a new one appends both.
+        let (id_start, id_end) = match existing {
+            Some((old, _)) => (old.id_start, old.id_end),
+            None => {
+                let start = self.text.len();
+                self.text.push_str(id);
+                (start, self.text.len())
+            }
+        };
+        let row = Row {
+            id_start,
+            id_end,
             class: facts.class,
             guest_bits: facts.guest_bits,
             timeline,
@@ -127,20 +136,13 @@ impl DirectoryUsers {
         match existing {
             Some((_, r)) => {
                 if let Some(old) = self.rows.get_mut(r) {
-                    row.id_start = old.id_start;
-                    row.id_end = old.id_end;
                     *old = row;
                 }
             }
             None => {
-                self.text.push_str(id);
-                row.id_end = self.text.len();
                 self.rows.push(row);
-                let new = Slot {
-                    hash,
-                    row: self.rows.len() - 1,
-                };
-                self.place(new);
+                let row = self.rows.len() - 1;
+                self.place(Slot { hash, row });
             }
         }
     }

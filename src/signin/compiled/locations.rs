@@ -208,9 +208,6 @@ enum Events {
 }
 
 impl Events {
-    /// Locations the packed form can number.
-    const PACKED_LOCATIONS: usize = 1 << 30;
-
     fn new(wide: bool, ranges: usize) -> Events {
         let capacity = ranges.saturating_mul(2);
         if wide {
@@ -375,7 +372,8 @@ pub fn compile_locations(tenant: &Tenant) -> LocationTable {
             .flat_map(|l| l.2.iter())
             .filter(|r| r.is_v6() == v6)
             .count();
-        let mut events = Events::new(v6 || ip_locs.len() > Events::PACKED_LOCATIONS, ranges);
+        // IPv4 starts packed (and turns wide should a location number not fit).
+        let mut events = Events::new(v6, ranges);
         for (k, (_, _, ranges)) in ip_locs.iter().enumerate() {
             let k = u32::try_from(k).unwrap_or(u32::MAX);
             for r in ranges.iter().filter(|r| r.is_v6() == v6) {

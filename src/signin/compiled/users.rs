@@ -146,7 +146,7 @@ struct Graph<'t> {
     role_facts: Vec<Fact<'t>>,
     /// A principal the directory says nothing about.
     nobody: Principal<'t>,
-    /// The groups with a static member (made distinct where used: the loader already drops a
+    /// The groups with a static member, sorted and distinct (the loader already drops a
     /// repeated group, but a tenant built another way may repeat one).
     parent_groups: Vec<&'t str>,
 }
@@ -225,6 +225,8 @@ impl<'t> Graph<'t> {
         for (k, (p, ..)) in role_facts.iter().enumerate() {
             principals.entry(*p).or_default().role_facts.push(k);
         }
+        parent_groups.sort_unstable();
+        parent_groups.dedup();
         Graph {
             principals,
             group_facts,
@@ -291,11 +293,9 @@ struct GroupSummary {
 fn summarize<'t>(graph: &Graph<'t>, names: &Names<'t>, n: usize) -> HashMap<&'t str, GroupSummary> {
     // The groups, numbered, and the groups directly above each (static edges, and PIM group
     // memberships in force since forever, as `Graph::closure` at `Timestamp::MIN` reads them).
-    // The groups that are some principal's parent: those with a member. Taken from the group
-    // list, not from every membership, then sorted and made distinct.
-    let mut ids: Vec<&'t str> = graph.parent_groups.clone();
-    ids.sort_unstable();
-    ids.dedup();
+    // The groups that are some principal's parent: those with a member, taken from the group
+    // list rather than from every membership.
+    let ids: &[&'t str] = &graph.parent_groups;
     let index: HashMap<&str, usize> = ids.iter().enumerate().map(|(i, g)| (*g, i)).collect();
     let above: Vec<Vec<usize>> = ids
         .iter()
