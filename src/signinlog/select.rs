@@ -296,20 +296,45 @@ mod nested_fields_tests {
 
     #[test]
     fn a_policys_additional_properties_read_from_text_as_from_a_value() {
-        let text = r#"{"id": "r", "createdDateTime": "2026-03-02T09:00:00Z",
-            "userId": "3f1a6c03-2b7d-4e8f-9a01-5c6d7e8f9a03", "appId": "00000002-0000-0ff1-ce00-000000000000",
-            "appliedConditionalAccessPolicies": [{"Id": "P", "Result": "success",
-                "AdditionalProperties": {"displayName": "Named", "conditionsNotSatisfied": "users"}}]}"#;
-        let from_text = super::map_text(text).ok().unwrap();
-        let value: serde_json::Value = serde_json::from_str(text).unwrap();
-        let from_value = crate::MappedSignIn::from_sign_in_log(&value).unwrap();
-        assert_eq!(from_text.policies, from_value.policies);
-        assert_eq!(from_text.policies[0].display_name.as_deref(), Some("Named"));
-        assert_eq!(
-            from_text.policies[0].conditions_not_satisfied.as_deref(),
-            Some("users")
-        );
-        assert_eq!(from_text.policies[0].id, "p");
+        // Keys match in any case (docs/REPLAY.md), the SDK's nesting key too.
+        for spelling in [
+            "AdditionalProperties",
+            "additionalProperties",
+            "ADDITIONALPROPERTIES",
+        ] {
+            let text = format!(
+                r#"{{"id": "r", "createdDateTime": "2026-03-02T09:00:00Z",
+                "userId": "3f1a6c03-2b7d-4e8f-9a01-5c6d7e8f9a03", "appId": "00000002-0000-0ff1-ce00-000000000000",
+                "{spelling}": {{"ipAddress": "198.51.100.23"}},
+                "appliedConditionalAccessPolicies": [{{"Id": "P", "Result": "success",
+                    "{spelling}": {{"displayName": "Named", "conditionsNotSatisfied": "users"}}}}]}}"#
+            );
+            let from_text = super::map_text(&text).ok().unwrap();
+            let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+            let from_value = crate::MappedSignIn::from_sign_in_log(&value).unwrap();
+            assert_eq!(from_text.policies, from_value.policies, "{spelling}");
+            assert_eq!(from_text.request, from_value.request, "{spelling}");
+            assert_eq!(
+                from_text.policies[0].display_name.as_deref(),
+                Some("Named"),
+                "{spelling}"
+            );
+            assert_eq!(
+                from_text.policies[0].conditions_not_satisfied.as_deref(),
+                Some("users"),
+                "{spelling}"
+            );
+            assert_eq!(from_text.policies[0].id, "p");
+            assert_eq!(
+                from_text
+                    .request
+                    .conditions()
+                    .ip_address
+                    .map(|ip| ip.to_string()),
+                Some("198.51.100.23".to_owned()),
+                "{spelling}"
+            );
+        }
     }
 }
 

@@ -66,11 +66,11 @@ pub(super) fn trimmed(text: Cow<'_, str>) -> Option<Cow<'_, str>> {
 /// The key under which the PowerShell SDK nests the fields its model does not name.
 pub(super) const ADDITIONAL_PROPERTIES: &str = "AdditionalProperties";
 
-/// The object `members` nest under [`ADDITIONAL_PROPERTIES`], searched after the members
-/// themselves.
+/// The object `members` nest under [`ADDITIONAL_PROPERTIES`] (in any case, as every key is
+/// matched), searched after the members themselves.
 pub(super) fn additional_properties<'r, 'a>(members: &'r Members<'a>) -> Option<&'r Members<'a>> {
     members.iter().find_map(|(k, v)| match v {
-        Json::Object(extra) if k == ADDITIONAL_PROPERTIES => Some(extra.as_slice()),
+        Json::Object(extra) if same_name(k, ADDITIONAL_PROPERTIES) => Some(extra.as_slice()),
         _ => None,
     })
 }
