@@ -30,6 +30,7 @@ mod analysis;
 mod diag;
 mod engine;
 mod filter;
+mod hashing;
 mod json;
 mod load;
 mod model;

@@ -1,7 +1,7 @@
 //! Building the condition space: every dimension's values, grouped into classes by the policy
 //! sets the engine gives them (docs/SEMANTICS.md §13.1).
 
-use ahash::AHashMap;
+use crate::hashing::Map;
 use jiff::Timestamp;
 use serde_json::Value as Json;
 
@@ -53,7 +53,7 @@ impl Builder<'_> {
     /// made of `base` with the value's fragment.
     fn classes(&mut self, d: Dimension, base: &[Fragment], values: Vec<Value>) -> Vec<Class> {
         let mut classes: Vec<Class> = Vec::new();
-        let mut index: AHashMap<(Vec<Bits>, u8, bool), usize> = AHashMap::new();
+        let mut index: Map<(Vec<Bits>, u8, bool), usize> = Map::default();
         for v in values {
             let mut fragments: Vec<&Fragment> = base.iter().collect();
             fragments.push(&v.fragment);

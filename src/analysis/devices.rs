@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use ahash::AHashSet;
+use crate::hashing::Set;
 use serde_json::{Map, Value as Json, json};
 
 use super::space::{DeviceState, Fragment, Value, state_mask};
@@ -153,7 +153,7 @@ pub(crate) fn device_values(snaps: &[&CompiledPolicies]) -> (Vec<Value>, Vec<Str
             // Keep one value per pattern of truths of the comparisons on this attribute: the
             // rules cannot tell the others apart, so the product below stays small.
             let attribute = Attribute::Device(a);
-            let mut seen: AHashSet<Vec<bool>> = AHashSet::new();
+            let mut seen: Set<Vec<bool>> = Set::default();
             vals.retain(|v| {
                 let device = device_with(a, v.as_deref());
                 let key: Vec<bool> = rules

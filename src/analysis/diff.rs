@@ -2,7 +2,7 @@
 
 use std::rc::Rc;
 
-use ahash::AHashMap;
+use crate::hashing::Map;
 use jiff::Timestamp;
 use serde::Serialize;
 use serde_json::{Value as Json, json};
@@ -217,7 +217,7 @@ fn signatures(
     s: &CompiledPolicies,
     snapshot_index: usize,
     spaces: &Spaces,
-    interner: &mut AHashMap<Vec<u8>, u64>,
+    interner: &mut Map<Vec<u8>, u64>,
 ) -> Vec<u64> {
     let tenant = s.tenant();
     (0..s.len())
@@ -261,7 +261,7 @@ pub fn diff(before: &Snapshot, after: &Snapshot, options: &DiffOptions) -> DiffR
     let snaps = [before.compiled(), after.compiled()];
     let session = options.session.session(&snaps, options.at);
     let spaces = build::build(&snaps, options.at, session.clone());
-    let mut interner = AHashMap::new();
+    let mut interner = Map::default();
     let sig_a = signatures(before.compiled(), 0, &spaces, &mut interner);
     let sig_b = signatures(after.compiled(), 1, &spaces, &mut interner);
     drop(interner);
@@ -288,14 +288,14 @@ pub fn diff(before: &Snapshot, after: &Snapshot, options: &DiffOptions) -> DiffR
             cells: 0,
             max_nodes: options.max_nodes.saturating_sub(spent),
             truncated: false,
-            subtrees: AHashMap::new(),
-            interned: AHashMap::new(),
+            subtrees: Map::default(),
+            interned: Map::default(),
             empty: Rc::new(Below::Node(Vec::new())),
             errors: Vec::new(),
             device_axis: axis_of(space, Dimension::Device),
             target_axis,
-            sides: [AHashMap::new(), AHashMap::new()],
-            outcome_ids: AHashMap::new(),
+            sides: [Map::default(), Map::default()],
+            outcome_ids: Map::default(),
             context_targets: space
                 .axes
                 .get(target_axis)

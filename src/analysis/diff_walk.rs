@@ -3,7 +3,7 @@
 
 use std::rc::Rc;
 
-use ahash::AHashMap;
+use crate::hashing::Map;
 
 use super::region::{IdentityKind, Picks};
 use super::space::{Dimension, Space};
@@ -106,10 +106,10 @@ pub(super) struct Walk<'a> {
     pub(super) max_nodes: u64,
     pub(super) truncated: bool,
     /// Walked nodes and what was found below them.
-    pub(super) subtrees: AHashMap<NodeKey, Rc<Below>>,
+    pub(super) subtrees: Map<NodeKey, Rc<Below>>,
     /// Every distinct subtree, so equal ones are shared (keyed by leaf id or by entries with
     /// their children's addresses).
-    pub(super) interned: AHashMap<SubtreeKey, Rc<Below>>,
+    pub(super) interned: Map<SubtreeKey, Rc<Below>>,
     /// The empty subtree.
     pub(super) empty: Rc<Below>,
     /// Where the device dimension is in `space`.
@@ -118,9 +118,9 @@ pub(super) struct Walk<'a> {
     pub(super) target_axis: usize,
     /// Per side: (applying policies, device facts, context target) → outcome id. A side's
     /// outcome depends on nothing else, so each is decided once.
-    pub(super) sides: [AHashMap<(Bits, u8, usize), u32>; 2],
+    pub(super) sides: [Map<(Bits, u8, usize), u32>; 2],
     /// Distinct outcomes, by their JSON text.
-    pub(super) outcome_ids: AHashMap<String, u32>,
+    pub(super) outcome_ids: Map<String, u32>,
     /// Target classes that are authentication contexts (their id shows in the outcome).
     pub(super) context_targets: Vec<usize>,
     /// Cells that could not be decided (never expected).
@@ -273,7 +273,7 @@ impl Walk<'_> {
         }
         self.nodes += 1;
         let mut groups: Vec<([Bits; 2], bool, Vec<usize>)> = Vec::new();
-        let mut index: AHashMap<([Bits; 2], u8, bool), usize> = AHashMap::new();
+        let mut index: Map<([Bits; 2], u8, bool), usize> = Map::default();
         // Device state and flow change grants even where the sets agree: keep them apart.
         let tagged = matches!(axis.dimension, Dimension::Device | Dimension::Flow);
         for (k, c) in axis.classes.iter().enumerate() {
@@ -305,7 +305,7 @@ impl Walk<'_> {
         }
         let mut entries: Vec<(Vec<usize>, Rc<Below>)> = Vec::new();
         // Classes with the same cells below them are one entry.
-        let mut entry_of: AHashMap<*const Below, usize> = AHashMap::new();
+        let mut entry_of: Map<*const Below, usize> = Map::default();
         for (next, dc, ks) in groups {
             picks.push(ks);
             let below = self.walk(depth + 1, &next, picks, dc);

@@ -1,7 +1,7 @@
 //! `gaps`: every region of the condition space where a password alone is enough
 //! (docs/SEMANTICS.md §13.2).
 
-use ahash::AHashMap;
+use crate::hashing::Map;
 use jiff::Timestamp;
 use serde::Serialize;
 use serde_json::{Value as Json, json};
@@ -396,7 +396,7 @@ impl Walk<'_> {
         }
         let mut gap = Vec::new();
         let mut groups: Vec<(Bits, bool, Vec<usize>)> = Vec::new();
-        let mut index: AHashMap<(Bits, bool), usize> = AHashMap::new();
+        let mut index: Map<(Bits, bool), usize> = Map::default();
         for (k, c) in axis.classes.iter().enumerate() {
             let mut key = s.clone();
             if let Some(b) = c.bits.first() {

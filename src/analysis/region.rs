@@ -184,8 +184,8 @@ pub(crate) fn consolidate<T: Clone + Eq + std::hash::Hash>(
             .max()
             .unwrap_or(0);
         for d in 0..dims {
-            let mut index: ahash::AHashMap<(IdentityKind, Vec<Vec<usize>>, T), usize> =
-                ahash::AHashMap::new();
+            let mut index: crate::hashing::Map<(IdentityKind, Vec<Vec<usize>>, T), usize> =
+                crate::hashing::Map::default();
             let mut out: Vec<(Picks, T)> = Vec::with_capacity(regions.len());
             for (p, t) in regions {
                 let mut rest = p.classes.clone();

@@ -2,7 +2,7 @@
 
 use std::net::IpAddr;
 
-use ahash::{AHashMap, AHashSet};
+use crate::hashing::{self, Set};
 use jiff::Timestamp;
 use serde_json::{Map, Value as Json, json};
 
@@ -27,8 +27,8 @@ pub(crate) fn value(label: impl Into<String>, fragment: Fragment) -> Value {
 }
 
 /// Readable names for application ids: the tenants' display names, then the built-in groups.
-fn app_labels<'a>(snaps: &[&'a CompiledPolicies]) -> AHashMap<&'a str, &'a str> {
-    let mut names = AHashMap::new();
+fn app_labels<'a>(snaps: &[&'a CompiledPolicies]) -> hashing::Map<&'a str, &'a str> {
+    let mut names = hashing::Map::default();
     for s in snaps.iter().rev() {
         let t = s.tenant();
         for a in t.applications.iter().chain(&t.service_principals) {
@@ -40,7 +40,7 @@ fn app_labels<'a>(snaps: &[&'a CompiledPolicies]) -> AHashMap<&'a str, &'a str> 
     names
 }
 
-fn app_label(names: &AHashMap<&str, &str>, app: &str) -> String {
+fn app_label(names: &hashing::Map<&str, &str>, app: &str) -> String {
     match names
         .get(app)
         .copied()
@@ -95,7 +95,7 @@ fn id_groups(snaps: &[&CompiledPolicies], at: Timestamp) -> Vec<IdGroup> {
     let mut ids: Vec<&str> = snaps.iter().flat_map(|s| s.user_ids()).collect();
     ids.sort_unstable();
     ids.dedup();
-    let mut index: AHashMap<Vec<UserKey<'_>>, usize> = AHashMap::new();
+    let mut index: hashing::Map<Vec<UserKey<'_>>, usize> = hashing::Map::default();
     let mut groups: Vec<IdGroup> = Vec::new();
     for id in ids {
         let key: Vec<UserKey<'_>> = snaps.iter().map(|s| s.user_key(id, at)).collect();
@@ -123,7 +123,7 @@ fn id_groups(snaps: &[&CompiledPolicies], at: Timestamp) -> Vec<IdGroup> {
 }
 
 pub(crate) fn user_values(snaps: &[&CompiledPolicies], at: Timestamp) -> (Vec<Value>, bool) {
-    let mut upn: AHashMap<&str, &str> = AHashMap::new();
+    let mut upn: hashing::Map<&str, &str> = hashing::Map::default();
     for s in snaps.iter().rev() {
         for u in &s.tenant().users {
             if let Some(name) = u.user_principal_name.as_deref() {
@@ -227,7 +227,7 @@ pub(crate) fn user_values(snaps: &[&CompiledPolicies], at: Timestamp) -> (Vec<Va
 
 pub(crate) fn workload_values(snaps: &[&CompiledPolicies]) -> Vec<Value> {
     let mut out = Vec::new();
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = Set::default();
     for s in snaps {
         for sp in &s.tenant().service_principals {
             let id = sp.app_id.clone().unwrap_or_else(|| sp.id.clone());
@@ -334,7 +334,7 @@ pub(crate) fn location_values(snaps: &[&CompiledPolicies]) -> Vec<Value> {
     let mut points: Vec<IpAddr> = snaps.iter().flat_map(|s| s.address_points()).collect();
     points.sort_unstable();
     points.dedup();
-    let mut seen: AHashSet<Vec<u32>> = AHashSet::new();
+    let mut seen: Set<Vec<u32>> = Set::default();
     let ips: Vec<IpAddr> = points
         .into_iter()
         .filter(|ip| seen.insert(snaps.iter().map(|s| s.address_class(*ip)).collect()))

@@ -13,7 +13,7 @@ mod files;
 mod foreign;
 mod kinds;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 

@@ -306,7 +306,7 @@ impl CompiledPolicies {
 
     /// The tenant's terms of use agreement ids and custom control ids that some grant names.
     pub fn grant_ids(&self) -> (Vec<String>, Vec<String>) {
-        let sorted_keys = |m: &AHashMap<String, u32>| {
+        let sorted_keys = |m: &Map<String, u32>| {
             let mut v: Vec<String> = m.keys().cloned().collect();
             v.sort_unstable();
             v

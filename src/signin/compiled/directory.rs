@@ -3,6 +3,8 @@
 //! reads a slot, a row and the stored id; compiling copies each id once into the shared string
 //! instead of allocating a map key per user.
 
+use std::hash::BuildHasher;
+
 use jiff::Timestamp;
 
 /// Index of a user class (a set of user-side policy facts; see `users`).
@@ -74,7 +76,7 @@ pub struct DirectoryUsers {
     slots: Vec<Slot>,
     timelines: Vec<Timeline>,
     homes: Vec<String>,
-    hasher: ahash::RandomState,
+    hasher: crate::hashing::Keyed,
 }
 
 /// One directory user, borrowed from the table.
@@ -94,7 +96,7 @@ impl DirectoryUsers {
             slots: vec![EMPTY; slots],
             timelines: Vec::new(),
             homes: Vec::new(),
-            hasher: ahash::RandomState::new(),
+            hasher: crate::hashing::Keyed::default(),
         }
     }
 

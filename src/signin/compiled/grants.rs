@@ -303,7 +303,7 @@ impl CompiledPolicies {
 }
 
 /// The id numbered `k` (terms of use and custom controls are numbered as they are first seen).
-fn key_of(numbers: &AHashMap<String, u32>, k: u32) -> Option<String> {
+fn key_of(numbers: &Map<String, u32>, k: u32) -> Option<String> {
     numbers
         .iter()
         .find(|(_, v)| **v == k)

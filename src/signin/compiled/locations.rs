@@ -6,10 +6,8 @@
 //! the policies that include or exclude one of its locations. Country locations map a country code
 //! to the same kind of include/exclude pair.
 
-use ahash::AHashMap as HashMap;
+use crate::hashing::Map;
 use std::net::IpAddr;
-
-use ahash::AHashMap;
 
 use super::bits::Bits;
 use crate::model::Tenant;
@@ -106,9 +104,9 @@ pub struct LocationTable {
     /// Address classes; class 0 is "no location".
     pub ip_classes: Vec<LocationSets>,
     /// Country code (upper case, or `unknown`) -> sets, for client-IP country locations.
-    pub countries: AHashMap<String, LocationSets>,
+    pub countries: Map<String, LocationSets>,
     /// Country code -> sets, for Authenticator-GPS country locations.
-    pub gps: AHashMap<String, LocationSets>,
+    pub gps: Map<String, LocationSets>,
     /// Policies with a location condition.
     pub configured: Bits,
     /// Policies whose include side is empty (exclude-only) or names `All`.
@@ -274,8 +272,8 @@ pub fn compile_locations(tenant: &Tenant) -> LocationTable {
         v4: V4Intervals::default(),
         v6: Intervals::default(),
         ip_classes: Vec::new(),
-        countries: AHashMap::new(),
-        gps: AHashMap::new(),
+        countries: Map::default(),
+        gps: Map::default(),
         configured: Bits::empty(n),
         include_always: Bits::empty(n),
         exclude_always: Bits::empty(n),
@@ -290,8 +288,8 @@ pub fn compile_locations(tenant: &Tenant) -> LocationTable {
         },
     };
     // Which policies name each location id, per side.
-    let mut inc_by_loc: HashMap<&str, Bits> = HashMap::new();
-    let mut exc_by_loc: HashMap<&str, Bits> = HashMap::new();
+    let mut inc_by_loc: Map<&str, Bits> = Map::default();
+    let mut exc_by_loc: Map<&str, Bits> = Map::default();
     for (i, p) in tenant.policies.iter().enumerate() {
         let Some(l) = &p.conditions.locations else {
             continue;
@@ -360,7 +358,7 @@ pub fn compile_locations(tenant: &Tenant) -> LocationTable {
     }
     ip_locs.push((MFA_TRUSTED_IPS_ID, true, tenant.mfa_trusted_ips.as_slice()));
     // Classes by their set of locations: a lookup allocates only for a new class.
-    let mut class_ids: AHashMap<Vec<u32>, u32> = AHashMap::new();
+    let mut class_ids: Map<Vec<u32>, u32> = Map::default();
     class_ids.insert(Vec::new(), 0);
     let mut singles: Vec<Option<u32>> = vec![None; ip_locs.len()];
     t.ip_classes.push(t.empty.clone());
@@ -467,7 +465,7 @@ pub fn compile_locations(tenant: &Tenant) -> LocationTable {
         (CountryLookupMethod::ClientIpAddress, &mut t.countries),
         (CountryLookupMethod::AuthenticatorAppGps, &mut t.gps),
     ] {
-        let mut by_code: HashMap<String, Vec<&str>> = HashMap::new();
+        let mut by_code: Map<String, Vec<&str>> = Map::default();
         for loc in &tenant.named_locations {
             if let LocationKind::Country {
                 countries,

@@ -24,7 +24,7 @@ pub use bits::Bits;
 pub use borrowed::BorrowedDecision;
 pub use dimensions::{ControlKind, DimensionSets, GrantShape, Reauthentication, UserKey};
 
-use ahash::AHashMap;
+use crate::hashing::Map;
 use jiff::{SignedDuration, Timestamp};
 use smallvec::SmallVec;
 
@@ -202,17 +202,17 @@ pub struct CompiledPolicies {
     users: UserTable,
     users_configured: Bits,
     workload_configured: Bits,
-    sp_by_app: AHashMap<String, usize>,
-    sp_by_object: AHashMap<String, usize>,
+    sp_by_app: Map<String, usize>,
+    sp_by_object: Map<String, usize>,
     /// Per service principal: match sets when named by appId and by object id.
     sp_sets: Vec<Bits>,
-    sp_literal: AHashMap<String, (Bits, Bits)>,
+    sp_literal: Map<String, (Bits, Bits)>,
     sp_unknown: (Bits, Bits),
     has_target: Bits,
-    apps: AHashMap<String, Bits>,
+    apps: Map<String, Bits>,
     app_unknown: Bits,
     actions: [Bits; 2],
-    contexts: AHashMap<String, Bits>,
+    contexts: Map<String, Bits>,
     platforms: [Bits; 7],
     clients: [Bits; 5],
     device_free: Bits,
@@ -230,8 +230,8 @@ pub struct CompiledPolicies {
     has_sif: Bits,
     strengths: Vec<AuthStrength>,
     mfa: Option<usize>,
-    terms: AHashMap<String, u32>,
-    customs: AHashMap<String, u32>,
+    terms: Map<String, u32>,
+    customs: Map<String, u32>,
     /// Each policy's id as a JSON string, written once here instead of per decision.
     id_json: Vec<Box<[u8]>>,
 }

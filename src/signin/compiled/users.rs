@@ -10,9 +10,8 @@
 //! assignments). Each user therefore carries the instants at which any of its facts can change,
 //! and one class per segment between them; most users have no such instant and one class.
 
-use ahash::{AHashMap as HashMap, AHashSet as HashSet};
+use crate::hashing::{Map, Set};
 
-use ahash::AHashMap;
 use jiff::Timestamp;
 use smallvec::SmallVec;
 
@@ -47,7 +46,7 @@ pub struct UserTable {
     pub unknown_class: ClassId,
     /// Classes of user ids that policies list but the directory does not hold: matched by the
     /// id and by `All`, with no groups or roles (§3.4 rule 9).
-    pub listed: AHashMap<String, ClassId>,
+    pub listed: Map<String, ClassId>,
     /// Policies whose include side lists a group: for a user outside the directory, whose
     /// groups are unknown, missing data (§7).
     pub include_by_group: Bits,
@@ -60,7 +59,7 @@ pub struct UserTable {
     /// tenant and for the legacy `GuestsOrExternalUsers` keyword.
     guest_any_tenant: Vec<(Bits, Bits)>,
     /// Selectors that enumerate home tenants: tenant -> (policy, guest-type bits, include side).
-    guest_by_tenant: AHashMap<String, Vec<(usize, u8, bool)>>,
+    guest_by_tenant: Map<String, Vec<(usize, u8, bool)>>,
     /// Per guest-type bits: policies whose include selector matches those types but enumerates
     /// home tenants, so an unknown home tenant is missing data for them (§3.4.6).
     pub enumerated_include: Vec<Bits>,
@@ -115,7 +114,7 @@ fn active(start: Option<Timestamp>, end: Option<Timestamp>, t: Timestamp) -> boo
 struct Names<'t> {
     all: Bits,
     /// The include and the exclude side, found with one lookup.
-    sides: HashMap<(u8, &'t str), [Bits; 2]>,
+    sides: Map<(u8, &'t str), [Bits; 2]>,
 }
 
 impl<'t> Names<'t> {
@@ -139,7 +138,7 @@ impl<'t> Names<'t> {
 /// The directory graph: static membership edges, and the facts that depend on time.
 struct Graph<'t> {
     /// Every principal the directory says something about, found with one lookup.
-    principals: HashMap<&'t str, Principal<'t>>,
+    principals: Map<&'t str, Principal<'t>>,
     /// PIM group member assignments: (principal, group, start, end).
     group_facts: Vec<Fact<'t>>,
     /// Tenant-wide role assignments: (principal, role, start, end).
@@ -166,8 +165,8 @@ impl<'t> Graph<'t> {
     fn new(tenant: &'t Tenant) -> Graph<'t> {
         // Sized for every principal up front: a tenant at the limits has 100,000 members, and
         // growing the table step by step rehashes all of them several times.
-        let mut principals: HashMap<&str, Principal<'t>> =
-            HashMap::with_capacity(tenant.users.len() + tenant.groups.len());
+        let mut principals: Map<&str, Principal<'t>> =
+            crate::hashing::map_with_capacity(tenant.users.len() + tenant.groups.len());
         let mut parent_groups = Vec::with_capacity(tenant.groups.len());
         for g in &tenant.groups {
             if !g.members.is_empty() {
@@ -238,8 +237,8 @@ impl<'t> Graph<'t> {
 
     /// Groups `start` is a member of: static edges plus PIM group member assignments, the latter
     /// only when active at `at` (`None`: ever). Stops on cycles.
-    fn closure(&self, start: &'t str, at: Option<Timestamp>) -> HashSet<&'t str> {
-        let mut out: HashSet<&str> = HashSet::new();
+    fn closure(&self, start: &'t str, at: Option<Timestamp>) -> Set<&'t str> {
+        let mut out: Set<&str> = Set::default();
         let mut frontier: Vec<&str> = vec![start];
         while let Some(member) = frontier.pop() {
             let p = self.principal(member);
@@ -290,13 +289,13 @@ struct GroupSummary {
 /// Every group's summary, each computed once from the summaries of the groups directly above
 /// it: groups in a cycle share one (strongly connected components, found iteratively so a
 /// nesting chain 100,000 deep neither recurses nor goes quadratic, §1.6b).
-fn summarize<'t>(graph: &Graph<'t>, names: &Names<'t>, n: usize) -> HashMap<&'t str, GroupSummary> {
+fn summarize<'t>(graph: &Graph<'t>, names: &Names<'t>, n: usize) -> Map<&'t str, GroupSummary> {
     // The groups, numbered, and the groups directly above each (static edges, and PIM group
     // memberships in force since forever, as `Graph::closure` at `Timestamp::MIN` reads them).
     // The groups that are some principal's parent: those with a member, taken from the group
     // list rather than from every membership.
     let ids: &[&'t str] = &graph.parent_groups;
-    let index: HashMap<&str, usize> = ids.iter().enumerate().map(|(i, g)| (*g, i)).collect();
+    let index: Map<&str, usize> = ids.iter().enumerate().map(|(i, g)| (*g, i)).collect();
     let above: Vec<Vec<usize>> = ids
         .iter()
         .map(|g| {
@@ -369,7 +368,7 @@ fn summarize<'t>(graph: &Graph<'t>, names: &Names<'t>, n: usize) -> HashMap<&'t 
             windowed,
         });
     }
-    let mut out = HashMap::with_capacity(ids.len());
+    let mut out = crate::hashing::map_with_capacity(ids.len());
     for (i, g) in ids.iter().enumerate() {
         let c = component_of.get(i).copied().unwrap_or(0);
         if let Some(s) = summaries.get(c) {
@@ -468,7 +467,7 @@ pub fn compile_users(tenant: &Tenant) -> UserTable {
         .collect();
     let mut names = Names {
         all: Bits::empty(n),
-        sides: HashMap::new(),
+        sides: Map::default(),
     };
     for (i, c) in conds.iter().enumerate() {
         let Some(c) = c else { continue };
@@ -493,7 +492,7 @@ pub fn compile_users(tenant: &Tenant) -> UserTable {
     let summaries = summarize(&graph, &names, n);
 
     let mut classes: Vec<UserClass> = Vec::new();
-    let mut class_ids: HashMap<UserClass, ClassId> = HashMap::new();
+    let mut class_ids: Map<UserClass, ClassId> = Map::default();
     let mut intern = |c: UserClass| -> ClassId {
         if let Some(id) = class_ids.get(&c) {
             return *id;
@@ -570,7 +569,7 @@ pub fn compile_users(tenant: &Tenant) -> UserTable {
     }
 
     // User ids that policies list but the directory lacks are still those users (§3.4 rule 9).
-    let mut listed = AHashMap::new();
+    let mut listed = Map::default();
     let mut include_by_group = Bits::empty(n);
     let mut include_by_role = Bits::empty(n);
     let mut include_dangling_group = Bits::empty(n);
@@ -631,7 +630,7 @@ pub fn compile_users(tenant: &Tenant) -> UserTable {
         }
         guest_any_tenant.push((inc, exc));
     }
-    let mut guest_by_tenant: AHashMap<String, Vec<(usize, u8, bool)>> = AHashMap::new();
+    let mut guest_by_tenant: Map<String, Vec<(usize, u8, bool)>> = Map::default();
     for (i, c) in conds.iter().enumerate() {
         let Some(c) = c else { continue };
         for (sel, include_side) in [(&c.include_guests, true), (&c.exclude_guests, false)] {
