@@ -1,7 +1,7 @@
 //! `jitgate eval` and `jitgate whatif`: decide sign-ins from JSON Lines or one request.
 
-use ahash::AHashMap;
 use smallvec::SmallVec;
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufWriter, IsTerminal, Write};
 use std::path::Path;
@@ -139,7 +139,7 @@ fn decide_line(
     input: &Input,
     now: Timestamp,
     options: EvaluationOptions,
-    policy_index: &AHashMap<&str, usize>,
+    policy_index: &HashMap<&str, usize>,
     text: &mut Vec<u8>,
 ) -> Tally {
     let req = match read(input, now) {
@@ -223,7 +223,7 @@ pub fn run_eval(o: &EvalOptions<'_>) -> ExitCode {
         .explain(explain_level(o.explain))
         .assume_worst(o.assume_worst);
     let progress = std::io::stderr().is_terminal();
-    let policy_index: AHashMap<&str, usize> = tenant
+    let policy_index: HashMap<&str, usize> = tenant
         .policies
         .iter()
         .enumerate()
@@ -323,7 +323,7 @@ impl Tally {
         }
     }
 
-    fn of(d: &SignInDecision, index: &AHashMap<&str, usize>) -> Tally {
+    fn of(d: &SignInDecision, index: &HashMap<&str, usize>) -> Tally {
         let mut policies: SmallVec<[usize; 4]> = d
             .requirements
             .iter()
