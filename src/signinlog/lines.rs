@@ -6,6 +6,23 @@ use std::io::BufRead;
 /// Longest JSON line or CSV row read (64 MiB: a Graph page of 1,000 records fits).
 pub const MAX_LINE: usize = 64 << 20;
 
+/// The reader's buffered bytes, filled if empty; a read interrupted by a signal is retried, as
+/// `read_until` and `read_to_end` do.
+pub fn fill(reader: &mut dyn BufRead) -> std::io::Result<&[u8]> {
+    loop {
+        match reader.fill_buf() {
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+            // The end of input: not asked again, since a reader may answer once more.
+            Ok([]) => return Ok(&[]),
+            // Asked again for the bytes it now holds, which reads nothing: returning the first
+            // borrow from inside the loop does not pass the borrow checker.
+            Ok(_) => break,
+        }
+    }
+    reader.fill_buf()
+}
+
 /// Reads one line into `out`, keeping at most [`MAX_LINE`] + 1 bytes of it (the rest is read
 /// and dropped); returns the line's full length, 0 at the end of input.
 pub fn read_line(reader: &mut dyn BufRead, out: &mut Vec<u8>) -> Result<usize, String> {
@@ -14,11 +31,7 @@ pub fn read_line(reader: &mut dyn BufRead, out: &mut Vec<u8>) -> Result<usize, S
     let mut total = 0usize;
     let cap = out.len() + MAX_LINE + 1;
     loop {
-        let buf = match reader.fill_buf() {
-            Ok(buf) => buf,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(format!("cannot read: {e}")),
-        };
+        let buf = fill(reader).map_err(|e| format!("cannot read: {e}"))?;
         if buf.is_empty() {
             return Ok(total);
         }

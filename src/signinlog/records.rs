@@ -17,7 +17,7 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqA
 use serde_json::{Map, Value};
 
 use super::csv::CsvRows;
-use super::lines::{MAX_LINE, read_line};
+use super::lines::{MAX_LINE, fill, read_line};
 use super::utf16::Utf16Reader;
 
 /// Records a streamed document may read ahead of the caller.
@@ -163,7 +163,8 @@ impl Records {
     pub fn new(input: Box<dyn Read + Send>) -> Records {
         let mut reader: Box<dyn BufRead + Send> =
             Box::new(BufReader::with_capacity(1 << 16, input));
-        let head = reader.fill_buf().map(<[u8]>::to_vec).unwrap_or_default();
+        // An error here is met again, and reported, by the first read of a record.
+        let head = fill(&mut reader).map(<[u8]>::to_vec).unwrap_or_default();
         match head.as_slice() {
             [0xFF, 0xFE, ..] => {
                 reader.consume(2);
@@ -211,7 +212,7 @@ impl Records {
     fn detect(&mut self, mut reader: Box<dyn BufRead + Send>) -> Result<(), String> {
         // Skip blank lines, counting them.
         loop {
-            let buf = reader.fill_buf().map_err(|e| format!("cannot read: {e}"))?;
+            let buf = fill(reader.as_mut()).map_err(|e| format!("cannot read: {e}"))?;
             if buf.is_empty() {
                 return Ok(());
             }
@@ -234,7 +235,7 @@ impl Records {
                 }
             }
         }
-        let buf = reader.fill_buf().map_err(|e| format!("cannot read: {e}"))?;
+        let buf = fill(reader.as_mut()).map_err(|e| format!("cannot read: {e}"))?;
         let first_line = buf
             .iter()
             .position(|b| *b == b'\n')
@@ -489,7 +490,7 @@ impl Read for Budgeted {
 /// Skips whitespace; false at the end of input.
 fn skip_whitespace(reader: &mut dyn BufRead) -> Result<bool, String> {
     loop {
-        let buf = reader.fill_buf().map_err(|e| format!("cannot read: {e}"))?;
+        let buf = fill(reader).map_err(|e| format!("cannot read: {e}"))?;
         if buf.is_empty() {
             return Ok(false);
         }

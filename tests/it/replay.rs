@@ -490,6 +490,59 @@ fn a_truncated_document_reports_where_it_stops() {
 }
 
 #[test]
+fn reads_interrupted_by_signals_are_retried_in_every_shape() {
+    // Every other read fails with `Interrupted` (a signal), the rest hand over 7 bytes: the
+    // records read as from a plain reader, the byte-order mark and the shape included.
+    struct Interrupting(Vec<u8>, usize, bool);
+    impl Read for Interrupting {
+        fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+            self.2 = !self.2;
+            if self.2 {
+                return Err(std::io::ErrorKind::Interrupted.into());
+            }
+            let n = out.len().min(7).min(self.0.len() - self.1);
+            out[..n].copy_from_slice(&self.0[self.1..self.1 + n]);
+            self.1 += n;
+            Ok(n)
+        }
+    }
+    let interrupted = |bytes: Vec<u8>| -> Vec<Result<MappedSignIn<'static>, String>> {
+        SignInLogRecords::new(Box::new(Interrupting(bytes, 0, false)))
+            .map(|r| {
+                let r = r?;
+                let v = r.value()?;
+                MappedSignIn::from_sign_in_log(&v)
+                    .map(MappedSignIn::into_owned)
+                    .map_err(|e| e.to_string())
+            })
+            .collect()
+    };
+    let v1 = String::from_utf8(fixture("graph-v1.json")).unwrap();
+    let mut inputs = vec![
+        (
+            "graph-v1.json (UTF-16LE)".to_owned(),
+            crate::common::utf16le(&v1),
+        ),
+        (
+            "graph-v1.json (UTF-16BE)".to_owned(),
+            crate::common::utf16be(&v1),
+        ),
+    ];
+    for name in [
+        "graph-v1.json",
+        "graph-beta.jsonl",
+        "powershell.json",
+        "loganalytics.json",
+        "loganalytics.csv",
+    ] {
+        inputs.push((name.to_owned(), fixture(name)));
+    }
+    for (name, bytes) in inputs {
+        assert_the_three_sign_ins(&name, &interrupted(bytes));
+    }
+}
+
+#[test]
 fn a_record_larger_than_the_cap_ends_a_stream_without_holding_it() {
     // A list response whose second record is one endless string: the stream stops at the cap.
     struct Endless(Vec<u8>, usize);

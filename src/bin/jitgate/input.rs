@@ -132,13 +132,15 @@ impl Requests {
                 eager: false,
             });
         }
-        let head = buf
-            .fill_buf()
-            .map_err(|e| format!("cannot read {source}: {e}"))?;
-        let utf16 = match head {
-            [0xFF, 0xFE, ..] => Some(false),
-            [0xFE, 0xFF, ..] => Some(true),
-            _ => None,
+        // A read interrupted by a signal is retried, as `read_until` does for the lines.
+        let (utf16, utf8_bom) = loop {
+            match buf.fill_buf() {
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(format!("cannot read {source}: {e}")),
+                Ok([0xFF, 0xFE, ..]) => break (Some(false), false),
+                Ok([0xFE, 0xFF, ..]) => break (Some(true), false),
+                Ok(head) => break (None, head.starts_with(&[0xEF, 0xBB, 0xBF])),
+            }
         };
         if let Some(big_endian) = utf16 {
             let bytes = read_whole(&mut buf, &name)?;
@@ -150,7 +152,7 @@ impl Requests {
                 eager: false,
             });
         }
-        if head.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        if utf8_bom {
             buf.consume(3);
         }
         Ok(Requests {
