@@ -543,6 +543,47 @@ impl<'p> SessionMerge<'p> {
             .map(|(p, _)| p.id.as_str())
     }
 
+    /// Do the two merges come to the same [`EffectiveSessionControls`]? As comparing their
+    /// [`SessionMerge::to_owned_controls`], without building them.
+    pub fn same_controls(&self, other: &SessionMerge<'_>) -> bool {
+        let frequency_agrees = match (self.frequency(), other.frequency()) {
+            (None, None) => true,
+            (Some(a), Some(b)) => {
+                let timed = a.shortest.interval == FrequencyInterval::TimeBased;
+                timed == (b.shortest.interval == FrequencyInterval::TimeBased)
+                    && (!timed
+                        || (a.shortest.value == b.shortest.value
+                            && a.shortest.unit == b.shortest.unit))
+                    && a.primary == b.primary
+                    && self
+                        .frequency_ids(a.shortest)
+                        .eq(other.frequency_ids(b.shortest))
+            }
+            _ => false,
+        };
+        frequency_agrees
+            && same_mode(&self.persistent_browser, &other.persistent_browser)
+            && same_mode(&self.cloud_app_security, &other.cloud_app_security)
+            && same_mode(
+                &self.continuous_access_evaluation,
+                &other.continuous_access_evaluation,
+            )
+            && self
+                .flags
+                .iter()
+                .zip(&other.flags)
+                .all(|(a, b)| a.iter().eq(b.iter()))
+            && self.passthrough.len() == other.passthrough.len()
+            && self
+                .passthrough
+                .iter()
+                .zip(&other.passthrough)
+                .all(|(a, b)| {
+                    // Objects compare by their members in any order once written out, as owned.
+                    a.0 == b.0 && a.2 == b.2 && (a.1 == b.1 || a.1.to_value() == b.1.to_value())
+                })
+    }
+
     /// The owned form.
     pub fn to_owned_controls(&self) -> EffectiveSessionControls {
         let ids = |ids: &Ids<'_>| ids.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
@@ -591,6 +632,16 @@ impl<'p> SessionMerge<'p> {
     }
 }
 
+/// Two merged controls with a value come to the same owned one. (A lifetime each: `Ids` is
+/// invariant in its lifetime, so two merges of different tenants cannot meet in one.)
+fn same_mode<T: PartialEq>(a: &Option<(&T, Ids<'_>)>, b: &Option<(&T, Ids<'_>)>) -> bool {
+    match (a, b) {
+        (None, None) => true,
+        (Some((a, a_ids)), Some((b, b_ids))) => a == b && a_ids.iter().eq(b_ids.iter()),
+        _ => false,
+    }
+}
+
 /// A merged control with a value, owned.
 fn owned_mode<T: Clone>(merged: &Option<(&T, Ids<'_>)>) -> Option<Effective<T>> {
     merged.as_ref().map(|(mode, ids)| Effective {
@@ -616,5 +667,74 @@ fn merge_ranked<'p, T: PartialEq + std::fmt::Debug>(
             ids.push(id);
             *slot = Some((mode, ids));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::SessionMerge;
+    use crate::model::Policy;
+
+    /// Policies whose session controls meet in every way a merge compares: frequencies that tie
+    /// or not, modes that win or join, flags, and pass-through values equal in another order.
+    fn policies() -> Vec<Policy> {
+        let sessions = [
+            r#"{"signInFrequency": {"isEnabled": true, "value": 4, "type": "hours", "frequencyInterval": "timeBased", "authenticationType": "primaryAndSecondaryAuthentication"}, "persistentBrowser": {"isEnabled": true, "mode": "never"}}"#,
+            r#"{"signInFrequency": {"isEnabled": true, "value": 4, "type": "hours", "frequencyInterval": "timeBased", "authenticationType": "secondaryAuthentication"}, "cloudAppSecurity": {"isEnabled": true, "cloudAppSecurityType": "monitorOnly"}}"#,
+            r#"{"signInFrequency": {"isEnabled": true, "frequencyInterval": "everyTime"}, "continuousAccessEvaluation": {"mode": "strictLocation"}, "secureSignInSession": {"isEnabled": true}}"#,
+            r#"{"persistentBrowser": {"isEnabled": true, "mode": "always"}, "cloudAppSecurity": {"isEnabled": true, "cloudAppSecurityType": "blockDownloads"}, "applicationEnforcedRestrictions": {"isEnabled": true}, "disableResilienceDefaults": true}"#,
+            r#"{"networkAccessSecurity": {"a": 1, "b": [2]}}"#,
+            // The same policy in a proposed tenant, its value written in another order.
+            r#"{"networkAccessSecurity": {"b": [2], "a": 1}}"#,
+            r#"{"signInFrequency": {"isEnabled": true, "value": 1, "type": "days", "frequencyInterval": "timeBased"}}"#,
+        ];
+        sessions
+            .iter()
+            .enumerate()
+            .map(|(i, session)| {
+                let i = if i == 5 { 4 } else { i };
+                let text = format!(
+                    r#"{{"id": "p{i}", "displayName": "p{i}", "state": "enabled", "conditions": {{}}, "sessionControls": {session}}}"#
+                );
+                let json = crate::json::parse_str(&text).unwrap();
+                let mut d = crate::diag::Diagnostics::new("test");
+                let policy = crate::model::policy::parse_policy(&mut d, &json, "$", "x");
+                assert!(!d.has_errors(), "{text}");
+                policy.expect("a policy")
+            })
+            .collect()
+    }
+
+    #[test]
+    fn same_controls_is_equality_of_the_owned_controls_for_every_pair_of_subsets() {
+        let policies = policies();
+        let subsets: Vec<SessionMerge<'_>> = (0..1u32 << policies.len())
+            .map(|mask| {
+                SessionMerge::of(
+                    policies
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, _)| mask & (1 << i) != 0)
+                        .map(|(_, p)| p),
+                )
+            })
+            .collect();
+        let owned: Vec<_> = subsets
+            .iter()
+            .map(SessionMerge::to_owned_controls)
+            .collect();
+        let mut equal_pairs = 0;
+        for (a, owned_a) in subsets.iter().zip(&owned) {
+            for (b, owned_b) in subsets.iter().zip(&owned) {
+                let same = owned_a == owned_b;
+                assert_eq!(a.same_controls(b), same, "{owned_a:?}\n{owned_b:?}");
+                equal_pairs += usize::from(same);
+            }
+        }
+        // Beyond each subset with itself, some distinct subsets meet (a tie, a losing mode,
+        // a pass-through value written in another order).
+        assert!(equal_pairs > subsets.len(), "{equal_pairs}");
     }
 }

@@ -380,7 +380,7 @@ impl<'a> BorrowedDecision<'a> {
         if sorted_ids(self) != sorted_ids(other) {
             return false;
         }
-        self.merge().to_owned_controls() == other.merge().to_owned_controls()
+        self.merge().same_controls(&other.merge())
     }
 
     /// The request fields whose absence kept a policy from applying (the `missingData`
