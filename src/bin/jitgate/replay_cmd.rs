@@ -215,9 +215,11 @@ enum Tally {
         conditions: Vec<String>,
         missing: Vec<&'static str>,
     },
-    /// Impact mode.
+    /// Impact mode: the record comes to the same thing under both tenants.
+    Unchanged,
+    /// Impact mode: what changes, for whom.
     Changed {
-        change: Option<&'static str>,
+        change: &'static str,
         user: String,
         app: String,
         policies: Vec<String>,
@@ -441,16 +443,13 @@ fn impact(current: &Snapshot, proposed: &Snapshot, r: &RawRecord) -> (Vec<u8>, T
         .evaluate_borrowed(&mapped.request)
         .same_outcome(&proposed.evaluate_borrowed(&mapped.request))
     {
-        let tally = Tally::Changed {
-            change: None,
-            user: String::new(),
-            app: String::new(),
-            policies: Vec::new(),
-        };
-        return (Vec::new(), tally);
+        return (Vec::new(), Tally::Unchanged);
     }
     let before = current.evaluate(&mapped.request, Explain::Policies);
     let after = proposed.evaluate(&mapped.request, Explain::Policies);
+    let Some(change) = change_kind(&before, &after) else {
+        return (Vec::new(), Tally::Unchanged);
+    };
     let user = mapped.request.user_id().map_or_else(
         || match mapped.request.identity() {
             jitgate::Identity::ServicePrincipal {
@@ -464,16 +463,12 @@ fn impact(current: &Snapshot, proposed: &Snapshot, r: &RawRecord) -> (Vec<u8>, T
         jitgate::SignInContext::Applications(apps) => apps.join(","),
         _ => String::new(),
     };
-    let change = change_kind(&before, &after);
     let policies = changed_policies(&before, &after);
     let tally = Tally::Changed {
         change,
         user: user.clone(),
         app: app.clone(),
         policies: policies.clone(),
-    };
-    let Some(change) = change else {
-        return (Vec::new(), tally);
     };
     let mut line = json!({
         "record": record_id(r, &mapped),
@@ -577,22 +572,20 @@ impl Summary {
                     *self.missing.entry(m).or_default() += 1;
                 }
             }
+            Tally::Unchanged => self.unchanged += 1,
             Tally::Changed {
                 change,
                 user,
                 app,
                 policies,
-            } => match change {
-                None => self.unchanged += 1,
-                Some(kind) => {
-                    *self.changes.entry(kind).or_default() += 1;
-                    bump(&mut self.per_user, user);
-                    bump(&mut self.per_app, app);
-                    for p in policies {
-                        bump(&mut self.changed_policies, p);
-                    }
+            } => {
+                *self.changes.entry(change).or_default() += 1;
+                bump(&mut self.per_user, user);
+                bump(&mut self.per_app, app);
+                for p in policies {
+                    bump(&mut self.changed_policies, p);
                 }
-            },
+            }
         }
     }
 
