@@ -358,3 +358,50 @@ impl SignInRequest {
         MappedSignIn::from_sign_in_log(record).map(|m| m.request)
     }
 }
+
+/// The quick comparison against the explained one when the request asks for the applied
+/// policies only: then the explained decision lists fewer policies, and a logged policy it does
+/// not list is a difference. The log mapping never asks that, so replay's own tests do not
+/// reach it; an embedder's request may.
+#[cfg(test)]
+mod applied_only_tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::{AgreementLevel, MappedSignIn};
+    use crate::{Explain, Snapshot};
+
+    #[test]
+    fn the_quick_comparison_says_full_exactly_when_the_explained_one_does() {
+        let tenant = crate::load("examples/tenant".as_ref()).expect("the example tenant");
+        let logs = crate::unstable::signinlogs::sign_in_logs(&tenant, 300, 31);
+        let snapshot = Snapshot::compile(tenant);
+        let (mut full, mut not_full) = (0, 0);
+        for record in &logs {
+            let mut m = MappedSignIn::from_sign_in_log(record).unwrap();
+            m.request.applied_policies_only = true;
+            // As logged (every policy, applied or not), then only those the log says applied.
+            let mut applied = m.clone();
+            applied.policies.retain(|p| {
+                !matches!(
+                    p.result.as_ref(),
+                    "notApplied" | "notEnabled" | "reportOnlyNotApplied"
+                )
+            });
+            for m in [m, applied] {
+                let explained = m.compare(&snapshot.evaluate(&m.request, Explain::Policies));
+                let quick = m.fully_agrees(&snapshot.evaluate_borrowed(&m.request));
+                assert_eq!(
+                    quick,
+                    explained.level == AgreementLevel::Full,
+                    "{record}\n{explained:#?}"
+                );
+                if quick {
+                    full += 1;
+                } else {
+                    not_full += 1;
+                }
+            }
+        }
+        assert!(full > 100 && not_full > 100, "{full} full, {not_full} not");
+    }
+}
