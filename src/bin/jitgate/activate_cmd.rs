@@ -12,7 +12,7 @@ use jitgate::unstable::{Diagnostics, parse_activation};
 use jitgate::{ActivationDecision, Explain};
 use rayon::prelude::*;
 
-use crate::eval_cmd::{EngineKind, Evaluator, Input, Requests, evaluator, load_tenant};
+use crate::eval_cmd::{EngineKind, Evaluator, Input, Loaded, Requests, load_tenant};
 
 fn decide(
     eval: &Evaluator<'_>,
@@ -61,7 +61,8 @@ pub fn run(
         None => Box::new(std::io::stdout().lock()),
     };
     let mut out = BufWriter::new(sink);
-    let eval = evaluator(&tenant, engine);
+    let loaded = Loaded::new(tenant, engine);
+    let eval = loaded.evaluator();
     let now = Timestamp::now();
     let started = Instant::now();
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
@@ -123,6 +124,8 @@ pub fn run(
         let by: Vec<String> = codes.iter().map(|(k, v)| format!("{k} {v}")).collect();
         note!("  error codes: {}", by.join(", "));
     }
+    drop(eval);
+    loaded.leave_to_exit();
     if failed > 0 {
         ExitCode::from(1)
     } else {
