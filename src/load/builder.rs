@@ -213,12 +213,10 @@ impl Builder {
             self.tenant.app_groups = crate::model::app_groups::parse_app_groups(d, value, path);
             return;
         }
-        let items: Vec<(&Json, String)> = match value {
-            Json::Array(items) => items
-                .iter()
-                .enumerate()
-                .map(|(i, v)| (v, index(path, i)))
-                .collect(),
+        // The items, and the path their indices are joined to (none for a lone object, whose
+        // path is the collection's).
+        let (items, indexed_from): (Vec<&Json>, Option<String>) = match value {
+            Json::Array(items) => (items.iter().collect(), Some(path.to_owned())),
             Json::Object(members)
                 if members.iter().any(|(k, v)| {
                     k.eq_ignore_ascii_case("value") && matches!(v, Json::Array(_))
@@ -238,16 +236,12 @@ impl Builder {
                 }
                 let vpath = child(path, "value");
                 match Obj::new(d, value, path).and_then(|o| o.get("value")) {
-                    Some(Json::Array(items)) => items
-                        .iter()
-                        .enumerate()
-                        .map(|(i, v)| (v, index(&vpath, i)))
-                        .collect(),
-                    _ => Vec::new(),
+                    Some(Json::Array(items)) => (items.iter().collect(), Some(vpath)),
+                    _ => (Vec::new(), None),
                 }
             }
-            Json::Object(_) => vec![(value, path.to_owned())],
-            Json::Null if kind.is_some() => Vec::new(),
+            Json::Object(_) => (vec![value], None),
+            Json::Null if kind.is_some() => (Vec::new(), None),
             other if kind.is_some() => {
                 d.error(
                     "wrongType",
@@ -257,25 +251,36 @@ impl Builder {
                         other.kind()
                     ),
                 );
-                Vec::new()
+                (Vec::new(), None)
             }
-            other => vec![(other, path.to_owned())],
+            other => (vec![other], None),
         };
         let mut policy_index = 0usize;
-        for (item, p) in items {
+        // One buffer for every item's path: a large collection builds no string per item.
+        let mut item_path = String::new();
+        let mut inner_path;
+        for (i, item) in items.into_iter().enumerate() {
+            let p = match &indexed_from {
+                Some(base) => {
+                    item_path.clear();
+                    push_index(&mut item_path, base, i);
+                    item_path.as_str()
+                }
+                None => path,
+            };
             // A policy under a tool's wrapper is read from inside it, with a note (§1.1a).
             let (item, p) = match foreign::policy_wrapper(item) {
                 Some((key, inner))
                     if odata_type_of(item).is_none()
                         && matches!(kind, None | Some(Kind::Policies)) =>
                 {
-                    let inner_path = child(&p, key);
+                    inner_path = child(p, key);
                     d.warn(
                         "wrappedPolicy",
-                        &p,
+                        p,
                         format!("the policy sits under \"{key}\" (an export tool's wrapper); read from {inner_path}"),
                     );
-                    (inner, inner_path)
+                    (inner, inner_path.as_str())
                 }
                 _ => (item, p),
             };
@@ -287,7 +292,7 @@ impl Builder {
             let Some(item_kind) = item_kind else {
                 d.error(
                     "unknownCollection",
-                    &p,
+                    p,
                     "cannot tell which collection this object belongs to: name the file or folder after a bundle key (e.g. conditionalAccessPolicies) or give the object an @odata.type",
                 );
                 continue;
@@ -302,9 +307,9 @@ impl Builder {
                     }
                 );
                 policy_index += 1;
-                self.item(d, item_kind, item, &p, &fallback);
+                self.item(d, item_kind, item, p, &fallback);
             } else {
-                self.item(d, item_kind, item, &p, "");
+                self.item(d, item_kind, item, p, "");
             }
         }
     }

@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::json::{self, Json};
-use crate::model::read::{Obj, child, index, is_empty_value, split_source};
+use crate::model::read::{Obj, child, is_empty_value, push_index, split_source};
 use crate::model::{Tenant, directory, location, pim, policy, strength};
 use builder::*;
 use duplicates::*;

@@ -38,14 +38,20 @@ pub fn child(path: &str, key: &str) -> String {
 
 /// Joins an array index onto a path (by hand, like [`child`]).
 pub fn index(path: &str, i: usize) -> String {
+    let mut out = String::new();
+    push_index(&mut out, path, i);
+    out
+}
+
+/// Appends `path` with index `i` joined onto it to `out` (a buffer reused across items).
+pub fn push_index(out: &mut String, path: &str, i: usize) {
     let mut digits = itoa::Buffer::new();
     let digits = digits.format(i);
-    let mut out = String::with_capacity(path.len() + digits.len() + 2);
+    out.reserve(path.len() + digits.len() + 2);
     out.push_str(path);
     out.push('[');
     out.push_str(digits);
     out.push(']');
-    out
 }
 
 /// Is `key` one the reader ignores (an annotation other than `@odata.type`, or a `#` key)?
