@@ -4,7 +4,7 @@
 use jiff::Timestamp;
 
 use super::enums::{GuestType, UserType};
-use super::read::{Obj, is_guid, split_flags};
+use super::read::{Obj, child, index, is_guid, split_flags};
 use crate::diag::Diagnostics;
 use crate::json::Json;
 
@@ -157,19 +157,24 @@ pub fn parse_user(d: &mut Diagnostics, json: &Json, path: &str) -> Option<User> 
 pub fn parse_group(d: &mut Diagnostics, json: &Json, path: &str) -> Option<Group> {
     let o = Obj::new(d, json, path)?;
     let id = lower_id(d, &o, "id")?;
-    let mut members = Vec::new();
-    for (item, p) in o.array(d, "members") {
+    let items = o.items(d, "members");
+    let mut members = Vec::with_capacity(items.len());
+    // A member's path is written only for a diagnostic: a group may list thousands.
+    let at = |i: usize| index(&o.at("members"), i);
+    for (i, item) in items.iter().enumerate() {
         let text = match item {
-            Json::String(s) => Some((s.as_ref(), p.clone())),
-            other => {
-                Obj::new(d, other, &p).and_then(|m| m.req_str(d, "id").map(|s| (s, m.at("id"))))
-            }
+            Json::String(s) => Some(s.as_ref()),
+            other => Obj::new(d, other, &at(i)).and_then(|m| m.req_str(d, "id")),
         };
-        if let Some((s, at)) = text {
+        if let Some(s) = text {
             if is_guid(s.trim()) {
                 members.push(s.trim().to_ascii_lowercase());
             } else {
-                d.error("invalidId", &at, format!("member \"{s}\" is not a GUID"));
+                let path = match item {
+                    Json::String(_) => at(i),
+                    _ => child(&at(i), "id"),
+                };
+                d.error("invalidId", &path, format!("member \"{s}\" is not a GUID"));
             }
         }
     }

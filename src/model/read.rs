@@ -255,6 +255,20 @@ impl<'a> Obj<'a> {
         }
     }
 
+    /// An array member's items, without their paths (for a long array whose items are read
+    /// without error as a rule: [`index`] on [`Obj::at`] names one when it is needed); empty
+    /// when absent or null.
+    pub fn items(&self, d: &mut Diagnostics, key: &str) -> &'a [Json<'a>] {
+        match self.get(key) {
+            None => &[],
+            Some(Json::Array(items)) => items,
+            Some(other) => {
+                wrong(d, &self.at(key), "an array", other);
+                &[]
+            }
+        }
+    }
+
     /// An array member as items with their paths; empty when absent or null.
     pub fn array(&self, d: &mut Diagnostics, key: &str) -> Vec<(&'a Json<'a>, String)> {
         let path = self.at(key);

@@ -1443,3 +1443,31 @@ fn agent_identity_and_other_new_condition_members_warn() {
         ]
     );
 }
+
+#[test]
+fn group_members_read_in_both_forms_and_a_bad_one_is_named_at_its_index() {
+    const A: &str = "3F1A6C01-2B7D-4E8F-9A01-5C6D7E8F9A01";
+    const B: &str = "3f1a6c02-2b7d-4e8f-9a01-5c6d7e8f9a02";
+    const G: &str = "7a1b2c3d-0000-4000-8000-000000000001";
+    let t = usable(&format!(
+        r#"{{"directory":{{"users":[{{"id":"{A}"}},{{"id":"{B}"}}],
+            "groups":[{{"id":"{G}","members":["{A}",{{"id":" {B} "}}]}}]}}}}"#
+    ));
+    assert_eq!(t.groups[0].members, [A.to_ascii_lowercase(), B.to_owned()]);
+
+    let d = invalid(&format!(
+        r#"{{"directory":{{"users":[{{"id":"{A}"}}],
+            "groups":[{{"id":"{G}","members":["{A}","not-a-guid",{{"id":"also-not"}},{{"name":"x"}},5]}}]}}}}"#
+    ));
+    let found: Vec<(&str, &str)> = d.iter().map(|e| (e.code, e.path.as_str())).collect();
+    assert_eq!(
+        found,
+        [
+            ("invalidId", "$.directory.groups[0].members[1]"),
+            ("invalidId", "$.directory.groups[0].members[2].id"),
+            ("missingField", "$.directory.groups[0].members[3].id"),
+            ("wrongType", "$.directory.groups[0].members[4]"),
+        ],
+        "{d:#?}"
+    );
+}
