@@ -171,7 +171,10 @@ impl<'de> Visitor<'de> for JsonVisitor {
         Ok(Json::Array(items))
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json<'de>, A::Error> {
-        let mut members = Vec::with_capacity(8);
+        // Grown from nothing (four members first), not from a fixed eight: a large export's
+        // tree holds hundreds of thousands of two-member objects (IP ranges), and eight slots
+        // each made it 40% larger (faults and all).
+        let mut members = Vec::new();
         while let Some((Key(k), v)) = map.next_entry::<Key<'de>, Json<'de>>()? {
             members.push((k, v));
         }
