@@ -219,6 +219,18 @@ pub fn decode(bytes: &[u8]) -> Result<String, JsonError> {
     utf8(bytes, 0)
 }
 
+/// [`decode`], taking the bytes: UTF-8 without a BOM (the usual export) becomes the text
+/// without a copy.
+pub fn decode_owned(bytes: Vec<u8>) -> Result<String, JsonError> {
+    match bytes.as_slice() {
+        [0xEF, 0xBB, 0xBF, ..] | [0xFF, 0xFE, ..] | [0xFE, 0xFF, ..] => decode(&bytes),
+        _ => String::from_utf8(bytes).map_err(|e| JsonError::Encoding {
+            encoding: "UTF-8",
+            offset: e.utf8_error().valid_up_to(),
+        }),
+    }
+}
+
 fn utf8(bytes: &[u8], bom: usize) -> Result<String, JsonError> {
     match std::str::from_utf8(bytes) {
         Ok(text) => Ok(text.to_owned()),
@@ -315,6 +327,33 @@ mod tests {
             out.extend_from_slice(&u.to_be_bytes());
         }
         out
+    }
+
+    #[test]
+    fn decode_owned_is_decode_without_the_copy() {
+        let mut utf16le = vec![0xFF, 0xFE];
+        utf16le.extend("{\"a\": \"é\"}".encode_utf16().flat_map(u16::to_le_bytes));
+        let inputs: [&[u8]; 8] = [
+            b"{\"a\": 1}",
+            "{\"a\": \"é\"}".as_bytes(),
+            b"\xEF\xBB\xBF{}",
+            b"{\"a\": \"\xFF\"}",
+            b"\xEF\xBB\xBF{\"a\": \"\xC3\"}",
+            b"",
+            b"\xFE\xFF\x00{\x00}",
+            &utf16le,
+        ];
+        for bytes in inputs {
+            assert_eq!(decode_owned(bytes.to_vec()), decode(bytes), "{bytes:?}");
+        }
+        // An invalid byte is named at its offset, as before.
+        assert!(matches!(
+            decode_owned(b"{\"a\": \"\xFF\"}".to_vec()),
+            Err(JsonError::Encoding {
+                encoding: "UTF-8",
+                offset: 7
+            })
+        ));
     }
 
     #[test]

@@ -63,8 +63,8 @@ impl Builder {
     }
 
     /// A file's text, decoded (§1.1); `None` (with the error recorded) when it is not text.
-    pub(super) fn decode_file(&mut self, file: &str, bytes: &[u8]) -> Option<String> {
-        match json::decode(bytes) {
+    pub(super) fn decode_file(&mut self, file: &str, bytes: Vec<u8>) -> Option<String> {
+        match json::decode_owned(bytes) {
             Ok(text) => Some(text),
             Err(e) => {
                 self.run(file, |_, d| d.error("invalidJson", "$", e.to_string()));
@@ -99,7 +99,7 @@ impl Builder {
     }
 
     /// A single-file bundle: an object with the §2 keys (or another tool's export, §1.1a).
-    pub(super) fn bundle_bytes(&mut self, file: &str, bytes: &[u8]) {
+    pub(super) fn bundle_bytes(&mut self, file: &str, bytes: Vec<u8>) {
         let Some(text) = self.decode_file(file, bytes) else {
             return;
         };
@@ -450,7 +450,7 @@ impl Builder {
                 let key = stem(&entry);
                 if key.eq_ignore_ascii_case("directory") || key.eq_ignore_ascii_case("pim") {
                     let bytes = read(&entry, self.max_file_size)?;
-                    let text = self.decode_file(&rel, &bytes);
+                    let text = self.decode_file(&rel, bytes);
                     if let Some(v) = text.as_deref().and_then(|t| self.parse_file(&rel, t)) {
                         let section = if key.eq_ignore_ascii_case("directory") {
                             "directory"
@@ -506,7 +506,7 @@ impl Builder {
         for file in files {
             let rel = relative(root, &file);
             let bytes = read(&file, self.max_file_size)?;
-            let Some(text) = self.decode_file(&rel, &bytes) else {
+            let Some(text) = self.decode_file(&rel, bytes) else {
                 continue;
             };
             let Some(value) = self.parse_file(&rel, &text) else {

@@ -180,7 +180,7 @@ pub fn load_bundle_bytes_with(
     options: &LoadOptions,
 ) -> Result<Tenant, LoadError> {
     let mut b = Builder::new(options);
-    b.bundle_bytes(name, bytes);
+    b.bundle_bytes(name, bytes.to_vec());
     b.finish().into_result()
 }
 
@@ -218,7 +218,7 @@ fn read_tenant(path: &Path, options: &LoadOptions) -> Result<LoadReport, LoadErr
             .unwrap_or_else(|| path.display().to_string());
         match foreign::unread_file(path, &bytes) {
             Some(message) => b.run(&name, |_, d| d.error("foreignFormat", "$", message)),
-            None => b.bundle_bytes(&name, &bytes),
+            None => b.bundle_bytes(&name, bytes),
         }
     }
     Ok(b.finish())
