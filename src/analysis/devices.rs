@@ -78,10 +78,10 @@ pub(crate) fn device_values(snaps: &[&CompiledPolicies]) -> (Vec<Value>, Vec<Str
             );
             // Attributes compared only with null still need a value and its absence.
             for attribute in f.rule.attributes() {
-                if let Attribute::Device(a) = attribute {
-                    if !matches!(a, DeviceAttribute::IsCompliant | DeviceAttribute::TrustType) {
-                        literals.entry(*a).or_default();
-                    }
+                if let Attribute::Device(a) = attribute
+                    && !matches!(a, DeviceAttribute::IsCompliant | DeviceAttribute::TrustType)
+                {
+                    literals.entry(*a).or_default();
                 }
             }
             for (attribute, literal) in f.rule.literals() {

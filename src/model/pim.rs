@@ -424,20 +424,19 @@ fn parse_rule(d: &mut Diagnostics, json: &Json, path: &str) -> Option<PolicyRule
             .to_owned()
     });
     let prefix = id.split('_').next().unwrap_or("").to_ascii_lowercase();
-    if let Some(kind) = &declared {
-        if kind != &prefix
-            && matches!(
-                prefix.as_str(),
-                "expiration" | "enablement" | "authenticationcontext" | "approval" | "notification"
-            )
-        {
-            d.error(
-                "conflictingRuleType",
-                &o.at("@odata.type"),
-                format!("rule \"{id}\" carries @odata.type for a {kind} rule"),
-            );
-            return None;
-        }
+    if let Some(kind) = &declared
+        && kind != &prefix
+        && matches!(
+            prefix.as_str(),
+            "expiration" | "enablement" | "authenticationcontext" | "approval" | "notification"
+        )
+    {
+        d.error(
+            "conflictingRuleType",
+            &o.at("@odata.type"),
+            format!("rule \"{id}\" carries @odata.type for a {kind} rule"),
+        );
+        return None;
     }
     let kind = declared.unwrap_or(prefix);
     Some(match kind.as_str() {

@@ -115,11 +115,12 @@ impl<'a> Obj<'a> {
             if ignored_key(key) {
                 continue;
             }
-            if key.eq_ignore_ascii_case("AdditionalProperties") && depth == 0 {
-                if let Json::Object(inner) = value {
-                    self.absorb(d, inner, depth + 1);
-                    continue;
-                }
+            if key.eq_ignore_ascii_case("AdditionalProperties")
+                && depth == 0
+                && let Json::Object(inner) = value
+            {
+                self.absorb(d, inner, depth + 1);
+                continue;
             }
             if let Some((existing, _)) = self
                 .members

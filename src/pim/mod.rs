@@ -85,10 +85,10 @@ pub fn activate(
 /// What every engine does after the procedure: without [`Explain::Policies`] the CA step's
 /// per-policy results are dropped, and the request's own warnings lead the decision's.
 pub fn finish(decision: &mut ActivationDecision, request: &ActivationRequest, explain: Explain) {
-    if !explain.policies() {
-        if let Some(ca) = &mut decision.conditional_access {
-            ca.policies.clear();
-        }
+    if !explain.policies()
+        && let Some(ca) = &mut decision.conditional_access
+    {
+        ca.policies.clear();
     }
     request.merge_warnings(&mut decision.warnings);
 }

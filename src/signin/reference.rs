@@ -299,10 +299,11 @@ impl<'t> SignInReference<'t> {
                     group_id,
                     access_id: crate::model::enums::AccessId::Member,
                 } = &a.target
+                    && a.principal_id == member
+                    && a.active_at(t)
+                    && out.insert(group_id.clone())
                 {
-                    if a.principal_id == member && a.active_at(t) && out.insert(group_id.clone()) {
-                        frontier.push(group_id.clone());
-                    }
+                    frontier.push(group_id.clone());
                 }
             }
         }
@@ -325,10 +326,11 @@ impl<'t> SignInReference<'t> {
                 directory_scope_id: Some(scope),
                 ..
             } = &a.target
+                && scope == "/"
+                && a.active_at(t)
+                && holds(&a.principal_id)
             {
-                if scope == "/" && a.active_at(t) && holds(&a.principal_id) {
-                    roles.insert(role_definition_id.clone());
-                }
+                roles.insert(role_definition_id.clone());
             }
         }
         roles

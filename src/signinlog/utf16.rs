@@ -70,10 +70,10 @@ impl<R: BufRead> Utf16Reader<R> {
         }
         self.inner.consume(bytes.len());
         let mut iter = bytes.iter().copied();
-        if let Some(first) = self.odd.take() {
-            if let Some(second) = iter.next() {
-                self.pair(first, second);
-            }
+        if let Some(first) = self.odd.take()
+            && let Some(second) = iter.next()
+        {
+            self.pair(first, second);
         }
         loop {
             match (iter.next(), iter.next()) {

@@ -121,7 +121,7 @@ fn ipv4_range(loc: usize, k: usize) -> String {
     let a = 11 + (n / 65_536) % 80;
     let b = (n / 256) % 256;
     let c = n % 256;
-    if k % 7 == 0 {
+    if k.is_multiple_of(7) {
         format!("{a}.{b}.{c}.16/28")
     } else {
         format!("{a}.{b}.{c}.0/24")
@@ -161,24 +161,22 @@ pub fn tenant(size: TenantSize, seed: u64) -> Value {
         let id = guid(1, u);
         let guest = r.chance(5);
         let mut user = json!({ "id": id, "userType": if guest { "Guest" } else { "Member" } });
-        if guest {
-            if let Some(map) = user.as_object_mut() {
-                map.insert("externalUserType".into(), json!("b2bCollaborationGuest"));
-                map.insert("externalTenantId".into(), json!(guid(9, u % 50)));
-            }
+        if guest && let Some(map) = user.as_object_mut() {
+            map.insert("externalUserType".into(), json!("b2bCollaborationGuest"));
+            map.insert("externalTenantId".into(), json!(guid(9, u % 50)));
         }
         users.push(user);
         for _ in 0..=r.below(2) {
-            if let Some(g) = r.pick(&leaves).copied() {
-                if let Some(list) = members.get_mut(g) {
-                    list.push(id.clone());
-                }
-            }
-        }
-        if u < 5 {
-            if let Some(list) = members.get_mut(BREAK_GLASS_GROUP) {
+            if let Some(g) = r.pick(&leaves).copied()
+                && let Some(list) = members.get_mut(g)
+            {
                 list.push(id.clone());
             }
+        }
+        if u < 5
+            && let Some(list) = members.get_mut(BREAK_GLASS_GROUP)
+        {
+            list.push(id.clone());
         }
     }
     let groups: Vec<Value> = members
@@ -250,7 +248,7 @@ fn policy(r: &mut Rng, k: usize, size: TenantSize, blocked_countries: &str) -> V
         19 => "disabled",
         _ => "enabled",
     };
-    let include_users: Vec<String> = if k % 4 == 0 {
+    let include_users: Vec<String> = if k.is_multiple_of(4) {
         vec!["All".into()]
     } else {
         Vec::new()
@@ -258,11 +256,11 @@ fn policy(r: &mut Rng, k: usize, size: TenantSize, blocked_countries: &str) -> V
     let group_count = 1 + r.below(4);
     let mut users = json!({
         "includeUsers": include_users,
-        "includeGroups": if k % 4 == 0 { Vec::new() } else { some_groups(r, size, group_count) },
+        "includeGroups": if k.is_multiple_of(4) { Vec::new() } else { some_groups(r, size, group_count) },
         "excludeGroups": [guid(2, BREAK_GLASS_GROUP)],
     });
     let mut conditions = json!({
-        "applications": { "includeApplications": if k % 3 == 0 { vec!["All".to_owned()] } else { vec![r.pick(&APPS).copied().unwrap_or("All").to_owned()] } },
+        "applications": { "includeApplications": if k.is_multiple_of(3) { vec!["All".to_owned()] } else { vec![r.pick(&APPS).copied().unwrap_or("All").to_owned()] } },
         "clientAppTypes": ["all"],
     });
     let mut grant = json!({ "operator": "OR", "builtInControls": ["mfa"] });

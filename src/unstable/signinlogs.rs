@@ -82,10 +82,11 @@ fn address(r: &mut Rng, tenant: &Tenant) -> String {
         })
         .take(64)
         .collect();
-    if !inside.is_empty() && r.chance(60) {
-        if let Some(ip) = r.pick(&inside) {
-            return ip.clone();
-        }
+    if !inside.is_empty()
+        && r.chance(60)
+        && let Some(ip) = r.pick(&inside)
+    {
+        return ip.clone();
     }
     format!("203.0.113.{}", 128 + r.below(120))
 }

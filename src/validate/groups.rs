@@ -104,12 +104,12 @@ pub(super) fn check_groups(c: &mut Checker<'_>) {
         });
         while let Some(g) = frontier.pop() {
             for &p in parents.get(g).map(Vec::as_slice).unwrap_or(&[]) {
-                if let Some(s) = stamp.get_mut(p) {
-                    if *s != mark {
-                        *s = mark;
-                        count += 1;
-                        frontier.push(p);
-                    }
+                if let Some(s) = stamp.get_mut(p)
+                    && *s != mark
+                {
+                    *s = mark;
+                    count += 1;
+                    frontier.push(p);
                 }
             }
         }

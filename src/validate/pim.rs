@@ -121,27 +121,26 @@ pub(super) fn check_pim(c: &mut Checker<'_>) {
             .map(|r| (r.principal_id.clone(), r.role_definition_id.clone())),
     );
     for (principal, what) in role_holders {
-        if let Some(g) = c.groups.get(principal.as_str()) {
-            if !g.is_assignable_to_role {
-                c.limit(
+        if let Some(g) = c.groups.get(principal.as_str())
+            && !g.is_assignable_to_role
+        {
+            c.limit(
                     "roleHeldByNonAssignableGroup",
                     &format!("directory.groups[{}]", g.id),
                     format!("group {} holds a role ({what}) but is not role-assignable; evaluated as written", g.id),
                 );
-            }
         }
     }
     for e in &t.pim.group_eligibilities {
-        if let crate::model::pim::PimTarget::Group { group_id, .. } = &e.target {
-            if let Some(g) = c.groups.get(group_id.as_str()) {
-                if g.membership_rule.is_some() || g.on_premises_sync_enabled {
-                    c.d.warn(
-                        "unmanageableGroup",
-                        &format!("directory.groups[{}]", g.id),
-                        "dynamic or on-premises-synchronised groups cannot be managed by PIM for Groups",
-                    );
-                }
-            }
+        if let crate::model::pim::PimTarget::Group { group_id, .. } = &e.target
+            && let Some(g) = c.groups.get(group_id.as_str())
+            && (g.membership_rule.is_some() || g.on_premises_sync_enabled)
+        {
+            c.d.warn(
+                "unmanageableGroup",
+                &format!("directory.groups[{}]", g.id),
+                "dynamic or on-premises-synchronised groups cannot be managed by PIM for Groups",
+            );
         }
     }
     let policies = t

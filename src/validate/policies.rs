@@ -85,14 +85,14 @@ pub(super) fn check_policy(c: &mut Checker<'_>, p: &Policy) {
             );
         }
     }
-    if let Some(pl) = &cond.platforms {
-        if pl.include.is_empty() {
-            c.d.warn(
-                "excludeOnlyCondition",
-                &format!("{at}.conditions.platforms"),
-                "platforms are only excluded; read as include all (fail-closed)",
-            );
-        }
+    if let Some(pl) = &cond.platforms
+        && pl.include.is_empty()
+    {
+        c.d.warn(
+            "excludeOnlyCondition",
+            &format!("{at}.conditions.platforms"),
+            "platforms are only excluded; read as include all (fail-closed)",
+        );
     }
     if let Some(apps) = &cond.applications {
         if apps.target_kinds() > 1 {

@@ -707,7 +707,7 @@ fn mutate(bundle: &Value, k: usize, how: u8) -> Value {
                     return b;
                 }
                 let n = users.len();
-                if k / 7 % 2 == 0 {
+                if (k / 7).is_multiple_of(2) {
                     users.remove(k % n);
                 } else {
                     users[k % n]["externalTenantId"] = json!(strategy::home_tenant(k / 14 % 3));

@@ -594,50 +594,50 @@ fn parse_grant(d: &mut Diagnostics, g: &Obj<'_>) -> GrantControls {
 fn parse_session(d: &mut Diagnostics, s: &Obj<'_>) -> SessionControls {
     let mut out = SessionControls::default();
     let enabled = |d: &mut Diagnostics, o: &Obj<'_>| o.bool(d, "isEnabled").unwrap_or(true);
-    if let Some(f) = s.obj(d, "signInFrequency") {
-        if enabled(d, &f) {
-            let interval = f
-                .enumeration(d, "frequencyInterval", FrequencyInterval::parse)
-                .unwrap_or(FrequencyInterval::TimeBased);
-            let value = f.int(d, "value");
-            let unit = f.enumeration(d, "type", FrequencyUnit::parse);
-            let auth_type = f.enumeration(d, "authenticationType", FrequencyAuthType::parse);
-            match &interval {
-                FrequencyInterval::TimeBased => {
-                    let unit_ok = matches!(unit, Some(FrequencyUnit::Hours | FrequencyUnit::Days));
-                    if !unit_ok || value.is_none_or(|v| v <= 0) {
-                        d.error(
+    if let Some(f) = s.obj(d, "signInFrequency")
+        && enabled(d, &f)
+    {
+        let interval = f
+            .enumeration(d, "frequencyInterval", FrequencyInterval::parse)
+            .unwrap_or(FrequencyInterval::TimeBased);
+        let value = f.int(d, "value");
+        let unit = f.enumeration(d, "type", FrequencyUnit::parse);
+        let auth_type = f.enumeration(d, "authenticationType", FrequencyAuthType::parse);
+        match &interval {
+            FrequencyInterval::TimeBased => {
+                let unit_ok = matches!(unit, Some(FrequencyUnit::Hours | FrequencyUnit::Days));
+                if !unit_ok || value.is_none_or(|v| v <= 0) {
+                    d.error(
                             "invalidSignInFrequency",
                             &f.path,
                             "a timeBased sign-in frequency needs type hours or days and a positive value",
                         );
-                    }
                 }
-                FrequencyInterval::EveryTime => {}
-                FrequencyInterval::Unknown(v) => d.error(
-                    "invalidEnum",
-                    &f.at("frequencyInterval"),
-                    format!("unknown frequencyInterval \"{v}\""),
-                ),
             }
-            out.sign_in_frequency = Some(SignInFrequency {
-                interval,
-                value,
-                unit,
-                auth_type,
-            });
+            FrequencyInterval::EveryTime => {}
+            FrequencyInterval::Unknown(v) => d.error(
+                "invalidEnum",
+                &f.at("frequencyInterval"),
+                format!("unknown frequencyInterval \"{v}\""),
+            ),
         }
+        out.sign_in_frequency = Some(SignInFrequency {
+            interval,
+            value,
+            unit,
+            auth_type,
+        });
     }
-    if let Some(p) = s.obj(d, "persistentBrowser") {
-        if enabled(d, &p) {
-            out.persistent_browser = p.enumeration(d, "mode", PersistentBrowserMode::parse);
-        }
+    if let Some(p) = s.obj(d, "persistentBrowser")
+        && enabled(d, &p)
+    {
+        out.persistent_browser = p.enumeration(d, "mode", PersistentBrowserMode::parse);
     }
-    if let Some(c) = s.obj(d, "cloudAppSecurity") {
-        if enabled(d, &c) {
-            out.cloud_app_security =
-                c.enumeration(d, "cloudAppSecurityType", CloudAppSecurityType::parse);
-        }
+    if let Some(c) = s.obj(d, "cloudAppSecurity")
+        && enabled(d, &c)
+    {
+        out.cloud_app_security =
+            c.enumeration(d, "cloudAppSecurityType", CloudAppSecurityType::parse);
     }
     if let Some(a) = s.obj(d, "applicationEnforcedRestrictions") {
         out.application_enforced_restrictions = enabled(d, &a);

@@ -85,10 +85,10 @@ fn unknown_value(d: &mut Diagnostics, path: &str, field: &str, value: &str, name
 
 /// Rejects a risk level outside the vocabulary; the path (`base.field`) is built only then.
 fn check_risk(d: &mut Diagnostics, base: &str, field: &str, level: &RiskLevel) {
-    if let RiskLevel::Unknown(v) = level {
-        if !is_future(v) {
-            unknown_value(d, &child(base, field), field, v, RiskLevel::NAMES);
-        }
+    if let RiskLevel::Unknown(v) = level
+        && !is_future(v)
+    {
+        unknown_value(d, &child(base, field), field, v, RiskLevel::NAMES);
     }
 }
 
@@ -145,29 +145,29 @@ pub fn check_conditions(d: &mut Diagnostics, base: &str, c: &mut SignInCondition
         "servicePrincipalRiskLevel",
         &c.service_principal_risk,
     );
-    if let InsiderRiskLevel::Unknown(v) = &c.insider_risk {
-        if !is_future(v) {
-            let v = v.clone();
-            unknown_value(
-                d,
-                &format!("{base}.insiderRiskLevel"),
-                "insiderRiskLevel",
-                &v,
-                InsiderRiskLevel::NAMES,
-            );
-        }
+    if let InsiderRiskLevel::Unknown(v) = &c.insider_risk
+        && !is_future(v)
+    {
+        let v = v.clone();
+        unknown_value(
+            d,
+            &format!("{base}.insiderRiskLevel"),
+            "insiderRiskLevel",
+            &v,
+            InsiderRiskLevel::NAMES,
+        );
     }
     for m in &c.transfer_methods {
-        if let TransferMethod::Unknown(v) = m {
-            if !is_future(v) {
-                unknown_value(
-                    d,
-                    &format!("{base}.authenticationFlow.transferMethod"),
-                    "transferMethod",
-                    v,
-                    TransferMethod::NAMES,
-                );
-            }
+        if let TransferMethod::Unknown(v) = m
+            && !is_future(v)
+        {
+            unknown_value(
+                d,
+                &format!("{base}.authenticationFlow.transferMethod"),
+                "transferMethod",
+                v,
+                TransferMethod::NAMES,
+            );
         }
     }
     c.transfer_methods.retain(|m| *m != TransferMethod::None);
@@ -204,10 +204,10 @@ pub fn check_conditions(d: &mut Diagnostics, base: &str, c: &mut SignInCondition
             );
         }
     }
-    if let Some(device) = &mut c.device {
-        if let Some(id) = &mut device.device_id {
-            check_id_at(d, || child(base, "deviceInfo.deviceId"), "device id", id);
-        }
+    if let Some(device) = &mut c.device
+        && let Some(id) = &mut device.device_id
+    {
+        check_id_at(d, || child(base, "deviceInfo.deviceId"), "device id", id);
     }
 }
 

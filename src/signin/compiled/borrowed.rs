@@ -525,15 +525,15 @@ impl<'a> BorrowedDecision<'a> {
     /// last.
     fn each_warning(&self, mut f: impl FnMut(Warning<'_>)) {
         let p = &self.p;
-        if p.unknown_user {
-            if let Identity::User { user_id, .. } = &p.req.identity {
-                f(Warning {
-                    code: "unknownUser",
-                    path: "$.signInIdentity.userId",
-                    message: &message::UnknownUser(user_id),
-                    fields: None,
-                });
-            }
+        if p.unknown_user
+            && let Identity::User { user_id, .. } = &p.req.identity
+        {
+            f(Warning {
+                code: "unknownUser",
+                path: "$.signInIdentity.userId",
+                message: &message::UnknownUser(user_id),
+                fields: None,
+            });
         }
         if let Some(n) = p.too_many_groups {
             f(Warning {

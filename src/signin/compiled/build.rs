@@ -211,10 +211,11 @@ impl CompiledPolicies {
         for app in known {
             let mut set = Bits::empty(n);
             for (i, p) in t.policies.iter().enumerate() {
-                if let Some(a) = &p.conditions.applications {
-                    if targets_apps(a) && Self::app_in_scope(t, a, Some(app)) {
-                        set.insert(i);
-                    }
+                if let Some(a) = &p.conditions.applications
+                    && targets_apps(a)
+                    && Self::app_in_scope(t, a, Some(app))
+                {
+                    set.insert(i);
                 }
             }
             self.apps.insert(app.to_owned(), set);
@@ -233,10 +234,10 @@ impl CompiledPolicies {
             .iter()
             .enumerate()
             {
-                if a.include_user_actions.contains(action) {
-                    if let Some(b) = self.actions.get_mut(slot) {
-                        b.insert(i);
-                    }
+                if a.include_user_actions.contains(action)
+                    && let Some(b) = self.actions.get_mut(slot)
+                {
+                    b.insert(i);
                 }
             }
             for cx in &a.include_auth_contexts {
@@ -265,10 +266,8 @@ impl CompiledPolicies {
                         included && !specific(&pl.exclude)
                     }
                 };
-                if ok {
-                    if let Some(b) = self.platforms.get_mut(slot) {
-                        b.insert(i);
-                    }
+                if ok && let Some(b) = self.platforms.get_mut(slot) {
+                    b.insert(i);
                 }
             }
             // Client app types (§3.9): slot 4 is unknown.
@@ -277,10 +276,8 @@ impl CompiledPolicies {
                 let ok = list.is_empty()
                     || list.contains(&ClientAppType::All)
                     || CLIENTS.get(slot).is_some_and(|v| list.contains(v));
-                if ok {
-                    if let Some(b) = self.clients.get_mut(slot) {
-                        b.insert(i);
-                    }
+                if ok && let Some(b) = self.clients.get_mut(slot) {
+                    b.insert(i);
                 }
             }
             // Risk levels (§3.10): the last slot is an unknown level.
@@ -294,20 +291,20 @@ impl CompiledPolicies {
                     (&mut self.user_risk, &c.user_risk_levels),
                     (&mut self.sp_risk, &c.service_principal_risk_levels),
                 ] {
-                    if ok(levels) {
-                        if let Some(b) = table.get_mut(slot) {
-                            b.insert(i);
-                        }
+                    if ok(levels)
+                        && let Some(b) = table.get_mut(slot)
+                    {
+                        b.insert(i);
                     }
                 }
             }
             for slot in 0..5 {
                 let level = INSIDER.get(slot);
                 let levels = &c.insider_risk_levels;
-                if levels.is_empty() || level.is_some_and(|l| levels.contains(l)) {
-                    if let Some(b) = self.insider_risk.get_mut(slot) {
-                        b.insert(i);
-                    }
+                if (levels.is_empty() || level.is_some_and(|l| levels.contains(l)))
+                    && let Some(b) = self.insider_risk.get_mut(slot)
+                {
+                    b.insert(i);
                 }
             }
             // Authentication flows (§3.12): slot bits 1 = device code, 2 = transfer.
@@ -317,10 +314,10 @@ impl CompiledPolicies {
                     TransferMethod::AuthenticationTransfer => slot & 2 != 0,
                     _ => false,
                 };
-                if c.transfer_methods.is_empty() || c.transfer_methods.iter().any(has) {
-                    if let Some(b) = self.flows.get_mut(slot) {
-                        b.insert(i);
-                    }
+                if (c.transfer_methods.is_empty() || c.transfer_methods.iter().any(has))
+                    && let Some(b) = self.flows.get_mut(slot)
+                {
+                    b.insert(i);
                 }
             }
         }

@@ -182,12 +182,11 @@ impl DirectoryUsers {
             if slot.row == NONE {
                 return None;
             }
-            if slot.hash == hash {
-                if let Some(row) = self.rows.get(slot.row) {
-                    if self.id_of(row) == id {
-                        return Some((*row, slot.row));
-                    }
-                }
+            if slot.hash == hash
+                && let Some(row) = self.rows.get(slot.row)
+                && self.id_of(row) == id
+            {
+                return Some((*row, slot.row));
             }
             i = (i + 1) & mask;
         }

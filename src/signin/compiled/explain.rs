@@ -31,10 +31,10 @@ impl CompiledPolicies {
         // Named after the source only if a warning is recorded: most decisions have none, and
         // the name would be an allocation per decision.
         let mut warnings = Diagnostics::new(String::new());
-        if p.unknown_user {
-            if let Identity::User { user_id, .. } = &p.req.identity {
-                w_unknown_user(&mut warnings, user_id);
-            }
+        if p.unknown_user
+            && let Identity::User { user_id, .. } = &p.req.identity
+        {
+            w_unknown_user(&mut warnings, user_id);
         }
         if let Some(n) = p.too_many_groups {
             w_too_many_groups(&mut warnings, n);

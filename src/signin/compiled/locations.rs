@@ -436,10 +436,10 @@ pub fn compile_locations(tenant: &Tenant) -> LocationTable {
                         .any(|k| ip_locs.get(*k as usize).is_some_and(|l| l.1));
                     let c = u32::try_from(t.ip_classes.len()).unwrap_or(u32::MAX);
                     t.ip_classes.push(sets_for(&ids, trusted));
-                    if let [k] = key.as_slice() {
-                        if let Some(slot) = singles.get_mut(*k as usize) {
-                            *slot = Some(c);
-                        }
+                    if let [k] = key.as_slice()
+                        && let Some(slot) = singles.get_mut(*k as usize)
+                    {
+                        *slot = Some(c);
                     }
                     class_ids.insert(key.clone(), c);
                     c

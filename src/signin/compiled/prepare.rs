@@ -45,16 +45,15 @@ impl CompiledPolicies {
                 let (guest_include, guest_exclude) = self.users.guest_sets(guest_bits, home);
                 include.or(&guest_include);
                 exclude.or(&guest_exclude);
-                if home.is_none() {
-                    if let Some(b) = self
+                if home.is_none()
+                    && let Some(b) = self
                         .users
                         .enumerated_include
                         .get(usize::from(guest_bits & 63))
-                    {
-                        home_unknown_enumerated.or(b);
-                        home_unknown_enumerated.and_not(&exclude);
-                        identity_missing.or(&home_unknown_enumerated);
-                    }
+                {
+                    home_unknown_enumerated.or(b);
+                    home_unknown_enumerated.and_not(&exclude);
+                    identity_missing.or(&home_unknown_enumerated);
                 }
                 // Outside the directory, a listed group or role could have included the user.
                 // So could an included group the export lacks, for anyone (§1.6a).

@@ -207,15 +207,14 @@ impl<'t> Graph<'t> {
                 directory_scope_id: Some(scope),
                 ..
             } = &a.target
+                && scope == "/"
             {
-                if scope == "/" {
-                    role_facts.push((
-                        a.principal_id.as_str(),
-                        role_definition_id.as_str(),
-                        a.start,
-                        a.end,
-                    ));
-                }
+                role_facts.push((
+                    a.principal_id.as_str(),
+                    role_definition_id.as_str(),
+                    a.start,
+                    a.end,
+                ));
             }
         }
         for (k, (p, ..)) in group_facts.iter().enumerate() {
@@ -248,10 +247,11 @@ impl<'t> Graph<'t> {
                 }
             }
             for k in &p.group_facts {
-                if let Some((_, g, s, e)) = self.group_facts.get(*k) {
-                    if at.is_none_or(|t| active(*s, *e, t)) && out.insert(g) {
-                        frontier.push(g);
-                    }
+                if let Some((_, g, s, e)) = self.group_facts.get(*k)
+                    && at.is_none_or(|t| active(*s, *e, t))
+                    && out.insert(g)
+                {
+                    frontier.push(g);
                 }
             }
         }
@@ -306,10 +306,10 @@ fn summarize<'t>(graph: &Graph<'t>, names: &Names<'t>, n: usize) -> Map<&'t str,
                 .filter_map(|p| index.get(p).copied())
                 .collect();
             for k in &principal.group_facts {
-                if let Some((_, p, s, e)) = graph.group_facts.get(*k) {
-                    if active(*s, *e, Timestamp::MIN) {
-                        up.extend(index.get(p).copied());
-                    }
+                if let Some((_, p, s, e)) = graph.group_facts.get(*k)
+                    && active(*s, *e, Timestamp::MIN)
+                {
+                    up.extend(index.get(p).copied());
                 }
             }
             up.sort_unstable();
@@ -722,10 +722,10 @@ fn segmented<'t>(
         }
         for p in groups.iter().copied().chain(std::iter::once(user)) {
             for k in &graph.principal(p).role_facts {
-                if let Some((_, role, s, e)) = graph.role_facts.get(*k) {
-                    if active(*s, *e, at) {
-                        names.add(2, role, &mut include, &mut exclude);
-                    }
+                if let Some((_, role, s, e)) = graph.role_facts.get(*k)
+                    && active(*s, *e, at)
+                {
+                    names.add(2, role, &mut include, &mut exclude);
                 }
             }
         }
