@@ -1,5 +1,6 @@
-//! Reading one line of a record file, bounded: the one place both the JSON Lines and the CSV
-//! readers take their lines from.
+//! Reading a record file: one line, bounded (the one place both the JSON Lines and the CSV
+//! readers take their lines from), and a buffer filled with interrupted reads retried (every
+//! reader of the input fills through it).
 
 use std::io::BufRead;
 
@@ -8,7 +9,7 @@ pub const MAX_LINE: usize = 64 << 20;
 
 /// The reader's buffered bytes, filled if empty; a read interrupted by a signal is retried, as
 /// `read_until` and `read_to_end` do.
-pub fn fill(reader: &mut dyn BufRead) -> std::io::Result<&[u8]> {
+pub fn fill_buf_retrying(reader: &mut dyn BufRead) -> std::io::Result<&[u8]> {
     loop {
         match reader.fill_buf() {
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
@@ -31,7 +32,7 @@ pub fn read_line(reader: &mut dyn BufRead, out: &mut Vec<u8>) -> Result<usize, S
     let mut total = 0usize;
     let cap = out.len() + MAX_LINE + 1;
     loop {
-        let buf = fill(reader).map_err(|e| format!("cannot read: {e}"))?;
+        let buf = fill_buf_retrying(reader).map_err(|e| format!("cannot read: {e}"))?;
         if buf.is_empty() {
             return Ok(total);
         }

@@ -17,7 +17,7 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqA
 use serde_json::{Map, Value};
 
 use super::csv::CsvRows;
-use super::lines::{MAX_LINE, fill, read_line};
+use super::lines::{MAX_LINE, fill_buf_retrying, read_line};
 use super::utf16::Utf16Reader;
 
 /// Records a streamed document may read ahead of the caller.
@@ -140,6 +140,57 @@ impl Streamed {
     }
 }
 
+/// The read buffer: also how much of the input's start is gathered to tell its shape.
+const READ_BUFFER: usize = 1 << 16;
+
+/// `input`, its first bytes gathered before anything is told from them: until the first line
+/// holding more than whitespace has ended (and one byte more, for UTF-16's newline), until
+/// [`READ_BUFFER`] bytes, or until the input ends. A read may return a single byte (a pipe)
+/// or be interrupted by a signal; the byte-order mark and the shape must not depend on that.
+/// The input is not read again once it has ended, and an error is handed on in its place.
+fn first_bytes(mut input: Box<dyn Read + Send>) -> Box<dyn Read + Send> {
+    let mut head = vec![0u8; READ_BUFFER];
+    let mut len = 0;
+    let failed = loop {
+        let gathered = head.get(..len).unwrap_or_default();
+        let content = gathered.iter().position(|b| !b.is_ascii_whitespace());
+        let line_ended = content.is_some_and(|k| {
+            gathered
+                .get(k..)
+                .and_then(|rest| memchr::memchr(b'\n', rest))
+                .is_some_and(|n| k + n + 2 <= len)
+        });
+        if line_ended || len == READ_BUFFER {
+            break None;
+        }
+        match input.read(head.get_mut(len..).unwrap_or_default()) {
+            Ok(0) => {
+                head.truncate(len);
+                // Ended: the input is dropped, never asked again.
+                return Box::new(std::io::Cursor::new(head));
+            }
+            Ok(n) => len += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => break Some(e),
+        }
+    };
+    head.truncate(len);
+    let head = std::io::Cursor::new(head);
+    match failed {
+        Some(e) => Box::new(head.chain(FailedRead(e.kind(), e.to_string()))),
+        None => Box::new(head.chain(input)),
+    }
+}
+
+/// A reader that fails, every time, as the input did while its start was gathered.
+struct FailedRead(std::io::ErrorKind, String);
+
+impl Read for FailedRead {
+    fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+        Err(std::io::Error::new(self.0, self.1.clone()))
+    }
+}
+
 /// What the input turned out to be.
 enum Shape {
     Lines(Box<dyn BufRead + Send>),
@@ -162,17 +213,22 @@ impl Records {
     /// Reads from `input`; the encoding and shape come from its first bytes.
     pub fn new(input: Box<dyn Read + Send>) -> Records {
         let mut reader: Box<dyn BufRead + Send> =
-            Box::new(BufReader::with_capacity(1 << 16, input));
-        // An error here is met again, and reported, by the first read of a record.
-        let head = fill(&mut reader).map(<[u8]>::to_vec).unwrap_or_default();
+            Box::new(BufReader::with_capacity(READ_BUFFER, first_bytes(input)));
+        let head = match fill_buf_retrying(reader.as_mut()) {
+            Ok(head) => head.get(..3).unwrap_or(head).to_vec(),
+            // Met again, and reported in place, by the first read of a record.
+            Err(_) => Vec::new(),
+        };
         match head.as_slice() {
             [0xFF, 0xFE, ..] => {
                 reader.consume(2);
-                reader = Box::new(BufReader::new(Utf16Reader::new(reader, false)));
+                let utf8 = Utf16Reader::new(reader, false);
+                reader = Box::new(BufReader::with_capacity(READ_BUFFER, utf8));
             }
             [0xFE, 0xFF, ..] => {
                 reader.consume(2);
-                reader = Box::new(BufReader::new(Utf16Reader::new(reader, true)));
+                let utf8 = Utf16Reader::new(reader, true);
+                reader = Box::new(BufReader::with_capacity(READ_BUFFER, utf8));
             }
             [0xEF, 0xBB, 0xBF, ..] => reader.consume(3),
             _ => {}
@@ -212,7 +268,8 @@ impl Records {
     fn detect(&mut self, mut reader: Box<dyn BufRead + Send>) -> Result<(), String> {
         // Skip blank lines, counting them.
         loop {
-            let buf = fill(reader.as_mut()).map_err(|e| format!("cannot read: {e}"))?;
+            let buf =
+                fill_buf_retrying(reader.as_mut()).map_err(|e| format!("cannot read: {e}"))?;
             if buf.is_empty() {
                 return Ok(());
             }
@@ -235,7 +292,7 @@ impl Records {
                 }
             }
         }
-        let buf = fill(reader.as_mut()).map_err(|e| format!("cannot read: {e}"))?;
+        let buf = fill_buf_retrying(reader.as_mut()).map_err(|e| format!("cannot read: {e}"))?;
         let first_line = buf
             .iter()
             .position(|b| *b == b'\n')
@@ -490,7 +547,7 @@ impl Read for Budgeted {
 /// Skips whitespace; false at the end of input.
 fn skip_whitespace(reader: &mut dyn BufRead) -> Result<bool, String> {
     loop {
-        let buf = fill(reader).map_err(|e| format!("cannot read: {e}"))?;
+        let buf = fill_buf_retrying(reader).map_err(|e| format!("cannot read: {e}"))?;
         if buf.is_empty() {
             return Ok(false);
         }

@@ -60,7 +60,7 @@ impl<R: BufRead> Utf16Reader<R> {
     fn decode(&mut self) -> std::io::Result<bool> {
         self.out.clear();
         self.at = 0;
-        let bytes = super::lines::fill(&mut self.inner)?.to_vec();
+        let bytes = super::lines::fill_buf_retrying(&mut self.inner)?.to_vec();
         if bytes.is_empty() {
             if self.high.take().is_some() || self.odd.take().is_some() {
                 self.push_char('\u{FFFD}');

@@ -489,35 +489,41 @@ fn a_truncated_document_reports_where_it_stops() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("reading stops here"));
 }
 
+/// Every input's records, with their places, read through `reader`.
+fn placed(reader: Box<dyn Read + Send>) -> Vec<(String, Result<MappedSignIn<'static>, String>)> {
+    SignInLogRecords::new(reader)
+        .map(|r| {
+            let r = r.unwrap();
+            let mapped = r.value().and_then(|v| {
+                MappedSignIn::from_sign_in_log(&v)
+                    .map(MappedSignIn::into_owned)
+                    .map_err(|e| e.to_string())
+            });
+            (r.place.clone(), mapped)
+        })
+        .collect()
+}
+
 #[test]
-fn reads_interrupted_by_signals_are_retried_in_every_shape() {
-    // Every other read fails with `Interrupted` (a signal), the rest hand over 7 bytes: the
-    // records read as from a plain reader, the byte-order mark and the shape included.
-    struct Interrupting(Vec<u8>, usize, bool);
-    impl Read for Interrupting {
+fn short_and_interrupted_reads_give_the_records_and_places_of_whole_ones() {
+    // Every other read fails with `Interrupted` (a signal); the rest hand over one byte (a slow
+    // pipe) or seven. Encoding, shape and places must come out as from one whole read.
+    struct Trickle(Vec<u8>, usize, bool, usize);
+    impl Read for Trickle {
         fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
             self.2 = !self.2;
             if self.2 {
                 return Err(std::io::ErrorKind::Interrupted.into());
             }
-            let n = out.len().min(7).min(self.0.len() - self.1);
+            let n = out.len().min(self.3).min(self.0.len() - self.1);
             out[..n].copy_from_slice(&self.0[self.1..self.1 + n]);
             self.1 += n;
             Ok(n)
         }
     }
-    let interrupted = |bytes: Vec<u8>| -> Vec<Result<MappedSignIn<'static>, String>> {
-        SignInLogRecords::new(Box::new(Interrupting(bytes, 0, false)))
-            .map(|r| {
-                let r = r?;
-                let v = r.value()?;
-                MappedSignIn::from_sign_in_log(&v)
-                    .map(MappedSignIn::into_owned)
-                    .map_err(|e| e.to_string())
-            })
-            .collect()
-    };
     let v1 = String::from_utf8(fixture("graph-v1.json")).unwrap();
+    let mut bom = vec![0xEF, 0xBB, 0xBF];
+    bom.extend_from_slice(&fixture("graph-beta.jsonl"));
     let mut inputs = vec![
         (
             "graph-v1.json (UTF-16LE)".to_owned(),
@@ -527,6 +533,7 @@ fn reads_interrupted_by_signals_are_retried_in_every_shape() {
             "graph-v1.json (UTF-16BE)".to_owned(),
             crate::common::utf16be(&v1),
         ),
+        ("graph-beta.jsonl (UTF-8 BOM)".to_owned(), bom),
     ];
     for name in [
         "graph-v1.json",
@@ -538,8 +545,35 @@ fn reads_interrupted_by_signals_are_retried_in_every_shape() {
         inputs.push((name.to_owned(), fixture(name)));
     }
     for (name, bytes) in inputs {
-        assert_the_three_sign_ins(&name, &interrupted(bytes));
+        let whole = placed(Box::new(std::io::Cursor::new(bytes.clone())));
+        let places: Vec<&str> = whole.iter().map(|(p, _)| p.as_str()).collect();
+        if name.contains(".jsonl") {
+            assert_eq!(places, ["line 1", "line 2", "line 3"], "{name}");
+        }
+        for step in [1, 7] {
+            let trickled = placed(Box::new(Trickle(bytes.clone(), 0, false, step)));
+            let trickled_places: Vec<&str> = trickled.iter().map(|(p, _)| p.as_str()).collect();
+            assert_eq!(trickled_places, places, "{name}, {step} byte(s) a read");
+            let records: Vec<_> = trickled.into_iter().map(|(_, m)| m).collect();
+            assert_the_three_sign_ins(&format!("{name}, {step} byte(s) a read"), &records);
+        }
     }
+}
+
+#[test]
+fn an_empty_input_is_read_once_to_its_end() {
+    // A terminal's standard input would otherwise wait for a second end-of-file.
+    struct Empty(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+    impl Read for Empty {
+        fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Ok(0)
+        }
+    }
+    let reads = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let records = SignInLogRecords::new(Box::new(Empty(reads.clone()))).count();
+    assert_eq!(records, 0);
+    assert_eq!(reads.load(std::sync::atomic::Ordering::SeqCst), 1);
 }
 
 #[test]

@@ -90,7 +90,7 @@ pub struct Requests {
 impl Requests {
     /// Opens `source` (a path, or `-` for standard input).
     pub fn open(source: &str) -> Result<Requests, String> {
-        let reader: Box<dyn Read> = if source == "-" {
+        let mut reader: Box<dyn Read> = if source == "-" {
             Box::new(std::io::stdin().lock())
         } else {
             let f = File::open(source).map_err(|e| format!("cannot open {source}: {e}"))?;
@@ -107,9 +107,8 @@ impl Requests {
                 .extension()
                 .is_some_and(|e| e.eq_ignore_ascii_case("json"));
         let name = source.to_owned();
-        let mut buf = BufReader::with_capacity(1 << 16, reader);
         if is_json_doc {
-            let bytes = read_whole(&mut buf, &name)?;
+            let bytes = read_whole(&mut BufReader::with_capacity(1 << 16, reader), &name)?;
             let doc = json::parse_bytes(&bytes).map_err(|e| format!("{source}: {e}"))?;
             let items: Vec<Input> = match doc {
                 Json::Array(items) => items
@@ -132,17 +131,15 @@ impl Requests {
                 eager: false,
             });
         }
-        // A read interrupted by a signal is retried, as `read_until` does for the lines.
-        let (utf16, utf8_bom) = loop {
-            match buf.fill_buf() {
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(format!("cannot read {source}: {e}")),
-                Ok([0xFF, 0xFE, ..]) => break (Some(false), false),
-                Ok([0xFE, 0xFF, ..]) => break (Some(true), false),
-                Ok(head) => break (None, head.starts_with(&[0xEF, 0xBB, 0xBF])),
-            }
+        let (head, ended) =
+            first_bytes(&mut reader, 3).map_err(|e| format!("cannot read {source}: {e}"))?;
+        let utf16 = match head.as_slice() {
+            [0xFF, 0xFE, ..] => Some(false),
+            [0xFE, 0xFF, ..] => Some(true),
+            _ => None,
         };
         if let Some(big_endian) = utf16 {
+            let mut buf = BufReader::new(rejoined(head, ended, reader));
             let bytes = read_whole(&mut buf, &name)?;
             let items = utf16_lines(bytes.get(2..).unwrap_or_default(), big_endian);
             return Ok(Requests {
@@ -152,9 +149,11 @@ impl Requests {
                 eager: false,
             });
         }
-        if utf8_bom {
-            buf.consume(3);
-        }
+        let head = match head.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
+            Some(rest) => rest.to_vec(),
+            None => head,
+        };
+        let buf = BufReader::with_capacity(1 << 16, rejoined(head, ended, reader));
         Ok(Requests {
             source: Source::Lines(buf),
             line: 0,
@@ -211,6 +210,36 @@ impl Requests {
             }
         }
         Ok(block)
+    }
+}
+
+/// The first `n` bytes of `reader` (fewer where it ends first, then `true`), gathered over as
+/// many reads as it takes: a pipe may hand over one byte at a time, and a read interrupted by a
+/// signal is retried. The byte-order mark is told from them, never from one read's bytes.
+fn first_bytes(reader: &mut dyn Read, n: usize) -> std::io::Result<(Vec<u8>, bool)> {
+    let mut head = vec![0u8; n];
+    let mut len = 0;
+    while len < n {
+        match reader.read(head.get_mut(len..).unwrap_or_default()) {
+            Ok(0) => {
+                head.truncate(len);
+                return Ok((head, true));
+            }
+            Ok(read) => len += read,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok((head, false))
+}
+
+/// `head` put back before the rest of `reader`; an ended reader is not asked again.
+fn rejoined(head: Vec<u8>, ended: bool, reader: Box<dyn Read>) -> Box<dyn Read> {
+    let head = std::io::Cursor::new(head);
+    if ended {
+        Box::new(head)
+    } else {
+        Box::new(head.chain(reader))
     }
 }
 
