@@ -1,9 +1,10 @@
 //! The hash maps of everything keyed by input (ids, names, interned sets): ahash, keyed once
 //! per process from the standard library's OS-seeded `RandomState`.
 //!
-//! Built without its `runtime-rng` feature, `ahash::RandomState::new()` uses fixed keys, so
-//! ids crafted to collide could turn a tenant's load or compile quadratic. Drawing the keys
-//! from std costs four SipHash calls once, and no dependency.
+//! Built without its `runtime-rng` feature, `ahash::RandomState::new()` mixes fixed constants
+//! with a counter seeded from addresses: keys that vary with address-space layout but can be
+//! guessed, so ids crafted to collide could turn a tenant's load or compile quadratic. Drawing
+//! the keys from std costs four SipHash calls once, and no dependency.
 
 use std::collections::{HashMap, HashSet};
 use std::hash::BuildHasher;
@@ -59,7 +60,9 @@ mod tests {
 
     #[test]
     fn keys_are_drawn_not_fixed_and_shared_by_every_map_of_the_process() {
-        // Each draw takes fresh std keys, so two draws differ: nothing here is a constant.
+        // Each draw takes fresh std keys, so two draws differ: nothing here is a constant. (That
+        // each process draws its own, unlike ahash's guessable keys, cannot be seen from inside
+        // one process.)
         let (first, second) = (draw_keys(), draw_keys());
         assert_ne!(first, second);
         assert!(first.iter().all(|k| !second.contains(k)));

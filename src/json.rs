@@ -346,6 +346,11 @@ mod tests {
         for bytes in inputs {
             assert_eq!(decode_owned(bytes.to_vec()), decode(bytes), "{bytes:?}");
         }
+        // Plain UTF-8 keeps its allocation.
+        let bytes = b"{\"a\": 1}".to_vec();
+        let at = bytes.as_ptr();
+        let text = decode_owned(bytes).unwrap();
+        assert_eq!(text.as_ptr(), at);
         // An invalid byte is named at its offset, as before.
         assert!(matches!(
             decode_owned(b"{\"a\": \"\xFF\"}".to_vec()),

@@ -288,17 +288,17 @@ impl<'a> Scan<'a> {
 /// with one byte replaced by one of `bytes`, or (one in eight) cut short there, or, with
 /// `upcase`, (one in eight) upper-cased there. Copies that are no longer UTF-8 are left out.
 #[cfg(test)]
-pub(crate) fn damaged_copies(
-    text: &str,
+pub(crate) fn damaged_copies<'t>(
+    text: &'t str,
     seed: u64,
     count: usize,
-    bytes: &[u8],
+    bytes: &'t [u8],
     upcase: bool,
-) -> Vec<String> {
+) -> impl Iterator<Item = String> + 't {
     // xorshift stays at zero from zero; doubling first keeps neighbouring seeds (callers add
     // one per text) on different streams.
     let mut seed = (seed << 1) | 1;
-    let mut next = || {
+    let mut next = move || {
         // xorshift64: deterministic, so a failure reproduces.
         seed ^= seed << 13;
         seed ^= seed >> 7;
@@ -306,8 +306,8 @@ pub(crate) fn damaged_copies(
         seed
     };
     let pick = |n: u64, len: usize| usize::try_from(n % len.max(1) as u64).unwrap_or(0);
-    let mut out = Vec::with_capacity(count);
-    for _ in 0..count {
+    // Made one at a time as the caller reads them, never all at once.
+    (0..count).filter_map(move |_| {
         let mut damaged = text.as_bytes().to_vec();
         let at = pick(next(), damaged.len());
         match next() % 8 {
@@ -327,9 +327,6 @@ pub(crate) fn damaged_copies(
                 }
             }
         }
-        if let Ok(t) = String::from_utf8(damaged) {
-            out.push(t);
-        }
-    }
-    out
+        String::from_utf8(damaged).ok()
+    })
 }

@@ -1,6 +1,7 @@
 //! Duplicate objects across files: identical copies warn, conflicting ones are errors.
 
 use super::*;
+use crate::hashing::{Map, Set, map_with_capacity, set_with_capacity};
 
 /// Duplicate ids: policies are always an error (§1.4). Other objects that repeat with the same
 /// evaluated content (an export that wrote one group under two file names) keep the first copy
@@ -8,7 +9,7 @@ use super::*;
 pub(super) fn check_duplicates(d: &mut Diagnostics, t: &mut Tenant) {
     // Two role management policy assignments for one role (or group and access) make the role
     // settings ambiguous (§9.1, §11).
-    let mut targets: crate::hashing::Set<(String, String, String)> = crate::hashing::Set::default();
+    let mut targets: Set<(String, String, String)> = Set::default();
     for a in &t.pim.policy_assignments {
         let kind = if a.scope_type.eq_ignore_ascii_case("Group") {
             "group"
@@ -31,7 +32,7 @@ pub(super) fn check_duplicates(d: &mut Diagnostics, t: &mut Tenant) {
             );
         }
     }
-    let mut seen: crate::hashing::Set<&str> = crate::hashing::Set::default();
+    let mut seen: Set<&str> = Set::default();
     for p in &t.policies {
         if !seen.insert(p.id.as_str()) {
             at_source(d, &p.source).error(
@@ -98,13 +99,12 @@ pub(super) fn dedupe<T>(
 ) {
     // Nearly every export repeats nothing: say so with one borrowed hash per id, and only
     // otherwise build each item's source and sort the copies out below.
-    let mut ids: crate::hashing::Set<&str> = crate::hashing::set_with_capacity(items.len());
+    let mut ids: Set<&str> = set_with_capacity(items.len());
     if items.iter().all(|item| ids.insert(id(item).as_str())) {
         return;
     }
     let mut kept: Vec<T> = Vec::with_capacity(items.len());
-    let mut first: crate::hashing::Map<String, usize> =
-        crate::hashing::map_with_capacity(items.len());
+    let mut first: Map<String, usize> = map_with_capacity(items.len());
     for item in items.drain(..) {
         let source = at(&item);
         let path = split_source(&source).1;

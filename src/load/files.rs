@@ -29,7 +29,9 @@ pub(super) fn read(path: &Path, max: u64) -> Result<Vec<u8>, LoadError> {
     if meta.len() > max {
         return Err(too_big(meta.len()));
     }
-    let mut bytes = Vec::new();
+    // Sized from the metadata: the bytes become the text without a copy (§1.1), and read
+    // through `take` they would grow by doubling, up to twice the file's size.
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0).saturating_add(1));
     fs::File::open(path)
         .and_then(|f| f.take(max.saturating_add(1)).read_to_end(&mut bytes))
         .map_err(|e| io(path, &e))?;

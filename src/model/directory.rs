@@ -159,8 +159,10 @@ pub fn parse_group(d: &mut Diagnostics, json: &Json, path: &str) -> Option<Group
     let id = lower_id(d, &o, "id")?;
     let items = o.items(d, "members");
     let mut members = Vec::with_capacity(items.len());
-    // A member's path is written only for a diagnostic: a group may list thousands.
-    let at = |i: usize| index(&o.at("members"), i);
+    // A member's path is written only for a diagnostic or an `{id}` object: a group may list
+    // thousands of plain ids.
+    let list = std::cell::OnceCell::new();
+    let at = |i: usize| index(list.get_or_init(|| o.at("members")), i);
     for (i, item) in items.iter().enumerate() {
         let text = match item {
             Json::String(s) => Some(s.as_ref()),

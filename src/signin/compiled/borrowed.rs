@@ -367,8 +367,8 @@ impl<'a> BorrowedDecision<'a> {
     /// same thing for the user: the same decision, the same requirements (their options, in
     /// prompt order; not which policies asked), the same denying policies (by id, in any order)
     /// and the same session controls, including the policies that set them? Impact analysis
-    /// reports nothing for a sign-in where they do. Allocates for the session controls that are
-    /// present, and when more than eight policies deny.
+    /// reports nothing for a sign-in where they do. Allocates only when more than eight
+    /// policies deny, or to order and compare pass-through session controls.
     pub fn same_outcome(&self, other: &BorrowedDecision<'_>) -> bool {
         if self.decision != other.decision {
             return false;
