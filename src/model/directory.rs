@@ -133,6 +133,96 @@ fn lower_id(d: &mut Diagnostics, o: &Obj<'_>, key: &str) -> Option<String> {
 
 /// Reads a user.
 pub fn parse_user(d: &mut Diagnostics, json: &Json, path: &str) -> Option<User> {
+    // A directory export lists up to 100,000 users, nearly all in Graph's usual form.
+    plain_user(json).or_else(|| read_user(d, json, path))
+}
+
+/// The keys of a user that are read, as Graph spells them.
+const USER_KEYS: [&str; 6] = [
+    "id",
+    "userType",
+    "externalUserType",
+    "externalTenantId",
+    "userPrincipalName",
+    "displayName",
+];
+
+/// A user in Graph's usual form, read without an object reader: each read key spelled as
+/// Graph spells it and met once, an id that is a GUID, each value a string (or null where the
+/// key is optional; `externalUserType` also an array of strings), and no key the object reader
+/// would act on (another spelling of a read key, an annotation or `@odata.type`, the SDK's
+/// `AdditionalProperties`, a key met twice). `None` for anything else, which [`read_user`]
+/// then reads (and reports) as before.
+fn plain_user(json: &Json) -> Option<User> {
+    let Json::Object(members) = json else {
+        return None;
+    };
+    let mut values: [Option<&Json>; USER_KEYS.len()] = [None; USER_KEYS.len()];
+    for (k, (key, value)) in members.iter().enumerate() {
+        let key = key.as_ref();
+        match USER_KEYS.iter().position(|name| *name == key) {
+            Some(i) => match values.get_mut(i) {
+                Some(slot @ None) => *slot = Some(value),
+                _ => return None,
+            },
+            None => {
+                let acted_on = key.starts_with('#')
+                    || key.contains('@')
+                    || key.eq_ignore_ascii_case("AdditionalProperties")
+                    || USER_KEYS.iter().any(|name| name.eq_ignore_ascii_case(key))
+                    || members
+                        .iter()
+                        .take(k)
+                        .any(|(other, _)| other.eq_ignore_ascii_case(key));
+                if acted_on {
+                    return None;
+                }
+            }
+        }
+    }
+    // Null is absent, as the object reader reads it.
+    let [
+        id,
+        user_type,
+        external_user_type,
+        external_tenant_id,
+        upn,
+        display_name,
+    ] = values.map(|v| v.filter(|v| !matches!(v, Json::Null)));
+    fn text<'j>(v: Option<&'j Json<'j>>) -> Result<Option<&'j str>, ()> {
+        match v {
+            None => Ok(None),
+            Some(Json::String(s)) => Ok(Some(s.as_ref())),
+            Some(_) => Err(()),
+        }
+    }
+    let id = text(id).ok()??.trim();
+    if !is_guid(id) {
+        return None;
+    }
+    let external_user_type = match external_user_type {
+        None => 0,
+        Some(Json::String(s)) => guest_bits(s),
+        Some(Json::Array(items)) => items.iter().try_fold(0u8, |bits, item| match item {
+            Json::String(s) => Some(bits | guest_bits(s)),
+            _ => None,
+        })?,
+        Some(_) => return None,
+    };
+    Some(User {
+        id: id.to_ascii_lowercase(),
+        user_type: text(user_type).ok()?.map(UserType::parse),
+        external_user_type,
+        external_tenant_id: text(external_tenant_id)
+            .ok()?
+            .map(|s| s.trim().to_ascii_lowercase()),
+        user_principal_name: text(upn).ok()?.map(|s| s.trim().to_owned()),
+        display_name: text(display_name).ok()?.map(str::to_owned),
+    })
+}
+
+/// Reads a user through the object reader, reporting what is wrong.
+fn read_user(d: &mut Diagnostics, json: &Json, path: &str) -> Option<User> {
     let o = Obj::new(d, json, path)?;
     let id = lower_id(d, &o, "id")?;
     let user_type = o.enumeration(d, "userType", UserType::parse);
@@ -295,6 +385,65 @@ mod tests {
         for bad in ["c0", "c100", "c01", "c", "x1", "c1a"] {
             assert!(!is_valid_auth_context_id(bad), "{bad}");
         }
+    }
+
+    /// The usual form read directly is the form the object reader reads, and everything the
+    /// object reader would act on (or report) is left to it.
+    #[test]
+    fn a_plain_user_reads_as_the_object_reader_reads_it() {
+        #![allow(clippy::unwrap_used, clippy::expect_used)]
+        const ID: &str = "\"3F1A6C01-2B7D-4E8F-9A01-5C6D7E8F9A01\"";
+        let plain = [
+            format!(r#"{{"id": {ID}}}"#),
+            format!(r#"{{"id": {ID}, "userType": "Member"}}"#),
+            r#"{"id": " 3f1a6c01-2b7d-4e8f-9a01-5c6d7e8f9a01 ", "userType": "guest", "displayName": "A"}"#
+                .to_owned(),
+            format!(
+                r#"{{"id": {ID}, "userType": "Guest", "externalUserType": "b2bCollaborationGuest, internalGuest", "externalTenantId": " ABC ", "userPrincipalName": " a@b.c ", "displayName": "A"}}"#
+            ),
+            format!(r#"{{"id": {ID}, "externalUserType": ["internalGuest", "otherExternalUser"]}}"#),
+            format!(r#"{{"id": {ID}, "userType": null, "externalTenantId": null, "externalUserType": null}}"#),
+            format!(r#"{{"id": {ID}, "mail": "x", "jobTitle": null, "businessPhones": [], "Mail2": 1}}"#),
+            format!(r#"{{"id": {ID}, "userType": "somethingNew"}}"#),
+        ];
+        let other = [
+            format!(r#"{{"Id": {ID}}}"#),
+            format!(r#"{{"id": {ID}, "id": {ID}}}"#),
+            format!(r#"{{"id": {ID}, "USERTYPE": "Guest"}}"#),
+            format!(r##"{{"id": {ID}, "@odata.type": "#microsoft.graph.user"}}"##),
+            format!(r#"{{"id": {ID}, "@odata.etag": "x"}}"#),
+            format!(r#"{{"id": {ID}, "AdditionalProperties": {{"userType": "Guest"}}}}"#),
+            format!(r#"{{"id": {ID}, "mail": "x", "MAIL": "y"}}"#),
+            format!(r#"{{"id": {ID}, "userType": 5}}"#),
+            format!(r#"{{"id": {ID}, "externalUserType": [1]}}"#),
+            format!(r#"{{"id": {ID}, "externalUserType": true}}"#),
+            format!(r#"{{"id": {ID}, "displayName": ["A"]}}"#),
+            r#"{"id": "not-a-guid"}"#.to_owned(),
+            r#"{"id": null}"#.to_owned(),
+            r#"{"userType": "Member"}"#.to_owned(),
+            r#"{"id": 7}"#.to_owned(),
+            r#"["not an object"]"#.to_owned(),
+        ];
+        for text in &plain {
+            let json = crate::json::parse_str(text).unwrap();
+            let fast = plain_user(&json).expect(text);
+            let mut d = Diagnostics::new("t");
+            assert_eq!(read_user(&mut d, &json, "$"), Some(fast), "{text}");
+            assert!(d.items.is_empty(), "{text}: {:?}", d.items);
+        }
+        for text in &other {
+            let json = crate::json::parse_str(text).unwrap();
+            assert_eq!(plain_user(&json), None, "{text}");
+        }
+        // The read fields themselves.
+        let json = crate::json::parse_str(&plain[3]).unwrap();
+        let user = plain_user(&json).unwrap();
+        assert_eq!(user.id, "3f1a6c01-2b7d-4e8f-9a01-5c6d7e8f9a01");
+        assert_eq!(user.user_type, Some(UserType::Guest));
+        assert_eq!(user.external_user_type, 3);
+        assert_eq!(user.external_tenant_id.as_deref(), Some("abc"));
+        assert_eq!(user.user_principal_name.as_deref(), Some("a@b.c"));
+        assert_eq!(user.display_name.as_deref(), Some("A"));
     }
 
     #[test]
