@@ -423,6 +423,10 @@ mod tests {
             r#"{"userType": "Member"}"#.to_owned(),
             r#"{"id": 7}"#.to_owned(),
             r#"["not an object"]"#.to_owned(),
+            format!(r##"{{"id": {ID}, "#note": "x"}}"##),
+            format!(r#"{{"id": {ID}, "x@y": "x"}}"#),
+            format!(r#"{{"id": {ID}, "externalUserType": [null]}}"#),
+            format!(r#"{{"id": {ID}, "ID": {ID}}}"#),
         ];
         for text in &plain {
             let json = crate::json::parse_str(text).unwrap();

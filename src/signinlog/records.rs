@@ -143,42 +143,54 @@ impl Streamed {
 /// The read buffer: also how much of the input's start is gathered to tell its shape.
 const READ_BUFFER: usize = 1 << 16;
 
-/// `input`, its first bytes gathered before anything is told from them: until the first line
-/// holding more than whitespace has ended (and one byte more, for UTF-16's newline), until
-/// [`READ_BUFFER`] bytes, or until the input ends. A read may return a single byte (a pipe)
-/// or be interrupted by a signal; the byte-order mark and the shape must not depend on that.
-/// The input is not read again once it has ended, and an error is handed on in its place.
-fn first_bytes(mut input: Box<dyn Read + Send>) -> Box<dyn Read + Send> {
-    let mut head = vec![0u8; READ_BUFFER];
-    let mut len = 0;
-    let failed = loop {
-        let gathered = head.get(..len).unwrap_or_default();
-        let content = gathered.iter().position(|b| !b.is_ascii_whitespace());
-        let line_ended = content.is_some_and(|k| {
-            gathered
-                .get(k..)
-                .and_then(|rest| memchr::memchr(b'\n', rest))
-                .is_some_and(|n| k + n + 2 <= len)
-        });
-        if line_ended || len == READ_BUFFER {
-            break None;
-        }
-        match input.read(head.get_mut(len..).unwrap_or_default()) {
-            Ok(0) => {
-                head.truncate(len);
-                // Ended: the input is dropped, never asked again.
-                return Box::new(std::io::Cursor::new(head));
+/// How much of an input's start [`gather`] reads.
+enum Until {
+    /// This many bytes.
+    Bytes(usize),
+    /// The end of the first line holding more than whitespace (UTF-8 text).
+    FirstLine,
+}
+
+/// The first bytes of `input` (`until` they are enough, [`READ_BUFFER`] of them, or the
+/// input's end), and the rest of it. A read may return a single byte (a pipe) or be
+/// interrupted by a signal; the byte-order mark and the shape must not depend on that. An input
+/// that has ended is not asked again, and an error is handed on in the rest's place.
+fn gather(mut input: Box<dyn Read + Send>, until: Until) -> (Vec<u8>, Box<dyn Read + Send>) {
+    let mut head: Vec<u8> = Vec::new();
+    let mut chunk = [0u8; 4096];
+    // Where content starts, and how far a newline was looked for: each byte is looked at once.
+    let (mut content, mut scanned) = (None, 0usize);
+    loop {
+        let enough = match until {
+            Until::Bytes(n) => head.len() >= n,
+            Until::FirstLine => {
+                let fresh = head.get(scanned..).unwrap_or_default();
+                if content.is_none() {
+                    content = fresh
+                        .iter()
+                        .position(|b| !b.is_ascii_whitespace())
+                        .map(|i| scanned + i);
+                }
+                let from = content.map_or(head.len(), |k| k.max(scanned));
+                scanned = head.len();
+                head.get(from..)
+                    .is_some_and(|rest| memchr::memchr(b'\n', rest).is_some())
             }
-            Ok(n) => len += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => break Some(e),
+        };
+        if enough || head.len() >= READ_BUFFER {
+            return (head, input);
         }
-    };
-    head.truncate(len);
-    let head = std::io::Cursor::new(head);
-    match failed {
-        Some(e) => Box::new(head.chain(FailedRead(e.kind(), e.to_string()))),
-        None => Box::new(head.chain(input)),
+        let want = match until {
+            Until::Bytes(n) => n.saturating_sub(head.len()),
+            Until::FirstLine => READ_BUFFER - head.len(),
+        };
+        let room = want.min(chunk.len());
+        match input.read(chunk.get_mut(..room).unwrap_or_default()) {
+            Ok(0) => return (head, Box::new(std::io::empty())),
+            Ok(n) => head.extend_from_slice(chunk.get(..n).unwrap_or_default()),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return (head, Box::new(FailedRead(e.kind(), e.to_string()))),
+        }
     }
 }
 
@@ -212,31 +224,30 @@ pub struct Records {
 impl Records {
     /// Reads from `input`; the encoding and shape come from its first bytes.
     pub fn new(input: Box<dyn Read + Send>) -> Records {
-        let mut reader: Box<dyn BufRead + Send> =
-            Box::new(BufReader::with_capacity(READ_BUFFER, first_bytes(input)));
-        let head = match fill_buf_retrying(reader.as_mut()) {
-            Ok(head) => head.get(..3).unwrap_or(head).to_vec(),
-            // Met again, and reported in place, by the first read of a record.
-            Err(_) => Vec::new(),
+        // The byte-order mark from the first three bytes, then the shape from the first line
+        // of the decoded text: gathered over as many reads as it takes.
+        let (mut head, rest) = gather(input, Until::Bytes(3));
+        let utf16 = match head.as_slice() {
+            [0xFF, 0xFE, ..] => Some(false),
+            [0xFE, 0xFF, ..] => Some(true),
+            _ => None,
         };
-        match head.as_slice() {
-            [0xFF, 0xFE, ..] => {
-                reader.consume(2);
-                let utf8 = Utf16Reader::new(reader, false);
-                reader = Box::new(BufReader::with_capacity(READ_BUFFER, utf8));
-            }
-            [0xFE, 0xFF, ..] => {
-                reader.consume(2);
-                let utf8 = Utf16Reader::new(reader, true);
-                reader = Box::new(BufReader::with_capacity(READ_BUFFER, utf8));
-            }
-            [0xEF, 0xBB, 0xBF, ..] => reader.consume(3),
-            _ => {}
+        let bom = match (utf16, head.starts_with(&[0xEF, 0xBB, 0xBF])) {
+            (Some(_), _) => 2,
+            (None, true) => 3,
+            (None, false) => 0,
+        };
+        head.drain(..bom);
+        let mut text: Box<dyn Read + Send> = Box::new(std::io::Cursor::new(head).chain(rest));
+        if let Some(big_endian) = utf16 {
+            text = Box::new(Utf16Reader::new(BufReader::new(text), big_endian));
         }
+        let (line, rest) = gather(text, Until::FirstLine);
+        let reader = std::io::Cursor::new(line).chain(rest);
         Records {
             shape: None,
             pending: std::collections::VecDeque::new(),
-            start: Some(reader),
+            start: Some(Box::new(BufReader::with_capacity(READ_BUFFER, reader))),
             sub: None,
             index: 0,
             line: 0,

@@ -522,8 +522,10 @@ fn short_and_interrupted_reads_give_the_records_and_places_of_whole_ones() {
         }
     }
     let v1 = String::from_utf8(fixture("graph-v1.json")).unwrap();
-    let mut bom = vec![0xEF, 0xBB, 0xBF];
-    bom.extend_from_slice(&fixture("graph-beta.jsonl"));
+    let beta = String::from_utf8(fixture("graph-beta.jsonl")).unwrap();
+    let bom = |text: &str| [&[0xEF, 0xBB, 0xBF][..], text.as_bytes()].concat();
+    // A byte 0x0A inside a UTF-16 character (上 is U+4E0A) is not a newline.
+    let with_shanghai = beta.replacen('{', "{\"note\": \"上海\", ", 1);
     let mut inputs = vec![
         (
             "graph-v1.json (UTF-16LE)".to_owned(),
@@ -533,7 +535,19 @@ fn short_and_interrupted_reads_give_the_records_and_places_of_whole_ones() {
             "graph-v1.json (UTF-16BE)".to_owned(),
             crate::common::utf16be(&v1),
         ),
-        ("graph-beta.jsonl (UTF-8 BOM)".to_owned(), bom),
+        ("graph-beta.jsonl (UTF-8 BOM)".to_owned(), bom(&beta)),
+        (
+            "graph-beta.jsonl (UTF-8 BOM, a blank line first)".to_owned(),
+            bom(&format!("\r\n{beta}")),
+        ),
+        (
+            "graph-beta.jsonl (UTF-16LE, 上 in the first record)".to_owned(),
+            crate::common::utf16le(&with_shanghai),
+        ),
+        (
+            "graph-beta.jsonl (UTF-16BE, a blank line first)".to_owned(),
+            crate::common::utf16be(&format!("\n{beta}")),
+        ),
     ];
     for name in [
         "graph-v1.json",
@@ -548,7 +562,9 @@ fn short_and_interrupted_reads_give_the_records_and_places_of_whole_ones() {
         let whole = placed(Box::new(std::io::Cursor::new(bytes.clone())));
         let places: Vec<&str> = whole.iter().map(|(p, _)| p.as_str()).collect();
         if name.contains(".jsonl") {
-            assert_eq!(places, ["line 1", "line 2", "line 3"], "{name}");
+            let first = if name.contains("blank line") { 2 } else { 1 };
+            let expected: Vec<String> = (first..first + 3).map(|n| format!("line {n}")).collect();
+            assert_eq!(places, expected, "{name}");
         }
         for step in [1, 7] {
             let trickled = placed(Box::new(Trickle(bytes.clone(), 0, false, step)));
