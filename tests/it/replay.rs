@@ -180,15 +180,18 @@ fn assert_the_three_sign_ins(name: &str, records: &[Result<MappedSignIn<'_>, Str
     assert_eq!(d[0].jitgate_analysis_reasons.as_deref(), Some("signInRisk"));
 }
 
+/// One fixture per export shape, each holding the same three sign-ins.
+const EXPORT_SHAPES: [&str; 5] = [
+    "graph-v1.json",
+    "graph-beta.jsonl",
+    "powershell.json",
+    "loganalytics.json",
+    "loganalytics.csv",
+];
+
 #[test]
 fn every_export_shape_maps_field_by_field() {
-    for name in [
-        "graph-v1.json",
-        "graph-beta.jsonl",
-        "powershell.json",
-        "loganalytics.json",
-        "loganalytics.csv",
-    ] {
+    for name in EXPORT_SHAPES {
         assert_the_three_sign_ins(name, &mapped(fixture(name)));
     }
 }
@@ -549,13 +552,7 @@ fn short_and_interrupted_reads_give_the_records_and_places_of_whole_ones() {
             crate::common::utf16be(&format!("\n{beta}")),
         ),
     ];
-    for name in [
-        "graph-v1.json",
-        "graph-beta.jsonl",
-        "powershell.json",
-        "loganalytics.json",
-        "loganalytics.csv",
-    ] {
+    for name in EXPORT_SHAPES {
         inputs.push((name.to_owned(), fixture(name)));
     }
     for (name, bytes) in inputs {
