@@ -91,6 +91,18 @@ fn the_decision_path_and_the_borrowed_decision_do_not_allocate_and_evaluate_stay
             }
         });
         assert_eq!(n, 0, "{name}: the borrowed decision allocated {n} times");
+        // Explained as well: every policy's result written, still without allocating.
+        let n = allocations(|| {
+            for r in &requests {
+                out.clear();
+                snapshot.evaluate_borrowed(r).write_json_explained(&mut out);
+                black_box(&out);
+            }
+        });
+        assert_eq!(
+            n, 0,
+            "{name}: the borrowed decision, explained, allocated {n} times"
+        );
         // The owned decision allocates what it owns (strings and lists); this budget keeps that
         // from growing.
         let n = allocations(|| {

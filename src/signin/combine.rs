@@ -303,17 +303,7 @@ fn add_clause(list: &mut Vec<Requirement>, any_of: Vec<RequirementItem>, policy_
 
 fn policy_result(e: &PolicyVerdict<'_>, outcome: Outcome) -> PolicyResult {
     let p = e.policy;
-    let report_only = p.state == PolicyState::ReportOnly;
-    let result = match (p.is_evaluated(), report_only, outcome) {
-        (false, _, _) => PolicyResultKind::NotEnabled,
-        (true, false, Outcome::NotApplied) => PolicyResultKind::NotApplied,
-        (true, false, Outcome::Satisfied) => PolicyResultKind::Success,
-        (true, false, _) => PolicyResultKind::Failure,
-        (true, true, Outcome::NotApplied) => PolicyResultKind::ReportOnlyNotApplied,
-        (true, true, Outcome::Satisfied) => PolicyResultKind::ReportOnlySuccess,
-        (true, true, Outcome::StepUp) => PolicyResultKind::ReportOnlyInterrupted,
-        (true, true, _) => PolicyResultKind::ReportOnlyFailure,
-    };
+    let result = result_kind(p, outcome);
     let (grant, session, unsatisfied) = if e.applies {
         (
             Some(enforced_grant_controls(p)),
@@ -335,6 +325,21 @@ fn policy_result(e: &PolicyVerdict<'_>, outcome: Outcome) -> PolicyResult {
         enforced_session_controls: session,
         unsatisfied_controls: unsatisfied,
         warnings: Vec::new(),
+    }
+}
+
+/// Graph's result for a policy with this outcome (a report-only policy's own results).
+pub(crate) fn result_kind(p: &Policy, outcome: Outcome) -> PolicyResultKind {
+    let report_only = p.state == PolicyState::ReportOnly;
+    match (p.is_evaluated(), report_only, outcome) {
+        (false, _, _) => PolicyResultKind::NotEnabled,
+        (true, false, Outcome::NotApplied) => PolicyResultKind::NotApplied,
+        (true, false, Outcome::Satisfied) => PolicyResultKind::Success,
+        (true, false, _) => PolicyResultKind::Failure,
+        (true, true, Outcome::NotApplied) => PolicyResultKind::ReportOnlyNotApplied,
+        (true, true, Outcome::Satisfied) => PolicyResultKind::ReportOnlySuccess,
+        (true, true, Outcome::StepUp) => PolicyResultKind::ReportOnlyInterrupted,
+        (true, true, _) => PolicyResultKind::ReportOnlyFailure,
     }
 }
 

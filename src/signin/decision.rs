@@ -520,12 +520,23 @@ pub mod reasons {
         if bits == 0 {
             return "notSet".to_owned();
         }
-        let names: Vec<&str> = ALL
-            .iter()
-            .filter(|(b, _)| bits & b != 0)
-            .map(|(_, n)| *n)
-            .collect();
-        names.join(",")
+        iter_names(bits).collect::<Vec<_>>().join(",")
+    }
+
+    /// The names of the flags set in `bits`, in canonical (bit) order, without collecting them;
+    /// bits without a name are left out. One step per set bit: `ALL` holds bit `k` at `k`.
+    pub(crate) fn iter_names(bits: u32) -> impl Iterator<Item = &'static str> {
+        let mut rest = bits;
+        std::iter::from_fn(move || {
+            while rest != 0 {
+                let k = rest.trailing_zeros() as usize;
+                rest &= rest - 1;
+                if let Some((_, name)) = ALL.get(k) {
+                    return Some(*name);
+                }
+            }
+            None
+        })
     }
 }
 
@@ -628,6 +639,30 @@ mod tests {
             reasons::to_graph(reasons::USERS | reasons::LOCATION | reasons::NOT_ENOUGH_INFORMATION),
             "notEnoughInformation,users,location"
         );
+    }
+
+    #[test]
+    fn reason_names_are_the_named_bits_in_order() {
+        // Every single bit (named or not) and masks mixing named and unnamed bits.
+        let masks = (0..32).map(|k| 1u32 << k).chain([
+            0,
+            u32::MAX,
+            0x0007_FFFF,
+            0xFFF8_0000 | reasons::USERS,
+            reasons::LOCATION | reasons::NOT_ENOUGH_INFORMATION | (1 << 30),
+        ]);
+        for bits in masks {
+            let by_table: Vec<&str> = reasons::ALL
+                .iter()
+                .filter(|(b, _)| bits & b != 0)
+                .map(|(_, n)| *n)
+                .collect();
+            assert_eq!(
+                reasons::iter_names(bits).collect::<Vec<_>>(),
+                by_table,
+                "{bits:#x}"
+            );
+        }
     }
 
     #[test]

@@ -90,7 +90,8 @@ pub fn sign_in(data: &[u8]) {
 }
 
 /// The decision without explain, borrowed and owned, against the reference's: the same bytes;
-/// and each policy's result from the sets against the reference's `explained` decision.
+/// and each policy's result from the sets, and the borrowed decision's explained bytes, against
+/// the reference's `explained` decision.
 #[expect(
     clippy::panic,
     reason = "a disagreement is the bug the fuzz targets hunt; panicking is how they report it"
@@ -141,6 +142,15 @@ fn borrowed_agrees(
     if written != expected {
         panic!(
             "the borrowed decision writes other bytes:\nborrowed:  {written:?}\nreference: {expected:?}"
+        );
+    }
+    let mut bytes = Vec::new();
+    borrowed.write_json_explained(&mut bytes);
+    let written = String::from_utf8(bytes).ok();
+    let expected = serde_json::to_string(explained).ok();
+    if written != expected {
+        panic!(
+            "the borrowed decision writes other explained bytes:\nborrowed:  {written:?}\nexplained: {expected:?}"
         );
     }
 }

@@ -160,6 +160,15 @@ fn check(case: &Case) -> Result<Option<usize>, TestCaseError> {
                         "request {i}: per-policy results from the sets\n{from_sets:?}\nexplained\n{explained:?}"
                     )));
                 }
+                // And its explained JSON is the reference's, byte for byte.
+                let mut written = Vec::new();
+                borrowed.write_json_explained(&mut written);
+                if written != je.as_bytes() {
+                    return Err(TestCaseError::fail(format!(
+                        "request {i}: the borrowed decision writes, explained\n{}\nthe reference\n{je}",
+                        String::from_utf8_lossy(&written)
+                    )));
+                }
             }
             if explain == Explain::None {
                 // The borrowed decision writes the reference's bytes.

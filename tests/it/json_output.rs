@@ -71,6 +71,16 @@ fn check_all(tenant: &Tenant, requests: &[SignInRequest]) -> usize {
         expected.sort_by_key(|id| tenant.policies.iter().position(|p| p.id == *id));
         expected.dedup();
         assert_eq!(acting, expected);
+        // With explain, the borrowed decision writes the explained decision's bytes, both
+        // engines' (which the differential suite holds equal).
+        let mut explained = Vec::new();
+        b.write_json_explained(&mut explained);
+        let expected = reference.evaluate(r, Explain::Policies);
+        assert_eq!(
+            String::from_utf8_lossy(&explained),
+            serde_json::to_string(&expected).unwrap()
+        );
+        assert_eq!(expected, snapshot.evaluate(r, Explain::Policies));
         for explain in [Explain::None, Explain::Policies] {
             assert_same_bytes(&snapshot.evaluate(r, explain));
             assert_same_bytes(&reference.evaluate(r, explain));

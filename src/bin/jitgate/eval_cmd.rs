@@ -185,11 +185,15 @@ fn decide_line(
         }
     };
     match eval {
-        // Without explain the compiled engine's decision is written straight from the policy
-        // sets, never built.
-        Evaluator::Compiled(s) if options == EvaluationOptions::default() => {
+        // The compiled engine's decision, with or without explain, is written straight from the
+        // policy sets, never built.
+        Evaluator::Compiled(s) if !options.assumes_worst() => {
             let decision = s.evaluate_borrowed(&req);
-            decision.write_json(text);
+            if options.explain_level().policies() {
+                decision.write_json_explained(text);
+            } else {
+                decision.write_json(text);
+            }
             Tally::of_borrowed(&decision)
         }
         _ => {

@@ -13,6 +13,8 @@ use crate::signin::decision::{
 };
 use crate::signin::json_out as out;
 
+pub(super) mod explained;
+
 /// The options of one requirement: borrowed from the snapshot, or the re-authentication built
 /// for this request.
 #[derive(Debug, Clone)]
@@ -581,6 +583,11 @@ impl<'a> BorrowedDecision<'a> {
     /// [`SignInDecision::write_json`] writes for [`BorrowedDecision::to_decision`], without building
     /// it.
     pub fn write_json(&self, o: &mut Vec<u8>) {
+        self.write(o, false);
+    }
+
+    /// The decision's JSON, with the per-policy results when `explain` is set.
+    fn write(&self, o: &mut Vec<u8>, explain: bool) {
         let mut first = true;
         o.push(b'{');
         if let Some(id) = &self.p.req.id {
@@ -654,6 +661,9 @@ impl<'a> BorrowedDecision<'a> {
         }
         out::key(o, &mut first, b"sessionControls");
         session_controls(o, &self.merge());
+        if explain {
+            self.write_policies(o);
+        }
         o.extend_from_slice(b",\"warnings\":[");
         any = false;
         for w in &self.p.req.warnings {

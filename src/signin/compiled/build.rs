@@ -87,6 +87,7 @@ impl CompiledPolicies {
                     out.into_boxed_slice()
                 })
                 .collect(),
+            explain_json: borrowed::explained::policy_json(&tenant),
             tenant: Tenant::default(),
         };
         s.compile_workloads(&tenant);

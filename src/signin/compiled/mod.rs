@@ -234,6 +234,8 @@ pub struct CompiledPolicies {
     customs: Map<String, u32>,
     /// Each policy's id as a JSON string, written once here instead of per decision.
     id_json: Vec<Box<[u8]>>,
+    /// Each policy's fixed parts of its explained result, as JSON.
+    explain_json: Vec<borrowed::explained::PolicyJson>,
 }
 
 /// A request resolved against one snapshot: ids looked up, address classified, sets chosen.

@@ -373,6 +373,20 @@ pub fn eval(tenant: &Tenant, req: &Req) -> Out {
         .unwrap_or_else(|e| panic!("request does not parse: {e:#?}\n{:#}", req.0));
     let decision = ReferenceEvaluator::new(tenant).evaluate(&parsed, Explain::Policies);
     let json = serde_json::to_value(&decision).unwrap();
+    // The compiled engine, owned and borrowed, gives the same explained decision, byte for byte.
+    let snapshot = jitgate::Snapshot::compile(tenant.clone());
+    let expected = serde_json::to_string(&decision).unwrap();
+    let compiled = serde_json::to_string(&snapshot.evaluate(&parsed, Explain::Policies)).unwrap();
+    assert_eq!(compiled, expected, "the compiled engine disagrees");
+    let mut borrowed = Vec::new();
+    snapshot
+        .evaluate_borrowed(&parsed)
+        .write_json_explained(&mut borrowed);
+    assert_eq!(
+        String::from_utf8_lossy(&borrowed),
+        expected,
+        "the borrowed decision, explained, writes other bytes"
+    );
     Out {
         decision,
         json,

@@ -1,0 +1,224 @@
+//! The explained decision's per-policy results (`policies`), written straight from the policy
+//! sets: each policy's fixed parts (its id, name and state; its enforced controls; the tenant
+//! warnings about it) are JSON written once when the snapshot is compiled, and only what the
+//! request decides (applies, reasons, result, outcome, unsatisfied controls) is worked out per
+//! decision. The bytes are those [`SignInDecision::write_json`] writes for the explained
+//! decision, which the differential suite checks against the reference evaluator.
+
+use super::*;
+use crate::signin::combine::{enforced_grant_controls, result_kind};
+use crate::signin::decision::{Outcome, reasons};
+
+/// The parts of a policy's result that do not depend on the request, as JSON.
+#[derive(Debug, Clone, Default)]
+pub(in crate::signin::compiled) struct PolicyJson {
+    /// `{"id":…,"displayName":…,"state":…`
+    head: Box<[u8]>,
+    /// `,"enforcedGrantControls":[…],"enforcedSessionControls":[…]`: for a policy that applies.
+    controls: Box<[u8]>,
+    /// `,"warnings":[…]` with the tenant warnings about the policy, or nothing when there are
+    /// none: for a policy that applies or that missing data kept out (§1.6).
+    warnings: Box<[u8]>,
+}
+
+/// Each policy's [`PolicyJson`], in policy order.
+pub(in crate::signin::compiled) fn policy_json(t: &Tenant) -> Vec<PolicyJson> {
+    let about = warnings_by_policy(t);
+    t.policies
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let mut head = Vec::with_capacity(p.id.len() + p.display_name.len() + 48);
+            head.extend_from_slice(b"{\"id\":");
+            out::string(&mut head, &p.id);
+            head.extend_from_slice(b",\"displayName\":");
+            out::string(&mut head, &p.display_name);
+            head.extend_from_slice(b",\"state\":");
+            out::string(&mut head, p.state.as_str());
+            let mut controls = Vec::new();
+            controls.extend_from_slice(b",\"enforcedGrantControls\":");
+            out::str_list(
+                &mut controls,
+                enforced_grant_controls(p).iter().map(String::as_str),
+            );
+            controls.extend_from_slice(b",\"enforcedSessionControls\":");
+            out::str_list(&mut controls, p.session.names());
+            let mut warnings = Vec::new();
+            if let Some(list) = about.get(i).filter(|l| !l.is_empty()) {
+                warnings.extend_from_slice(b",\"warnings\":");
+                out::value(&mut warnings, list);
+            }
+            PolicyJson {
+                head: head.into_boxed_slice(),
+                controls: controls.into_boxed_slice(),
+                warnings: warnings.into_boxed_slice(),
+            }
+        })
+        .collect()
+}
+
+/// The tenant warnings about each policy: those read at its place in the export (its file, and
+/// its JSON path or a path below it), in the tenant's order, as the renderer finds them
+/// (`combine::warnings_about`). One lookup per place a warning's path
+/// could end a policy's path, not a scan of every warning per policy.
+fn warnings_by_policy(t: &Tenant) -> Vec<Vec<&Diagnostic>> {
+    let mut out: Vec<Vec<&Diagnostic>> = vec![Vec::new(); t.policies.len()];
+    if t.warnings.is_empty() {
+        return out;
+    }
+    let mut at: Map<(&str, &str), SmallVec<[usize; 1]>> =
+        crate::hashing::map_with_capacity(t.policies.len());
+    for (i, p) in t.policies.iter().enumerate() {
+        at.entry(crate::model::read::split_source(&p.source))
+            .or_default()
+            .push(i);
+    }
+    for w in &t.warnings {
+        let cuts = w
+            .path
+            .bytes()
+            .enumerate()
+            .filter(|(_, b)| matches!(b, b'.' | b'['))
+            .map(|(k, _)| k)
+            .chain(std::iter::once(w.path.len()));
+        for cut in cuts {
+            let Some(prefix) = w.path.get(..cut) else {
+                continue;
+            };
+            for &i in at.get(&(w.file.as_str(), prefix)).into_iter().flatten() {
+                if let Some(list) = out.get_mut(i) {
+                    list.push(w);
+                }
+            }
+        }
+    }
+    out
+}
+
+impl BorrowedDecision<'_> {
+    /// Appends the explained decision as one line of JSON (no newline): the bytes
+    /// [`SignInDecision::write_json`] writes for the decision with [`crate::Explain::Policies`]
+    /// (this decision and every policy's result, outcome and analysis reasons), without building
+    /// it or allocating in the usual case.
+    ///
+    /// ```
+    /// # let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    /// let snapshot = jitgate::Snapshot::compile(jitgate::load(&root.join("examples/tenant"))?);
+    /// let line = std::fs::read_to_string(root.join("examples/signins.jsonl"))?;
+    /// let request = jitgate::SignInRequest::from_json(line.lines().next().unwrap_or_default())?;
+    /// let mut json = Vec::new();
+    /// snapshot.evaluate_borrowed(&request).write_json_explained(&mut json);
+    /// let owned = snapshot.evaluate(&request, jitgate::Explain::Policies);
+    /// assert_eq!(json, serde_json::to_vec(&owned)?);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn write_json_explained(&self, o: &mut Vec<u8>) {
+        self.write(o, true);
+    }
+
+    /// Appends `,"policies":[…]`: the result of every policy the explained decision lists.
+    pub(super) fn write_policies(&self, o: &mut Vec<u8>) {
+        o.extend_from_slice(b",\"policies\":[");
+        let mut any = false;
+        for i in 0..self.policies.n {
+            if !self.lists(i) {
+                continue;
+            }
+            let (Some(policy), Some(json)) =
+                (self.policies.policy(i), self.policies.explain_json.get(i))
+            else {
+                continue;
+            };
+            if any {
+                o.push(b',');
+            }
+            any = true;
+            o.extend_from_slice(&json.head);
+            let applies = self.applicable.contains(i);
+            let sif_failed = self.sif_failed.contains(i);
+            if applies {
+                o.extend_from_slice(b",\"policyApplies\":true,\"analysisReasons\":\"notSet\"");
+            } else {
+                o.extend_from_slice(b",\"policyApplies\":false,\"analysisReasons\":");
+                write_reasons(o, self.policies.reasons(i, &self.p));
+            }
+            let outcome = if !policy.is_evaluated() {
+                Outcome::NotEnabled
+            } else if !applies {
+                Outcome::NotApplied
+            } else {
+                match self.policies.grant_of(i, &self.p, self.methods, |_| {}) {
+                    GrantKind::Deny => Outcome::Deny,
+                    GrantKind::Clauses => Outcome::StepUp,
+                    GrantKind::Satisfied if sif_failed => Outcome::StepUp,
+                    GrantKind::Satisfied => Outcome::Satisfied,
+                }
+            };
+            o.extend_from_slice(b",\"result\":");
+            out::name(o, result_kind(policy, outcome).as_str());
+            o.extend_from_slice(b",\"outcome\":");
+            out::name(o, outcome.as_str());
+            if applies {
+                o.extend_from_slice(&json.controls);
+                self.write_unsatisfied(o, i, sif_failed);
+            }
+            if applies || self.missing.iter().any(|(k, _)| *k == i) {
+                o.extend_from_slice(&json.warnings);
+            }
+            o.push(b'}');
+        }
+        o.push(b']');
+    }
+
+    /// `,"unsatisfiedControls":[…]` for applying policy `i`: `block` for a block; the controls
+    /// not met when the grant is not (none when it is); then `signInFrequency` when its
+    /// frequency failed.
+    fn write_unsatisfied(&self, o: &mut Vec<u8>, i: usize, sif_failed: bool) {
+        o.extend_from_slice(b",\"unsatisfiedControls\":[");
+        let mut any = false;
+        let mut item = |o: &mut Vec<u8>, s: &str| {
+            if any {
+                o.push(b',');
+            }
+            any = true;
+            out::string(o, s);
+        };
+        match self.policies.grants.get(i) {
+            Some(CompiledGrant::Block) => item(o, "block"),
+            Some(CompiledGrant::Controls { and, controls, .. }) => {
+                let flags = self.policies.controls(i, &self.p, self.methods);
+                let met = if *and {
+                    flags.iter().all(|(s, _)| *s)
+                } else {
+                    flags.iter().any(|(s, _)| *s)
+                };
+                if !met {
+                    for ((_, name), _) in controls.iter().zip(&flags).filter(|(_, (s, _))| !s) {
+                        item(o, name);
+                    }
+                }
+            }
+            None | Some(CompiledGrant::None) => {}
+        }
+        if sif_failed {
+            item(o, "signInFrequency");
+        }
+        o.push(b']');
+    }
+}
+
+/// Analysis reasons as one JSON string, their names joined by commas, without building it.
+fn write_reasons(o: &mut Vec<u8>, bits: u32) {
+    if bits == 0 {
+        o.extend_from_slice(b"\"notSet\"");
+        return;
+    }
+    o.push(b'"');
+    for (k, name) in reasons::iter_names(bits).enumerate() {
+        if k > 0 {
+            o.push(b',');
+        }
+        o.extend_from_slice(name.as_bytes());
+    }
+    o.push(b'"');
+}
