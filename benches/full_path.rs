@@ -1,6 +1,7 @@
 //! What an embedder and a CLI user pay per sign-in, beside the decision alone: `evaluate` (prepare
 //! and the owned decision), `evaluate_borrowed` written as JSON (prepare, the borrowed decision and
-//! its bytes), `evaluate` with explain written as JSON, and a text line parsed,
+//! its bytes), `evaluate` with explain written as JSON, the borrowed decision's explained bytes
+//! (what `eval --explain` writes), and a text line parsed,
 //! decided and written (the CLI's work without I/O). On the example tenant, and on the tenant at
 //! Entra's limits with 20,000 distinct requests in turn (cold caches).
 #![allow(
@@ -59,6 +60,16 @@ fn bench(c: &mut Criterion, name: &str, tenant: Tenant, texts: Vec<String>) {
             snapshot
                 .evaluate(black_box(&requests[i]), Explain::Policies)
                 .write_json(&mut buf);
+            black_box(buf.len())
+        })
+    });
+    group.bench_function("evaluate_borrowed_explained_json", |b| {
+        b.iter(|| {
+            i = (i + 1) % requests.len();
+            buf.clear();
+            snapshot
+                .evaluate_borrowed(black_box(&requests[i]))
+                .write_json_explained(&mut buf);
             black_box(buf.len())
         })
     });

@@ -87,7 +87,8 @@ impl CompiledPolicies {
                     out.into_boxed_slice()
                 })
                 .collect(),
-            explain_json: borrowed::explained::policy_json(&tenant),
+            explain_json: Vec::new(),
+            explained_size: 0,
             tenant: Tenant::default(),
         };
         s.compile_workloads(&tenant);
@@ -95,6 +96,8 @@ impl CompiledPolicies {
         s.compile_simple_dimensions(&tenant);
         s.compile_grants(&tenant);
         s.grant_table = s.compile_grant_table();
+        s.explain_json = borrowed::explained::policy_json(&tenant);
+        s.explained_size = borrowed::explained::explained_size(&s.explain_json);
         s.tenant = tenant;
         s
     }

@@ -236,6 +236,8 @@ pub struct CompiledPolicies {
     id_json: Vec<Box<[u8]>>,
     /// Each policy's fixed parts of its explained result, as JSON.
     explain_json: Vec<borrowed::explained::PolicyJson>,
+    /// About how many bytes `explain_json` gives a decision (reserved at once).
+    explained_size: usize,
 }
 
 /// A request resolved against one snapshot: ids looked up, address classified, sets chosen.

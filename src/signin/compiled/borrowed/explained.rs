@@ -12,10 +12,16 @@ use crate::signin::decision::{Outcome, reasons};
 /// The parts of a policy's result that do not depend on the request, as JSON.
 #[derive(Debug, Clone, Default)]
 pub(in crate::signin::compiled) struct PolicyJson {
-    /// `{"id":…,"displayName":…,"state":…`
-    head: Box<[u8]>,
+    /// `{"id":…,"displayName":…,"state":…,"policyApplies":true,"analysisReasons":"notSet"`
+    applies: Box<[u8]>,
     /// `,"enforcedGrantControls":[…],"enforcedSessionControls":[…]`: for a policy that applies.
     controls: Box<[u8]>,
+    /// `{"id":…,"displayName":…,"state":…,"policyApplies":false,"analysisReasons":"`: the
+    /// reasons follow.
+    not_applying: Box<[u8]>,
+    /// `","result":…,"outcome":…` after a non-applying policy's reasons: a policy that does not
+    /// apply has one result and outcome, whatever the request.
+    not_applying_tail: Box<[u8]>,
     /// `,"warnings":[…]` with the tenant warnings about the policy, or nothing when there are
     /// none: for a policy that applies or that missing data kept out (§1.6).
     warnings: Box<[u8]>,
@@ -28,13 +34,26 @@ pub(in crate::signin::compiled) fn policy_json(t: &Tenant) -> Vec<PolicyJson> {
         .iter()
         .enumerate()
         .map(|(i, p)| {
-            let mut head = Vec::with_capacity(p.id.len() + p.display_name.len() + 48);
+            let mut head = Vec::with_capacity(p.id.len() + p.display_name.len() + 96);
             head.extend_from_slice(b"{\"id\":");
             out::string(&mut head, &p.id);
             head.extend_from_slice(b",\"displayName\":");
             out::string(&mut head, &p.display_name);
             head.extend_from_slice(b",\"state\":");
             out::string(&mut head, p.state.as_str());
+            let mut not_applying = head.clone();
+            not_applying.extend_from_slice(b",\"policyApplies\":false,\"analysisReasons\":\"");
+            head.extend_from_slice(b",\"policyApplies\":true,\"analysisReasons\":\"notSet\"");
+            let outcome = if p.is_evaluated() {
+                Outcome::NotApplied
+            } else {
+                Outcome::NotEnabled
+            };
+            let mut tail = Vec::new();
+            tail.extend_from_slice(b"\",\"result\":");
+            out::name(&mut tail, result_kind(p, outcome).as_str());
+            tail.extend_from_slice(b",\"outcome\":");
+            out::name(&mut tail, outcome.as_str());
             let mut controls = Vec::new();
             controls.extend_from_slice(b",\"enforcedGrantControls\":");
             out::str_list(
@@ -49,12 +68,22 @@ pub(in crate::signin::compiled) fn policy_json(t: &Tenant) -> Vec<PolicyJson> {
                 out::value(&mut warnings, list);
             }
             PolicyJson {
-                head: head.into_boxed_slice(),
+                applies: head.into_boxed_slice(),
                 controls: controls.into_boxed_slice(),
+                not_applying: not_applying.into_boxed_slice(),
+                not_applying_tail: tail.into_boxed_slice(),
                 warnings: warnings.into_boxed_slice(),
             }
         })
         .collect()
+}
+
+/// About how many bytes the per-policy results of `policies` take, to reserve them at once.
+pub(in crate::signin::compiled) fn explained_size(policies: &[PolicyJson]) -> usize {
+    policies
+        .iter()
+        .map(|p| p.not_applying.len() + p.not_applying_tail.len() + 40)
+        .sum()
 }
 
 /// The tenant warnings about each policy: those read at its place in the export (its file, and
@@ -118,7 +147,11 @@ impl BorrowedDecision<'_> {
 
     /// Appends `,"policies":[…]`: the result of every policy the explained decision lists.
     pub(super) fn write_policies(&self, o: &mut Vec<u8>) {
+        o.reserve(self.policies.explained_size + 16);
         o.extend_from_slice(b",\"policies\":[");
+        let mut not_applying = Bits::full(self.policies.n);
+        not_applying.and_not(&self.applicable);
+        let why = self.policies.reasons_of(&self.p, &not_applying);
         let mut any = false;
         for i in 0..self.policies.n {
             if !self.lists(i) {
@@ -133,37 +166,33 @@ impl BorrowedDecision<'_> {
                 o.push(b',');
             }
             any = true;
-            o.extend_from_slice(&json.head);
-            let applies = self.applicable.contains(i);
-            let sif_failed = self.sif_failed.contains(i);
-            if applies {
-                o.extend_from_slice(b",\"policyApplies\":true,\"analysisReasons\":\"notSet\"");
-            } else {
-                o.extend_from_slice(b",\"policyApplies\":false,\"analysisReasons\":");
-                write_reasons(o, self.policies.reasons(i, &self.p));
-            }
-            let outcome = if !policy.is_evaluated() {
-                Outcome::NotEnabled
-            } else if !applies {
-                Outcome::NotApplied
-            } else {
-                match self.policies.grant_of(i, &self.p, self.methods, |_| {}) {
-                    GrantKind::Deny => Outcome::Deny,
-                    GrantKind::Clauses => Outcome::StepUp,
-                    GrantKind::Satisfied if sif_failed => Outcome::StepUp,
-                    GrantKind::Satisfied => Outcome::Satisfied,
-                }
-            };
-            o.extend_from_slice(b",\"result\":");
-            out::name(o, result_kind(policy, outcome).as_str());
-            o.extend_from_slice(b",\"outcome\":");
-            out::name(o, outcome.as_str());
-            if applies {
+            if self.applicable.contains(i) {
+                o.extend_from_slice(&json.applies);
+                let sif_failed = self.sif_failed.contains(i);
+                let outcome = if !policy.is_evaluated() {
+                    Outcome::NotEnabled
+                } else {
+                    match self.policies.grant_of(i, &self.p, self.methods, |_| {}) {
+                        GrantKind::Deny => Outcome::Deny,
+                        GrantKind::Clauses => Outcome::StepUp,
+                        GrantKind::Satisfied if sif_failed => Outcome::StepUp,
+                        GrantKind::Satisfied => Outcome::Satisfied,
+                    }
+                };
+                o.extend_from_slice(b",\"result\":");
+                out::name(o, result_kind(policy, outcome).as_str());
+                o.extend_from_slice(b",\"outcome\":");
+                out::name(o, outcome.as_str());
                 o.extend_from_slice(&json.controls);
                 self.write_unsatisfied(o, i, sif_failed);
-            }
-            if applies || self.missing.iter().any(|(k, _)| *k == i) {
                 o.extend_from_slice(&json.warnings);
+            } else {
+                o.extend_from_slice(&json.not_applying);
+                write_reason_names(o, why.get(i).copied().unwrap_or(0));
+                o.extend_from_slice(&json.not_applying_tail);
+                if self.missing.iter().any(|(k, _)| *k == i) {
+                    o.extend_from_slice(&json.warnings);
+                }
             }
             o.push(b'}');
         }
@@ -207,18 +236,16 @@ impl BorrowedDecision<'_> {
     }
 }
 
-/// Analysis reasons as one JSON string, their names joined by commas, without building it.
-fn write_reasons(o: &mut Vec<u8>, bits: u32) {
+/// Analysis reasons inside a JSON string: `notSet`, or their names joined by commas.
+fn write_reason_names(o: &mut Vec<u8>, bits: u32) {
     if bits == 0 {
-        o.extend_from_slice(b"\"notSet\"");
+        o.extend_from_slice(b"notSet");
         return;
     }
-    o.push(b'"');
     for (k, name) in reasons::iter_names(bits).enumerate() {
         if k > 0 {
             o.push(b',');
         }
         o.extend_from_slice(name.as_bytes());
     }
-    o.push(b'"');
 }
