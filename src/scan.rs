@@ -40,6 +40,61 @@ fn plain_len(rest: &[u8]) -> usize {
     n
 }
 
+/// An object's known member names, with a small open-addressed table built at compile time, so
+/// that finding a key costs a hash of its length and two letters and, as a rule, one comparison.
+pub(crate) struct Names<const N: usize> {
+    names: [&'static str; N],
+    /// Index into `names` by hash, `EMPTY` where none.
+    table: [u8; TABLE],
+}
+
+const TABLE: usize = 128;
+const EMPTY: u8 = u8::MAX;
+
+/// The table's hash: the same for two keys equal in any case.
+const fn hash(len: usize, first: u8, last: u8) -> usize {
+    (len.wrapping_mul(7) ^ ((first | 0x20) as usize * 3) ^ ((last | 0x20) as usize * 5)) % TABLE
+}
+
+impl<const N: usize> Names<N> {
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "evaluated at compile time: an index out of range fails the build"
+    )]
+    pub(crate) const fn new(names: [&'static str; N]) -> Names<N> {
+        assert!(N < TABLE / 2, "the table stays at most half full");
+        let mut table = [EMPTY; TABLE];
+        let mut i = 0;
+        while i < N {
+            let b = names[i].as_bytes();
+            let mut h = hash(b.len(), b[0], b[b.len() - 1]);
+            while table[h] != EMPTY {
+                h = (h + 1) % TABLE;
+            }
+            table[h] = i as u8;
+            i += 1;
+        }
+        Names { names, table }
+    }
+
+    /// Which name `key` is, in any case.
+    pub(crate) fn find(&self, key: &str) -> Option<usize> {
+        let b = key.as_bytes();
+        let mut h = hash(b.len(), *b.first()?, *b.last()?);
+        loop {
+            // An empty slot (`EMPTY` is no index) ends the search: the table is never full.
+            let i = usize::from(*self.table.get(h)?);
+            let name = self.names.get(i)?;
+            // Keys are nearly always spelled as Graph spells them: the exact comparison is the
+            // cheap one, and the case-blind one runs only when it fails.
+            if name.len() == key.len() && (*name == key || name.eq_ignore_ascii_case(key)) {
+                return Some(i);
+            }
+            h = (h + 1) % TABLE;
+        }
+    }
+}
+
 /// Nesting deeper than this is left to `serde_json` (its own limit is 128).
 pub(crate) const MAX_DEPTH: usize = 100;
 

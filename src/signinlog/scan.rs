@@ -9,7 +9,7 @@ use super::LoggedPolicy;
 use super::logged::{logged_policy_from, policy_slot};
 use super::values::{ADDITIONAL_PROPERTIES, is_absent, same_name};
 use crate::json::Json;
-use crate::scan::Scan;
+use crate::scan::{Names, Scan};
 
 /// What the one-pass reading of a record gives: its kept fields, and its applied policies
 /// already read (`policies`) when the record has one list of them in the common form and no
@@ -21,12 +21,17 @@ pub(super) struct Scanned<'a> {
     pub policies: Option<Vec<LoggedPolicy<'a>>>,
 }
 
-/// The record's kept fields (`keys` at the top, and each applied policy under `policies` as the
-/// mapping reads it), or `None` when the text is outside the fast path's form.
-pub(super) fn record<'a>(text: &'a str, keys: &[&str], policies: &str) -> Option<Scanned<'a>> {
+/// The record's kept fields (`keys` at the top, found with one hash each, and each applied
+/// policy under `policies` as the mapping reads it), or `None` when the text is outside the fast
+/// path's form.
+pub(super) fn record<'a, const N: usize>(
+    text: &'a str,
+    keys: &Names<N>,
+    policies: &str,
+) -> Option<Scanned<'a>> {
     let mut s = Scan::new(text);
     s.ws();
-    let mut members = Vec::with_capacity(keys.len().min(24));
+    let mut members = Vec::with_capacity(N.min(24));
     let mut read: Option<Vec<LoggedPolicy<'a>>> = None;
     let mut lists = 0usize;
     let mut wrapped = false;
@@ -34,7 +39,7 @@ pub(super) fn record<'a>(text: &'a str, keys: &[&str], policies: &str) -> Option
         let value = if key.eq_ignore_ascii_case(policies) {
             lists += 1;
             policy_list(s, &mut read)?
-        } else if wanted(keys, key) {
+        } else if keys.find(key).is_some() {
             wrapped |=
                 key.eq_ignore_ascii_case("properties") || same_name(key, ADDITIONAL_PROPERTIES);
             s.value(1)?

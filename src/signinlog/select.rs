@@ -10,6 +10,7 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqA
 use super::MappedSignIn;
 use super::scan::{Scanned, wanted};
 use crate::json::{Json, Key};
+use crate::scan::Names;
 
 /// Top-level fields the mapping reads (any case).
 pub(super) const RECORD_KEYS: [&str; 33] = [
@@ -47,6 +48,9 @@ pub(super) const RECORD_KEYS: [&str; 33] = [
     "properties",
     "AdditionalProperties",
 ];
+
+/// [`RECORD_KEYS`] as a table the one-pass reader finds a key in with one hash.
+const RECORD_NAMES: Names<33> = Names::new(RECORD_KEYS);
 
 /// The fields of each applied policy the comparison reads, and the PowerShell SDK's
 /// `AdditionalProperties`, where the mapping looks for them too.
@@ -94,7 +98,7 @@ pub(super) enum TextError {
 
 /// The one-pass reading, where the record is in its form.
 fn fast(text: &str) -> Option<Scanned<'_>> {
-    super::scan::record(text, &RECORD_KEYS, POLICIES)
+    super::scan::record(text, &RECORD_NAMES, POLICIES)
 }
 
 /// Does the fast path, where it answers, answer what `serde_json` and the mapping do? (For the
@@ -252,6 +256,32 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 
     use super::*;
+
+    #[test]
+    fn record_names_are_found_in_any_case_and_nothing_else_is() {
+        for (i, name) in RECORD_KEYS.iter().enumerate() {
+            for spelling in [
+                (*name).to_owned(),
+                name.to_ascii_uppercase(),
+                name.to_ascii_lowercase(),
+            ] {
+                assert_eq!(RECORD_NAMES.find(&spelling), Some(i), "{spelling}");
+            }
+            // One letter more, one less, or one changed: not this name.
+            let more = format!("{name}x");
+            let less = name.get(1..).unwrap_or_default();
+            let changed = format!("{}_", name.get(..name.len() - 1).unwrap_or_default());
+            for other in [more.as_str(), less, changed.as_str()] {
+                assert!(
+                    RECORD_NAMES.find(other).is_none_or(|k| k != i),
+                    "{other} found as {name}"
+                );
+            }
+        }
+        for other in ["", "@odata.type", "ID ", "userid2", "properties_"] {
+            assert_eq!(RECORD_NAMES.find(other), None, "{other}");
+        }
+    }
 
     #[test]
     fn the_policy_keys_are_the_fields_the_mapping_reads_and_their_wrapper() {
