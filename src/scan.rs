@@ -10,34 +10,38 @@ use crate::json::Json;
 
 /// How many leading bytes of `rest` need no attention inside a string (not `"`, `\\` or a
 /// control character), read eight at a time.
+#[inline]
 fn plain_len(rest: &[u8]) -> usize {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let has_zero = |w: u64| w.wrapping_sub(ONES) & !w & HIGH;
     let mut n = 0;
-    let mut chunks = rest.chunks_exact(8);
-    for chunk in &mut chunks {
+    while let Some(chunk) = rest.get(n..n + 8) {
         let mut word = [0u8; 8];
         word.copy_from_slice(chunk);
-        let w = u64::from_le_bytes(word);
-        // Bytes below 0x20 (bytes of 0x80 and above are never flagged: their high bit is masked
-        // out by !w), and bytes equal to `"` or `\\`. A flag can spill into the bytes after a
-        // flagged one, never before it: the lowest flag is the first such byte.
-        let special = (w.wrapping_sub(ONES * 0x20) & !w & HIGH)
-            | has_zero(w ^ (ONES * u64::from(b'"')))
-            | has_zero(w ^ (ONES * u64::from(b'\\')));
+        let special = special_bytes(u64::from_le_bytes(word));
         if special != 0 {
             return n + (special.trailing_zeros() / 8) as usize;
         }
         n += 8;
     }
-    for &b in chunks.remainder() {
-        if b == b'"' || b == b'\\' || b < 0x20 {
-            return n;
-        }
-        n += 1;
-    }
-    n
+    let tail = rest.get(n..).unwrap_or_default();
+    n + tail
+        .iter()
+        .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+        .unwrap_or(tail.len())
+}
+
+/// The high bit of each byte of `w` that is below 0x20, `"` or `\\` (bytes of 0x80 and above
+/// are never flagged: their high bit is masked out by `!w`). A flag can spill into the bytes
+/// after a flagged one, never before it: the lowest flag is the first such byte.
+#[inline]
+fn special_bytes(w: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |w: u64| w.wrapping_sub(ONES);
+    (w.wrapping_sub(ONES * 0x20)
+        | has_zero(w ^ (ONES * u64::from(b'"')))
+        | has_zero(w ^ (ONES * u64::from(b'\\'))))
+        & !w
+        & HIGH
 }
 
 /// An object's known member names, with a small open-addressed table built at compile time, so
@@ -384,4 +388,45 @@ pub(crate) fn damaged_copies<'t>(
         }
         String::from_utf8(damaged).ok()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plain_len;
+
+    #[test]
+    fn plain_len_stops_at_the_first_quote_backslash_or_control_character() {
+        let naive = |b: &[u8]| {
+            b.iter()
+                .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
+                .unwrap_or(b.len())
+        };
+        // Every byte value at every place of strings that fill whole words and leave a tail,
+        // alone and with a second special byte after it; plain bytes of every kind around it.
+        for fill in [b'a', b'~', b' ', 0x80, 0xC3, 0xFF] {
+            for len in [0usize, 1, 7, 8, 9, 16, 23] {
+                for at in 0..len {
+                    for b in 0..=255u8 {
+                        let mut bytes = vec![fill; len];
+                        if let Some(x) = bytes.get_mut(at) {
+                            *x = b;
+                        }
+                        assert_eq!(
+                            plain_len(&bytes),
+                            naive(&bytes),
+                            "{b:#04x} at {at} of {len}"
+                        );
+                        if let Some(x) = bytes.get_mut(len - 1) {
+                            *x = b'"';
+                        }
+                        assert_eq!(
+                            plain_len(&bytes),
+                            naive(&bytes),
+                            "{b:#04x} at {at} of {len}, quoted"
+                        );
+                    }
+                }
+            }
+        }
+    }
 }
