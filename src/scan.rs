@@ -33,7 +33,7 @@ fn plain_len(rest: &[u8]) -> usize {
 /// are never flagged: their high bit is masked out by `!w`). A flag can spill into the bytes
 /// after a flagged one, never before it: the lowest flag is the first such byte.
 #[inline]
-fn special_bytes(w: u64) -> u64 {
+pub(crate) fn special_bytes(w: u64) -> u64 {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     let has_zero = |w: u64| w.wrapping_sub(ONES);

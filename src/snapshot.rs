@@ -59,10 +59,11 @@ impl Snapshot {
         decision
     }
 
-    /// Decides a sign-in without explain and without allocating: the same decision as
-    /// [`Snapshot::evaluate`] with [`Explain::None`], borrowed from this snapshot and the request.
-    /// Write it with [`BorrowedDecision::write_json`] into a buffer you reuse, or take the owned
-    /// form with [`BorrowedDecision::to_decision`].
+    /// Decides a sign-in without allocating: the same decision as [`Snapshot::evaluate`] with
+    /// [`Explain::None`], borrowed from this snapshot and the request. Write it with
+    /// [`BorrowedDecision::write_json`] into a buffer you reuse, or with every policy's result
+    /// (the bytes of [`Explain::Policies`]) with [`BorrowedDecision::write_json_explained`]; or
+    /// take the owned form with [`BorrowedDecision::to_decision`].
     pub fn evaluate_borrowed<'a>(&'a self, request: &'a SignInRequest) -> BorrowedDecision<'a> {
         self.policies
             .evaluate_borrowed(self.policies.prepare(request))

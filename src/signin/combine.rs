@@ -344,7 +344,7 @@ pub(crate) fn result_kind(p: &Policy, outcome: Outcome) -> PolicyResultKind {
 }
 
 /// The tenant warnings read at this policy's place in the export (its file and JSON path).
-fn warnings_about(p: &Policy, tenant_warnings: &[Diagnostic]) -> Vec<Diagnostic> {
+pub(crate) fn warnings_about(p: &Policy, tenant_warnings: &[Diagnostic]) -> Vec<Diagnostic> {
     let (file, path) = crate::model::read::split_source(&p.source);
     tenant_warnings
         .iter()

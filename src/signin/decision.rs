@@ -523,6 +523,19 @@ pub mod reasons {
         iter_names(bits).collect::<Vec<_>>().join(",")
     }
 
+    // `iter_names` finds bit `k`'s name at `ALL[k]`.
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "evaluated at compile time: an index out of range fails the build"
+    )]
+    const _: () = {
+        let mut k = 0;
+        while k < ALL.len() {
+            assert!(ALL[k].0 == 1 << k, "ALL holds bit k at k");
+            k += 1;
+        }
+    };
+
     /// The names of the flags set in `bits`, in canonical (bit) order, without collecting them;
     /// bits without a name are left out. One step per set bit: `ALL` holds bit `k` at `k`.
     pub(crate) fn iter_names(bits: u32) -> impl Iterator<Item = &'static str> {

@@ -26,23 +26,15 @@ pub(crate) fn string(out: &mut Vec<u8>, s: &str) {
     }
 }
 
-/// Does `s` hold a byte JSON must escape (a control character, `"` or `\\`)? Eight bytes at a time
-/// (the classic "has a byte less than n / equal to c" word tricks, exact for existence).
+/// Does `s` hold a byte JSON must escape (a control character, `"` or `\\`)? Eight bytes at a time,
+/// with the scanner's word test.
 fn needs_escape(s: &[u8]) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH != 0;
     let mut chunks = s.chunks_exact(8);
     for chunk in &mut chunks {
         let Ok(bytes) = <[u8; 8]>::try_from(chunk) else {
             return true;
         };
-        let w = u64::from_le_bytes(bytes);
-        let control = w.wrapping_sub(ONES * 0x20) & !w & HIGH != 0;
-        if control
-            || has_zero(w ^ (ONES * u64::from(b'"')))
-            || has_zero(w ^ (ONES * u64::from(b'\\')))
-        {
+        if crate::scan::special_bytes(u64::from_le_bytes(bytes)) != 0 {
             return true;
         }
     }

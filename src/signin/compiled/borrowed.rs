@@ -1,9 +1,11 @@
-//! The decision without explain, straight from the policy sets: it borrows every id, name and
-//! requirement option from the snapshot (prepared when the snapshot was compiled) and the request,
-//! so building it, reading it and writing it as JSON allocate nothing in the usual case.
-//! [`BorrowedDecision::to_decision`] gives the [`SignInDecision`] the rest of the library works
-//! with; the two agree byte for byte.
+//! The decision straight from the policy sets: it borrows every id, name and requirement option
+//! from the snapshot (prepared when the snapshot was compiled) and the request, so building it,
+//! reading it and writing it as JSON, with or without the per-policy results, allocate nothing in
+//! the usual case. [`BorrowedDecision::to_decision`] gives the [`SignInDecision`] without explain
+//! the rest of the library works with; the two agree byte for byte, and
+//! [`BorrowedDecision::write_json_explained`] writes the explained decision's bytes.
 
+use super::grants::GrantKind;
 use super::*;
 use crate::diag::{Diagnostic, Severity};
 use crate::model::enums::PolicyState;
@@ -52,7 +54,9 @@ impl Need<'_> {
     }
 }
 
-/// A sign-in decision without per-policy results, borrowing from the snapshot and the request.
+/// A sign-in decision borrowing from the snapshot and the request: the decision without explain,
+/// whose per-policy results are worked out only when written
+/// ([`BorrowedDecision::write_json_explained`]).
 ///
 /// Building, reading and writing it allocate nothing in the usual case: a tenant of up to 256
 /// policies, and lists within their inline room (up to 4 requirements, 4 policies that missing
@@ -97,9 +101,9 @@ pub struct BorrowedDecision<'a> {
 }
 
 impl CompiledPolicies {
-    /// The decision without explain for a prepared request, without allocating in the usual case
-    /// (see [`BorrowedDecision`]): what [`CompiledPolicies::evaluate_prepared`] renders, borrowed,
-    /// with the request's own warnings first.
+    /// The decision for a prepared request, without allocating in the usual case (see
+    /// [`BorrowedDecision`]): what [`CompiledPolicies::evaluate_prepared`] renders, borrowed, with
+    /// the request's own warnings first; its per-policy results are written on demand.
     pub fn evaluate_borrowed<'a>(&'a self, p: Prepared<'a>) -> BorrowedDecision<'a> {
         let applicable = self.applicable(&p);
         let mut with_sif = applicable.clone();
@@ -187,50 +191,6 @@ impl CompiledPolicies {
         })
     }
 
-    /// What policy `i`'s grant comes to for `p`, handing each unmet clause a prompt could
-    /// satisfy to `unmet`.
-    fn grant_of<'a>(
-        &'a self,
-        i: usize,
-        p: &Prepared<'_>,
-        methods: MethodSet,
-        mut unmet: impl FnMut(&'a Clause),
-    ) -> GrantKind {
-        let (and, items, or_clause) = match self.grants.get(i) {
-            None | Some(CompiledGrant::None) => return GrantKind::Satisfied,
-            Some(CompiledGrant::Block) => return GrantKind::Deny,
-            Some(CompiledGrant::Controls {
-                and,
-                items,
-                or_clause,
-                ..
-            }) => (*and, items, or_clause),
-        };
-        let flags = self.controls(i, p, methods);
-        if and {
-            if flags.iter().any(|(s, int)| !s && !int) {
-                return GrantKind::Deny;
-            }
-            let mut kind = GrantKind::Satisfied;
-            for (j, (s, _)) in flags.iter().enumerate() {
-                if !s {
-                    kind = GrantKind::Clauses;
-                    if let Some(Some(clause)) = items.get(j) {
-                        unmet(clause);
-                    }
-                }
-            }
-            kind
-        } else if flags.iter().any(|(s, _)| *s) {
-            GrantKind::Satisfied
-        } else if flags.iter().any(|(_, int)| *int) && !or_clause.items.is_empty() {
-            unmet(or_clause);
-            GrantKind::Clauses
-        } else {
-            GrantKind::Deny
-        }
-    }
-
     fn add_need<'a>(&self, needs: &mut SmallVec<[Need<'a>; 4]>, any_of: Options<'a>, i: usize) {
         let id = |k: usize| self.policy(k).map(|p| p.id.as_str());
         if let Some(existing) = needs
@@ -246,14 +206,6 @@ impl CompiledPolicies {
             needs.push(Need { any_of, policies });
         }
     }
-}
-
-/// What one policy's grant came to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum GrantKind {
-    Satisfied,
-    Clauses,
-    Deny,
 }
 
 /// The ids of the policies that deny `d`, sorted.

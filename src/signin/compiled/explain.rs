@@ -75,19 +75,38 @@ impl CompiledPolicies {
             v.and(selected);
             v
         };
-        let mut not_applying = visit.clone();
-        not_applying.and_not(&applicable);
-        let why = self.reasons_of(p, &not_applying);
+        // Reasons are read only with explain.
+        let why = if explain {
+            let mut not_applying = visit.clone();
+            not_applying.and_not(&applicable);
+            self.reasons_of(p, &not_applying)
+        } else {
+            SmallVec::new()
+        };
+        let mut sif_failed = Bits::empty(self.n);
+        for (i, failed) in &sif {
+            if *failed {
+                sif_failed.insert(*i);
+            }
+        }
         let mut verdicts = Vec::with_capacity(if explain { self.n } else { 8 });
+        // Both `visit` and `missing` (see `missing_data`) run in policy order: one walk pairs them.
+        let mut kept_out = missing.iter().peekable();
         for i in visit.iter() {
             let Some(policy) = self.tenant.policies.get(i) else {
                 continue;
             };
             let applies = applicable.contains(i);
-            let missing = missing
-                .iter()
-                .find(|(k, _)| *k == i)
-                .map_or(0, |(_, fields)| *fields);
+            let mut missing = 0;
+            while let Some(&&(k, fields)) = kept_out.peek() {
+                if k > i {
+                    break;
+                }
+                if k == i {
+                    missing = fields;
+                }
+                kept_out.next();
+            }
             if !applies && !explain && missing == 0 {
                 continue;
             }
@@ -96,7 +115,7 @@ impl CompiledPolicies {
                 policy,
                 reasons,
                 applies,
-                sif_failed: sif.iter().any(|(k, f)| *k == i && *f),
+                sif_failed: sif_failed.contains(i),
                 grant: Grant::Satisfied,
                 unsatisfied: Vec::new(),
                 missing,
@@ -140,7 +159,7 @@ impl CompiledPolicies {
 
     /// Missing data (§7): each enforced, selected policy that does not apply only because
     /// request data is absent or unknown, and that would deny or require something if it
-    /// applied, with the data (a [`missing`] mask). Bit operations narrow the candidates; the
+    /// applied, with the data (a [`missing`] mask), in policy order. Bit operations narrow the candidates; the
     /// few left are checked one by one.
     pub(super) fn missing_data(
         &self,
@@ -466,4 +485,154 @@ pub(super) fn w_future(w: &mut Diagnostics) {
         "$.session",
         message::AuthenticationInFuture.to_string(),
     );
+}
+
+#[cfg(test)]
+mod tests {
+    #![expect(
+        clippy::unwrap_used,
+        clippy::indexing_slicing,
+        reason = "a test fails loudly"
+    )]
+    use super::*;
+    use crate::unstable::generate::{self, TenantSize};
+
+    impl CompiledPolicies {
+        /// Analysis-reason bits for one policy that does not apply (§6 step 5), condition by
+        /// condition: what `reasons_of` computed before it worked set by set, kept as its oracle.
+        fn reasons_one(&self, i: usize, p: &Prepared<'_>) -> u32 {
+            if !self.evaluated.contains(i) {
+                return reasons::POLICY_NOT_ENABLED;
+            }
+            let mut bits = 0u32;
+            let mut missing = false;
+            let neither =
+                !self.users_configured.contains(i) && !self.workload_configured.contains(i);
+            if !p.identity.contains(i) {
+                missing |= p.identity_missing.contains(i);
+                bits |= if neither {
+                    reasons::EMPTY_POLICY
+                } else if p.is_user {
+                    reasons::USERS
+                } else {
+                    reasons::WORKLOAD_IDENTITIES
+                };
+            } else if neither {
+                bits |= reasons::EMPTY_POLICY;
+            }
+            if !self.has_target.contains(i) {
+                bits |= reasons::EMPTY_POLICY;
+            } else if !p.target.contains(i) {
+                bits |= p.context_flag;
+            }
+            let mut dim = |ok: bool, flag: u32, is_missing: bool| {
+                if !ok {
+                    bits |= flag;
+                    missing |= is_missing;
+                }
+            };
+            dim(
+                self.platforms
+                    .get(p.platform)
+                    .is_some_and(|b| b.contains(i)),
+                reasons::DEVICE_PLATFORM,
+                p.platform == PLATFORMS.len(),
+            );
+            dim(
+                self.device_ok(i, p.req),
+                reasons::DEVICES,
+                p.req.conditions.device.is_none(),
+            );
+            dim(
+                self.clients.get(p.client).is_some_and(|b| b.contains(i)),
+                reasons::CLIENT_APPS,
+                p.client == CLIENTS.len(),
+            );
+            dim(
+                p.location.contains(i),
+                reasons::LOCATION,
+                p.location_missing.contains(i),
+            );
+            let has = |table: &[Bits], slot: usize| table.get(slot).is_some_and(|b| b.contains(i));
+            if p.is_user {
+                dim(
+                    has(&self.sign_in_risk, p.sign_in_risk),
+                    reasons::SIGN_IN_RISK,
+                    false,
+                );
+                dim(has(&self.user_risk, p.user_risk), reasons::USER_RISK, false);
+                dim(
+                    has(&self.insider_risk, p.insider_risk),
+                    reasons::INSIDER_RISK,
+                    false,
+                );
+            } else {
+                dim(
+                    has(&self.sp_risk, p.sp_risk),
+                    reasons::WORKLOAD_IDENTITIES,
+                    false,
+                );
+            }
+            dim(
+                has(&self.flows, p.flow),
+                reasons::AUTHENTICATION_FLOW,
+                false,
+            );
+            if missing && bits != 0 {
+                bits |= reasons::NOT_ENOUGH_INFORMATION;
+            }
+            bits
+        }
+    }
+
+    /// `reasons_of` over every policy and over a subset, against `reasons_one` policy by policy.
+    fn check(tenant: Tenant, requests: &[SignInRequest]) -> usize {
+        let snapshot = crate::Snapshot::compile(tenant);
+        let c = snapshot.compiled();
+        let mut flagged = 0;
+        for (k, req) in requests.iter().enumerate() {
+            let p = c.prepare(req);
+            let mut subset = Bits::empty(c.n);
+            for i in (0..c.n).filter(|i| (i * 7 + k) % 3 != 0) {
+                subset.insert(i);
+            }
+            for of in [Bits::full(c.n), subset] {
+                let all = c.reasons_of(&p, &of);
+                for i in 0..c.n {
+                    let expected = if of.contains(i) {
+                        c.reasons_one(i, &p)
+                    } else {
+                        0
+                    };
+                    assert_eq!(all[i], expected, "request {k}, policy {i}");
+                    flagged += usize::from(expected != 0);
+                }
+            }
+        }
+        flagged
+    }
+
+    #[test]
+    fn reasons_of_gives_each_policy_the_reasons_it_would_alone() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let tenant = crate::load(&root.join("examples/tenant")).unwrap();
+        let text = std::fs::read_to_string(root.join("examples/signins.jsonl")).unwrap();
+        let requests: Vec<SignInRequest> = text
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| SignInRequest::from_json(l).unwrap())
+            .collect();
+        assert!(check(tenant, &requests) > 100);
+        let now = jiff::Timestamp::from_second(1_780_000_000).unwrap();
+        for seed in [3, 7, 11] {
+            let bundle = generate::tenant(TenantSize::SMALL, seed);
+            let tenant = crate::load_bundle_bytes("g.json", bundle.to_string().as_bytes()).unwrap();
+            let requests: Vec<SignInRequest> = generate::requests(TenantSize::SMALL, 150, seed)
+                .iter()
+                .filter_map(|v| SignInRequest::from_json_at(&v.to_string(), now).ok())
+                .collect();
+            assert!(requests.len() > 100, "{}", requests.len());
+            assert!(check(tenant, &requests) > 1000);
+        }
+    }
 }

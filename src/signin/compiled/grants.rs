@@ -309,3 +309,67 @@ fn key_of(numbers: &Map<String, u32>, k: u32) -> Option<String> {
         .find(|(_, v)| **v == k)
         .map(|(s, _)| s.clone())
 }
+
+/// What one policy's grant came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum GrantKind {
+    Satisfied,
+    Clauses,
+    Deny,
+}
+
+impl CompiledPolicies {
+    /// What policy `i`'s grant comes to for `p`, handing each unmet clause a prompt could
+    /// satisfy to `unmet`.
+    pub(super) fn grant_of<'a>(
+        &'a self,
+        i: usize,
+        p: &Prepared<'_>,
+        methods: MethodSet,
+        unmet: impl FnMut(&'a Clause),
+    ) -> GrantKind {
+        self.grant_with(i, &self.controls(i, p, methods), unmet)
+    }
+
+    /// [`CompiledPolicies::grant_of`] with policy `i`'s controls already checked (`flags`, as
+    /// [`CompiledPolicies::controls`] gives them).
+    pub(super) fn grant_with<'a>(
+        &'a self,
+        i: usize,
+        flags: &[(bool, bool)],
+        mut unmet: impl FnMut(&'a Clause),
+    ) -> GrantKind {
+        let (and, items, or_clause) = match self.grants.get(i) {
+            None | Some(CompiledGrant::None) => return GrantKind::Satisfied,
+            Some(CompiledGrant::Block) => return GrantKind::Deny,
+            Some(CompiledGrant::Controls {
+                and,
+                items,
+                or_clause,
+                ..
+            }) => (*and, items, or_clause),
+        };
+        if and {
+            if flags.iter().any(|(s, int)| !s && !int) {
+                return GrantKind::Deny;
+            }
+            let mut kind = GrantKind::Satisfied;
+            for (j, (s, _)) in flags.iter().enumerate() {
+                if !s {
+                    kind = GrantKind::Clauses;
+                    if let Some(Some(clause)) = items.get(j) {
+                        unmet(clause);
+                    }
+                }
+            }
+            kind
+        } else if flags.iter().any(|(s, _)| *s) {
+            GrantKind::Satisfied
+        } else if flags.iter().any(|(_, int)| *int) && !or_clause.items.is_empty() {
+            unmet(or_clause);
+            GrantKind::Clauses
+        } else {
+            GrantKind::Deny
+        }
+    }
+}

@@ -373,20 +373,32 @@ pub fn eval(tenant: &Tenant, req: &Req) -> Out {
         .unwrap_or_else(|e| panic!("request does not parse: {e:#?}\n{:#}", req.0));
     let decision = ReferenceEvaluator::new(tenant).evaluate(&parsed, Explain::Policies);
     let json = serde_json::to_value(&decision).unwrap();
-    // The compiled engine, owned and borrowed, gives the same explained decision, byte for byte.
+    // The compiled engine, owned and borrowed, gives the same decision byte for byte, explained
+    // and not.
     let snapshot = jitgate::Snapshot::compile(tenant.clone());
-    let expected = serde_json::to_string(&decision).unwrap();
-    let compiled = serde_json::to_string(&snapshot.evaluate(&parsed, Explain::Policies)).unwrap();
-    assert_eq!(compiled, expected, "the compiled engine disagrees");
-    let mut borrowed = Vec::new();
-    snapshot
-        .evaluate_borrowed(&parsed)
-        .write_json_explained(&mut borrowed);
-    assert_eq!(
-        String::from_utf8_lossy(&borrowed),
-        expected,
-        "the borrowed decision, explained, writes other bytes"
-    );
+    let reference = ReferenceEvaluator::new(tenant);
+    let borrowed = snapshot.evaluate_borrowed(&parsed);
+    for explain in [Explain::Policies, Explain::None] {
+        let expected = serde_json::to_vec(&reference.evaluate(&parsed, explain)).unwrap();
+        let mut compiled = Vec::new();
+        snapshot
+            .evaluate(&parsed, explain)
+            .write_json(&mut compiled);
+        let mut written = Vec::new();
+        if explain == Explain::Policies {
+            borrowed.write_json_explained(&mut written);
+        } else {
+            borrowed.write_json(&mut written);
+        }
+        for (engine, bytes) in [("compiled", compiled), ("borrowed", written)] {
+            assert!(
+                bytes == expected,
+                "the {engine} engine disagrees ({explain:?}):\n{}\nthe reference:\n{}",
+                String::from_utf8_lossy(&bytes),
+                String::from_utf8_lossy(&expected)
+            );
+        }
+    }
     Out {
         decision,
         json,

@@ -149,9 +149,17 @@ impl BorrowedDecision<'_> {
     pub(super) fn write_policies(&self, o: &mut Vec<u8>) {
         o.reserve(self.policies.explained_size + 16);
         o.extend_from_slice(b",\"policies\":[");
-        let mut not_applying = Bits::full(self.policies.n);
-        not_applying.and_not(&self.applicable);
+        // Under `appliedPoliciesOnly` no policy that does not apply is listed.
+        let mut not_applying = Bits::empty(self.policies.n);
+        if !self.p.req.applied_policies_only {
+            not_applying = Bits::full(self.policies.n);
+            not_applying.and_not(&self.applicable);
+        }
         let why = self.policies.reasons_of(&self.p, &not_applying);
+        let mut kept_out = Bits::empty(self.policies.n);
+        for (i, _) in &self.missing {
+            kept_out.insert(*i);
+        }
         let mut any = false;
         for i in 0..self.policies.n {
             if !self.lists(i) {
@@ -169,10 +177,11 @@ impl BorrowedDecision<'_> {
             if self.applicable.contains(i) {
                 o.extend_from_slice(&json.applies);
                 let sif_failed = self.sif_failed.contains(i);
+                let flags = self.policies.controls(i, &self.p, self.methods);
                 let outcome = if !policy.is_evaluated() {
                     Outcome::NotEnabled
                 } else {
-                    match self.policies.grant_of(i, &self.p, self.methods, |_| {}) {
+                    match self.policies.grant_with(i, &flags, |_| {}) {
                         GrantKind::Deny => Outcome::Deny,
                         GrantKind::Clauses => Outcome::StepUp,
                         GrantKind::Satisfied if sif_failed => Outcome::StepUp,
@@ -184,13 +193,13 @@ impl BorrowedDecision<'_> {
                 o.extend_from_slice(b",\"outcome\":");
                 out::name(o, outcome.as_str());
                 o.extend_from_slice(&json.controls);
-                self.write_unsatisfied(o, i, sif_failed);
+                self.write_unsatisfied(o, i, &flags, sif_failed);
                 o.extend_from_slice(&json.warnings);
             } else {
                 o.extend_from_slice(&json.not_applying);
                 write_reason_names(o, why.get(i).copied().unwrap_or(0));
                 o.extend_from_slice(&json.not_applying_tail);
-                if self.missing.iter().any(|(k, _)| *k == i) {
+                if kept_out.contains(i) {
                     o.extend_from_slice(&json.warnings);
                 }
             }
@@ -199,10 +208,16 @@ impl BorrowedDecision<'_> {
         o.push(b']');
     }
 
-    /// `,"unsatisfiedControls":[…]` for applying policy `i`: `block` for a block; the controls
-    /// not met when the grant is not (none when it is); then `signInFrequency` when its
-    /// frequency failed.
-    fn write_unsatisfied(&self, o: &mut Vec<u8>, i: usize, sif_failed: bool) {
+    /// `,"unsatisfiedControls":[…]` for applying policy `i` (`flags`: its controls as checked):
+    /// `block` for a block; the controls not met when the grant is not (none when it is); then
+    /// `signInFrequency` when its frequency failed.
+    fn write_unsatisfied(
+        &self,
+        o: &mut Vec<u8>,
+        i: usize,
+        flags: &[(bool, bool)],
+        sif_failed: bool,
+    ) {
         o.extend_from_slice(b",\"unsatisfiedControls\":[");
         let mut any = false;
         let mut item = |o: &mut Vec<u8>, s: &str| {
@@ -215,14 +230,13 @@ impl BorrowedDecision<'_> {
         match self.policies.grants.get(i) {
             Some(CompiledGrant::Block) => item(o, "block"),
             Some(CompiledGrant::Controls { and, controls, .. }) => {
-                let flags = self.policies.controls(i, &self.p, self.methods);
                 let met = if *and {
                     flags.iter().all(|(s, _)| *s)
                 } else {
                     flags.iter().any(|(s, _)| *s)
                 };
                 if !met {
-                    for ((_, name), _) in controls.iter().zip(&flags).filter(|(_, (s, _))| !s) {
+                    for ((_, name), _) in controls.iter().zip(flags).filter(|(_, (s, _))| !s) {
                         item(o, name);
                     }
                 }
@@ -247,5 +261,83 @@ fn write_reason_names(o: &mut Vec<u8>, bits: u32) {
             o.push(b',');
         }
         o.extend_from_slice(name.as_bytes());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![expect(
+        clippy::unwrap_used,
+        clippy::indexing_slicing,
+        reason = "a test fails loudly"
+    )]
+    use super::warnings_by_policy;
+    use crate::diag::{Diagnostic, Severity};
+    use crate::signin::combine::warnings_about;
+
+    #[test]
+    fn each_policy_gets_the_warnings_the_renderer_finds_for_it() {
+        let policy = |k: usize| {
+            serde_json::json!({"id": format!("00000000-0000-0000-0000-{k:012}"), "displayName": "p",
+                "state": "enabled",
+                "conditions": {"users": {"includeUsers": ["All"]},
+                               "applications": {"includeApplications": ["All"]}},
+                "grantControls": {"operator": "OR", "builtInControls": ["mfa"]}})
+        };
+        let bundle = serde_json::json!({"conditionalAccessPolicies": (0..6).map(policy).collect::<Vec<_>>()});
+        let mut t = crate::load_bundle_bytes("t.json", bundle.to_string().as_bytes()).unwrap();
+        // Siblings whose paths share a prefix, a whole file, two policies read at one place, a
+        // source without a file.
+        let sources = [
+            "a.json:$.conditionalAccessPolicies[1]",
+            "a.json:$.conditionalAccessPolicies[10]",
+            "b.json:$",
+            "a.json:$.conditionalAccessPolicies[1]",
+            "nofile",
+            "c.json:$.x",
+        ];
+        for (p, source) in t.policies.iter_mut().zip(sources) {
+            source.clone_into(&mut p.source);
+        }
+        let warning = |file: &str, path: &str| Diagnostic {
+            severity: Severity::Warning,
+            code: "unsupportedCondition",
+            file: file.to_owned(),
+            path: path.to_owned(),
+            message: format!("{file} {path}"),
+            fields: Vec::new(),
+            policy_ids: Vec::new(),
+        };
+        t.warnings = [
+            ("a.json", "$.conditionalAccessPolicies[1]"),
+            ("a.json", "$.conditionalAccessPolicies[1].conditions.times"),
+            ("a.json", "$.conditionalAccessPolicies[10].x"),
+            ("a.json", "$.conditionalAccessPolicies[1]x"),
+            ("a.json", "$.conditionalAccessPolicies[1][0]"),
+            ("a.json", ""),
+            ("b.json", "$"),
+            ("b.json", "$[0]"),
+            ("b.json", "$x"),
+            ("c.json", "$.conditionalAccessPolicies[1]"),
+            ("c.json", "$.x.y"),
+            ("c.json", "$.xy"),
+            ("", "nofile"),
+            ("", "nofile.y"),
+            ("", ""),
+        ]
+        .iter()
+        .map(|(f, p)| warning(f, p))
+        .collect();
+        let found = warnings_by_policy(&t);
+        let mut matched = 0;
+        for (i, p) in t.policies.iter().enumerate() {
+            let expected = warnings_about(p, &t.warnings);
+            let got: Vec<Diagnostic> = found[i].iter().map(|w| (*w).clone()).collect();
+            assert_eq!(got, expected, "policy {i} at {}", p.source);
+            matched += got.len();
+        }
+        // Each policy above gets some, so the test compares more than empty lists.
+        assert!(found.iter().all(|l| !l.is_empty()), "{found:#?}");
+        assert_eq!(matched, 3 + 1 + 2 + 3 + 2 + 1);
     }
 }
