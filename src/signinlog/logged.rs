@@ -122,8 +122,23 @@ pub(super) fn logged_policy_from<'a>(
     found: [Option<&Json<'a>>; 5],
 ) -> Result<LoggedPolicy<'a>, SignInLogError> {
     let [id, result, name, satisfied, not_satisfied] = found;
-    let text = |v: Option<&Json<'a>>| v.and_then(text_of).and_then(trimmed);
-    let (Some(id), Some(result)) = (text(id), text(result)) else {
+    let text = |v: Option<&Json<'a>>| v.and_then(text_of);
+    logged_policy_of(
+        i,
+        [text(id), text(result), text(name)],
+        [satisfied, not_satisfied],
+    )
+}
+
+/// Applied policy `i` from the text of its id, result and display name (`None` where absent or
+/// not a string) and the values found for its two condition fields.
+pub(super) fn logged_policy_of<'a>(
+    i: usize,
+    texts: [Option<Cow<'a, str>>; 3],
+    [satisfied, not_satisfied]: [Option<&Json<'a>>; 2],
+) -> Result<LoggedPolicy<'a>, SignInLogError> {
+    let [id, result, name] = texts.map(|t| t.and_then(trimmed));
+    let (Some(id), Some(result)) = (id, result) else {
         return Err(error(
             &["appliedConditionalAccessPolicies"],
             &format!("item {i} has no id or no result; it cannot be compared"),
@@ -143,7 +158,7 @@ pub(super) fn logged_policy_from<'a>(
         } else {
             id
         },
-        display_name: text(name),
+        display_name: name,
         result,
         conditions_satisfied: flags(satisfied),
         conditions_not_satisfied: flags(not_satisfied),

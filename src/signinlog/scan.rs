@@ -6,7 +6,7 @@
 use std::borrow::Cow;
 
 use super::LoggedPolicy;
-use super::logged::{logged_policy_from, policy_slot};
+use super::logged::{logged_policy_of, policy_slot};
 use super::values::{ADDITIONAL_PROPERTIES, is_absent, same_name};
 use crate::json::Json;
 use crate::scan::{Names, Scan};
@@ -76,14 +76,33 @@ fn policy_list<'a>(s: &mut Scan<'a>, read: &mut Option<Vec<LoggedPolicy<'a>>>) -
         b'[' => {
             let mut items = Vec::with_capacity(32);
             s.array(|s| {
-                // Each field's first value that is not absent, as the mapping takes it.
-                let mut found: [Option<Json<'a>>; 5] = [const { None }; 5];
+                // Each field's first value that is not absent, as the mapping takes it: the id,
+                // result and name as text (`Some(None)`: a value that is not a string), the
+                // condition fields as values.
+                let mut texts: [Option<Option<&'a str>>; 3] = [None; 3];
+                let mut conditions: [Option<Json<'a>>; 2] = [const { None }; 2];
                 s.object(|s, key| match policy_slot(key) {
                     // Fields the PowerShell SDK nests: left to the mapping of the whole tree.
                     None if same_name(key, ADDITIONAL_PROPERTIES) => None,
+                    Some(k @ 0..=2) => {
+                        // `None`: absent (null, or "None"); `Some(None)`: not a string.
+                        let found = if s.peek()? == b'"' {
+                            let text = s.plain_string()?;
+                            (text != "None").then_some(Some(text))
+                        } else {
+                            let value = s.value(3)?;
+                            (!is_absent(&value)).then_some(None)
+                        };
+                        if let (Some(found), Some(slot)) = (found, texts.get_mut(k))
+                            && slot.is_none()
+                        {
+                            *slot = Some(found);
+                        }
+                        Some(())
+                    }
                     Some(k) => {
                         let value = s.value(3)?;
-                        if let Some(slot) = found.get_mut(k)
+                        if let Some(slot) = conditions.get_mut(k - 3)
                             && slot.is_none()
                             && !is_absent(&value)
                         {
@@ -93,8 +112,16 @@ fn policy_list<'a>(s: &mut Scan<'a>, read: &mut Option<Vec<LoggedPolicy<'a>>>) -
                     }
                     None => s.skip(3),
                 })?;
-                let fields = found.each_ref().map(Option::as_ref);
-                items.push(logged_policy_from(items.len(), fields).ok()?);
+                let texts = texts.map(|t| t.flatten().map(Cow::Borrowed));
+                let [satisfied, not_satisfied] = &conditions;
+                items.push(
+                    logged_policy_of(
+                        items.len(),
+                        texts,
+                        [satisfied.as_ref(), not_satisfied.as_ref()],
+                    )
+                    .ok()?,
+                );
                 Some(())
             })?;
             *read = Some(items);

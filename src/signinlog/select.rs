@@ -421,6 +421,53 @@ mod fast_path_tests {
     }
 
     #[test]
+    fn an_applied_policys_field_is_its_first_value_that_is_not_absent() {
+        // null and "None" are absent and give way to a later spelling; any other value, a
+        // string or not, is the field's (a number is no id: the mapping refuses the item).
+        let policies = |items: &str| {
+            format!(r#"{{"userId": "u", "appliedConditionalAccessPolicies": [{items}]}}"#)
+        };
+        let cases = [
+            (
+                r#"{"id": null, "ID": "p", "result": "success"}"#,
+                Some(("p", "success", None)),
+            ),
+            (
+                r#"{"id": "None", "Id": "p", "result": "None", "RESULT": "failure"}"#,
+                Some(("p", "failure", None)),
+            ),
+            (
+                r#"{"id": "p", "ID": "q", "result": "success", "displayName": " n "}"#,
+                Some(("p", "success", Some("n"))),
+            ),
+            (
+                r#"{"id": "p", "result": "success", "displayName": 7, "DisplayName": "n"}"#,
+                Some(("p", "success", None)),
+            ),
+            (r#"{"id": 5, "ID": "p", "result": "success"}"#, None),
+            (r#"{"id": ["p"], "result": "success"}"#, None),
+            (
+                r#"{"id": "p", "result": {"r": 1}, "Result": "success"}"#,
+                None,
+            ),
+        ];
+        for (item, expected) in cases {
+            let text = policies(item);
+            assert!(agrees(&text), "{text}");
+            let read = fast(&text).and_then(|v| v.policies);
+            let got = read
+                .as_ref()
+                .and_then(|p| p.first())
+                .map(|p| (p.id.as_ref(), p.result.as_ref(), p.display_name.as_deref()));
+            assert_eq!(got, expected, "{text}");
+            if expected.is_none() {
+                // Refused by the mapping, which the slow path reports.
+                assert!(read.is_none(), "{text}");
+            }
+        }
+    }
+
+    #[test]
     fn leaves_everything_else_to_serde_json() {
         for text in [
             r#"{"id": "a\"b"}"#,
