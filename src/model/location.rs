@@ -341,7 +341,7 @@ mod tests {
     )]
     use super::*;
 
-    /// The general path alone, as `Cidr::parse` was before the plain IPv4 path.
+    /// The general path alone (any text with a leading space takes it).
     fn general(s: &str) -> Result<Cidr, String> {
         let mut bytes = s.as_bytes().to_vec();
         // A leading space sends any text down the general path, which trims it off again.

@@ -91,6 +91,7 @@ impl CompiledPolicies {
         }
         let mut verdicts = Vec::with_capacity(if explain { self.n } else { 8 });
         // Both `visit` and `missing` (see `missing_data`) run in policy order: one walk pairs them.
+        debug_assert!(missing.windows(2).all(|w| matches!(w, [a, b] if a.0 < b.0)));
         let mut kept_out = missing.iter().peekable();
         for i in visit.iter() {
             let Some(policy) = self.tenant.policies.get(i) else {
@@ -159,8 +160,8 @@ impl CompiledPolicies {
 
     /// Missing data (§7): each enforced, selected policy that does not apply only because
     /// request data is absent or unknown, and that would deny or require something if it
-    /// applied, with the data (a [`missing`] mask), in policy order. Bit operations narrow the candidates; the
-    /// few left are checked one by one.
+    /// applied, with the data (a [`missing`] mask), in policy order. Bit operations narrow the
+    /// candidates; the few left are checked one by one.
     pub(super) fn missing_data(
         &self,
         p: &Prepared<'_>,
