@@ -15,7 +15,7 @@ use crate::signin::decision::{
 
 /// Appends `s` as a JSON string. A string with nothing to escape (the usual id or name) is copied
 /// as it is; any other goes through `serde_json`, which escapes as it always does.
-pub(crate) fn string(out: &mut Vec<u8>, s: &str) {
+pub fn string(out: &mut Vec<u8>, s: &str) {
     if !needs_escape(s.as_bytes()) {
         out.reserve(s.len() + 2);
         out.push(b'"');

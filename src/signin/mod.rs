@@ -4,5 +4,5 @@
 pub mod combine;
 pub mod compiled;
 pub mod decision;
-mod json_out;
+pub(crate) mod json_out;
 pub mod reference;

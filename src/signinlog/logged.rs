@@ -69,6 +69,19 @@ fn condition_flags(bits: u64) -> String {
     names.join(",")
 }
 
+/// A condition field's text: a string as it is, a list of names joined by commas, a bitmask
+/// spelled out (see [`CONDITION_BITS`]).
+fn flags<'a>(v: &Json<'a>) -> Option<Cow<'a, str>> {
+    match v {
+        Json::String(_) => text_of(v),
+        Json::Array(a) => Some(Cow::Owned(
+            a.iter().filter_map(str_of).collect::<Vec<_>>().join(","),
+        )),
+        Json::Number(n) => n.as_u64().map(|b| Cow::Owned(condition_flags(b))),
+        _ => None,
+    }
+}
+
 /// The fields of an applied policy the comparison reads, in slot order.
 pub(super) const POLICY_FIELDS: [&str; 5] = [
     "id",
@@ -137,20 +150,12 @@ pub(super) fn logged_policy_of<'a>(
     texts: [Option<Cow<'a, str>>; 3],
     [satisfied, not_satisfied]: [Option<&Json<'a>>; 2],
 ) -> Result<LoggedPolicy<'a>, SignInLogError> {
-    let [id, result, name] = texts.map(|t| t.and_then(trimmed));
-    let (Some(id), Some(result)) = (id, result) else {
+    let [id, result, name] = texts;
+    let (Some(id), Some(result)) = (id.and_then(trimmed), result.and_then(trimmed)) else {
         return Err(error(
             &["appliedConditionalAccessPolicies"],
             &format!("item {i} has no id or no result; it cannot be compared"),
         ));
-    };
-    let flags = |v: Option<&Json<'a>>| match v {
-        Some(v @ Json::String(_)) => text_of(v),
-        Some(Json::Array(a)) => Some(Cow::Owned(
-            a.iter().filter_map(str_of).collect::<Vec<_>>().join(","),
-        )),
-        Some(Json::Number(n)) => n.as_u64().map(|b| Cow::Owned(condition_flags(b))),
-        _ => None,
     };
     Ok(LoggedPolicy {
         id: if has_ascii_uppercase(id.as_bytes()) {
@@ -158,10 +163,10 @@ pub(super) fn logged_policy_of<'a>(
         } else {
             id
         },
-        display_name: name,
+        display_name: name.and_then(trimmed),
         result,
-        conditions_satisfied: flags(satisfied),
-        conditions_not_satisfied: flags(not_satisfied),
+        conditions_satisfied: satisfied.and_then(flags),
+        conditions_not_satisfied: not_satisfied.and_then(flags),
     })
 }
 

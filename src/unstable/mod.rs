@@ -18,6 +18,8 @@ pub use crate::pim::PimIndex;
 pub use crate::pim::decision::{CodeReason, ConditionalAccessOut, ErrorOut};
 pub use crate::signin::compiled::{Bits, CompiledPolicies, Prepared};
 pub use crate::signin::decision::reasons;
+/// Appends a JSON string, escaped as `serde_json` escapes it (plain text copied as it is).
+pub use crate::signin::json_out::string as write_json_string;
 pub use crate::validate::{TenantCounts, limits};
 
 /// The tenant model: Graph objects read into typed Rust.
