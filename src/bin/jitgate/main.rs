@@ -18,6 +18,7 @@ macro_rules! note_inline {
 }
 
 mod activate_cmd;
+mod agreement_line;
 mod analysis_cmd;
 mod bench_cmd;
 mod eval_cmd;
