@@ -8,10 +8,11 @@
 use super::grants::GrantKind;
 use super::*;
 use crate::diag::{Diagnostic, Severity};
-use crate::model::enums::PolicyState;
-use crate::signin::combine::{MissingDataMessage, SessionMerge, message, reauthentication_item};
+use crate::signin::combine::{
+    MissingDataMessage, SessionMerge, message, reauthentication_item, result_kind,
+};
 use crate::signin::decision::{
-    CaStatus, ClaimsChallenge, DenyReason, PolicyResultKind, Requirement,
+    CaStatus, ClaimsChallenge, DenyReason, Outcome, PolicyResultKind, Requirement,
 };
 use crate::signin::json_out as out;
 
@@ -291,25 +292,29 @@ impl<'a> BorrowedDecision<'a> {
     /// Policy `i`'s result (see [`BorrowedDecision::policy_results`]).
     pub(crate) fn policy_result(&self, i: usize) -> Option<PolicyResultKind> {
         let policy = self.policies.policy(i)?;
-        if !policy.is_evaluated() {
-            return Some(PolicyResultKind::NotEnabled);
-        }
-        let report_only = policy.state == PolicyState::ReportOnly;
         if !self.applicable.contains(i) {
-            return Some(if report_only {
-                PolicyResultKind::ReportOnlyNotApplied
-            } else {
-                PolicyResultKind::NotApplied
-            });
+            // No controls to check.
+            return Some(result_kind(policy, self.outcome(i, policy, &[])));
         }
-        let grant = self.policies.grant_of(i, &self.p, self.methods, |_| {});
-        Some(match (report_only, grant, self.sif_failed.contains(i)) {
-            (false, GrantKind::Satisfied, false) => PolicyResultKind::Success,
-            (false, ..) => PolicyResultKind::Failure,
-            (true, GrantKind::Satisfied, false) => PolicyResultKind::ReportOnlySuccess,
-            (true, GrantKind::Deny, _) => PolicyResultKind::ReportOnlyFailure,
-            (true, ..) => PolicyResultKind::ReportOnlyInterrupted,
-        })
+        let flags = self.policies.controls(i, &self.p, self.methods);
+        Some(result_kind(policy, self.outcome(i, policy, &flags)))
+    }
+
+    /// What policy `i` alone comes to (`flags`: its controls as checked, for one that applies),
+    /// as the renderer's per-policy outcome.
+    pub(crate) fn outcome(&self, i: usize, policy: &Policy, flags: &[(bool, bool)]) -> Outcome {
+        if !policy.is_evaluated() {
+            return Outcome::NotEnabled;
+        }
+        if !self.applicable.contains(i) {
+            return Outcome::NotApplied;
+        }
+        match self.policies.grant_with(i, flags, |_| {}) {
+            GrantKind::Deny => Outcome::Deny,
+            GrantKind::Clauses => Outcome::StepUp,
+            GrantKind::Satisfied if self.sif_failed.contains(i) => Outcome::StepUp,
+            GrantKind::Satisfied => Outcome::Satisfied,
+        }
     }
 
     /// The tenant's policy count (indices of [`BorrowedDecision::policy_result`] run below it).

@@ -6,8 +6,8 @@
 //! decision, which the differential suite checks against the reference evaluator.
 
 use super::*;
-use crate::signin::combine::{enforced_grant_controls, result_kind};
-use crate::signin::decision::{Outcome, reasons};
+use crate::signin::combine::enforced_grant_controls;
+use crate::signin::decision::reasons;
 
 /// The parts of a policy's result that do not depend on the request, as JSON.
 #[derive(Debug, Clone, Default)]
@@ -178,16 +178,7 @@ impl BorrowedDecision<'_> {
                 o.extend_from_slice(&json.applies);
                 let sif_failed = self.sif_failed.contains(i);
                 let flags = self.policies.controls(i, &self.p, self.methods);
-                let outcome = if !policy.is_evaluated() {
-                    Outcome::NotEnabled
-                } else {
-                    match self.policies.grant_with(i, &flags, |_| {}) {
-                        GrantKind::Deny => Outcome::Deny,
-                        GrantKind::Clauses => Outcome::StepUp,
-                        GrantKind::Satisfied if sif_failed => Outcome::StepUp,
-                        GrantKind::Satisfied => Outcome::Satisfied,
-                    }
-                };
+                let outcome = self.outcome(i, policy, &flags);
                 o.extend_from_slice(b",\"result\":");
                 out::name(o, result_kind(policy, outcome).as_str());
                 o.extend_from_slice(b",\"outcome\":");
