@@ -5,6 +5,8 @@
 //! which keeps object members as an ordered list so that duplicate keys, case-only duplicates and
 //! annotation keys are still visible to the model reader instead of being silently collapsed.
 
+pub(crate) mod scan;
+
 use std::borrow::Cow;
 use std::fmt;
 
@@ -282,6 +284,16 @@ fn utf16(
 
 /// Parses strict JSON text. A BOM left in the text (a second BOM after the first) is an error.
 pub fn parse_str(text: &str) -> Result<Json<'_>, JsonError> {
+    // The one-pass reader builds the same tree in about half the time; what it leaves (errors
+    // included, so their messages stay serde_json's) goes to serde_json.
+    if let Some(value) = scan::whole(text) {
+        return Ok(value);
+    }
+    parse_str_serde(text)
+}
+
+/// [`parse_str`] by `serde_json` alone: what the one-pass reader is held to (tests, fuzzing).
+pub(crate) fn parse_str_serde(text: &str) -> Result<Json<'_>, JsonError> {
     serde_json::from_str::<Json<'_>>(text).map_err(|e| JsonError::Syntax {
         line: e.line(),
         column: e.column(),
@@ -292,6 +304,13 @@ pub fn parse_str(text: &str) -> Result<Json<'_>, JsonError> {
 /// Decodes and parses a file's bytes into a value that owns its text.
 pub fn parse_bytes(bytes: &[u8]) -> Result<Json<'static>, JsonError> {
     parse_str(&decode(bytes)?).map(Json::into_owned)
+}
+
+/// Wherever the one-pass reader reads a whole text, does it build the tree `serde_json` builds?
+/// (True where it leaves the text to `serde_json`.)
+#[cfg(any(test, feature = "fuzzing"))]
+pub(crate) fn one_pass_agrees(text: &str) -> bool {
+    scan::whole(text).is_none_or(|fast| parse_str_serde(text).is_ok_and(|v| v == fast))
 }
 
 fn syntax_message(e: &serde_json::Error) -> String {
@@ -312,6 +331,108 @@ mod tests {
         clippy::panic
     )]
     use super::*;
+
+    /// Every JSON text of the examples (requests and tests included), recursively.
+    fn example_texts() -> Vec<String> {
+        fn walk(dir: &std::path::Path, out: &mut Vec<String>) {
+            let mut entries: Vec<_> = std::fs::read_dir(dir)
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .collect();
+            entries.sort();
+            for path in entries {
+                if path.is_dir() {
+                    walk(&path, out);
+                } else if path
+                    .extension()
+                    .is_some_and(|e| e == "json" || e == "jsonl")
+                {
+                    let text = decode(&std::fs::read(&path).unwrap()).unwrap();
+                    if path.extension().is_some_and(|e| e == "jsonl") {
+                        out.extend(text.lines().map(str::to_owned));
+                    } else {
+                        out.push(text);
+                    }
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples"),
+            &mut out,
+        );
+        out
+    }
+
+    #[test]
+    fn the_one_pass_reader_builds_serde_jsons_tree() {
+        let mut texts = example_texts();
+        assert!(texts.len() > 40, "{} texts", texts.len());
+        for seed in [1, 2] {
+            let tenant = crate::unstable::generate::tenant(
+                crate::unstable::generate::TenantSize::SMALL,
+                seed,
+            );
+            texts.push(serde_json::to_string_pretty(&tenant).unwrap());
+        }
+        for text in &texts {
+            // The usual text is read in one pass, and read as serde_json reads it.
+            let fast = scan::whole(text).unwrap_or_else(|| panic!("not read: {text:.200}"));
+            assert_eq!(Some(fast), parse_str_serde(text).ok(), "{text:.200}");
+        }
+        // Damaged copies: wherever the one-pass reader still answers, it answers as serde_json.
+        let bytes = b"\\\"{}[],:0123456789eE+-. \t\n\x01tfnu";
+        let mut read = 0;
+        for (seed, text) in texts.iter().enumerate().take(40) {
+            for damaged in scan::damaged_copies(text, seed as u64, 200, bytes, true) {
+                assert!(one_pass_agrees(&damaged), "{damaged:.300}");
+                read += usize::from(scan::whole(&damaged).is_some());
+            }
+        }
+        assert!(
+            read > 500,
+            "only {read} damaged texts were read in one pass"
+        );
+    }
+
+    #[test]
+    fn the_one_pass_reader_leaves_to_serde_json_what_it_does_not_read_as_serde_json_would() {
+        // Read in one pass, as serde_json reads them.
+        for text in [
+            r#"{"a":"caf\u00e9","b":"\ud83d\ude00","c":"\/\"\\\b\f\n\r\t"}"#,
+            r#"[0,-1,1.5,-0,1e5,2E-3,18446744073709551615,18446744073709551616,-9223372036854775808,-9223372036854775809]"#,
+            r#" { "a" : [ true , false , null , { } , [ ] ] } "#,
+            "\t\r\n[]\n",
+            r#"{"a":1,"a":2,"A":3}"#,
+        ] {
+            let fast = scan::whole(text).unwrap_or_else(|| panic!("not read: {text}"));
+            assert_eq!(Ok(fast), parse_str_serde(text), "{text}");
+        }
+        let deep = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
+        // Left to serde_json: its answer (a tree or an error) is the only one.
+        for text in [
+            r#"{"k\u0065y":1}"#.to_owned(),
+            r#"["\ud800"]"#.to_owned(),
+            r#"["\x"]"#.to_owned(),
+            "[\"a\u{1}\"]".to_owned(),
+            "[1e400]".to_owned(),
+            "[01]".to_owned(),
+            "[1,]".to_owned(),
+            r#"{"a":1,}"#.to_owned(),
+            "[] []".to_owned(),
+            "\u{feff}[]".to_owned(),
+            String::new(),
+            "[".to_owned(),
+            deep(101),
+            deep(128),
+            deep(129),
+        ] {
+            assert!(scan::whole(&text).is_none(), "{text:.40}");
+            assert_eq!(parse_str(&text), parse_str_serde(&text), "{text:.40}");
+        }
+        assert!(parse_str(&deep(100)).is_ok() && parse_str(&deep(200)).is_err());
+        assert!(scan::whole(&deep(100)).is_some());
+    }
 
     fn utf16le(s: &str) -> Vec<u8> {
         let mut out = vec![0xFF, 0xFE];

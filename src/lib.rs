@@ -36,7 +36,6 @@ mod load;
 mod model;
 mod pim;
 mod reference;
-mod scan;
 mod signin;
 mod signinlog;
 mod snapshot;

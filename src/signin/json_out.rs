@@ -34,7 +34,7 @@ fn needs_escape(s: &[u8]) -> bool {
         let Ok(bytes) = <[u8; 8]>::try_from(chunk) else {
             return true;
         };
-        if crate::scan::special_bytes(u64::from_le_bytes(bytes)) != 0 {
+        if crate::json::scan::special_bytes(u64::from_le_bytes(bytes)) != 0 {
             return true;
         }
     }

@@ -9,7 +9,7 @@ use super::LoggedPolicy;
 use super::logged::{logged_policy_of, policy_slot};
 use super::values::{ADDITIONAL_PROPERTIES, is_absent, same_name};
 use crate::json::Json;
-use crate::scan::{Names, Scan};
+use crate::json::scan::{Names, Scan};
 
 /// What the one-pass reading of a record gives: its kept fields, and its applied policies
 /// already read (`policies`) when the record has one list of them in the common form and no

@@ -9,8 +9,8 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqA
 
 use super::MappedSignIn;
 use super::scan::{Scanned, wanted};
+use crate::json::scan::Names;
 use crate::json::{Json, Key};
-use crate::scan::Names;
 
 /// Top-level fields the mapping reads (any case).
 pub(super) const RECORD_KEYS: [&str; 33] = [
@@ -524,7 +524,7 @@ mod fast_path_tests {
             let text = r.to_string();
             assert!(fast(&text).is_some());
             assert!(agrees(&text));
-            for t in crate::scan::damaged_copies(&text, seed, 400, bytes, false) {
+            for t in crate::json::scan::damaged_copies(&text, seed, 400, bytes, false) {
                 answered += usize::from(fast(&t).is_some());
                 assert!(agrees(&t), "{t}");
             }

@@ -33,8 +33,15 @@ fn example() -> Option<&'static (Tenant, Snapshot)> {
         .as_ref()
 }
 
-/// Loads arbitrary bytes as a tenant bundle and, when it loads, compiles and validates it.
+/// Loads arbitrary bytes as a tenant bundle and, when it loads, compiles and validates it. Text
+/// is also read by the one-pass JSON reader, which must build `serde_json`'s tree wherever it
+/// answers.
 pub fn load(data: &[u8]) {
+    if let Ok(text) = std::str::from_utf8(data)
+        && !crate::json::one_pass_agrees(text)
+    {
+        disagree("the one-pass JSON reader and serde_json", text);
+    }
     if let Ok(tenant) = load_bundle_bytes("fuzz.json", data) {
         let _ = crate::validate(&tenant, true);
         let _ = Snapshot::compile(tenant);
@@ -184,6 +191,14 @@ fn one_pass_agrees(text: &str) {
     if !crate::model::request::fast_path_agrees(text, now) {
         panic!("the one-pass and tolerant request readers disagree on {text:?}");
     }
+}
+
+#[expect(
+    clippy::panic,
+    reason = "a disagreement between two readers is the bug the fuzzer hunts"
+)]
+fn disagree(what: &str, text: &str) {
+    panic!("{what} disagree on {text:?}");
 }
 
 #[expect(

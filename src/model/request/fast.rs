@@ -1,5 +1,5 @@
 //! The fast path for a What If body in the common form: one pass over the text with
-//! [`crate::scan::Scan`], straight into a [`SignInRequestBuilder`], with no JSON tree, no member
+//! [`crate::json::scan::Scan`], straight into a [`SignInRequestBuilder`], with no JSON tree, no member
 //! table and no JSON paths built.
 //!
 //! The common form is a body the tolerant reader (`parse.rs`) would read without a single error:
@@ -20,13 +20,13 @@ use jiff::Timestamp;
 use super::build::SignInRequestBuilder;
 use super::{DeviceInfo, Identity, Session, SignInConditions, SignInContext};
 use crate::json::Json;
+use crate::json::scan::{Names, Scan};
 use crate::model::enums::{
     AuthMethod, ClientAppType, GuestType, InsiderRiskLevel, Platform, RiskLevel, TransferMethod,
     UserAction,
 };
 use crate::model::read::{odata_name, parse_timestamp, split_flags};
 use crate::model::strength::{Certificate, MethodSet};
-use crate::scan::{Names, Scan};
 
 /// The builder for a common-form body, or `None` when `text` is outside that form.
 pub(super) fn sign_in(text: &str) -> Option<SignInRequestBuilder> {

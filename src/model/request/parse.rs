@@ -450,7 +450,7 @@ mod fast_path_tests {
         let (mut answered, mut left) = (0, 0);
         let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
         for text in examples() {
-            for t in crate::scan::damaged_copies(&text, seed, 600, bytes, true) {
+            for t in crate::json::scan::damaged_copies(&text, seed, 600, bytes, true) {
                 if answers(&t) {
                     answered += 1;
                 } else {

@@ -102,6 +102,13 @@ impl<const N: usize> Names<N> {
 /// Nesting deeper than this is left to `serde_json` (its own limit is 128).
 pub(crate) const MAX_DEPTH: usize = 100;
 
+/// The members and items of the objects and arrays being read, innermost last.
+#[derive(Default)]
+struct Stacks<'a> {
+    members: Vec<(Cow<'a, str>, Json<'a>)>,
+    items: Vec<Json<'a>>,
+}
+
 /// A position in JSON text.
 pub(crate) struct Scan<'a> {
     text: &'a str,
@@ -296,51 +303,92 @@ impl<'a> Scan<'a> {
         }
     }
 
-    /// Any value, built; strings borrowed. Integers only (others go to `serde_json`, whose
-    /// float reading is the one to keep).
+    /// A string: borrowed when it has no escapes; otherwise checked here and decoded by
+    /// `serde_json`, as it decodes strings in a whole text.
+    pub(crate) fn string(&mut self) -> Option<Cow<'a, str>> {
+        let start = self.pos;
+        if let Some(s) = self.plain_string() {
+            return Some(Cow::Borrowed(s));
+        }
+        self.pos = start;
+        self.skip_string()?;
+        let quoted = self.text.get(start..self.pos)?;
+        serde_json::from_str::<String>(quoted).ok().map(Cow::Owned)
+    }
+
+    /// Any value, built; strings borrowed. Strings without escapes and integers only: the
+    /// one-pass readers of requests and records leave any other value to `serde_json`.
     pub(crate) fn value(&mut self, depth: usize) -> Option<Json<'a>> {
+        self.value_in::<false>(depth, &mut Stacks::default())
+    }
+
+    /// Any value, built, as `serde_json` builds it into [`Json`]; with `ALL`, strings with
+    /// escapes are decoded and other numbers (floats, `-0`, integers beyond 64 bits) read by
+    /// `serde_json`, whose float reading is the one to keep. Members and items are gathered on
+    /// `stacks` so that each object and array is allocated once at its exact size: a large
+    /// export holds hundreds of thousands of two-member objects, which grown one push at a time
+    /// took twice the memory.
+    fn value_in<const ALL: bool>(
+        &mut self,
+        depth: usize,
+        stacks: &mut Stacks<'a>,
+    ) -> Option<Json<'a>> {
         match self.peek()? {
+            b'"' if ALL => self.string().map(Json::String),
             b'"' => self.plain_string().map(|s| Json::String(Cow::Borrowed(s))),
             b'{' if depth < MAX_DEPTH => {
-                let mut members = Vec::new();
+                let mark = stacks.members.len();
                 self.object(|s, key| {
-                    members.push((Cow::Borrowed(key), s.value(depth + 1)?));
+                    let value = s.value_in::<ALL>(depth + 1, stacks)?;
+                    stacks.members.push((Cow::Borrowed(key), value));
                     Some(())
                 })?;
-                Some(Json::Object(members))
+                Some(Json::Object(stacks.members.drain(mark..).collect()))
             }
             b'[' if depth < MAX_DEPTH => {
-                let mut items = Vec::new();
+                let mark = stacks.items.len();
                 self.array(|s| {
-                    items.push(s.value(depth + 1)?);
+                    let item = s.value_in::<ALL>(depth + 1, stacks)?;
+                    stacks.items.push(item);
                     Some(())
                 })?;
-                Some(Json::Array(items))
+                Some(Json::Array(stacks.items.drain(mark..).collect()))
             }
             b't' => self.literal("true").map(|()| Json::Bool(true)),
             b'f' => self.literal("false").map(|()| Json::Bool(false)),
             b'n' => self.literal("null").map(|()| Json::Null),
             b'-' | b'0'..=b'9' => {
                 let start = self.pos;
-                if !self.skip_number()? {
-                    return None;
-                }
+                let integer = self.skip_number()?;
                 let text = self.text.get(start..self.pos)?;
-                // serde_json reads -0 as a float.
-                if text == "-0" {
-                    return None;
-                }
-                // As serde_json visits them: negative as i64, the rest as u64.
-                let n = if text.starts_with('-') {
-                    serde_json::Number::from(text.parse::<i64>().ok()?)
-                } else {
-                    serde_json::Number::from(text.parse::<u64>().ok()?)
+                // As serde_json visits them: negative integers as i64, the others as u64; -0
+                // and integers out of range as floats.
+                let n = match integer && text != "-0" {
+                    true if text.starts_with('-') => text.parse::<i64>().ok().map(Into::into),
+                    true => text.parse::<u64>().ok().map(Into::into),
+                    false => None,
                 };
-                Some(Json::Number(n))
+                match n {
+                    Some(n) => Some(Json::Number(n)),
+                    None if !ALL => None,
+                    None => serde_json::from_str::<Json<'_>>(text)
+                        .ok()
+                        .map(Json::into_owned),
+                }
             }
             _ => None,
         }
     }
+}
+
+/// A whole JSON text, read in one pass into the tree `serde_json` would build; `None` for
+/// anything this reader leaves to `serde_json`: an escaped key, nesting deeper than
+/// [`MAX_DEPTH`], and every error.
+pub(crate) fn whole(text: &str) -> Option<Json<'_>> {
+    let mut s = Scan::new(text);
+    s.ws();
+    let value = s.value_in::<true>(0, &mut Stacks::default())?;
+    s.at_end().then_some(value)
 }
 
 /// For the one-pass readers' tests: `count` damaged copies of `text` from a fixed `seed`, each
