@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::model::ids::IdRef;
+use parallel::PARALLEL_ITEMS;
 
 /// Is this file root a collection rather than a bundle: an array, a Graph list response, or one
 /// object whose type or shape (or wrapped content) says what it is?
@@ -26,7 +27,9 @@ pub(super) struct Builder {
     max_file_size: u64,
     allow_empty: bool,
     allow_dangling: bool,
-    tenant: Tenant,
+    /// Collections of at least this many items are read on every core.
+    pub(super) parallel_from: usize,
+    pub(super) tenant: Tenant,
     diagnostics: Vec<Diagnostic>,
     role_elig_schedules: Vec<pim::PimSchedule>,
     role_assign_schedules: Vec<pim::PimSchedule>,
@@ -41,6 +44,7 @@ impl Builder {
             max_file_size: options.max_file_size,
             allow_empty: options.allow_empty,
             allow_dangling: options.allow_dangling,
+            parallel_from: PARALLEL_ITEMS,
             tenant: Tenant::default(),
             diagnostics: Vec::new(),
             role_elig_schedules: Vec::new(),
@@ -255,6 +259,12 @@ impl Builder {
             }
             other => (vec![other], None),
         };
+        if let (Some(kind), Some(base)) = (kind, indexed_from.as_deref())
+            && items.len() >= self.parallel_from
+            && self.items_in_parallel(d, kind, &items, base)
+        {
+            return;
+        }
         let mut policy_index = 0usize;
         // One buffer for every item's path: a large collection builds no string per item.
         let mut item_path = String::new();

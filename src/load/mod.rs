@@ -12,6 +12,7 @@ mod duplicates;
 mod files;
 mod foreign;
 mod kinds;
+mod parallel;
 
 use std::collections::HashSet;
 use std::fs;

@@ -7,7 +7,6 @@ impl CompiledPolicies {
     /// Compiles a tenant.
     pub fn compile(tenant: Tenant) -> CompiledPolicies {
         let n = tenant.policies.len();
-        let revision = tenant.revision();
         let mut evaluated = Bits::empty(n);
         let mut enforced = Bits::empty(n);
         let mut has_sif = Bits::empty(n);
@@ -42,8 +41,12 @@ impl CompiledPolicies {
                 device_free.insert(i);
             }
         }
-        let users = compile_users(&tenant);
-        let locations = compile_locations(&tenant);
+        // The three large independent parts, on every core: at Entra's limits the user table and
+        // the location intervals are most of the work.
+        let (revision, (users, locations)) = rayon::join(
+            || tenant.revision(),
+            || rayon::join(|| compile_users(&tenant), || compile_locations(&tenant)),
+        );
         let mut s = CompiledPolicies {
             n,
             revision,
