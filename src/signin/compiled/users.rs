@@ -13,6 +13,7 @@
 use crate::hashing::{Map, Set};
 
 use jiff::Timestamp;
+use rayon::prelude::*;
 use smallvec::SmallVec;
 
 use super::bits::Bits;
@@ -24,6 +25,9 @@ use crate::model::pim::PimTarget;
 use crate::model::policy::{ExternalTenants, GuestSelector, UserCondition};
 
 pub use super::directory::ClassId;
+
+mod runs;
+use runs::{Run, USERS_PER_RUN, static_run};
 
 /// The static user-side policy sets of one class.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -507,65 +511,59 @@ pub fn compile_users(tenant: &Tenant) -> UserTable {
         exclude: Bits::empty(n),
     });
 
+    // Each user's static facts on every core (the lookups miss the cache: a user's node, its
+    // groups' summaries, its named sides), with the classes of a run of users interned within
+    // the run; then, one user after another in tenant order, each run's classes are interned
+    // where they first appear, so that class ids are those of one user after another.
+    let runs: Vec<Run> = tenant
+        .users
+        .par_chunks(USERS_PER_RUN)
+        .map(|run| static_run(&graph, &summaries, &names, run, n))
+        .collect();
     let id_bytes = tenant.users.iter().map(|u| u.id.len()).sum();
     let mut users = DirectoryUsers::with_capacity(tenant.users.len(), id_bytes);
-    for u in &tenant.users {
-        let principal = graph.principal(&u.id);
-        let direct: &[&str] = &principal.parents;
-        // Each direct group's summary, looked up once.
-        let above: SmallVec<[Option<&GroupSummary>; 4]> =
-            direct.iter().map(|g| summaries.get(g)).collect();
-        let fast =
-            !graph.is_windowed(principal) && above.iter().all(|s| s.is_some_and(|s| !s.windowed));
-        let (class, timeline) = if fast {
-            // Static facts only: the user's class is the OR of its direct groups' summaries.
-            let mut include = names.all.clone();
-            let mut exclude = Bits::empty(n);
-            names.add(0, &u.id, &mut include, &mut exclude);
-            let mut upper_bound = 0usize;
-            for s in above.iter().flatten() {
-                include.or(&s.include);
-                exclude.or(&s.exclude);
-                // Summaries' bounds can saturate (a ladder of groups doubles them per level).
-                upper_bound = upper_bound.saturating_add(s.closure);
-            }
-            for k in &principal.role_facts {
-                if let Some((_, role, None, None)) = graph.role_facts.get(*k) {
-                    names.add(2, role, &mut include, &mut exclude);
+    for (run_users, run) in tenant.users.chunks(USERS_PER_RUN).zip(runs) {
+        // Each of the run's classes, interned where it first appears.
+        let mut global: Vec<Option<ClassId>> = vec![None; run.classes.len()];
+        for (u, facts) in run_users.iter().zip(run.users) {
+            let (class, timeline) = match facts {
+                Some((local, groups_over_limit)) => {
+                    let class = match (global.get_mut(local), run.classes.get(local)) {
+                        (Some(Some(id)), _) => *id,
+                        (Some(slot), Some(c)) => *slot.insert(intern(c.clone())),
+                        // A run's local ids index its own classes: not reached.
+                        _ => unknown_class,
+                    };
+                    let timeline = groups_over_limit.map(|c| Timeline {
+                        breakpoints: Vec::new(),
+                        classes: vec![class],
+                        too_many_groups: vec![c],
+                    });
+                    (class, timeline)
                 }
-            }
-            let class = intern(UserClass { include, exclude });
-            // The summaries' sum only bounds the count; the closure settles it.
-            let count = (upper_bound > crate::validate::limits::GROUPS_PER_USER)
-                .then(|| graph.closure(&u.id, Some(Timestamp::MIN)).len())
-                .filter(|c| *c > crate::validate::limits::GROUPS_PER_USER);
-            let timeline = count.map(|c| Timeline {
-                breakpoints: Vec::new(),
-                classes: vec![class],
-                too_many_groups: vec![c],
-            });
-            (class, timeline)
-        } else {
-            let mut timeline = segmented(&graph, &names, &u.id, n, &mut intern);
-            if timeline
-                .too_many_groups
-                .iter()
-                .all(|c| *c <= crate::validate::limits::GROUPS_PER_USER)
-            {
-                timeline.too_many_groups = Vec::new();
-            }
-            let class = timeline.classes.first().copied().unwrap_or(0);
-            (class, Some(timeline))
-        };
-        users.insert(
-            &u.id,
-            UserFacts {
-                class,
-                timeline,
-                guest_bits: u.external_user_type,
-                home_tenant: u.external_tenant_id.clone(),
-            },
-        );
+                None => {
+                    let mut timeline = segmented(&graph, &names, &u.id, n, &mut intern);
+                    if timeline
+                        .too_many_groups
+                        .iter()
+                        .all(|c| *c <= crate::validate::limits::GROUPS_PER_USER)
+                    {
+                        timeline.too_many_groups = Vec::new();
+                    }
+                    let class = timeline.classes.first().copied().unwrap_or(0);
+                    (class, Some(timeline))
+                }
+            };
+            users.insert(
+                &u.id,
+                UserFacts {
+                    class,
+                    timeline,
+                    guest_bits: u.external_user_type,
+                    home_tenant: u.external_tenant_id.clone(),
+                },
+            );
+        }
     }
 
     // User ids that policies list but the directory lacks are still those users (§3.4 rule 9).
