@@ -23,7 +23,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use arc_swap::ArcSwap;
 use rayon::prelude::*;
@@ -74,7 +74,8 @@ impl Engine {
     }
 
     /// Compiles and validates `tenant`, then swaps it in. Returns the new revision. On error the
-    /// old snapshot keeps serving.
+    /// old snapshot keeps serving. The compile runs on one core (a thread kept for publishing),
+    /// so that readers keep the others.
     pub fn publish(&self, tenant: Tenant) -> Result<String, PublishError> {
         // A lockout is what Entra would enforce, so it is served; `validate` flags it.
         let options = crate::ValidateOptions::default()
@@ -89,7 +90,7 @@ impl Engine {
         if !errors.is_empty() {
             return Err(PublishError::Invalid(errors));
         }
-        let snapshot = Arc::new(Snapshot::compile(tenant));
+        let snapshot = Arc::new(compile_on_one_core(tenant));
         let revision = snapshot.revision().to_owned();
         let old = self.current.swap(snapshot);
         let mut retired = self.retired.lock().unwrap_or_else(PoisonError::into_inner);
@@ -160,5 +161,24 @@ impl Engine {
             .with_min_len(CHUNK)
             .map(|r| snapshot.evaluate(r, options))
             .collect()
+    }
+}
+
+/// [`Snapshot::compile`] for a publish: on one core, in a pool of one thread kept for it, so
+/// that readers keep the other cores while a new tenant compiles (at Entra's limits, about
+/// a third of a billion instructions, which `Snapshot::compile` spreads over every core). Without the pool
+/// (a thread could not be started), on the caller's thread and rayon's pool.
+fn compile_on_one_core(tenant: Tenant) -> Snapshot {
+    static POOL: OnceLock<Option<rayon::ThreadPool>> = OnceLock::new();
+    let pool = POOL.get_or_init(|| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .thread_name(|_| "jitgate-publish".to_owned())
+            .build()
+            .ok()
+    });
+    match pool {
+        Some(pool) => pool.install(|| Snapshot::compile(tenant)),
+        None => Snapshot::compile(tenant),
     }
 }
