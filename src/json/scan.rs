@@ -317,29 +317,40 @@ impl<'a> Scan<'a> {
     }
 
     /// Any value, built; strings borrowed. Strings without escapes and integers only: the
-    /// one-pass readers of requests and records leave any other value to `serde_json`.
+    /// one-pass readers of requests and records leave any other value to `serde_json`. (Their
+    /// values are small: each object and array grows as it is read, with no stack beside it.)
     pub(crate) fn value(&mut self, depth: usize) -> Option<Json<'a>> {
-        self.value_in::<false>(depth, &mut Stacks::default())
+        match self.peek()? {
+            b'{' if depth < MAX_DEPTH => {
+                let mut members = Vec::new();
+                self.object(|s, key| {
+                    members.push((Cow::Borrowed(key), s.value(depth + 1)?));
+                    Some(())
+                })?;
+                Some(Json::Object(members))
+            }
+            b'[' if depth < MAX_DEPTH => {
+                let mut items = Vec::new();
+                self.array(|s| {
+                    items.push(s.value(depth + 1)?);
+                    Some(())
+                })?;
+                Some(Json::Array(items))
+            }
+            _ => self.scalar::<false>(),
+        }
     }
 
-    /// Any value, built, as `serde_json` builds it into [`Json`]; with `ALL`, strings with
-    /// escapes are decoded and other numbers (floats, `-0`, integers beyond 64 bits) read by
-    /// `serde_json`, whose float reading is the one to keep. Members and items are gathered on
-    /// `stacks` so that each object and array is allocated once at its exact size: a large
-    /// export holds hundreds of thousands of two-member objects, which grown one push at a time
-    /// took twice the memory.
-    fn value_in<const ALL: bool>(
-        &mut self,
-        depth: usize,
-        stacks: &mut Stacks<'a>,
-    ) -> Option<Json<'a>> {
+    /// Any value, built, as `serde_json` builds it into [`Json`] (see [`Scan::scalar`]).
+    /// Members and items are gathered on `stacks` so that each object and array is allocated
+    /// once at its exact size: a large export holds hundreds of thousands of two-member
+    /// objects, which grown one push at a time took twice the memory.
+    fn value_in(&mut self, depth: usize, stacks: &mut Stacks<'a>) -> Option<Json<'a>> {
         match self.peek()? {
-            b'"' if ALL => self.string().map(Json::String),
-            b'"' => self.plain_string().map(|s| Json::String(Cow::Borrowed(s))),
             b'{' if depth < MAX_DEPTH => {
                 let mark = stacks.members.len();
                 self.object(|s, key| {
-                    let value = s.value_in::<ALL>(depth + 1, stacks)?;
+                    let value = s.value_in(depth + 1, stacks)?;
                     stacks.members.push((Cow::Borrowed(key), value));
                     Some(())
                 })?;
@@ -348,12 +359,24 @@ impl<'a> Scan<'a> {
             b'[' if depth < MAX_DEPTH => {
                 let mark = stacks.items.len();
                 self.array(|s| {
-                    let item = s.value_in::<ALL>(depth + 1, stacks)?;
+                    let item = s.value_in(depth + 1, stacks)?;
                     stacks.items.push(item);
                     Some(())
                 })?;
                 Some(Json::Array(stacks.items.drain(mark..).collect()))
             }
+            _ => self.scalar::<true>(),
+        }
+    }
+
+    /// A string, number, boolean or null; strings borrowed unless they hold escapes. With
+    /// `ALL`, strings with escapes are decoded and other numbers than plain integers (floats,
+    /// `-0`, integers beyond 64 bits) read by `serde_json`, whose float reading is the one to
+    /// keep; without it, they are `None`.
+    fn scalar<const ALL: bool>(&mut self) -> Option<Json<'a>> {
+        match self.peek()? {
+            b'"' if ALL => self.string().map(Json::String),
+            b'"' => self.plain_string().map(|s| Json::String(Cow::Borrowed(s))),
             b't' => self.literal("true").map(|()| Json::Bool(true)),
             b'f' => self.literal("false").map(|()| Json::Bool(false)),
             b'n' => self.literal("null").map(|()| Json::Null),
@@ -387,7 +410,7 @@ impl<'a> Scan<'a> {
 pub(crate) fn whole(text: &str) -> Option<Json<'_>> {
     let mut s = Scan::new(text);
     s.ws();
-    let value = s.value_in::<true>(0, &mut Stacks::default())?;
+    let value = s.value_in(0, &mut Stacks::default())?;
     s.at_end().then_some(value)
 }
 
