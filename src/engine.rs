@@ -166,8 +166,11 @@ impl Engine {
 
 /// [`Snapshot::compile`] for a publish: on one core, in a pool of one thread kept for it, so
 /// that readers keep the other cores while a new tenant compiles (at Entra's limits, about
-/// a third of a billion instructions, which `Snapshot::compile` spreads over every core). Without the pool
-/// (a thread could not be started), on the caller's thread and rayon's pool.
+/// a third of a billion instructions, which `Snapshot::compile` spreads over every core). The
+/// caller waits on a thread of its own: `install` called on a rayon worker would have that
+/// worker run its pool's other tasks while it waits (one that takes a lock the caller holds,
+/// say). Without the pool (the system refused its thread), on the caller's thread and rayon's
+/// pool.
 fn compile_on_one_core(tenant: Tenant) -> Snapshot {
     static POOL: OnceLock<Option<rayon::ThreadPool>> = OnceLock::new();
     let pool = POOL.get_or_init(|| {
@@ -177,8 +180,14 @@ fn compile_on_one_core(tenant: Tenant) -> Snapshot {
             .build()
             .ok()
     });
-    match pool {
-        Some(pool) => pool.install(|| Snapshot::compile(tenant)),
-        None => Snapshot::compile(tenant),
-    }
+    let Some(pool) = pool else {
+        return Snapshot::compile(tenant);
+    };
+    std::thread::scope(|scope| {
+        scope
+            .spawn(move || pool.install(|| Snapshot::compile(tenant)))
+            .join()
+            // A panic in the compile is the caller's, as it was before.
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })
 }

@@ -1,9 +1,11 @@
 //! Strict JSON input: encoding detection and a value tree that keeps every key.
 //!
-//! Graph exports come as UTF-8 or UTF-16 with a BOM (docs/SEMANTICS.md §1.1). `serde_json` parses the
-//! text (RFC 8259, no comments, no trailing commas, nesting bounded at 128 levels) into [`Json`],
-//! which keeps object members as an ordered list so that duplicate keys, case-only duplicates and
-//! annotation keys are still visible to the model reader instead of being silently collapsed.
+//! Graph exports come as UTF-8 or UTF-16 with a BOM (docs/SEMANTICS.md §1.1). A text is read into
+//! [`Json`], which keeps object members as an ordered list so that duplicate keys, case-only
+//! duplicates and annotation keys are still visible to the model reader instead of being silently
+//! collapsed. The one-pass scanner ([`scan`]) reads the usual text; `serde_json` (RFC 8259, no
+//! comments, no trailing commas, nesting bounded at 128 levels) reads what the scanner leaves, and
+//! every error, so the two build the same tree and errors keep `serde_json`'s messages.
 
 pub(crate) mod scan;
 

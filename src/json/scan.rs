@@ -1,5 +1,6 @@
-//! A one-pass JSON scanner over borrowed text, for the fast paths that read common-form input
-//! (sign-in requests, sign-in log records) without building a `serde_json` tree: strings without
+//! A one-pass JSON scanner over borrowed text. It reads whole texts into the tree `serde_json`
+//! builds ([`whole`], for [`super::parse_str`]), and serves the fast paths that read common-form
+//! input (sign-in requests, sign-in log records) without building a tree: strings without
 //! escapes are borrowed, values that are not kept are skipped after being checked as strictly as
 //! `serde_json` checks them, and anything else makes the caller fall back to `serde_json`. So an
 //! input reads the same either way, only faster here.

@@ -29,6 +29,8 @@ pub(super) struct Builder {
     allow_dangling: bool,
     /// Collections of at least this many items are read on every core.
     pub(super) parallel_from: usize,
+    /// How many collections were (for tests).
+    pub(super) read_in_parallel: usize,
     pub(super) tenant: Tenant,
     diagnostics: Vec<Diagnostic>,
     role_elig_schedules: Vec<pim::PimSchedule>,
@@ -45,6 +47,7 @@ impl Builder {
             allow_empty: options.allow_empty,
             allow_dangling: options.allow_dangling,
             parallel_from: PARALLEL_ITEMS,
+            read_in_parallel: 0,
             tenant: Tenant::default(),
             diagnostics: Vec::new(),
             role_elig_schedules: Vec::new(),

@@ -1,13 +1,13 @@
-//! Reading a large collection on every core: a named location holds up to 2,000 ranges and a
-//! directory up to 100,000 users. Each task reads a run of items with its own diagnostics, and the
-//! runs are joined in order, so that what is read, and what is said about it, does not depend on
-//! the threads.
+//! Reading a large collection on every core: a directory holds up to 100,000 users, and each of
+//! up to 195 named locations up to 2,000 ranges. Each task reads a run of items with its own
+//! diagnostics, and the runs are joined in order, so that what is read, and what is said about
+//! it, does not depend on the threads.
 
 use super::*;
 use rayon::prelude::*;
 
-/// Items from which a collection is read on every core: a named location holds up to 2,000
-/// ranges and a directory up to 100,000 users, but a small collection is not worth the tasks.
+/// Items from which a collection is read on every core: a small collection is not worth the
+/// tasks.
 pub(super) const PARALLEL_ITEMS: usize = 64;
 
 /// [`Builder::items_in_parallel`] for one kind: each task reads a run of items with its own
@@ -72,7 +72,7 @@ impl Builder {
         base: &str,
     ) -> bool {
         let t = &mut self.tenant;
-        match kind {
+        let read = match kind {
             Kind::NamedLocations => read_in_parallel(
                 d,
                 kind,
@@ -88,7 +88,9 @@ impl Builder {
                 read_in_parallel(d, kind, items, base, directory::parse_group, &mut t.groups)
             }
             _ => false,
-        }
+        };
+        self.read_in_parallel += usize::from(read);
+        read
     }
 }
 
@@ -100,13 +102,15 @@ mod tests {
     /// A generated bundle with more named locations, users and groups than `PARALLEL_ITEMS`,
     /// some of them wrong in ways that are reported, read on every core and one item after
     /// another.
-    fn both_ways(bundle: &serde_json::Value) -> (String, String) {
+    /// Each way: the report, and how many collections were read on every core.
+    fn both_ways(bundle: &serde_json::Value) -> ((String, usize), (String, usize)) {
         let bytes = serde_json::to_vec(bundle).unwrap();
         let read = |parallel_from: usize| {
             let mut b = Builder::new(&LoadOptions::default());
             b.parallel_from = parallel_from;
             b.bundle_bytes("bundle.json", bytes.clone());
-            format!("{:?}", b.finish())
+            let count = b.read_in_parallel;
+            (format!("{:?}", b.finish()), count)
         };
         (read(PARALLEL_ITEMS), read(usize::MAX))
     }
@@ -139,7 +143,9 @@ mod tests {
 
     #[test]
     fn a_collection_read_on_every_core_reads_as_one_item_after_another() {
-        let (parallel, one_by_one) = both_ways(&bundle());
+        let ((parallel, runs), (one_by_one, none)) = both_ways(&bundle());
+        // Named locations, users and groups.
+        assert_eq!((runs, none), (3, 0));
         assert_eq!(parallel, one_by_one);
         // The damage above was read and reported (so the comparison covers diagnostics).
         for code in ["invalidCidr", "wrongType", "missingField"] {
@@ -156,7 +162,9 @@ mod tests {
             "id": "11111111-2222-3333-4444-555555555555",
             "members": []
         });
-        let (parallel, one_by_one) = both_ways(&t);
+        let ((parallel, runs), (one_by_one, _)) = both_ways(&t);
+        // Named locations and groups; the users one by one.
+        assert_eq!(runs, 2);
         assert_eq!(parallel, one_by_one);
         assert!(parallel.contains("11111111-2222-3333-4444-555555555555"));
     }

@@ -314,3 +314,34 @@ fn the_publisher_frees_old_snapshots_not_the_reader() {
     engine.publish(tenant_b()).unwrap();
     assert_eq!(engine.retired(), 0);
 }
+
+/// `publish` called from rayon tasks (the global pool) that each hold a lock their siblings
+/// want finishes: the compile is waited for on a thread of its own, so a task waiting for its
+/// compile never runs a sibling task on the same thread (which would take the lock again).
+#[test]
+fn publishing_from_rayon_tasks_that_hold_a_lock_finishes() {
+    use rayon::prelude::*;
+    let engine = Arc::new(Engine::new(tenant_a()));
+    let (done, finished) = mpsc::channel();
+    let publisher = engine.clone();
+    thread::spawn(move || {
+        let lock = std::sync::Mutex::new(0usize);
+        (0..8).into_par_iter().for_each(|i| {
+            let mut published = lock.lock().unwrap();
+            let tenant = if i % 2 == 0 { tenant_b() } else { tenant_a() };
+            publisher.publish(tenant).unwrap();
+            *published += 1;
+        });
+        done.send(lock.into_inner().unwrap()).unwrap();
+    });
+    let published = finished
+        .recv_timeout(Duration::from_secs(120))
+        .expect("every publish from a rayon task finished");
+    assert_eq!(published, 8);
+    let revision = engine.snapshot().revision().to_owned();
+    assert!(
+        [tenant_a(), tenant_b()]
+            .into_iter()
+            .any(|t| Snapshot::compile(t).revision() == revision)
+    );
+}

@@ -463,6 +463,12 @@ fn strongly_connected(edges: &[Vec<usize>]) -> Vec<Vec<usize>> {
 
 /// Builds the user table for the policies (in order) of `tenant`.
 pub fn compile_users(tenant: &Tenant) -> UserTable {
+    compile_users_in_runs(tenant, USERS_PER_RUN)
+}
+
+/// [`compile_users`], reading users' static facts in runs of `run` users (one run of every
+/// user reads them as one user after another).
+fn compile_users_in_runs(tenant: &Tenant, run: usize) -> UserTable {
     let n = tenant.policies.len();
     let conds: Vec<Option<&UserCondition>> = tenant
         .policies
@@ -517,12 +523,12 @@ pub fn compile_users(tenant: &Tenant) -> UserTable {
     // where they first appear, so that class ids are those of one user after another.
     let runs: Vec<Run> = tenant
         .users
-        .par_chunks(USERS_PER_RUN)
+        .par_chunks(run)
         .map(|run| static_run(&graph, &summaries, &names, run, n))
         .collect();
     let id_bytes = tenant.users.iter().map(|u| u.id.len()).sum();
     let mut users = DirectoryUsers::with_capacity(tenant.users.len(), id_bytes);
-    for (run_users, run) in tenant.users.chunks(USERS_PER_RUN).zip(runs) {
+    for (run_users, run) in tenant.users.chunks(run).zip(runs) {
         // Each of the run's classes, interned where it first appears.
         let mut global: Vec<Option<ClassId>> = vec![None; run.classes.len()];
         for (u, facts) in run_users.iter().zip(run.users) {

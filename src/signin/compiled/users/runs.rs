@@ -86,12 +86,13 @@ fn static_facts<'t>(
 #[cfg(test)]
 mod tests {
     #![expect(clippy::unwrap_used, clippy::indexing_slicing, reason = "tests")]
-    use super::super::compile_users;
+    use super::super::compile_users_in_runs;
     use super::*;
     use crate::unstable::generate::{TenantSize, tenant};
 
-    #[test]
-    fn classes_are_numbered_as_one_user_after_another_would_number_them() {
+    /// A generated tenant of several runs of users, some of whom hold a role for a while (so
+    /// they need a timeline, read between the others).
+    fn tenant_of_runs() -> crate::model::Tenant {
         let size = TenantSize {
             users: 3 * USERS_PER_RUN + 100,
             groups: 300,
@@ -99,12 +100,60 @@ mod tests {
         };
         let bytes = serde_json::to_vec(&tenant(size, 11)).unwrap();
         let mut t = crate::load_bundle_bytes("t.json", &bytes).unwrap();
+        let role = t.role_assignments[0].clone();
+        let start: Timestamp = "2026-01-01T00:00:00Z".parse().unwrap();
+        for u in t.users.iter().step_by(997) {
+            t.role_assignments
+                .push(crate::model::directory::RoleAssignment {
+                    principal_id: u.id.clone(),
+                    start: Some(start),
+                    end: Some(start + jiff::SignedDuration::from_hours(8)),
+                    ..role.clone()
+                });
+        }
+        t
+    }
+
+    #[test]
+    fn users_read_in_runs_get_the_classes_of_one_user_after_another() {
+        let t = tenant_of_runs();
+        let in_runs = compile_users_in_runs(&t, USERS_PER_RUN);
+        let one_run = compile_users_in_runs(&t, usize::MAX);
+        assert!(
+            in_runs.classes.len() > 20,
+            "{} classes",
+            in_runs.classes.len()
+        );
+        assert_eq!(in_runs.classes, one_run.classes);
+        // Every user's row, timeline included, and the index over them.
+        assert_eq!(
+            format!("{:?}", in_runs.users),
+            format!("{:?}", one_run.users)
+        );
+        // Some users needed a timeline, and kept it.
+        let start: Timestamp = "2026-01-01T00:00:01Z".parse().unwrap();
+        let windowed = t
+            .users
+            .iter()
+            .step_by(997)
+            .filter(|u| {
+                let row = in_runs.users.get(&u.id).unwrap();
+                row.class_at(start) != row.class_at(Timestamp::MIN)
+            })
+            .count();
+        assert!(
+            windowed > 5,
+            "{windowed} users changed class with their role"
+        );
+    }
+
+    #[test]
+    fn classes_are_numbered_as_users_first_have_them() {
+        let mut t = tenant_of_runs();
         // Static facts only, so that every user's class is interned by its run.
-        t.pim = Default::default();
         t.role_assignments
             .retain(|a| a.start.is_none() && a.end.is_none());
-        let table = compile_users(&t);
-        assert!(table.classes.len() > 20, "{} classes", table.classes.len());
+        let table = compile_users_in_runs(&t, USERS_PER_RUN);
         // The unknown user's class first, then each class where a user first has it.
         assert_eq!(table.unknown_class, 0);
         let mut next = 1;
