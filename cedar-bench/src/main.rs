@@ -148,6 +148,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             black_box(snapshot.compiled().decide(&p));
         }
     });
+    // The full path an embedder pays: the typed decision, and the borrowed decision written as
+    // its JSON line into a reused buffer (as `jitgate eval` writes it).
+    let jit_evaluate = median_ns_per_call(o.jitgate_passes, n, |i| {
+        if let Some(r) = reqs.get(i) {
+            black_box(snapshot.evaluate(black_box(r), jitgate::Explain::None));
+        }
+    });
+    let mut line = Vec::with_capacity(4096);
+    let jit_json = median_ns_per_call(o.jitgate_passes, n, |i| {
+        if let Some(r) = reqs.get(i) {
+            line.clear();
+            snapshot
+                .evaluate_borrowed(black_box(r))
+                .write_json(&mut line);
+            black_box(&line);
+        }
+    });
     let jit_decide = median_ns_per_call(o.jitgate_passes, n, |i| {
         if let Some(p) = prepared.get(i) {
             black_box(snapshot.compiled().decide(black_box(p)));
@@ -174,6 +191,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         jit_decide,
         o.jitgate_passes,
     );
+    row(
+        "jitgate evaluate (typed decision)",
+        jit_evaluate,
+        o.jitgate_passes,
+    );
+    row(
+        "jitgate evaluate_borrowed + JSON line",
+        jit_json,
+        o.jitgate_passes,
+    );
     println!(
         "ratio (headline): cedar is_authorized / jitgate prepare+decide = {:.0}x",
         cedar_auth / jit_full
@@ -185,6 +212,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!(
         "ratio (engines alone): cedar is_authorized / jitgate decide = {:.0}x",
         cedar_auth / jit_decide
+    );
+    println!(
+        "ratio (full path): cedar build+is_authorized / jitgate evaluate = {:.0}x; / jitgate evaluate_borrowed + JSON line = {:.0}x",
+        cedar_full / jit_evaluate,
+        cedar_full / jit_json
     );
     Ok(())
 }
