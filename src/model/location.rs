@@ -602,13 +602,8 @@ mod tests {
         .iter()
         .map(|s| (*s).to_owned())
         .collect();
-        let mut seed = 0x2545_F491_4F6C_DD1Du64;
-        let mut next = move |n: u64| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed % n
-        };
+        let mut rng = crate::unstable::generate::Rng::new(0x2545_F491_4F6C_DD1D);
+        let mut next = move |n: u64| rng.next_u64() % n;
         for _ in 0..100_000 {
             // Mostly zero groups, so that `::` stands for runs of every length.
             let groups: [u16; 8] = std::array::from_fn(|_| match next(4) {
