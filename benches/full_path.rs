@@ -14,11 +14,12 @@
 
 mod common;
 
+use std::borrow::Cow;
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use jitgate::unstable::generate::{self, DEFAULT_SEED, TenantSize};
-use jitgate::unstable::{Diagnostics, parse_sign_in, parse_sign_in_common, parse_str};
+use jitgate::unstable::{Diagnostics, SignInReader, parse_sign_in, parse_str};
 use jitgate::{Explain, SignInRequest, Snapshot, Tenant};
 
 fn bench(c: &mut Criterion, name: &str, tenant: Tenant, texts: Vec<String>) {
@@ -74,6 +75,8 @@ fn bench(c: &mut Criterion, name: &str, tenant: Tenant, texts: Vec<String>) {
         })
     });
     let now = jiff::Timestamp::from_second(1_780_000_000).unwrap();
+    // The CLI's workers read each line into one reused request.
+    let mut reader = SignInReader::new();
     group.bench_function("cli_line", |b| {
         b.iter(|| {
             i = (i + 1) % texts.len();
@@ -82,9 +85,9 @@ fn bench(c: &mut Criterion, name: &str, tenant: Tenant, texts: Vec<String>) {
             // tolerant way.
             let text = black_box(&texts[i]);
             let mut d = Diagnostics::new("line");
-            let r = match parse_sign_in_common(&mut d, text, Some(now)) {
-                Some(read) => read,
-                None => parse_sign_in(&mut d, &parse_str(text).unwrap(), Some(now)),
+            let r = match reader.read_common(&mut d, text, Some(now)) {
+                Some(read) => read.map(Cow::Borrowed),
+                None => parse_sign_in(&mut d, &parse_str(text).unwrap(), Some(now)).map(Cow::Owned),
             }
             .unwrap();
             snapshot.evaluate_borrowed(&r).write_json(&mut buf);

@@ -1,6 +1,6 @@
-//! Reading a record file: one line, bounded (the one place both the JSON Lines and the CSV
-//! readers take their lines from), and a buffer filled with interrupted reads retried (every
-//! reader of the input fills through it).
+//! Reading a record file: one line, bounded (the one place the JSON Lines and CSV record
+//! readers and the CLI's request reader take their lines from), and a buffer filled with
+//! interrupted reads retried (every reader of the input fills through it).
 
 use std::io::BufRead;
 
@@ -27,12 +27,24 @@ pub fn fill_buf_retrying(reader: &mut dyn BufRead) -> std::io::Result<&[u8]> {
 /// Reads one line into `out`, keeping at most [`MAX_LINE`] + 1 bytes of it (the rest is read
 /// and dropped); returns the line's full length, 0 at the end of input.
 pub fn read_line(reader: &mut dyn BufRead, out: &mut Vec<u8>) -> Result<usize, String> {
+    read_line_within(reader, out, MAX_LINE).map_err(|e| format!("cannot read: {e}"))
+}
+
+/// Reads one line into `out` (its newline included), keeping at most `max` + 1 bytes of it
+/// (the rest is read and dropped, so a caller sees it was longer than `max`); returns the
+/// line's full length, 0 at the end of input. Shared by the record readers and the CLI's
+/// request reader.
+pub fn read_line_within(
+    reader: &mut dyn BufRead,
+    out: &mut Vec<u8>,
+    max: usize,
+) -> std::io::Result<usize> {
     // The newline is found with `memchr`'s vector search (a sign-in record is a 4 KB line; the
     // standard library's `read_until` searches a word at a time).
     let mut total = 0usize;
-    let cap = out.len() + MAX_LINE + 1;
+    let cap = out.len().saturating_add(max).saturating_add(1);
     loop {
-        let buf = fill_buf_retrying(reader).map_err(|e| format!("cannot read: {e}"))?;
+        let buf = fill_buf_retrying(reader)?;
         if buf.is_empty() {
             return Ok(total);
         }
@@ -40,7 +52,7 @@ pub fn read_line(reader: &mut dyn BufRead, out: &mut Vec<u8>) -> Result<usize, S
             Some(i) => (i + 1, true),
             None => (buf.len(), false),
         };
-        // Keep at most MAX_LINE + 1 bytes; count and drop the rest of a longer line.
+        // Keep at most max + 1 bytes; count and drop the rest of a longer line.
         let room = cap.saturating_sub(out.len());
         out.extend_from_slice(buf.get(..n.min(room)).unwrap_or_default());
         total += n;

@@ -42,6 +42,7 @@ use serde::Serialize;
 use crate::signin::decision::reasons;
 use crate::{SignInDecision, SignInRequest};
 
+pub use lines::read_line_within;
 pub use records::{RawRecord, RecordError, Records};
 #[cfg(feature = "fuzzing")]
 pub(crate) use select::fast_path_agrees;

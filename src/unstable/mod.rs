@@ -13,13 +13,15 @@ pub use crate::analysis::diff::outcome as diff_outcome;
 pub use crate::diag::Diagnostics;
 pub use crate::json::{Json, decode, parse_bytes, parse_str};
 pub use crate::model::activation::parse_activation;
-pub use crate::model::request::{parse_sign_in, parse_sign_in_common};
+pub use crate::model::request::{SignInReader, parse_sign_in, parse_sign_in_common};
 pub use crate::pim::PimIndex;
 pub use crate::pim::decision::{CodeReason, ConditionalAccessOut, ErrorOut};
 pub use crate::signin::compiled::{Bits, CompiledPolicies, Prepared};
 pub use crate::signin::decision::reasons;
 /// Appends a JSON string, escaped as `serde_json` escapes it (plain text copied as it is).
 pub use crate::signin::json_out::string as write_json_string;
+/// Reads one bounded line (the request and record readers share it).
+pub use crate::signinlog::read_line_within;
 pub use crate::validate::{TenantCounts, limits};
 
 /// The tenant model: Graph objects read into typed Rust.

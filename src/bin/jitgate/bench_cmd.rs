@@ -1,6 +1,7 @@
 //! `jitgate generate` and `jitgate bench`: generated inputs at Entra's limits, and a timer for the
 //! decision phase alone.
 
+use std::borrow::Cow;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -8,7 +9,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use jitgate::unstable::generate::{self, DEFAULT_SEED, TenantSize};
-use jitgate::unstable::{self as json, Diagnostics, parse_sign_in, parse_sign_in_common};
+use jitgate::unstable::{self as json, Diagnostics, SignInReader, parse_sign_in};
 use jitgate::{ReferenceEvaluator, SignInRequest, Snapshot, Tenant};
 use rayon::prelude::*;
 
@@ -259,30 +260,35 @@ pub fn run(o: &BenchOptions) -> ExitCode {
             texts
                 .par_iter()
                 .with_min_len(256)
-                .map_init(Vec::new, |buf, t| {
-                    buf.clear();
-                    // As `eval` reads a line: in one pass when it is in the common form, else
-                    // through the JSON tree and the tolerant reader.
-                    let mut d = Diagnostics::new("line");
-                    let read = match parse_sign_in_common(&mut d, t, Some(now)) {
-                        Some(read) => read,
-                        None => json::parse_str(t)
-                            .ok()
-                            .and_then(|doc| parse_sign_in(&mut d, &doc, Some(now))),
-                    };
-                    match (read, o.engine) {
-                        // As `eval` writes a decision without explain.
-                        (Some(r), EngineKind::Compiled) => {
-                            snapshot.evaluate_borrowed(&r).write_json(buf);
-                            buf.len()
+                .map_init(
+                    || (Vec::new(), SignInReader::new()),
+                    |(buf, reader), t| {
+                        buf.clear();
+                        // As `eval` reads a line: in one pass into the worker's reused request when
+                        // it is in the common form, else through the JSON tree and the tolerant
+                        // reader.
+                        let mut d = Diagnostics::new("line");
+                        let read = match reader.read_common(&mut d, t, Some(now)) {
+                            Some(read) => read.map(Cow::Borrowed),
+                            None => json::parse_str(t)
+                                .ok()
+                                .and_then(|doc| parse_sign_in(&mut d, &doc, Some(now)))
+                                .map(Cow::Owned),
+                        };
+                        match (read, o.engine) {
+                            // As `eval` writes a decision without explain.
+                            (Some(r), EngineKind::Compiled) => {
+                                snapshot.evaluate_borrowed(&r).write_json(buf);
+                                buf.len()
+                            }
+                            (Some(r), EngineKind::Reference) => {
+                                evaluate(&r, jitgate::Explain::None).write_json(buf);
+                                buf.len()
+                            }
+                            (None, _) => 0,
                         }
-                        (Some(r), EngineKind::Reference) => {
-                            evaluate(&r, jitgate::Explain::None).write_json(buf);
-                            buf.len()
-                        }
-                        (None, _) => 0,
-                    }
-                })
+                    },
+                )
                 .sum::<usize>()
         }),
         (Stage::Swap, _) => (0, 0.0),

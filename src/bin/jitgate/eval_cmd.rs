@@ -1,6 +1,7 @@
 //! `jitgate eval` and `jitgate whatif`: decide sign-ins from JSON Lines or one request.
 
 use smallvec::SmallVec;
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufWriter, IsTerminal, Write};
@@ -9,10 +10,10 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use jiff::Timestamp;
-use jitgate::unstable::{Diagnostics, parse_sign_in, parse_sign_in_common};
+use jitgate::unstable::{Diagnostics, SignInReader, parse_sign_in};
 use jitgate::{
-    Decision, DenyReason, EvaluationOptions, Explain, ReferenceEvaluator, SignInDecision, Snapshot,
-    Tenant,
+    Decision, DenyReason, EvaluationOptions, Explain, ReferenceEvaluator, SignInDecision,
+    SignInRequest, Snapshot, Tenant,
 };
 use rayon::prelude::*;
 
@@ -151,32 +152,53 @@ pub fn explain_level(explain: bool) -> Explain {
     }
 }
 
-/// Reads one request; the error names the line, the JSON path and the problem.
-fn read(input: &Input, now: Timestamp) -> Result<jitgate::SignInRequest, String> {
-    let mut d = Diagnostics::new(format!("line {}", input.line));
-    // A line in the common form is read in one pass; any other goes through the JSON tree, whose
-    // syntax errors keep their own wording.
-    let common = match &input.body {
-        Body::Text(text) => parse_sign_in_common(&mut d, text, Some(now)),
-        _ => None,
-    };
-    let read = match common {
-        Some(read) => read,
-        None => parse_sign_in(&mut d, &*input.json()?, Some(now)),
-    };
-    read.ok_or_else(|| input.errors(&d))
+/// What a worker keeps from one line to the next: the request reader, whose buffers the next
+/// line reuses, and the line's diagnostics.
+struct LineReader {
+    requests: SignInReader,
+    d: Diagnostics,
+}
+
+impl LineReader {
+    fn new() -> LineReader {
+        LineReader {
+            requests: SignInReader::new(),
+            d: Diagnostics::new(String::new()),
+        }
+    }
+
+    /// Reads one request; the error names the line, the JSON path and the problem.
+    fn read(&mut self, input: &Input, now: Timestamp) -> Result<Cow<'_, SignInRequest>, String> {
+        let LineReader { requests, d } = self;
+        d.items.clear();
+        d.file.clear();
+        d.file.push_str("line ");
+        d.file.push_str(itoa::Buffer::new().format(input.line));
+        // A line in the common form is read in one pass; any other goes through the JSON tree,
+        // whose syntax errors keep their own wording.
+        let common = match &input.body {
+            Body::Text(text) => requests.read_common(d, text, Some(now)),
+            _ => None,
+        };
+        let read = match common {
+            Some(read) => read.map(Cow::Borrowed),
+            None => parse_sign_in(d, &*input.json()?, Some(now)).map(Cow::Owned),
+        };
+        read.ok_or_else(|| input.errors(d))
+    }
 }
 
 /// Decides one line and appends its JSON to `text`; returns what it adds to the summary.
 fn decide_line(
     eval: &Evaluator<'_>,
+    reader: &mut LineReader,
     input: &Input,
     now: Timestamp,
     options: EvaluationOptions,
     policy_index: &HashMap<&str, usize>,
     text: &mut Vec<u8>,
 ) -> Tally {
-    let req = match read(input, now) {
+    let req = match reader.read(input, now) {
         Ok(req) => req,
         Err(message) => {
             let error = serde_json::json!({ "line": input.line, "error": message });
@@ -288,9 +310,11 @@ pub fn run_eval(o: &EvalOptions<'_>) -> ExitCode {
             .map(|chunk| {
                 let mut text = Vec::with_capacity(chunk.len() * 1024);
                 let mut tallies = Vec::with_capacity(chunk.len());
+                let mut reader = LineReader::new();
                 for input in chunk {
                     tallies.push(decide_line(
                         &eval,
+                        &mut reader,
                         input,
                         now,
                         options,
@@ -304,7 +328,8 @@ pub fn run_eval(o: &EvalOptions<'_>) -> ExitCode {
             .collect();
         for (text, tallies) in results {
             tallies.into_iter().for_each(|t| summary.add(t));
-            if let Err(e) = out.write_all(&text) {
+            // A chunk's text goes out as it is, not copied into the buffer first.
+            if let Err(e) = out.flush().and_then(|()| out.get_mut().write_all(&text)) {
                 note!("jitgate: cannot write output: {e}");
                 return ExitCode::from(2);
             }
@@ -482,7 +507,7 @@ pub fn run_whatif(
     };
     let loaded = Loaded::new(tenant, EngineKind::Reference);
     let eval = loaded.evaluator();
-    let decision = match read(input, Timestamp::now()) {
+    let decision = match LineReader::new().read(input, Timestamp::now()) {
         Ok(req) => eval.evaluate(&req, Explain::Policies.into()),
         Err(e) => {
             note!("jitgate: {e}");

@@ -244,24 +244,16 @@ fn rejoined(head: Vec<u8>, ended: bool, reader: Box<dyn Read>) -> Box<dyn Read> 
 }
 
 /// Reads one line into `raw` (newline included); `Some(true)` when it was longer than
-/// [`MAX_LINE`] (the rest is consumed, not kept), `None` at the end of input. `read_until`
-/// finds the newline with the standard library's memchr rather than byte by byte.
+/// [`MAX_LINE`] (the rest is consumed, not kept), `None` at the end of input.
 fn read_line(reader: &mut impl BufRead, raw: &mut Vec<u8>) -> std::io::Result<Option<bool>> {
-    let cap = u64::try_from(MAX_LINE)
-        .unwrap_or(u64::MAX)
-        .saturating_add(1);
-    let n = reader.by_ref().take(cap).read_until(b'\n', raw)?;
-    if n == 0 {
-        return Ok(None);
-    }
-    if raw.len() > MAX_LINE {
-        if raw.last() != Some(&b'\n') {
-            reader.skip_until(b'\n')?;
+    match json::read_line_within(reader, raw, MAX_LINE)? {
+        0 => Ok(None),
+        n if n > MAX_LINE => {
+            raw.clear();
+            Ok(Some(true))
         }
-        raw.clear();
-        return Ok(Some(true));
+        _ => Ok(Some(false)),
     }
-    Ok(Some(false))
 }
 
 /// Reads a whole (bounded) document.

@@ -413,66 +413,17 @@ impl SignInRequestBuilder {
         d: &mut Diagnostics,
         default_time: Option<Timestamp>,
     ) -> Option<SignInRequest> {
-        match &mut self.identity {
-            Identity::User {
-                user_id,
-                external_tenant_id,
-                ..
-            } => {
-                check_id(d, "$.signInIdentity.userId", "user object id", user_id);
-                if let Some(t) = external_tenant_id {
-                    check_id(d, "$.signInIdentity.externalTenantId", "tenant id", t);
-                }
-            }
-            Identity::ServicePrincipal {
-                service_principal_id,
-            } => check_id(
-                d,
-                "$.signInIdentity.servicePrincipalId",
-                "service principal appId or object id",
-                service_principal_id,
-            ),
-        }
-        match &mut self.context {
-            Some(SignInContext::Applications(apps)) => check_ids(
-                d,
-                "$.signInContext.includeApplications",
-                "application (appId)",
-                apps,
-            ),
-            Some(SignInContext::UserAction(a)) => {
-                check_user_action(d, "$.signInContext.userAction", a)
-            }
-            Some(SignInContext::AuthContext(v)) => {
-                *v = v.trim().to_ascii_lowercase();
-                if v.is_empty() {
-                    d.error(
-                        "missingField",
-                        "$.signInContext.authenticationContextValue",
-                        "authentication context value is empty",
-                    );
-                }
-            }
-            None => d.error(
-                "missingField",
-                "$.signInContext",
-                "a sign-in needs a target: an application, a user action or an authentication context",
-            ),
-        }
-        check_conditions(d, "$.signInConditions", &mut self.conditions);
-        check_session(d, "$.session", &mut self.session);
-        let time = self.session.time.or(default_time);
-        if time.is_none() {
-            d.error(
-                "missingField",
-                "$.session.time",
-                "session.time is required (the library has no implicit clock)",
-            );
-        }
+        let time = check_parts(
+            d,
+            &mut self.identity,
+            self.context.as_mut(),
+            &mut self.conditions,
+            &mut self.session,
+            default_time,
+        );
         if d.has_errors() {
             return None;
         }
-        let warnings: Vec<Diagnostic> = d.items.iter().filter(|x| !x.is_error()).cloned().collect();
         Some(SignInRequest {
             id: self.id,
             identity: self.identity,
@@ -481,7 +432,80 @@ impl SignInRequestBuilder {
             applied_policies_only: self.applied_policies_only,
             session: self.session,
             time: time?,
-            warnings,
+            warnings: warnings_of(d),
         })
     }
+}
+
+/// The checks and normalisations of a request's parts (§5.3a), for a builder or a request read
+/// in place: each problem is recorded in `d` at the JSON path the What If body would have.
+/// Gives the evaluation time (`session.time`, else `default_time`), `None` without one.
+pub(super) fn check_parts(
+    d: &mut Diagnostics,
+    identity: &mut Identity,
+    context: Option<&mut SignInContext>,
+    conditions: &mut SignInConditions,
+    session: &mut Session,
+    default_time: Option<Timestamp>,
+) -> Option<Timestamp> {
+    match identity {
+        Identity::User {
+            user_id,
+            external_tenant_id,
+            ..
+        } => {
+            check_id(d, "$.signInIdentity.userId", "user object id", user_id);
+            if let Some(t) = external_tenant_id {
+                check_id(d, "$.signInIdentity.externalTenantId", "tenant id", t);
+            }
+        }
+        Identity::ServicePrincipal {
+            service_principal_id,
+        } => check_id(
+            d,
+            "$.signInIdentity.servicePrincipalId",
+            "service principal appId or object id",
+            service_principal_id,
+        ),
+    }
+    match context {
+        Some(SignInContext::Applications(apps)) => check_ids(
+            d,
+            "$.signInContext.includeApplications",
+            "application (appId)",
+            apps,
+        ),
+        Some(SignInContext::UserAction(a)) => check_user_action(d, "$.signInContext.userAction", a),
+        Some(SignInContext::AuthContext(v)) => {
+            *v = v.trim().to_ascii_lowercase();
+            if v.is_empty() {
+                d.error(
+                    "missingField",
+                    "$.signInContext.authenticationContextValue",
+                    "authentication context value is empty",
+                );
+            }
+        }
+        None => d.error(
+            "missingField",
+            "$.signInContext",
+            "a sign-in needs a target: an application, a user action or an authentication context",
+        ),
+    }
+    check_conditions(d, "$.signInConditions", conditions);
+    check_session(d, "$.session", session);
+    let time = session.time.or(default_time);
+    if time.is_none() {
+        d.error(
+            "missingField",
+            "$.session.time",
+            "session.time is required (the library has no implicit clock)",
+        );
+    }
+    time
+}
+
+/// The request's own warnings: what `d` holds that is not an error.
+pub(super) fn warnings_of(d: &Diagnostics) -> Vec<Diagnostic> {
+    d.items.iter().filter(|x| !x.is_error()).cloned().collect()
 }

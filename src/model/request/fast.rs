@@ -17,8 +17,8 @@ use std::net::IpAddr;
 
 use jiff::Timestamp;
 
-use super::build::SignInRequestBuilder;
-use super::{DeviceInfo, Identity, Session, SignInConditions, SignInContext};
+use super::spare::Spare;
+use super::{DeviceInfo, Identity, Session, SignInConditions, SignInContext, SignInRequest};
 use crate::json::Json;
 use crate::json::scan::{Names, Scan};
 use crate::model::enums::{
@@ -28,8 +28,11 @@ use crate::model::enums::{
 use crate::model::read::{odata_name, parse_timestamp, split_flags};
 use crate::model::strength::{Certificate, MethodSet};
 
-/// The builder for a common-form body, or `None` when `text` is outside that form.
-pub(super) fn sign_in(text: &str) -> Option<SignInRequestBuilder> {
+/// Reads a common-form body into `r`, which must be blank, taking
+/// its strings from `spare`; `None` when `text` is outside that form (`r` is then left part
+/// read). On success `r` holds what the builder of the body would hold, unchecked: its time and
+/// warnings are set by the checks that follow.
+pub(super) fn sign_in_into(text: &str, r: &mut SignInRequest, spare: &mut Spare) -> Option<()> {
     const KEYS: Names<6> = Names::new([
         "id",
         "signInIdentity",
@@ -40,34 +43,36 @@ pub(super) fn sign_in(text: &str) -> Option<SignInRequestBuilder> {
     ]);
     let mut s = Scan::new(text);
     s.ws();
-    let mut id = None;
-    let mut identity = None;
-    let mut context = None;
-    let mut conditions = SignInConditions::default();
-    let mut session = Session::default();
-    let mut applied_policies_only = false;
+    let (mut identity, mut context) = (false, false);
     members(&mut s, &KEYS, |s, i| {
         match i {
-            0 => id = Some(s.value(1)?).filter(|v| !matches!(v, Json::Null)),
-            1 => identity = Some(object(s, read_identity)?.flatten()?),
-            2 => context = Some(object(s, read_context)?.flatten()?),
-            3 => conditions = object(s, read_conditions)?.unwrap_or_default(),
-            4 => session = object(s, read_session)?.unwrap_or_default(),
-            _ => applied_policies_only = boolean(s)?.unwrap_or(false),
+            0 => r.id = echo_id(s, spare)?,
+            1 => {
+                r.identity = object(s, |s| read_identity(s, spare))?.flatten()?;
+                identity = true;
+            }
+            2 => {
+                r.context = object(s, |s| read_context(s, spare))?.flatten()?;
+                context = true;
+            }
+            3 => object(s, |s| read_conditions(s, &mut r.conditions, spare))?.unwrap_or(()),
+            4 => object(s, |s| read_session(s, &mut r.session, spare))?.unwrap_or(()),
+            _ => r.applied_policies_only = boolean(s)?.unwrap_or(false),
         }
         Some(())
     })?;
-    if !s.at_end() {
-        return None;
+    (s.at_end() && identity && context).then_some(())
+}
+
+/// The caller's `id`, echoed in the decision: any JSON value but null (a string's buffer comes
+/// from `spare`).
+fn echo_id(s: &mut Scan<'_>, spare: &mut Spare) -> Option<Option<serde_json::Value>> {
+    if s.peek()? == b'"' {
+        let text = s.plain_string()?;
+        return Some(Some(serde_json::Value::String(spare.string(text))));
     }
-    Some(SignInRequestBuilder {
-        id: id.as_ref().map(Json::to_value),
-        identity: identity?,
-        context: Some(context?),
-        conditions,
-        session,
-        applied_policies_only,
-    })
+    let v = s.value(1)?;
+    Some((!matches!(v, Json::Null)).then(|| v.to_value()))
 }
 
 /// An object's members, each known key handed to `member` with its index in `names`. A key met
@@ -120,8 +125,9 @@ fn string<'a>(s: &mut Scan<'a>) -> Option<Option<&'a str>> {
     }
 }
 
-fn owned(s: &mut Scan<'_>) -> Option<Option<String>> {
-    string(s).map(|v| v.map(str::to_owned))
+/// A string, owned (its buffer from `spare`); `Some(None)` for null.
+fn owned(s: &mut Scan<'_>, spare: &mut Spare) -> Option<Option<String>> {
+    string(s).map(|v| v.map(|v| spare.string(v)))
 }
 
 /// A boolean, `Some(None)` for null.
@@ -134,14 +140,14 @@ fn boolean(s: &mut Scan<'_>) -> Option<Option<bool>> {
     }
 }
 
-/// An array of strings, `Some(None)` for null.
-fn strings(s: &mut Scan<'_>) -> Option<Option<Vec<String>>> {
+/// An array of strings, `Some(None)` for null (the list and its strings from `spare`).
+fn strings(s: &mut Scan<'_>, spare: &mut Spare) -> Option<Option<Vec<String>>> {
     if s.peek()? == b'n' {
         return s.literal("null").map(|()| None);
     }
-    let mut out = Vec::new();
+    let mut out = spare.list();
     s.array(|s| {
-        out.push(s.plain_string()?.to_owned());
+        out.push(spare.string(s.plain_string()?));
         Some(())
     })?;
     Some(Some(out))
@@ -176,7 +182,7 @@ fn is(odata: Option<&str>, kind: &str) -> bool {
     odata.is_some_and(|t| odata_name(t).eq_ignore_ascii_case(kind))
 }
 
-fn read_identity(s: &mut Scan<'_>) -> Option<Option<Identity>> {
+fn read_identity(s: &mut Scan<'_>, spare: &mut Spare) -> Option<Option<Identity>> {
     const KEYS: Names<4> = Names::new([
         "userId",
         "externalUserType",
@@ -199,27 +205,27 @@ fn read_identity(s: &mut Scan<'_>) -> Option<Option<Identity>> {
                 })?;
                 guest_types = present.then_some(bits);
             }
-            2 => tenant = owned(s)?,
+            2 => tenant = owned(s, spare)?,
             _ => sp = string(s)?,
         }
         Some(())
     })?;
     Some(if is(odata, "userSignIn") {
         Some(Identity::User {
-            user_id: user?.to_owned(),
+            user_id: spare.string(user?),
             external_tenant_id: tenant,
             external_user_type: guest_types,
         })
     } else if is(odata, "servicePrincipalSignIn") {
         Some(Identity::ServicePrincipal {
-            service_principal_id: sp?.to_owned(),
+            service_principal_id: spare.string(sp?),
         })
     } else {
         None
     })
 }
 
-fn read_context(s: &mut Scan<'_>) -> Option<Option<SignInContext>> {
+fn read_context(s: &mut Scan<'_>, spare: &mut Spare) -> Option<Option<SignInContext>> {
     const KEYS: Names<3> = Names::new([
         "includeApplications",
         "userAction",
@@ -228,9 +234,9 @@ fn read_context(s: &mut Scan<'_>) -> Option<Option<SignInContext>> {
     let (mut apps, mut action, mut value) = (None, None, None);
     let odata = members(s, &KEYS, |s, i| {
         match i {
-            0 => apps = strings(s)?,
+            0 => apps = strings(s, spare)?,
             1 => action = string(s)?,
-            _ => value = owned(s)?,
+            _ => value = owned(s, spare)?,
         }
         Some(())
     })?;
@@ -246,7 +252,8 @@ fn read_context(s: &mut Scan<'_>) -> Option<Option<SignInContext>> {
     })
 }
 
-fn read_conditions(s: &mut Scan<'_>) -> Option<SignInConditions> {
+/// `signInConditions` into `c`, which is blank.
+fn read_conditions(s: &mut Scan<'_>, c: &mut SignInConditions, spare: &mut Spare) -> Option<()> {
     const KEYS: Names<10> = Names::new([
         "ipAddress",
         "devicePlatform",
@@ -259,7 +266,6 @@ fn read_conditions(s: &mut Scan<'_>) -> Option<SignInConditions> {
         "authenticationFlow",
         "deviceInfo",
     ]);
-    let mut c = SignInConditions::default();
     let risk = |s: &mut Scan<'_>| Some(string(s)?.map_or(RiskLevel::None, RiskLevel::parse));
     members(s, &KEYS, |s, i| {
         match i {
@@ -271,35 +277,42 @@ fn read_conditions(s: &mut Scan<'_>) -> Option<SignInConditions> {
             }
             1 => c.platform = string(s)?.map(Platform::parse),
             2 => c.client_app_type = string(s)?.map(ClientAppType::parse),
-            3 => c.country = owned(s)?,
+            3 => c.country = owned(s, spare)?,
             4 => c.sign_in_risk = risk(s)?,
             5 => c.user_risk = risk(s)?,
             6 => c.service_principal_risk = risk(s)?,
             7 => {
                 c.insider_risk = string(s)?.map_or(InsiderRiskLevel::None, InsiderRiskLevel::parse)
             }
-            8 => c.transfer_methods = object(s, read_flow)?.unwrap_or_default(),
-            _ => c.device = object(s, read_device)?,
+            8 => object(s, |s| read_flow(s, &mut c.transfer_methods, spare))?.unwrap_or(()),
+            _ => match s.peek()? {
+                b'n' => s.literal("null")?,
+                b'{' => read_device(s, c.device.insert(DeviceInfo::default()), spare)?,
+                _ => return None,
+            },
         }
         Some(())
     })?;
-    Some(c)
+    Some(())
 }
 
-fn read_flow(s: &mut Scan<'_>) -> Option<Vec<TransferMethod>> {
+/// `authenticationFlow` into `methods`, which is empty (its buffer from `spare`).
+fn read_flow(s: &mut Scan<'_>, methods: &mut Vec<TransferMethod>, spare: &mut Spare) -> Option<()> {
     const KEYS: Names<1> = Names::new(["transferMethod"]);
-    let mut methods = Vec::new();
+    let mut list = spare.methods();
     members(s, &KEYS, |s, _| {
         flags(s, |f| {
-            methods.push(TransferMethod::parse(f));
+            list.push(TransferMethod::parse(f));
             Some(())
         })
         .map(|_| ())
     })?;
-    Some(methods)
+    *methods = list;
+    Some(())
 }
 
-fn read_device(s: &mut Scan<'_>) -> Option<DeviceInfo> {
+/// `deviceInfo` into `d`, which is blank.
+fn read_device(s: &mut Scan<'_>, d: &mut DeviceInfo, spare: &mut Spare) -> Option<()> {
     const BASE: [&str; 15] = [
         "deviceId",
         "displayName",
@@ -332,36 +345,36 @@ fn read_device(s: &mut Scan<'_>) -> Option<DeviceInfo> {
         }
         names
     });
-    let mut d = DeviceInfo::default();
     let mut device_ownership = None;
     members(s, &KEYS, |s, i| {
         match i {
-            0 => d.device_id = owned(s)?,
-            1 => d.display_name = owned(s)?,
-            2 => d.enrollment_profile_name = owned(s)?,
+            0 => d.device_id = owned(s, spare)?,
+            1 => d.display_name = owned(s, spare)?,
+            2 => d.enrollment_profile_name = owned(s, spare)?,
             3 => d.is_compliant = boolean(s)?,
-            4 => d.manufacturer = owned(s)?,
-            5 => d.mdm_app_id = owned(s)?,
-            6 => d.model = owned(s)?,
-            7 => d.operating_system = owned(s)?,
-            8 => d.operating_system_version = owned(s)?,
-            9 => d.ownership = owned(s)?,
-            10 => device_ownership = owned(s)?,
-            11 => d.physical_ids = strings(s)?,
-            12 => d.profile_type = owned(s)?,
-            13 => d.system_labels = strings(s)?,
-            14 => d.trust_type = owned(s)?,
-            n => *d.extension_attributes.get_mut(n - BASE.len())? = owned(s)?,
+            4 => d.manufacturer = owned(s, spare)?,
+            5 => d.mdm_app_id = owned(s, spare)?,
+            6 => d.model = owned(s, spare)?,
+            7 => d.operating_system = owned(s, spare)?,
+            8 => d.operating_system_version = owned(s, spare)?,
+            9 => d.ownership = owned(s, spare)?,
+            10 => device_ownership = owned(s, spare)?,
+            11 => d.physical_ids = strings(s, spare)?,
+            12 => d.profile_type = owned(s, spare)?,
+            13 => d.system_labels = strings(s, spare)?,
+            14 => d.trust_type = owned(s, spare)?,
+            n => *d.extension_attributes.get_mut(n - BASE.len())? = owned(s, spare)?,
         }
         Some(())
     })?;
     if d.ownership.is_none() {
         d.ownership = device_ownership;
     }
-    Some(d)
+    Some(())
 }
 
-fn read_session(s: &mut Scan<'_>) -> Option<Session> {
+/// `session` into `session`, which is blank.
+fn read_session(s: &mut Scan<'_>, session: &mut Session, spare: &mut Spare) -> Option<()> {
     const KEYS: Names<13> = Names::new([
         "time",
         "authenticationMethods",
@@ -377,9 +390,9 @@ fn read_session(s: &mut Scan<'_>) -> Option<Session> {
         "fido2Aaguid",
         "gpsCountry",
     ]);
-    let mut session = Session::default();
     members(s, &KEYS, |s, i| {
-        let list = |s: &mut Scan<'_>| Some(strings(s)?.unwrap_or_default());
+        let list =
+            |s: &mut Scan<'_>, spare: &mut Spare| Some(strings(s, spare)?.unwrap_or_default());
         let flag = |s: &mut Scan<'_>| Some(boolean(s)?.unwrap_or(false));
         match i {
             0 => session.time = time(s)?,
@@ -387,32 +400,32 @@ fn read_session(s: &mut Scan<'_>) -> Option<Session> {
                 let mut bits = 0u32;
                 flags(s, |f| {
                     let m = AuthMethod::parse(f);
-                    if let AuthMethod::Unknown(name) = &m {
-                        session.unknown_methods.push(name.clone());
-                    }
                     bits |= m.bit();
+                    if let AuthMethod::Unknown(name) = m {
+                        session.unknown_methods.push(name);
+                    }
                     Some(())
                 })?;
                 session.methods = MethodSet(bits);
             }
-            2 => session.certificate = object(s, read_certificate)?,
+            2 => session.certificate = object(s, |s| read_certificate(s, spare))?,
             3 => session.last_authenticated = time(s)?,
             4 => session.last_mfa = time(s)?,
-            5 => session.accepted_terms_of_use = list(s)?,
-            6 => session.satisfied_auth_contexts = list(s)?,
+            5 => session.accepted_terms_of_use = list(s, spare)?,
+            6 => session.satisfied_auth_contexts = list(s, spare)?,
             7 => session.password_changed = flag(s)?,
-            8 => session.custom_factors = list(s)?,
+            8 => session.custom_factors = list(s, spare)?,
             9 => session.approved_client_app = flag(s)?,
             10 => session.app_protection_policy = flag(s)?,
-            11 => session.fido2_aaguid = owned(s)?,
-            _ => session.gps_country = owned(s)?,
+            11 => session.fido2_aaguid = owned(s, spare)?,
+            _ => session.gps_country = owned(s, spare)?,
         }
         Some(())
     })?;
-    Some(session)
+    Some(())
 }
 
-fn read_certificate(s: &mut Scan<'_>) -> Option<Certificate> {
+fn read_certificate(s: &mut Scan<'_>, spare: &mut Spare) -> Option<Certificate> {
     let mut c = Certificate {
         issuer_ski: None,
         policy_oids: Vec::new(),
@@ -420,8 +433,8 @@ fn read_certificate(s: &mut Scan<'_>) -> Option<Certificate> {
     const KEYS: Names<2> = Names::new(["issuerSki", "policyOids"]);
     members(s, &KEYS, |s, i| {
         match i {
-            0 => c.issuer_ski = owned(s)?,
-            _ => c.policy_oids = strings(s)?.unwrap_or_default(),
+            0 => c.issuer_ski = owned(s, spare)?,
+            _ => c.policy_oids = strings(s, spare)?.unwrap_or_default(),
         }
         Some(())
     })?;

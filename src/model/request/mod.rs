@@ -8,6 +8,8 @@ mod check;
 mod country;
 mod fast;
 mod parse;
+mod reader;
+mod spare;
 
 pub use build::SignInRequestBuilder;
 pub(crate) use check::{check_conditions, check_session, normalize_guid};
@@ -16,6 +18,7 @@ pub(crate) use country::all_countries;
 pub(crate) use parse::fast_path_agrees;
 pub(crate) use parse::{from_json_text, parse_conditions, parse_identity, parse_session};
 pub use parse::{parse_sign_in, parse_sign_in_common};
+pub use reader::SignInReader;
 
 use std::net::IpAddr;
 

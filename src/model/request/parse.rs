@@ -65,7 +65,9 @@ pub fn parse_sign_in_common(
     text: &str,
     default_time: Option<Timestamp>,
 ) -> Option<Option<SignInRequest>> {
-    super::fast::sign_in(text).map(|builder| builder.finish(d, default_time))
+    let mut reader = super::SignInReader::new();
+    let read = reader.read_common(d, text, default_time)?.is_some();
+    Some(read.then(|| reader.take()))
 }
 
 /// Does the one-pass reader, where it answers, answer what the tolerant reader does (the same
@@ -81,7 +83,33 @@ pub(crate) fn fast_path_agrees(text: &str, default_time: Option<Timestamp>) -> b
     };
     let mut d = Diagnostics::new("request");
     let slow = parse_sign_in(&mut d, &json, default_time);
-    fast == slow && fast_diagnostics.items == d.items
+    fast == slow && fast_diagnostics.items == d.items && reader_reuse_agrees(text, default_time)
+}
+
+/// A request that sets every field the one-pass reader reads, lists and device attributes
+/// included: what a reused [`super::SignInReader`] holds before the text under test.
+#[cfg(any(test, feature = "fuzzing"))]
+pub(crate) const EVERY_FIELD: &str = r##"{"id": "every-field", "signInIdentity": {"@odata.type": "#microsoft.graph.userSignIn", "userId": "3F1A6C03-2B7D-4E8F-9A01-5C6D7E8F9A03", "externalTenantId": "{0B9A1C2D-3E4F-4051-8617-28394A5B6C7D}", "externalUserType": "b2bCollaborationGuest,internalGuest"}, "signInContext": {"@odata.type": "#microsoft.graph.applicationContext", "includeApplications": ["00000003-0000-0ff1-ce00-000000000000", "797F4846-BA00-4FD7-BA43-DAC1F8F63013"]}, "signInConditions": {"devicePlatform": "iOS", "clientAppType": "mobileAppsAndDesktopClients", "ipAddress": " 2001:db8::7 ", "country": "nl", "signInRiskLevel": "high", "userRiskLevel": "medium", "servicePrincipalRiskLevel": "low", "insiderRiskLevel": "elevated", "authenticationFlow": {"transferMethod": "deviceCodeFlow,authenticationTransfer"}, "deviceInfo": {"deviceId": "6D3E1A02-0C9B-4E8D-9A7F-2C1D0E9F8A02", "displayName": "n", "enrollmentProfileName": "e", "isCompliant": false, "manufacturer": "m", "mdmAppId": "a", "model": "x", "operatingSystem": "iOS", "operatingSystemVersion": "17", "deviceOwnership": "Personal", "physicalIds": ["p1", "p2"], "profileType": "RegisteredDevice", "systemLabels": ["s1"], "trustType": "Workplace", "extensionAttribute1": "one", "extensionAttribute15": "fifteen"}}, "session": {"time": "2026-03-02T09:00:00Z", "authenticationMethods": ["password", "fido2", "pigeon"], "certificate": {"issuerSki": " ABC ", "policyOids": [" 1.2.3 "]}, "lastAuthenticatedDateTime": "2026-03-02T08:00:00Z", "lastMfaDateTime": "2026-03-02T08:30:00Z", "acceptedTermsOfUse": ["5C6D7E8F-9A01-4B2C-8D3E-4F5061728394"], "satisfiedAuthenticationContexts": ["C1"], "passwordChanged": true, "customFactors": ["Duo"], "approvedClientApp": true, "appProtectionPolicy": true, "fido2Aaguid": "CB69481E-8FF7-4039-93EC-0A2729A154A8", "gpsCountry": "nl"}, "appliedPoliciesOnly": true}"##;
+
+/// Does a reader that read [`EVERY_FIELD`] first read `text` as a fresh one does (the same
+/// answer, request and diagnostics)? Nothing of an earlier request may carry over.
+#[cfg(any(test, feature = "fuzzing"))]
+fn reader_reuse_agrees(text: &str, default_time: Option<Timestamp>) -> bool {
+    let mut fresh_d = Diagnostics::new("request");
+    let fresh = super::SignInReader::new()
+        .read_common(&mut fresh_d, text, default_time)
+        .map(|r| r.cloned());
+    let mut reader = super::SignInReader::new();
+    let mut earlier = Diagnostics::new("request");
+    let every = reader.read_common(&mut earlier, EVERY_FIELD, default_time);
+    if every.flatten().is_none() {
+        return false;
+    }
+    let mut d = Diagnostics::new("request");
+    let reused = reader
+        .read_common(&mut d, text, default_time)
+        .map(|r| r.cloned());
+    fresh == reused && fresh_d.items == d.items
 }
 
 /// Parses a request object. `default_time` fills a missing `session.time` (the CLI passes the
@@ -438,6 +466,40 @@ mod fast_path_tests {
             let text = body(identity, "");
             assert!(!answers(&text), "{text}");
             assert!(fast_path_agrees(&text, now()), "{text}");
+        }
+    }
+
+    /// One reader reads every example and generated request in turn, after the request that
+    /// sets every field: each reads as it does fresh, so nothing carries over from the one
+    /// before, and the fields it sets really are read in one pass.
+    #[test]
+    fn a_reused_reader_reads_each_request_as_a_fresh_one_does() {
+        let mut d = Diagnostics::new("request");
+        let every = parse_sign_in_common(&mut d, super::EVERY_FIELD, now());
+        let every = every.flatten().unwrap();
+        assert!(fast_path_agrees(super::EVERY_FIELD, now()));
+        let device = every.conditions.device.as_ref().unwrap();
+        assert_eq!(device.extension_attributes[14].as_deref(), Some("fifteen"));
+        assert_eq!(device.ownership.as_deref(), Some("Personal"));
+        assert_eq!(every.session.unknown_methods, ["pigeon"]);
+        assert_eq!(d.items.len(), 1, "{:?}", d.items);
+        let generated = crate::unstable::generate::requests(
+            crate::unstable::generate::TenantSize::SMALL,
+            300,
+            12,
+        );
+        let texts: Vec<String> = std::iter::once(super::EVERY_FIELD.to_owned())
+            .chain(examples())
+            .chain(generated.iter().map(ToString::to_string))
+            .collect();
+        let mut reader = super::super::SignInReader::new();
+        for text in texts.iter().chain(texts.iter().rev()) {
+            let mut fresh_d = Diagnostics::new("request");
+            let fresh = parse_sign_in_common(&mut fresh_d, text, now());
+            let mut reused_d = Diagnostics::new("request");
+            let reused = reader.read_common(&mut reused_d, text, now());
+            assert_eq!(reused.map(|r| r.cloned()), fresh, "{text}");
+            assert_eq!(reused_d.items, fresh_d.items, "{text}");
         }
     }
 
