@@ -110,22 +110,32 @@ pub fn write_json_timestamp(out: &mut Vec<u8>, t: Timestamp) {
         let _ = write!(out, "\"{t}\"");
         return;
     }
-    let dt = jiff::tz::Offset::UTC.to_datetime(t);
-    let mut b = *b"\"0000-00-00T00:00:00Z\"";
-    let fields = [
-        (i64::from(dt.year()), 4, 1),
-        (i64::from(dt.month()), 2, 6),
-        (i64::from(dt.day()), 2, 9),
-        (i64::from(dt.hour()), 2, 12),
-        (i64::from(dt.minute()), 2, 15),
-        (i64::from(dt.second()), 2, 18),
+    // The civil date of a day count (the inverse of `utc_seconds`' count; the proleptic
+    // Gregorian calendar, as jiff's), worked out here: jiff's general conversion costs several
+    // times more, and every decision writes one.
+    let (days, time) = (secs / 86_400, secs % 86_400);
+    let z = days + 719_468;
+    let era = z / 146_097;
+    let day_of_era = z - era * 146_097;
+    let year_of_era =
+        (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let m = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * m + 2) / 5 + 1;
+    let month = if m < 10 { m + 3 } else { m - 9 };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    // Two digits of `n` (below 100), as bytes.
+    let two = |n: i64| {
+        let n = n.rem_euclid(100) as u8;
+        [b'0' + n / 10, b'0' + n % 10]
+    };
+    let ([y0, y1], [y2, y3]) = (two(year / 100), two(year));
+    let ([m0, m1], [d0, d1]) = (two(month), two(day));
+    let ([h0, h1], [n0, n1], [s0, s1]) = (two(time / 3_600), two(time / 60 % 60), two(time % 60));
+    let b = [
+        b'"', y0, y1, y2, y3, b'-', m0, m1, b'-', d0, d1, b'T', h0, h1, b':', n0, n1, b':', s0, s1,
+        b'Z', b'"',
     ];
-    for (mut n, width, at) in fields {
-        for slot in b.get_mut(at..at + width).into_iter().flatten().rev() {
-            *slot = b'0' + (n % 10) as u8;
-            n /= 10;
-        }
-    }
     out.extend_from_slice(&b);
 }
 

@@ -50,6 +50,15 @@ pub(crate) fn value<T: Serialize + ?Sized>(out: &mut Vec<u8>, v: &T) {
     let _ = serde_json::to_writer(&mut *out, v);
 }
 
+/// Appends a request's echoed `id`: a string (the usual id) written here, any other value by
+/// `serde_json`; the same bytes either way.
+pub(crate) fn echo_id(out: &mut Vec<u8>, id: &serde_json::Value) {
+    match id {
+        serde_json::Value::String(s) => string(out, s),
+        other => value(out, other),
+    }
+}
+
 /// Adds `"key":` (the key must be a plain identifier).
 pub(crate) fn key(out: &mut Vec<u8>, first: &mut bool, k: &[u8]) {
     if !*first {
@@ -399,7 +408,7 @@ impl SignInDecision {
         out.push(b'{');
         if let Some(id) = &self.id {
             key(out, &mut first, b"id");
-            value(out, id);
+            echo_id(out, id);
         }
         key(out, &mut first, b"decision");
         name(out, self.decision.as_str());
@@ -465,6 +474,25 @@ mod tests {
             }
             assert!(!needs_escape(&vec![b'a'; len]));
             assert!(!needs_escape("é€ü ~\x7f".repeat(len).as_bytes()));
+        }
+    }
+
+    #[test]
+    fn an_echoed_id_is_written_as_serde_writes_it() {
+        for id in [
+            serde_json::json!("s01-chloe"),
+            serde_json::json!("with \"quote\", back\\slash, tab\t, \u{1} and é"),
+            serde_json::json!(""),
+            serde_json::json!(42),
+            serde_json::json!(-7),
+            serde_json::json!(1.5),
+            serde_json::json!(true),
+            serde_json::json!({"batch": 3, "n": ["a"]}),
+            serde_json::json!([1, "x"]),
+        ] {
+            let mut out = Vec::new();
+            echo_id(&mut out, &id);
+            assert_eq!(String::from_utf8(out).unwrap_or_default(), json(&id));
         }
     }
 

@@ -549,7 +549,7 @@ impl<'a> BorrowedDecision<'a> {
         o.push(b'{');
         if let Some(id) = &self.p.req.id {
             out::key(o, &mut first, b"id");
-            out::value(o, id);
+            out::echo_id(o, id);
         }
         out::key(o, &mut first, b"decision");
         out::name(o, self.decision.as_str());
