@@ -8,6 +8,7 @@
 //! every error, so the two build the same tree and errors keep `serde_json`'s messages.
 
 pub(crate) mod scan;
+mod split;
 
 use std::borrow::Cow;
 use std::fmt;
@@ -288,7 +289,13 @@ fn utf16(
 pub fn parse_str(text: &str) -> Result<Json<'_>, JsonError> {
     // The one-pass reader builds the same tree in about half the time; what it leaves (errors
     // included, so their messages stay serde_json's) goes to serde_json.
-    if let Some(value) = scan::whole(text) {
+    // A large text (a tenant export) is read on two threads when there are two.
+    let one_pass = if text.len() >= split::SPLIT_FROM && rayon::current_num_threads() > 1 {
+        split::whole_split(text, split::candidate(text))
+    } else {
+        scan::whole(text)
+    };
+    if let Some(value) = one_pass {
         return Ok(value);
     }
     parse_str_serde(text)
@@ -315,6 +322,18 @@ pub(crate) fn one_pass_agrees(text: &str) -> bool {
     scan::whole(text).is_none_or(|fast| parse_str_serde(text).is_ok_and(|v| v == fast))
 }
 
+/// Wherever a reading split at any `{` of `text` (up to `limit` of them) reads it, does it
+/// build the tree the one-pass reader builds, and does it read exactly the texts that reader
+/// reads? (The `load` fuzz target: the split is guessed, and every guess must come to the
+/// same.)
+#[cfg(feature = "fuzzing")]
+pub(crate) fn split_agrees(text: &str, limit: usize) -> bool {
+    let whole = scan::whole(text);
+    text.match_indices('{')
+        .take(limit)
+        .all(|(at, _)| split::whole_split_here(text, at).0 == whole)
+}
+
 fn syntax_message(e: &serde_json::Error) -> String {
     // serde_json appends " at line X column Y"; the caller formats position itself.
     let full = e.to_string();
@@ -335,7 +354,7 @@ mod tests {
     use super::*;
 
     /// Every JSON text of the examples (requests and tests included), recursively.
-    fn example_texts() -> Vec<String> {
+    pub(super) fn example_texts() -> Vec<String> {
         fn walk(dir: &std::path::Path, out: &mut Vec<String>) {
             let mut entries: Vec<_> = std::fs::read_dir(dir)
                 .unwrap()

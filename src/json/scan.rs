@@ -105,9 +105,12 @@ pub(crate) const MAX_DEPTH: usize = 100;
 
 /// The members and items of the objects and arrays being read, innermost last.
 #[derive(Default)]
-struct Stacks<'a> {
-    members: Vec<(Cow<'a, str>, Json<'a>)>,
-    items: Vec<Json<'a>>,
+pub(super) struct Stacks<'a> {
+    pub(super) members: Vec<(Cow<'a, str>, Json<'a>)>,
+    pub(super) items: Vec<Json<'a>>,
+    /// The deepest nesting at which an object or array was opened since it was last reset (a
+    /// split reading checks the half read elsewhere against [`MAX_DEPTH`] with it).
+    pub(super) deepest: usize,
 }
 
 /// A position in JSON text.
@@ -120,11 +123,26 @@ pub(crate) struct Scan<'a> {
 impl<'a> Scan<'a> {
     /// A scanner at the start of `text`.
     pub(crate) fn new(text: &'a str) -> Scan<'a> {
+        Scan::at(text, 0)
+    }
+
+    /// A scanner at byte `pos` of `text`.
+    pub(super) fn at(text: &'a str, pos: usize) -> Scan<'a> {
         Scan {
             text,
             bytes: text.as_bytes(),
-            pos: 0,
+            pos,
         }
+    }
+
+    /// The byte position reached.
+    pub(super) fn pos(&self) -> usize {
+        self.pos
+    }
+
+    /// Moves to byte `pos` (a split reading moves past what the other half read).
+    pub(super) fn set_pos(&mut self, pos: usize) {
+        self.pos = pos;
     }
 
     /// Has the whole text been read (trailing whitespace aside)?
@@ -346,22 +364,43 @@ impl<'a> Scan<'a> {
     /// Members and items are gathered on `stacks` so that each object and array is allocated
     /// once at its exact size: a large export holds hundreds of thousands of two-member
     /// objects, which grown one push at a time took twice the memory.
-    fn value_in(&mut self, depth: usize, stacks: &mut Stacks<'a>) -> Option<Json<'a>> {
+    ///
+    /// `splice` holds what another thread read of the same text's second half
+    /// (`json/split.rs`): where this reading reaches the place that half began, or a place it
+    /// went on from, it takes what was read there instead of reading it again.
+    pub(super) fn value_in(
+        &mut self,
+        depth: usize,
+        stacks: &mut Stacks<'a>,
+        splice: &mut Splice<'a, '_>,
+    ) -> Option<Json<'a>> {
         match self.peek()? {
             b'{' if depth < MAX_DEPTH => {
+                stacks.deepest = stacks.deepest.max(depth);
                 let mark = stacks.members.len();
                 self.object(|s, key| {
-                    let value = s.value_in(depth + 1, stacks)?;
+                    let value = s.value_in(depth + 1, stacks, splice)?;
                     stacks.members.push((Cow::Borrowed(key), value));
+                    if s.pos == splice.value_end {
+                        splice.members_after(s, depth, &mut stacks.members);
+                    }
                     Some(())
                 })?;
                 Some(Json::Object(stacks.members.drain(mark..).collect()))
             }
             b'[' if depth < MAX_DEPTH => {
+                stacks.deepest = stacks.deepest.max(depth);
                 let mark = stacks.items.len();
                 self.array(|s| {
-                    let item = s.value_in(depth + 1, stacks)?;
+                    if s.pos == splice.item_start && splice.items_from(s, depth, &mut stacks.items)
+                    {
+                        return Some(());
+                    }
+                    let item = s.value_in(depth + 1, stacks, splice)?;
                     stacks.items.push(item);
+                    if s.pos == splice.value_end {
+                        let _ = splice.items_after(s, depth, &mut stacks.items);
+                    }
                     Some(())
                 })?;
                 Some(Json::Array(stacks.items.drain(mark..).collect()))
@@ -405,13 +444,173 @@ impl<'a> Scan<'a> {
     }
 }
 
+/// What another thread read of a text, from a place in an array onwards (`json/split.rs`):
+/// the rest of that array, then the rest of each container around it, outwards.
+pub(super) struct Frame<'a> {
+    /// Where the reading of this part began: an item's first byte for the first frame, the
+    /// byte after the container closed before for the others.
+    pub(super) start: usize,
+    /// The position of the bracket that closes this part's container.
+    pub(super) end: usize,
+    /// The deepest nesting opened in its values, counting the container as 0.
+    pub(super) deepest: usize,
+    /// Its items or members.
+    pub(super) entries: Entries<'a>,
+}
+
+/// A frame's entries: an array's items or an object's members.
+pub(super) enum Entries<'a> {
+    /// The rest of an array.
+    Items(Vec<Json<'a>>),
+    /// The rest of an object.
+    Members(Vec<(Cow<'a, str>, Json<'a>)>),
+}
+
+/// A reading's hold on the frames another thread read, fetched when the reading first
+/// reaches the place the other began. A frame is taken only where this reading stands exactly
+/// where it began, in a container of its kind, and the nesting allowed here allows what it
+/// holds; otherwise the reading goes on by itself, so the tree is the one read in one go.
+pub(super) struct Splice<'a, 'f> {
+    /// Where the first frame begins, an array item's first byte; `usize::MAX` for none.
+    pub(super) item_start: usize,
+    /// Where the next later frame begins, right after a value; `usize::MAX` for none.
+    pub(super) value_end: usize,
+    fetch: Option<&'f mut dyn FnMut() -> Option<Vec<Frame<'a>>>>,
+    frames: std::vec::IntoIter<Frame<'a>>,
+    /// How many frames were taken (for tests: a split that never takes one reads alone).
+    pub(super) taken: usize,
+}
+
+impl<'a, 'f> Splice<'a, 'f> {
+    /// Nothing read elsewhere.
+    pub(super) fn none() -> Self {
+        Splice {
+            item_start: usize::MAX,
+            value_end: usize::MAX,
+            fetch: None,
+            frames: Vec::new().into_iter(),
+            taken: 0,
+        }
+    }
+
+    /// The frames `fetch` gives, the first beginning at `item_start`.
+    pub(super) fn new(
+        item_start: usize,
+        fetch: &'f mut dyn FnMut() -> Option<Vec<Frame<'a>>>,
+    ) -> Self {
+        Splice {
+            item_start,
+            fetch: Some(fetch),
+            ..Splice::none()
+        }
+    }
+
+    /// The next frame, if it fits a container of this kind at `depth` (else none is taken from
+    /// now on).
+    fn next_fitting(&mut self, depth: usize, object: bool) -> Option<Frame<'a>> {
+        let frame = self.frames.next();
+        self.value_end = self
+            .frames
+            .as_slice()
+            .first()
+            .map_or(usize::MAX, |f| f.start);
+        match frame {
+            Some(f)
+                if depth + f.deepest < MAX_DEPTH
+                    && matches!(f.entries, Entries::Members(_)) == object =>
+            {
+                self.taken += 1;
+                Some(f)
+            }
+            _ => {
+                self.frames = Vec::new().into_iter();
+                self.value_end = usize::MAX;
+                None
+            }
+        }
+    }
+
+    /// At the first item of the other reading (the scanner at `item_start`, in an array at
+    /// `depth`): takes its items and moves to the bracket that closes them. `false` when there
+    /// is nothing to take.
+    pub(super) fn items_from(
+        &mut self,
+        s: &mut Scan<'a>,
+        depth: usize,
+        items: &mut Vec<Json<'a>>,
+    ) -> bool {
+        self.item_start = usize::MAX;
+        let Some(frames) = self.fetch.take().and_then(|fetch| fetch()) else {
+            return false;
+        };
+        self.frames = frames.into_iter();
+        self.value_end = self
+            .frames
+            .as_slice()
+            .first()
+            .map_or(usize::MAX, |f| f.start);
+        if self.value_end != s.pos {
+            self.frames = Vec::new().into_iter();
+            self.value_end = usize::MAX;
+            return false;
+        }
+        self.items_after(s, depth, items)
+    }
+
+    /// Right after a value in an array at `depth`, where the next frame begins: takes its
+    /// items and moves to the bracket that closes them.
+    pub(super) fn items_after(
+        &mut self,
+        s: &mut Scan<'a>,
+        depth: usize,
+        items: &mut Vec<Json<'a>>,
+    ) -> bool {
+        match self.next_fitting(depth, false) {
+            Some(Frame {
+                end,
+                entries: Entries::Items(rest),
+                ..
+            }) => {
+                items.extend(rest);
+                s.pos = end;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Right after a value in an object at `depth`, where the next frame begins: takes its
+    /// members and moves to the brace that closes them.
+    pub(super) fn members_after(
+        &mut self,
+        s: &mut Scan<'a>,
+        depth: usize,
+        members: &mut Vec<(Cow<'a, str>, Json<'a>)>,
+    ) {
+        if let Some(Frame {
+            end,
+            entries: Entries::Members(rest),
+            ..
+        }) = self.next_fitting(depth, true)
+        {
+            members.extend(rest);
+            s.pos = end;
+        }
+    }
+}
+
 /// A whole JSON text, read in one pass into the tree `serde_json` would build; `None` for
 /// anything this reader leaves to `serde_json`: an escaped key, nesting deeper than
 /// [`MAX_DEPTH`], and every error.
 pub(crate) fn whole(text: &str) -> Option<Json<'_>> {
+    whole_with(text, &mut Splice::none())
+}
+
+/// [`whole`], with what `splice` holds of another reading.
+pub(super) fn whole_with<'a>(text: &'a str, splice: &mut Splice<'a, '_>) -> Option<Json<'a>> {
     let mut s = Scan::new(text);
     s.ws();
-    let value = s.value_in(0, &mut Stacks::default())?;
+    let value = s.value_in(0, &mut Stacks::default(), splice)?;
     s.at_end().then_some(value)
 }
 

@@ -35,12 +35,15 @@ fn example() -> Option<&'static (Tenant, Snapshot)> {
 
 /// Loads arbitrary bytes as a tenant bundle and, when it loads, compiles and validates it. Text
 /// is also read by the one-pass JSON reader, which must build `serde_json`'s tree wherever it
-/// answers.
+/// answers, and split in two at each of its first 32 `{`, which must build the same tree.
 pub fn load(data: &[u8]) {
-    if let Ok(text) = std::str::from_utf8(data)
-        && !crate::json::one_pass_agrees(text)
-    {
-        disagree("the one-pass JSON reader and serde_json", text);
+    if let Ok(text) = std::str::from_utf8(data) {
+        if !crate::json::one_pass_agrees(text) {
+            disagree("the one-pass JSON reader and serde_json", text);
+        }
+        if !crate::json::split_agrees(text, 32) {
+            disagree("the one-pass JSON reader and a reading split in two", text);
+        }
     }
     if let Ok(tenant) = load_bundle_bytes("fuzz.json", data) {
         let _ = crate::validate(&tenant, true);
