@@ -55,6 +55,59 @@ fn decisions_stream_out_before_the_input_ends() {
     assert_eq!(child.wait().unwrap().code(), Some(0));
 }
 
+/// Over several blocks (the next one read and the last one written while the workers decide
+/// one), every line's answer comes out in input order, bad lines in place, the same on one
+/// thread as on two.
+#[test]
+fn many_blocks_come_out_in_input_order_on_one_thread_or_two() {
+    let requests = lines();
+    let dir = TempDir::new("many-blocks");
+    let mut text = String::new();
+    let mut ids = Vec::new();
+    for i in 0..20_000usize {
+        if i % 997 == 5 {
+            text.push_str("{not json\n");
+            ids.push(None);
+            continue;
+        }
+        let mut v: serde_json::Value = serde_json::from_str(&requests[i % requests.len()]).unwrap();
+        v["id"] = serde_json::json!(format!("line-{}", i + 1));
+        text.push_str(&v.to_string());
+        text.push('\n');
+        ids.push(Some(format!("line-{}", i + 1)));
+    }
+    let file = dir.write("requests.jsonl", text);
+    let run = |threads: &str| {
+        let out = jitgate(&[
+            "eval",
+            "--tenant",
+            &example("examples/tenant"),
+            "--requests",
+            &file.display().to_string(),
+            "--threads",
+            threads,
+        ]);
+        assert_eq!(out.status.code(), Some(1));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let two = run("2");
+    assert_eq!(two, run("1"));
+    let got: Vec<serde_json::Value> = two
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(got.len(), ids.len());
+    for (i, (v, id)) in got.iter().zip(&ids).enumerate() {
+        match id {
+            Some(id) => {
+                assert_eq!(v["id"], id.as_str(), "line {}", i + 1);
+                assert!(v["decision"].is_string(), "line {}", i + 1);
+            }
+            None => assert_eq!(v["line"], i + 1),
+        }
+    }
+}
+
 #[test]
 fn a_bad_utf16_line_is_reported_in_place_and_the_rest_decided() {
     let requests = lines();

@@ -291,21 +291,11 @@ pub fn run_eval(o: &EvalOptions<'_>) -> ExitCode {
         .map(|(i, p)| (p.id.as_str(), i))
         .collect();
     summary.hits = vec![0; tenant.policies.len()];
-    // Streamed: a bounded block is read, decided in parallel and written in order, then the
-    // next; output begins before the input ends and memory does not grow with it (§1.6b).
-    loop {
-        let block = match requests.next_block() {
-            Ok(b) if b.is_empty() => break,
-            Ok(b) => b,
-            Err(e) => {
-                note!("jitgate: {e}");
-                return ExitCode::from(2);
-            }
-        };
-        // Parse, decide, serialise and tally in the workers, each into one buffer per chunk of
-        // lines (no buffer per line to grow and free); the main thread only writes, in input
-        // order, and adds up the tallies.
-        let results: Vec<(Vec<u8>, Vec<Tally>)> = block
+    // Parse, decide, serialise and tally in the workers, each into one buffer per chunk of
+    // lines (no buffer per line to grow and free); the main thread only reads, writes in input
+    // order, and adds up the tallies.
+    let decide_block = |block: &[Input]| -> Vec<(Vec<u8>, Vec<Tally>)> {
+        block
             .par_chunks(256)
             .map(|chunk| {
                 let mut text = Vec::with_capacity(chunk.len() * 1024);
@@ -325,22 +315,61 @@ pub fn run_eval(o: &EvalOptions<'_>) -> ExitCode {
                 }
                 (text, tallies)
             })
-            .collect();
-        for (text, tallies) in results {
+            .collect()
+    };
+    let mut write_block = |decided: Vec<(Vec<u8>, Vec<Tally>)>, summary: &mut Summary| {
+        for (text, tallies) in decided {
             tallies.into_iter().for_each(|t| summary.add(t));
             // A chunk's text goes out as it is, not copied into the buffer first.
-            if let Err(e) = out.flush().and_then(|()| out.get_mut().write_all(&text)) {
-                note!("jitgate: cannot write output: {e}");
-                return ExitCode::from(2);
-            }
+            out.flush().and_then(|()| out.get_mut().write_all(&text))?;
         }
-        if let Err(e) = out.flush() {
-            note!("jitgate: cannot write output: {e}");
-            return ExitCode::from(2);
-        }
+        out.flush()?;
         if progress {
             note_inline!("\r  {} requests", summary.total());
         }
+        Ok::<(), std::io::Error>(())
+    };
+    // Streamed: bounded blocks are read, decided in parallel and written in order; output
+    // begins before the input ends and memory does not grow with it (§1.6b). From a file, the
+    // next block is read and the last one written while the workers decide one; standard input
+    // is read a block at a time, so that a line typed is answered at once.
+    let overlap = !requests.is_eager() && rayon::current_num_threads() > 1;
+    let mut block = Vec::new();
+    let mut decided = Vec::new();
+    loop {
+        let (written, next) = if overlap {
+            std::thread::scope(|scope| {
+                let worker = scope.spawn(|| decide_block(&block));
+                let written = write_block(std::mem::take(&mut decided), &mut summary);
+                let next = requests.next_block();
+                match worker.join() {
+                    Ok(d) => decided = d,
+                    Err(_) => return (Err(std::io::Error::other("a worker thread stopped")), next),
+                }
+                (written, next)
+            })
+        } else {
+            let written = write_block(decide_block(&block), &mut summary);
+            (written, requests.next_block())
+        };
+        if let Err(e) = written {
+            note!("jitgate: cannot write output: {e}");
+            return ExitCode::from(2);
+        }
+        block = match next {
+            Ok(b) => b,
+            Err(e) => {
+                note!("jitgate: {e}");
+                return ExitCode::from(2);
+            }
+        };
+        if block.is_empty() {
+            break;
+        }
+    }
+    if let Err(e) = write_block(decided, &mut summary) {
+        note!("jitgate: cannot write output: {e}");
+        return ExitCode::from(2);
     }
     if progress {
         note!();

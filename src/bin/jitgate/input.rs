@@ -12,8 +12,9 @@ use jitgate::unstable::{self as json, Diagnostics, Json};
 /// Longest request line read (16 MiB): a longer one is reported as a bad line and skipped.
 pub const MAX_LINE: usize = 16 << 20;
 /// Most lines decided together.
-pub const BLOCK_LINES: usize = 16_384;
-/// Most bytes of input held at once (memory stays bounded by this, not by the input).
+pub const BLOCK_LINES: usize = 8_192;
+/// Most bytes of input in a block (memory stays bounded by this, not by the input: `eval`
+/// holds two blocks, the one decided and the next read).
 pub const BLOCK_BYTES: usize = 32 << 20;
 /// Largest `.json` document or UTF-16 file read whole.
 pub const MAX_DOCUMENT: u64 = 256 << 20;
@@ -160,6 +161,11 @@ impl Requests {
             eager: source == "-",
             name,
         })
+    }
+
+    /// Is this standard input, read a block at a time as lines come?
+    pub fn is_eager(&self) -> bool {
+        self.eager
     }
 
     /// The next block of inputs (empty at the end): at most [`BLOCK_LINES`] lines and about
