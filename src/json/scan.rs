@@ -399,7 +399,7 @@ impl<'a> Scan<'a> {
                     let item = s.value_in(depth + 1, stacks, splice)?;
                     stacks.items.push(item);
                     if s.pos == splice.value_end {
-                        let _ = splice.items_after(s, depth, &mut stacks.items);
+                        splice.items_after(s, depth, &mut stacks.items);
                     }
                     Some(())
                 })?;
@@ -505,34 +505,44 @@ impl<'a, 'f> Splice<'a, 'f> {
         }
     }
 
-    /// The next frame, if it fits a container of this kind at `depth` (else none is taken from
-    /// now on).
-    fn next_fitting(&mut self, depth: usize, object: bool) -> Option<Frame<'a>> {
-        let frame = self.frames.next();
+    /// Holds `frames`, the next to take first.
+    fn hold(&mut self, frames: Vec<Frame<'a>>) {
+        self.frames = frames.into_iter();
+        self.aim();
+    }
+
+    /// Watches for where the next frame begins.
+    fn aim(&mut self) {
         self.value_end = self
             .frames
             .as_slice()
             .first()
             .map_or(usize::MAX, |f| f.start);
+    }
+
+    /// The next frame, if it fits a container of this kind at `depth`; else none is taken from
+    /// now on, and this reading goes on alone.
+    fn next_fitting(&mut self, depth: usize, object: bool) -> Option<Frame<'a>> {
+        let frame = self.frames.next();
         match frame {
             Some(f)
                 if depth + f.deepest < MAX_DEPTH
                     && matches!(f.entries, Entries::Members(_)) == object =>
             {
                 self.taken += 1;
+                self.aim();
                 Some(f)
             }
             _ => {
-                self.frames = Vec::new().into_iter();
-                self.value_end = usize::MAX;
+                self.hold(Vec::new());
                 None
             }
         }
     }
 
-    /// At the first item of the other reading (the scanner at `item_start`, in an array at
-    /// `depth`): takes its items and moves to the bracket that closes them. `false` when there
-    /// is nothing to take.
+    /// At the first item of the other reading (the scanner at `item_start`, where its first
+    /// frame begins, in an array at `depth`): takes its items and moves to the bracket that
+    /// closes them. `false` when nothing is taken.
     pub(super) fn items_from(
         &mut self,
         s: &mut Scan<'a>,
@@ -543,18 +553,10 @@ impl<'a, 'f> Splice<'a, 'f> {
         let Some(frames) = self.fetch.take().and_then(|fetch| fetch()) else {
             return false;
         };
-        self.frames = frames.into_iter();
-        self.value_end = self
-            .frames
-            .as_slice()
-            .first()
-            .map_or(usize::MAX, |f| f.start);
-        if self.value_end != s.pos {
-            self.frames = Vec::new().into_iter();
-            self.value_end = usize::MAX;
-            return false;
-        }
-        self.items_after(s, depth, items)
+        self.hold(frames);
+        let before = self.taken;
+        self.items_after(s, depth, items);
+        self.taken > before
     }
 
     /// Right after a value in an array at `depth`, where the next frame begins: takes its
@@ -564,18 +566,15 @@ impl<'a, 'f> Splice<'a, 'f> {
         s: &mut Scan<'a>,
         depth: usize,
         items: &mut Vec<Json<'a>>,
-    ) -> bool {
-        match self.next_fitting(depth, false) {
-            Some(Frame {
-                end,
-                entries: Entries::Items(rest),
-                ..
-            }) => {
-                items.extend(rest);
-                s.pos = end;
-                true
-            }
-            _ => false,
+    ) {
+        if let Some(Frame {
+            end,
+            entries: Entries::Items(rest),
+            ..
+        }) = self.next_fitting(depth, false)
+        {
+            items.extend(rest);
+            s.pos = end;
         }
     }
 

@@ -13,9 +13,10 @@
 //! [`whole`]: super::scan::whole
 
 use std::borrow::Cow;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::Json;
-use super::scan::{Entries, Frame, Scan, Splice, Stacks, whole_with};
+use super::scan::{Entries, Frame, MAX_DEPTH, Scan, Splice, Stacks, whole_with};
 
 /// Texts this long or longer are read on two threads (a tenant at Entra's limits is 45 MB).
 pub(crate) const SPLIT_FROM: usize = 4 << 20;
@@ -51,30 +52,44 @@ pub(crate) fn whole_split(text: &str, at: Option<usize>) -> Option<Json<'_>> {
     let Some(at) = at else {
         return whole_with(text, &mut Splice::none());
     };
+    let stop = AtomicBool::new(false);
     std::thread::scope(|scope| {
         let second = std::thread::Builder::new()
             .name("jitgate-json".into())
-            .spawn_scoped(scope, || rest_from(text, at));
+            .spawn_scoped(scope, || rest_from(text, at, &stop));
         let Ok(second) = second else {
             return whole_with(text, &mut Splice::none());
         };
         let mut second = Some(second);
-        // Waited for only when the first reading gets to `at`; otherwise the scope waits.
-        let mut fetch = || second.take().and_then(|h| h.join().ok().flatten());
-        whole_with(text, &mut Splice::new(at, &mut fetch))
+        let tree = {
+            // Waited for only when the first reading gets to `at`.
+            let mut fetch = || second.take().and_then(|h| h.join().ok().flatten());
+            whole_with(text, &mut Splice::new(at, &mut fetch))
+        };
+        // A reading that ended (or failed) without getting there stops the second one at its
+        // next item instead of waiting for it to read the rest.
+        stop.store(true, Ordering::Relaxed);
+        if let Some(h) = second.take() {
+            let _ = h.join();
+        }
+        tree
     })
 }
 
 /// The second reading: from `at`, the items of an array up to its closing bracket, then the
 /// rest of each container around it up to the end of `text`; `None` where the text does not
 /// read that way from there (the guess was wrong, or the text is not JSON).
-pub(super) fn rest_from(text: &str, at: usize) -> Option<Vec<Frame<'_>>> {
+pub(super) fn rest_from<'a>(text: &'a str, at: usize, stop: &AtomicBool) -> Option<Vec<Frame<'a>>> {
+    let stopped = || stop.load(Ordering::Relaxed).then_some(());
     let mut s = Scan::at(text, at);
     let mut stacks = Stacks::default();
     let mut none = Splice::none();
     let mut frames = Vec::new();
     let mut items = Vec::new();
     loop {
+        if stopped().is_some() {
+            return None;
+        }
         items.push(s.value_in(1, &mut stacks, &mut none)?);
         s.ws();
         match s.peek()? {
@@ -95,11 +110,20 @@ pub(super) fn rest_from(text: &str, at: usize) -> Option<Vec<Frame<'_>>> {
     loop {
         s.set_pos(s.pos() + 1);
         let start = s.pos();
-        if s.at_end() {
+        // No reading can take more frames than the nesting limit allows (frame k is taken at
+        // a depth k less than the first's), so a text that closes more brackets than that is
+        // read no further here; the first reading reads the rest alone.
+        if s.at_end() || frames.len() >= MAX_DEPTH {
             return Some(frames);
         }
         stacks.deepest = 0;
-        frames.push(rest_of_container(&mut s, start, &mut stacks, &mut none)?);
+        frames.push(rest_of_container(
+            &mut s,
+            start,
+            &mut stacks,
+            &mut none,
+            &stopped,
+        )?);
     }
 }
 
@@ -110,11 +134,15 @@ fn rest_of_container<'a>(
     start: usize,
     stacks: &mut Stacks<'a>,
     none: &mut Splice<'a, '_>,
+    stopped: &dyn Fn() -> Option<()>,
 ) -> Option<Frame<'a>> {
     let mut items = Vec::new();
     let mut members: Vec<(Cow<'a, str>, Json<'a>)> = Vec::new();
     let mut object = None;
     loop {
+        if stopped().is_some() {
+            return None;
+        }
         s.ws();
         match s.peek()? {
             b',' => {
@@ -166,7 +194,7 @@ fn rest_of_container<'a>(
 /// frames taken (tests and fuzzing try every place, which would start a thread each).
 #[cfg(any(test, feature = "fuzzing"))]
 pub(super) fn whole_split_here(text: &str, at: usize) -> (Option<Json<'_>>, usize, usize) {
-    let frames = rest_from(text, at);
+    let frames = rest_from(text, at, &AtomicBool::new(false));
     let count = frames.as_ref().map_or(0, Vec::len);
     let mut frames = Some(frames);
     let mut fetch = || frames.take().flatten();
@@ -182,6 +210,8 @@ mod tests {
         clippy::indexing_slicing,
         reason = "a test fails loudly"
     )]
+
+    use std::sync::atomic::AtomicBool;
 
     use super::{candidate, rest_from, whole_split, whole_split_here};
     use crate::json::scan::{damaged_copies, whole};
@@ -220,7 +250,7 @@ mod tests {
         assert!(tried > 1_000 && taken > 600, "{tried} {taken}");
         for text in bundles() {
             let at = candidate(&text).unwrap();
-            let frames = rest_from(&text, at).unwrap();
+            let frames = rest_from(&text, at, &AtomicBool::new(false)).unwrap();
             assert!(frames.len() >= 3, "{}", frames.len());
             let (tree, took, count) = whole_split_here(&text, at);
             assert!(tree == whole(&text));
@@ -276,6 +306,20 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// A text closing far more brackets than it opened: the second reading keeps no more
+    /// frames than any reading could take (the nesting limit), and stops when told to.
+    #[test]
+    fn stray_closing_brackets_are_not_read_into_frames_without_end() {
+        let text = format!("[{}{{}}]{}", "{},".repeat(1_000), "]".repeat(100_000));
+        assert!(whole(&text).is_none());
+        let at = text.find("},{").unwrap() + 2;
+        let frames = rest_from(&text, at, &AtomicBool::new(false)).unwrap();
+        assert_eq!(frames.len(), crate::json::scan::MAX_DEPTH);
+        assert!(whole_split_here(&text, at).0.is_none());
+        assert!(whole_split(&text, Some(at)).is_none());
+        assert!(rest_from(&text, at, &AtomicBool::new(true)).is_none());
     }
 
     /// Braces inside strings look like a place to split; the reading goes on alone there.

@@ -2,7 +2,8 @@
 //! per-string escaping pass over keys and identifiers it cannot know are plain.
 //!
 //! Every part of a decision is written directly, with keys as literal bytes, except warnings,
-//! pass-through session control values and an echoed request id, which go through `serde_json`.
+//! pass-through session control values and an echoed request id that is not a string, which go
+//! through `serde_json`.
 //! `tests/it/json_output.rs` and the tests below check the bytes agree.
 
 use serde::Serialize;

@@ -152,8 +152,8 @@ pub fn explain_level(explain: bool) -> Explain {
     }
 }
 
-/// What a worker keeps from one line to the next: the request reader, whose buffers the next
-/// line reuses, and the line's diagnostics.
+/// What a worker keeps from one line to the next of the chunk it decides: the request reader,
+/// whose buffers the next line reuses, and the line's diagnostics.
 struct LineReader {
     requests: SignInReader,
     d: Diagnostics,

@@ -1,13 +1,15 @@
 //! The fast path for a What If body in the common form: one pass over the text with
-//! [`crate::json::scan::Scan`], straight into a [`SignInRequestBuilder`], with no JSON tree, no member
-//! table and no JSON paths built.
+//! [`crate::json::scan::Scan`], straight into a blank request (a [`super::SignInReader`]'s, whose
+//! strings reuse the buffers of the request it read before), with no JSON tree, no member table
+//! and no JSON paths built.
 //!
 //! The common form is a body the tolerant reader (`parse.rs`) would read without a single error:
 //! known keys only (in any case, each once), strings without escapes, every value of the type
 //! that reader expects and every enumeration one it knows. Anything else gives `None` and the
 //! caller reads the text the tolerant way, which decides what it means or says what is wrong,
 //! with paths. So a body reads the same either way (the `sign_in` fuzz target and the tests
-//! beside `parse.rs` check it); the builder then goes through the same checks (`finish`).
+//! beside `parse.rs` check it); the request then goes through the builder's checks
+//! (`build::check_parts`).
 //!
 //! Annotations (`#...` keys, `...@odata....` keys) leave the form too: the tolerant reader
 //! ignores their values but its JSON tree still checks them to the letter (a lone surrogate
@@ -28,10 +30,10 @@ use crate::model::enums::{
 use crate::model::read::{odata_name, parse_timestamp, split_flags};
 use crate::model::strength::{Certificate, MethodSet};
 
-/// Reads a common-form body into `r`, which must be blank, taking
-/// its strings from `spare`; `None` when `text` is outside that form (`r` is then left part
-/// read). On success `r` holds what the builder of the body would hold, unchecked: its time and
-/// warnings are set by the checks that follow.
+/// Reads a common-form body into `r`, which must be blank (as `SignInReader` leaves it before
+/// each read), taking its strings from `spare`; `None` when `text` is outside that form (`r` is
+/// then left part read). On success `r` holds what the builder of the body would hold,
+/// unchecked: its time and warnings are set by the checks that follow.
 pub(super) fn sign_in_into(text: &str, r: &mut SignInRequest, spare: &mut Spare) -> Option<()> {
     const KEYS: Names<6> = Names::new([
         "id",

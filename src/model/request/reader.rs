@@ -10,8 +10,9 @@ use super::{Identity, Session, SignInConditions, SignInContext, SignInRequest};
 use crate::diag::Diagnostics;
 
 /// Reads What If bodies in the common form (`model/request/fast.rs`) into one request, reused:
-/// each read gives exactly the request [`super::parse_sign_in_common`] gives, built from the
-/// buffers of the one read before. The CLI's workers keep one each.
+/// each read gives exactly the request and diagnostics a fresh reader gives (and so the tolerant
+/// reader, [`super::parse_sign_in`]), built from the buffers of the one read before. The CLI's
+/// workers keep one for each chunk of lines they decide.
 #[derive(Debug)]
 pub struct SignInReader {
     request: SignInRequest,
@@ -66,7 +67,8 @@ impl SignInReader {
         }
     }
 
-    /// The request last read, taken out (the reader holds a blank one after).
+    /// The request last read, taken out (the reader holds a blank one after). Only after a
+    /// read that gave a request is it a checked one; after any other it is what was read so far.
     pub fn take(&mut self) -> SignInRequest {
         std::mem::replace(&mut self.request, blank())
     }

@@ -4,18 +4,33 @@
 use super::{Identity, SignInContext, SignInRequest};
 use crate::model::enums::TransferMethod;
 
-/// How many strings and lists are kept, and the largest string buffer kept: enough for a
-/// request's ids and device attributes, and bounded whatever a line holds.
+// What is kept is enough for a request's ids and device attributes, and bounded whatever a
+// line holds.
+/// Most strings kept.
 const KEPT_STRINGS: usize = 64;
+/// Most lists kept.
 const KEPT_LISTS: usize = 8;
+/// The largest string buffer kept, in bytes.
 const KEPT_CAPACITY: usize = 256;
+/// The largest list buffer kept, in entries.
+const KEPT_LIST_CAPACITY: usize = 64;
 
-/// Buffers kept from earlier requests, refilled instead of allocated.
-#[derive(Debug, Default)]
+/// Buffers kept from earlier requests, refilled instead of allocated. Kept strings still hold
+/// an earlier request's text until they are refilled, so `Debug` shows only how many there are.
+#[derive(Default)]
 pub(super) struct Spare {
     strings: Vec<String>,
     lists: Vec<Vec<String>>,
     methods: Option<Vec<TransferMethod>>,
+}
+
+impl std::fmt::Debug for Spare {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Spare")
+            .field("strings", &self.strings.len())
+            .field("lists", &self.lists.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Spare {
@@ -53,7 +68,10 @@ impl Spare {
         for s in list.drain(..) {
             self.keep(s);
         }
-        if list.capacity() > 0 && list.capacity() <= KEPT_STRINGS && self.lists.len() < KEPT_LISTS {
+        if list.capacity() > 0
+            && list.capacity() <= KEPT_LIST_CAPACITY
+            && self.lists.len() < KEPT_LISTS
+        {
             self.lists.push(list);
         }
     }
@@ -92,7 +110,7 @@ impl Spare {
         }
         self.keep_some(conditions.country);
         let mut methods = conditions.transfer_methods;
-        if methods.capacity() > 0 && methods.capacity() <= KEPT_STRINGS {
+        if methods.capacity() > 0 && methods.capacity() <= KEPT_LIST_CAPACITY {
             methods.clear();
             self.methods = Some(methods);
         }
