@@ -144,6 +144,10 @@ impl LoadOptions {
 /// Loads a tenant from a bundle file or directory with the default [`LoadOptions`]; any error
 /// makes it unusable (§1.6).
 ///
+/// Loading uses rayon's pool (the caller's, inside `ThreadPool::install`): large collections
+/// are read into the model on its threads, and a JSON file of 4 MB or more is read on this
+/// thread and a second, short-lived one when the pool has two threads or more.
+///
 /// # Errors
 ///
 /// [`LoadError::Io`] when the path cannot be read, [`LoadError::Invalid`] with every
