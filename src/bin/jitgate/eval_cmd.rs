@@ -330,45 +330,47 @@ pub fn run_eval(o: &EvalOptions<'_>) -> ExitCode {
         Ok::<(), std::io::Error>(())
     };
     // Streamed: bounded blocks are read, decided in parallel and written in order; output
-    // begins before the input ends and memory does not grow with it (§1.6b). From a file, the
-    // next block is read and the last one written while the workers decide one; standard input
-    // is read a block at a time, so that a line typed is answered at once.
-    let overlap = !requests.is_eager() && rayon::current_num_threads() > 1;
-    let mut block = Vec::new();
-    let mut decided = Vec::new();
-    loop {
-        let (written, next) = if overlap {
-            std::thread::scope(|scope| {
-                let worker = scope.spawn(|| decide_block(&block));
-                let written = write_block(std::mem::take(&mut decided), &mut summary);
-                let next = requests.next_block();
-                match worker.join() {
-                    Ok(d) => decided = d,
-                    Err(_) => return (Err(std::io::Error::other("a worker thread stopped")), next),
+    // begins before the input ends and memory does not grow with it (§1.6b). A reader thread
+    // reads the next block while this one's are decided, at most one block ahead; each block is
+    // written as soon as it is decided, so a line typed on standard input (which ends a block
+    // there) is answered at once.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<Input>, String>>(1);
+    let reader = std::thread::Builder::new()
+        .name("jitgate-read".into())
+        .spawn(move || {
+            loop {
+                let block = requests.next_block();
+                let last = !matches!(&block, Ok(b) if !b.is_empty());
+                if tx.send(block).is_err() || last {
+                    return;
                 }
-                (written, next)
-            })
-        } else {
-            let written = write_block(decide_block(&block), &mut summary);
-            (written, requests.next_block())
+            }
+        });
+    if let Err(e) = reader {
+        note!("jitgate: cannot start the reader thread: {e}");
+        return ExitCode::from(2);
+    }
+    // A closed channel (the reader gone without saying why) ends the run as an error.
+    let mut failure = Some("the reader of the requests stopped unexpectedly".to_owned());
+    for block in rx {
+        let block = match block {
+            Ok(b) if b.is_empty() => {
+                failure = None;
+                break;
+            }
+            Ok(b) => b,
+            Err(e) => {
+                failure = Some(e);
+                break;
+            }
         };
-        if let Err(e) = written {
+        if let Err(e) = write_block(decide_block(&block), &mut summary) {
             note!("jitgate: cannot write output: {e}");
             return ExitCode::from(2);
         }
-        block = match next {
-            Ok(b) => b,
-            Err(e) => {
-                note!("jitgate: {e}");
-                return ExitCode::from(2);
-            }
-        };
-        if block.is_empty() {
-            break;
-        }
     }
-    if let Err(e) = write_block(decided, &mut summary) {
-        note!("jitgate: cannot write output: {e}");
+    if let Some(e) = failure {
+        note!("jitgate: {e}");
         return ExitCode::from(2);
     }
     if progress {

@@ -14,7 +14,7 @@ pub const MAX_LINE: usize = 16 << 20;
 /// Most lines decided together.
 pub const BLOCK_LINES: usize = 8_192;
 /// Most bytes of input in a block (memory stays bounded by this, not by the input: `eval`
-/// holds two blocks, the one decided and the next read).
+/// holds at most three blocks, the one decided, the next read and the one being read).
 pub const BLOCK_BYTES: usize = 32 << 20;
 /// Largest `.json` document or UTF-16 file read whole.
 pub const MAX_DOCUMENT: u64 = 256 << 20;
@@ -73,7 +73,7 @@ impl Input {
 /// Where requests come from.
 enum Source {
     /// UTF-8 JSON Lines, read as they arrive.
-    Lines(BufReader<Box<dyn Read>>),
+    Lines(BufReader<Box<dyn Read + Send>>),
     /// Inputs already read: a `.json` document, or UTF-16 lines.
     Ready(std::vec::IntoIter<Input>),
 }
@@ -91,8 +91,8 @@ pub struct Requests {
 impl Requests {
     /// Opens `source` (a path, or `-` for standard input).
     pub fn open(source: &str) -> Result<Requests, String> {
-        let mut reader: Box<dyn Read> = if source == "-" {
-            Box::new(std::io::stdin().lock())
+        let mut reader: Box<dyn Read + Send> = if source == "-" {
+            Box::new(std::io::stdin())
         } else {
             let f = File::open(source).map_err(|e| format!("cannot open {source}: {e}"))?;
             let meta = f
@@ -161,11 +161,6 @@ impl Requests {
             eager: source == "-",
             name,
         })
-    }
-
-    /// Is this standard input, read a block at a time as lines come?
-    pub fn is_eager(&self) -> bool {
-        self.eager
     }
 
     /// The next block of inputs (empty at the end): at most [`BLOCK_LINES`] lines and about
@@ -240,7 +235,7 @@ fn first_bytes(reader: &mut dyn Read, n: usize) -> std::io::Result<(Vec<u8>, boo
 }
 
 /// `head` put back before the rest of `reader`; an ended reader is not asked again.
-fn rejoined(head: Vec<u8>, ended: bool, reader: Box<dyn Read>) -> Box<dyn Read> {
+fn rejoined(head: Vec<u8>, ended: bool, reader: Box<dyn Read + Send>) -> Box<dyn Read + Send> {
     let head = std::io::Cursor::new(head);
     if ended {
         Box::new(head)
