@@ -45,8 +45,8 @@ impl SignInReader {
     ) -> Option<Option<&SignInRequest>> {
         // Whatever the last read left, even part read, gives its buffers back; every field then
         // starts blank, so nothing of it can carry over.
-        let last = std::mem::replace(&mut self.request, blank());
-        self.spare.keep_request(last);
+        self.spare.keep_request(&mut self.request);
+        self.request = blank();
         super::fast::sign_in_into(text, &mut self.request, &mut self.spare)?;
         let r = &mut self.request;
         let time = check_parts(

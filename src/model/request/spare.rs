@@ -76,80 +76,77 @@ impl Spare {
         }
     }
 
-    /// Keeps the buffers of a request read before (only buffers: what it held is cleared
-    /// before it is read into again).
-    pub(super) fn keep_request(&mut self, r: SignInRequest) {
-        let SignInRequest {
-            id,
-            identity,
-            context,
-            conditions,
-            session,
-            ..
-        } = r;
-        if let Some(serde_json::Value::String(s)) = id {
+    /// Takes the buffers of a request read before (only buffers: the request is made blank
+    /// again before it is read into).
+    pub(super) fn keep_request(&mut self, r: &mut SignInRequest) {
+        use std::mem::take;
+        if let Some(serde_json::Value::String(s)) = r.id.take() {
             self.keep(s);
         }
-        match identity {
+        match &mut r.identity {
             Identity::User {
                 user_id,
                 external_tenant_id,
                 ..
             } => {
-                self.keep(user_id);
-                self.keep_some(external_tenant_id);
+                self.keep(take(user_id));
+                self.keep_some(external_tenant_id.take());
             }
             Identity::ServicePrincipal {
                 service_principal_id,
-            } => self.keep(service_principal_id),
+            } => self.keep(take(service_principal_id)),
         }
-        match context {
-            SignInContext::Applications(apps) => self.keep_list(apps),
-            SignInContext::AuthContext(value) => self.keep(value),
+        match &mut r.context {
+            SignInContext::Applications(apps) => self.keep_list(take(apps)),
+            SignInContext::AuthContext(value) => self.keep(take(value)),
             SignInContext::UserAction(_) => {}
         }
-        self.keep_some(conditions.country);
-        let mut methods = conditions.transfer_methods;
+        let c = &mut r.conditions;
+        self.keep_some(c.country.take());
+        let mut methods = take(&mut c.transfer_methods);
         if methods.capacity() > 0 && methods.capacity() <= KEPT_LIST_CAPACITY {
             methods.clear();
             self.methods = Some(methods);
         }
-        if let Some(d) = conditions.device {
+        if let Some(d) = &mut c.device {
             for s in [
-                d.device_id,
-                d.display_name,
-                d.enrollment_profile_name,
-                d.manufacturer,
-                d.mdm_app_id,
-                d.model,
-                d.operating_system,
-                d.operating_system_version,
-                d.ownership,
-                d.profile_type,
-                d.trust_type,
-            ] {
-                self.keep_some(s);
+                &mut d.device_id,
+                &mut d.display_name,
+                &mut d.enrollment_profile_name,
+                &mut d.manufacturer,
+                &mut d.mdm_app_id,
+                &mut d.model,
+                &mut d.operating_system,
+                &mut d.operating_system_version,
+                &mut d.ownership,
+                &mut d.profile_type,
+                &mut d.trust_type,
+            ]
+            .into_iter()
+            .chain(&mut d.extension_attributes)
+            {
+                self.keep_some(s.take());
             }
-            for s in d.extension_attributes {
-                self.keep_some(s);
-            }
-            for list in [d.physical_ids, d.system_labels].into_iter().flatten() {
-                self.keep_list(list);
+            for list in [&mut d.physical_ids, &mut d.system_labels] {
+                if let Some(list) = list.take() {
+                    self.keep_list(list);
+                }
             }
         }
+        let session = &mut r.session;
         for list in [
-            session.unknown_methods,
-            session.accepted_terms_of_use,
-            session.satisfied_auth_contexts,
-            session.custom_factors,
+            &mut session.unknown_methods,
+            &mut session.accepted_terms_of_use,
+            &mut session.satisfied_auth_contexts,
+            &mut session.custom_factors,
         ] {
-            self.keep_list(list);
+            self.keep_list(take(list));
         }
-        self.keep_some(session.fido2_aaguid);
-        self.keep_some(session.gps_country);
-        if let Some(c) = session.certificate {
-            self.keep_some(c.issuer_ski);
-            self.keep_list(c.policy_oids);
+        self.keep_some(session.fido2_aaguid.take());
+        self.keep_some(session.gps_country.take());
+        if let Some(c) = &mut session.certificate {
+            self.keep_some(c.issuer_ski.take());
+            self.keep_list(take(&mut c.policy_oids));
         }
     }
 }
