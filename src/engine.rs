@@ -75,7 +75,7 @@ impl Engine {
 
     /// Compiles and validates `tenant`, then swaps it in. Returns the new revision. On error the
     /// old snapshot keeps serving. The compile runs on one core (a thread kept for publishing),
-    /// so that readers keep the others.
+    /// so that readers keep the others; publishes from several threads take turns on it.
     pub fn publish(&self, tenant: Tenant) -> Result<String, PublishError> {
         // A lockout is what Entra would enforce, so it is served; `validate` flags it.
         let options = crate::ValidateOptions::default()
@@ -170,7 +170,7 @@ impl Engine {
 /// caller waits on a thread of its own: `install` called on a rayon worker would have that
 /// worker run its pool's other tasks while it waits (one that takes a lock the caller holds,
 /// say). Without the pool (the system refused its thread), on the caller's thread and rayon's
-/// pool.
+/// pool; so, too, when it refuses the waiting thread.
 fn compile_on_one_core(tenant: Tenant) -> Snapshot {
     static POOL: OnceLock<Option<rayon::ThreadPool>> = OnceLock::new();
     let pool = POOL.get_or_init(|| {
@@ -183,11 +183,21 @@ fn compile_on_one_core(tenant: Tenant) -> Snapshot {
     let Some(pool) = pool else {
         return Snapshot::compile(tenant);
     };
-    std::thread::scope(|scope| {
-        scope
-            .spawn(move || pool.install(|| Snapshot::compile(tenant)))
+    let mut slot = Some(tenant);
+    let compiled = std::thread::scope(|scope| {
+        let slot = &mut slot;
+        std::thread::Builder::new()
+            .name("jitgate-publish-wait".to_owned())
+            .spawn_scoped(scope, move || {
+                slot.take()
+                    .map(|tenant| pool.install(|| Snapshot::compile(tenant)))
+            })
+            .ok()?
             .join()
             // A panic in the compile is the caller's, as it was before.
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-    })
+    });
+    // The system refused the waiting thread: the tenant is still here, compiled on the caller's
+    // thread and rayon's pool.
+    compiled.unwrap_or_else(|| Snapshot::compile(slot.take().unwrap_or_default()))
 }

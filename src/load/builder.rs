@@ -30,6 +30,7 @@ pub(super) struct Builder {
     /// Collections of at least this many items are read on every core.
     pub(super) parallel_from: usize,
     /// How many collections were (for tests).
+    #[cfg(test)]
     pub(super) read_in_parallel: usize,
     pub(super) tenant: Tenant,
     diagnostics: Vec<Diagnostic>,
@@ -47,6 +48,7 @@ impl Builder {
             allow_empty: options.allow_empty,
             allow_dangling: options.allow_dangling,
             parallel_from: PARALLEL_ITEMS,
+            #[cfg(test)]
             read_in_parallel: 0,
             tenant: Tenant::default(),
             diagnostics: Vec::new(),

@@ -292,8 +292,8 @@ pub fn run_eval(o: &EvalOptions<'_>) -> ExitCode {
         .collect();
     summary.hits = vec![0; tenant.policies.len()];
     // Parse, decide, serialise and tally in the workers, each into one buffer per chunk of
-    // lines (no buffer per line to grow and free); the main thread only reads, writes in input
-    // order, and adds up the tallies.
+    // lines (no buffer per line to grow and free); the main thread only writes, in input order,
+    // and adds up the tallies.
     let decide_block = |block: &[Input]| -> Vec<(Vec<u8>, Vec<Tally>)> {
         block
             .par_chunks(256)

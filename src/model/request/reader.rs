@@ -34,9 +34,10 @@ impl SignInReader {
         Self::default()
     }
 
-    /// Reads `text` as [`super::parse_sign_in_common`] does: `None` when it is outside the
-    /// common form (read it the tolerant way then), `Some(None)` when it has errors (in `d`),
-    /// else the request, valid until the next read.
+    /// Reads `text` in one pass: `None` when it is outside the common form (read it the
+    /// tolerant way then, [`super::parse_sign_in`]), `Some(None)` when it has errors (in `d`),
+    /// else the request, valid until the next read. [`super::parse_sign_in_common`] is this on
+    /// a fresh reader.
     pub fn read_common(
         &mut self,
         d: &mut Diagnostics,
