@@ -61,6 +61,13 @@ impl Bits {
         }
     }
 
+    /// Word `k` of the set (policies `64 * k` to `64 * k + 63`, the lowest bit first); zero past
+    /// the set's words.
+    #[inline]
+    pub fn word(&self, k: usize) -> u64 {
+        self.words().get(k).copied().unwrap_or(0)
+    }
+
     /// Adds policy `i`.
     pub fn insert(&mut self, i: usize) {
         if let Some(w) = self.words_mut().get_mut(i / 64) {

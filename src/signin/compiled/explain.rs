@@ -4,6 +4,9 @@
 use super::*;
 use crate::signin::combine::message;
 
+/// Analysis-reason bits by policy (see [`CompiledPolicies::reasons_of`]).
+pub(super) type Reasons = SmallVec<[u32; 256]>;
+
 impl CompiledPolicies {
     /// The full decision considering only the policies in `selected`.
     pub fn evaluate_selected(
@@ -79,9 +82,11 @@ impl CompiledPolicies {
         let why = if explain {
             let mut not_applying = visit.clone();
             not_applying.and_not(&applicable);
-            self.reasons_of(p, &not_applying)
+            let mut why = Reasons::new();
+            self.reasons_of(p, &not_applying, &mut why);
+            why
         } else {
-            SmallVec::new()
+            Reasons::new()
         };
         let mut sif_failed = Bits::empty(self.n);
         for (i, failed) in &sif {
@@ -246,127 +251,123 @@ impl CompiledPolicies {
     }
 
     /// Analysis-reason bits (§6 step 5) of every policy in `of` (those that do not apply), all
-    /// at once: each dimension's flag is added, set by set, to the policies that dimension leaves
-    /// out, so a decision listing every policy of a large tenant visits each failed condition
-    /// once instead of testing every condition of every policy. Indexed by policy; zero outside
-    /// `of`. No allocation for tenants of up to 256 policies.
-    pub(super) fn reasons_of(&self, p: &Prepared<'_>, of: &Bits) -> SmallVec<[u32; 256]> {
-        let mut out: SmallVec<[u32; 256]> = smallvec::smallvec![0; self.n];
-        let mut add = |set: &Bits, flag: u32| {
-            for i in set.iter() {
-                if let Some(r) = out.get_mut(i) {
-                    *r |= flag;
+    /// at once, into `out` (indexed by policy; zero outside `of`). The sets are read 64 policies
+    /// (one word) at a time: each dimension's left-out policies are one word operation, and
+    /// only their set bits are visited, so a decision listing every policy of a large tenant
+    /// visits each failed condition once instead of testing every condition of every policy. No
+    /// allocation for tenants of up to 256 policies.
+    pub(super) fn reasons_of(&self, p: &Prepared<'_>, of: &Bits, out: &mut Reasons) {
+        out.clear();
+        out.resize(self.n, 0);
+        let id_flag = if p.is_user {
+            reasons::USERS
+        } else {
+            reasons::WORKLOAD_IDENTITIES
+        };
+        // Each dimension: the policies it admits (`None`: a slot past the table, which admits
+        // none), its flag, and whether failing it is for want of request data.
+        let mut dims: [(Option<&Bits>, u32, bool); 7] = [
+            (
+                self.platforms.get(p.platform),
+                reasons::DEVICE_PLATFORM,
+                p.platform == PLATFORMS.len(),
+            ),
+            (
+                self.clients.get(p.client),
+                reasons::CLIENT_APPS,
+                p.client == CLIENTS.len(),
+            ),
+            (Some(&p.location), reasons::LOCATION, false),
+            (self.flows.get(p.flow), reasons::AUTHENTICATION_FLOW, false),
+            (None, 0, false),
+            (None, 0, false),
+            (None, 0, false),
+        ];
+        let risks = if p.is_user {
+            [
+                (self.sign_in_risk.get(p.sign_in_risk), reasons::SIGN_IN_RISK),
+                (self.user_risk.get(p.user_risk), reasons::USER_RISK),
+                (self.insider_risk.get(p.insider_risk), reasons::INSIDER_RISK),
+            ]
+        } else {
+            [
+                (self.sp_risk.get(p.sp_risk), reasons::WORKLOAD_IDENTITIES),
+                (None, 0),
+                (None, 0),
+            ]
+        };
+        for (slot, (set, flag)) in dims.iter_mut().skip(4).zip(risks) {
+            *slot = (set, flag, false);
+        }
+        let device_missing = p.req.conditions.device.is_none();
+        for k in 0..self.n.div_ceil(64) {
+            let of = of.word(k);
+            if of == 0 {
+                continue;
+            }
+            let base = k * 64;
+            let mut add = |mask: u64, flag: u32| {
+                let mut m = mask;
+                while m != 0 {
+                    if let Some(r) = out.get_mut(base + m.trailing_zeros() as usize) {
+                        *r |= flag;
+                    }
+                    m &= m - 1;
+                }
+            };
+            let evaluated = self.evaluated.word(k);
+            add(of & !evaluated, reasons::POLICY_NOT_ENABLED);
+            let live = of & evaluated;
+            // The live policies `set` leaves out (`None` admits none).
+            let left_out = |set: Option<&Bits>| live & !set.map_or(0, |s| s.word(k));
+            // Configuring neither users nor workload identities makes a policy empty, whatever
+            // the identity.
+            let neither =
+                live & !(self.users_configured.word(k) | self.workload_configured.word(k));
+            add(neither, reasons::EMPTY_POLICY);
+            let identity = left_out(Some(&p.identity));
+            // Policies whose failure of a dimension was for want of request data.
+            let mut missing = identity & p.identity_missing.word(k);
+            add(identity & !neither, id_flag);
+            add(left_out(Some(&self.has_target)), reasons::EMPTY_POLICY);
+            add(
+                left_out(Some(&p.target)) & self.has_target.word(k),
+                p.context_flag,
+            );
+            missing |= left_out(Some(&p.location)) & p.location_missing.word(k);
+            let mut devices = 0u64;
+            let mut filtered = live & !self.device_free.word(k);
+            while filtered != 0 {
+                let bit = filtered.trailing_zeros();
+                if !self.device_ok(base + bit as usize, p.req) {
+                    devices |= 1 << bit;
+                }
+                filtered &= filtered - 1;
+            }
+            add(devices, reasons::DEVICES);
+            if device_missing {
+                missing |= devices;
+            }
+            for &(set, flag, is_missing) in &dims {
+                if flag == 0 {
+                    continue;
+                }
+                let failed = left_out(set);
+                add(failed, flag);
+                if is_missing {
+                    missing |= failed;
                 }
             }
-        };
-        let mut disabled = of.clone();
-        disabled.and_not(&self.evaluated);
-        add(&disabled, reasons::POLICY_NOT_ENABLED);
-        let mut live = of.clone();
-        live.and(&self.evaluated);
-        // The live policies `set` leaves out (`None`: a slot past the table, which holds none).
-        let left_out = |set: Option<&Bits>| {
-            let mut c = live.clone();
-            if let Some(set) = set {
-                c.and_not(set);
-            }
-            c
-        };
-        // Policies whose failure of a dimension was for want of request data.
-        let mut missing = Bits::empty(self.n);
-        let mut configured = self.users_configured.clone();
-        configured.or(&self.workload_configured);
-        // Configuring neither users nor workload identities makes a policy empty, whatever
-        // the identity.
-        let neither = left_out(Some(&configured));
-        add(&neither, reasons::EMPTY_POLICY);
-        let mut identity = left_out(Some(&p.identity));
-        let mut unknown = identity.clone();
-        unknown.and(&p.identity_missing);
-        missing.or(&unknown);
-        identity.and_not(&neither);
-        add(
-            &identity,
-            if p.is_user {
-                reasons::USERS
-            } else {
-                reasons::WORKLOAD_IDENTITIES
-            },
-        );
-        add(&left_out(Some(&self.has_target)), reasons::EMPTY_POLICY);
-        let mut target = left_out(Some(&p.target));
-        target.and(&self.has_target);
-        add(&target, p.context_flag);
-        let location = left_out(Some(&p.location));
-        let mut unknown = location.clone();
-        unknown.and(&p.location_missing);
-        missing.or(&unknown);
-        let mut dim = |set: &Bits, flag: u32, is_missing: bool| {
-            add(set, flag);
-            if is_missing {
-                missing.or(set);
-            }
-        };
-        dim(
-            &left_out(self.platforms.get(p.platform)),
-            reasons::DEVICE_PLATFORM,
-            p.platform == PLATFORMS.len(),
-        );
-        let mut filtered = live.clone();
-        filtered.and_not(&self.device_free);
-        let mut devices = Bits::empty(self.n);
-        for i in filtered.iter() {
-            if !self.device_ok(i, p.req) {
-                devices.insert(i);
+            let mut m = missing;
+            while m != 0 {
+                if let Some(r) = out.get_mut(base + m.trailing_zeros() as usize)
+                    && *r != 0
+                {
+                    *r |= reasons::NOT_ENOUGH_INFORMATION;
+                }
+                m &= m - 1;
             }
         }
-        dim(
-            &devices,
-            reasons::DEVICES,
-            p.req.conditions.device.is_none(),
-        );
-        dim(
-            &left_out(self.clients.get(p.client)),
-            reasons::CLIENT_APPS,
-            p.client == CLIENTS.len(),
-        );
-        dim(&location, reasons::LOCATION, false);
-        if p.is_user {
-            dim(
-                &left_out(self.sign_in_risk.get(p.sign_in_risk)),
-                reasons::SIGN_IN_RISK,
-                false,
-            );
-            dim(
-                &left_out(self.user_risk.get(p.user_risk)),
-                reasons::USER_RISK,
-                false,
-            );
-            dim(
-                &left_out(self.insider_risk.get(p.insider_risk)),
-                reasons::INSIDER_RISK,
-                false,
-            );
-        } else {
-            dim(
-                &left_out(self.sp_risk.get(p.sp_risk)),
-                reasons::WORKLOAD_IDENTITIES,
-                false,
-            );
-        }
-        dim(
-            &left_out(self.flows.get(p.flow)),
-            reasons::AUTHENTICATION_FLOW,
-            false,
-        );
-        for i in missing.iter() {
-            if let Some(r) = out.get_mut(i)
-                && *r != 0
-            {
-                *r |= reasons::NOT_ENOUGH_INFORMATION;
-            }
-        }
-        out
     }
 
     pub(super) fn render_grant(
@@ -598,7 +599,8 @@ mod tests {
                 subset.insert(i);
             }
             for of in [Bits::full(c.n), subset] {
-                let all = c.reasons_of(&p, &of);
+                let mut all = Reasons::new();
+                c.reasons_of(&p, &of, &mut all);
                 for i in 0..c.n {
                     let expected = if of.contains(i) {
                         c.reasons_one(i, &p)
@@ -625,10 +627,21 @@ mod tests {
             .collect();
         assert!(check(tenant, &requests) > 100);
         let now = jiff::Timestamp::from_second(1_780_000_000).unwrap();
-        for seed in [3, 7, 11] {
-            let bundle = generate::tenant(TenantSize::SMALL, seed);
+        // Small tenants (one word of policies), then three words and more than the inline four.
+        let sized = |policies| TenantSize {
+            policies,
+            ..TenantSize::SMALL
+        };
+        for (size, seed) in [
+            (TenantSize::SMALL, 3),
+            (TenantSize::SMALL, 7),
+            (TenantSize::SMALL, 11),
+            (sized(150), 5),
+            (sized(300), 9),
+        ] {
+            let bundle = generate::tenant(size, seed);
             let tenant = crate::load_bundle_bytes("g.json", bundle.to_string().as_bytes()).unwrap();
-            let requests: Vec<SignInRequest> = generate::requests(TenantSize::SMALL, 150, seed)
+            let requests: Vec<SignInRequest> = generate::requests(size, 150, seed)
                 .iter()
                 .filter_map(|v| SignInRequest::from_json_at(&v.to_string(), now).ok())
                 .collect();

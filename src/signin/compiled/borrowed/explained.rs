@@ -7,6 +7,7 @@
 
 use super::*;
 use crate::signin::combine::enforced_grant_controls;
+use crate::signin::compiled::explain::Reasons;
 use crate::signin::decision::reasons;
 
 /// The parts of a policy's result that do not depend on the request, as JSON.
@@ -155,7 +156,8 @@ impl BorrowedDecision<'_> {
             not_applying = Bits::full(self.policies.n);
             not_applying.and_not(&self.applicable);
         }
-        let why = self.policies.reasons_of(&self.p, &not_applying);
+        let mut why = Reasons::new();
+        self.policies.reasons_of(&self.p, &not_applying, &mut why);
         let mut kept_out = Bits::empty(self.policies.n);
         for (i, _) in &self.missing {
             kept_out.insert(*i);
