@@ -92,11 +92,38 @@ impl<const N: usize> Names<N> {
             let name = self.names.get(i)?;
             // Keys are nearly always spelled as Graph spells them: the exact comparison is the
             // cheap one, and the case-blind one runs only when it fails.
-            if name.len() == key.len() && (*name == key || name.eq_ignore_ascii_case(key)) {
+            if name.len() == key.len()
+                && (same_bytes(name.as_bytes(), key.as_bytes()) || name.eq_ignore_ascii_case(key))
+            {
                 return Some(i);
             }
             h = (h + 1) % TABLE;
         }
+    }
+}
+
+/// `a == b` for slices of the same length, short ones (as member names are) compared a word at
+/// a time in line rather than through `memcmp`.
+#[inline]
+pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    let word = |s: &[u8], at: usize| {
+        let mut w = [0u8; 8];
+        if let Some(bytes) = s.get(at..at + 8) {
+            w.copy_from_slice(bytes);
+        }
+        u64::from_le_bytes(w)
+    };
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    match n {
+        // Two words that overlap when the length is not sixteen: every byte is in one of them.
+        8..=16 => word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8),
+        17..=24 => {
+            word(a, 0) == word(b, 0) && word(a, 8) == word(b, 8) && word(a, n - 8) == word(b, n - 8)
+        }
+        _ => a == b,
     }
 }
 
@@ -662,7 +689,26 @@ pub(crate) fn damaged_copies<'t>(
 
 #[cfg(test)]
 mod tests {
-    use super::plain_len;
+    use super::{plain_len, same_bytes};
+
+    #[test]
+    fn same_bytes_is_slice_equality() {
+        // Every length to 40, a difference at every place, and slices of unequal lengths.
+        for n in 0..40usize {
+            let a: Vec<u8> = (0..n).map(|i| b'a' + (i % 26) as u8).collect();
+            assert!(same_bytes(&a, &a.clone()), "{n}");
+            for at in 0..n {
+                let mut b = a.clone();
+                if let Some(x) = b.get_mut(at) {
+                    *x ^= 0x20;
+                }
+                assert!(!same_bytes(&a, &b), "{n} at {at}");
+            }
+            let mut longer = a.clone();
+            longer.push(b'a');
+            assert!(!same_bytes(&a, &longer), "{n}");
+        }
+    }
 
     #[test]
     fn plain_len_stops_at_the_first_quote_backslash_or_control_character() {
