@@ -1,7 +1,6 @@
 //! `jitgate eval` and `jitgate whatif`: decide sign-ins from JSON Lines or one request.
 
 use smallvec::SmallVec;
-use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufWriter, IsTerminal, Write};
@@ -153,10 +152,12 @@ pub fn explain_level(explain: bool) -> Explain {
 }
 
 /// What a worker keeps from one line to the next of the chunk it decides: the request reader,
-/// whose buffers the next line reuses, and the line's diagnostics.
+/// whose buffers the next line reuses, the line's diagnostics, and a request read the general
+/// way (kept here so that a read returns a reference, not a request-sized value).
 struct LineReader {
     requests: SignInReader,
     d: Diagnostics,
+    general: Option<SignInRequest>,
 }
 
 impl LineReader {
@@ -164,12 +165,17 @@ impl LineReader {
         LineReader {
             requests: SignInReader::new(),
             d: Diagnostics::new(String::new()),
+            general: None,
         }
     }
 
     /// Reads one request; the error names the line, the JSON path and the problem.
-    fn read(&mut self, input: &Input, now: Timestamp) -> Result<Cow<'_, SignInRequest>, String> {
-        let LineReader { requests, d } = self;
+    fn read(&mut self, input: &Input, now: Timestamp) -> Result<&SignInRequest, String> {
+        let LineReader {
+            requests,
+            d,
+            general,
+        } = self;
         d.items.clear();
         d.file.clear();
         d.file.push_str("line ");
@@ -181,8 +187,11 @@ impl LineReader {
             _ => None,
         };
         let read = match common {
-            Some(read) => read.map(Cow::Borrowed),
-            None => parse_sign_in(d, &*input.json()?, Some(now)).map(Cow::Owned),
+            Some(read) => read,
+            None => {
+                *general = parse_sign_in(d, &*input.json()?, Some(now));
+                general.as_ref()
+            }
         };
         read.ok_or_else(|| input.errors(d))
     }
@@ -210,7 +219,7 @@ fn decide_line(
         // The compiled engine's decision, with or without explain, is written straight from the
         // policy sets, never built.
         Evaluator::Compiled(s) if !options.assumes_worst() => {
-            let decision = s.evaluate_borrowed(&req);
+            let decision = s.evaluate_borrowed(req);
             if options.explain_level().policies() {
                 decision.write_json_explained(text);
             } else {
@@ -219,7 +228,7 @@ fn decide_line(
             Tally::of_borrowed(&decision)
         }
         _ => {
-            let decision = eval.evaluate(&req, options);
+            let decision = eval.evaluate(req, options);
             decision.write_json(text);
             Tally::of(&decision, policy_index)
         }
@@ -539,7 +548,7 @@ pub fn run_whatif(
     let loaded = Loaded::new(tenant, EngineKind::Reference);
     let eval = loaded.evaluator();
     let decision = match LineReader::new().read(input, Timestamp::now()) {
-        Ok(req) => eval.evaluate(&req, Explain::Policies.into()),
+        Ok(req) => eval.evaluate(req, Explain::Policies.into()),
         Err(e) => {
             note!("jitgate: {e}");
             return ExitCode::from(1);
