@@ -14,6 +14,25 @@ use crate::json::Json;
 #[inline]
 fn plain_len(rest: &[u8]) -> usize {
     let mut n = 0;
+    // Two words per step while there are sixteen bytes (one test of both), then one.
+    while let Some(chunk) = rest.get(n..n + 16) {
+        let mut pair = [0u8; 16];
+        pair.copy_from_slice(chunk);
+        let pair = u128::from_le_bytes(pair);
+        // The low word holds the first eight bytes.
+        let (a, b) = (
+            special_bytes(pair as u64),
+            special_bytes((pair >> 64) as u64),
+        );
+        if a | b != 0 {
+            return n + if a != 0 {
+                (a.trailing_zeros() / 8) as usize
+            } else {
+                8 + (b.trailing_zeros() / 8) as usize
+            };
+        }
+        n += 16;
+    }
     while let Some(chunk) = rest.get(n..n + 8) {
         let mut word = [0u8; 8];
         word.copy_from_slice(chunk);
@@ -720,7 +739,7 @@ mod tests {
         // Every byte value at every place of strings that fill whole words and leave a tail,
         // alone and with a second special byte after it; plain bytes of every kind around it.
         for fill in [b'a', b'~', b' ', 0x80, 0xC3, 0xFF] {
-            for len in [0usize, 1, 7, 8, 9, 16, 23] {
+            for len in [0usize, 1, 7, 8, 9, 15, 16, 17, 23, 24, 31, 33] {
                 for at in 0..len {
                     for b in 0..=255u8 {
                         let mut bytes = vec![fill; len];
