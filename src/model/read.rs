@@ -359,7 +359,9 @@ impl<'a> Obj<'a> {
 
 /// Splits a flags string into trimmed, non-empty items.
 pub fn split_flags(s: &str) -> impl Iterator<Item = &str> {
-    s.split(',').map(str::trim).filter(|p| !p.is_empty())
+    s.split(',')
+        .map(crate::model::enums::trimmed)
+        .filter(|p| !p.is_empty())
 }
 
 /// An `@odata.type` value without its `#` and `microsoft.graph.` prefixes.
@@ -370,7 +372,10 @@ pub(crate) fn odata_name(t: &str) -> &str {
 
 fn strip_prefix_ci<'s>(s: &'s str, prefix: &str) -> Option<&'s str> {
     let head = s.get(..prefix.len())?;
-    if head.eq_ignore_ascii_case(prefix) {
+    // As Graph spells it (nearly always), compared a word at a time; else in any case.
+    if crate::json::scan::same_bytes(head.as_bytes(), prefix.as_bytes())
+        || head.eq_ignore_ascii_case(prefix)
+    {
         s.get(prefix.len()..)
     } else {
         None

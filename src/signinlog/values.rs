@@ -11,8 +11,11 @@ pub(super) type Members<'a> = [(Cow<'a, str>, Json<'a>)];
 
 /// Are `key` and `name` the same in any case? Exports spell most keys as the mapping names
 /// them, so the exact comparison usually answers first.
+#[inline]
 pub(super) fn same_name(key: &str, name: &str) -> bool {
-    key.len() == name.len() && (key == name || key.eq_ignore_ascii_case(name))
+    key.len() == name.len()
+        && (crate::json::scan::same_bytes(key.as_bytes(), name.as_bytes())
+            || key.eq_ignore_ascii_case(name))
 }
 
 /// Is `v` absent: `null`, or `"None"` (how `az` writes a null)?
