@@ -243,17 +243,55 @@ impl BorrowedDecision<'_> {
     }
 }
 
-/// Analysis reasons inside a JSON string: `notSet`, or their names joined by commas.
+/// Each analysis reason's name (bit `k` at `k`, as in [`reasons::ALL`]) padded to a fixed width,
+/// with its length: a name is written as one copy of known size and the padding cut off, which
+/// is cheaper for names this short than a copy of unknown size.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "evaluated at compile time: an index out of range fails the build"
+)]
+const PADDED_NAMES: [([u8; NAME_WIDTH], usize); reasons::ALL.len()] = {
+    let mut out = [([0u8; NAME_WIDTH], 0); reasons::ALL.len()];
+    let mut k = 0;
+    while k < reasons::ALL.len() {
+        let name = reasons::ALL[k].1.as_bytes();
+        assert!(name.len() <= NAME_WIDTH, "a reason's name fits the width");
+        let mut i = 0;
+        while i < name.len() {
+            out[k].0[i] = name[i];
+            i += 1;
+        }
+        out[k].1 = name.len();
+        k += 1;
+    }
+    out
+};
+
+/// The longest reason name (`authenticationContext`, 21 bytes) and then some.
+const NAME_WIDTH: usize = 24;
+
+/// Analysis reasons inside a JSON string: `notSet`, or their names joined by commas, in bit
+/// order.
 fn write_reason_names(o: &mut Vec<u8>, bits: u32) {
     if bits == 0 {
         o.extend_from_slice(b"notSet");
         return;
     }
-    for (k, name) in reasons::iter_names(bits).enumerate() {
-        if k > 0 {
-            o.push(b',');
+    let mut rest = bits;
+    let mut first = true;
+    while rest != 0 {
+        let k = rest.trailing_zeros() as usize;
+        rest &= rest - 1;
+        // Bits without a name are left out, as `reasons::iter_names` leaves them.
+        if let Some((padded, len)) = PADDED_NAMES.get(k) {
+            if !first {
+                o.push(b',');
+            }
+            first = false;
+            let at = o.len();
+            o.extend_from_slice(padded);
+            o.truncate(at + len);
         }
-        o.extend_from_slice(name.as_bytes());
     }
 }
 
@@ -264,9 +302,24 @@ mod tests {
         clippy::indexing_slicing,
         reason = "a test fails loudly"
     )]
-    use super::warnings_by_policy;
+    use super::{warnings_by_policy, write_reason_names};
     use crate::diag::{Diagnostic, Severity};
     use crate::signin::combine::warnings_about;
+    use crate::signin::decision::reasons;
+
+    #[test]
+    fn reason_names_are_written_as_graph_spells_them() {
+        // Every combination of the named bits, and unnamed bits mixed in, after text already
+        // in the buffer.
+        let named = (1u32 << reasons::ALL.len()) - 1;
+        for bits in (0..=named).chain([u32::MAX, 1 << 31, (1 << 31) | 4, 0xFFF8_0000 | 1]) {
+            let mut o = b"x".to_vec();
+            write_reason_names(&mut o, bits);
+            let mut expected = b"x".to_vec();
+            expected.extend_from_slice(reasons::to_graph(bits).as_bytes());
+            assert_eq!(o, expected, "{bits:#x}");
+        }
+    }
 
     #[test]
     fn each_policy_gets_the_warnings_the_renderer_finds_for_it() {
