@@ -93,6 +93,7 @@ pub(super) const POLICY_FIELDS: [&str; 5] = [
 
 /// Which of [`POLICY_FIELDS`] `key` names, in any case: the five differ in length, so one
 /// comparison answers.
+#[inline]
 pub(super) fn policy_slot(key: &str) -> Option<usize> {
     let slot = match key.len() {
         2 => 0,
