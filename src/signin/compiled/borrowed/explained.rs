@@ -13,15 +13,17 @@ use crate::signin::decision::reasons;
 /// The parts of a policy's result that do not depend on the request, as JSON.
 #[derive(Debug, Clone, Default)]
 pub(in crate::signin::compiled) struct PolicyJson {
-    /// `{"id":…,"displayName":…,"state":…,"policyApplies":true,"analysisReasons":"notSet"`
+    /// `,{"id":…,"displayName":…,"state":…,"policyApplies":true,"analysisReasons":"notSet"`
+    /// (the comma that comes before every policy but the first, which skips it).
     applies: Box<[u8]>,
     /// `,"enforcedGrantControls":[…],"enforcedSessionControls":[…]`: for a policy that applies.
     controls: Box<[u8]>,
-    /// `{"id":…,"displayName":…,"state":…,"policyApplies":false,"analysisReasons":"`: the
-    /// reasons follow.
+    /// `,{"id":…,"displayName":…,"state":…,"policyApplies":false,"analysisReasons":"`: the
+    /// reasons follow (the comma as in `applies`).
     not_applying: Box<[u8]>,
-    /// `","result":…,"outcome":…` after a non-applying policy's reasons: a policy that does not
-    /// apply has one result and outcome, whatever the request.
+    /// `","result":…,"outcome":…}` after a non-applying policy's reasons, closing it: a policy
+    /// that does not apply has one result and outcome, whatever the request. Its warnings, when
+    /// it has them to show, go before the closing brace.
     not_applying_tail: Box<[u8]>,
     /// `,"warnings":[…]` with the tenant warnings about the policy, or nothing when there are
     /// none: for a policy that applies or that missing data kept out (§1.6).
@@ -36,7 +38,7 @@ pub(in crate::signin::compiled) fn policy_json(t: &Tenant) -> Vec<PolicyJson> {
         .enumerate()
         .map(|(i, p)| {
             let mut head = Vec::with_capacity(p.id.len() + p.display_name.len() + 96);
-            head.extend_from_slice(b"{\"id\":");
+            head.extend_from_slice(b",{\"id\":");
             out::string(&mut head, &p.id);
             head.extend_from_slice(b",\"displayName\":");
             out::string(&mut head, &p.display_name);
@@ -55,6 +57,7 @@ pub(in crate::signin::compiled) fn policy_json(t: &Tenant) -> Vec<PolicyJson> {
             out::name(&mut tail, result_kind(p, outcome).as_str());
             tail.extend_from_slice(b",\"outcome\":");
             out::name(&mut tail, outcome.as_str());
+            tail.push(b'}');
             let mut controls = Vec::new();
             controls.extend_from_slice(b",\"enforcedGrantControls\":");
             out::str_list(
@@ -162,22 +165,20 @@ impl BorrowedDecision<'_> {
         for (i, _) in &self.missing {
             kept_out.insert(*i);
         }
-        let mut any = false;
+        // The first policy's JSON skips the comma the others start with.
+        let mut from = 1;
         for i in 0..self.policies.n {
             if !self.lists(i) {
                 continue;
             }
-            let (Some(policy), Some(json)) =
-                (self.policies.policy(i), self.policies.explain_json.get(i))
-            else {
+            let Some(json) = self.policies.explain_json.get(i) else {
                 continue;
             };
-            if any {
-                o.push(b',');
-            }
-            any = true;
             if self.applicable.contains(i) {
-                o.extend_from_slice(&json.applies);
+                let Some(policy) = self.policies.policy(i) else {
+                    continue;
+                };
+                o.extend_from_slice(json.applies.get(from..).unwrap_or_default());
                 let sif_failed = self.sif_failed.contains(i);
                 let flags = self.policies.controls(i, &self.p, self.methods);
                 let outcome = self.outcome(i, policy, &flags);
@@ -188,15 +189,20 @@ impl BorrowedDecision<'_> {
                 o.extend_from_slice(&json.controls);
                 self.write_unsatisfied(o, i, &flags, sif_failed);
                 o.extend_from_slice(&json.warnings);
+                o.push(b'}');
             } else {
-                o.extend_from_slice(&json.not_applying);
+                o.extend_from_slice(json.not_applying.get(from..).unwrap_or_default());
                 write_reason_names(o, why.get(i).copied().unwrap_or(0));
-                o.extend_from_slice(&json.not_applying_tail);
-                if kept_out.contains(i) {
-                    o.extend_from_slice(&json.warnings);
+                match json.not_applying_tail.split_last() {
+                    Some((close, tail)) if kept_out.contains(i) => {
+                        o.extend_from_slice(tail);
+                        o.extend_from_slice(&json.warnings);
+                        o.push(*close);
+                    }
+                    _ => o.extend_from_slice(&json.not_applying_tail),
                 }
             }
-            o.push(b'}');
+            from = 0;
         }
         o.push(b']');
     }
