@@ -37,7 +37,7 @@ pub fn parse_timestamp(s: &str) -> Result<Timestamp, String> {
 
 /// The common form `YYYY-MM-DDTHH:MM:SSZ` read directly, as jiff reads it; `None` for any other
 /// text (jiff then reads it or says why not), a leap second included.
-fn utc_seconds(s: &str) -> Option<Timestamp> {
+pub(crate) fn utc_seconds(s: &str) -> Option<Timestamp> {
     let b: &[u8; 20] = s.as_bytes().try_into().ok()?;
     let [
         y0,
