@@ -264,26 +264,8 @@ impl CompiledPolicies {
         } else {
             reasons::WORKLOAD_IDENTITIES
         };
-        // Each dimension: the policies it admits (`None`: a slot past the table, which admits
-        // none), its flag, and whether failing it is for want of request data.
-        let mut dims: [(Option<&Bits>, u32, bool); 7] = [
-            (
-                self.platforms.get(p.platform),
-                reasons::DEVICE_PLATFORM,
-                p.platform == PLATFORMS.len(),
-            ),
-            (
-                self.clients.get(p.client),
-                reasons::CLIENT_APPS,
-                p.client == CLIENTS.len(),
-            ),
-            (Some(&p.location), reasons::LOCATION, false),
-            (self.flows.get(p.flow), reasons::AUTHENTICATION_FLOW, false),
-            (None, 0, false),
-            (None, 0, false),
-            (None, 0, false),
-        ];
-        let risks = if p.is_user {
+        // The risk dimensions: a user's three, or a service principal's own (flag 0: unused).
+        let [r0, r1, r2] = if p.is_user {
             [
                 (self.sign_in_risk.get(p.sign_in_risk), reasons::SIGN_IN_RISK),
                 (self.user_risk.get(p.user_risk), reasons::USER_RISK),
@@ -296,9 +278,25 @@ impl CompiledPolicies {
                 (None, 0),
             ]
         };
-        for (slot, (set, flag)) in dims.iter_mut().skip(4).zip(risks) {
-            *slot = (set, flag, false);
-        }
+        // Each dimension: the policies it admits (`None`: a slot past the table, which admits
+        // none), its flag, and whether failing it is for want of request data.
+        let dims: [(Option<&Bits>, u32, bool); 7] = [
+            (
+                self.platforms.get(p.platform),
+                reasons::DEVICE_PLATFORM,
+                p.platform == PLATFORMS.len(),
+            ),
+            (
+                self.clients.get(p.client),
+                reasons::CLIENT_APPS,
+                p.client == CLIENTS.len(),
+            ),
+            (Some(&p.location), reasons::LOCATION, false),
+            (r0.0, r0.1, false),
+            (r1.0, r1.1, false),
+            (r2.0, r2.1, false),
+            (self.flows.get(p.flow), reasons::AUTHENTICATION_FLOW, false),
+        ];
         let device_missing = p.req.conditions.device.is_none();
         for k in 0..self.n.div_ceil(64) {
             let of = of.word(k);
