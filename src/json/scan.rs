@@ -121,8 +121,8 @@ impl<const N: usize> Names<N> {
     }
 }
 
-/// `a == b` for slices of the same length, short ones (as member names are) compared a word at
-/// a time in line rather than through `memcmp`.
+/// `a == b`: slices of different lengths are unequal, and short ones of the same length (as
+/// member names are) are compared a word at a time in line rather than through `memcmp`.
 #[inline]
 pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     let word = |s: &[u8], at: usize| {

@@ -254,8 +254,8 @@ impl CompiledPolicies {
     /// at once, into `out` (indexed by policy; zero outside `of`). The sets are read 64 policies
     /// (one word) at a time: each dimension's left-out policies are one word operation, and
     /// only their set bits are visited, so a decision listing every policy of a large tenant
-    /// visits each failed condition once instead of testing every condition of every policy. No
-    /// allocation for tenants of up to 256 policies.
+    /// visits each failed condition once instead of testing every condition of every policy.
+    /// `out` holds 256 policies inline, so tenants of up to 256 policies allocate nothing.
     pub(super) fn reasons_of(&self, p: &Prepared<'_>, of: &Bits, out: &mut Reasons) {
         out.clear();
         out.resize(self.n, 0);

@@ -13,8 +13,9 @@ use crate::signin::decision::reasons;
 /// The parts of a policy's result that do not depend on the request, as JSON.
 #[derive(Debug, Clone, Default)]
 pub(in crate::signin::compiled) struct PolicyJson {
-    /// `,{"id":…,"displayName":…,"state":…,"policyApplies":true,"analysisReasons":"notSet"`
-    /// (the comma that comes before every policy but the first, which skips it).
+    /// `,{"id":…,"displayName":…,"state":…,"policyApplies":true,"analysisReasons":"notSet"`:
+    /// it starts with the comma that separates it from the policy before, which the writer
+    /// leaves out for the first policy listed.
     applies: Box<[u8]>,
     /// `,"enforcedGrantControls":[…],"enforcedSessionControls":[…]`: for a policy that applies.
     controls: Box<[u8]>,
