@@ -1,17 +1,6 @@
 //! Graph enumerations, read case-insensitively, with an explicit `Unknown` for values this version
 //! does not know (docs/SEMANTICS.md §1.3). Output always uses Graph's canonical spelling.
 
-/// `s` trimmed as `str::trim` trims it; a value with no space or non-ASCII byte at either end
-/// (nearly every one) is kept without `trim`'s character decoding.
-pub(crate) fn trimmed(s: &str) -> &str {
-    let edge = |b: Option<&u8>| b.is_some_and(|&b| b <= b' ' || b >= 0x80);
-    if edge(s.as_bytes().first()) || edge(s.as_bytes().last()) {
-        s.trim()
-    } else {
-        s
-    }
-}
-
 /// Defines a Graph enum with case-insensitive parsing, aliases, and an `Unknown(String)` variant.
 macro_rules! graph_enum {
     (
@@ -34,7 +23,7 @@ macro_rules! graph_enum {
 
             /// Parses a Graph value case-insensitively; anything else becomes `Unknown`.
             pub fn parse(s: &str) -> Self {
-                let t = $crate::model::enums::trimmed(s);
+                let t = $crate::model::read::trimmed(s);
                 $(
                     if t.eq_ignore_ascii_case($text) $(|| t.eq_ignore_ascii_case($alias))* {
                         return Self::$variant;
@@ -557,23 +546,6 @@ mod tests {
 
     #[test]
     fn values_are_trimmed_as_str_trim_trims_them() {
-        // Every character below U+0100 and a few Unicode spaces, alone, at either end and at
-        // both, around a value and around nothing.
-        let chars = (0u32..0x100).filter_map(char::from_u32).chain([
-            '\u{1680}', '\u{2000}', '\u{2028}', '\u{3000}', '\u{feff}', 'é',
-        ]);
-        for c in chars {
-            for s in [
-                format!("{c}"),
-                format!("{c}high"),
-                format!("high{c}"),
-                format!("{c}high{c}"),
-                format!("{c}{c}"),
-            ] {
-                assert_eq!(trimmed(&s), s.trim(), "{:?}", s);
-            }
-        }
-        assert_eq!(trimmed(""), "");
         assert_eq!(RiskLevel::parse(" High\u{3000}"), RiskLevel::High);
     }
 

@@ -357,11 +357,22 @@ impl<'a> Obj<'a> {
     }
 }
 
+/// Does `s` start or end with a byte `str::trim` might remove (ASCII whitespace, or any
+/// non-ASCII byte, which may begin or end a Unicode space)? Nearly every value does not.
+pub(crate) fn may_need_trim(s: &str) -> bool {
+    let edge = |b: Option<&u8>| b.is_some_and(|&b| b <= b' ' || b >= 0x80);
+    edge(s.as_bytes().first()) || edge(s.as_bytes().last())
+}
+
+/// `s` trimmed as `str::trim` trims it; a value [`may_need_trim`] passes is kept without
+/// `trim`'s character decoding.
+pub(crate) fn trimmed(s: &str) -> &str {
+    if may_need_trim(s) { s.trim() } else { s }
+}
+
 /// Splits a flags string into trimmed, non-empty items.
 pub fn split_flags(s: &str) -> impl Iterator<Item = &str> {
-    s.split(',')
-        .map(crate::model::enums::trimmed)
-        .filter(|p| !p.is_empty())
+    s.split(',').map(trimmed).filter(|p| !p.is_empty())
 }
 
 /// An `@odata.type` value without its `#` and `microsoft.graph.` prefixes.
@@ -444,6 +455,27 @@ mod tests {
         clippy::panic
     )]
     use super::*;
+
+    #[test]
+    fn values_are_trimmed_as_str_trim_trims_them() {
+        // Every character below U+0100 and a few Unicode spaces, alone, at either end and at
+        // both, around a value and around nothing.
+        let chars = (0u32..0x100).filter_map(char::from_u32).chain([
+            '\u{1680}', '\u{2000}', '\u{2028}', '\u{3000}', '\u{feff}', 'é',
+        ]);
+        for c in chars {
+            for s in [
+                format!("{c}"),
+                format!("{c}high"),
+                format!("high{c}"),
+                format!("{c}high{c}"),
+                format!("{c}{c}"),
+            ] {
+                assert_eq!(trimmed(&s), s.trim(), "{:?}", s);
+            }
+        }
+        assert_eq!(trimmed(""), "");
+    }
     use crate::json::parse_str;
 
     fn with_obj<R>(text: &str, f: impl FnOnce(&mut Diagnostics, Obj<'_>) -> R) -> (R, Diagnostics) {

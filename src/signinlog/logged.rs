@@ -174,7 +174,7 @@ pub(super) fn logged_policy_of<'a>(
 #[cfg(test)]
 mod tests {
     use super::has_ascii_uppercase;
-    use crate::signinlog::values::may_need_trim;
+    use crate::model::read::may_need_trim;
 
     #[test]
     fn capitals_are_found_wherever_they_are() {

@@ -9,8 +9,7 @@ use jiff::Timestamp;
 
 use super::logged::logged_policy;
 use super::values::{
-    Members, additional_properties, error, is_absent, may_need_trim, same_name, str_of, text_of,
-    trimmed,
+    Members, additional_properties, error, is_absent, same_name, str_of, text_of, trimmed,
 };
 use super::{LoggedPolicy, MappedSignIn, SignInLogError};
 use crate::json::Json;
@@ -52,7 +51,7 @@ impl<'r, 'a> Rec<'r, 'a> {
     fn str(&self, names: &[&str]) -> Option<&'r str> {
         self.get(names)
             .and_then(str_of)
-            .map(|s| if may_need_trim(s) { s.trim() } else { s })
+            .map(crate::model::read::trimmed)
             .filter(|s| !s.is_empty())
     }
 

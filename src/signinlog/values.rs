@@ -5,6 +5,7 @@ use std::borrow::Cow;
 
 use super::SignInLogError;
 use crate::json::Json;
+use crate::model::read::may_need_trim;
 
 /// An object's members, as parsed (in order, borrowed from the text where possible).
 pub(super) type Members<'a> = [(Cow<'a, str>, Json<'a>)];
@@ -43,14 +44,6 @@ pub(super) fn text_of<'a>(v: &Json<'a>) -> Option<Cow<'a, str>> {
         Json::String(Cow::Owned(s)) => Some(Cow::Owned(s.clone())),
         _ => None,
     }
-}
-
-/// Does `s` start or end with a byte `str::trim` might remove (ASCII whitespace, or any
-/// non-ASCII byte, which may begin or end a Unicode space)? Most logged values do not, and are
-/// kept as they are without `trim`'s character decoding.
-pub(super) fn may_need_trim(s: &str) -> bool {
-    let edge = |b: Option<&u8>| b.is_some_and(|&b| b <= b' ' || b >= 0x80);
-    edge(s.as_bytes().first()) || edge(s.as_bytes().last())
 }
 
 /// `text` trimmed; `None` when nothing is left.
