@@ -106,6 +106,22 @@ impl CompiledPolicies {
         })
     }
 
+    /// The atom that satisfies `ctl`.
+    fn atom_of(&self, ctl: &Ctl) -> u32 {
+        match ctl {
+            Ctl::Mfa => atom::MFA,
+            Ctl::Strength(Some(k)) => self.atom_of_strength(*k),
+            Ctl::Strength(None) | Ctl::Never => atom::NEVER,
+            Ctl::TermsOfUse(k) => self.atom_of_term(*k),
+            Ctl::Custom(k) => self.atom_of_custom(*k),
+            Ctl::PasswordChange | Ctl::RiskRemediation => atom::PASSWORD_CHANGED,
+            Ctl::Compliant => atom::COMPLIANT,
+            Ctl::DomainJoined => atom::HYBRID,
+            Ctl::Approved => atom::APPROVED_APP,
+            Ctl::AppProtection => atom::APP_PROTECTION,
+        }
+    }
+
     pub(super) fn atom_of_strength(&self, k: usize) -> u32 {
         atom::FIRST_STRENGTH + k as u32
     }
@@ -145,19 +161,7 @@ impl CompiledPolicies {
                     t.controls.insert(i);
                     let mut atoms = 0u64;
                     for (ctl, _) in controls {
-                        let a = match ctl {
-                            Ctl::Mfa => atom::MFA,
-                            Ctl::Strength(Some(k)) => self.atom_of_strength(*k),
-                            Ctl::Strength(None) | Ctl::Never => atom::NEVER,
-                            Ctl::TermsOfUse(k) => self.atom_of_term(*k),
-                            Ctl::Custom(k) => self.atom_of_custom(*k),
-                            Ctl::PasswordChange | Ctl::RiskRemediation => atom::PASSWORD_CHANGED,
-                            Ctl::Compliant => atom::COMPLIANT,
-                            Ctl::DomainJoined => atom::HYBRID,
-                            Ctl::Approved => atom::APPROVED_APP,
-                            Ctl::AppProtection => atom::APP_PROTECTION,
-                        };
-                        atoms |= 1u64 << a;
+                        atoms |= 1u64 << self.atom_of(ctl);
                     }
                     let (by_atom, used) = if *and {
                         (&mut t.and_by_atom, &mut t.and_atoms)
@@ -234,8 +238,44 @@ impl CompiledPolicies {
         m
     }
 
-    /// Which of policy `i`'s controls are satisfied (and which could be prompted for).
+    /// Which of policy `i`'s controls are satisfied (and which could be prompted for). Read from
+    /// the request's atoms where the tenant has an atom table and `methods` are those the atoms
+    /// were worked out from (the session's, or none when its frequency failed); checked one by
+    /// one otherwise.
     pub(super) fn controls(
+        &self,
+        i: usize,
+        p: &Prepared<'_>,
+        methods: MethodSet,
+    ) -> SmallVec<[(bool, bool); 8]> {
+        let mut out = SmallVec::new();
+        let Some(CompiledGrant::Controls { controls, .. }) = self.grants.get(i) else {
+            return out;
+        };
+        let atoms = match self.grant_table {
+            None => None,
+            Some(_) if methods == p.req.session.methods => Some(p.atoms),
+            // No methods: as `decide` reads a stale session, no method atom holds.
+            Some(_) if methods == MethodSet::default() => Some(p.atoms & !self.method_atoms()),
+            Some(_) => None,
+        };
+        let Some(atoms) = atoms else {
+            return self.controls_checked(i, p, methods);
+        };
+        for (ctl, _) in controls {
+            let satisfied = atoms & 1u64.checked_shl(self.atom_of(ctl)).unwrap_or(0) != 0;
+            // A service principal cannot be prompted and proves nothing.
+            out.push(if p.is_user {
+                (satisfied, ctl.interactive())
+            } else {
+                (false, false)
+            });
+        }
+        out
+    }
+
+    /// [`CompiledPolicies::controls`], each control checked against the request.
+    pub(super) fn controls_checked(
         &self,
         i: usize,
         p: &Prepared<'_>,
@@ -253,18 +293,19 @@ impl CompiledPolicies {
                 .is_some_and(|st| p.req.session.satisfies(st, methods))
         };
         for (ctl, _) in controls {
-            let (satisfied, interactive) = match ctl {
-                Ctl::Mfa => (strength(self.mfa), true),
-                Ctl::Strength(k) => (strength(*k), k.is_some()),
-                Ctl::TermsOfUse(k) => (p.terms.contains(k), true),
-                Ctl::Custom(k) => (p.customs.contains(k), true),
-                Ctl::PasswordChange | Ctl::RiskRemediation => (s.password_changed, true),
-                Ctl::Compliant => (!dcf && device.is_some_and(|d| d.is_compliant()), false),
-                Ctl::DomainJoined => (!dcf && device.is_some_and(|d| d.is_hybrid_joined()), false),
-                Ctl::Approved => (s.approved_client_app, false),
-                Ctl::AppProtection => (s.app_protection_policy, false),
-                Ctl::Never => (false, false),
+            let satisfied = match ctl {
+                Ctl::Mfa => strength(self.mfa),
+                Ctl::Strength(k) => strength(*k),
+                Ctl::TermsOfUse(k) => p.terms.contains(k),
+                Ctl::Custom(k) => p.customs.contains(k),
+                Ctl::PasswordChange | Ctl::RiskRemediation => s.password_changed,
+                Ctl::Compliant => !dcf && device.is_some_and(|d| d.is_compliant()),
+                Ctl::DomainJoined => !dcf && device.is_some_and(|d| d.is_hybrid_joined()),
+                Ctl::Approved => s.approved_client_app,
+                Ctl::AppProtection => s.app_protection_policy,
+                Ctl::Never => false,
             };
+            let interactive = ctl.interactive();
             // A service principal cannot be prompted and proves nothing.
             out.push(if p.is_user {
                 (satisfied, interactive)
@@ -370,6 +411,63 @@ impl CompiledPolicies {
             GrantKind::Clauses
         } else {
             GrantKind::Deny
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![expect(clippy::unwrap_used, reason = "a test fails loudly")]
+    use super::*;
+    use crate::unstable::generate::{self, TenantSize};
+
+    /// `controls` read from the atoms gives what checking each control gives, with the session's
+    /// methods and with none; returns how many controls held and how many did not.
+    fn check(tenant: Tenant, requests: &[SignInRequest]) -> (usize, usize) {
+        let snapshot = crate::Snapshot::compile(tenant);
+        let c = snapshot.compiled();
+        assert!(c.grant_table.is_some());
+        let (mut held, mut failed) = (0, 0);
+        for (k, req) in requests.iter().enumerate() {
+            let p = c.prepare(req);
+            for methods in [req.session.methods, MethodSet::default()] {
+                for i in 0..c.n {
+                    let flags = c.controls(i, &p, methods);
+                    assert_eq!(
+                        flags,
+                        c.controls_checked(i, &p, methods),
+                        "request {k}, policy {i}"
+                    );
+                    held += flags.iter().filter(|(s, _)| *s).count();
+                    failed += flags.iter().filter(|(s, _)| !*s).count();
+                }
+            }
+        }
+        (held, failed)
+    }
+
+    #[test]
+    fn controls_from_atoms_are_the_controls_checked() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let tenant = crate::load(&root.join("examples/tenant")).unwrap();
+        let text = std::fs::read_to_string(root.join("examples/signins.jsonl")).unwrap();
+        let requests: Vec<SignInRequest> = text
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| SignInRequest::from_json(l).unwrap())
+            .collect();
+        let (held, failed) = check(tenant, &requests);
+        assert!(held > 50 && failed > 50, "{held} {failed}");
+        let now = jiff::Timestamp::from_second(1_780_000_000).unwrap();
+        for seed in [3, 7, 11] {
+            let bundle = generate::tenant(TenantSize::SMALL, seed);
+            let tenant = crate::load_bundle_bytes("g.json", bundle.to_string().as_bytes()).unwrap();
+            let requests: Vec<SignInRequest> = generate::requests(TenantSize::SMALL, 150, seed)
+                .iter()
+                .filter_map(|v| SignInRequest::from_json_at(&v.to_string(), now).ok())
+                .collect();
+            let (held, failed) = check(tenant, &requests);
+            assert!(held > 50 && failed > 50, "seed {seed}: {held} {failed}");
         }
     }
 }

@@ -98,6 +98,26 @@ enum Ctl {
     Never,
 }
 
+impl Ctl {
+    /// Could a prompt satisfy the control? Not device or app state, nor an unresolvable
+    /// strength or an unknown control.
+    fn interactive(&self) -> bool {
+        match self {
+            Ctl::Mfa
+            | Ctl::TermsOfUse(_)
+            | Ctl::Custom(_)
+            | Ctl::PasswordChange
+            | Ctl::RiskRemediation => true,
+            Ctl::Strength(k) => k.is_some(),
+            Ctl::Compliant
+            | Ctl::DomainJoined
+            | Ctl::Approved
+            | Ctl::AppProtection
+            | Ctl::Never => false,
+        }
+    }
+}
+
 /// Request facts a grant control can be satisfied by, as bits: the fixed ones below, then one bit
 /// per strength, terms-of-use agreement and custom control.
 mod atom {
