@@ -162,48 +162,55 @@ impl BorrowedDecision<'_> {
         }
         let mut why = Reasons::new();
         self.policies.reasons_of(&self.p, &not_applying, &mut why);
+        let why: &[u32] = &why;
         let mut kept_out = Bits::empty(self.policies.n);
         for (i, _) in &self.missing {
             kept_out.insert(*i);
         }
         // The first policy's JSON skips the comma the others start with.
         let mut from = 1;
-        for i in 0..self.policies.n {
-            if !self.lists(i) {
-                continue;
-            }
-            let Some(json) = self.policies.explain_json.get(i) else {
-                continue;
-            };
-            if self.applicable.contains(i) {
-                let Some(policy) = self.policies.policy(i) else {
+        // A word of 64 policies at a time: those listed, in policy order.
+        for k in 0..self.policies.n.div_ceil(64) {
+            let applying = self.applicable.word(k);
+            let kept_out = kept_out.word(k);
+            let mut listed = applying | not_applying.word(k);
+            while listed != 0 {
+                let bit = listed.trailing_zeros();
+                listed &= listed - 1;
+                let i = k * 64 + bit as usize;
+                let Some(json) = self.policies.explain_json.get(i) else {
                     continue;
                 };
-                o.extend_from_slice(json.applies.get(from..).unwrap_or_default());
-                let sif_failed = self.sif_failed.contains(i);
-                let flags = self.policies.controls(i, &self.p, self.methods);
-                let outcome = self.outcome(i, policy, &flags);
-                o.extend_from_slice(b",\"result\":");
-                out::name(o, result_kind(policy, outcome).as_str());
-                o.extend_from_slice(b",\"outcome\":");
-                out::name(o, outcome.as_str());
-                o.extend_from_slice(&json.controls);
-                self.write_unsatisfied(o, i, &flags, sif_failed);
-                o.extend_from_slice(&json.warnings);
-                o.push(b'}');
-            } else {
-                o.extend_from_slice(json.not_applying.get(from..).unwrap_or_default());
-                write_reason_names(o, why.get(i).copied().unwrap_or(0));
-                match json.not_applying_tail.split_last() {
-                    Some((close, tail)) if kept_out.contains(i) => {
-                        o.extend_from_slice(tail);
-                        o.extend_from_slice(&json.warnings);
-                        o.push(*close);
+                if applying & (1 << bit) != 0 {
+                    let Some(policy) = self.policies.policy(i) else {
+                        continue;
+                    };
+                    o.extend_from_slice(json.applies.get(from..).unwrap_or_default());
+                    let sif_failed = self.sif_failed.contains(i);
+                    let flags = self.policies.controls(i, &self.p, self.methods);
+                    let outcome = self.outcome(i, policy, &flags);
+                    o.extend_from_slice(b",\"result\":");
+                    out::name(o, result_kind(policy, outcome).as_str());
+                    o.extend_from_slice(b",\"outcome\":");
+                    out::name(o, outcome.as_str());
+                    o.extend_from_slice(&json.controls);
+                    self.write_unsatisfied(o, i, &flags, sif_failed);
+                    o.extend_from_slice(&json.warnings);
+                    o.push(b'}');
+                } else {
+                    o.extend_from_slice(json.not_applying.get(from..).unwrap_or_default());
+                    write_reason_names(o, why.get(i).copied().unwrap_or(0));
+                    match json.not_applying_tail.split_last() {
+                        Some((close, tail)) if kept_out & (1 << bit) != 0 => {
+                            o.extend_from_slice(tail);
+                            o.extend_from_slice(&json.warnings);
+                            o.push(*close);
+                        }
+                        _ => o.extend_from_slice(&json.not_applying_tail),
                     }
-                    _ => o.extend_from_slice(&json.not_applying_tail),
                 }
+                from = 0;
             }
-            from = 0;
         }
         o.push(b']');
     }
@@ -279,6 +286,7 @@ const NAME_WIDTH: usize = 24;
 
 /// Analysis reasons inside a JSON string: `notSet`, or their names joined by commas, in bit
 /// order.
+#[inline]
 fn write_reason_names(o: &mut Vec<u8>, bits: u32) {
     if bits == 0 {
         o.extend_from_slice(b"notSet");
