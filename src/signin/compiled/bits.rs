@@ -133,6 +133,36 @@ impl Bits {
         }
     }
 
+    /// `self |= a & b`.
+    #[inline]
+    pub fn or_and(&mut self, a: &Bits, b: &Bits) {
+        if self.heap.is_none() && a.heap.is_none() && b.heap.is_none() {
+            for ((x, y), z) in self.inline.iter_mut().zip(&a.inline).zip(&b.inline) {
+                *x |= *y & *z;
+            }
+            return;
+        }
+        for ((x, y), z) in self.words_mut().iter_mut().zip(a.words()).zip(b.words()) {
+            *x |= *y & *z;
+        }
+    }
+
+    /// Do the two sets share a policy?
+    #[inline]
+    pub fn intersects(&self, other: &Bits) -> bool {
+        if self.heap.is_none() && other.heap.is_none() {
+            let mut any = 0;
+            for (a, b) in self.inline.iter().zip(&other.inline) {
+                any |= *a & *b;
+            }
+            return any != 0;
+        }
+        self.words()
+            .iter()
+            .zip(other.words())
+            .any(|(a, b)| a & b != 0)
+    }
+
     /// True when no policy is in the set.
     #[inline]
     pub fn is_empty(&self) -> bool {
@@ -185,6 +215,11 @@ mod tests {
             let mut diff = a.clone();
             diff.and_not(&b);
             assert_eq!(diff.iter().collect::<Vec<_>>(), vec![1]);
+            let mut or_and = Bits::empty(n);
+            or_and.insert(0);
+            or_and.or_and(&a, &b);
+            assert_eq!(or_and.iter().collect::<Vec<_>>(), vec![0, n - 1]);
+            assert!(a.intersects(&b) && !diff.intersects(&b));
             assert!(Bits::empty(n).is_empty());
             assert_eq!(Bits::full(n).iter().count(), n);
             assert!(!a.contains(3) && a.contains(n - 1) && !a.contains(1000));

@@ -41,6 +41,7 @@ impl CompiledPolicies {
                 device_free.insert(i);
             }
         }
+        let (filter_groups, device_each) = group_device_filters(&tenant);
         // The three large independent parts, on every core: at Entra's limits the user table and
         // the location intervals are most of the work.
         let (revision, (users, locations)) = rayon::join(
@@ -69,6 +70,8 @@ impl CompiledPolicies {
             platforms: arr(n),
             clients: arr(n),
             device_free,
+            filter_groups,
+            device_each,
             locations,
             sign_in_risk: arr(n),
             user_risk: arr(n),
@@ -78,6 +81,7 @@ impl CompiledPolicies {
             grants: Vec::new(),
             grant_table: None,
             strengths: Vec::new(),
+            strength_masks: Vec::new(),
             mfa: None,
             terms: Map::default(),
             customs: Map::default(),
@@ -98,6 +102,7 @@ impl CompiledPolicies {
         s.compile_targets(&tenant);
         s.compile_simple_dimensions(&tenant);
         s.compile_grants(&tenant);
+        s.strength_masks = s.strengths.iter().map(strength_masks).collect();
         s.grant_table = s.compile_grant_table();
         s.explain_json = borrowed::explained::policy_json(&tenant);
         s.explained_size = borrowed::explained::explained_size(&s.explain_json);
@@ -354,4 +359,56 @@ pub(super) fn sp_match(
         }
     }
     included && !excluded
+}
+
+/// The tenant's device conditions that are one filter rule and nothing more, grouped by the
+/// rule's text (the same text parses to the same rule; a hash map keeps this linear); the policies whose condition has legacy device
+/// states go to the second set, to be checked one by one.
+fn group_device_filters(t: &Tenant) -> (Vec<FilterGroup>, Bits) {
+    let n = t.policies.len();
+    let mut groups: Vec<FilterGroup> = Vec::new();
+    let mut each = Bits::empty(n);
+    let mut by_rule: Map<&str, usize> = Map::default();
+    for (i, p) in t.policies.iter().enumerate() {
+        let Some(dc) = &p.conditions.devices else {
+            continue;
+        };
+        let filter = match &dc.filter {
+            Some(f) if dc.include_states.is_empty() && dc.exclude_states.is_empty() => f,
+            _ => {
+                each.insert(i);
+                continue;
+            }
+        };
+        let k = *by_rule.entry(filter.text.as_str()).or_insert_with(|| {
+            groups.push(FilterGroup {
+                policy: i,
+                members: Bits::empty(n),
+                include: Bits::empty(n),
+                exclude: Bits::empty(n),
+            });
+            groups.len() - 1
+        });
+        if let Some(g) = groups.get_mut(k) {
+            g.members.insert(i);
+            // Any mode but include excludes, as `DeviceCondition::matches` reads it.
+            if filter.mode == FilterMode::Include {
+                g.include.insert(i);
+            } else {
+                g.exclude.insert(i);
+            }
+        }
+    }
+    (groups, each)
+}
+
+/// What [`CompiledPolicies::strength_masks`] keeps for `s`.
+fn strength_masks(s: &AuthStrength) -> Option<Box<[u32]>> {
+    s.configurations.is_empty().then(|| {
+        s.combinations
+            .iter()
+            .filter(|c| c.satisfiable)
+            .map(|c| c.methods.0)
+            .collect()
+    })
 }

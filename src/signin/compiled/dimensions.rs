@@ -81,12 +81,8 @@ impl CompiledPolicies {
             let r = pick(&self.sp_risk, p.sp_risk);
             [r.clone(), r.clone(), r]
         };
-        let mut device = Bits::empty(self.n);
-        for i in 0..self.n {
-            if self.device_ok(i, req) {
-                device.insert(i);
-            }
-        }
+        let mut device = Bits::full(self.n);
+        device.and_not(&self.device_excluded(req, &Bits::full(self.n)));
         DimensionSets {
             is_user: p.is_user,
             identity: p.identity.clone(),

@@ -205,8 +205,9 @@ impl CompiledPolicies {
             return out;
         }
         let c = &p.req.conditions;
+        let excluded = self.device_excluded(p.req, &set);
         for i in set.iter() {
-            if !self.device_ok(i, p.req) {
+            if excluded.contains(i) {
                 continue;
             }
             let mut fields = 0u8;
@@ -298,6 +299,10 @@ impl CompiledPolicies {
             (self.flows.get(p.flow), reasons::AUTHENTICATION_FLOW, false),
         ];
         let device_missing = p.req.conditions.device.is_none();
+        let mut filtered = of.clone();
+        filtered.and(&self.evaluated);
+        filtered.and_not(&self.device_free);
+        let device_excluded = self.device_excluded(p.req, &filtered);
         for k in 0..self.n.div_ceil(64) {
             let of = of.word(k);
             if of == 0 {
@@ -333,15 +338,7 @@ impl CompiledPolicies {
                 p.context_flag,
             );
             missing |= left_out(Some(&p.location)) & p.location_missing.word(k);
-            let mut devices = 0u64;
-            let mut filtered = live & !self.device_free.word(k);
-            while filtered != 0 {
-                let bit = filtered.trailing_zeros();
-                if !self.device_ok(base + bit as usize, p.req) {
-                    devices |= 1 << bit;
-                }
-                filtered &= filtered - 1;
-            }
+            let devices = device_excluded.word(k);
             add(devices, reasons::DEVICES);
             if device_missing {
                 missing |= devices;

@@ -200,12 +200,6 @@ impl CompiledPolicies {
             }
         };
         let methods = s.methods;
-        set(
-            atom::MFA,
-            self.mfa
-                .and_then(|k| self.strengths.get(k))
-                .is_some_and(|st| req.session.satisfies(st, methods)),
-        );
         set(atom::PASSWORD_CHANGED, s.password_changed);
         set(
             atom::COMPLIANT,
@@ -217,9 +211,17 @@ impl CompiledPolicies {
         );
         set(atom::APPROVED_APP, s.approved_client_app);
         set(atom::APP_PROTECTION, s.app_protection_policy);
+        // The MFA control is the built-in strength's atom, read after the strengths.
+        let mut mfa = false;
         for (k, st) in self.strengths.iter().enumerate() {
-            set(self.atom_of_strength(k), req.session.satisfies(st, methods));
+            let met = match self.strength_masks.get(k) {
+                Some(Some(masks)) => masks.iter().any(|m| methods.0 & m == *m),
+                _ => req.session.satisfies(st, methods),
+            };
+            mfa |= met && self.mfa == Some(k);
+            set(self.atom_of_strength(k), met);
         }
+        set(atom::MFA, mfa);
         for k in terms {
             set(self.atom_of_term(*k), true);
         }

@@ -118,6 +118,21 @@ impl Ctl {
     }
 }
 
+/// The policies whose device condition is the same filter rule and nothing more: the rule is
+/// evaluated once per request for all of them (the example tenant's PAW rule serves two
+/// policies, in both modes).
+#[derive(Debug, Clone)]
+struct FilterGroup {
+    /// A policy whose rule it is: the rule is read from it.
+    policy: usize,
+    /// Every member.
+    members: Bits,
+    /// Members in include mode: in scope when the rule holds.
+    include: Bits,
+    /// Members in exclude mode: in scope when it does not.
+    exclude: Bits,
+}
+
 /// Request facts a grant control can be satisfied by, as bits: the fixed ones below, then one bit
 /// per strength, terms-of-use agreement and custom control.
 mod atom {
@@ -236,6 +251,11 @@ pub struct CompiledPolicies {
     platforms: [Bits; 7],
     clients: [Bits; 5],
     device_free: Bits,
+    /// Device conditions that are one filter rule and nothing more, grouped by the rule.
+    filter_groups: Vec<FilterGroup>,
+    /// Policies whose device condition is more than a filter rule (legacy device states):
+    /// checked one by one.
+    device_each: Bits,
     locations: LocationTable,
     sign_in_risk: [Bits; 6],
     user_risk: [Bits; 6],
@@ -249,6 +269,10 @@ pub struct CompiledPolicies {
     enforced: Bits,
     has_sif: Bits,
     strengths: Vec<AuthStrength>,
+    /// For each strength without combination configurations, the method sets of its
+    /// satisfiable combinations: a strength is met by a session holding all of one of them.
+    /// `None` for a strength with configurations, checked in full.
+    strength_masks: Vec<Option<Box<[u32]>>>,
     mfa: Option<usize>,
     terms: Map<String, u32>,
     customs: Map<String, u32>,

@@ -225,6 +225,42 @@ impl CompiledPolicies {
         prepared
     }
 
+    /// The policies of `of` whose device condition leaves the request's device out (§3.11):
+    /// each filter rule evaluated once for every policy that has it.
+    pub(super) fn device_excluded(&self, req: &SignInRequest, of: &Bits) -> Bits {
+        let mut out = Bits::empty(self.n);
+        let device = req.conditions.device.as_ref();
+        for g in &self.filter_groups {
+            if !g.members.intersects(of) {
+                continue;
+            }
+            let Some(filter) = self
+                .policy(g.policy)
+                .and_then(|p| p.conditions.devices.as_ref())
+                .and_then(|dc| dc.filter.as_ref())
+            else {
+                continue;
+            };
+            let hit = match device {
+                Some(d) => filter.rule.evaluate(d),
+                None => filter.rule.evaluate(&crate::model::request::NoDevice),
+            };
+            out.or_and(if hit { &g.exclude } else { &g.include }, of);
+        }
+        if self.device_each.intersects(of) {
+            let mut each = self.device_each.clone();
+            each.and(of);
+            for i in each.iter() {
+                if !self.device_ok(i, req) {
+                    out.insert(i);
+                }
+            }
+        }
+        out
+    }
+
+    /// Does policy `i`'s device condition take the request's device in scope? One policy at a
+    /// time: [`CompiledPolicies::device_excluded`] answers for many.
     pub(super) fn device_ok(&self, i: usize, req: &SignInRequest) -> bool {
         self.tenant
             .policies
@@ -282,10 +318,8 @@ impl CompiledPolicies {
         let mut set = p.candidates.clone();
         let mut filtered = set.clone();
         filtered.and_not(&self.device_free);
-        for i in filtered.iter() {
-            if !self.device_ok(i, p.req) {
-                set.remove(i);
-            }
+        if !filtered.is_empty() {
+            set.and_not(&self.device_excluded(p.req, &filtered));
         }
         set
     }
@@ -297,4 +331,65 @@ pub(super) fn since(reference: Option<Timestamp>, t: Timestamp) -> Option<Signed
     let reference = reference?;
     let limit = t.checked_add(SKEW).ok()?;
     (reference <= limit).then(|| t.duration_since(reference))
+}
+
+#[cfg(test)]
+mod tests {
+    #![expect(clippy::unwrap_used, reason = "a test fails loudly")]
+    use super::*;
+    use crate::unstable::generate::{self, TenantSize};
+
+    /// `device_excluded` over every policy and over a subset, against `device_ok` policy by
+    /// policy; returns how many policies were left out.
+    fn check(tenant: Tenant, requests: &[SignInRequest]) -> usize {
+        let snapshot = crate::Snapshot::compile(tenant);
+        let c = snapshot.compiled();
+        let mut excluded = 0;
+        for (k, req) in requests.iter().enumerate() {
+            let mut subset = Bits::empty(c.n);
+            for i in (0..c.n).filter(|i| (i * 5 + k) % 3 != 0) {
+                subset.insert(i);
+            }
+            for of in [Bits::full(c.n), subset] {
+                let out = c.device_excluded(req, &of);
+                for i in 0..c.n {
+                    let expected = of.contains(i) && !c.device_ok(i, req);
+                    assert_eq!(out.contains(i), expected, "request {k}, policy {i}");
+                    excluded += usize::from(expected);
+                }
+            }
+        }
+        excluded
+    }
+
+    #[test]
+    fn device_excluded_is_device_ok_policy_by_policy() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let tenant = crate::load(&root.join("examples/tenant")).unwrap();
+        let text = std::fs::read_to_string(root.join("examples/signins.jsonl")).unwrap();
+        let requests: Vec<SignInRequest> = text
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| SignInRequest::from_json(l).unwrap())
+            .collect();
+        // The PAW rule serves two policies, one in each mode.
+        let c = crate::Snapshot::compile(tenant.clone());
+        let groups = &c.compiled().filter_groups;
+        assert!(
+            groups
+                .iter()
+                .any(|g| !g.include.is_empty() && !g.exclude.is_empty())
+        );
+        assert!(check(tenant, &requests) > 20);
+        let now = jiff::Timestamp::from_second(1_780_000_000).unwrap();
+        for seed in [3, 7] {
+            let bundle = generate::tenant(TenantSize::SMALL, seed);
+            let tenant = crate::load_bundle_bytes("g.json", bundle.to_string().as_bytes()).unwrap();
+            let requests: Vec<SignInRequest> = generate::requests(TenantSize::SMALL, 150, seed)
+                .iter()
+                .filter_map(|v| SignInRequest::from_json_at(&v.to_string(), now).ok())
+                .collect();
+            assert!(check(tenant, &requests) > 20);
+        }
+    }
 }
