@@ -183,7 +183,7 @@ impl LineReader {
         // A line in the common form is read in one pass; any other goes through the JSON tree,
         // whose syntax errors keep their own wording.
         let common = match &input.body {
-            Body::Text(text) => requests.read_common(d, text, Some(now)),
+            Body::Text(text) => requests.read_common(d, text.as_str(), Some(now)),
             _ => None,
         };
         let read = match common {
@@ -307,10 +307,10 @@ pub fn run_eval(o: &EvalOptions<'_>) -> ExitCode {
         block
             .par_chunks(256)
             .map(|chunk| {
-                let mut text = Vec::with_capacity(chunk.len() * 1024);
+                let mut text = Vec::with_capacity(4096);
                 let mut tallies = Vec::with_capacity(chunk.len());
                 let mut reader = LineReader::new();
-                for input in chunk {
+                for (k, input) in chunk.iter().enumerate() {
                     tallies.push(decide_line(
                         &eval,
                         &mut reader,
@@ -321,6 +321,12 @@ pub fn run_eval(o: &EvalOptions<'_>) -> ExitCode {
                         &mut text,
                     ));
                     text.push(b'\n');
+                    // The buffer is sized from the first line, once (an explained line is
+                    // several times a plain one), not grown and copied as the chunk fills; at
+                    // most 16 MiB at once, whatever that line was.
+                    if k == 0 {
+                        text.reserve(((text.len() + 64) * chunk.len()).min(16 << 20));
+                    }
                 }
                 (text, tallies)
             })

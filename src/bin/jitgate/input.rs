@@ -6,6 +6,7 @@ use std::borrow::Cow;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
+use std::sync::Arc;
 
 use jitgate::unstable::{self as json, Diagnostics, Json};
 
@@ -30,11 +31,34 @@ pub struct Input {
 /// What one input line holds.
 pub enum Body {
     /// A JSON Lines line.
-    Text(String),
+    Text(Span),
     /// An item of a `.json` document, already parsed (duplicate keys still visible).
     Value(Json<'static>),
     /// A line whose bytes are not text; the reason.
     Unreadable(String),
+}
+
+/// A line's text: a range of the text of the block it was read in, so that reading a block
+/// allocates once, not once per line.
+pub struct Span {
+    block: Arc<String>,
+    range: std::ops::Range<usize>,
+}
+
+impl Span {
+    /// A line read on its own.
+    fn whole(text: String) -> Span {
+        let range = 0..text.len();
+        Span {
+            block: Arc::new(text),
+            range,
+        }
+    }
+
+    /// The line's text.
+    pub fn as_str(&self) -> &str {
+        self.block.get(self.range.clone()).unwrap_or_default()
+    }
 }
 
 impl Input {
@@ -54,7 +78,9 @@ impl Input {
     pub fn json(&self) -> Result<Cow<'_, Json<'_>>, String> {
         let at = |e: &dyn std::fmt::Display| format!("line {}: {e}", self.line);
         match &self.body {
-            Body::Text(text) => json::parse_str(text).map(Cow::Owned).map_err(|e| at(&e)),
+            Body::Text(text) => json::parse_str(text.as_str())
+                .map(Cow::Owned)
+                .map_err(|e| at(&e)),
             Body::Value(v) => Ok(Cow::Borrowed(v)),
             Body::Unreadable(why) => Err(at(why)),
         }
@@ -63,7 +89,7 @@ impl Input {
     /// The request as JSON text, unless the line is unreadable.
     pub fn text(&self) -> Option<String> {
         match &self.body {
-            Body::Text(text) => Some(text.clone()),
+            Body::Text(text) => Some(text.as_str().to_owned()),
             Body::Value(v) => Some(v.to_value().to_string()),
             Body::Unreadable(_) => None,
         }
@@ -86,6 +112,8 @@ pub struct Requests {
     /// Standard input: a block also ends when no more input is waiting, so a slow producer
     /// sees each decision as soon as its line is in.
     eager: bool,
+    /// The last block's size: the next block's buffer is made this large at once.
+    block_bytes: usize,
 }
 
 impl Requests {
@@ -130,6 +158,7 @@ impl Requests {
                 line: 0,
                 name,
                 eager: false,
+                block_bytes: 0,
             });
         }
         let (head, ended) =
@@ -148,6 +177,7 @@ impl Requests {
                 line: 0,
                 name,
                 eager: false,
+                block_bytes: 0,
             });
         }
         let head = match head.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
@@ -160,6 +190,7 @@ impl Requests {
             line: 0,
             eager: source == "-",
             name,
+            block_bytes: 1 << 16,
         })
     }
 
@@ -170,48 +201,90 @@ impl Requests {
         match &mut self.source {
             Source::Ready(items) => block.extend(items.take(BLOCK_LINES)),
             Source::Lines(reader) => {
-                let mut bytes = 0usize;
-                while block.len() < BLOCK_LINES && bytes < BLOCK_BYTES {
-                    if self.eager && !block.is_empty() && reader.buffer().is_empty() {
+                // Every line of the block is read into one buffer, which becomes the block's
+                // text: no allocation per line. Each line is its number and its range there, or
+                // why it cannot be read.
+                let mut buf: Vec<u8> = Vec::with_capacity(self.block_bytes);
+                let mut lines: Vec<(usize, Result<std::ops::Range<usize>, String>)> = Vec::new();
+                while lines.len() < BLOCK_LINES && buf.len() < BLOCK_BYTES {
+                    if self.eager && !lines.is_empty() && reader.buffer().is_empty() {
                         break;
                     }
-                    // Each line is read into its own buffer, which becomes the line's text
-                    // without a second copy.
-                    let mut raw = Vec::new();
-                    let Some(too_long) = read_line(reader, &mut raw)
+                    let start = buf.len();
+                    let Some(too_long) = read_line(reader, &mut buf)
                         .map_err(|e| format!("cannot read {}: {e}", self.name))?
                     else {
+                        buf.truncate(start);
                         break;
                     };
                     self.line += 1;
-                    let body = if too_long {
-                        Body::Unreadable(format!("the line is longer than {} MiB", MAX_LINE >> 20))
-                    } else {
-                        while raw.last().is_some_and(|b| *b == b'\r' || *b == b'\n') {
-                            raw.pop();
-                        }
-                        let len = raw.len();
-                        match String::from_utf8(raw) {
-                            Ok(text) if text.trim().is_empty() => continue,
-                            Ok(text) => {
-                                bytes += len;
-                                Body::Text(text)
+                    if too_long {
+                        buf.truncate(start);
+                        let why = format!("the line is longer than {} MiB", MAX_LINE >> 20);
+                        lines.push((self.line, Err(why)));
+                        continue;
+                    }
+                    let mut end = buf.len();
+                    while end > start && matches!(buf.get(end - 1), Some(b'\r' | b'\n')) {
+                        end -= 1;
+                    }
+                    buf.truncate(end);
+                    lines.push((self.line, Ok(start..end)));
+                }
+                self.block_bytes = buf.len().clamp(1 << 16, BLOCK_BYTES);
+                let text = Arc::new(block_text(buf, &mut lines));
+                for (line, read) in lines {
+                    let body = match read {
+                        Ok(range) => {
+                            let span = Span {
+                                block: Arc::clone(&text),
+                                range,
+                            };
+                            if span.as_str().trim().is_empty() {
+                                continue;
                             }
-                            Err(e) => Body::Unreadable(format!(
-                                "invalid UTF-8 at byte offset {}",
-                                e.utf8_error().valid_up_to()
-                            )),
+                            Body::Text(span)
                         }
+                        Err(why) => Body::Unreadable(why),
                     };
-                    block.push(Input {
-                        line: self.line,
-                        body,
-                    });
+                    block.push(Input { line, body });
                 }
             }
         }
         Ok(block)
     }
+}
+
+/// A block's bytes as text. All of it is UTF-8 in the usual case, checked in one pass; otherwise
+/// each line is checked alone, and one that is not UTF-8 is reported in its place and its bytes
+/// left out (the rest moves up, and the ranges with it).
+fn block_text(
+    bytes: Vec<u8>,
+    lines: &mut [(usize, Result<std::ops::Range<usize>, String>)],
+) -> String {
+    let bytes = match String::from_utf8(bytes) {
+        Ok(text) => return text,
+        Err(e) => e.into_bytes(),
+    };
+    let mut clean = Vec::with_capacity(bytes.len());
+    for (_, read) in lines.iter_mut() {
+        let Ok(range) = read else {
+            continue;
+        };
+        let line = bytes.get(range.clone()).unwrap_or_default();
+        match std::str::from_utf8(line) {
+            Ok(_) => {
+                let start = clean.len();
+                clean.extend_from_slice(line);
+                *range = start..clean.len();
+            }
+            Err(e) => {
+                *read = Err(format!("invalid UTF-8 at byte offset {}", e.valid_up_to()));
+            }
+        }
+    }
+    // Whole UTF-8 lines make UTF-8 text.
+    String::from_utf8(clean).unwrap_or_default()
 }
 
 /// The first `n` bytes of `reader` (fewer where it ends first, then `true`), gathered over as
@@ -244,16 +317,13 @@ fn rejoined(head: Vec<u8>, ended: bool, reader: Box<dyn Read + Send>) -> Box<dyn
     }
 }
 
-/// Reads one line into `raw` (newline included); `Some(true)` when it was longer than
-/// [`MAX_LINE`] (the rest is consumed, not kept), `None` at the end of input.
+/// Appends one line to `raw` (newline included); `Some(true)` when it was longer than
+/// [`MAX_LINE`] (the rest is consumed, not kept: the caller drops what was appended), `None` at
+/// the end of input.
 fn read_line(reader: &mut impl BufRead, raw: &mut Vec<u8>) -> std::io::Result<Option<bool>> {
     match json::read_line_within(reader, raw, MAX_LINE)? {
         0 => Ok(None),
-        n if n > MAX_LINE => {
-            raw.clear();
-            Ok(Some(true))
-        }
-        _ => Ok(Some(false)),
+        n => Ok(Some(n > MAX_LINE)),
     }
 }
 
@@ -292,7 +362,7 @@ fn utf16_lines(bytes: &[u8], big_endian: bool) -> Vec<Input> {
                 if text.trim().is_empty() {
                     continue;
                 }
-                Body::Text(text.to_owned())
+                Body::Text(Span::whole(text.to_owned()))
             }
             Err(_) => Body::Unreadable("invalid UTF-16 (an unpaired surrogate)".to_owned()),
         };
@@ -311,5 +381,62 @@ pub fn read_inputs(source: &str) -> Result<Vec<Input>, String> {
             return Ok(all);
         }
         all.extend(block);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![expect(clippy::unwrap_used, reason = "a test fails loudly")]
+    use super::*;
+
+    /// The inputs of `bytes` read as JSON Lines, as (line, text or why not).
+    fn read(bytes: &[u8]) -> Vec<(usize, Result<String, String>)> {
+        let reader: Box<dyn Read + Send> = Box::new(std::io::Cursor::new(bytes.to_vec()));
+        let mut requests = Requests {
+            source: Source::Lines(BufReader::with_capacity(7, reader)),
+            line: 0,
+            name: "test".to_owned(),
+            eager: false,
+            block_bytes: 4,
+        };
+        let mut out = Vec::new();
+        loop {
+            let block = requests.next_block().unwrap();
+            if block.is_empty() {
+                return out;
+            }
+            for input in block {
+                let read = match &input.body {
+                    Body::Text(span) => Ok(span.as_str().to_owned()),
+                    Body::Unreadable(why) => Err(why.clone()),
+                    Body::Value(_) => Err("a value".to_owned()),
+                };
+                out.push((input.line, read));
+            }
+        }
+    }
+
+    #[test]
+    fn lines_share_their_block_and_a_bad_one_is_reported_in_place() {
+        let ok = |s: &str| Ok(s.to_owned());
+        assert_eq!(
+            read(b"{\"a\":1}\r\n\n  \r\n{\"b\":\"\xc3\xa9\"}\n{\"c\":3}"),
+            vec![
+                (1, ok("{\"a\":1}")),
+                (4, ok("{\"b\":\"é\"}")),
+                (5, ok("{\"c\":3}"))
+            ]
+        );
+        // Not UTF-8 on line 2: the lines around it keep their own text.
+        assert_eq!(
+            read(b"{\"a\":1}\n{\"b\xff\":2}\r\n\xc3\xa9\n{\"c\":3}\n"),
+            vec![
+                (1, ok("{\"a\":1}")),
+                (2, Err("invalid UTF-8 at byte offset 3".to_owned())),
+                (3, ok("é")),
+                (4, ok("{\"c\":3}")),
+            ]
+        );
+        assert_eq!(read(b""), vec![]);
     }
 }

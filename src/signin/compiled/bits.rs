@@ -21,6 +21,7 @@ pub struct Bits {
 
 impl Bits {
     /// The empty set sized for `n` policies.
+    #[inline]
     pub fn empty(n: usize) -> Bits {
         let words = n.div_ceil(64);
         Bits {
@@ -68,6 +69,7 @@ impl Bits {
     }
 
     /// Adds policy `i`.
+    #[inline]
     pub fn insert(&mut self, i: usize) {
         if let Some(w) = self.words_mut().get_mut(i / 64) {
             *w |= 1u64 << (i % 64);
@@ -75,6 +77,7 @@ impl Bits {
     }
 
     /// Removes policy `i`.
+    #[inline]
     pub fn remove(&mut self, i: usize) {
         if let Some(w) = self.words_mut().get_mut(i / 64) {
             *w &= !(1u64 << (i % 64));
@@ -82,6 +85,7 @@ impl Bits {
     }
 
     /// Is policy `i` in the set?
+    #[inline]
     pub fn contains(&self, i: usize) -> bool {
         self.words()
             .get(i / 64)
