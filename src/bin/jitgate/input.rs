@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use jitgate::unstable::{self as json, Diagnostics, Json};
 
@@ -41,7 +41,7 @@ pub enum Body {
 /// A line's text: a range of the text of the block it was read in, so that reading a block
 /// allocates once, not once per line.
 pub struct Span {
-    block: Arc<String>,
+    block: Arc<BlockText>,
     range: std::ops::Range<usize>,
 }
 
@@ -50,14 +50,42 @@ impl Span {
     fn whole(text: String) -> Span {
         let range = 0..text.len();
         Span {
-            block: Arc::new(text),
+            block: Arc::new(BlockText { text, pool: None }),
             range,
         }
     }
 
     /// The line's text.
     pub fn as_str(&self) -> &str {
-        self.block.get(self.range.clone()).unwrap_or_default()
+        self.block.text.get(self.range.clone()).unwrap_or_default()
+    }
+}
+
+/// Buffers of decided blocks, to read the next blocks into: a few buffers serve a whole run, so
+/// no block costs fresh memory pages (and the allocator does not fragment around block-sized
+/// buffers freed in turn).
+type Pool = Arc<Mutex<Vec<Vec<u8>>>>;
+
+/// Buffers kept in a [`Pool`]: as many blocks as `eval` holds at once, and one more.
+const POOL_BUFFERS: usize = 4;
+
+/// A block's text. When the block's last line is dropped, the buffer goes back to its pool.
+struct BlockText {
+    text: String,
+    pool: Option<Pool>,
+}
+
+impl Drop for BlockText {
+    fn drop(&mut self) {
+        let Some(pool) = &self.pool else {
+            return;
+        };
+        // A poisoned pool only means no reuse.
+        if let Ok(mut buffers) = pool.lock()
+            && buffers.len() < POOL_BUFFERS
+        {
+            buffers.push(std::mem::take(&mut self.text).into_bytes());
+        }
     }
 }
 
@@ -114,6 +142,8 @@ pub struct Requests {
     eager: bool,
     /// The last block's size: the next block's buffer is made this large at once.
     block_bytes: usize,
+    /// Buffers of blocks already decided.
+    pool: Pool,
 }
 
 impl Requests {
@@ -159,6 +189,7 @@ impl Requests {
                 name,
                 eager: false,
                 block_bytes: 0,
+                pool: Pool::default(),
             });
         }
         let (head, ended) =
@@ -178,6 +209,7 @@ impl Requests {
                 name,
                 eager: false,
                 block_bytes: 0,
+                pool: Pool::default(),
             });
         }
         let head = match head.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
@@ -191,6 +223,7 @@ impl Requests {
             eager: source == "-",
             name,
             block_bytes: 1 << 16,
+            pool: Pool::default(),
         })
     }
 
@@ -204,7 +237,14 @@ impl Requests {
                 // Every line of the block is read into one buffer, which becomes the block's
                 // text: no allocation per line. Each line is its number and its range there, or
                 // why it cannot be read.
-                let mut buf: Vec<u8> = Vec::with_capacity(self.block_bytes);
+                let mut buf = self
+                    .pool
+                    .lock()
+                    .ok()
+                    .and_then(|mut buffers| buffers.pop())
+                    .unwrap_or_default();
+                buf.clear();
+                buf.reserve(self.block_bytes);
                 let mut lines: Vec<(usize, Result<std::ops::Range<usize>, String>)> = Vec::new();
                 while lines.len() < BLOCK_LINES && buf.len() < BLOCK_BYTES {
                     if self.eager && !lines.is_empty() && reader.buffer().is_empty() {
@@ -231,8 +271,12 @@ impl Requests {
                     buf.truncate(end);
                     lines.push((self.line, Ok(start..end)));
                 }
-                self.block_bytes = buf.len().clamp(1 << 16, BLOCK_BYTES);
-                let text = Arc::new(block_text(buf, &mut lines));
+                // Room for the next block to be a little larger without growing (and copying).
+                self.block_bytes = (buf.len() + buf.len() / 8).clamp(1 << 16, BLOCK_BYTES);
+                let text = Arc::new(BlockText {
+                    text: block_text(buf, &mut lines),
+                    pool: Some(Arc::clone(&self.pool)),
+                });
                 for (line, read) in lines {
                     let body = match read {
                         Ok(range) => {
@@ -389,16 +433,22 @@ mod tests {
     #![expect(clippy::unwrap_used, reason = "a test fails loudly")]
     use super::*;
 
-    /// The inputs of `bytes` read as JSON Lines, as (line, text or why not).
-    fn read(bytes: &[u8]) -> Vec<(usize, Result<String, String>)> {
+    /// `bytes` as JSON Lines to read.
+    fn requests_of(bytes: &[u8]) -> Requests {
         let reader: Box<dyn Read + Send> = Box::new(std::io::Cursor::new(bytes.to_vec()));
-        let mut requests = Requests {
+        Requests {
             source: Source::Lines(BufReader::with_capacity(7, reader)),
             line: 0,
             name: "test".to_owned(),
             eager: false,
             block_bytes: 4,
-        };
+            pool: Pool::default(),
+        }
+    }
+
+    /// The inputs of `bytes` read as JSON Lines, as (line, text or why not).
+    fn read(bytes: &[u8]) -> Vec<(usize, Result<String, String>)> {
+        let mut requests = requests_of(bytes);
         let mut out = Vec::new();
         loop {
             let block = requests.next_block().unwrap();
@@ -438,5 +488,25 @@ mod tests {
             ]
         );
         assert_eq!(read(b""), vec![]);
+    }
+
+    #[test]
+    fn a_decided_block_hands_its_buffer_back_and_the_pool_stays_small() {
+        let mut requests = requests_of(&b"{\"a\":1}\n".repeat(3));
+        let pooled = |r: &Requests| r.pool.lock().unwrap().len();
+        let block = requests.next_block().unwrap();
+        assert_eq!((block.len(), pooled(&requests)), (3, 0));
+        drop(block);
+        assert_eq!(pooled(&requests), 1);
+        // The next block is read into it.
+        assert!(requests.next_block().unwrap().is_empty());
+        assert_eq!(pooled(&requests), 1);
+        for _ in 0..10 {
+            drop(BlockText {
+                text: "x".to_owned(),
+                pool: Some(Arc::clone(&requests.pool)),
+            });
+        }
+        assert_eq!(pooled(&requests), POOL_BUFFERS);
     }
 }
