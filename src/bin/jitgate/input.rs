@@ -15,7 +15,9 @@ pub const MAX_LINE: usize = 16 << 20;
 /// Most lines decided together.
 pub const BLOCK_LINES: usize = 8_192;
 /// Most bytes of input in a block (memory stays bounded by this, not by the input: `eval`
-/// holds at most three blocks, the one decided, the next read and the one being read).
+/// holds at most three blocks, the one decided, the next read and the one being read, and
+/// keeps at most [`POOL_BUFFERS`] decided blocks' buffers for reuse, none much larger than
+/// this).
 pub const BLOCK_BYTES: usize = 32 << 20;
 /// Largest `.json` document or UTF-16 file read whole.
 pub const MAX_DOCUMENT: u64 = 256 << 20;
@@ -67,7 +69,7 @@ impl Span {
 type Pool = Arc<Mutex<Vec<Vec<u8>>>>;
 
 /// Buffers kept in a [`Pool`]: as many blocks as `eval` holds at once, and one more.
-const POOL_BUFFERS: usize = 4;
+pub const POOL_BUFFERS: usize = 4;
 
 /// A block's text. When the block's last line is dropped, the buffer goes back to its pool.
 struct BlockText {
@@ -80,7 +82,11 @@ impl Drop for BlockText {
         let Some(pool) = &self.pool else {
             return;
         };
-        // A poisoned pool only means no reuse.
+        // A buffer an overlong line made larger than a block is not kept, and a poisoned pool
+        // only means no reuse.
+        if self.text.capacity() > BLOCK_BYTES + BLOCK_BYTES / 8 {
+            return;
+        }
         if let Ok(mut buffers) = pool.lock()
             && buffers.len() < POOL_BUFFERS
         {
@@ -140,7 +146,8 @@ pub struct Requests {
     /// Standard input: a block also ends when no more input is waiting, so a slow producer
     /// sees each decision as soon as its line is in.
     eager: bool,
-    /// The last block's size: the next block's buffer is made this large at once.
+    /// The next block's buffer is made this large at once: the last block's size and an eighth
+    /// more, within 64 KiB and [`BLOCK_BYTES`].
     block_bytes: usize,
     /// Buffers of blocks already decided.
     pool: Pool,
@@ -231,77 +238,95 @@ impl Requests {
     /// [`BLOCK_BYTES`] bytes.
     pub fn next_block(&mut self) -> Result<Vec<Input>, String> {
         let mut block = Vec::new();
-        match &mut self.source {
-            Source::Ready(items) => block.extend(items.take(BLOCK_LINES)),
-            Source::Lines(reader) => {
-                // Every line of the block is read into one buffer, which becomes the block's
-                // text: no allocation per line. Each line is its number and its range there, or
-                // why it cannot be read.
-                let mut buf = self
-                    .pool
-                    .lock()
-                    .ok()
-                    .and_then(|mut buffers| buffers.pop())
-                    .unwrap_or_default();
-                buf.clear();
-                buf.reserve(self.block_bytes);
-                let mut lines: Vec<(usize, Result<std::ops::Range<usize>, String>)> = Vec::new();
-                while lines.len() < BLOCK_LINES && buf.len() < BLOCK_BYTES {
-                    if self.eager && !lines.is_empty() && reader.buffer().is_empty() {
-                        break;
-                    }
-                    let start = buf.len();
-                    let Some(too_long) = read_line(reader, &mut buf)
-                        .map_err(|e| format!("cannot read {}: {e}", self.name))?
-                    else {
-                        buf.truncate(start);
-                        break;
-                    };
-                    self.line += 1;
-                    if too_long {
-                        buf.truncate(start);
-                        let why = format!("the line is longer than {} MiB", MAX_LINE >> 20);
-                        lines.push((self.line, Err(why)));
-                        continue;
-                    }
-                    let mut end = buf.len();
-                    while end > start && matches!(buf.get(end - 1), Some(b'\r' | b'\n')) {
-                        end -= 1;
-                    }
-                    buf.truncate(end);
-                    lines.push((self.line, Ok(start..end)));
-                }
-                // Room for the next block to be a little larger without growing (and copying).
-                self.block_bytes = (buf.len() + buf.len() / 8).clamp(1 << 16, BLOCK_BYTES);
-                let text = Arc::new(BlockText {
-                    text: block_text(buf, &mut lines),
-                    pool: Some(Arc::clone(&self.pool)),
-                });
-                for (line, read) in lines {
-                    let body = match read {
-                        Ok(range) => {
-                            let span = Span {
-                                block: Arc::clone(&text),
-                                range,
-                            };
-                            if span.as_str().trim().is_empty() {
-                                continue;
-                            }
-                            Body::Text(span)
-                        }
-                        Err(why) => Body::Unreadable(why),
-                    };
-                    block.push(Input { line, body });
-                }
+        if let Source::Ready(items) = &mut self.source {
+            block.extend(items.take(BLOCK_LINES));
+            return Ok(block);
+        }
+        // Blank lines are dropped once their block is read, so a block can come out empty
+        // though the input goes on (on standard input, a lone Enter): reading goes on, as an
+        // empty block means the end.
+        while block.is_empty() {
+            if self.read_lines(&mut block)? {
+                break;
             }
         }
         Ok(block)
     }
+
+    /// Reads the next lines of JSON Lines input into `block`; true when the input has ended.
+    fn read_lines(&mut self, block: &mut Vec<Input>) -> Result<bool, String> {
+        let Source::Lines(reader) = &mut self.source else {
+            return Ok(true);
+        };
+        // Every line of the block is read into one buffer, which becomes the block's text: no
+        // allocation per line. Each line is its number and its range there, or why it cannot
+        // be read. Newlines stay between the ranges: an ASCII byte is always a character
+        // boundary, so a text that is UTF-8 as a whole is UTF-8 line by line.
+        let mut buf = self
+            .pool
+            .lock()
+            .ok()
+            .and_then(|mut buffers| buffers.pop())
+            .unwrap_or_default();
+        buf.clear();
+        buf.reserve(self.block_bytes);
+        let mut lines: Vec<(usize, Result<std::ops::Range<usize>, String>)> = Vec::new();
+        let mut ended = false;
+        while lines.len() < BLOCK_LINES && buf.len() < BLOCK_BYTES {
+            if self.eager && !lines.is_empty() && reader.buffer().is_empty() {
+                break;
+            }
+            let start = buf.len();
+            let Some(too_long) = read_line(reader, &mut buf)
+                .map_err(|e| format!("cannot read {}: {e}", self.name))?
+            else {
+                buf.truncate(start);
+                ended = true;
+                break;
+            };
+            self.line += 1;
+            if too_long {
+                buf.truncate(start);
+                let why = format!("the line is longer than {} MiB", MAX_LINE >> 20);
+                lines.push((self.line, Err(why)));
+                continue;
+            }
+            let mut end = buf.len();
+            while end > start && matches!(buf.get(end - 1), Some(b'\r' | b'\n')) {
+                end -= 1;
+            }
+            lines.push((self.line, Ok(start..end)));
+        }
+        // Room for the next block to be a little larger without growing (and copying).
+        self.block_bytes = (buf.len() + buf.len() / 8).clamp(1 << 16, BLOCK_BYTES);
+        let text = Arc::new(BlockText {
+            text: block_text(buf, &mut lines),
+            pool: Some(Arc::clone(&self.pool)),
+        });
+        for (line, read) in lines {
+            let body = match read {
+                Ok(range) => {
+                    let span = Span {
+                        block: Arc::clone(&text),
+                        range,
+                    };
+                    if span.as_str().trim().is_empty() {
+                        continue;
+                    }
+                    Body::Text(span)
+                }
+                Err(why) => Body::Unreadable(why),
+            };
+            block.push(Input { line, body });
+        }
+        Ok(ended)
+    }
 }
 
-/// A block's bytes as text. All of it is UTF-8 in the usual case, checked in one pass; otherwise
-/// each line is checked alone, and one that is not UTF-8 is reported in its place and its bytes
-/// left out (the rest moves up, and the ranges with it).
+/// A block's bytes as text. All of it is UTF-8 in the usual case, checked in one pass (the
+/// newlines between the lines make that the same as each line being UTF-8); otherwise each line
+/// is checked alone, and one that is not UTF-8 is reported in its place and its bytes left out
+/// (the rest moves up, and the ranges with it).
 fn block_text(
     bytes: Vec<u8>,
     lines: &mut [(usize, Result<std::ops::Range<usize>, String>)],
@@ -321,6 +346,8 @@ fn block_text(
                 let start = clean.len();
                 clean.extend_from_slice(line);
                 *range = start..clean.len();
+                // The newline keeps the next line from completing a character of this one.
+                clean.push(b'\n');
             }
             Err(e) => {
                 *read = Err(format!("invalid UTF-8 at byte offset {}", e.valid_up_to()));
@@ -430,7 +457,11 @@ pub fn read_inputs(source: &str) -> Result<Vec<Input>, String> {
 
 #[cfg(test)]
 mod tests {
-    #![expect(clippy::unwrap_used, reason = "a test fails loudly")]
+    #![expect(
+        clippy::unwrap_used,
+        clippy::indexing_slicing,
+        reason = "a test fails loudly"
+    )]
     use super::*;
 
     /// `bytes` as JSON Lines to read.
@@ -488,6 +519,59 @@ mod tests {
             ]
         );
         assert_eq!(read(b""), vec![]);
+        // A character split by a newline is two bad lines, not one good text.
+        assert_eq!(
+            read(b"{\"a\":\"\xc3\n\xa9\"}\n{\"c\":3}"),
+            vec![
+                (1, Err("invalid UTF-8 at byte offset 6".to_owned())),
+                (2, Err("invalid UTF-8 at byte offset 0".to_owned())),
+                (3, ok("{\"c\":3}")),
+            ]
+        );
+        // The same across a line left out for its length.
+        let mut bytes = b"\xc3\n".to_vec();
+        bytes.extend(std::iter::repeat_n(b'a', MAX_LINE + 1));
+        bytes.extend_from_slice(b"\n\xa9\n");
+        let too_long = format!("the line is longer than {} MiB", MAX_LINE >> 20);
+        assert_eq!(
+            read(&bytes),
+            vec![
+                (1, Err("invalid UTF-8 at byte offset 0".to_owned())),
+                (2, Err(too_long)),
+                (3, Err("invalid UTF-8 at byte offset 0".to_owned())),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_block_of_blank_lines_is_not_the_end() {
+        let mut bytes = b" \n".repeat(BLOCK_LINES + 1);
+        bytes.extend_from_slice(b"{\"a\":1}\n");
+        assert_eq!(
+            read(&bytes),
+            vec![(BLOCK_LINES + 2, Ok("{\"a\":1}".to_owned()))]
+        );
+        // On standard input a block ends when nothing more is waiting: a lone Enter, then a
+        // request typed later.
+        struct Typed(Vec<&'static [u8]>);
+        impl Read for Typed {
+            fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+                if self.0.is_empty() {
+                    return Ok(0);
+                }
+                let chunk = self.0.remove(0);
+                let n = chunk.len().min(out.len());
+                out[..n].copy_from_slice(&chunk[..n]);
+                Ok(n)
+            }
+        }
+        let typed: Box<dyn Read + Send> = Box::new(Typed(vec![b"\n", b"{\"a\":1}\n"]));
+        let mut requests = requests_of(b"");
+        requests.source = Source::Lines(BufReader::new(typed));
+        requests.eager = true;
+        let block = requests.next_block().unwrap();
+        assert_eq!(block.len(), 1);
+        assert_eq!(block[0].line, 2);
     }
 
     #[test]
