@@ -322,10 +322,15 @@ pub fn run_eval(o: &EvalOptions<'_>) -> ExitCode {
                     ));
                     text.push(b'\n');
                     // The buffer is sized from the first line, once (an explained line is
-                    // several times a plain one), not grown and copied as the chunk fills; at
-                    // most 16 MiB at once, whatever that line was.
+                    // several times a plain one), not grown and copied as the chunk fills; that
+                    // first reservation is at most 16 MiB a chunk, whatever that line was.
                     if k == 0 {
-                        text.reserve(((text.len() + 64) * chunk.len()).min(16 << 20));
+                        text.reserve(
+                            text.len()
+                                .saturating_add(64)
+                                .saturating_mul(chunk.len())
+                                .min(16 << 20),
+                        );
                     }
                 }
                 (text, tallies)

@@ -197,8 +197,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_set_is_five_words() {
-        assert_eq!(std::mem::size_of::<Bits>(), 40);
+    fn a_set_is_its_inline_words_and_one_pointer() {
+        assert_eq!(
+            std::mem::size_of::<Bits>(),
+            std::mem::size_of::<[u64; INLINE]>() + std::mem::size_of::<usize>()
+        );
     }
 
     #[test]

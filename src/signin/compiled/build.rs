@@ -362,8 +362,10 @@ pub(super) fn sp_match(
 }
 
 /// The tenant's device conditions that are one filter rule and nothing more, grouped by the
-/// rule's text (the same text parses to the same rule; a hash map keeps this linear); the policies whose condition has legacy device
-/// states go to the second set, to be checked one by one.
+/// rule's text (a hash map keeps this linear; a rule that differs from its group's though the
+/// text is the same, which only a hand-built tenant can hold, is checked alone). The policies
+/// whose condition has legacy device states, or no filter, go to the second set, to be checked
+/// one by one.
 fn group_device_filters(t: &Tenant) -> (Vec<FilterGroup>, Bits) {
     let n = t.policies.len();
     let mut groups: Vec<FilterGroup> = Vec::new();
@@ -389,6 +391,16 @@ fn group_device_filters(t: &Tenant) -> (Vec<FilterGroup>, Bits) {
             });
             groups.len() - 1
         });
+        let same_rule = groups
+            .get(k)
+            .and_then(|g| t.policies.get(g.policy))
+            .and_then(|p| p.conditions.devices.as_ref())
+            .and_then(|dc| dc.filter.as_ref())
+            .is_some_and(|f| f.rule == filter.rule);
+        if !same_rule {
+            each.insert(i);
+            continue;
+        }
         if let Some(g) = groups.get_mut(k) {
             g.members.insert(i);
             // Any mode but include excludes, as `DeviceCondition::matches` reads it.

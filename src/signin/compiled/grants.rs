@@ -257,7 +257,8 @@ impl CompiledPolicies {
         let atoms = match self.grant_table {
             None => None,
             Some(_) if methods == p.req.session.methods => Some(p.atoms),
-            // No methods: as `decide` reads a stale session, no method atom holds.
+            // No methods: as `decide` reads a stale session, no method atom holds (a combination
+            // is satisfiable only with at least one method, so none is met by no methods).
             Some(_) if methods == MethodSet::default() => Some(p.atoms & !self.method_atoms()),
             Some(_) => None,
         };

@@ -253,8 +253,8 @@ pub struct CompiledPolicies {
     device_free: Bits,
     /// Device conditions that are one filter rule and nothing more, grouped by the rule.
     filter_groups: Vec<FilterGroup>,
-    /// Policies whose device condition is more than a filter rule (legacy device states):
-    /// checked one by one.
+    /// Policies whose device condition is not one filter rule alone (it has legacy device
+    /// states, or no filter): checked one by one.
     device_each: Bits,
     locations: LocationTable,
     sign_in_risk: [Bits; 6],

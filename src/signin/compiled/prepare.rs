@@ -335,7 +335,11 @@ pub(super) fn since(reference: Option<Timestamp>, t: Timestamp) -> Option<Signed
 
 #[cfg(test)]
 mod tests {
-    #![expect(clippy::unwrap_used, reason = "a test fails loudly")]
+    #![expect(
+        clippy::unwrap_used,
+        clippy::indexing_slicing,
+        reason = "a test fails loudly"
+    )]
     use super::*;
     use crate::unstable::generate::{self, TenantSize};
 
@@ -380,7 +384,48 @@ mod tests {
                 .iter()
                 .any(|g| !g.include.is_empty() && !g.exclude.is_empty())
         );
-        assert!(check(tenant, &requests) > 20);
+        assert!(check(tenant.clone(), &requests) > 20);
+        // Conditions checked one by one: legacy device states (with and without a filter), no
+        // filter at all, and a rule whose text is another group's (only a hand-built tenant
+        // holds one).
+        let mut odd = tenant;
+        let filtered: Vec<usize> = (0..odd.policies.len())
+            .filter(|&i| {
+                let devices = odd.policies[i].conditions.devices.as_ref();
+                devices.is_some_and(|d| d.filter.is_some())
+            })
+            .collect();
+        let (paw, other) = (filtered[0], filtered[1]);
+        let filter_of = |p: &crate::model::policy::Policy| {
+            p.conditions.devices.as_ref().and_then(|d| d.filter.clone())
+        };
+        let paw_text = filter_of(&odd.policies[paw]).unwrap().text;
+        let states = |include: &[&str], exclude: &[&str]| {
+            Some(crate::model::policy::DeviceCondition {
+                filter: None,
+                include_states: include.iter().map(|s| (*s).to_owned()).collect(),
+                exclude_states: exclude.iter().map(|s| (*s).to_owned()).collect(),
+            })
+        };
+        odd.policies[0].conditions.devices = states(&["All"], &["Compliant"]);
+        odd.policies[1].conditions.devices = states(&["DomainJoined", "Compliant"], &[]);
+        odd.policies[2].conditions.devices = states(&[], &[]);
+        let mut disguised = odd.policies[other].clone();
+        if let Some(d) = disguised.conditions.devices.as_mut()
+            && let Some(f) = d.filter.as_mut()
+        {
+            f.text = paw_text;
+        }
+        disguised.id = "a1b2c3d4-0000-4000-8000-000000000001".to_owned();
+        if let Some(d) = odd.policies[other].conditions.devices.as_mut() {
+            d.exclude_states = vec!["DomainJoined".to_owned()];
+        }
+        odd.policies.push(disguised);
+        let c = crate::Snapshot::compile(odd.clone());
+        let each = &c.compiled().device_each;
+        let last = odd.policies.len() - 1;
+        assert!([0, 1, 2, other, last].iter().all(|&i| each.contains(i)));
+        assert!(check(odd, &requests) > 20);
         let now = jiff::Timestamp::from_second(1_780_000_000).unwrap();
         for seed in [3, 7] {
             let bundle = generate::tenant(TenantSize::SMALL, seed);
