@@ -6,6 +6,7 @@ use std::fs::File;
 use std::io::{BufWriter, IsTerminal, Write};
 use std::path::Path;
 use std::process::ExitCode;
+use std::sync::Mutex;
 use std::time::Instant;
 
 use jiff::Timestamp;
@@ -17,6 +18,9 @@ use jitgate::{
 use rayon::prelude::*;
 
 use crate::LoadArgs;
+
+/// Lines a worker decides into one output buffer.
+const CHUNK_LINES: usize = 256;
 
 /// Loads the tenant or explains on stderr why it cannot be used. Tenant warnings are
 /// summarised once here (a count and the most frequent codes), not repeated per decision.
@@ -72,7 +76,7 @@ pub fn load_tenant_with(path: &Path, options: &jitgate::LoadOptions) -> Result<T
     }
 }
 
-pub use crate::input::{Body, Input, Requests, read_inputs};
+pub use crate::input::{BLOCK_LINES, Body, Input, Requests, read_inputs};
 
 /// Which evaluator decides.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -302,12 +306,19 @@ pub fn run_eval(o: &EvalOptions<'_>) -> ExitCode {
     summary.hits = vec![0; tenant.policies.len()];
     // Parse, decide, serialise and tally in the workers, each into one buffer per chunk of
     // lines (no buffer per line to grow and free); the main thread only writes, in input order,
-    // and adds up the tallies.
+    // and adds up the tallies. Written buffers come back for the next chunks: a run uses about
+    // one block's worth, not fresh memory (and fresh pages) for every chunk.
+    let buffers: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
     let decide_block = |block: &[Input]| -> Vec<(Vec<u8>, Vec<Tally>)> {
         block
-            .par_chunks(256)
+            .par_chunks(CHUNK_LINES)
             .map(|chunk| {
-                let mut text = Vec::with_capacity(4096);
+                let mut text = buffers
+                    .lock()
+                    .ok()
+                    .and_then(|mut b| b.pop())
+                    .unwrap_or_default();
+                text.clear();
                 let mut tallies = Vec::with_capacity(chunk.len());
                 let mut reader = LineReader::new();
                 for (k, input) in chunk.iter().enumerate() {
@@ -342,6 +353,13 @@ pub fn run_eval(o: &EvalOptions<'_>) -> ExitCode {
             tallies.into_iter().for_each(|t| summary.add(t));
             // A chunk's text goes out as it is, not copied into the buffer first.
             out.flush().and_then(|()| out.get_mut().write_all(&text))?;
+            // Kept for reuse: at most a block's chunks, none grown past 16 MiB by an odd line.
+            if let Ok(mut kept) = buffers.lock()
+                && kept.len() < BLOCK_LINES / CHUNK_LINES
+                && text.capacity() <= 16 << 20
+            {
+                kept.push(text);
+            }
         }
         out.flush()?;
         if progress {
