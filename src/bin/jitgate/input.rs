@@ -593,4 +593,59 @@ mod tests {
         }
         assert_eq!(pooled(&requests), POOL_BUFFERS);
     }
+
+    /// What reading `bytes` one line at a time gives: each line without its trailing CRs and
+    /// newline, checked as UTF-8 alone, blank ones left out.
+    fn line_by_line(bytes: &[u8]) -> Vec<(usize, Result<String, String>)> {
+        let mut out = Vec::new();
+        let mut lines: Vec<&[u8]> = bytes.split(|b| *b == b'\n').collect();
+        if bytes.ends_with(b"\n") || bytes.is_empty() {
+            lines.pop();
+        }
+        for (i, mut line) in lines.into_iter().enumerate() {
+            while let [rest @ .., b'\r'] = line {
+                line = rest;
+            }
+            match std::str::from_utf8(line) {
+                Ok(text) if text.trim().is_empty() => {}
+                Ok(text) => out.push((i + 1, Ok(text.to_owned()))),
+                Err(e) => out.push((
+                    i + 1,
+                    Err(format!("invalid UTF-8 at byte offset {}", e.valid_up_to())),
+                )),
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn a_block_reads_as_its_lines_would_one_by_one() {
+        // Lines built from pieces that matter here: ASCII, multi-byte characters (whole and
+        // cut), stray continuation bytes, carriage returns, blanks and Unicode spaces.
+        const PIECES: [&[u8]; 12] = [
+            b"{\"a\":1}",
+            b"x",
+            b" ",
+            b"\r",
+            b"\n",
+            b"\n",
+            b"\xc3\xa9",
+            b"\xc3",
+            b"\xa9",
+            b"\xe2\x80\x83",
+            b"\xf0\x9f\x98\x80",
+            b"\t",
+        ];
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        for round in 0..3000 {
+            let mut bytes = Vec::new();
+            for _ in 0..(round % 40) {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                bytes.extend_from_slice(PIECES[(seed % PIECES.len() as u64) as usize]);
+            }
+            assert_eq!(read(&bytes), line_by_line(&bytes), "{bytes:?}");
+        }
+    }
 }
