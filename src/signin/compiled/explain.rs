@@ -486,13 +486,10 @@ pub(super) fn w_future(w: &mut Diagnostics) {
 
 #[cfg(test)]
 mod tests {
-    #![expect(
-        clippy::unwrap_used,
-        clippy::indexing_slicing,
-        reason = "a test fails loudly"
-    )]
+    #![expect(clippy::indexing_slicing, reason = "a test fails loudly")]
     use super::*;
-    use crate::unstable::generate::{self, TenantSize};
+    use crate::signin::compiled::test_tenants;
+    use crate::unstable::generate::TenantSize;
 
     impl CompiledPolicies {
         /// Analysis-reason bits for one policy that does not apply (§6 step 5), condition by
@@ -612,16 +609,8 @@ mod tests {
 
     #[test]
     fn reasons_of_gives_each_policy_the_reasons_it_would_alone() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let tenant = crate::load(&root.join("examples/tenant")).unwrap();
-        let text = std::fs::read_to_string(root.join("examples/signins.jsonl")).unwrap();
-        let requests: Vec<SignInRequest> = text
-            .lines()
-            .filter(|l| !l.trim().is_empty())
-            .map(|l| SignInRequest::from_json(l).unwrap())
-            .collect();
+        let (tenant, requests) = test_tenants::example();
         assert!(check(tenant, &requests) > 100);
-        let now = jiff::Timestamp::from_second(1_780_000_000).unwrap();
         // Small tenants (one word of policies), then three words and more than the inline four.
         let sized = |policies| TenantSize {
             policies,
@@ -634,12 +623,7 @@ mod tests {
             (sized(150), 5),
             (sized(300), 9),
         ] {
-            let bundle = generate::tenant(size, seed);
-            let tenant = crate::load_bundle_bytes("g.json", bundle.to_string().as_bytes()).unwrap();
-            let requests: Vec<SignInRequest> = generate::requests(size, 150, seed)
-                .iter()
-                .filter_map(|v| SignInRequest::from_json_at(&v.to_string(), now).ok())
-                .collect();
+            let (tenant, requests) = test_tenants::generated(size, seed, 150);
             assert!(requests.len() > 100, "{}", requests.len());
             assert!(check(tenant, &requests) > 1000);
         }

@@ -420,9 +420,9 @@ impl CompiledPolicies {
 
 #[cfg(test)]
 mod tests {
-    #![expect(clippy::unwrap_used, reason = "a test fails loudly")]
     use super::*;
-    use crate::unstable::generate::{self, TenantSize};
+    use crate::signin::compiled::test_tenants;
+    use crate::unstable::generate::TenantSize;
 
     /// `controls` read from the atoms gives what checking each control gives, with the session's
     /// methods and with none; returns how many controls held and how many did not.
@@ -451,24 +451,11 @@ mod tests {
 
     #[test]
     fn controls_from_atoms_are_the_controls_checked() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let tenant = crate::load(&root.join("examples/tenant")).unwrap();
-        let text = std::fs::read_to_string(root.join("examples/signins.jsonl")).unwrap();
-        let requests: Vec<SignInRequest> = text
-            .lines()
-            .filter(|l| !l.trim().is_empty())
-            .map(|l| SignInRequest::from_json(l).unwrap())
-            .collect();
+        let (tenant, requests) = test_tenants::example();
         let (held, failed) = check(tenant, &requests);
         assert!(held > 50 && failed > 50, "{held} {failed}");
-        let now = jiff::Timestamp::from_second(1_780_000_000).unwrap();
         for seed in [3, 7, 11] {
-            let bundle = generate::tenant(TenantSize::SMALL, seed);
-            let tenant = crate::load_bundle_bytes("g.json", bundle.to_string().as_bytes()).unwrap();
-            let requests: Vec<SignInRequest> = generate::requests(TenantSize::SMALL, 150, seed)
-                .iter()
-                .filter_map(|v| SignInRequest::from_json_at(&v.to_string(), now).ok())
-                .collect();
+            let (tenant, requests) = test_tenants::generated(TenantSize::SMALL, seed, 150);
             let (held, failed) = check(tenant, &requests);
             assert!(held > 50 && failed > 50, "seed {seed}: {held} {failed}");
         }

@@ -19,6 +19,7 @@ mod dimensions;
 mod explain;
 mod grants;
 mod prepare;
+mod test_tenants;
 
 pub use bits::Bits;
 pub use borrowed::BorrowedDecision;

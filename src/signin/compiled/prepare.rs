@@ -341,7 +341,8 @@ mod tests {
         reason = "a test fails loudly"
     )]
     use super::*;
-    use crate::unstable::generate::{self, TenantSize};
+    use crate::signin::compiled::test_tenants;
+    use crate::unstable::generate::TenantSize;
 
     /// `device_excluded` over every policy and over a subset, against `device_ok` policy by
     /// policy; returns how many policies were left out.
@@ -368,14 +369,7 @@ mod tests {
 
     #[test]
     fn device_excluded_is_device_ok_policy_by_policy() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let tenant = crate::load(&root.join("examples/tenant")).unwrap();
-        let text = std::fs::read_to_string(root.join("examples/signins.jsonl")).unwrap();
-        let requests: Vec<SignInRequest> = text
-            .lines()
-            .filter(|l| !l.trim().is_empty())
-            .map(|l| SignInRequest::from_json(l).unwrap())
-            .collect();
+        let (tenant, requests) = test_tenants::example();
         // The PAW rule serves two policies, one in each mode.
         let c = crate::Snapshot::compile(tenant.clone());
         let groups = &c.compiled().filter_groups;
@@ -426,14 +420,8 @@ mod tests {
         let last = odd.policies.len() - 1;
         assert!([0, 1, 2, other, last].iter().all(|&i| each.contains(i)));
         assert!(check(odd, &requests) > 20);
-        let now = jiff::Timestamp::from_second(1_780_000_000).unwrap();
         for seed in [3, 7] {
-            let bundle = generate::tenant(TenantSize::SMALL, seed);
-            let tenant = crate::load_bundle_bytes("g.json", bundle.to_string().as_bytes()).unwrap();
-            let requests: Vec<SignInRequest> = generate::requests(TenantSize::SMALL, 150, seed)
-                .iter()
-                .filter_map(|v| SignInRequest::from_json_at(&v.to_string(), now).ok())
-                .collect();
+            let (tenant, requests) = test_tenants::generated(TenantSize::SMALL, seed, 150);
             assert!(check(tenant, &requests) > 20);
         }
     }
