@@ -29,12 +29,17 @@ pub(in crate::signin::compiled) struct PolicyJson {
     /// `,"warnings":[…]` with the tenant warnings about the policy, or nothing when there are
     /// none: for a policy that applies or that missing data kept out (§1.6).
     warnings: Box<[u8]>,
+    /// `not_applying_tail` and then the next policy's `not_applying`: when both policies do not
+    /// apply (most of an explained line's policies), one copy closes this one and opens that.
+    /// Empty for the last policy.
+    tail_then_next: Box<[u8]>,
 }
 
 /// Each policy's [`PolicyJson`], in policy order.
 pub(in crate::signin::compiled) fn policy_json(t: &Tenant) -> Vec<PolicyJson> {
     let about = warnings_by_policy(t);
-    t.policies
+    let mut out = t
+        .policies
         .iter()
         .enumerate()
         .map(|(i, p)| {
@@ -78,9 +83,23 @@ pub(in crate::signin::compiled) fn policy_json(t: &Tenant) -> Vec<PolicyJson> {
                 not_applying: not_applying.into_boxed_slice(),
                 not_applying_tail: tail.into_boxed_slice(),
                 warnings: warnings.into_boxed_slice(),
+                tail_then_next: Box::default(),
             }
         })
-        .collect()
+        .collect::<Vec<_>>();
+    let bridges: Vec<Box<[u8]>> = out
+        .windows(2)
+        .map(|pair| match pair {
+            [this, next] => [this.not_applying_tail.as_ref(), next.not_applying.as_ref()]
+                .concat()
+                .into_boxed_slice(),
+            _ => Box::default(),
+        })
+        .collect();
+    for (policy, bridge) in out.iter_mut().zip(bridges) {
+        policy.tail_then_next = bridge;
+    }
+    out
 }
 
 /// About how many bytes the per-policy results of `policies` take, to reserve them at once.
@@ -169,6 +188,8 @@ impl BorrowedDecision<'_> {
         }
         // The first policy's JSON skips the comma the others start with.
         let mut from = 1;
+        // The policy before wrote this one's opening with its close (`tail_then_next`).
+        let mut opened = false;
         // A word of 64 policies at a time: those listed, in policy order.
         for k in 0..self.policies.n.div_ceil(64) {
             let applying = self.applicable.word(k);
@@ -198,13 +219,20 @@ impl BorrowedDecision<'_> {
                     o.extend_from_slice(&json.warnings);
                     o.push(b'}');
                 } else {
-                    o.extend_from_slice(json.not_applying.get(from..).unwrap_or_default());
+                    if !opened {
+                        o.extend_from_slice(json.not_applying.get(from..).unwrap_or_default());
+                    }
                     write_reason_names(o, why.get(i).copied().unwrap_or(0));
+                    opened = false;
                     match json.not_applying_tail.split_last() {
                         Some((close, tail)) if kept_out & (1 << bit) != 0 => {
                             o.extend_from_slice(tail);
                             o.extend_from_slice(&json.warnings);
                             o.push(*close);
+                        }
+                        _ if not_applying.contains(i + 1) => {
+                            o.extend_from_slice(&json.tail_then_next);
+                            opened = true;
                         }
                         _ => o.extend_from_slice(&json.not_applying_tail),
                     }
