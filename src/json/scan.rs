@@ -182,12 +182,13 @@ impl<'a> Scan<'a> {
     }
 
     /// The byte position reached.
-    pub(super) fn pos(&self) -> usize {
+    pub(crate) fn pos(&self) -> usize {
         self.pos
     }
 
-    /// Moves to byte `pos` (a split reading moves past what the other half read).
-    pub(super) fn set_pos(&mut self, pos: usize) {
+    /// Moves to byte `pos` (a split reading moves past what the other half read, the sign-in log
+    /// reader past an applied policy it has read before).
+    pub(crate) fn set_pos(&mut self, pos: usize) {
         self.pos = pos;
     }
 

@@ -31,6 +31,7 @@ mod logged;
 mod map;
 mod records;
 mod scan;
+mod seen;
 mod select;
 mod utf16;
 mod values;

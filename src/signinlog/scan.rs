@@ -7,6 +7,7 @@ use std::borrow::Cow;
 
 use super::LoggedPolicy;
 use super::logged::{logged_policy_of, policy_slot};
+use super::seen::SeenItems;
 use super::values::{ADDITIONAL_PROPERTIES, is_absent, same_name};
 use crate::json::Json;
 use crate::json::scan::{Names, Scan};
@@ -38,7 +39,10 @@ pub(super) fn record<'a, const N: usize>(
     s.object(|s, key| {
         let value = if key.eq_ignore_ascii_case(policies) {
             lists += 1;
-            policy_list(s, &mut read)?
+            let mut seen = SeenItems::take();
+            let list = policy_list(s, text, &mut seen, &mut read);
+            seen.put_back();
+            list?
         } else if keys.find(key).is_some() {
             wrapped |=
                 key.eq_ignore_ascii_case("properties") || same_name(key, ADDITIONAL_PROPERTIES);
@@ -68,14 +72,26 @@ pub(super) fn wanted(keys: &[&str], key: &str) -> bool {
 /// `appliedConditionalAccessPolicies`: a list of objects, each read into `read` as the mapping
 /// reads it (an item the mapping would refuse ends the fast path, so the refusal comes from the
 /// mapping), leaving an empty list in the tree; or null, or a string (which the mapping
-/// reports).
-fn policy_list<'a>(s: &mut Scan<'a>, read: &mut Option<Vec<LoggedPolicy<'a>>>) -> Option<Json<'a>> {
+/// reports). An item whose bytes are those of one read before at its place in the list (in
+/// `seen`, of `text`) is taken from there.
+fn policy_list<'a>(
+    s: &mut Scan<'a>,
+    text: &'a str,
+    seen: &mut SeenItems,
+    read: &mut Option<Vec<LoggedPolicy<'a>>>,
+) -> Option<Json<'a>> {
     match s.peek()? {
         b'n' => s.literal("null").map(|()| Json::Null),
         b'"' => s.plain_string().map(|s| Json::String(Cow::Borrowed(s))),
         b'[' => {
             let mut items = Vec::with_capacity(32);
             s.array(|s| {
+                let start = s.pos();
+                if let Some((policy, end)) = seen.get(items.len(), text, start) {
+                    items.push(policy);
+                    s.set_pos(end);
+                    return Some(());
+                }
                 // Each field's first value that is not absent, as the mapping takes it: the id,
                 // result and name as text (`Some(None)`: a value that is not a string), the
                 // condition fields as values.
@@ -114,14 +130,14 @@ fn policy_list<'a>(s: &mut Scan<'a>, read: &mut Option<Vec<LoggedPolicy<'a>>>) -
                 })?;
                 let texts = texts.map(|t| t.flatten().map(Cow::Borrowed));
                 let [satisfied, not_satisfied] = &conditions;
-                items.push(
-                    logged_policy_of(
-                        items.len(),
-                        texts,
-                        [satisfied.as_ref(), not_satisfied.as_ref()],
-                    )
-                    .ok()?,
-                );
+                let policy = logged_policy_of(
+                    items.len(),
+                    texts,
+                    [satisfied.as_ref(), not_satisfied.as_ref()],
+                )
+                .ok()?;
+                seen.remember(items.len(), text, start..s.pos(), &policy);
+                items.push(policy);
                 Some(())
             })?;
             *read = Some(items);

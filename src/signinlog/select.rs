@@ -509,6 +509,27 @@ mod fast_path_tests {
         assert!(fast(&deep).is_none());
     }
 
+    /// Records read after others of the same tenant take most applied policies from the items
+    /// read before (`seen.rs`), and read exactly as they read with nothing seen.
+    #[test]
+    fn items_read_before_read_as_they_did_the_first_time() {
+        use super::super::seen::SeenItems;
+        let tenant =
+            crate::load(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/tenant").as_ref()).unwrap();
+        let records = crate::unstable::signinlogs::sign_in_logs(&tenant, 300, 5);
+        drop(SeenItems::take());
+        for r in &records {
+            let text = r.to_string();
+            let with_seen = fast(&text).unwrap();
+            let seen = SeenItems::take();
+            assert!(seen.len() >= 17, "{}", seen.len());
+            let alone = fast(&text).unwrap();
+            assert_eq!(with_seen, alone, "{text}");
+            // The items seen before this record are kept for the next.
+            seen.put_back();
+        }
+    }
+
     /// Generated records, and thousands of damaged copies of them (a byte replaced by JSON
     /// punctuation, a digit, a letter or a control character, or the text cut short): wherever
     /// the fast path answers, it answers what serde_json does.
