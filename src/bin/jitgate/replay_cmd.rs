@@ -19,6 +19,10 @@ use jitgate::{
 
 /// Records decided together.
 const BLOCK: usize = 4096;
+
+/// A block's output lines and tallies, in order, and the error that ended the input after it.
+type Decided = (Vec<(Vec<u8>, Tally)>, Option<String>);
+
 /// Distinct users, apps, policies or conditions a summary counts one by one; the rest are
 /// counted together as `(others)`, so a summary's memory does not grow with the input.
 const MAX_KEYS: usize = 100_000;
@@ -121,42 +125,62 @@ pub fn run(a: &ReplayArgs<'_>) -> ExitCode {
     let started = Instant::now();
     let mut last_progress = Instant::now();
     let mut summary = Summary::default();
-    while let Ok((block, fatal)) = rx.recv() {
-        if block.is_empty() && fatal.is_none() {
-            break;
-        }
-        let results: Vec<(Vec<u8>, Tally)> = block
-            .par_iter()
-            .with_min_len(64)
-            .map(|r| match &proposed {
-                None => agreement(&current, r, a.differences_only, &unlogged),
-                Some(p) => impact(&current, p, r),
-            })
-            .collect();
-        for (line, tally) in results {
-            summary.add(tally);
-            if !line.is_empty()
-                && let Err(e) = out.write_all(&line)
-            {
-                note!("jitgate: cannot write output: {e}");
-                return ExitCode::from(2);
+    let written = std::thread::scope(|scope| {
+        // A decider thread hands each block to the workers and passes its lines on, while this
+        // one counts and writes the block before: the workers never wait for the writing.
+        let (done_tx, done_rx) = std::sync::mpsc::sync_channel::<Decided>(1);
+        let differences_only = a.differences_only;
+        let (current, proposed, unlogged) = (&current, &proposed, &unlogged);
+        scope.spawn(move || {
+            while let Ok((block, fatal)) = rx.recv() {
+                if block.is_empty() && fatal.is_none() {
+                    break;
+                }
+                let results: Vec<(Vec<u8>, Tally)> = block
+                    .par_iter()
+                    .with_min_len(64)
+                    .map(|r| match proposed {
+                        None => agreement(current, r, differences_only, unlogged),
+                        Some(p) => impact(current, p, r),
+                    })
+                    .collect();
+                let last = fatal.is_some();
+                if done_tx.send((results, fatal)).is_err() || last {
+                    break;
+                }
+            }
+            // `rx` is dropped here: a reader still reading stops at its next send.
+        });
+        for (results, fatal) in done_rx {
+            for (line, tally) in results {
+                summary.add(tally);
+                if !line.is_empty()
+                    && let Err(e) = out.write_all(&line)
+                {
+                    note!("jitgate: cannot write output: {e}");
+                    // Dropping the receiver stops the decider at its next block.
+                    return Err(ExitCode::from(2));
+                }
+            }
+            if let Some(e) = fatal {
+                note!("jitgate: {}: {e}", a.signins);
+                summary.unreadable_input = Some(e);
+                break;
+            }
+            if progress && last_progress.elapsed().as_secs_f64() >= 1.0 {
+                last_progress = Instant::now();
+                note_inline!(
+                    "\r  {} records, {:.0}/s",
+                    summary.records,
+                    per_second(summary.records, started.elapsed().as_secs_f64())
+                );
             }
         }
-        if let Some(e) = fatal {
-            note!("jitgate: {}: {e}", a.signins);
-            summary.unreadable_input = Some(e);
-            break;
-        }
-        if progress && last_progress.elapsed().as_secs_f64() >= 1.0 {
-            last_progress = Instant::now();
-            note_inline!(
-                "\r  {} records, {:.0}/s",
-                summary.records,
-                per_second(summary.records, started.elapsed().as_secs_f64())
-            );
-        }
+        Ok(())
+    });
+    if let Err(code) = written {
+        return code;
     }
-    drop(rx);
     if reader.join().is_err() && summary.unreadable_input.is_none() {
         summary.unreadable_input =
             Some("the reader of the records stopped unexpectedly".to_owned());
