@@ -2,7 +2,9 @@
 //! readers and the CLI's request reader take their lines from), and a buffer filled with
 //! interrupted reads retried (every reader of the input fills through it).
 
-use std::io::BufRead;
+use std::io::{BufRead, Read};
+use std::ops::Range;
+use std::sync::Arc;
 
 /// Longest JSON line or CSV row read (64 MiB: a Graph page of 1,000 records fits).
 pub const MAX_LINE: usize = 64 << 20;
@@ -63,11 +65,242 @@ pub fn read_line_within(
     }
 }
 
+/// How much a [`LineBlocks`] reads at a time: some 240 Graph records.
+const BLOCK_BYTES: usize = 1 << 20;
+
+/// A line of a block: its bytes are a range of the block, which its lines share.
+#[derive(Debug, Clone)]
+pub(super) struct Span {
+    block: Arc<Vec<u8>>,
+    range: Range<usize>,
+}
+
+impl Span {
+    /// The line's bytes.
+    pub(super) fn bytes(&self) -> &[u8] {
+        self.block.get(self.range.clone()).unwrap_or_default()
+    }
+
+    /// The line without ASCII whitespace at either end.
+    pub(super) fn trimmed(mut self) -> Span {
+        let bytes = self.bytes();
+        let start = bytes
+            .iter()
+            .position(|b| !b.is_ascii_whitespace())
+            .unwrap_or(bytes.len());
+        let end = bytes
+            .iter()
+            .rposition(|b| !b.is_ascii_whitespace())
+            .map_or(start, |i| i + 1);
+        self.range = self.range.start + start..self.range.start + end;
+        self
+    }
+}
+
+/// A line read by [`LineBlocks::next_line`].
+pub(super) enum Line {
+    /// A line's bytes, without its newline.
+    Text(Span),
+    /// A line longer than [`MAX_LINE`] (with its newline), read and dropped.
+    Overlong,
+}
+
+/// Lines read a block at a time: each line is a range of the block it was read into, so a
+/// record of a few kilobytes is neither copied nor allocated on its own, and the input is read
+/// straight into the block. A line that runs past a block's end starts the next block.
+pub(super) struct LineBlocks {
+    reader: Box<dyn BufRead + Send>,
+    block: Arc<Vec<u8>>,
+    /// Where the next line starts in the block.
+    at: usize,
+    /// Has the input ended (everything read is in the block)?
+    ended: bool,
+}
+
+impl LineBlocks {
+    /// The lines of `reader`.
+    pub(super) fn new(reader: Box<dyn BufRead + Send>) -> LineBlocks {
+        LineBlocks {
+            reader,
+            block: Arc::new(Vec::new()),
+            at: 0,
+            ended: false,
+        }
+    }
+
+    /// The next line; `None` at the end of input.
+    pub(super) fn next_line(&mut self) -> std::io::Result<Option<Line>> {
+        loop {
+            let rest = self.block.get(self.at..).unwrap_or_default();
+            if let Some(i) = memchr::memchr(b'\n', rest) {
+                let range = self.at..self.at + i;
+                self.at += i + 1;
+                // As `read_line` counts a line: with its newline.
+                if i + 1 > MAX_LINE {
+                    return Ok(Some(Line::Overlong));
+                }
+                return Ok(Some(Line::Text(self.span(range))));
+            }
+            if self.ended {
+                if rest.is_empty() {
+                    return Ok(None);
+                }
+                let range = self.at..self.block.len();
+                self.at = self.block.len();
+                if range.len() > MAX_LINE {
+                    return Ok(Some(Line::Overlong));
+                }
+                return Ok(Some(Line::Text(self.span(range))));
+            }
+            if rest.len() > MAX_LINE {
+                // Too long already: the rest of it is read and dropped.
+                self.block = Arc::new(Vec::new());
+                self.at = 0;
+                let mut dropped = Vec::new();
+                if read_line_within(self.reader.as_mut(), &mut dropped, 0)? == 0 {
+                    self.ended = true;
+                }
+                return Ok(Some(Line::Overlong));
+            }
+            // The next block starts with the line begun in this one.
+            // Room for twice the line so far, but never more than tells a line too long.
+            let room = rest
+                .len()
+                .saturating_mul(2)
+                .clamp(BLOCK_BYTES, MAX_LINE + 1);
+            let mut next = Vec::with_capacity(room);
+            next.extend_from_slice(rest);
+            let want = next.capacity() - next.len();
+            // `read_to_end` reads into the block's spare room as it is, without zeroing it
+            // first, and retries interrupted reads.
+            let read = Read::take(&mut self.reader, want as u64).read_to_end(&mut next)?;
+            self.ended = read < want;
+            self.block = Arc::new(next);
+            self.at = 0;
+        }
+    }
+
+    fn span(&self, range: Range<usize>) -> Span {
+        Span {
+            block: Arc::clone(&self.block),
+            range,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
+    #![expect(
+        clippy::unwrap_used,
+        clippy::indexing_slicing,
+        reason = "a test fails loudly"
+    )]
 
     use super::*;
+
+    /// Every line of `input` as [`LineBlocks`] reads it: its bytes, or `None` for a line too
+    /// long.
+    fn block_lines(input: Vec<u8>, buffer: usize) -> Vec<Option<Vec<u8>>> {
+        let reader = std::io::BufReader::with_capacity(buffer, std::io::Cursor::new(input));
+        let mut lines = LineBlocks::new(Box::new(reader));
+        let mut out = Vec::new();
+        while let Some(line) = lines.next_line().unwrap() {
+            out.push(match line {
+                Line::Text(span) => Some(span.bytes().to_vec()),
+                Line::Overlong => None,
+            });
+        }
+        out
+    }
+
+    /// The same lines read one at a time by [`read_line`].
+    fn one_by_one(input: &[u8]) -> Vec<Option<Vec<u8>>> {
+        let mut r = input;
+        let mut out = Vec::new();
+        loop {
+            let mut line = Vec::new();
+            let n = read_line(&mut r, &mut line).unwrap();
+            if n == 0 {
+                return out;
+            }
+            if n > MAX_LINE {
+                out.push(None);
+                continue;
+            }
+            if line.last() == Some(&b'\n') {
+                line.pop();
+            }
+            out.push(Some(line));
+        }
+    }
+
+    #[test]
+    fn block_lines_are_the_lines_read_one_at_a_time() {
+        // Lines from empty to three blocks long (so lines cross blocks and outgrow them), of
+        // ASCII, whitespace, carriage returns and multi-byte characters; with and without a
+        // last newline; through read buffers smaller and larger than a block.
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let pieces: [&[u8]; 6] = [b"{\"id\":1}", b" ", b"\r", "é€".as_bytes(), b"x", b"\t"];
+        for round in 0..6 {
+            let mut input = Vec::new();
+            while input.len() < 5 * BLOCK_BYTES {
+                let len = match next() % 100 {
+                    0..=9 => 0,
+                    10 => (next() % (3 * BLOCK_BYTES as u64)) as usize,
+                    _ => (next() % 5000) as usize,
+                };
+                let start = input.len();
+                while input.len() - start < len {
+                    input.extend_from_slice(pieces[(next() % 6) as usize]);
+                }
+                input.push(b'\n');
+            }
+            if round % 2 == 1 {
+                input.extend_from_slice(b"last line, no newline");
+            }
+            let buffer = [1000, 1 << 16, 3 << 20][round % 3];
+            let expected = one_by_one(&input);
+            assert!(expected.len() > 100);
+            assert_eq!(block_lines(input, buffer), expected, "round {round}");
+        }
+    }
+
+    #[test]
+    fn a_line_too_long_is_reported_and_the_lines_around_it_read() {
+        let mut input = b"first\n".to_vec();
+        input.extend(std::iter::repeat_n(b'x', MAX_LINE + 10));
+        input.extend_from_slice(b"\nnext\n");
+        // With its newline, exactly the limit: a line; one byte more: too long.
+        input.extend(std::iter::repeat_n(b'y', MAX_LINE - 1));
+        input.push(b'\n');
+        input.extend(std::iter::repeat_n(b'z', MAX_LINE));
+        input.extend_from_slice(b"\nlast");
+        let lines = block_lines(input.clone(), 1 << 16);
+        assert_eq!(lines, one_by_one(&input));
+        let kinds: Vec<Option<usize>> = lines.iter().map(|l| l.as_ref().map(Vec::len)).collect();
+        assert_eq!(
+            kinds,
+            [Some(5), None, Some(4), Some(MAX_LINE - 1), None, Some(4)]
+        );
+    }
+
+    #[test]
+    fn a_span_trims_ascii_whitespace_only() {
+        let block = Arc::new("  \t{\"a\": 1} \r\u{a0}".as_bytes().to_vec());
+        let whole = Span {
+            block: Arc::clone(&block),
+            range: 0..block.len(),
+        };
+        assert_eq!(whole.trimmed().bytes(), "{\"a\": 1} \r\u{a0}".as_bytes());
+        let blank = Span { block, range: 0..3 };
+        assert_eq!(blank.trimmed().bytes(), b"");
+    }
 
     #[test]
     fn lines_and_the_end() {

@@ -17,7 +17,7 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqA
 use serde_json::{Map, Value};
 
 use super::csv::CsvRows;
-use super::lines::{MAX_LINE, fill_buf_retrying, read_line};
+use super::lines::{Line, LineBlocks, MAX_LINE, Span, fill_buf_retrying, read_line};
 use super::utf16::Utf16Reader;
 
 /// Records a streamed document may read ahead of the caller.
@@ -37,7 +37,7 @@ pub struct RawRecord {
 #[derive(Debug)]
 enum Content {
     Value(Value),
-    Text(Vec<u8>),
+    Text(Span),
     Error(String),
 }
 
@@ -69,7 +69,7 @@ impl RawRecord {
             Content::Error(e) => return Err(RecordError::Unreadable(e.clone())),
             Content::Value(v) => crate::json::Json::from_value(v),
             Content::Text(t) => {
-                let text = std::str::from_utf8(t).map_err(|e| {
+                let text = std::str::from_utf8(t.bytes()).map_err(|e| {
                     RecordError::Unreadable(format!("invalid UTF-8 at byte {}", e.valid_up_to()))
                 })?;
                 return super::select::map_text(text).map_err(|e| match e {
@@ -90,7 +90,7 @@ impl RawRecord {
         match &self.content {
             Content::Value(v) => Ok(std::borrow::Cow::Borrowed(v)),
             Content::Error(e) => Err(e.clone()),
-            Content::Text(t) => match serde_json::from_slice::<Value>(t) {
+            Content::Text(t) => match serde_json::from_slice::<Value>(t.bytes()) {
                 Ok(v @ Value::Object(_)) => Ok(std::borrow::Cow::Owned(v)),
                 Ok(other) => Err(format!(
                     "expected a sign-in record (a JSON object), found {}",
@@ -205,7 +205,7 @@ impl Read for FailedRead {
 
 /// What the input turned out to be.
 enum Shape {
-    Lines(Box<dyn BufRead + Send>),
+    Lines(LineBlocks),
     Csv(CsvRows<Box<dyn BufRead + Send>>),
     Stream(Streamed),
 }
@@ -323,7 +323,7 @@ impl Records {
                 || matches!(line.last(), Some(b'}' | b']'))
         });
         self.shape = Some(if one_value {
-            Shape::Lines(reader)
+            Shape::Lines(LineBlocks::new(reader))
         } else {
             Shape::Stream(stream(reader))
         });
@@ -333,10 +333,11 @@ impl Records {
     /// The records of one JSON line. A line that can only be one record is kept as text, to be
     /// parsed by the record's decider; an array or a page is streamed item by item, so a long
     /// line of small records never sits in memory as records all at once.
-    fn line_records(&mut self, text: Vec<u8>) {
-        let is_list = text.first() == Some(&b'[') || may_hold_page(&text);
+    fn line_records(&mut self, text: Span) {
+        let bytes = text.bytes();
+        let is_list = bytes.first() == Some(&b'[') || may_hold_page(bytes);
         if is_list {
-            let items = stream(Box::new(std::io::Cursor::new(text)));
+            let items = stream(Box::new(std::io::Cursor::new(bytes.to_vec())));
             self.sub = Some((items, self.line, 0));
         } else {
             let place = format!("line {}", self.line);
@@ -371,24 +372,26 @@ impl Records {
             }
             match &mut self.shape {
                 None => return Ok(()),
-                Some(Shape::Lines(reader)) => {
-                    let mut line = Vec::new();
-                    let n = read_line(reader, &mut line)?;
-                    if n == 0 {
+                Some(Shape::Lines(lines)) => {
+                    let line = lines.next_line().map_err(|e| format!("cannot read: {e}"))?;
+                    let Some(line) = line else {
                         self.shape = None;
                         return Ok(());
-                    }
+                    };
                     self.line += 1;
-                    if n > MAX_LINE {
-                        let place = format!("line {}", self.line);
-                        self.push(
-                            place,
-                            Err(format!("the line is longer than {} MiB", MAX_LINE >> 20)),
-                        );
-                    } else {
-                        trim_in_place(&mut line);
-                        if !line.is_empty() {
-                            self.line_records(line);
+                    match line {
+                        Line::Overlong => {
+                            let place = format!("line {}", self.line);
+                            self.push(
+                                place,
+                                Err(format!("the line is longer than {} MiB", MAX_LINE >> 20)),
+                            );
+                        }
+                        Line::Text(line) => {
+                            let line = line.trimmed();
+                            if !line.bytes().is_empty() {
+                                self.line_records(line);
+                            }
                         }
                     }
                 }
@@ -461,19 +464,6 @@ fn kind(v: &Value) -> &'static str {
 }
 
 /// Trims ASCII whitespace off both ends without copying the line.
-fn trim_in_place(line: &mut Vec<u8>) {
-    while line.last().is_some_and(u8::is_ascii_whitespace) {
-        line.pop();
-    }
-    let start = line
-        .iter()
-        .position(|b| !b.is_ascii_whitespace())
-        .unwrap_or(line.len());
-    if start > 0 {
-        line.drain(..start);
-    }
-}
-
 fn trim(bytes: &[u8]) -> &[u8] {
     let start = bytes
         .iter()
