@@ -6,7 +6,7 @@
 //! 200 bytes of keys and strings again.
 //!
 //! Each thread keeps its own, bounded: [`PLACES`] places in the list, [`WAYS`] texts each, none
-//! longer than [`MAX_ITEM`] bytes (at most 512 KiB).
+//! longer than [`MAX_ITEM`] bytes, [`BUDGET`] bytes in all.
 
 use std::borrow::Cow;
 use std::cell::Cell;
@@ -18,8 +18,11 @@ use super::LoggedPolicy;
 const PLACES: usize = 256;
 /// Texts remembered for each place: one policy's item varies by its result and controls.
 const WAYS: usize = 4;
-/// The longest item remembered (a Graph item is about 230 bytes).
-const MAX_ITEM: usize = 512;
+/// The longest item remembered (a Graph item is about 230 bytes; beta's rule lists make some
+/// longer).
+const MAX_ITEM: usize = 2048;
+/// The bytes of item text a thread keeps at most.
+const BUDGET: usize = 1 << 20;
 
 /// One item's text and where its fields are in it.
 struct Item {
@@ -42,6 +45,8 @@ struct Place {
 #[derive(Default)]
 pub(super) struct SeenItems {
     places: Vec<Place>,
+    /// The bytes of item text kept.
+    bytes: usize,
 }
 
 thread_local! {
@@ -139,6 +144,12 @@ impl SeenItems {
             satisfied,
             not_satisfied,
         };
+        let replaced = place.items.get(place.next).map_or(0, |old| old.text.len());
+        let bytes = self.bytes.saturating_sub(replaced) + item.text.len();
+        if bytes > BUDGET {
+            return;
+        }
+        self.bytes = bytes;
         if place.items.len() < WAYS {
             place.items.push(item);
         } else if let Some(slot) = place.items.get_mut(place.next) {
@@ -151,6 +162,16 @@ impl SeenItems {
     #[cfg(test)]
     pub(super) fn len(&self) -> usize {
         self.places.iter().map(|p| p.items.len()).sum()
+    }
+
+    /// The bytes of item text kept, counted again (for the tests).
+    #[cfg(test)]
+    fn bytes_counted(&self) -> usize {
+        self.places
+            .iter()
+            .flat_map(|p| &p.items)
+            .map(|i| i.text.len())
+            .sum()
     }
 }
 
@@ -171,7 +192,7 @@ mod tests {
 
     use std::borrow::Cow;
 
-    use super::{MAX_ITEM, PLACES, SeenItems, WAYS, offset_in};
+    use super::{BUDGET, MAX_ITEM, PLACES, SeenItems, WAYS, offset_in};
     use crate::signinlog::LoggedPolicy;
 
     fn policy<'a>(text: &'a str, id: &str, result: &str) -> LoggedPolicy<'a> {
@@ -252,6 +273,26 @@ mod tests {
         for t in &texts[2..] {
             assert!(seen.get(3, t, 0).is_some(), "{t}");
         }
+    }
+
+    #[test]
+    fn a_thread_keeps_at_most_its_budget_of_item_text() {
+        let mut seen = SeenItems::default();
+        // Items near the longest, at every place, several times over: past the budget.
+        let filler = "a".repeat(MAX_ITEM - 40);
+        for round in 0..WAYS + 1 {
+            for place in 0..PLACES {
+                let t = format!(r#"{{"id":"p","result":"r{round}","x":"{filler}"}}"#);
+                seen.remember(place, &t, 0..t.len(), &policy(&t, "\"p\"", "r"));
+                assert_eq!(seen.bytes, seen.bytes_counted());
+                assert!(seen.bytes <= BUDGET, "{}", seen.bytes);
+            }
+        }
+        assert!(seen.bytes > BUDGET - MAX_ITEM, "{}", seen.bytes);
+        // Replacing an item frees its bytes for the next.
+        let t = r#"{"id":"p","result":"r"}"#;
+        seen.remember(0, t, 0..t.len(), &policy(t, "\"p\"", "r"));
+        assert_eq!(seen.bytes, seen.bytes_counted());
     }
 
     #[test]
