@@ -23,10 +23,17 @@ const WAYS: usize = 4;
 const MAX_ITEM: usize = 2048;
 /// The bytes of item text a thread keeps at most.
 const BUDGET: usize = 1 << 20;
+/// Misses in a row after which a place is cold: its items are not looked for, nor kept, but
+/// for one item in [`RETRY`] (a log whose items do not repeat then reads as if nothing were
+/// kept).
+const COLD: u32 = 32;
+/// See [`COLD`].
+const RETRY: u32 = 64;
 
 /// One item's text and where its fields are in it.
 struct Item {
-    text: Box<[u8]>,
+    /// Its bytes; the buffer is reused for the item that replaces it.
+    text: Vec<u8>,
     id: Range<usize>,
     result: Range<usize>,
     name: Option<Range<usize>>,
@@ -34,18 +41,20 @@ struct Item {
     not_satisfied: Option<Range<usize>>,
 }
 
-/// The items remembered at one place in the list, and which to replace next.
+/// The items remembered at one place in the list, which to replace next, and how many items
+/// in a row were none of them.
 #[derive(Default)]
 struct Place {
     items: Vec<Item>,
     next: usize,
+    misses: u32,
 }
 
 /// The items this thread has read, by their place in the list.
 #[derive(Default)]
 pub(super) struct SeenItems {
     places: Vec<Place>,
-    /// The bytes of item text kept.
+    /// The bytes held for item text (the buffers' capacities).
     bytes: usize,
 }
 
@@ -69,18 +78,26 @@ impl SeenItems {
     /// The `i`th item of a list, at byte `at` of `text`, when its bytes are those of an item
     /// read at that place before: the policy, borrowed from `text`, and the byte after it.
     pub(super) fn get<'a>(
-        &self,
+        &mut self,
         i: usize,
         text: &'a str,
         at: usize,
     ) -> Option<(LoggedPolicy<'a>, usize)> {
         let rest = text.as_bytes().get(at..)?;
-        let item = self
-            .places
-            .get(i)?
-            .items
-            .iter()
-            .find(|item| rest.starts_with(&item.text))?;
+        let place = self.places.get_mut(i)?;
+        if place.misses >= COLD {
+            place.misses += 1;
+            if place.misses < COLD + RETRY {
+                return None;
+            }
+            // One look (and the item kept if it misses); another miss makes the place cold.
+            place.misses = COLD - 1;
+        }
+        let Some(item) = place.items.iter().find(|item| rest.starts_with(&item.text)) else {
+            place.misses += 1;
+            return None;
+        };
+        place.misses = 0;
         // The same bytes at `at`: the same character boundaries, offset by `at`.
         let part = |r: &Range<usize>| text.get(at + r.start..at + r.end).map(Cow::Borrowed);
         let optional = |r: &Option<Range<usize>>| match r {
@@ -107,7 +124,10 @@ impl SeenItems {
         span: Range<usize>,
         policy: &LoggedPolicy<'_>,
     ) {
-        if i >= PLACES || span.len() > MAX_ITEM {
+        if i >= PLACES
+            || span.len() > MAX_ITEM
+            || self.places.get(i).is_some_and(|p| p.misses > COLD)
+        {
             return;
         }
         let Some(item_text) = text.get(span) else {
@@ -136,20 +156,30 @@ impl SeenItems {
         let Some(place) = self.places.get_mut(i) else {
             return;
         };
+        let bytes = item_text.len();
+        // The buffer of the item this one replaces is reused when it is large enough.
+        let old = place.items.get(place.next).map_or(0, |o| o.text.capacity());
+        if self.bytes.saturating_sub(old) + old.max(bytes) > BUDGET {
+            return;
+        }
+        let text = match place.items.get_mut(place.next) {
+            Some(replaced) if old >= bytes => {
+                let mut text = std::mem::take(&mut replaced.text);
+                text.clear();
+                text.extend_from_slice(item_text.as_bytes());
+                text
+            }
+            _ => item_text.as_bytes().to_vec(),
+        };
+        self.bytes = self.bytes.saturating_sub(old) + text.capacity();
         let item = Item {
-            text: item_text.as_bytes().into(),
+            text,
             id,
             result,
             name,
             satisfied,
             not_satisfied,
         };
-        let replaced = place.items.get(place.next).map_or(0, |old| old.text.len());
-        let bytes = self.bytes.saturating_sub(replaced) + item.text.len();
-        if bytes > BUDGET {
-            return;
-        }
-        self.bytes = bytes;
         if place.items.len() < WAYS {
             place.items.push(item);
         } else if let Some(slot) = place.items.get_mut(place.next) {
@@ -170,7 +200,7 @@ impl SeenItems {
         self.places
             .iter()
             .flat_map(|p| &p.items)
-            .map(|i| i.text.len())
+            .map(|i| i.text.capacity())
             .sum()
     }
 }
@@ -192,7 +222,7 @@ mod tests {
 
     use std::borrow::Cow;
 
-    use super::{BUDGET, MAX_ITEM, PLACES, SeenItems, WAYS, offset_in};
+    use super::{BUDGET, COLD, MAX_ITEM, PLACES, RETRY, SeenItems, WAYS, offset_in};
     use crate::signinlog::LoggedPolicy;
 
     fn policy<'a>(text: &'a str, id: &str, result: &str) -> LoggedPolicy<'a> {
@@ -293,6 +323,48 @@ mod tests {
         let t = r#"{"id":"p","result":"r"}"#;
         seen.remember(0, t, 0..t.len(), &policy(t, "\"p\"", "r"));
         assert_eq!(seen.bytes, seen.bytes_counted());
+    }
+
+    #[test]
+    fn a_place_whose_items_never_repeat_goes_cold_and_is_tried_again_now_and_then() {
+        let mut seen = SeenItems::default();
+        // The first look finds no place yet, and counts no miss.
+        let texts: Vec<String> = (0..=COLD as usize)
+            .map(|k| format!(r#"{{"id":"p","result":"r{k}"}}"#))
+            .collect();
+        for t in &texts {
+            assert!(seen.get(0, t, 0).is_none());
+            seen.remember(0, t, 0..t.len(), &policy(t, "\"p\"", "r"));
+        }
+        // Cold: the last item kept is not looked for, and a new one is not kept, until the
+        // look every RETRY items finds it; then the place is warm again.
+        let last = texts.last().unwrap();
+        for _ in 1..RETRY {
+            assert!(seen.get(0, last, 0).is_none());
+            let other = r#"{"id":"p","result":"other"}"#;
+            seen.remember(0, other, 0..other.len(), &policy(other, "\"p\"", "r"));
+        }
+        assert_eq!(seen.len(), WAYS);
+        assert!(seen.get(0, last, 0).is_some());
+        assert!(seen.get(0, last, 0).is_some());
+    }
+
+    #[test]
+    fn a_replaced_item_lends_its_buffer_to_the_next() {
+        let mut seen = SeenItems::default();
+        let long = format!(r#"{{"id":"p","result":"r","x":"{}"}}"#, "a".repeat(200));
+        for _ in 0..WAYS {
+            seen.remember(0, &long, 0..long.len(), &policy(&long, "\"p\"", "r"));
+        }
+        let held = seen.bytes;
+        // Shorter items take the longer ones' buffers: nothing more is held.
+        for k in 0..3 * WAYS {
+            let t = format!(r#"{{"id":"p","result":"r{k}"}}"#);
+            seen.remember(0, &t, 0..t.len(), &policy(&t, "\"p\"", "r"));
+            assert!(seen.get(0, &t, 0).is_some());
+            assert_eq!(seen.bytes, held);
+            assert_eq!(seen.bytes, seen.bytes_counted());
+        }
     }
 
     #[test]
