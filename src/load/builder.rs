@@ -27,6 +27,8 @@ pub(super) struct Builder {
     max_file_size: u64,
     allow_empty: bool,
     allow_dangling: bool,
+    /// See [`LoadOptions::leave_trees_to_exit`].
+    leave_trees_to_exit: bool,
     /// Collections of at least this many items are read on every core.
     pub(super) parallel_from: usize,
     /// How many collections were (for tests).
@@ -47,6 +49,7 @@ impl Builder {
             max_file_size: options.max_file_size,
             allow_empty: options.allow_empty,
             allow_dangling: options.allow_dangling,
+            leave_trees_to_exit: options.leave_trees_to_exit,
             parallel_from: PARALLEL_ITEMS,
             #[cfg(test)]
             read_in_parallel: 0,
@@ -107,6 +110,14 @@ impl Builder {
         }
     }
 
+    /// Done with a file's tree: freed, or left to the process's exit (see
+    /// [`LoadOptions::leave_trees_to_exit`]).
+    fn done_with(&self, tree: Json<'_>) {
+        if self.leave_trees_to_exit {
+            std::mem::forget(tree);
+        }
+    }
+
     /// A single-file bundle: an object with the §2 keys (or another tool's export, §1.1a).
     pub(super) fn bundle_bytes(&mut self, file: &str, bytes: Vec<u8>) {
         let Some(text) = self.decode_file(file, bytes) else {
@@ -125,6 +136,7 @@ impl Builder {
                 b.bundle_value(d, &root, "$", "");
             }
         });
+        self.done_with(root);
     }
 
     /// Another tool's export (§1.1a): Terraform JSON is translated and read; a recognised format
@@ -473,6 +485,7 @@ impl Builder {
                             "pim"
                         };
                         self.run(&rel, |b, d| b.bundle_value(d, &v, "$", section));
+                        self.done_with(v);
                     }
                     continue;
                 }
@@ -535,6 +548,7 @@ impl Builder {
                     b.collection(d, kind, &value, "$", &rel);
                 }
             });
+            self.done_with(value);
         }
         Ok(())
     }

@@ -1471,3 +1471,22 @@ fn group_members_read_in_both_forms_and_a_bad_one_is_named_at_its_index() {
         "{d:#?}"
     );
 }
+
+/// The CLI's option to leave each file's JSON tree to the process's exit, instead of freeing it,
+/// reads the same tenant: from a directory and from a single-file bundle.
+#[test]
+fn leaving_trees_to_exit_reads_the_same_tenant() {
+    let leave = jitgate::LoadOptions::default().leave_trees_to_exit(true);
+    let revision = |t: Tenant| jitgate::Snapshot::compile(t).revision().to_owned();
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/tenant");
+    assert_eq!(
+        revision(jitgate::load_with(&examples, &leave).unwrap()),
+        revision(load(&examples).unwrap())
+    );
+    let text = policies_bundle(&[policy(P1, "one", ""), policy(P2, "two", "")]);
+    let left = jitgate::load_bundle_bytes_with("t.json", text.as_bytes(), &leave).unwrap();
+    assert_eq!(left.policies.len(), 2);
+    let freed =
+        jitgate::load_bundle_bytes_with("t.json", text.as_bytes(), &Default::default()).unwrap();
+    assert_eq!(revision(left), revision(freed));
+}

@@ -61,12 +61,14 @@ pub struct LoadArgs {
 }
 
 impl LoadArgs {
-    /// The library's options for these flags.
+    /// The library's options for these flags. Every command loads its tenants once and exits
+    /// when done, so the files' JSON trees are left to the exit rather than freed.
     pub fn options(&self) -> jitgate::LoadOptions {
         jitgate::LoadOptions::default()
             .allow_empty(self.allow_empty)
             .allow_dangling(self.allow_dangling)
             .max_file_size(self.max_file_size)
+            .leave_trees_to_exit(true)
     }
 }
 
@@ -554,7 +556,8 @@ fn main() -> ExitCode {
             after: &after,
             options: jitgate::LoadOptions::default()
                 .allow_empty(allow_empty)
-                .allow_dangling(allow_dangling),
+                .allow_dangling(allow_dangling)
+                .leave_trees_to_exit(true),
             session: &session,
             at: at.as_deref(),
             json,
