@@ -2,7 +2,7 @@
 //! readers and the CLI's request reader take their lines from), and a buffer filled with
 //! interrupted reads retried (every reader of the input fills through it).
 
-use std::io::{BufRead, Read};
+use std::io::BufRead;
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -65,11 +65,12 @@ pub fn read_line_within(
     }
 }
 
-/// How much a [`LineBlocks`] reads at a time: some 240 Graph records.
+/// How much a [`LineBlocks`] block holds: some 240 Graph records.
 const BLOCK_BYTES: usize = 1 << 20;
 
-/// A line of a block: its bytes are a range of the block, which its lines share.
-#[derive(Debug, Clone)]
+/// A line of a block: its bytes are a range of the block, which its lines share (so a line kept
+/// after the others keeps the whole block).
+#[derive(Clone)]
 pub(super) struct Span {
     block: Arc<Vec<u8>>,
     range: Range<usize>,
@@ -97,6 +98,19 @@ impl Span {
     }
 }
 
+impl AsRef<[u8]> for Span {
+    fn as_ref(&self) -> &[u8] {
+        self.bytes()
+    }
+}
+
+/// The line's text, not the block around it.
+impl std::fmt::Debug for Span {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", String::from_utf8_lossy(self.bytes()))
+    }
+}
+
 /// A line read by [`LineBlocks::next_line`].
 pub(super) enum Line {
     /// A line's bytes, without its newline.
@@ -106,29 +120,42 @@ pub(super) enum Line {
 }
 
 /// Lines read a block at a time: each line is a range of the block it was read into, so a
-/// record of a few kilobytes is neither copied nor allocated on its own, and the input is read
-/// straight into the block. A line that runs past a block's end starts the next block.
+/// record of a few kilobytes is not allocated on its own. A block is filled from the reader's
+/// buffer until it is full, except that it is handed out as soon as it holds a whole line and
+/// the reader has no more bytes at hand (a pipe that has nothing more yet): lines are never
+/// held back waiting for input. A line that runs past a block's end starts the next block.
 pub(super) struct LineBlocks {
     reader: Box<dyn BufRead + Send>,
+    /// The reader's buffer size: a read that gives less found no more input at hand.
+    read_ahead: usize,
     block: Arc<Vec<u8>>,
     /// Where the next line starts in the block.
     at: usize,
     /// Has the input ended (everything read is in the block)?
     ended: bool,
+    /// The error a read ended with, given once the lines read before it are handed out.
+    failed: Option<std::io::Error>,
+    /// Does the reader still hold bytes of a read that filled the last block? (They are short
+    /// because part of them was taken, not because no more input was at hand.)
+    leftover: bool,
 }
 
 impl LineBlocks {
-    /// The lines of `reader`.
-    pub(super) fn new(reader: Box<dyn BufRead + Send>) -> LineBlocks {
+    /// The lines of `reader`, whose buffer holds `read_ahead` bytes.
+    pub(super) fn new(reader: Box<dyn BufRead + Send>, read_ahead: usize) -> LineBlocks {
         LineBlocks {
             reader,
+            read_ahead,
             block: Arc::new(Vec::new()),
             at: 0,
             ended: false,
+            failed: None,
+            leftover: false,
         }
     }
 
-    /// The next line; `None` at the end of input.
+    /// The next line; `None` at the end of input. A read error is returned after the lines read
+    /// before it, and ends the lines.
     pub(super) fn next_line(&mut self) -> std::io::Result<Option<Line>> {
         loop {
             let rest = self.block.get(self.at..).unwrap_or_default();
@@ -140,6 +167,13 @@ impl LineBlocks {
                     return Ok(Some(Line::Overlong));
                 }
                 return Ok(Some(Line::Text(self.span(range))));
+            }
+            if let Some(e) = self.failed.take() {
+                // The partial line before the error is not a line.
+                self.ended = true;
+                self.block = Arc::new(Vec::new());
+                self.at = 0;
+                return Err(e);
             }
             if self.ended {
                 if rest.is_empty() {
@@ -156,27 +190,74 @@ impl LineBlocks {
                 // Too long already: the rest of it is read and dropped.
                 self.block = Arc::new(Vec::new());
                 self.at = 0;
-                let mut dropped = Vec::new();
-                if read_line_within(self.reader.as_mut(), &mut dropped, 0)? == 0 {
-                    self.ended = true;
-                }
+                self.drop_rest_of_line()?;
                 return Ok(Some(Line::Overlong));
             }
-            // The next block starts with the line begun in this one.
-            // Room for twice the line so far, but never more than tells a line too long.
+            // The next block starts with the line begun in this one. Room for twice the line so
+            // far, but never more than tells a line too long.
             let room = rest
                 .len()
                 .saturating_mul(2)
                 .clamp(BLOCK_BYTES, MAX_LINE + 1);
             let mut next = Vec::with_capacity(room);
             next.extend_from_slice(rest);
-            let want = next.capacity() - next.len();
-            // `read_to_end` reads into the block's spare room as it is, without zeroing it
-            // first, and retries interrupted reads.
-            let read = Read::take(&mut self.reader, want as u64).read_to_end(&mut next)?;
-            self.ended = read < want;
+            if let Err(e) = self.fill(&mut next) {
+                self.failed = Some(e);
+            }
+            if next.len() < next.capacity() / 2 {
+                // A block handed out early (a pipe) keeps no idle room.
+                next.shrink_to_fit();
+            }
             self.block = Arc::new(next);
             self.at = 0;
+        }
+    }
+
+    /// Fills `block` from the reader: until it is full or the input ends, or, once it holds a
+    /// newline, until the reader's buffer runs dry short of its capacity.
+    fn fill(&mut self, block: &mut Vec<u8>) -> std::io::Result<()> {
+        let mut line_at_hand = false;
+        let mut leftover = std::mem::take(&mut self.leftover);
+        while block.len() < block.capacity() {
+            let buf = fill_buf_retrying(self.reader.as_mut())?;
+            if buf.is_empty() {
+                self.ended = true;
+                return Ok(());
+            }
+            let n = buf.len().min(block.capacity() - block.len());
+            let taken = buf.get(..n).unwrap_or_default();
+            line_at_hand |= memchr::memchr(b'\n', taken).is_some();
+            // A read that did not fill the reader's buffer: more may not come at once.
+            let short = buf.len() < self.read_ahead && !leftover;
+            leftover = false;
+            self.leftover = n < buf.len();
+            block.extend_from_slice(taken);
+            self.reader.consume(n);
+            if line_at_hand && short {
+                return Ok(());
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads and drops the bytes up to the next newline (or the end of input).
+    fn drop_rest_of_line(&mut self) -> std::io::Result<()> {
+        loop {
+            let buf = fill_buf_retrying(self.reader.as_mut())?;
+            if buf.is_empty() {
+                self.ended = true;
+                return Ok(());
+            }
+            match memchr::memchr(b'\n', buf) {
+                Some(i) => {
+                    self.reader.consume(i + 1);
+                    return Ok(());
+                }
+                None => {
+                    let n = buf.len();
+                    self.reader.consume(n);
+                }
+            }
         }
     }
 
@@ -202,7 +283,7 @@ mod tests {
     /// long.
     fn block_lines(input: Vec<u8>, buffer: usize) -> Vec<Option<Vec<u8>>> {
         let reader = std::io::BufReader::with_capacity(buffer, std::io::Cursor::new(input));
-        let mut lines = LineBlocks::new(Box::new(reader));
+        let mut lines = LineBlocks::new(Box::new(reader), buffer);
         let mut out = Vec::new();
         while let Some(line) = lines.next_line().unwrap() {
             out.push(match line {
@@ -281,13 +362,98 @@ mod tests {
         input.push(b'\n');
         input.extend(std::iter::repeat_n(b'z', MAX_LINE));
         input.extend_from_slice(b"\nlast");
-        let lines = block_lines(input.clone(), 1 << 16);
-        assert_eq!(lines, one_by_one(&input));
+        let expected = one_by_one(&input);
+        let lines = block_lines(input, 1 << 16);
+        assert_eq!(lines, expected);
         let kinds: Vec<Option<usize>> = lines.iter().map(|l| l.as_ref().map(Vec::len)).collect();
         assert_eq!(
             kinds,
             [Some(5), None, Some(4), Some(MAX_LINE - 1), None, Some(4)]
         );
+    }
+
+    #[test]
+    fn a_last_line_too_long_ends_the_lines_without_reading_again() {
+        let mut input = b"first\n".to_vec();
+        input.extend(std::iter::repeat_n(b'x', MAX_LINE + 5));
+        let reads = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let reader = Counted {
+            chunks: vec![input],
+            reads: Arc::clone(&reads),
+        };
+        let mut lines = LineBlocks::new(Box::new(std::io::BufReader::new(reader)), 8192);
+        assert!(matches!(lines.next_line().unwrap(), Some(Line::Text(t)) if t.bytes() == b"first"));
+        assert!(matches!(lines.next_line().unwrap(), Some(Line::Overlong)));
+        let after_end = reads.load(std::sync::atomic::Ordering::Relaxed);
+        assert!(lines.next_line().unwrap().is_none());
+        assert!(lines.next_line().unwrap().is_none());
+        assert_eq!(reads.load(std::sync::atomic::Ordering::Relaxed), after_end);
+    }
+
+    /// A reader that gives its chunks one per read (an empty chunk: a read that fails), then
+    /// the end; it counts its reads.
+    struct Counted {
+        chunks: Vec<Vec<u8>>,
+        reads: Arc<std::sync::atomic::AtomicUsize>,
+    }
+
+    impl std::io::Read for Counted {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            self.reads
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(chunk) = self.chunks.first_mut() else {
+                return Ok(0);
+            };
+            if chunk.is_empty() {
+                self.chunks.remove(0);
+                return Err(std::io::Error::other("the disk went away"));
+            }
+            let n = chunk.len().min(buf.len());
+            buf[..n].copy_from_slice(&chunk[..n]);
+            chunk.drain(..n);
+            if chunk.is_empty() {
+                self.chunks.remove(0);
+            }
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn the_lines_read_before_an_error_come_first() {
+        // An empty chunk stands for a failing read.
+        let reader = Counted {
+            chunks: vec![b"one\ntwo\nthr".to_vec(), Vec::new()],
+            reads: Arc::default(),
+        };
+        let mut lines = LineBlocks::new(Box::new(std::io::BufReader::new(reader)), 8192);
+        for expected in [&b"one"[..], b"two"] {
+            assert!(
+                matches!(lines.next_line().unwrap(), Some(Line::Text(t)) if t.bytes() == expected)
+            );
+        }
+        let e = lines.next_line().err().unwrap();
+        assert_eq!(e.to_string(), "the disk went away");
+        // The cut line is not a line, and the lines end there.
+        assert!(lines.next_line().unwrap().is_none());
+    }
+
+    #[test]
+    fn a_line_at_hand_is_not_held_back_for_more_input() {
+        // As from a pipe: a short read holding whole lines, then more later.
+        let reads = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let reader = Counted {
+            chunks: vec![b"{\"a\":1}\n{\"b\":".to_vec(), b"2}\n".to_vec()],
+            reads: Arc::clone(&reads),
+        };
+        let mut lines = LineBlocks::new(Box::new(std::io::BufReader::new(reader)), 8192);
+        assert!(
+            matches!(lines.next_line().unwrap(), Some(Line::Text(t)) if t.bytes() == b"{\"a\":1}")
+        );
+        assert_eq!(reads.load(std::sync::atomic::Ordering::Relaxed), 1);
+        assert!(
+            matches!(lines.next_line().unwrap(), Some(Line::Text(t)) if t.bytes() == b"{\"b\":2}")
+        );
+        assert!(lines.next_line().unwrap().is_none());
     }
 
     #[test]
@@ -298,6 +464,12 @@ mod tests {
             range: 0..block.len(),
         };
         assert_eq!(whole.trimmed().bytes(), "{\"a\": 1} \r\u{a0}".as_bytes());
+        // Shown as its text, not as the block's bytes.
+        let first = Span {
+            block: Arc::clone(&block),
+            range: 3..11,
+        };
+        assert_eq!(format!("{first:?}"), "\"{\\\"a\\\": 1}\"");
         let blank = Span { block, range: 0..3 };
         assert_eq!(blank.trimmed().bytes(), b"");
     }

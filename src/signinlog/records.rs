@@ -25,6 +25,8 @@ const READ_AHEAD: usize = 1024;
 
 /// One record as read, or why its text is not one. A JSON line is kept as text until
 /// [`RawRecord::value`] parses it, so parsing happens in whichever thread decides the record.
+/// The lines read together (up to 1 MiB) share one buffer, freed with the last of them: a
+/// record kept long after the others keeps that buffer too.
 #[derive(Debug)]
 pub struct RawRecord {
     /// 1-based position among the input's records.
@@ -323,7 +325,7 @@ impl Records {
                 || matches!(line.last(), Some(b'}' | b']'))
         });
         self.shape = Some(if one_value {
-            Shape::Lines(LineBlocks::new(reader))
+            Shape::Lines(LineBlocks::new(reader, READ_BUFFER))
         } else {
             Shape::Stream(stream(reader))
         });
@@ -337,7 +339,7 @@ impl Records {
         let bytes = text.bytes();
         let is_list = bytes.first() == Some(&b'[') || may_hold_page(bytes);
         if is_list {
-            let items = stream(Box::new(std::io::Cursor::new(bytes.to_vec())));
+            let items = stream(Box::new(std::io::Cursor::new(text)));
             self.sub = Some((items, self.line, 0));
         } else {
             let place = format!("line {}", self.line);
