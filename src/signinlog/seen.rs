@@ -56,6 +56,9 @@ pub(super) struct SeenItems {
     places: Vec<Place>,
     /// The bytes held for item text (the buffers' capacities).
     bytes: usize,
+    /// Items found (for the tests).
+    #[cfg(test)]
+    pub(super) hits: usize,
 }
 
 thread_local! {
@@ -98,6 +101,10 @@ impl SeenItems {
             return None;
         };
         place.misses = 0;
+        #[cfg(test)]
+        {
+            self.hits += 1;
+        }
         // The same bytes at `at`: the same character boundaries, offset by `at`.
         let part = |r: &Range<usize>| text.get(at + r.start..at + r.end).map(Cow::Borrowed);
         let optional = |r: &Option<Range<usize>>| match r {
@@ -319,9 +326,34 @@ mod tests {
             }
         }
         assert!(seen.bytes > BUDGET - MAX_ITEM, "{}", seen.bytes);
-        // Replacing an item frees its bytes for the next.
-        let t = r#"{"id":"p","result":"r"}"#;
-        seen.remember(0, t, 0..t.len(), &policy(t, "\"p\"", "r"));
+    }
+
+    #[test]
+    fn at_the_budget_an_item_that_replaces_another_is_still_kept() {
+        let mut seen = SeenItems::default();
+        let filler = "a".repeat(MAX_ITEM - 40);
+        let item = |k: usize| format!(r#"{{"id":"p","result":"r{k:02}","x":"{filler}"}}"#);
+        // Place 0 full, then the other places until nothing more fits.
+        for k in 0..WAYS {
+            let t = item(k);
+            seen.remember(0, &t, 0..t.len(), &policy(&t, "\"p\"", "r"));
+        }
+        for place in 1..PLACES {
+            for k in 0..WAYS {
+                let t = item(k);
+                seen.remember(place, &t, 0..t.len(), &policy(&t, "\"p\"", "r"));
+            }
+        }
+        assert!(seen.bytes > BUDGET - MAX_ITEM, "{}", seen.bytes);
+        let full = seen.bytes;
+        let t = item(WAYS);
+        seen.remember(PLACES - 1, &t, 0..t.len(), &policy(&t, "\"p\"", "r"));
+        assert_eq!(seen.bytes, full);
+        // At place 0 the new item takes the oldest one's buffer: kept, nothing more held.
+        seen.remember(0, &t, 0..t.len(), &policy(&t, "\"p\"", "r"));
+        assert!(seen.get(0, &t, 0).is_some());
+        assert!(seen.get(0, &item(0), 0).is_none());
+        assert_eq!(seen.bytes, full);
         assert_eq!(seen.bytes, seen.bytes_counted());
     }
 
@@ -344,9 +376,10 @@ mod tests {
             let other = r#"{"id":"p","result":"other"}"#;
             seen.remember(0, other, 0..other.len(), &policy(other, "\"p\"", "r"));
         }
-        assert_eq!(seen.len(), WAYS);
         assert!(seen.get(0, last, 0).is_some());
         assert!(seen.get(0, last, 0).is_some());
+        // Warm again, it is looked for: the other item was not kept while the place was cold.
+        assert!(seen.get(0, r#"{"id":"p","result":"other"}"#, 0).is_none());
     }
 
     #[test]
