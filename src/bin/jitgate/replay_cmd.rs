@@ -5,7 +5,9 @@ use std::fs::File;
 use std::io::{IsTerminal, Read, Write};
 use std::path::Path;
 use std::process::ExitCode;
-use std::time::Instant;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::RecvTimeoutError;
+use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 use serde_json::{Value, json};
@@ -125,14 +127,23 @@ pub fn run(a: &ReplayArgs<'_>) -> ExitCode {
     let started = Instant::now();
     let mut last_progress = Instant::now();
     let mut summary = Summary::default();
+    // Set when the writing fails: the decider stops without waiting for the next block (a slow
+    // pipe may take long to fill one).
+    let stop = AtomicBool::new(false);
     let written = std::thread::scope(|scope| {
         // A decider thread hands each block to the workers and passes its lines on, while this
         // one counts and writes the block before: the workers never wait for the writing.
         let (done_tx, done_rx) = std::sync::mpsc::sync_channel::<Decided>(1);
         let differences_only = a.differences_only;
         let (current, proposed, unlogged) = (&current, &proposed, &unlogged);
+        let stop = &stop;
         scope.spawn(move || {
-            while let Ok((block, fatal)) = rx.recv() {
+            loop {
+                let (block, fatal) = match rx.recv_timeout(Duration::from_millis(50)) {
+                    Ok(next) => next,
+                    Err(RecvTimeoutError::Timeout) if !stop.load(Ordering::Relaxed) => continue,
+                    Err(_) => break,
+                };
                 if block.is_empty() && fatal.is_none() {
                     break;
                 }
@@ -144,6 +155,8 @@ pub fn run(a: &ReplayArgs<'_>) -> ExitCode {
                         Some(p) => impact(current, p, r),
                     })
                     .collect();
+                // The records go while the lines wait to be written.
+                drop(block);
                 let last = fatal.is_some();
                 if done_tx.send((results, fatal)).is_err() || last {
                     break;
@@ -158,7 +171,9 @@ pub fn run(a: &ReplayArgs<'_>) -> ExitCode {
                     && let Err(e) = out.write_all(&line)
                 {
                     note!("jitgate: cannot write output: {e}");
-                    // Dropping the receiver stops the decider at its next block.
+                    // The receiver is dropped on return: the decider stops at its next send,
+                    // or now if it is waiting for a block.
+                    stop.store(true, Ordering::Relaxed);
                     return Err(ExitCode::from(2));
                 }
             }
