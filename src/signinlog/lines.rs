@@ -84,18 +84,23 @@ impl Span {
 
     /// The line without ASCII whitespace at either end.
     pub(super) fn trimmed(mut self) -> Span {
-        let bytes = self.bytes();
-        let start = bytes
-            .iter()
-            .position(|b| !b.is_ascii_whitespace())
-            .unwrap_or(bytes.len());
-        let end = bytes
-            .iter()
-            .rposition(|b| !b.is_ascii_whitespace())
-            .map_or(start, |i| i + 1);
+        let Range { start, end } = trimmed_range(self.bytes());
         self.range = self.range.start + start..self.range.start + end;
         self
     }
+}
+
+/// Where `bytes` are once ASCII whitespace is trimmed off both ends.
+pub(super) fn trimmed_range(bytes: &[u8]) -> Range<usize> {
+    let start = bytes
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(bytes.len());
+    let end = bytes
+        .iter()
+        .rposition(|b| !b.is_ascii_whitespace())
+        .map_or(start, |i| i + 1);
+    start..end
 }
 
 impl AsRef<[u8]> for Span {

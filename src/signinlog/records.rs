@@ -17,7 +17,7 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqA
 use serde_json::{Map, Value};
 
 use super::csv::CsvRows;
-use super::lines::{Line, LineBlocks, MAX_LINE, Span, fill_buf_retrying, read_line};
+use super::lines::{Line, LineBlocks, MAX_LINE, Span, fill_buf_retrying, read_line, trimmed_range};
 use super::utf16::Utf16Reader;
 
 /// Records a streamed document may read ahead of the caller.
@@ -467,15 +467,7 @@ fn kind(v: &Value) -> &'static str {
 
 /// Trims ASCII whitespace off both ends without copying the line.
 fn trim(bytes: &[u8]) -> &[u8] {
-    let start = bytes
-        .iter()
-        .position(|b| !b.is_ascii_whitespace())
-        .unwrap_or(bytes.len());
-    let end = bytes
-        .iter()
-        .rposition(|b| !b.is_ascii_whitespace())
-        .map_or(start, |i| i + 1);
-    bytes.get(start..end).unwrap_or_default()
+    bytes.get(trimmed_range(bytes)).unwrap_or_default()
 }
 
 /// Streams the JSON document(s) of `reader` from a thread: each record goes through a bounded
