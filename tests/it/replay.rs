@@ -1145,3 +1145,55 @@ fn device_filter_attributes_the_logs_lack_are_named_per_record() {
         ]
     );
 }
+
+/// A closed output ends the run at once, even while the input stays open (a live pipe): the
+/// decider does not wait for a block that may never fill.
+#[test]
+fn a_closed_output_ends_replay_while_the_input_is_still_open() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+    // Two blocks of records and part of a third: more than the 1 MiB the output buffers.
+    let logs = jitgate::unstable::signinlogs::sign_in_logs(tenant(), 9000, 31);
+    let text: String = logs.iter().map(|r| format!("{r}\n")).collect();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_jitgate"))
+        .args(["replay", "--tenant", EXAMPLE, "--signins", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let mut stdin = child.stdin.take().unwrap();
+    let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(text.as_bytes());
+        // The input stays open until the test is done with the process.
+        let _ = done_rx.recv_timeout(Duration::from_secs(120));
+    });
+    let started = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break Some(s);
+        }
+        if started.elapsed() > Duration::from_secs(60) {
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let _ = done_tx.send(());
+    if status.is_none() {
+        let _ = child.kill();
+    }
+    writer.join().unwrap();
+    let status = status.expect("replay still running a minute after its output closed");
+    assert_eq!(status.code(), Some(2));
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert!(err.contains("cannot write output"), "{err}");
+}
