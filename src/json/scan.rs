@@ -181,6 +181,11 @@ impl<'a> Scan<'a> {
         }
     }
 
+    /// The whole text being read.
+    pub(crate) fn text(&self) -> &'a str {
+        self.text
+    }
+
     /// The byte position reached.
     pub(crate) fn pos(&self) -> usize {
         self.pos

@@ -40,7 +40,7 @@ pub(super) fn record<'a, const N: usize>(
         let value = if key.eq_ignore_ascii_case(policies) {
             lists += 1;
             let mut seen = SeenItems::take();
-            let list = policy_list(s, text, &mut seen, &mut read);
+            let list = policy_list(s, &mut seen, &mut read);
             seen.put_back();
             list?
         } else if keys.find(key).is_some() {
@@ -73,10 +73,9 @@ pub(super) fn wanted(keys: &[&str], key: &str) -> bool {
 /// reads it (an item the mapping would refuse ends the fast path, so the refusal comes from the
 /// mapping), leaving an empty list in the tree; or null, or a string (which the mapping
 /// reports). An item whose bytes are those of one read before at its place in the list (in
-/// `seen`, of `text`) is taken from there.
+/// `seen`) is taken from there.
 fn policy_list<'a>(
     s: &mut Scan<'a>,
-    text: &'a str,
     seen: &mut SeenItems,
     read: &mut Option<Vec<LoggedPolicy<'a>>>,
 ) -> Option<Json<'a>> {
@@ -87,7 +86,7 @@ fn policy_list<'a>(
             let mut items = Vec::with_capacity(32);
             s.array(|s| {
                 let start = s.pos();
-                if let Some((policy, end)) = seen.get(items.len(), text, start) {
+                if let Some((policy, end)) = seen.get(items.len(), s.text(), start) {
                     items.push(policy);
                     s.set_pos(end);
                     return Some(());
@@ -136,7 +135,7 @@ fn policy_list<'a>(
                     [satisfied.as_ref(), not_satisfied.as_ref()],
                 )
                 .ok()?;
-                seen.remember(items.len(), text, start..s.pos(), &policy);
+                seen.remember(items.len(), s.text(), start..s.pos(), &policy);
                 items.push(policy);
                 Some(())
             })?;
