@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use super::LoggedPolicy;
 use super::logged::{logged_policy_of, policy_slot};
 use super::seen::SeenItems;
-use super::values::{ADDITIONAL_PROPERTIES, is_absent, same_name};
+use super::values::{ADDITIONAL_PROPERTIES, is_absent, nested_members, same_name};
 use crate::json::Json;
 use crate::json::scan::{Names, Scan};
 
@@ -46,7 +46,10 @@ pub(super) fn record<'a, const N: usize>(
         } else if keys.find(key).is_some() {
             wrapped |=
                 key.eq_ignore_ascii_case("properties") || same_name(key, ADDITIONAL_PROPERTIES);
-            s.value(1)?
+            match nested_members(key) {
+                Some(keep) => pruned(s, keep, 1, true)?,
+                None => s.value(1)?,
+            }
         } else {
             s.skip(1)?;
             return Some(());
@@ -62,6 +65,35 @@ pub(super) fn record<'a, const N: usize>(
         record: Json::Object(members),
         policies: read,
     })
+}
+
+/// A value under a field of the mapping's nested table ([`nested_members`]), at `depth`: an
+/// object with only the members `keep` names; with `items`, a list whose objects keep only
+/// those; anything else whole (as `serde_json` reads it in `select.rs`).
+fn pruned<'a>(s: &mut Scan<'a>, keep: &[&str], depth: usize, items: bool) -> Option<Json<'a>> {
+    match s.peek()? {
+        b'{' => {
+            let mut members = Vec::with_capacity(keep.len());
+            s.object(|s, key| {
+                if wanted(keep, key) {
+                    members.push((Cow::Borrowed(key), s.value(depth + 1)?));
+                    Some(())
+                } else {
+                    s.skip(depth + 1)
+                }
+            })?;
+            Some(Json::Object(members))
+        }
+        b'[' if items => {
+            let mut list = Vec::new();
+            s.array(|s| {
+                list.push(pruned(s, keep, depth + 1, false)?);
+                Some(())
+            })?;
+            Some(Json::Array(list))
+        }
+        _ => s.value(depth),
+    }
 }
 
 /// Is `key` one of `keys`, in any case?

@@ -9,6 +9,7 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqA
 
 use super::MappedSignIn;
 use super::scan::{Scanned, wanted};
+use super::values::nested_members;
 use crate::json::scan::Names;
 use crate::json::{Json, Key};
 
@@ -143,6 +144,35 @@ pub(super) fn parse_record_slow(text: &str) -> Result<Json<'_>, serde_json::Erro
     Ok(value)
 }
 
+/// A [`Visitor`]'s numbers, strings, booleans and null, built as [`Json`] builds them.
+macro_rules! json_scalars {
+    () => {
+        fn visit_bool<E>(self, v: bool) -> Result<Json<'de>, E> {
+            Ok(Json::Bool(v))
+        }
+        fn visit_i64<E>(self, v: i64) -> Result<Json<'de>, E> {
+            Ok(Json::Number(v.into()))
+        }
+        fn visit_u64<E>(self, v: u64) -> Result<Json<'de>, E> {
+            Ok(Json::Number(v.into()))
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Json<'de>, E> {
+            serde_json::Number::from_f64(v)
+                .map(Json::Number)
+                .ok_or_else(|| E::custom("number out of range"))
+        }
+        fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Json<'de>, E> {
+            Ok(Json::String(Cow::Borrowed(v)))
+        }
+        fn visit_str<E>(self, v: &str) -> Result<Json<'de>, E> {
+            Ok(Json::String(Cow::Owned(v.to_owned())))
+        }
+        fn visit_unit<E>(self) -> Result<Json<'de>, E> {
+            Ok(Json::Null)
+        }
+    };
+}
+
 /// An object with only `keys` kept; any other JSON value as it is.
 struct Selected {
     keys: &'static [&'static str],
@@ -171,7 +201,10 @@ impl<'de> Visitor<'de> for Selected {
                 let list = map.next_value_seed(PolicyList)?;
                 members.push((key, list));
             } else if wanted(self.keys, &key) {
-                let value = map.next_value::<Json<'de>>()?;
+                let value = match nested_members(&key) {
+                    Some(keep) => map.next_value_seed(Nested { keep, items: true })?,
+                    None => map.next_value::<Json<'de>>()?,
+                };
                 members.push((key, value));
             } else {
                 map.next_value::<IgnoredAny>()?;
@@ -188,29 +221,59 @@ impl<'de> Visitor<'de> for Selected {
         }
         Ok(Json::Array(items))
     }
-    fn visit_bool<E>(self, v: bool) -> Result<Json<'de>, E> {
-        Ok(Json::Bool(v))
+    json_scalars!();
+}
+
+/// A value under a field of [`NESTED`]: an object with only the members `keep` names; with
+/// `items`, a list whose objects keep only those; anything else whole.
+struct Nested {
+    keep: &'static [&'static str],
+    items: bool,
+}
+
+impl<'de> DeserializeSeed<'de> for Nested {
+    type Value = Json<'de>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Json<'de>, D::Error> {
+        deserializer.deserialize_any(self)
     }
-    fn visit_i64<E>(self, v: i64) -> Result<Json<'de>, E> {
-        Ok(Json::Number(v.into()))
+}
+
+impl<'de> Visitor<'de> for Nested {
+    type Value = Json<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a value")
     }
-    fn visit_u64<E>(self, v: u64) -> Result<Json<'de>, E> {
-        Ok(Json::Number(v.into()))
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json<'de>, A::Error> {
+        let mut members = Vec::with_capacity(self.keep.len());
+        while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+            if wanted(self.keep, &key) {
+                members.push((key, map.next_value::<Json<'de>>()?));
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(Json::Object(members))
     }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Json<'de>, E> {
-        serde_json::Number::from_f64(v)
-            .map(Json::Number)
-            .ok_or_else(|| E::custom("number out of range"))
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Json<'de>, A::Error> {
+        let mut items = Vec::new();
+        if self.items {
+            let keep = self.keep;
+            while let Some(item) = seq.next_element_seed(Nested { keep, items: false })? {
+                items.push(item);
+            }
+        } else {
+            while let Some(item) = seq.next_element::<Json<'de>>()? {
+                items.push(item);
+            }
+        }
+        Ok(Json::Array(items))
     }
-    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Json<'de>, E> {
-        Ok(Json::String(Cow::Borrowed(v)))
-    }
-    fn visit_str<E>(self, v: &str) -> Result<Json<'de>, E> {
-        Ok(Json::String(Cow::Owned(v.to_owned())))
-    }
-    fn visit_unit<E>(self) -> Result<Json<'de>, E> {
-        Ok(Json::Null)
-    }
+
+    json_scalars!();
 }
 
 /// `appliedConditionalAccessPolicies`: each policy with [`POLICY_KEYS`] only.
@@ -281,6 +344,61 @@ mod tests {
         for other in ["", "@odata.type", "ID ", "userid2", "properties_"] {
             assert_eq!(RECORD_NAMES.find(other), None, "{other}");
         }
+    }
+
+    #[test]
+    fn nested_objects_keep_only_the_members_the_mapping_reads() {
+        // Graph's own example: a location with float coordinates, a device with its browser,
+        // steps with result details. None of that is read, so none of it is built, and the
+        // floats do not end the one-pass reading.
+        let text = r#"{"id": "r1", "createdDateTime": "2026-03-02T12:21:20Z",
+            "userId": "3f1a6c02-2b7d-4e8f-9a01-5c6d7e8f9a02", "clientAppUsed": "Browser",
+            "appId": "00000003-0000-0000-c000-000000000000", "ipAddress": "203.0.113.7",
+            "location": {"city": "Redmond", "state": "Washington", "countryOrRegion": "US",
+                "geoCoordinates": {"altitude": null, "latitude": 47.68050003051758, "longitude": -122.12094116210938}},
+            "DeviceDetail": {"deviceId": "", "displayName": null, "operatingSystem": "Windows 10",
+                "browser": "Edge 80.0.361", "isCompliant": false, "isManaged": 1.5, "trustType": null},
+            "authenticationDetails": [
+                {"authenticationMethod": "Password", "succeeded": true, "authenticationStepResultDetail": "Correct password",
+                 "authenticationStepDateTime": "2026-03-02T12:21:20Z", "authenticationMethodDetail": 0.5},
+                "text", [{"deep": 1.5}]],
+            "authenticationContextClassReferences": [{"id": "c1", "detail": "required", "x": 2.5}],
+            "LocationDetails": {"countryOrRegion": "NL", "geoCoordinates": {"latitude": 1.5}},
+            "status": {"errorCode": 0, "additionalDetails": 0.25}}"#;
+        let expected = serde_json::json!({"id": "r1", "createdDateTime": "2026-03-02T12:21:20Z",
+            "userId": "3f1a6c02-2b7d-4e8f-9a01-5c6d7e8f9a02", "clientAppUsed": "Browser",
+            "appId": "00000003-0000-0000-c000-000000000000", "ipAddress": "203.0.113.7",
+            "location": {"countryOrRegion": "US"},
+            "DeviceDetail": {"deviceId": "", "displayName": null, "operatingSystem": "Windows 10",
+                "isCompliant": false, "trustType": null},
+            "authenticationDetails": [
+                {"authenticationMethod": "Password", "succeeded": true,
+                 "authenticationStepDateTime": "2026-03-02T12:21:20Z"},
+                "text", [{"deep": 1.5}]],
+            "authenticationContextClassReferences": [{"id": "c1", "detail": "required"}],
+            "LocationDetails": {"countryOrRegion": "NL"}});
+        // A list inside a list keeps its float: the one-pass reading leaves that record to
+        // serde_json, which prunes it the same way.
+        assert!(fast(text).is_none());
+        assert_eq!(parse_record_slow(text).unwrap().to_value(), expected);
+        let without_deep = text.replace(r#", [{"deep": 1.5}]"#, "");
+        let mut expected = expected;
+        expected["authenticationDetails"]
+            .as_array_mut()
+            .unwrap()
+            .pop();
+        let fast = fast(&without_deep).unwrap();
+        assert_eq!(fast.record.to_value(), expected);
+        assert_eq!(
+            parse_record_slow(&without_deep).unwrap().to_value(),
+            expected
+        );
+        assert!(fast_path_agrees(&without_deep));
+        // The mapping reads what it read before from the whole record.
+        let whole: serde_json::Value = serde_json::from_str(&without_deep).unwrap();
+        let mapped = map_text(&without_deep).ok().unwrap();
+        let from_whole = crate::MappedSignIn::from_sign_in_log(&whole).unwrap();
+        assert_eq!(format!("{mapped:?}"), format!("{from_whole:?}"));
     }
 
     #[test]
@@ -382,14 +500,14 @@ mod fast_path_tests {
             "appliedConditionalAccessPolicies": [{"id": "p", "result": "success",
               "enforcedGrantControls": ["Mfa"], "conditionsSatisfied": 3},
               {"ID": "q", "Result": " notApplied ", "displayName": null, "conditionsNotSatisfied": ["users", "location"]}],
-            "location": {"city": "Rotterdam", "geo": {"latitude": 51}}} "#;
+            "location": {"city": "Rotterdam", "countryOrRegion": "NL", "geo": {"latitude": 51.5}}} "#;
         let v = fast(text).unwrap();
         assert!(agrees(text));
         assert_eq!(
             v.record.to_value(),
             serde_json::json!({"id": "r1", "IPAddress": "1.2.3.4",
                 "appliedConditionalAccessPolicies": [],
-                "location": {"city": "Rotterdam", "geo": {"latitude": 51}}})
+                "location": {"countryOrRegion": "NL"}})
         );
         let policies = v.policies.unwrap();
         assert_eq!(
@@ -472,9 +590,9 @@ mod fast_path_tests {
         for text in [
             r#"{"id": "a\"b"}"#,
             r#"{"i\u0064": "x"}"#,
-            r#"{"location": {"lat": 1.5}}"#,
-            r#"{"location": {"lat": -0}}"#,
-            r#"{"location": {"n": 99999999999999999999999}}"#,
+            r#"{"deviceDetail": {"isCompliant": 1.5}}"#,
+            r#"{"location": {"countryOrRegion": -0}}"#,
+            r#"{"riskLevelAggregated": 99999999999999999999999}"#,
             r#"[1, 2]"#,
             r#"{"appliedConditionalAccessPolicies": [1]}"#,
             r#"{"appliedConditionalAccessPolicies": {"id": "p"}}"#,

@@ -62,6 +62,51 @@ pub(super) fn trimmed(text: Cow<'_, str>) -> Option<Cow<'_, str>> {
 /// The key under which the PowerShell SDK nests the fields its model does not name.
 pub(super) const ADDITIONAL_PROPERTIES: &str = "AdditionalProperties";
 
+/// Record fields whose objects (the field's value, or each object in a list there) the mapping
+/// reads only some members of, and those members. The rest (a location's `geoCoordinates`, a
+/// device's `browser`, a step's result details) is skipped without being built: Graph writes
+/// coordinates as floats, which the one-pass reader would otherwise leave to `serde_json`.
+const NESTED: [(&str, &[&str]); 5] = [
+    ("location", &["countryOrRegion", ADDITIONAL_PROPERTIES]),
+    (
+        "LocationDetails",
+        &["countryOrRegion", ADDITIONAL_PROPERTIES],
+    ),
+    (
+        "deviceDetail",
+        &[
+            "deviceId",
+            "displayName",
+            "operatingSystem",
+            "isCompliant",
+            "trustType",
+            ADDITIONAL_PROPERTIES,
+        ],
+    ),
+    (
+        "authenticationDetails",
+        &[
+            "succeeded",
+            "authenticationMethod",
+            "authenticationStepDateTime",
+            ADDITIONAL_PROPERTIES,
+        ],
+    ),
+    (
+        "authenticationContextClassReferences",
+        &["id", "detail", ADDITIONAL_PROPERTIES],
+    ),
+];
+
+/// The members the mapping reads of the objects under the record field `key`, when it reads
+/// only some ([`NESTED`]).
+pub(super) fn nested_members(key: &str) -> Option<&'static [&'static str]> {
+    NESTED
+        .iter()
+        .find(|(field, _)| same_name(key, field))
+        .map(|(_, members)| *members)
+}
+
 /// The object `members` nest under [`ADDITIONAL_PROPERTIES`] (in any case, as every key is
 /// matched), searched after the members themselves.
 pub(super) fn additional_properties<'r, 'a>(members: &'r Members<'a>) -> Option<&'r Members<'a>> {
