@@ -35,10 +35,23 @@ pub fn parse_timestamp(s: &str) -> Result<Timestamp, String> {
     })
 }
 
-/// The common form `YYYY-MM-DDTHH:MM:SSZ` read directly, as jiff reads it; `None` for any other
-/// text (jiff then reads it or says why not), a leap second included.
+/// The common forms `YYYY-MM-DDTHH:MM:SSZ` and `YYYY-MM-DDTHH:MM:SS.fffffffZ` (Graph writes up
+/// to seven digits of a second, jiff reads up to nine) read directly, as jiff reads them; `None`
+/// for any other text (jiff then reads it or says why not), a leap second included.
 pub(crate) fn utc_seconds(s: &str) -> Option<Timestamp> {
-    let b: &[u8; 20] = s.as_bytes().try_into().ok()?;
+    let (whole, rest) = s.as_bytes().split_at_checked(19)?;
+    let nanos = match rest {
+        [b'Z'] => 0,
+        [b'.', fraction @ .., b'Z'] if (1..=9).contains(&fraction.len()) => {
+            let value = fraction.iter().try_fold(0u32, |acc, &c| {
+                c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
+            })?;
+            let scale = (fraction.len()..9).fold(1, |acc, _| acc * 10);
+            i32::try_from(value * scale).ok()?
+        }
+        _ => return None,
+    };
+    let b: &[u8; 19] = whole.try_into().ok()?;
     let [
         y0,
         y1,
@@ -59,7 +72,6 @@ pub(crate) fn utc_seconds(s: &str) -> Option<Timestamp> {
         b':',
         s0,
         s1,
-        b'Z',
     ] = *b
     else {
         return None;
@@ -93,7 +105,7 @@ pub(crate) fn utc_seconds(s: &str) -> Option<Timestamp> {
     let day_of_year = (153 * m + 2) / 5 + day - 1;
     let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
     let days = era * 146_097 + day_of_era - 719_468;
-    Timestamp::from_second(days * 86_400 + hour * 3_600 + minute * 60 + second).ok()
+    Timestamp::new(days * 86_400 + hour * 3_600 + minute * 60 + second, nanos).ok()
 }
 
 /// The largest duration accepted: 10,000 days, far beyond any PIM window, well inside jiff's range.
@@ -347,12 +359,41 @@ mod tests {
             }
         }
         assert!(checked > 1000, "{checked}");
+        // Fractions of a second, as Graph writes them (seven digits) and every other length.
+        let mut fractions = 0;
+        for digits in 1..=10 {
+            for text in [
+                format!(
+                    "2026-03-02T09:00:00.{}Z",
+                    "1234567890".get(..digits).unwrap_or("")
+                ),
+                format!("1969-12-31T23:59:59.{}Z", "9".repeat(digits)),
+                format!("2026-03-02T09:00:00.{}Z", "0".repeat(digits)),
+            ] {
+                let direct = utc_seconds(&text);
+                let jiff = text.parse::<Timestamp>().ok();
+                if digits <= 9 {
+                    assert_eq!(direct, jiff, "{text}");
+                    assert!(direct.is_some(), "{text}");
+                    fractions += 1;
+                }
+                assert_eq!(parse_timestamp(&text).ok(), jiff, "{text}");
+            }
+        }
+        assert_eq!(fractions, 27);
         for other in [
             "2026-03-02T09:00:00z",
             "2026-03-02t09:00:00Z",
-            "2026-03-02T09:00:00.5Z",
+            "2026-03-02T09:00:00.Z",
+            "2026-03-02T09:00:00.5",
+            "2026-03-02T09:00:00.5x",
+            "2026-03-02T09:00:00.-5Z",
+            "2026-03-02T09:00:00,5Z",
+            "2026-03-02T09:00:00.1234567890Z",
+            "2026-03-02T09:00:00+00:00",
+            "2026-03-02T09:00:0",
         ] {
-            assert_eq!(utc_seconds(other), None);
+            assert_eq!(utc_seconds(other), None, "{other}");
             assert_eq!(parse_timestamp(other).ok(), other.parse::<Timestamp>().ok());
         }
     }

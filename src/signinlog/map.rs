@@ -120,7 +120,8 @@ fn time(rec: &Rec<'_, '_>, names: &[&str]) -> Result<Option<Timestamp>, SignInLo
 /// ISO 8601 with an offset (`Z`), or without one (Log Analytics CSV writes UTC without it,
 /// sometimes with a space for `T`), or Windows PowerShell 5.1's `/Date(ms)/`.
 fn parse_time(text: &str) -> Option<Timestamp> {
-    // Graph's usual `YYYY-MM-DDTHH:MM:SSZ` without jiff's general parser (which reads it the same).
+    // Graph's usual `YYYY-MM-DDTHH:MM:SS[.fffffff]Z` without jiff's general parser (which reads
+    // it the same).
     if let Some(t) = crate::model::time::utc_seconds(text) {
         return Some(t);
     }
