@@ -40,6 +40,41 @@ const TRUST: [&str; 4] = [
 
 const COUNTRIES: [&str; 7] = ["NL", "NL", "NL", "DE", "US", "RU", "KP"];
 
+/// Client applications (`appId`, `appDisplayName`) a user signs in with; the resource signed in
+/// to (`resourceId`) is drawn from the tenant's applications.
+const CLIENT_APPS: [(&str, &str); 4] = [
+    ("d3590ed6-52b3-4102-aeff-aad2292ab01c", "Microsoft Office"),
+    ("c44b4083-3bb0-49c1-b47d-974e53cbdf3c", "Azure Portal"),
+    ("27922004-5251-4030-b22d-91ecd9a37ea4", "Outlook Mobile"),
+    ("1fec8e78-bce4-4aaf-ab1b-5451cc387264", "Microsoft Teams"),
+];
+
+/// `userAgent` and `deviceDetail.browser` pairs.
+const AGENTS: [(&str, &str); 3] = [
+    (
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/122.0.0.0 Safari/537.36 Edg/122.0.0.0",
+        "Edge 122.0.0",
+    ),
+    (
+        "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.3 Safari/605.1.15",
+        "Safari 17.3",
+    ),
+    (
+        "Mozilla/5.0 (compatible; MSAL 1.0) PKeyAuth/1.0",
+        "Rich Client 4.61.0.0",
+    ),
+];
+
+/// `location`'s city, state and coordinates (Graph writes coordinates as floats).
+const PLACES: [(&str, &str, f64, f64); 3] = [
+    ("Rotterdam", "Zuid-Holland", 51.922_5, 4.479_17),
+    ("Amsterdam", "Noord-Holland", 52.373_08, 4.892_13),
+    ("Berlin", "Berlin", 52.520_01, 13.404_95),
+];
+
+/// The tenant the generated records are logged in (`resourceTenantId`).
+const TENANT_ID: &str = "7c1a0d52-6b1e-4b7c-9d3e-2f8a5c4e1b90";
+
 const SECOND_FACTORS: [&str; 5] = [
     "Mobile app notification",
     "Text message",
@@ -120,27 +155,44 @@ pub fn each_sign_in_log<E>(
         .filter_map(|s| Some((s.id.clone(), s.app_id.clone()?)))
         .collect();
     for i in 0..n {
+        // What decides (drawn from `r`) is drawn as it always was; the rest of what Graph
+        // writes is drawn from `extra`, so adding to it does not change the decisions.
+        let mut extra = Rng::new(seed ^ (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15));
         let day_second = r.below(86_400);
         let created = format!(
-            "2026-03-02T{:02}:{:02}:{:02}Z",
+            "2026-03-02T{:02}:{:02}:{:02}.{:07}Z",
             day_second / 3600,
             (day_second / 60) % 60,
-            day_second % 60
+            day_second % 60,
+            extra.below(10_000_000)
         );
         let mut record = if !service_principals.is_empty() && r.chance(5) {
             let (sp, app) = r.pick(&service_principals).cloned().unwrap_or_default();
+            let ip = address(&mut r, tenant);
+            let country = *r.pick(&COUNTRIES).unwrap_or(&"NL");
             json!({
                 "id": guid(&mut r),
                 "createdDateTime": created,
-                "signInEventTypes": ["servicePrincipal"],
-                "servicePrincipalId": sp,
+                "appDisplayName": "Generated workload",
                 "appId": app,
+                "correlationId": guid(&mut extra),
+                "conditionalAccessAudiences": [],
+                "ipAddress": ip,
+                "isInteractive": false,
+                "location": location(&mut extra, country),
+                "resourceDisplayName": "Microsoft Graph",
                 "resourceId": "00000003-0000-0000-c000-000000000000",
-                "ipAddress": address(&mut r, tenant),
-                "location": {"countryOrRegion": *r.pick(&COUNTRIES).unwrap_or(&"NL")},
+                "resourceTenantId": TENANT_ID,
+                "servicePrincipalCredentialKeyId": guid(&mut extra),
+                "servicePrincipalId": sp,
+                "servicePrincipalName": "Generated workload",
+                "signInEventTypes": ["servicePrincipal"],
+                "status": {"errorCode": 0, "failureReason": "Other.", "additionalDetails": null},
+                "tokenIssuerType": "AzureAD",
+                "uniqueTokenIdentifier": token_identifier(&mut extra),
             })
         } else {
-            user_record(&mut r, tenant, &apps, &created)
+            user_record(&mut r, &mut extra, tenant, &apps, &created)
         };
         match MappedSignIn::from_sign_in_log(&record) {
             Ok(mapped) => {
@@ -169,6 +221,17 @@ pub fn each_sign_in_log<E>(
                     "conditionalAccessStatus",
                     json!(decision.conditional_access_status.as_str()),
                 );
+                if decision.decision == crate::Decision::Deny {
+                    set(
+                        &mut record,
+                        "status",
+                        json!({
+                            "errorCode": 53003,
+                            "failureReason": "Access has been blocked by Conditional Access policies. The access policy does not allow token issuance.",
+                            "additionalDetails": null,
+                        }),
+                    );
+                }
             }
             Err(e) => {
                 // Cannot happen for the shapes drawn above; kept visible rather than dropped.
@@ -184,7 +247,32 @@ pub fn each_sign_in_log<E>(
     Ok(())
 }
 
-fn user_record(r: &mut Rng, tenant: &Tenant, apps: &[String], created: &str) -> Value {
+/// `location` as Graph writes it: city, state, country and coordinates.
+fn location(extra: &mut Rng, country: &str) -> Value {
+    let (city, state, latitude, longitude) = *extra.pick(&PLACES).unwrap_or(&PLACES[0]);
+    json!({
+        "city": city,
+        "state": state,
+        "countryOrRegion": country,
+        "geoCoordinates": {"altitude": null, "latitude": latitude, "longitude": longitude},
+    })
+}
+
+/// A `uniqueTokenIdentifier`: 22 characters of base64url.
+fn token_identifier(extra: &mut Rng) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    (0..22)
+        .map(|_| char::from(*ALPHABET.get(extra.below(64)).unwrap_or(&b'A')))
+        .collect()
+}
+
+fn user_record(
+    r: &mut Rng,
+    extra: &mut Rng,
+    tenant: &Tenant,
+    apps: &[String],
+    created: &str,
+) -> Value {
     let user = r.pick(&tenant.users).cloned();
     let (user_id, user_type, access) = match &user {
         Some(u) => {
@@ -200,6 +288,14 @@ fn user_record(r: &mut Rng, tenant: &Tenant, apps: &[String], created: &str) -> 
         }
         None => (guid(r), "Member", "none"),
     };
+    let name = user
+        .as_ref()
+        .and_then(|u| u.display_name.clone())
+        .unwrap_or_else(|| format!("User {}", extra.below(10_000)));
+    let upn = user
+        .as_ref()
+        .and_then(|u| u.user_principal_name.clone())
+        .unwrap_or_else(|| format!("user{}@contoso.example", extra.below(10_000)));
     let client = {
         let roll = r.below(100) as u64;
         let mut acc = 0;
@@ -213,17 +309,34 @@ fn user_record(r: &mut Rng, tenant: &Tenant, apps: &[String], created: &str) -> 
     };
     let os = *r.pick(&SYSTEMS).unwrap_or(&"Windows 10");
     let trust = *r.pick(&TRUST).unwrap_or(&"");
-    let mut details = vec![json!({
-        "authenticationStepDateTime": created,
-        "authenticationMethod": "Password",
-        "succeeded": true,
-    })];
-    if r.chance(70) {
-        details.push(json!({
+    let step = |method: &str, requirement: &str, detail: &str| {
+        json!({
             "authenticationStepDateTime": created,
-            "authenticationMethod": *r.pick(&SECOND_FACTORS).unwrap_or(&"Mobile app notification"),
+            "authenticationMethod": method,
+            "authenticationMethodDetail": null,
             "succeeded": true,
-        }));
+            "authenticationStepResultDetail": detail,
+            "authenticationStepRequirement": requirement,
+            "StatusSequence": 0,
+            "RequestSequence": 0,
+        })
+    };
+    let mut details = vec![step(
+        "Password",
+        "Primary authentication",
+        "Correct password",
+    )];
+    let mut used = vec!["Password"];
+    if r.chance(70) {
+        let factor = *r
+            .pick(&SECOND_FACTORS)
+            .unwrap_or(&"Mobile app notification");
+        details.push(step(
+            factor,
+            "Multi-factor authentication",
+            "MFA completed in Azure AD",
+        ));
+        used.push(factor);
     }
     let risk = |r: &mut Rng| {
         if r.chance(3) {
@@ -234,8 +347,12 @@ fn user_record(r: &mut Rng, tenant: &Tenant, apps: &[String], created: &str) -> 
             "none"
         }
     };
+    let (agent, browser) = *extra.pick(&AGENTS).unwrap_or(&AGENTS[0]);
     let mut device = json!({
+        "deviceId": "",
+        "displayName": null,
         "operatingSystem": os,
+        "browser": browser,
         "isCompliant": r.chance(70),
         "isManaged": r.chance(70),
         "trustType": trust,
@@ -248,21 +365,69 @@ fn user_record(r: &mut Rng, tenant: &Tenant, apps: &[String], created: &str) -> 
             json!(format!("DEV-{}", r.below(10_000))),
         );
     }
-    json!({
-        "id": guid(r),
+    let (client_id, client_name) = *extra.pick(&CLIENT_APPS).unwrap_or(&CLIENT_APPS[0]);
+    // In the order these were always drawn.
+    let id = guid(r);
+    let resource = r.pick(apps).cloned().unwrap_or_default();
+    let ip = address(r, tenant);
+    let country = *r.pick(&COUNTRIES).unwrap_or(&"NL");
+    let sign_in_risk = risk(r);
+    let user_risk = risk(r);
+    let device_code = r.chance(3);
+    let home = user
+        .as_ref()
+        .and_then(|u| u.external_tenant_id.clone())
+        .filter(|_| user_type == "Guest")
+        .unwrap_or_else(|| TENANT_ID.to_owned());
+    let mut record = json!({
+        "id": id,
         "createdDateTime": created,
+        "userDisplayName": name,
+        "userPrincipalName": upn,
         "userId": user_id,
         "userType": user_type,
         "crossTenantAccessType": access,
-        "appId": r.pick(apps).cloned().unwrap_or_default(),
-        "ipAddress": address(r, tenant),
-        "location": {"city": "Rotterdam", "countryOrRegion": *r.pick(&COUNTRIES).unwrap_or(&"NL")},
+        "homeTenantId": home,
+        "resourceTenantId": TENANT_ID,
+        "appId": client_id,
+        "appDisplayName": client_name,
+        "resourceId": resource,
+        "resourceDisplayName": "Generated resource",
+        "ipAddress": ip,
+        "autonomousSystemNumber": 1136,
+        "location": location(extra, country),
         "clientAppUsed": client,
+        "userAgent": agent,
+        "correlationId": guid(extra),
         "deviceDetail": device,
-        "riskLevelDuringSignIn": risk(r),
-        "riskLevelAggregated": risk(r),
-        "originalTransferMethod": if r.chance(3) { "deviceCodeFlow" } else { "none" },
+        "riskDetail": "none",
+        "riskLevelDuringSignIn": sign_in_risk,
+        "riskLevelAggregated": user_risk,
+        "riskState": "none",
+        "riskEventTypes": [],
+        "riskEventTypes_v2": [],
+    });
+    // In two parts: one `json!` of them all is beyond the macro's recursion limit.
+    let more = json!({
+        "status": {"errorCode": 0, "failureReason": "Other.", "additionalDetails": null},
+        "originalTransferMethod": if device_code { "deviceCodeFlow" } else { "none" },
+        "authenticationProtocol": if device_code { "deviceCode" } else { "none" },
+        "authenticationRequirement": if used.len() > 1 { "multiFactorAuthentication" } else { "singleFactorAuthentication" },
         "authenticationDetails": details,
+        "authenticationMethodsUsed": used,
+        "signInEventTypes": ["interactiveUser"],
+        "incomingTokenType": "none",
+        "tokenIssuerType": "AzureAD",
+        "tokenIssuerName": "",
+        "processingTimeInMilliseconds": 80 + extra.below(400),
+        "networkLocationDetails": [],
+        "uniqueTokenIdentifier": token_identifier(extra),
         "isInteractive": true,
-    })
+        "flaggedForReview": false,
+        "isTenantRestricted": false,
+    });
+    if let (Some(o), Value::Object(more)) = (record.as_object_mut(), more) {
+        o.extend(more);
+    }
+    record
 }
