@@ -508,6 +508,53 @@ fn placed(reader: Box<dyn Read + Send>) -> Vec<(String, Result<MappedSignIn<'sta
 }
 
 #[test]
+fn invalid_utf8_in_a_record_is_reported_at_its_byte_and_the_others_decided() {
+    let lines: Vec<String> = jitgate::unstable::signinlogs::sign_in_logs(tenant(), 3, 1)
+        .iter()
+        .map(Value::to_string)
+        .collect();
+    let agent = lines[1].find("Mozilla").unwrap();
+    // A stray byte, a lead byte without its continuation, an overlong encoding: early in the
+    // record, in a skipped string far into it, and next to its last byte.
+    for (at, bad) in [
+        (1, &b"\xff"[..]),
+        (agent + 40, b"\xc3("),
+        (lines[1].len() - 2, b"\xc0\xaf"),
+    ] {
+        let mut input = Vec::new();
+        for (i, line) in lines.iter().enumerate() {
+            let mut bytes = line.clone().into_bytes();
+            if i == 1 {
+                bytes.splice(at..at, bad.iter().copied());
+            }
+            input.extend(bytes);
+            input.push(b'\n');
+        }
+        let results: Vec<(String, Result<(), String>)> =
+            SignInLogRecords::new(Box::new(std::io::Cursor::new(input)))
+                .map(|r| {
+                    let r = r.unwrap();
+                    (
+                        r.place.clone(),
+                        r.map().map(drop).map_err(|e| e.to_string()),
+                    )
+                })
+                .collect();
+        assert_eq!(
+            results,
+            [
+                ("line 1".to_owned(), Ok(())),
+                (
+                    "line 2".to_owned(),
+                    Err(format!("invalid UTF-8 at byte {at}"))
+                ),
+                ("line 3".to_owned(), Ok(())),
+            ]
+        );
+    }
+}
+
+#[test]
 fn short_and_interrupted_reads_give_the_records_and_places_of_whole_ones() {
     // Every other read fails with `Interrupted` (a signal); the rest hand over one byte (a slow
     // pipe) or seven. Encoding, shape and places must come out as from one whole read.
