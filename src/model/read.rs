@@ -433,12 +433,40 @@ pub fn split_source(source: &str) -> (&str, &str) {
 
 /// Is `s` a GUID (hex groups 8-4-4-4-12, any case, no braces)?
 pub fn is_guid(s: &str) -> bool {
-    // Byte by byte, no splitting: ids of every request line pass through here.
-    s.len() == 36
-        && s.bytes().enumerate().all(|(i, b)| match i {
-            8 | 13 | 18 | 23 => b == b'-',
-            _ => b.is_ascii_hexdigit(),
-        })
+    // Eight bytes at a time: ids of every request line and log record pass through here.
+    let Ok(b) = <&[u8; 36]>::try_from(s.as_bytes()) else {
+        return false;
+    };
+    let word = |lo: &[u8; 4], hi: &[u8; 4]| {
+        u64::from(u32::from_le_bytes(*lo)) | (u64::from(u32::from_le_bytes(*hi)) << 32)
+    };
+    let four = |at: usize| -> &[u8; 4] {
+        b.get(at..at + 4)
+            .and_then(|q| q.try_into().ok())
+            .unwrap_or(&[0; 4])
+    };
+    [b[8], b[13], b[18], b[23]] == [b'-'; 4]
+        && [
+            word(four(0), four(4)),
+            word(four(9), four(14)),
+            word(four(19), four(24)),
+            word(four(28), four(32)),
+        ]
+        .into_iter()
+        .all(all_hex)
+}
+
+/// Are all eight bytes of `w` ASCII hex digits (any case)?
+fn all_hex(w: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // The high bit of each byte that is `c` or more: with the high bit set first, no byte
+    // borrows from the next (valid only for ASCII bytes, checked first).
+    let at_least = |x: u64, c: u8| ((x | HIGH) - ONES * u64::from(c)) & HIGH;
+    let lower = w | (ONES * 0x20);
+    let digit = at_least(w, b'0') & !at_least(w, b'9' + 1);
+    let letter = at_least(lower, b'a') & !at_least(lower, b'f' + 1);
+    w & HIGH == 0 && (digit | letter) == HIGH
 }
 
 /// Is `s` a bare alphanumeric word (an unknown keyword rather than garbage, §1.5)?
@@ -564,6 +592,41 @@ mod tests {
         assert!(is_guid("809741FE-FB1B-4746-9FF0-83A978A4C891"));
         assert!(!is_guid("{809741fe-fb1b-4746-9ff0-83a978a4c891}"));
         assert!(!is_guid("809741fe-fb1b-4746-9ff0-83a978a4c89"));
+        // Every byte of a GUID changed to every byte value (one at a time), against the
+        // definition read byte by byte.
+        let naive = |b: &[u8]| {
+            b.len() == 36
+                && b.iter().enumerate().all(|(i, &c)| match i {
+                    8 | 13 | 18 | 23 => c == b'-',
+                    _ => c.is_ascii_hexdigit(),
+                })
+        };
+        let mut guids = 0;
+        for base in [
+            "809741fe-fb1b-4746-9ff0-83a978a4c891",
+            "ABCDEF09-aBcD-0000-FFFF-9a8b7c6d5e4f",
+        ] {
+            for at in 0..36 {
+                for c in 0..=255u8 {
+                    let mut b = base.as_bytes().to_vec();
+                    b[at] = c;
+                    let Ok(text) = std::str::from_utf8(&b) else {
+                        continue;
+                    };
+                    assert_eq!(is_guid(text), naive(&b), "{text:?}");
+                    guids += usize::from(naive(&b));
+                }
+            }
+        }
+        // 22 hex digits at each of 32 places, the dash alone at 4, for both.
+        assert_eq!(guids, 2 * (32 * 22 + 4));
+        for other in [
+            "",
+            "809741fe-fb1b-4746-9ff0-83a978a4c89é",
+            "809741fe_fb1b_4746_9ff0_83a978a4c891",
+        ] {
+            assert!(!is_guid(other), "{other}");
+        }
         assert!(is_bare_word("AllAgentIdResources"));
         assert!(!is_bare_word("<RING>"));
         assert!(!is_bare_word(""));
