@@ -26,6 +26,7 @@
 //! ```
 
 mod csv;
+mod display;
 mod lines;
 mod logged;
 mod map;

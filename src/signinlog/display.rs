@@ -1,0 +1,329 @@
+//! The display strings and vocabularies sign-in logs write (`clientAppUsed`, an operating system,
+//! a trust type, an authentication method, an access type), read as the engine's values, in any
+//! case and without copies.
+
+use crate::model::enums::{AuthMethod, ClientAppType, GuestType, Platform};
+
+/// Does `text` start with `prefix`, in any case?
+pub(super) fn starts_with_any_case(text: &str, prefix: &str) -> bool {
+    text.as_bytes()
+        .get(..prefix.len())
+        .is_some_and(|start| start.eq_ignore_ascii_case(prefix.as_bytes()))
+}
+
+/// Does `text` hold `part`, in any case?
+pub(super) fn contains_any_case(text: &str, part: &str) -> bool {
+    text.as_bytes()
+        .windows(part.len())
+        .any(|w| w.eq_ignore_ascii_case(part.as_bytes()))
+}
+
+/// `clientAppUsed` → client app type: Browser, Mobile Apps and Desktop clients, Exchange
+/// ActiveSync, and every legacy protocol as `other`. `None` for a value not in the table.
+pub fn client_app(used: &str) -> Option<ClientAppType> {
+    const MODERN: [(&str, ClientAppType); 4] = [
+        ("browser", ClientAppType::Browser),
+        (
+            "mobile apps and desktop clients",
+            ClientAppType::MobileAppsAndDesktopClients,
+        ),
+        ("exchange activesync", ClientAppType::ExchangeActiveSync),
+        (
+            "exchange activesync (eas)",
+            ClientAppType::ExchangeActiveSync,
+        ),
+    ];
+    const LEGACY: [&str; 17] = [
+        "imap4",
+        "imap",
+        "pop3",
+        "pop",
+        "smtp",
+        "authenticated smtp",
+        "mapi over http",
+        "mapi",
+        "exchange web services",
+        "exchange online powershell",
+        "autodiscover",
+        "offline address book",
+        "outlook anywhere (rpc over http)",
+        "reporting web services",
+        "other clients",
+        "universal outlook",
+        "outlook service",
+    ];
+    let u = used.trim();
+    MODERN
+        .iter()
+        .find(|(name, _)| u.eq_ignore_ascii_case(name))
+        .map(|(_, c)| c.clone())
+        .or_else(|| {
+            LEGACY
+                .iter()
+                .any(|name| u.eq_ignore_ascii_case(name))
+                .then_some(ClientAppType::Other)
+        })
+}
+
+/// `deviceDetail.operatingSystem` → device platform; `None` when the log's value names no
+/// platform Conditional Access knows (then the platform is missing data, never a guess).
+pub fn platform(os: &str) -> Option<Platform> {
+    let o = os.trim();
+    let starts = |prefix: &str| starts_with_any_case(o, prefix);
+    if starts("windows phone") || starts("windowsphone") {
+        Some(Platform::WindowsPhone)
+    } else if starts("windows") {
+        Some(Platform::Windows)
+    } else if starts("ios") || starts("ipados") {
+        Some(Platform::IOs)
+    } else if starts("android") {
+        Some(Platform::Android)
+    } else if starts("macos") || starts("mac os") || starts("macintosh") {
+        Some(Platform::MacOs)
+    } else if starts("linux") || starts("ubuntu") {
+        Some(Platform::Linux)
+    } else {
+        None
+    }
+}
+
+/// `deviceDetail.trustType` as the portal and Graph write it → `trustType` as device filters
+/// read it.
+pub(super) fn trust_type(t: &str) -> Option<&'static str> {
+    let t = t.trim();
+    let has = |part: &str| contains_any_case(t, part);
+    if has("hybrid") || t.eq_ignore_ascii_case("serverad") {
+        Some("ServerAD")
+    } else if has("joined") || t.eq_ignore_ascii_case("azuread") {
+        Some("AzureAD")
+    } else if has("registered") || t.eq_ignore_ascii_case("workplace") {
+        Some("Workplace")
+    } else {
+        None
+    }
+}
+
+/// An `authenticationDetails[].authenticationMethod` display string → the method it proves;
+/// `None` for text that names no method ("Previously satisfied" and "Satisfied by token" are
+/// read by the caller). "OATH verification code" is logged for hardware and software tokens
+/// alike (Microsoft's sign-in log details page); it is read as a software token.
+pub fn auth_method(text: &str) -> Option<AuthMethod> {
+    const METHODS: [(&str, AuthMethod); 27] = [
+        ("password", AuthMethod::Password),
+        ("password hash sync", AuthMethod::Password),
+        ("pass-through authentication", AuthMethod::Password),
+        (
+            "mobile app notification",
+            AuthMethod::MicrosoftAuthenticatorPush,
+        ),
+        ("authenticator app", AuthMethod::MicrosoftAuthenticatorPush),
+        (
+            "microsoft authenticator app",
+            AuthMethod::MicrosoftAuthenticatorPush,
+        ),
+        ("text message", AuthMethod::Sms),
+        ("sms", AuthMethod::Sms),
+        ("voice", AuthMethod::Voice),
+        ("voice call", AuthMethod::Voice),
+        ("oath verification code", AuthMethod::SoftwareOath),
+        ("software oath token", AuthMethod::SoftwareOath),
+        ("mobile app verification code", AuthMethod::SoftwareOath),
+        ("hardware oath token", AuthMethod::HardwareOath),
+        ("fido2 security key", AuthMethod::Fido2),
+        ("passkey (device-bound)", AuthMethod::Fido2),
+        ("passkey", AuthMethod::Fido2),
+        (
+            "windows hello for business",
+            AuthMethod::WindowsHelloForBusiness,
+        ),
+        ("passwordless phone sign-in", AuthMethod::DeviceBasedPush),
+        (
+            "passwordless microsoft authenticator",
+            AuthMethod::DeviceBasedPush,
+        ),
+        (
+            "temporary access pass",
+            AuthMethod::TemporaryAccessPassOneTime,
+        ),
+        ("email otp", AuthMethod::Email),
+        ("email one-time passcode", AuthMethod::Email),
+        ("x.509 certificate", AuthMethod::X509CertificateMultiFactor),
+        (
+            "certificate-based authentication",
+            AuthMethod::X509CertificateMultiFactor,
+        ),
+        ("qr code", AuthMethod::QrCodePin),
+        ("qr code pin", AuthMethod::QrCodePin),
+    ];
+    let t = text.trim();
+    if starts_with_any_case(t, "phone call") {
+        return Some(AuthMethod::Voice);
+    }
+    METHODS
+        .iter()
+        .find(|(name, _)| t.eq_ignore_ascii_case(name))
+        .map(|(_, m)| m.clone())
+}
+
+/// `userType` and `crossTenantAccessType` → the guest or external user types, `Some` of none for
+/// a member; `None` when the log's values name no type.
+pub(super) fn guest_types(user_type: Option<&str>, access: Option<&str>) -> Option<Vec<GuestType>> {
+    let guest = user_type.is_some_and(|t| t.eq_ignore_ascii_case("guest"));
+    // The access type, lower-cased, when it is one Graph writes (no other is read).
+    const ACCESS: [&str; 6] = [
+        "b2bcollaboration",
+        "b2bdirectconnect",
+        "serviceprovider",
+        "microsoftsupport",
+        "passthrough",
+        "none",
+    ];
+    let access = access.map(|a| ACCESS.iter().find(|k| a.eq_ignore_ascii_case(k)).copied());
+    Some(match access {
+        Some(Some("b2bcollaboration")) if guest => vec![GuestType::B2bCollaborationGuest],
+        Some(Some("b2bcollaboration")) => vec![GuestType::B2bCollaborationMember],
+        Some(Some("b2bdirectconnect")) => vec![GuestType::B2bDirectConnectUser],
+        Some(Some("serviceprovider" | "microsoftsupport")) => vec![GuestType::ServiceProvider],
+        Some(Some("passthrough")) => vec![GuestType::OtherExternalUser],
+        Some(Some("none")) | None if guest => vec![GuestType::InternalGuest],
+        Some(Some("none")) if user_type.is_some() => Vec::new(),
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #![expect(clippy::unwrap_used, reason = "a test fails loudly")]
+
+    use super::*;
+
+    /// `text` as the logs may spell it: as written, upper-case, lower-case, padded.
+    fn spellings(text: &str) -> [String; 4] {
+        [
+            text.to_owned(),
+            text.to_ascii_uppercase(),
+            text.to_ascii_lowercase(),
+            format!("  {text}\t"),
+        ]
+    }
+
+    #[test]
+    fn display_strings_read_in_any_case_and_only_whole() {
+        for (text, expected) in [
+            ("Browser", Some(ClientAppType::Browser)),
+            (
+                "Mobile Apps and Desktop clients",
+                Some(ClientAppType::MobileAppsAndDesktopClients),
+            ),
+            (
+                "Exchange ActiveSync (EAS)",
+                Some(ClientAppType::ExchangeActiveSync),
+            ),
+            (
+                "Outlook Anywhere (RPC over HTTP)",
+                Some(ClientAppType::Other),
+            ),
+            ("IMAP", Some(ClientAppType::Other)),
+            ("IMAP44", None),
+            ("Browse", None),
+            ("", None),
+        ] {
+            for t in spellings(text) {
+                assert_eq!(client_app(&t), expected, "{t}");
+            }
+        }
+        for (text, expected) in [
+            ("Windows Phone 8.1", Some(Platform::WindowsPhone)),
+            ("WindowsPhone", Some(Platform::WindowsPhone)),
+            ("Windows 11", Some(Platform::Windows)),
+            ("iPadOS 17", Some(Platform::IOs)),
+            ("Mac OS X", Some(Platform::MacOs)),
+            ("Ubuntu 22.04", Some(Platform::Linux)),
+            ("Win", None),
+            ("ChromeOS", None),
+        ] {
+            for t in spellings(text) {
+                assert_eq!(platform(&t), expected, "{t}");
+            }
+        }
+        for (text, expected) in [
+            ("Hybrid Azure AD joined", Some("ServerAD")),
+            ("Azure AD joined", Some("AzureAD")),
+            ("Microsoft Entra registered", Some("Workplace")),
+            ("ServerAD", Some("ServerAD")),
+            ("AzureAD", Some("AzureAD")),
+            ("Workplace", Some("Workplace")),
+            ("Joine", None),
+            ("", None),
+        ] {
+            for t in spellings(text) {
+                assert_eq!(trust_type(&t), expected, "{t}");
+            }
+        }
+        for (text, expected) in [
+            ("Phone call to +31 6", Some(AuthMethod::Voice)),
+            (
+                "Mobile app notification",
+                Some(AuthMethod::MicrosoftAuthenticatorPush),
+            ),
+            ("OATH verification code", Some(AuthMethod::SoftwareOath)),
+            ("Passkey (device-bound)", Some(AuthMethod::Fido2)),
+            (
+                "X.509 Certificate",
+                Some(AuthMethod::X509CertificateMultiFactor),
+            ),
+            ("QR code PIN", Some(AuthMethod::QrCodePin)),
+            ("Passwords", None),
+            ("Previously satisfied", None),
+        ] {
+            for t in spellings(text) {
+                assert_eq!(auth_method(&t), expected, "{t}");
+            }
+        }
+    }
+
+    #[test]
+    fn access_types_read_in_any_case() {
+        for (user_type, access, expected) in [
+            (
+                "Guest",
+                "B2BCOLLABORATION",
+                Some(vec![GuestType::B2bCollaborationGuest]),
+            ),
+            (
+                "Member",
+                "b2bCollaboration",
+                Some(vec![GuestType::B2bCollaborationMember]),
+            ),
+            (
+                "Member",
+                "B2bDirectConnect",
+                Some(vec![GuestType::B2bDirectConnectUser]),
+            ),
+            (
+                "Member",
+                "MicrosoftSupport",
+                Some(vec![GuestType::ServiceProvider]),
+            ),
+            (
+                "Member",
+                "PASSTHROUGH",
+                Some(vec![GuestType::OtherExternalUser]),
+            ),
+            ("Guest", "None", Some(vec![GuestType::InternalGuest])),
+            ("Member", "NONE", Some(Vec::new())),
+            ("Member", "b2b", None),
+        ] {
+            assert_eq!(
+                guest_types(Some(user_type), Some(access)),
+                expected,
+                "{user_type} {access}"
+            );
+        }
+        assert_eq!(
+            guest_types(Some("guest"), None).unwrap(),
+            [GuestType::InternalGuest]
+        );
+        assert_eq!(guest_types(Some("Member"), None), None);
+    }
+}
