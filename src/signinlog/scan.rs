@@ -8,9 +8,18 @@ use std::borrow::Cow;
 use super::LoggedPolicy;
 use super::logged::{logged_policy_of, policy_slot};
 use super::seen::SeenItems;
-use super::values::{ADDITIONAL_PROPERTIES, is_absent, nested_members, same_name};
+use super::values::{ADDITIONAL_PROPERTIES, is_absent, same_name};
 use crate::json::Json;
 use crate::json::scan::{Names, Scan};
+
+/// The keys a record's one-pass reading keeps (`keys`), and for each of them the members kept of
+/// its objects (`nested`, see `values.rs`'s `nested_members`) and whether it wraps the record's
+/// fields (`wraps`: `properties`, `AdditionalProperties`).
+pub(super) struct Form<const N: usize> {
+    pub keys: Names<N>,
+    pub nested: [Option<&'static [&'static str]>; N],
+    pub wraps: [bool; N],
+}
 
 /// What the one-pass reading of a record gives: its kept fields, and its applied policies
 /// already read (`policies`) when the record has one list of them in the common form and no
@@ -22,12 +31,12 @@ pub(super) struct Scanned<'a> {
     pub policies: Option<Vec<LoggedPolicy<'a>>>,
 }
 
-/// The record's kept fields (`keys` at the top, found with one hash each, and each applied
+/// The record's kept fields (`form.keys` at the top, found with one hash each, and each applied
 /// policy under `policies` as the mapping reads it), or `None` when the text is outside the fast
 /// path's form.
 pub(super) fn record<'a, const N: usize>(
     text: &'a str,
-    keys: &Names<N>,
+    form: &Form<N>,
     policies: &str,
 ) -> Option<Scanned<'a>> {
     let mut s = Scan::new(text);
@@ -43,10 +52,9 @@ pub(super) fn record<'a, const N: usize>(
             let list = policy_list(s, &mut seen, &mut read);
             seen.put_back();
             list?
-        } else if keys.find(key).is_some() {
-            wrapped |=
-                key.eq_ignore_ascii_case("properties") || same_name(key, ADDITIONAL_PROPERTIES);
-            match nested_members(key) {
+        } else if let Some(k) = form.keys.find(key) {
+            wrapped |= form.wraps.get(k).copied().unwrap_or(true);
+            match form.nested.get(k).copied().flatten() {
                 Some(keep) => pruned(s, keep, 1, true)?,
                 None => s.value(1)?,
             }
@@ -67,7 +75,7 @@ pub(super) fn record<'a, const N: usize>(
     })
 }
 
-/// A value under a field of the mapping's nested table ([`nested_members`]), at `depth`: an
+/// A value under a field of the mapping's nested table (`values.rs`'s `nested_members`), at `depth`: an
 /// object with only the members `keep` names; with `items`, a list whose objects keep only
 /// those; anything else whole (as `serde_json` reads it in `select.rs`).
 fn pruned<'a>(s: &mut Scan<'a>, keep: &[&str], depth: usize, items: bool) -> Option<Json<'a>> {

@@ -8,8 +8,8 @@ use std::fmt;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use super::MappedSignIn;
-use super::scan::{Scanned, wanted};
-use super::values::nested_members;
+use super::scan::{Form, Scanned, wanted};
+use super::values::{ADDITIONAL_PROPERTIES, flags, nested_members, nested_table};
 use crate::json::scan::Names;
 use crate::json::{Json, Key};
 
@@ -50,8 +50,13 @@ pub(super) const RECORD_KEYS: [&str; 33] = [
     "AdditionalProperties",
 ];
 
-/// [`RECORD_KEYS`] as a table the one-pass reader finds a key in with one hash.
-const RECORD_NAMES: Names<33> = Names::new(RECORD_KEYS);
+/// [`RECORD_KEYS`] as the one-pass reader reads them: a table it finds a key in with one hash,
+/// the members it keeps of each key's objects, and the keys that wrap a record's fields.
+const RECORD_FORM: Form<33> = Form {
+    keys: Names::new(RECORD_KEYS),
+    nested: nested_table(RECORD_KEYS),
+    wraps: flags(RECORD_KEYS, &["properties", ADDITIONAL_PROPERTIES]),
+};
 
 /// The fields of each applied policy the comparison reads, and the PowerShell SDK's
 /// `AdditionalProperties`, where the mapping looks for them too.
@@ -99,7 +104,7 @@ pub(super) enum TextError {
 
 /// The one-pass reading, where the record is in its form.
 fn fast(text: &str) -> Option<Scanned<'_>> {
-    super::scan::record(text, &RECORD_NAMES, POLICIES)
+    super::scan::record(text, &RECORD_FORM, POLICIES)
 }
 
 /// Does the fast path, where it answers, answer what `serde_json` and the mapping do? (For the
@@ -328,7 +333,7 @@ mod tests {
                 name.to_ascii_uppercase(),
                 name.to_ascii_lowercase(),
             ] {
-                assert_eq!(RECORD_NAMES.find(&spelling), Some(i), "{spelling}");
+                assert_eq!(RECORD_FORM.keys.find(&spelling), Some(i), "{spelling}");
             }
             // One letter more, one less, or one changed: not this name.
             let more = format!("{name}x");
@@ -336,13 +341,13 @@ mod tests {
             let changed = format!("{}_", name.get(..name.len() - 1).unwrap_or_default());
             for other in [more.as_str(), less, changed.as_str()] {
                 assert!(
-                    RECORD_NAMES.find(other).is_none_or(|k| k != i),
+                    RECORD_FORM.keys.find(other).is_none_or(|k| k != i),
                     "{other} found as {name}"
                 );
             }
         }
         for other in ["", "@odata.type", "ID ", "userid2", "properties_"] {
-            assert_eq!(RECORD_NAMES.find(other), None, "{other}");
+            assert_eq!(RECORD_FORM.keys.find(other), None, "{other}");
         }
     }
 
@@ -399,6 +404,22 @@ mod tests {
         let mapped = map_text(&without_deep).ok().unwrap();
         let from_whole = crate::MappedSignIn::from_sign_in_log(&whole).unwrap();
         assert_eq!(format!("{mapped:?}"), format!("{from_whole:?}"));
+    }
+
+    #[test]
+    fn the_record_form_is_worked_out_as_the_readers_work_it_out() {
+        let mut nested = 0;
+        for (k, key) in RECORD_KEYS.iter().enumerate() {
+            assert_eq!(RECORD_FORM.nested[k], nested_members(key), "{key}");
+            nested += usize::from(RECORD_FORM.nested[k].is_some());
+            let wraps = key.eq_ignore_ascii_case("properties")
+                || key.eq_ignore_ascii_case(ADDITIONAL_PROPERTIES);
+            assert_eq!(RECORD_FORM.wraps[k], wraps, "{key}");
+        }
+        // deviceDetail, location, LocationDetails, authenticationDetails and
+        // authenticationContextClassReferences.
+        assert_eq!(nested, 5);
+        assert_eq!(RECORD_FORM.wraps.iter().filter(|w| **w).count(), 2);
     }
 
     #[test]

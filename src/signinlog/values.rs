@@ -107,6 +107,69 @@ pub(super) fn nested_members(key: &str) -> Option<&'static [&'static str]> {
         .map(|(_, members)| *members)
 }
 
+/// [`same_name`] when the program is built (`eq_ignore_ascii_case` is not `const` in the
+/// supported Rust version).
+#[expect(
+    clippy::indexing_slicing,
+    reason = "evaluated at compile time: an index out of range fails the build"
+)]
+const fn same_name_at_build(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if !a[i].eq_ignore_ascii_case(&b[i]) {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// For each of `keys`, what [`nested_members`] says of it, worked out when the program is built.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "evaluated at compile time: an index out of range fails the build"
+)]
+pub(super) const fn nested_table<const N: usize>(
+    keys: [&str; N],
+) -> [Option<&'static [&'static str]>; N] {
+    let mut out = [None; N];
+    let mut i = 0;
+    while i < N {
+        let mut j = 0;
+        while j < NESTED.len() {
+            if same_name_at_build(keys[i], NESTED[j].0) {
+                out[i] = Some(NESTED[j].1);
+            }
+            j += 1;
+        }
+        i += 1;
+    }
+    out
+}
+
+/// For each of `keys`, is it one of `names` (in any case)? Worked out when the program is built.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "evaluated at compile time: an index out of range fails the build"
+)]
+pub(super) const fn flags<const N: usize>(keys: [&str; N], names: &[&str]) -> [bool; N] {
+    let mut out = [false; N];
+    let mut i = 0;
+    while i < N {
+        let mut j = 0;
+        while j < names.len() {
+            out[i] |= same_name_at_build(keys[i], names[j]);
+            j += 1;
+        }
+        i += 1;
+    }
+    out
+}
+
 /// The object `members` nest under [`ADDITIONAL_PROPERTIES`] (in any case, as every key is
 /// matched), searched after the members themselves.
 pub(super) fn additional_properties<'r, 'a>(members: &'r Members<'a>) -> Option<&'r Members<'a>> {
