@@ -154,10 +154,12 @@ pub fn each_sign_in_log<E>(
         .iter()
         .filter_map(|s| Some((s.id.clone(), s.app_id.clone()?)))
         .collect();
+    // What decides (drawn from `r`) is drawn as it always was; the rest of what Graph writes is
+    // drawn from each record's own `extra`, seeded from `extras`, so adding to it does not
+    // change the decisions.
+    let mut extras = Rng::new(seed ^ 0x0065_7874_7261);
     for i in 0..n {
-        // What decides (drawn from `r`) is drawn as it always was; the rest of what Graph
-        // writes is drawn from `extra`, so adding to it does not change the decisions.
-        let mut extra = Rng::new(seed ^ (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15));
+        let mut extra = Rng::new(extras.next_u64());
         let day_second = r.below(86_400);
         let created = format!(
             "2026-03-02T{:02}:{:02}:{:02}.{:07}Z",
@@ -168,10 +170,12 @@ pub fn each_sign_in_log<E>(
         );
         let mut record = if !service_principals.is_empty() && r.chance(5) {
             let (sp, app) = r.pick(&service_principals).cloned().unwrap_or_default();
+            // In the order these were always drawn.
+            let id = guid(&mut r);
             let ip = address(&mut r, tenant);
             let country = *r.pick(&COUNTRIES).unwrap_or(&"NL");
             json!({
-                "id": guid(&mut r),
+                "id": id,
                 "createdDateTime": created,
                 "appDisplayName": "Generated workload",
                 "appId": app,
