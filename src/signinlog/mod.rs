@@ -47,7 +47,7 @@ use crate::{SignInDecision, SignInRequest};
 pub use lines::read_line_within;
 pub use records::{RawRecord, RecordError, Records};
 #[cfg(feature = "fuzzing")]
-pub(crate) use select::fast_path_agrees;
+pub(crate) use select::{fast_path_agrees, mapping_keeps_what_it_reads};
 
 /// A record that cannot become a request: which field and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

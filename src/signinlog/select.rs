@@ -118,6 +118,22 @@ pub(crate) fn fast_path_agrees(text: &str) -> bool {
     }
 }
 
+/// Does the mapping of `text` as replay reads it (only the fields, and the nested members, the
+/// mapping reads) equal the mapping of the whole parsed record? That is, is nothing the mapping
+/// reads left out? (For the fuzz target and the tests.)
+#[cfg(any(test, feature = "fuzzing"))]
+pub(crate) fn mapping_keeps_what_it_reads(text: &str) -> bool {
+    let Ok(whole) = crate::json::parse_str(text) else {
+        return true;
+    };
+    match (map_text(text), super::map::map(&whole)) {
+        (Ok(kept), Ok(all)) => format!("{kept:?}") == format!("{all:?}"),
+        (Err(TextError::Unmapped(kept)), Err(all)) => format!("{kept:?}") == format!("{all:?}"),
+        (Err(TextError::NotAnObject(_)), Err(_)) => !matches!(whole, Json::Object(_)),
+        _ => false,
+    }
+}
+
 /// The slow reading in the fast path's form: with `read`, the applied policies mapped and an
 /// empty list in their place (`None` when the mapping refuses one).
 #[cfg(any(test, feature = "fuzzing"))]
@@ -229,7 +245,7 @@ impl<'de> Visitor<'de> for Selected {
     json_scalars!();
 }
 
-/// A value under a field of [`NESTED`]: an object with only the members `keep` names; with
+/// A value under a field of `values.rs`'s `NESTED`: an object with only the members `keep` names; with
 /// `items`, a list whose objects keep only those; anything else whole.
 struct Nested {
     keep: &'static [&'static str],
@@ -404,6 +420,36 @@ mod tests {
         let mapped = map_text(&without_deep).ok().unwrap();
         let from_whole = crate::MappedSignIn::from_sign_in_log(&whole).unwrap();
         assert_eq!(format!("{mapped:?}"), format!("{from_whole:?}"));
+    }
+
+    #[test]
+    fn every_fixture_record_maps_from_its_line_as_from_the_whole_record() {
+        // The PowerShell and Log Analytics shapes spell nested members in PascalCase, and Log
+        // Analytics holds some columns as JSON text.
+        let mut records = 0;
+        for name in ["graph-v1.json", "powershell.json", "loganalytics.json"] {
+            let path = format!(
+                "{}/tests/fixtures/signinlogs/{name}",
+                env!("CARGO_MANIFEST_DIR")
+            );
+            let text = std::fs::read_to_string(path).unwrap();
+            // Graph's pages are concatenated documents.
+            for document in serde_json::Deserializer::from_str(&text).into_iter() {
+                let document: serde_json::Value = document.unwrap();
+                let list = document
+                    .get("value")
+                    .unwrap_or(&document)
+                    .as_array()
+                    .unwrap();
+                for record in list {
+                    let line = record.to_string();
+                    assert!(mapping_keeps_what_it_reads(&line), "{line}");
+                    assert!(map_text(&line).is_ok(), "{line}");
+                    records += 1;
+                }
+            }
+        }
+        assert_eq!(records, 9);
     }
 
     #[test]
@@ -687,9 +733,11 @@ mod fast_path_tests {
             let text = r.to_string();
             assert!(fast(&text).is_some());
             assert!(agrees(&text));
+            assert!(super::mapping_keeps_what_it_reads(&text));
             for t in crate::json::scan::damaged_copies(&text, seed, 400, bytes, false) {
                 answered += usize::from(fast(&t).is_some());
                 assert!(agrees(&t), "{t}");
+                assert!(super::mapping_keeps_what_it_reads(&t), "{t}");
             }
             seed = seed.wrapping_add(1);
         }

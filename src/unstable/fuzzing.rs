@@ -637,6 +637,11 @@ pub fn sign_in_log(data: &[u8]) {
     // The one-pass reader reads a record as serde_json does, wherever it answers.
     if let Ok(text) = std::str::from_utf8(data) {
         assert!(crate::signinlog::fast_path_agrees(text), "{text}");
+        // Nothing the mapping reads is left out of what is read.
+        assert!(
+            crate::signinlog::mapping_keeps_what_it_reads(text),
+            "{text}"
+        );
     }
     let mut records = crate::SignInLogRecords::new(Box::new(std::io::Cursor::new(data.to_vec())));
     for record in records.by_ref().take(64) {
