@@ -620,6 +620,16 @@ mod tests {
         }
         // 22 hex digits at each of 32 places, the dash alone at 4, for both.
         assert_eq!(guids, 2 * (32 * 22 + 4));
+        // Non-ASCII characters of two and three bytes at every place, the length kept at 36.
+        for c in ["é", "€"] {
+            for at in 0..=36 - c.len() {
+                let mut text = "809741fe-fb1b-4746-9ff0-83a978a4c891".to_owned();
+                text.replace_range(at..at + c.len(), c);
+                assert_eq!(text.len(), 36);
+                assert!(!is_guid(&text), "{text}");
+                assert_eq!(is_guid(&text), naive(text.as_bytes()));
+            }
+        }
         for other in [
             "",
             "809741fe-fb1b-4746-9ff0-83a978a4c89é",
