@@ -13,9 +13,11 @@ pub(super) fn starts_with_any_case(text: &str, prefix: &str) -> bool {
 
 /// Does `text` hold `part`, in any case?
 pub(super) fn contains_any_case(text: &str, part: &str) -> bool {
-    text.as_bytes()
-        .windows(part.len())
-        .any(|w| w.eq_ignore_ascii_case(part.as_bytes()))
+    part.is_empty()
+        || text
+            .as_bytes()
+            .windows(part.len())
+            .any(|w| w.eq_ignore_ascii_case(part.as_bytes()))
 }
 
 /// `clientAppUsed` → client app type: Browser, Mobile Apps and Desktop clients, Exchange
@@ -169,7 +171,7 @@ pub fn auth_method(text: &str) -> Option<AuthMethod> {
 /// a member; `None` when the log's values name no type.
 pub(super) fn guest_types(user_type: Option<&str>, access: Option<&str>) -> Option<Vec<GuestType>> {
     let guest = user_type.is_some_and(|t| t.eq_ignore_ascii_case("guest"));
-    // The access type, lower-cased, when it is one Graph writes (no other is read).
+    // The access type as the table spells it, when it is one Graph writes (no other is read).
     const ACCESS: [&str; 6] = [
         "b2bcollaboration",
         "b2bdirectconnect",

@@ -75,9 +75,9 @@ pub(super) fn record<'a, const N: usize>(
     })
 }
 
-/// A value under a field of the mapping's nested table (`values.rs`'s `nested_members`), at `depth`: an
-/// object with only the members `keep` names; with `items`, a list whose objects keep only
-/// those; anything else whole (as `serde_json` reads it in `select.rs`).
+/// A value under a field of the mapping's nested table (`values.rs`'s `nested_members`), at
+/// `depth`: an object with only the members `keep` names; with `items`, a list whose objects
+/// keep only those; anything else whole (as `serde_json` reads it in `select.rs`).
 fn pruned<'a>(s: &mut Scan<'a>, keep: &[&str], depth: usize, items: bool) -> Option<Json<'a>> {
     match s.peek()? {
         b'{' => {

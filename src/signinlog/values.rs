@@ -1,5 +1,7 @@
 //! One logged value as the mapping reads it: absent values, strings borrowed from the record's
-//! text (or copied where it had escapes), trimming, and names compared in any case.
+//! text (or copied where it had escapes), trimming, and names compared in any case; and which
+//! members of a record's objects the mapping reads (`NESTED`, with the tables the one-pass
+//! reader works out from it when the program is built).
 
 use std::borrow::Cow;
 

@@ -508,7 +508,7 @@ fn placed(reader: Box<dyn Read + Send>) -> Vec<(String, Result<MappedSignIn<'sta
 }
 
 #[test]
-fn invalid_utf8_in_a_record_is_reported_at_its_byte_and_the_others_decided() {
+fn invalid_utf8_in_a_record_is_reported_at_its_byte_and_the_others_mapped() {
     let lines: Vec<String> = jitgate::unstable::signinlogs::sign_in_logs(tenant(), 3, 1)
         .iter()
         .map(Value::to_string)
