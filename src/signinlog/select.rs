@@ -424,10 +424,17 @@ mod tests {
 
     #[test]
     fn every_fixture_record_maps_from_its_line_as_from_the_whole_record() {
-        // The PowerShell and Log Analytics shapes spell nested members in PascalCase, and Log
-        // Analytics holds some columns as JSON text.
+        // The PowerShell and Log Analytics shapes spell nested members in PascalCase, Log
+        // Analytics holds some columns as JSON text, and Azure Monitor wraps the record in
+        // `properties`.
         let mut records = 0;
-        for name in ["graph-v1.json", "powershell.json", "loganalytics.json"] {
+        for name in [
+            "graph-v1.json",
+            "graph-beta.jsonl",
+            "azuremonitor.jsonl",
+            "powershell.json",
+            "loganalytics.json",
+        ] {
             let path = format!(
                 "{}/tests/fixtures/signinlogs/{name}",
                 env!("CARGO_MANIFEST_DIR")
@@ -436,12 +443,11 @@ mod tests {
             // Graph's pages are concatenated documents.
             for document in serde_json::Deserializer::from_str(&text).into_iter() {
                 let document: serde_json::Value = document.unwrap();
-                let list = document
-                    .get("value")
-                    .unwrap_or(&document)
-                    .as_array()
-                    .unwrap();
-                for record in list {
+                let list = match document.get("value").unwrap_or(&document) {
+                    serde_json::Value::Array(list) => list.clone(),
+                    one => vec![one.clone()],
+                };
+                for record in &list {
                     let line = record.to_string();
                     assert!(mapping_keeps_what_it_reads(&line), "{line}");
                     assert!(map_text(&line).is_ok(), "{line}");
@@ -449,7 +455,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(records, 9);
+        assert_eq!(records, 15);
     }
 
     #[test]

@@ -181,9 +181,10 @@ fn assert_the_three_sign_ins(name: &str, records: &[Result<MappedSignIn<'_>, Str
 }
 
 /// One fixture per export shape, each holding the same three sign-ins.
-const EXPORT_SHAPES: [&str; 5] = [
+const EXPORT_SHAPES: [&str; 6] = [
     "graph-v1.json",
     "graph-beta.jsonl",
+    "azuremonitor.jsonl",
     "powershell.json",
     "loganalytics.json",
     "loganalytics.csv",
