@@ -13,12 +13,16 @@ use crate::json::Json;
 use crate::json::scan::{Names, Scan};
 
 /// The keys a record's one-pass reading keeps (`keys`), and for each of them the members kept of
-/// its objects (`nested`, see `values.rs`'s `nested_members`) and whether it wraps the record's
-/// fields (`wraps`: `properties`, `AdditionalProperties`).
+/// its objects (`nested`, see `values.rs`'s `nested_members`), whether it wraps the record's
+/// fields (`wraps`: `properties`, `AdditionalProperties`) and whether its object is a record read
+/// the same way (`records`: Azure Monitor's `properties`); and the keys kept of each applied
+/// policy in such a record (`policy_keys`).
 pub(super) struct Form<const N: usize> {
     pub keys: Names<N>,
     pub nested: [Option<&'static [&'static str]>; N],
     pub wraps: [bool; N],
+    pub records: [bool; N],
+    pub policy_keys: &'static [&'static str],
 }
 
 /// What the one-pass reading of a record gives: its kept fields, and its applied policies
@@ -54,9 +58,13 @@ pub(super) fn record<'a, const N: usize>(
             list?
         } else if let Some(k) = form.keys.find(key) {
             wrapped |= form.wraps.get(k).copied().unwrap_or(true);
-            match form.nested.get(k).copied().flatten() {
-                Some(keep) => pruned(s, keep, 1, true)?,
-                None => s.value(1)?,
+            if form.records.get(k).copied().unwrap_or(false) {
+                inner_record(s, form, policies)?
+            } else {
+                match form.nested.get(k).copied().flatten() {
+                    Some(keep) => pruned(s, keep, 1, true)?,
+                    None => s.value(1)?,
+                }
             }
         } else {
             s.skip(1)?;
@@ -73,6 +81,72 @@ pub(super) fn record<'a, const N: usize>(
         record: Json::Object(members),
         policies: read,
     })
+}
+
+/// A record wrapped in another's `properties` (Azure Monitor): its kept fields as the top level
+/// keeps them, and its applied policies as `select.rs`'s `PolicyList` builds them (the mapping
+/// reads them from the tree); anything but an object whole.
+fn inner_record<'a, const N: usize>(
+    s: &mut Scan<'a>,
+    form: &Form<N>,
+    policies: &str,
+) -> Option<Json<'a>> {
+    if s.peek()? != b'{' {
+        return s.value(1);
+    }
+    let mut members = Vec::with_capacity(N.min(24));
+    s.object(|s, key| {
+        let value = if key.eq_ignore_ascii_case(policies) {
+            policy_items(s, form.policy_keys, policies)?
+        } else if let Some(k) = form.keys.find(key) {
+            match form.nested.get(k).copied().flatten() {
+                Some(keep) => pruned(s, keep, 2, true)?,
+                None => s.value(2)?,
+            }
+        } else {
+            s.skip(2)?;
+            return Some(());
+        };
+        members.push((Cow::Borrowed(key), value));
+        Some(())
+    })?;
+    Some(Json::Object(members))
+}
+
+/// A list of applied policies as `select.rs`'s `PolicyList` builds it: each object item with
+/// only `keys` (their values whole), any other item whole; or null, or a string. Anything else,
+/// and an item holding another list, is left to `serde_json`.
+fn policy_items<'a>(s: &mut Scan<'a>, keys: &[&str], policies: &str) -> Option<Json<'a>> {
+    match s.peek()? {
+        b'n' => s.literal("null").map(|()| Json::Null),
+        b'"' => s.plain_string().map(|t| Json::String(Cow::Borrowed(t))),
+        b'[' => {
+            let mut items = Vec::new();
+            s.array(|s| {
+                let item = if s.peek()? == b'{' {
+                    let mut members = Vec::with_capacity(keys.len());
+                    s.object(|s, key| {
+                        if key.eq_ignore_ascii_case(policies) {
+                            return None;
+                        }
+                        if wanted(keys, key) {
+                            members.push((Cow::Borrowed(key), s.value(4)?));
+                            Some(())
+                        } else {
+                            s.skip(4)
+                        }
+                    })?;
+                    Json::Object(members)
+                } else {
+                    s.value(3)?
+                };
+                items.push(item);
+                Some(())
+            })?;
+            Some(Json::Array(items))
+        }
+        _ => None,
+    }
 }
 
 /// A value under a field of the mapping's nested table (`values.rs`'s `nested_members`), at
