@@ -28,7 +28,7 @@ pub(super) struct Form<const N: usize> {
 /// What the one-pass reading of a record gives: its kept fields, and its applied policies
 /// already read (`policies`) when the record has one list of them in the common form and no
 /// wrapper that could make the mapping read another list. The tree then holds an empty list in
-/// their place.
+/// their place. (A list under `properties` is never read ahead: it stays in the tree.)
 #[derive(Debug, PartialEq)]
 pub(super) struct Scanned<'a> {
     pub record: Json<'a>,

@@ -168,7 +168,7 @@ pub(super) fn parse_record_slow(text: &str) -> Result<Json<'_>, serde_json::Erro
     let mut de = serde_json::Deserializer::from_str(text);
     let value = de.deserialize_any(Selected {
         keys: &RECORD_KEYS,
-        wraps: true,
+        records: true,
     })?;
     de.end()?;
     Ok(value)
@@ -207,7 +207,7 @@ macro_rules! json_scalars {
 struct Selected {
     keys: &'static [&'static str],
     /// Is a [`RECORD_IN`] member read as a record (at a record's top level only)?
-    wraps: bool,
+    records: bool,
 }
 
 impl<'de> DeserializeSeed<'de> for Selected {
@@ -235,10 +235,10 @@ impl<'de> Visitor<'de> for Selected {
             } else if wanted(self.keys, &key) {
                 let value = match nested_members(&key) {
                     Some(keep) => map.next_value_seed(Nested { keep, items: true })?,
-                    None if self.wraps && key.eq_ignore_ascii_case(RECORD_IN) => map
+                    None if self.records && key.eq_ignore_ascii_case(RECORD_IN) => map
                         .next_value_seed(Selected {
                             keys: self.keys,
-                            wraps: false,
+                            records: false,
                         })?,
                     None => map.next_value::<Json<'de>>()?,
                 };
@@ -337,21 +337,23 @@ impl<'de> Visitor<'de> for PolicyListVisitor {
         let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(16).min(256));
         while let Some(item) = seq.next_element_seed(Selected {
             keys: &POLICY_KEYS,
-            wraps: false,
+            records: false,
         })? {
             items.push(item);
         }
         Ok(Json::Array(items))
     }
-    fn visit_unit<E>(self) -> Result<Json<'de>, E> {
-        Ok(Json::Null)
+
+    // Anything but a list is kept whole, so the mapping says what it found ("expected an
+    // array") as it does for the whole record; the JSON is not wrong.
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json<'de>, A::Error> {
+        let mut members = Vec::new();
+        while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+            members.push((key, map.next_value::<Json<'de>>()?));
+        }
+        Ok(Json::Object(members))
     }
-    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Json<'de>, E> {
-        Ok(Json::String(Cow::Borrowed(v)))
-    }
-    fn visit_str<E>(self, v: &str) -> Result<Json<'de>, E> {
-        Ok(Json::String(Cow::Owned(v.to_owned())))
-    }
+    json_scalars!();
 }
 
 #[cfg(test)]

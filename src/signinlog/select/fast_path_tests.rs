@@ -3,7 +3,9 @@
 #![cfg(test)]
 #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 
-use super::{fast, fast_path_agrees as agrees, parse_record_slow};
+use super::{
+    fast, fast_path_agrees as agrees, map_text, mapping_keeps_what_it_reads, parse_record_slow,
+};
 
 #[test]
 fn reads_the_common_form_as_serde_json_does() {
@@ -119,21 +121,42 @@ fn a_record_under_properties_is_read_as_the_top_level_is() {
                 "properties": {"deep": 1, "n": "x"}}})
     );
     assert_eq!(parse_record_slow(text).unwrap(), v.record);
-    // A list that is an object (which serde_json refuses), an item holding another list, a
-    // float kept in the second wrapper: left to serde_json.
+    // A list that is not a list, an item holding another list, a float kept in the second
+    // wrapper, a kept string with an escape: left to serde_json, which reads them (the mapping
+    // then says what is wrong, as it does for the whole record).
     for text in [
         r#"{"properties": {"appliedConditionalAccessPolicies": {"id": "p"}}}"#,
+        r#"{"properties": {"appliedConditionalAccessPolicies": 1}}"#,
         r#"{"properties": {"appliedConditionalAccessPolicies": [{"appliedConditionalAccessPolicies": []}]}}"#,
         r#"{"properties": {"properties": {"x": 1.5}}}"#,
+        r#"{"properties": {"userId": "a\u0062"}}"#,
     ] {
         assert!(fast(text).is_none(), "{text}");
-        assert!(agrees(text), "{text}");
+        assert!(parse_record_slow(text).is_ok(), "{text}");
+        assert!(mapping_keeps_what_it_reads(text), "{text}");
     }
-    // Anything but an object under `properties` is kept whole.
-    for text in [r#"{"properties": [1, {"a": 2}]}"#, r#"{"properties": "s"}"#] {
+    // Anything but an object under `properties` is kept whole; any spelling of the wrapper and
+    // of the list inside is read as a record and a list; null and string lists are kept; a
+    // skipped string may hold escapes; two wrappers are both read.
+    for text in [
+        r#"{"properties": [1, {"a": 2}]}"#,
+        r#"{"properties": "s"}"#,
+        r#"{"PROPERTIES": {"userId": "u", "x": 1.5, "APPLIEDconditionalAccessPolicies": [{"ID": "p", "y": 2.5}]}}"#,
+        r#"{"properties": {"appliedConditionalAccessPolicies": null, "userAgent": "a\"b"}}"#,
+        r#"{"properties": {"appliedConditionalAccessPolicies": "[]"}}"#,
+        r#"{"properties": {"userId": "u"}, "properties": {"appId": "a", "g": 0.5}}"#,
+        r#"{"properties": {"userId": "u", "AdditionalProperties": {"appId": "a"}}}"#,
+    ] {
         assert!(fast(text).is_some(), "{text}");
         assert!(agrees(text), "{text}");
+        assert!(mapping_keeps_what_it_reads(text), "{text}");
     }
+    // A record the mapping reads from its top level maps whatever `properties` holds.
+    let text = r#"{"userId": "3f1a6c02-2b7d-4e8f-9a01-5c6d7e8f9a02", "createdDateTime": "2026-03-02T12:21:20Z",
+        "appId": "00000003-0000-0000-c000-000000000000", "clientAppUsed": "Browser",
+        "properties": {"appliedConditionalAccessPolicies": {}}}"#;
+    assert!(map_text(text).is_ok());
+    assert!(mapping_keeps_what_it_reads(text));
 }
 
 #[test]
@@ -147,9 +170,11 @@ fn leaves_everything_else_to_serde_json() {
         r#"[1, 2]"#,
         r#"{"appliedConditionalAccessPolicies": [1]}"#,
         r#"{"appliedConditionalAccessPolicies": {"id": "p"}}"#,
+        r#"{"appliedConditionalAccessPolicies": 1}"#,
     ] {
         assert!(fast(text).is_none(), "{text}");
-        assert!(agrees(text));
+        assert!(parse_record_slow(text).is_ok(), "{text}");
+        assert!(mapping_keeps_what_it_reads(text), "{text}");
     }
 }
 
@@ -209,7 +234,17 @@ fn items_read_before_read_as_they_did_the_first_time() {
 fn agrees_with_serde_json_on_damaged_records() {
     let tenant =
         crate::load(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/tenant").as_ref()).unwrap();
-    let records = crate::unstable::signinlogs::sign_in_logs(&tenant, 20, 9);
+    let mut records = crate::unstable::signinlogs::sign_in_logs(&tenant, 20, 9);
+    // And a few as Azure Monitor writes them.
+    let wrapped: Vec<serde_json::Value> = records
+        .iter()
+        .take(5)
+        .map(|r| {
+            serde_json::json!({"time": r["createdDateTime"], "category": "SignInLogs",
+            "durationMs": 0, "location": "NL", "properties": r})
+        })
+        .collect();
+    records.extend(wrapped);
     let bytes = b"\"\\{}[],: 0-.eE+tfnu\x01x/";
     let mut answered = 0;
     let mut seed = 0x2545_f491_4f6c_dd1d_u64;
