@@ -13,7 +13,7 @@ mod split;
 use std::borrow::Cow;
 use std::fmt;
 
-use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 
 /// A parsed JSON value that keeps object members in order, duplicates included. Keys and strings
 /// borrow from the text they were parsed from unless they hold escapes, so reading a request
@@ -131,6 +131,43 @@ impl<'de> Deserialize<'de> for Key<'de> {
     }
 }
 
+/// A [`Visitor`]'s numbers, strings, booleans and null, built into a [`Json`]: shared by every
+/// visitor that builds one (this module's, and those in `signinlog/select.rs` that keep only
+/// part of a record).
+macro_rules! json_scalars {
+    () => {
+        fn visit_bool<E>(self, v: bool) -> Result<$crate::json::Json<'de>, E> {
+            Ok($crate::json::Json::Bool(v))
+        }
+        fn visit_i64<E>(self, v: i64) -> Result<$crate::json::Json<'de>, E> {
+            Ok($crate::json::Json::Number(v.into()))
+        }
+        fn visit_u64<E>(self, v: u64) -> Result<$crate::json::Json<'de>, E> {
+            Ok($crate::json::Json::Number(v.into()))
+        }
+        fn visit_f64<E: ::serde::de::Error>(self, v: f64) -> Result<$crate::json::Json<'de>, E> {
+            ::serde_json::Number::from_f64(v)
+                .map($crate::json::Json::Number)
+                .ok_or_else(|| E::custom("number out of range"))
+        }
+        fn visit_borrowed_str<E>(self, v: &'de str) -> Result<$crate::json::Json<'de>, E> {
+            Ok($crate::json::Json::String(::std::borrow::Cow::Borrowed(v)))
+        }
+        fn visit_str<E>(self, v: &str) -> Result<$crate::json::Json<'de>, E> {
+            Ok($crate::json::Json::String(::std::borrow::Cow::Owned(
+                v.to_owned(),
+            )))
+        }
+        fn visit_string<E>(self, v: String) -> Result<$crate::json::Json<'de>, E> {
+            Ok($crate::json::Json::String(::std::borrow::Cow::Owned(v)))
+        }
+        fn visit_unit<E>(self) -> Result<$crate::json::Json<'de>, E> {
+            Ok($crate::json::Json::Null)
+        }
+    };
+}
+pub(crate) use json_scalars;
+
 struct JsonVisitor;
 
 impl<'de> Visitor<'de> for JsonVisitor {
@@ -139,32 +176,7 @@ impl<'de> Visitor<'de> for JsonVisitor {
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("any JSON value")
     }
-    fn visit_bool<E>(self, v: bool) -> Result<Json<'de>, E> {
-        Ok(Json::Bool(v))
-    }
-    fn visit_i64<E>(self, v: i64) -> Result<Json<'de>, E> {
-        Ok(Json::Number(v.into()))
-    }
-    fn visit_u64<E>(self, v: u64) -> Result<Json<'de>, E> {
-        Ok(Json::Number(v.into()))
-    }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Json<'de>, E> {
-        serde_json::Number::from_f64(v)
-            .map(Json::Number)
-            .ok_or_else(|| E::custom("number out of range"))
-    }
-    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Json<'de>, E> {
-        Ok(Json::String(Cow::Borrowed(v)))
-    }
-    fn visit_str<E>(self, v: &str) -> Result<Json<'de>, E> {
-        Ok(Json::String(Cow::Owned(v.to_owned())))
-    }
-    fn visit_string<E>(self, v: String) -> Result<Json<'de>, E> {
-        Ok(Json::String(Cow::Owned(v)))
-    }
-    fn visit_unit<E>(self) -> Result<Json<'de>, E> {
-        Ok(Json::Null)
-    }
+    json_scalars!();
     fn visit_none<E>(self) -> Result<Json<'de>, E> {
         Ok(Json::Null)
     }

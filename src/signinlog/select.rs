@@ -2,16 +2,15 @@
 //! agents, network details, processing details, each policy's control lists) is skipped by the
 //! parser without being built, which is most of a sign-in record's bytes.
 
-use std::borrow::Cow;
 use std::fmt;
 
-use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use super::MappedSignIn;
 use super::scan::{Form, Scanned, wanted};
 use super::values::{ADDITIONAL_PROPERTIES, flags, nested_members, nested_table};
 use crate::json::scan::Names;
-use crate::json::{Json, Key};
+use crate::json::{Json, Key, json_scalars};
 
 /// Top-level fields the mapping reads (any case).
 pub(super) const RECORD_KEYS: [&str; 33] = [
@@ -172,35 +171,6 @@ pub(super) fn parse_record_slow(text: &str) -> Result<Json<'_>, serde_json::Erro
     })?;
     de.end()?;
     Ok(value)
-}
-
-/// A [`Visitor`]'s numbers, strings, booleans and null, built as [`Json`] builds them.
-macro_rules! json_scalars {
-    () => {
-        fn visit_bool<E>(self, v: bool) -> Result<Json<'de>, E> {
-            Ok(Json::Bool(v))
-        }
-        fn visit_i64<E>(self, v: i64) -> Result<Json<'de>, E> {
-            Ok(Json::Number(v.into()))
-        }
-        fn visit_u64<E>(self, v: u64) -> Result<Json<'de>, E> {
-            Ok(Json::Number(v.into()))
-        }
-        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Json<'de>, E> {
-            serde_json::Number::from_f64(v)
-                .map(Json::Number)
-                .ok_or_else(|| E::custom("number out of range"))
-        }
-        fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Json<'de>, E> {
-            Ok(Json::String(Cow::Borrowed(v)))
-        }
-        fn visit_str<E>(self, v: &str) -> Result<Json<'de>, E> {
-            Ok(Json::String(Cow::Owned(v.to_owned())))
-        }
-        fn visit_unit<E>(self) -> Result<Json<'de>, E> {
-            Ok(Json::Null)
-        }
-    };
 }
 
 /// An object with only `keys` kept; any other JSON value as it is.
