@@ -199,89 +199,93 @@ mod tests {
 
     use super::*;
 
-    /// `text` as the logs may spell it: as written, upper-case, lower-case, padded.
-    fn spellings(text: &str) -> [String; 4] {
-        [
-            text.to_owned(),
-            text.to_ascii_uppercase(),
-            text.to_ascii_lowercase(),
-            format!("  {text}\t"),
-        ]
+    /// Each case's text, as the logs may spell it (as written, upper-case, lower-case, padded),
+    /// reads as the case expects.
+    fn reads_in_every_spelling<T: PartialEq + std::fmt::Debug>(
+        read: impl Fn(&str) -> Option<T>,
+        cases: &[(&str, Option<T>)],
+    ) {
+        for (text, expected) in cases {
+            for t in [
+                (*text).to_owned(),
+                text.to_ascii_uppercase(),
+                text.to_ascii_lowercase(),
+                format!("  {text}\t"),
+            ] {
+                assert_eq!(read(&t), *expected, "{t}");
+            }
+        }
     }
 
     #[test]
     fn display_strings_read_in_any_case_and_only_whole() {
-        for (text, expected) in [
-            ("Browser", Some(ClientAppType::Browser)),
-            (
-                "Mobile Apps and Desktop clients",
-                Some(ClientAppType::MobileAppsAndDesktopClients),
-            ),
-            (
-                "Exchange ActiveSync (EAS)",
-                Some(ClientAppType::ExchangeActiveSync),
-            ),
-            (
-                "Outlook Anywhere (RPC over HTTP)",
-                Some(ClientAppType::Other),
-            ),
-            ("IMAP", Some(ClientAppType::Other)),
-            ("IMAP44", None),
-            ("Browse", None),
-            ("", None),
-        ] {
-            for t in spellings(text) {
-                assert_eq!(client_app(&t), expected, "{t}");
-            }
-        }
-        for (text, expected) in [
-            ("Windows Phone 8.1", Some(Platform::WindowsPhone)),
-            ("WindowsPhone", Some(Platform::WindowsPhone)),
-            ("Windows 11", Some(Platform::Windows)),
-            ("iPadOS 17", Some(Platform::IOs)),
-            ("Mac OS X", Some(Platform::MacOs)),
-            ("Ubuntu 22.04", Some(Platform::Linux)),
-            ("Win", None),
-            ("ChromeOS", None),
-        ] {
-            for t in spellings(text) {
-                assert_eq!(platform(&t), expected, "{t}");
-            }
-        }
-        for (text, expected) in [
-            ("Hybrid Azure AD joined", Some("ServerAD")),
-            ("Azure AD joined", Some("AzureAD")),
-            ("Microsoft Entra registered", Some("Workplace")),
-            ("ServerAD", Some("ServerAD")),
-            ("AzureAD", Some("AzureAD")),
-            ("Workplace", Some("Workplace")),
-            ("Joine", None),
-            ("", None),
-        ] {
-            for t in spellings(text) {
-                assert_eq!(trust_type(&t), expected, "{t}");
-            }
-        }
-        for (text, expected) in [
-            ("Phone call to +31 6", Some(AuthMethod::Voice)),
-            (
-                "Mobile app notification",
-                Some(AuthMethod::MicrosoftAuthenticatorPush),
-            ),
-            ("OATH verification code", Some(AuthMethod::SoftwareOath)),
-            ("Passkey (device-bound)", Some(AuthMethod::Fido2)),
-            (
-                "X.509 Certificate",
-                Some(AuthMethod::X509CertificateMultiFactor),
-            ),
-            ("QR code PIN", Some(AuthMethod::QrCodePin)),
-            ("Passwords", None),
-            ("Previously satisfied", None),
-        ] {
-            for t in spellings(text) {
-                assert_eq!(auth_method(&t), expected, "{t}");
-            }
-        }
+        reads_in_every_spelling(
+            client_app,
+            &[
+                ("Browser", Some(ClientAppType::Browser)),
+                (
+                    "Mobile Apps and Desktop clients",
+                    Some(ClientAppType::MobileAppsAndDesktopClients),
+                ),
+                (
+                    "Exchange ActiveSync (EAS)",
+                    Some(ClientAppType::ExchangeActiveSync),
+                ),
+                (
+                    "Outlook Anywhere (RPC over HTTP)",
+                    Some(ClientAppType::Other),
+                ),
+                ("IMAP", Some(ClientAppType::Other)),
+                ("IMAP44", None),
+                ("Browse", None),
+                ("", None),
+            ],
+        );
+        reads_in_every_spelling(
+            platform,
+            &[
+                ("Windows Phone 8.1", Some(Platform::WindowsPhone)),
+                ("WindowsPhone", Some(Platform::WindowsPhone)),
+                ("Windows 11", Some(Platform::Windows)),
+                ("iPadOS 17", Some(Platform::IOs)),
+                ("Mac OS X", Some(Platform::MacOs)),
+                ("Ubuntu 22.04", Some(Platform::Linux)),
+                ("Win", None),
+                ("ChromeOS", None),
+            ],
+        );
+        reads_in_every_spelling(
+            trust_type,
+            &[
+                ("Hybrid Azure AD joined", Some("ServerAD")),
+                ("Azure AD joined", Some("AzureAD")),
+                ("Microsoft Entra registered", Some("Workplace")),
+                ("ServerAD", Some("ServerAD")),
+                ("AzureAD", Some("AzureAD")),
+                ("Workplace", Some("Workplace")),
+                ("Joine", None),
+                ("", None),
+            ],
+        );
+        reads_in_every_spelling(
+            auth_method,
+            &[
+                ("Phone call to +31 6", Some(AuthMethod::Voice)),
+                (
+                    "Mobile app notification",
+                    Some(AuthMethod::MicrosoftAuthenticatorPush),
+                ),
+                ("OATH verification code", Some(AuthMethod::SoftwareOath)),
+                ("Passkey (device-bound)", Some(AuthMethod::Fido2)),
+                (
+                    "X.509 Certificate",
+                    Some(AuthMethod::X509CertificateMultiFactor),
+                ),
+                ("QR code PIN", Some(AuthMethod::QrCodePin)),
+                ("Passwords", None),
+                ("Previously satisfied", None),
+            ],
+        );
     }
 
     #[test]
