@@ -65,8 +65,13 @@ pub fn read_line_within(
     }
 }
 
-/// How much a [`LineBlocks`] block holds: some 240 Graph records.
-const BLOCK_BYTES: usize = 1 << 20;
+/// How much a [`LineBlocks`] block holds: some 40 Graph records, few enough that a block read
+/// by a worker is still in its core's cache when the worker decides its records.
+const BLOCK_BYTES: usize = 256 << 10;
+
+/// Blocks kept for reuse once their lines are dropped, at most (a reused block is neither
+/// allocated nor zeroed again, and its pages are already mapped).
+const SPARE_BLOCKS: usize = 64;
 
 /// A line of a block: its bytes are a range of the block, which its lines share (so a line kept
 /// after the others keeps the whole block).
@@ -125,24 +130,35 @@ pub(super) enum Line {
 }
 
 /// Lines read a block at a time: each line is a range of the block it was read into, so a
-/// record of a few kilobytes is not allocated on its own. A block is filled from the reader's
-/// buffer until it is full, except that it is handed out as soon as it holds a whole line and
-/// the reader has no more bytes at hand (a pipe that has nothing more yet): lines are never
-/// held back waiting for input. A line that runs past a block's end starts the next block.
+/// record of a few kilobytes is not allocated on its own. The input is read straight into the
+/// block (the reader's buffer is bypassed once it is empty: a read at least its size goes to
+/// the file). A block is filled until it is full, except that it is handed out as soon as it
+/// holds a whole line and the reader has no more bytes at hand (a pipe that has nothing more
+/// yet): lines are never held back waiting for input. A line that runs past a block's end starts
+/// the next block. Blocks whose lines have all been dropped are reused.
 pub(super) struct LineBlocks {
     reader: Box<dyn BufRead + Send>,
     /// The reader's buffer size: a read that gives less found no more input at hand.
     read_ahead: usize,
+    /// The block: every byte initialised, those before `end` read.
     block: Arc<Vec<u8>>,
+    /// Where the bytes read into the block end.
+    end: usize,
     /// Where the next line starts in the block.
     at: usize,
     /// Has the input ended (everything read is in the block)?
     ended: bool,
     /// The error a read ended with, given once the lines read before it are handed out.
     failed: Option<std::io::Error>,
-    /// Does the reader still hold bytes of a read that filled the last block? (They are short
-    /// because part of them was taken, not because no more input was at hand.)
+    /// Could the reader still hold bytes of the last read? (A read smaller than its buffer
+    /// fills the buffer; the next reads are short because they drain it, not because no more
+    /// input is at hand.)
     leftover: bool,
+    /// Blocks handed out, oldest first: the first to have all its lines dropped.
+    spare: std::collections::VecDeque<Arc<Vec<u8>>>,
+    /// Blocks allocated so far (the others were reused).
+    #[cfg(test)]
+    allocated: usize,
 }
 
 impl LineBlocks {
@@ -152,10 +168,14 @@ impl LineBlocks {
             reader,
             read_ahead,
             block: Arc::new(Vec::new()),
+            end: 0,
             at: 0,
             ended: false,
             failed: None,
             leftover: false,
+            spare: std::collections::VecDeque::new(),
+            #[cfg(test)]
+            allocated: 0,
         }
     }
 
@@ -163,7 +183,7 @@ impl LineBlocks {
     /// before it, and ends the lines.
     pub(super) fn next_line(&mut self) -> std::io::Result<Option<Line>> {
         loop {
-            let rest = self.block.get(self.at..).unwrap_or_default();
+            let rest = self.block.get(self.at..self.end).unwrap_or_default();
             if let Some(i) = memchr::memchr(b'\n', rest) {
                 let range = self.at..self.at + i;
                 self.at += i + 1;
@@ -176,16 +196,15 @@ impl LineBlocks {
             if let Some(e) = self.failed.take() {
                 // The partial line before the error is not a line.
                 self.ended = true;
-                self.block = Arc::new(Vec::new());
-                self.at = 0;
+                self.replace_block(Arc::new(Vec::new()), 0);
                 return Err(e);
             }
             if self.ended {
                 if rest.is_empty() {
                     return Ok(None);
                 }
-                let range = self.at..self.block.len();
-                self.at = self.block.len();
+                let range = self.at..self.end;
+                self.at = self.end;
                 if range.len() > MAX_LINE {
                     return Ok(Some(Line::Overlong));
                 }
@@ -193,8 +212,7 @@ impl LineBlocks {
             }
             if rest.len() > MAX_LINE {
                 // Too long already: the rest of it is read and dropped.
-                self.block = Arc::new(Vec::new());
-                self.at = 0;
+                self.replace_block(Arc::new(Vec::new()), 0);
                 self.drop_rest_of_line()?;
                 return Ok(Some(Line::Overlong));
             }
@@ -204,45 +222,84 @@ impl LineBlocks {
                 .len()
                 .saturating_mul(2)
                 .clamp(BLOCK_BYTES, MAX_LINE + 1);
-            let mut next = Vec::with_capacity(room);
-            next.extend_from_slice(rest);
-            if let Err(e) = self.fill(&mut next) {
-                self.failed = Some(e);
+            let kept = rest.len();
+            let begun = self.at..self.end;
+            let mut next = self.block_of(room);
+            if let (Some(start), Some(begun)) = (next.get_mut(..kept), self.block.get(begun)) {
+                start.copy_from_slice(begun);
             }
-            if next.len() < next.capacity() / 2 {
-                // A block handed out early (a pipe) keeps no idle room.
-                next.shrink_to_fit();
-            }
-            self.block = Arc::new(next);
-            self.at = 0;
+            let end = match self.fill(&mut next, kept) {
+                Ok(end) => end,
+                Err((e, end)) => {
+                    self.failed = Some(e);
+                    end
+                }
+            };
+            self.replace_block(Arc::new(next), end);
         }
     }
 
-    /// Fills `block` from the reader: until it is full or the input ends, or, once it holds a
-    /// newline, until the reader's buffer runs dry short of its capacity.
-    fn fill(&mut self, block: &mut Vec<u8>) -> std::io::Result<()> {
-        let mut line_at_hand = false;
-        let mut leftover = std::mem::take(&mut self.leftover);
-        while block.len() < block.capacity() {
-            let buf = fill_buf_retrying(self.reader.as_mut())?;
-            if buf.is_empty() {
-                self.ended = true;
-                return Ok(());
-            }
-            let n = buf.len().min(block.capacity() - block.len());
-            let taken = buf.get(..n).unwrap_or_default();
-            line_at_hand |= memchr::memchr(b'\n', taken).is_some();
-            // A read that did not fill the reader's buffer: more may not come at once.
-            let short = buf.len() < self.read_ahead && !leftover;
-            leftover = false;
-            self.leftover = n < buf.len();
-            block.extend_from_slice(taken);
-            self.reader.consume(n);
-            if line_at_hand && short {
-                return Ok(());
+    /// A block of `room` bytes: the oldest one handed out whose lines are all dropped, if it is
+    /// large enough, else a new one.
+    fn block_of(&mut self, room: usize) -> Vec<u8> {
+        let free = self
+            .spare
+            .iter()
+            .position(|b| Arc::strong_count(b) == 1 && b.len() >= room);
+        // No line holds it, and none can be made from it: it is this reader's alone.
+        if let Some(block) = free.and_then(|i| self.spare.remove(i)) {
+            match Arc::try_unwrap(block) {
+                Ok(block) => return block,
+                Err(block) => self.spare.push_back(block),
             }
         }
-        Ok(())
+        #[cfg(test)]
+        {
+            self.allocated += 1;
+        }
+        vec![0; room]
+    }
+
+    /// Makes `block`, read up to `end`, the one lines are taken from; the one before is kept
+    /// for reuse if it is of the usual size.
+    fn replace_block(&mut self, block: Arc<Vec<u8>>, end: usize) {
+        let old = std::mem::replace(&mut self.block, block);
+        self.end = end;
+        self.at = 0;
+        if old.len() == BLOCK_BYTES {
+            if self.spare.len() == SPARE_BLOCKS {
+                self.spare.pop_front();
+            }
+            self.spare.push_back(old);
+        }
+    }
+
+    /// Reads into `block` from `end` on: until it is full or the input ends, or, once it holds
+    /// a newline, until a read finds no more input at hand. Returns where the bytes read end
+    /// (with the error a read failed with, and where they end then).
+    fn fill(&mut self, block: &mut [u8], mut end: usize) -> Result<usize, (std::io::Error, usize)> {
+        let mut line_at_hand = false;
+        while let Some(free) = block.get_mut(end..).filter(|free| !free.is_empty()) {
+            let want = free.len();
+            let n = match self.reader.read(free) {
+                Ok(0) => {
+                    self.ended = true;
+                    return Ok(end);
+                }
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err((e, end)),
+            };
+            line_at_hand |= memchr::memchr(b'\n', free.get(..n).unwrap_or_default()).is_some();
+            end += n;
+            // A read that gave less than it could: more may not come at once.
+            let short = n < want.min(self.read_ahead) && !self.leftover;
+            self.leftover = want < self.read_ahead;
+            if line_at_hand && short {
+                return Ok(end);
+            }
+        }
+        Ok(end)
     }
 
     /// Reads and drops the bytes up to the next newline (or the end of input).
@@ -355,6 +412,76 @@ mod tests {
             assert!(expected.len() > 100);
             assert_eq!(block_lines(input, buffer), expected, "round {round}");
         }
+    }
+
+    /// Lines of 1–9 KB numbered in their text, and the input holding them.
+    fn numbered_lines(n: usize) -> (Vec<u8>, Vec<String>) {
+        let lines: Vec<String> = (0..n)
+            .map(|i| format!("{i:05}").repeat(200 + (i * 7919) % 1600))
+            .collect();
+        let mut input = Vec::new();
+        for line in &lines {
+            input.extend_from_slice(line.as_bytes());
+            input.push(b'\n');
+        }
+        (input, lines)
+    }
+
+    fn blocks_of(input: Vec<u8>) -> LineBlocks {
+        let reader = std::io::BufReader::with_capacity(1 << 16, std::io::Cursor::new(input));
+        LineBlocks::new(Box::new(reader), 1 << 16)
+    }
+
+    #[test]
+    fn blocks_are_reused_once_their_lines_are_dropped() {
+        let (input, expected) = numbered_lines(1000);
+        let blocks = input.len() / BLOCK_BYTES;
+        assert!(blocks >= 15, "{blocks} blocks");
+        let mut lines = blocks_of(input);
+        let mut i = 0;
+        while let Some(line) = lines.next_line().unwrap() {
+            let span = match line {
+                Line::Text(span) => span,
+                Line::Overlong => unreachable!("line {i} is not too long"),
+            };
+            assert_eq!(span.bytes(), expected[i].as_bytes(), "line {i}");
+            i += 1;
+        }
+        assert_eq!(i, expected.len());
+        // The block being read and the one before it (still held as this one's lines are
+        // read), not one a block.
+        assert!(lines.allocated <= 3, "{} blocks allocated", lines.allocated);
+    }
+
+    #[test]
+    fn lines_held_keep_their_bytes_while_other_blocks_are_reused() {
+        let (input, expected) = numbered_lines(1500);
+        let mut lines = blocks_of(input);
+        let mut held = Vec::new();
+        let mut i = 0;
+        while let Some(line) = lines.next_line().unwrap() {
+            let span = match line {
+                Line::Text(span) => span,
+                Line::Overlong => unreachable!("line {i} is not too long"),
+            };
+            // One line in about a hundred (one a few blocks) is kept to the end.
+            if i % 97 == 0 {
+                held.push((i, span));
+            }
+            i += 1;
+        }
+        assert_eq!(i, expected.len());
+        assert!(held.len() > 10);
+        for (i, span) in &held {
+            assert_eq!(span.bytes(), expected[*i].as_bytes(), "line {i}");
+        }
+        // Blocks without a held line were reused; those with one were not.
+        assert!(
+            (held.len() / 2..held.len() + 4).contains(&lines.allocated),
+            "{} blocks allocated, {} lines held",
+            lines.allocated,
+            held.len()
+        );
     }
 
     #[test]
