@@ -63,6 +63,16 @@ impl std::fmt::Display for RecordError {
 }
 
 impl RawRecord {
+    /// How many bytes of input text the record holds: its line's length for a record read from
+    /// a line (JSON Lines), 0 for a record parsed out of a larger document or a CSV row. A
+    /// caller that gathers records into batches bounds a batch's memory by this.
+    pub fn text_len(&self) -> usize {
+        match &self.content {
+            Content::Text(t) => t.bytes().len(),
+            Content::Value(_) | Content::Error(_) => 0,
+        }
+    }
+
     /// The record mapped to a request and its logged outcome. A JSON line is parsed here, for
     /// only the fields the mapping reads.
     pub fn map(&self) -> Result<super::MappedSignIn<'_>, RecordError> {

@@ -22,6 +22,7 @@ mod agreement_line;
 mod analysis_cmd;
 mod bench_cmd;
 mod eval_cmd;
+mod in_order;
 mod input;
 mod replay_cmd;
 mod test_cmd;

@@ -5,25 +5,26 @@ use std::fs::File;
 use std::io::{IsTerminal, Read, Write};
 use std::path::Path;
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::RecvTimeoutError;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use rayon::prelude::*;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 
 use crate::agreement_line::{AgreementLine, RecordId, line_bytes};
+use crate::in_order::{Batching, decide_in_order};
 use jitgate::{
     AgreementLevel, Decision, Explain, MappedSignIn, RawRecord, RecordError, SignInDecision,
     SignInLogRecords, Snapshot,
 };
 
-/// Records decided together.
-const BLOCK: usize = 4096;
-
-/// A block's output lines and tallies, in order, and the error that ended the input after it.
-type Decided = (Vec<(Vec<u8>, Tally)>, Option<String>);
+/// Records a worker takes at a time: few enough kilobytes (some 40 Graph records) that they are
+/// still in the core's cache when they are decided, enough that taking them costs nothing. A
+/// window of batches bounds the memory held while one large record holds up the others.
+const BATCHING: Batching = Batching {
+    items: 1024,
+    size: 256 << 10,
+    window: 8,
+};
 
 /// Distinct users, apps, policies or conditions a summary counts one by one; the rest are
 /// counted together as `(others)`, so a summary's memory does not grow with the input.
@@ -98,89 +99,34 @@ pub fn run(a: &ReplayArgs<'_>) -> ExitCode {
         Err(code) => return code,
     };
     let unlogged = jitgate::device_attributes_logs_lack(current.tenant());
-    // A reader thread reads the next block while this one's records are decided.
-    let (tx, rx) = std::sync::mpsc::sync_channel::<(Vec<RawRecord>, Option<String>)>(2);
-    let reader = std::thread::spawn(move || {
-        let mut records = SignInLogRecords::new(input);
-        loop {
-            let mut block: Vec<RawRecord> = Vec::with_capacity(BLOCK);
-            let mut fatal = None;
-            for item in records.by_ref() {
-                match item {
-                    Ok(r) => block.push(r),
-                    Err(e) => {
-                        fatal = Some(e);
-                        break;
-                    }
-                }
-                if block.len() == BLOCK {
-                    break;
-                }
-            }
-            let last = block.len() < BLOCK || fatal.is_some();
-            if tx.send((block, fatal)).is_err() || last {
-                return;
-            }
-        }
-    });
     let progress = std::io::stderr().is_terminal();
     let started = Instant::now();
     let mut last_progress = Instant::now();
     let mut summary = Summary::default();
-    // Set when the writing fails: the decider stops without waiting for the next block (a slow
-    // pipe may take long to fill one).
-    let stop = AtomicBool::new(false);
-    let written = std::thread::scope(|scope| {
-        // A decider thread hands each block to the workers and passes its lines on, while this
-        // one counts and writes the block before: the workers never wait for the writing.
-        let (done_tx, done_rx) = std::sync::mpsc::sync_channel::<Decided>(1);
-        let differences_only = a.differences_only;
-        let (current, proposed, unlogged) = (&current, &proposed, &unlogged);
-        let stop = &stop;
-        scope.spawn(move || {
-            loop {
-                let (block, fatal) = match rx.recv_timeout(Duration::from_millis(50)) {
-                    Ok(next) => next,
-                    Err(RecvTimeoutError::Timeout) if !stop.load(Ordering::Relaxed) => continue,
-                    Err(_) => break,
-                };
-                if block.is_empty() && fatal.is_none() {
-                    break;
-                }
-                let results: Vec<(Vec<u8>, Tally)> = block
-                    .par_iter()
-                    .with_min_len(64)
-                    .map(|r| match proposed {
-                        None => agreement(current, r, differences_only, unlogged),
-                        Some(p) => impact(current, p, r),
-                    })
-                    .collect();
-                // The records go while the lines wait to be written.
-                drop(block);
-                let last = fatal.is_some();
-                if done_tx.send((results, fatal)).is_err() || last {
-                    break;
-                }
-            }
-            // `rx` is dropped here: a reader still reading stops at its next send.
-        });
-        for (results, fatal) in done_rx {
+    let differences_only = a.differences_only;
+    let (current_ref, proposed_ref, unlogged) = (&current, &proposed, &unlogged);
+    let written = decide_in_order(
+        SignInLogRecords::new(input),
+        rayon::current_num_threads(),
+        BATCHING,
+        RawRecord::text_len,
+        |r| match proposed_ref {
+            None => agreement(current_ref, r, differences_only, unlogged),
+            Some(p) => impact(current_ref, p, r),
+        },
+        |results, fatal| {
             for (line, tally) in results {
                 summary.add(tally);
                 if !line.is_empty()
                     && let Err(e) = out.write_all(&line)
                 {
                     note!("jitgate: cannot write output: {e}");
-                    // The receiver is dropped on return: the decider stops at its next send,
-                    // or now if it is waiting for a block.
-                    stop.store(true, Ordering::Relaxed);
                     return Err(ExitCode::from(2));
                 }
             }
             if let Some(e) = fatal {
                 note!("jitgate: {}: {e}", a.signins);
                 summary.unreadable_input = Some(e);
-                break;
             }
             if progress && last_progress.elapsed().as_secs_f64() >= 1.0 {
                 last_progress = Instant::now();
@@ -190,15 +136,11 @@ pub fn run(a: &ReplayArgs<'_>) -> ExitCode {
                     per_second(summary.records, started.elapsed().as_secs_f64())
                 );
             }
-        }
-        Ok(())
-    });
+            Ok(())
+        },
+    );
     if let Err(code) = written {
         return code;
-    }
-    if reader.join().is_err() && summary.unreadable_input.is_none() {
-        summary.unreadable_input =
-            Some("the reader of the records stopped unexpectedly".to_owned());
     }
     if let Err(e) = out.flush() {
         note!("jitgate: cannot write output: {e}");

@@ -1,0 +1,337 @@
+//! Deciding a stream of records on several threads, results in input order.
+//!
+//! Each worker takes the next batch of records from the shared source itself, decides it and
+//! hands the results on; the calling thread puts the batches back in order and consumes them.
+//! A batch is read, checked and decided on one core while its bytes are still in that core's
+//! cache, and no thread waits at a barrier between batches. (A reader thread feeding a parallel
+//! iterator moved every record between cores and left a core idle at the end of each block.)
+
+use std::collections::BTreeMap;
+use std::sync::mpsc::sync_channel;
+use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+
+/// How a source's items are gathered into batches.
+#[derive(Clone, Copy, Debug)]
+pub struct Batching {
+    /// At most this many items a batch.
+    pub items: usize,
+    /// No more items once their sizes add up to this (an item larger than this is a batch of
+    /// its own).
+    pub size: usize,
+    /// Batches taken but not yet consumed, at most: the memory held is bounded by this many
+    /// batches whatever one slow batch holds up.
+    pub window: usize,
+}
+
+/// The source and what has been taken from it and consumed, under one lock.
+struct State<I> {
+    source: I,
+    /// The next batch's number.
+    taken: usize,
+    /// Batches consumed so far (all those numbered below).
+    consumed: usize,
+    /// The source has ended (or failed): no more batches.
+    ended: bool,
+    /// The consumer stopped: workers stop too.
+    stopped: bool,
+}
+
+/// A batch: its number, its items (records taken, or their results once decided), and the
+/// error that ended the source after them.
+type Batch<X> = (usize, Vec<X>, Option<String>);
+
+/// Decides every item of `source` with `decide` on `workers` threads and passes each batch's
+/// results, in input order, to `consume` on this thread, with the source's error (its last
+/// item) after the results of the items before it. `size` gives an item's size for
+/// [`Batching::size`]. Stops early, without waiting for the source, when `consume` fails, and
+/// returns that error.
+pub fn decide_in_order<R, T, E>(
+    source: impl Iterator<Item = Result<R, String>> + Send,
+    workers: usize,
+    batching: Batching,
+    size: impl Fn(&R) -> usize + Sync,
+    decide: impl Fn(&R) -> T + Sync,
+    mut consume: impl FnMut(Vec<T>, Option<String>) -> Result<(), E>,
+) -> Result<(), E>
+where
+    R: Send,
+    T: Send,
+{
+    let state = Mutex::new(State {
+        source,
+        taken: 0,
+        consumed: 0,
+        ended: false,
+        stopped: false,
+    });
+    let room = Condvar::new();
+    let workers = workers.max(1);
+    let window = batching.window.max(workers);
+    let (state, room, size, decide) = (&state, &room, &size, &decide);
+    std::thread::scope(|scope| {
+        let (tx, rx) = sync_channel::<Batch<T>>(window);
+        for _ in 0..workers {
+            let tx = tx.clone();
+            scope.spawn(move || {
+                while let Some((number, batch, fatal)) = take(state, room, batching, window, size) {
+                    let results: Vec<T> = batch.iter().map(decide).collect();
+                    // The records go before the results wait to be consumed.
+                    drop(batch);
+                    if tx.send((number, results, fatal)).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        let mut waiting: BTreeMap<usize, (Vec<T>, Option<String>)> = BTreeMap::new();
+        let mut next = 0usize;
+        let outcome = (|| {
+            for (number, results, fatal) in &rx {
+                waiting.insert(number, (results, fatal));
+                while let Some((results, fatal)) = waiting.remove(&next) {
+                    next += 1;
+                    consume(results, fatal)?;
+                    lock(state).consumed = next;
+                    room.notify_all();
+                }
+            }
+            Ok(())
+        })();
+        if outcome.is_err() {
+            lock(state).stopped = true;
+            room.notify_all();
+        }
+        // Dropping the receiver ends a worker waiting to send.
+        drop(rx);
+        outcome
+    })
+}
+
+/// The next batch and its number, once the window has room for it; `None` when the source has
+/// ended or the consumer stopped.
+fn take<I, R>(
+    state: &Mutex<State<I>>,
+    room: &Condvar,
+    batching: Batching,
+    window: usize,
+    size: &impl Fn(&R) -> usize,
+) -> Option<Batch<R>>
+where
+    I: Iterator<Item = Result<R, String>>,
+{
+    let mut st = lock(state);
+    while !st.ended && !st.stopped && st.taken >= st.consumed + window {
+        st = room.wait(st).unwrap_or_else(PoisonError::into_inner);
+    }
+    if st.ended || st.stopped {
+        return None;
+    }
+    let mut batch = Vec::with_capacity(batching.items.min(1024));
+    let mut fatal = None;
+    let mut bytes = 0usize;
+    let mut full = false;
+    for item in st.source.by_ref() {
+        match item {
+            Ok(r) => {
+                bytes = bytes.saturating_add(size(&r));
+                batch.push(r);
+            }
+            Err(e) => {
+                fatal = Some(e);
+                break;
+            }
+        }
+        if batch.len() >= batching.items || bytes >= batching.size {
+            full = true;
+            break;
+        }
+    }
+    if !full {
+        st.ended = true;
+        // Waiting workers see the end.
+        room.notify_all();
+        if batch.is_empty() && fatal.is_none() {
+            return None;
+        }
+    }
+    let number = st.taken;
+    st.taken += 1;
+    Some((number, batch, fatal))
+}
+
+fn lock<S>(m: &Mutex<S>) -> MutexGuard<'_, S> {
+    // A worker that panicked holding the lock has left the state whole: every change under it
+    // is a single assignment after the source's `next`.
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+#[cfg(test)]
+mod tests {
+    #![expect(
+        clippy::unwrap_used,
+        clippy::indexing_slicing,
+        reason = "a test fails loudly"
+    )]
+
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    const SMALL: Batching = Batching {
+        items: 7,
+        size: 50,
+        window: 3,
+    };
+
+    /// Items 0..n, each decided after a pause that varies, so batches finish out of order.
+    fn decide_all(
+        n: usize,
+        workers: usize,
+        batching: Batching,
+    ) -> Vec<(Vec<usize>, Option<String>)> {
+        let mut got = Vec::new();
+        let out: Result<(), ()> = decide_in_order(
+            (0..n).map(Ok),
+            workers,
+            batching,
+            |i| i % 13,
+            |i| {
+                std::thread::sleep(std::time::Duration::from_micros((*i as u64 * 37) % 200));
+                i * 2
+            },
+            |results, fatal| {
+                got.push((results, fatal));
+                Ok(())
+            },
+        );
+        out.unwrap();
+        got
+    }
+
+    #[test]
+    fn results_come_in_input_order_in_bounded_batches() {
+        for workers in [1, 2, 4] {
+            let got = decide_all(500, workers, SMALL);
+            let flat: Vec<usize> = got.iter().flat_map(|(r, _)| r.clone()).collect();
+            assert_eq!(
+                flat,
+                (0..500).map(|i| i * 2).collect::<Vec<_>>(),
+                "{workers} workers"
+            );
+            for (results, fatal) in &got {
+                assert!(fatal.is_none());
+                assert!(!results.is_empty() && results.len() <= SMALL.items);
+                // Sizes before the last item stay under the bound.
+                let before: usize = results[..results.len() - 1]
+                    .iter()
+                    .map(|r| (r / 2) % 13)
+                    .sum();
+                assert!(before < SMALL.size, "{results:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn an_empty_source_gives_no_batch() {
+        assert!(decide_all(0, 2, SMALL).is_empty());
+        // A source that ends on a batch's edge gives no empty batch after it.
+        let got = decide_all(
+            14,
+            2,
+            Batching {
+                items: 7,
+                size: usize::MAX,
+                window: 2,
+            },
+        );
+        assert_eq!(got.iter().map(|(r, _)| r.len()).collect::<Vec<_>>(), [7, 7]);
+    }
+
+    #[test]
+    fn the_error_comes_after_the_items_before_it_and_ends_the_batches() {
+        let source = (0..40usize).map(|i| {
+            if i == 23 {
+                Err("broken at 23".to_owned())
+            } else {
+                Ok(i)
+            }
+        });
+        let mut got = Vec::new();
+        let out: Result<(), ()> = decide_in_order(
+            source,
+            2,
+            SMALL,
+            |_| 1,
+            |i| *i,
+            |r, f| {
+                got.push((r, f));
+                Ok(())
+            },
+        );
+        out.unwrap();
+        let flat: Vec<usize> = got.iter().flat_map(|(r, _)| r.clone()).collect();
+        assert_eq!(flat, (0..23).collect::<Vec<_>>());
+        let (_, last) = got.last().unwrap();
+        assert_eq!(last.as_deref(), Some("broken at 23"));
+        assert!(got[..got.len() - 1].iter().all(|(_, f)| f.is_none()));
+    }
+
+    #[test]
+    fn workers_stay_within_the_window_of_the_consumer() {
+        let taken = AtomicUsize::new(0);
+        let mut consumed = 0usize;
+        let mut most_ahead = 0usize;
+        let out: Result<(), ()> = decide_in_order(
+            (0..2000usize).map(Ok),
+            3,
+            Batching {
+                items: 10,
+                size: usize::MAX,
+                window: 4,
+            },
+            |_| 0,
+            |i| {
+                taken.fetch_max(i / 10 + 1, Ordering::SeqCst);
+                *i
+            },
+            |_, _| {
+                consumed += 1;
+                // Slow consumer: workers must wait for it.
+                std::thread::sleep(std::time::Duration::from_micros(300));
+                most_ahead = most_ahead.max(taken.load(Ordering::SeqCst) - consumed);
+                Ok(())
+            },
+        );
+        out.unwrap();
+        assert_eq!(consumed, 200);
+        // Batches decided but not consumed: at most the window (one of which is being consumed).
+        assert!(most_ahead < 4, "{most_ahead} batches ahead");
+    }
+
+    #[test]
+    fn a_failing_consumer_stops_the_workers_and_its_error_is_returned() {
+        let decided = AtomicUsize::new(0);
+        let mut calls = 0;
+        let out = decide_in_order(
+            (0..usize::MAX).map(Ok),
+            2,
+            SMALL,
+            |_| 1,
+            |i| {
+                decided.fetch_add(1, Ordering::SeqCst);
+                *i
+            },
+            |_, _| {
+                calls += 1;
+                if calls == 3 {
+                    Err("cannot write")
+                } else {
+                    Ok(())
+                }
+            },
+        );
+        assert_eq!(out, Err("cannot write"));
+        // The workers stopped within the window, not at the end of an endless source.
+        assert!(decided.load(Ordering::SeqCst) <= (3 + SMALL.window + 2) * SMALL.items);
+    }
+}
