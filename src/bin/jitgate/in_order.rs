@@ -34,6 +34,8 @@ struct State<I> {
     ended: bool,
     /// The consumer stopped: workers stop too.
     stopped: bool,
+    /// Workers waiting for room in the window (only then is there anyone to wake).
+    waiting: usize,
 }
 
 /// A batch: its number, its items (records taken, or their results once decided), and the
@@ -63,6 +65,7 @@ where
         consumed: 0,
         ended: false,
         stopped: false,
+        waiting: 0,
     });
     let room = Condvar::new();
     let workers = workers.max(1);
@@ -92,8 +95,11 @@ where
                 while let Some((results, fatal)) = waiting.remove(&next) {
                     next += 1;
                     consume(results, fatal)?;
-                    lock(state).consumed = next;
-                    room.notify_all();
+                    let mut st = lock(state);
+                    st.consumed = next;
+                    if st.waiting > 0 {
+                        room.notify_all();
+                    }
                 }
             }
             Ok(())
@@ -122,7 +128,9 @@ where
 {
     let mut st = lock(state);
     while !st.ended && !st.stopped && st.taken >= st.consumed + window {
+        st.waiting += 1;
         st = room.wait(st).unwrap_or_else(PoisonError::into_inner);
+        st.waiting -= 1;
     }
     if st.ended || st.stopped {
         return None;
@@ -150,7 +158,9 @@ where
     if !full {
         st.ended = true;
         // Waiting workers see the end.
-        room.notify_all();
+        if st.waiting > 0 {
+            room.notify_all();
+        }
         if batch.is_empty() && fatal.is_none() {
             return None;
         }
