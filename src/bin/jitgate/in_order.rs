@@ -7,6 +7,8 @@
 //! iterator moved every record between cores and left a core idle at the end of each block.)
 
 use std::collections::BTreeMap;
+use std::sync::atomic::Ordering::SeqCst;
+use std::sync::atomic::{AtomicBool, AtomicUsize};
 use std::sync::mpsc::sync_channel;
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 
@@ -23,19 +25,57 @@ pub struct Batching {
     pub window: usize,
 }
 
-/// The source and what has been taken from it and consumed, under one lock.
-struct State<I> {
-    source: I,
-    /// The next batch's number.
-    taken: usize,
-    /// Batches consumed so far (all those numbered below).
-    consumed: usize,
+/// What the workers and the consumer share. The source has its own lock, held while a worker
+/// reads a batch (which may wait on a pipe); the consumer never takes it, so it writes what is
+/// decided while a read waits. The counts are atomics, and the window's gate a second lock.
+struct Shared<I> {
+    source: Mutex<I>,
+    /// Batches taken (the next one's number); changed only under `source`'s lock.
+    taken: AtomicUsize,
+    /// Batches consumed (all those numbered below).
+    consumed: AtomicUsize,
     /// The source has ended (or failed): no more batches.
-    ended: bool,
+    ended: AtomicBool,
     /// The consumer stopped: workers stop too.
-    stopped: bool,
-    /// Workers waiting for room in the window (only then is there anyone to wake).
-    waiting: usize,
+    stopped: AtomicBool,
+    /// Workers waiting at the gate for room in the window (only then is anyone woken).
+    waiting: AtomicUsize,
+    gate: Mutex<()>,
+    room: Condvar,
+    window: usize,
+}
+
+impl<I> Shared<I> {
+    fn done(&self) -> bool {
+        self.ended.load(SeqCst) || self.stopped.load(SeqCst)
+    }
+
+    /// Is the next batch's number outside the window?
+    fn full(&self) -> bool {
+        self.taken.load(SeqCst) >= self.consumed.load(SeqCst) + self.window
+    }
+
+    /// Waits until the window has room or the work is done.
+    fn wait_for_room(&self) {
+        let mut gate = lock(&self.gate);
+        // Counted before the check: a consumer that misses the count made its change before
+        // the check saw it.
+        self.waiting.fetch_add(1, SeqCst);
+        while !self.done() && self.full() {
+            gate = self.room.wait(gate).unwrap_or_else(PoisonError::into_inner);
+        }
+        self.waiting.fetch_sub(1, SeqCst);
+    }
+
+    /// Wakes the workers waiting at the gate, if any, after a change to what they wait for.
+    fn wake(&self) {
+        if self.waiting.load(SeqCst) > 0 {
+            // Taken once: a worker between its check and its wait holds it, so it is waiting
+            // (and is woken) once this is had.
+            drop(lock(&self.gate));
+            self.room.notify_all();
+        }
+    }
 }
 
 /// A batch: its number, its items (records taken, or their results once decided), and the
@@ -59,24 +99,26 @@ where
     R: Send,
     T: Send,
 {
-    let state = Mutex::new(State {
-        source,
-        taken: 0,
-        consumed: 0,
-        ended: false,
-        stopped: false,
-        waiting: 0,
-    });
-    let room = Condvar::new();
     let workers = workers.max(1);
     let window = batching.window.max(workers);
-    let (state, room, size, decide) = (&state, &room, &size, &decide);
+    let shared = Shared {
+        source: Mutex::new(source),
+        taken: AtomicUsize::new(0),
+        consumed: AtomicUsize::new(0),
+        ended: AtomicBool::new(false),
+        stopped: AtomicBool::new(false),
+        waiting: AtomicUsize::new(0),
+        gate: Mutex::new(()),
+        room: Condvar::new(),
+        window,
+    };
+    let (shared, size, decide) = (&shared, &size, &decide);
     std::thread::scope(|scope| {
         let (tx, rx) = sync_channel::<Batch<T>>(window);
         for _ in 0..workers {
             let tx = tx.clone();
             scope.spawn(move || {
-                while let Some((number, batch, fatal)) = take(state, room, batching, window, size) {
+                while let Some((number, batch, fatal)) = take(shared, batching, size) {
                     let results: Vec<T> = batch.iter().map(decide).collect();
                     // The records go before the results wait to be consumed.
                     drop(batch);
@@ -95,18 +137,15 @@ where
                 while let Some((results, fatal)) = waiting.remove(&next) {
                     next += 1;
                     consume(results, fatal)?;
-                    let mut st = lock(state);
-                    st.consumed = next;
-                    if st.waiting > 0 {
-                        room.notify_all();
-                    }
+                    shared.consumed.store(next, SeqCst);
+                    shared.wake();
                 }
             }
             Ok(())
         })();
         if outcome.is_err() {
-            lock(state).stopped = true;
-            room.notify_all();
+            shared.stopped.store(true, SeqCst);
+            shared.wake();
         }
         // Dropping the receiver ends a worker waiting to send.
         drop(rx);
@@ -117,29 +156,35 @@ where
 /// The next batch and its number, once the window has room for it; `None` when the source has
 /// ended or the consumer stopped.
 fn take<I, R>(
-    state: &Mutex<State<I>>,
-    room: &Condvar,
+    shared: &Shared<I>,
     batching: Batching,
-    window: usize,
     size: &impl Fn(&R) -> usize,
 ) -> Option<Batch<R>>
 where
     I: Iterator<Item = Result<R, String>>,
 {
-    let mut st = lock(state);
-    while !st.ended && !st.stopped && st.taken >= st.consumed + window {
-        st.waiting += 1;
-        st = room.wait(st).unwrap_or_else(PoisonError::into_inner);
-        st.waiting -= 1;
-    }
-    if st.ended || st.stopped {
+    let mut source = loop {
+        if shared.done() {
+            return None;
+        }
+        if shared.full() {
+            shared.wait_for_room();
+            continue;
+        }
+        let source = lock(&shared.source);
+        // Another worker may have taken the last place while this one waited for the lock.
+        if !shared.full() || shared.done() {
+            break source;
+        }
+    };
+    if shared.done() {
         return None;
     }
     let mut batch = Vec::with_capacity(batching.items.min(1024));
     let mut fatal = None;
     let mut bytes = 0usize;
     let mut full = false;
-    for item in st.source.by_ref() {
+    for item in source.by_ref() {
         match item {
             Ok(r) => {
                 bytes = bytes.saturating_add(size(&r));
@@ -155,24 +200,23 @@ where
             break;
         }
     }
+    let number = shared.taken.load(SeqCst);
     if !full {
-        st.ended = true;
+        shared.ended.store(true, SeqCst);
         // Waiting workers see the end.
-        if st.waiting > 0 {
-            room.notify_all();
-        }
+        shared.wake();
         if batch.is_empty() && fatal.is_none() {
             return None;
         }
     }
-    let number = st.taken;
-    st.taken += 1;
+    shared.taken.store(number + 1, SeqCst);
+    drop(source);
     Some((number, batch, fatal))
 }
 
 fn lock<S>(m: &Mutex<S>) -> MutexGuard<'_, S> {
-    // A worker that panicked holding the lock has left the state whole: every change under it
-    // is a single assignment after the source's `next`.
+    // A worker that panicked holding the source's lock left the source between two items
+    // (the gate guards nothing).
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
@@ -316,6 +360,42 @@ mod tests {
         assert_eq!(consumed, 200);
         // Batches decided but not consumed: at most the window (one of which is being consumed).
         assert!(most_ahead < 4, "{most_ahead} batches ahead");
+    }
+
+    #[test]
+    fn what_is_decided_is_consumed_while_a_worker_waits_for_input() {
+        // A pipe that has given items 0..6 and then waits 1.5 s for the next ones.
+        let source = (0..10usize).map(|i| {
+            if i == 6 {
+                std::thread::sleep(std::time::Duration::from_millis(1500));
+            }
+            Ok(i)
+        });
+        let started = std::time::Instant::now();
+        let mut seen = Vec::new();
+        let out: Result<(), ()> = decide_in_order(
+            source,
+            2,
+            Batching {
+                items: 2,
+                size: usize::MAX,
+                window: 8,
+            },
+            |_| 0,
+            |i| *i,
+            |results, _| {
+                seen.extend(results.iter().map(|i| (*i, started.elapsed())));
+                Ok(())
+            },
+        );
+        out.unwrap();
+        assert_eq!(
+            seen.iter().map(|(i, _)| *i).collect::<Vec<_>>(),
+            (0..10).collect::<Vec<_>>()
+        );
+        for (i, at) in &seen[..6] {
+            assert!(at.as_millis() < 1000, "item {i} consumed after {at:?}");
+        }
     }
 
     #[test]
