@@ -70,8 +70,9 @@ pub fn read_line_within(
 const BLOCK_BYTES: usize = 256 << 10;
 
 /// Blocks kept for reuse once their lines are dropped, at most (a reused block is neither
-/// allocated nor zeroed again, and its pages are already mapped).
-const SPARE_BLOCKS: usize = 64;
+/// allocated nor zeroed again, and its pages are already mapped). Replay holds some ten blocks'
+/// lines at a time (eight batches of 256 KiB).
+const SPARE_BLOCKS: usize = 16;
 
 /// A line of a block: its bytes are a range of the block, which its lines share (so a line kept
 /// after the others keeps the whole block).
@@ -133,9 +134,10 @@ pub(super) enum Line {
 /// record of a few kilobytes is not allocated on its own. The input is read straight into the
 /// block (the reader's buffer is bypassed once it is empty: a read at least its size goes to
 /// the file). A block is filled until it is full, except that it is handed out as soon as it
-/// holds a whole line and the reader has no more bytes at hand (a pipe that has nothing more
-/// yet): lines are never held back waiting for input. A line that runs past a block's end starts
-/// the next block. Blocks whose lines have all been dropped are reused.
+/// holds a whole line and a read gave less than asked (a pipe that has nothing more yet):
+/// lines are not held back waiting for input. A block handed out that early is copied to its
+/// size, so a slow pipe's lines do not each hold a whole block. A line that runs past a block's
+/// end starts the next block. Blocks whose lines have all been dropped are reused.
 pub(super) struct LineBlocks {
     reader: Box<dyn BufRead + Send>,
     /// The reader's buffer size: a read that gives less found no more input at hand.
@@ -235,8 +237,22 @@ impl LineBlocks {
                     end
                 }
             };
-            self.replace_block(Arc::new(next), end);
+            if end < next.len() / 4 {
+                // Handed out early: the bytes are copied to their size, and the block stays
+                // here for the next read.
+                let small = next.get(..end).unwrap_or_default().to_vec();
+                self.replace_block(Arc::new(small), end);
+                self.retire(Arc::new(next));
+            } else {
+                self.replace_block(Arc::new(next), end);
+            }
         }
+    }
+
+    /// Is the next line (or the end, or an error) there without reading more input?
+    pub(super) fn line_at_hand(&self) -> bool {
+        let rest = self.block.get(self.at..self.end).unwrap_or_default();
+        self.ended || self.failed.is_some() || memchr::memchr(b'\n', rest).is_some()
     }
 
     /// A block of `room` bytes: the oldest one handed out whose lines are all dropped, if it is
@@ -266,11 +282,17 @@ impl LineBlocks {
         let old = std::mem::replace(&mut self.block, block);
         self.end = end;
         self.at = 0;
-        if old.len() == BLOCK_BYTES {
+        self.retire(old);
+    }
+
+    /// Keeps a block of the usual size for reuse (the oldest kept is let go when there are
+    /// enough); any other is dropped with its last line.
+    fn retire(&mut self, block: Arc<Vec<u8>>) {
+        if block.len() == BLOCK_BYTES {
             if self.spare.len() == SPARE_BLOCKS {
                 self.spare.pop_front();
             }
-            self.spare.push_back(old);
+            self.spare.push_back(block);
         }
     }
 
@@ -294,7 +316,9 @@ impl LineBlocks {
             end += n;
             // A read that gave less than it could: more may not come at once.
             let short = n < want.min(self.read_ahead) && !self.leftover;
-            self.leftover = want < self.read_ahead;
+            // A read smaller than the reader's buffer that it filled whole may have left bytes
+            // there; one it filled only in part took them all.
+            self.leftover = want < self.read_ahead && n == want;
             if line_at_hand && short {
                 return Ok(end);
             }
@@ -586,6 +610,75 @@ mod tests {
             matches!(lines.next_line().unwrap(), Some(Line::Text(t)) if t.bytes() == b"{\"b\":2}")
         );
         assert!(lines.next_line().unwrap().is_none());
+    }
+
+    #[test]
+    fn a_short_read_after_a_small_one_still_hands_the_line_out() {
+        // A block filled to within 1,000 bytes; the rest is asked of the reader's buffer, which
+        // a pipe fills with one short line only (so the buffer is left empty); then another
+        // short line comes. Each is handed out without a read past it.
+        let mut first = Vec::new();
+        while BLOCK_BYTES - 1000 - first.len() >= 200 {
+            first.extend_from_slice(&[b'a'; 99]);
+            first.push(b'\n');
+        }
+        let last = BLOCK_BYTES - 1000 - first.len();
+        first.extend(std::iter::repeat_n(b'b', last - 1));
+        first.push(b'\n');
+        let lines_in_first = first.iter().filter(|b| **b == b'\n').count();
+        let reads = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let reader = Counted {
+            chunks: vec![first, b"x\n".to_vec(), b"y\n".to_vec()],
+            reads: Arc::clone(&reads),
+        };
+        let reader = std::io::BufReader::with_capacity(1 << 16, reader);
+        let mut lines = LineBlocks::new(Box::new(reader), 1 << 16);
+        for _ in 0..lines_in_first {
+            assert!(matches!(lines.next_line().unwrap(), Some(Line::Text(_))));
+        }
+        for (expected, reads_so_far) in [(&b"x"[..], 2), (b"y", 3)] {
+            assert!(
+                matches!(lines.next_line().unwrap(), Some(Line::Text(t)) if t.bytes() == expected)
+            );
+            assert_eq!(
+                reads.load(std::sync::atomic::Ordering::Relaxed),
+                reads_so_far,
+                "after {:?}",
+                String::from_utf8_lossy(expected)
+            );
+        }
+        assert!(lines.next_line().unwrap().is_none());
+    }
+
+    #[test]
+    fn lines_from_a_slow_pipe_do_not_each_hold_a_block() {
+        // One line a read, as a pipe gives them: each line's block is copied to its size.
+        let chunks: Vec<Vec<u8>> = (0..50)
+            .map(|i| format!("{{\"n\":{i}}}\n").into_bytes())
+            .collect();
+        let reader = Counted {
+            chunks,
+            reads: Arc::default(),
+        };
+        let mut lines = LineBlocks::new(Box::new(std::io::BufReader::new(reader)), 8192);
+        let mut held = Vec::new();
+        while let Some(line) = lines.next_line().unwrap() {
+            match line {
+                Line::Text(span) => held.push(span),
+                Line::Overlong => unreachable!("no line is too long"),
+            }
+        }
+        assert_eq!(held.len(), 50);
+        for (i, span) in held.iter().enumerate() {
+            assert_eq!(span.bytes(), format!("{{\"n\":{i}}}").as_bytes());
+            assert!(
+                span.block.len() < 64,
+                "line {i} holds {} bytes",
+                span.block.len()
+            );
+        }
+        // The one block read into is kept for the next read, not allocated again.
+        assert_eq!(lines.allocated, 1);
     }
 
     #[test]

@@ -25,8 +25,9 @@ const READ_AHEAD: usize = 1024;
 
 /// One record as read, or why its text is not one. A JSON line is kept as text until
 /// [`RawRecord::value`] parses it, so parsing happens in whichever thread decides the record.
-/// The lines read together (up to 1 MiB) share one buffer, freed with the last of them: a
-/// record kept long after the others keeps that buffer too.
+/// The lines read together (a block of 256 KiB, or one line's length if longer) share one
+/// buffer, reused for later lines once the last of them is dropped: a record kept long after
+/// the others keeps that buffer from reuse.
 #[derive(Debug)]
 pub struct RawRecord {
     /// 1-based position among the input's records.
@@ -134,12 +135,34 @@ fn not_an_object(kind: &str) -> RecordError {
 struct Streamed {
     rx: Receiver<Result<Value, String>>,
     thread: Option<std::thread::JoinHandle<()>>,
+    /// An item taken by [`Streamed::at_hand`], given before the channel's.
+    peeked: Option<Result<Value, String>>,
 }
 
 impl Streamed {
+    /// Is an item (or the end) there without waiting? One taken from the channel to tell is
+    /// given next.
+    fn at_hand(&mut self) -> bool {
+        if self.peeked.is_some() {
+            return true;
+        }
+        match self.rx.try_recv() {
+            Ok(item) => {
+                self.peeked = Some(item);
+                true
+            }
+            Err(std::sync::mpsc::TryRecvError::Empty) => false,
+            Err(std::sync::mpsc::TryRecvError::Disconnected) => true,
+        }
+    }
+
     /// The next item, or `None` after the last.
     fn recv(&mut self) -> Option<Result<Value, String>> {
-        match self.rx.recv() {
+        let next = match self.peeked.take() {
+            Some(item) => Ok(item),
+            None => self.rx.recv(),
+        };
+        match next {
             Ok(Ok(v)) => Some(Ok(v)),
             Ok(Err(e)) => {
                 self.finish();
@@ -437,6 +460,26 @@ impl Records {
     }
 }
 
+impl Records {
+    /// Can the next record (or the end) be had without waiting for more input? A caller
+    /// reading a pipe decides what it has when this is false instead of waiting for a batch to
+    /// fill. True where it cannot be told (a CSV row, the input's first record): reading then
+    /// goes on as if the input were a file.
+    pub fn next_at_hand(&mut self) -> bool {
+        if !self.pending.is_empty() || self.start.is_some() {
+            return true;
+        }
+        if let Some((items, ..)) = &mut self.sub {
+            return items.at_hand();
+        }
+        match &mut self.shape {
+            None | Some(Shape::Csv(_)) => true,
+            Some(Shape::Lines(lines)) => lines.line_at_hand(),
+            Some(Shape::Stream(items)) => items.at_hand(),
+        }
+    }
+}
+
 impl Iterator for Records {
     type Item = Result<RawRecord, String>;
 
@@ -533,6 +576,7 @@ fn stream(reader: Box<dyn BufRead + Send>) -> Streamed {
     Streamed {
         rx,
         thread: Some(thread),
+        peeked: None,
     }
 }
 

@@ -1194,6 +1194,41 @@ fn device_filter_attributes_the_logs_lack_are_named_per_record() {
     );
 }
 
+/// Asking whether the next record is at hand (which may take an item from a streaming thread
+/// ahead of time) changes nothing of what is read, in any shape: every fixture, a JSON line
+/// holding a page, and a document that breaks part way.
+#[test]
+fn asking_what_is_at_hand_reads_the_same_records() {
+    let read = |bytes: &[u8], ask: bool| -> Vec<String> {
+        let mut records = SignInLogRecords::new(Box::new(std::io::Cursor::new(bytes.to_vec())));
+        let mut out = Vec::new();
+        loop {
+            if ask {
+                records.next_at_hand();
+                records.next_at_hand();
+            }
+            match records.next() {
+                None => return out,
+                Some(Ok(r)) => out.push(format!("{} {} {:?}", r.index, r.place, r.value())),
+                Some(Err(e)) => out.push(format!("error {e}")),
+            }
+        }
+    };
+    let mut inputs: Vec<Vec<u8>> = std::fs::read_dir(FIXTURES)
+        .unwrap()
+        .map(|e| std::fs::read(e.unwrap().path()).unwrap())
+        .collect();
+    let logs = jitgate::unstable::signinlogs::sign_in_logs(tenant(), 6, 5);
+    inputs.push(format!("{}\n{}\n", json!({"value": logs[..3]}), logs[3]).into_bytes());
+    let page = json!({"value": logs}).to_string();
+    inputs.push(page.as_bytes()[..page.len() - 40].to_vec());
+    for (i, input) in inputs.iter().enumerate() {
+        let plain = read(input, false);
+        assert!(plain.len() >= 3, "input {i}: {plain:?}");
+        assert_eq!(read(input, true), plain, "input {i}");
+    }
+}
+
 /// A closed output ends the run at once, even while the input stays open (a live pipe): the
 /// decider does not wait for a block that may never fill.
 #[test]

@@ -17,11 +17,12 @@ use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 pub struct Batching {
     /// At most this many items a batch.
     pub items: usize,
-    /// No more items once their sizes add up to this (an item larger than this is a batch of
-    /// its own).
+    /// No more items once their sizes add up to this (the item that reaches it is the batch's
+    /// last).
     pub size: usize,
-    /// Batches taken but not yet consumed, at most: the memory held is bounded by this many
-    /// batches whatever one slow batch holds up.
+    /// Batches taken but not yet consumed, at most (or one per worker, if there are more
+    /// workers): the memory held is bounded by this many batches whatever one slow batch holds
+    /// up.
     pub window: usize,
 }
 
@@ -78,6 +79,20 @@ impl<I> Shared<I> {
     }
 }
 
+/// Stops the work when the thread holding it panics: the batch it owed never comes, so the
+/// others would otherwise wait for it (or for room behind it) for ever. The panic itself goes on
+/// to the scope's end.
+struct StopOnPanic<'s, I>(&'s Shared<I>);
+
+impl<I> Drop for StopOnPanic<'_, I> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.stopped.store(true, SeqCst);
+            self.0.wake();
+        }
+    }
+}
+
 /// A batch: its number, its items (records taken, or their results once decided), and the
 /// error that ended the source after them.
 type Batch<X> = (usize, Vec<X>, Option<String>);
@@ -85,17 +100,22 @@ type Batch<X> = (usize, Vec<X>, Option<String>);
 /// Decides every item of `source` with `decide` on `workers` threads and passes each batch's
 /// results, in input order, to `consume` on this thread, with the source's error (its last
 /// item) after the results of the items before it. `size` gives an item's size for
-/// [`Batching::size`]. Stops early, without waiting for the source, when `consume` fails, and
-/// returns that error.
-pub fn decide_in_order<R, T, E>(
-    source: impl Iterator<Item = Result<R, String>> + Send,
+/// [`Batching::size`]; a batch is also handed on, short, once `at_hand` says the source's next
+/// item is not there yet (a pipe with nothing more at hand: what came is decided at once). Stops
+/// early when `consume` fails, and returns that error, once the workers have finished what they
+/// were doing: a worker whose read waits on a pipe that gives nothing more keeps this waiting,
+/// so a caller that must end at once (a closed output) ends the process instead.
+pub fn decide_in_order<I, R, T, E>(
+    source: I,
     workers: usize,
     batching: Batching,
+    at_hand: impl Fn(&mut I) -> bool + Sync,
     size: impl Fn(&R) -> usize + Sync,
     decide: impl Fn(&R) -> T + Sync,
     mut consume: impl FnMut(Vec<T>, Option<String>) -> Result<(), E>,
 ) -> Result<(), E>
 where
+    I: Iterator<Item = Result<R, String>> + Send,
     R: Send,
     T: Send,
 {
@@ -112,13 +132,14 @@ where
         room: Condvar::new(),
         window,
     };
-    let (shared, size, decide) = (&shared, &size, &decide);
+    let (shared, at_hand, size, decide) = (&shared, &at_hand, &size, &decide);
     std::thread::scope(|scope| {
         let (tx, rx) = sync_channel::<Batch<T>>(window);
         for _ in 0..workers {
             let tx = tx.clone();
             scope.spawn(move || {
-                while let Some((number, batch, fatal)) = take(shared, batching, size) {
+                let _stop = StopOnPanic(shared);
+                while let Some((number, batch, fatal)) = take(shared, batching, at_hand, size) {
                     let results: Vec<T> = batch.iter().map(decide).collect();
                     // The records go before the results wait to be consumed.
                     drop(batch);
@@ -129,6 +150,7 @@ where
             });
         }
         drop(tx);
+        let stop = StopOnPanic(shared);
         let mut waiting: BTreeMap<usize, (Vec<T>, Option<String>)> = BTreeMap::new();
         let mut next = 0usize;
         let outcome = (|| {
@@ -149,6 +171,7 @@ where
         }
         // Dropping the receiver ends a worker waiting to send.
         drop(rx);
+        drop(stop);
         outcome
     })
 }
@@ -158,6 +181,7 @@ where
 fn take<I, R>(
     shared: &Shared<I>,
     batching: Batching,
+    at_hand: &impl Fn(&mut I) -> bool,
     size: &impl Fn(&R) -> usize,
 ) -> Option<Batch<R>>
 where
@@ -183,8 +207,14 @@ where
     let mut batch = Vec::with_capacity(batching.items.min(1024));
     let mut fatal = None;
     let mut bytes = 0usize;
-    let mut full = false;
-    for item in source.by_ref() {
+    // Set when the batch ends before the source does.
+    let mut more = false;
+    // A stopped consumer is seen before each item, so a worker reading a long batch ends with
+    // it (a read already waiting on a pipe still waits: see `decide_in_order`).
+    while let Some(item) = (!shared.stopped.load(SeqCst))
+        .then(|| source.next())
+        .flatten()
+    {
         match item {
             Ok(r) => {
                 bytes = bytes.saturating_add(size(&r));
@@ -195,13 +225,13 @@ where
                 break;
             }
         }
-        if batch.len() >= batching.items || bytes >= batching.size {
-            full = true;
+        if batch.len() >= batching.items || bytes >= batching.size || !at_hand(&mut source) {
+            more = true;
             break;
         }
     }
     let number = shared.taken.load(SeqCst);
-    if !full {
+    if !more {
         shared.ended.store(true, SeqCst);
         // Waiting workers see the end.
         shared.wake();
@@ -248,6 +278,7 @@ mod tests {
             (0..n).map(Ok),
             workers,
             batching,
+            |_| true,
             |i| i % 13,
             |i| {
                 std::thread::sleep(std::time::Duration::from_micros((*i as u64 * 37) % 200));
@@ -302,6 +333,47 @@ mod tests {
     }
 
     #[test]
+    fn a_batch_is_handed_on_when_the_next_item_is_not_at_hand() {
+        /// Items 0..20; the source has nothing more at hand after items 4 and 11.
+        struct Pipe(usize);
+        impl Iterator for Pipe {
+            type Item = Result<usize, String>;
+            fn next(&mut self) -> Option<Self::Item> {
+                (self.0 < 20).then(|| {
+                    self.0 += 1;
+                    Ok(self.0 - 1)
+                })
+            }
+        }
+        let mut got = Vec::new();
+        let out: Result<(), ()> = decide_in_order(
+            Pipe(0),
+            1,
+            Batching {
+                items: 100,
+                size: usize::MAX,
+                window: 4,
+            },
+            |p: &mut Pipe| p.0 != 5 && p.0 != 12,
+            |_| 0,
+            |i| *i,
+            |results, _| {
+                got.push(results);
+                Ok(())
+            },
+        );
+        out.unwrap();
+        assert_eq!(
+            got,
+            [
+                (0..5).collect::<Vec<_>>(),
+                (5..12).collect(),
+                (12..20).collect()
+            ]
+        );
+    }
+
+    #[test]
     fn the_error_comes_after_the_items_before_it_and_ends_the_batches() {
         let source = (0..40usize).map(|i| {
             if i == 23 {
@@ -315,6 +387,7 @@ mod tests {
             source,
             2,
             SMALL,
+            |_| true,
             |_| 1,
             |i| *i,
             |r, f| {
@@ -343,6 +416,7 @@ mod tests {
                 size: usize::MAX,
                 window: 4,
             },
+            |_| true,
             |_| 0,
             |i| {
                 taken.fetch_max(i / 10 + 1, Ordering::SeqCst);
@@ -381,6 +455,7 @@ mod tests {
                 size: usize::MAX,
                 window: 8,
             },
+            |_| true,
             |_| 0,
             |i| *i,
             |results, _| {
@@ -406,6 +481,7 @@ mod tests {
             (0..usize::MAX).map(Ok),
             2,
             SMALL,
+            |_| true,
             |_| 1,
             |i| {
                 decided.fetch_add(1, Ordering::SeqCst);

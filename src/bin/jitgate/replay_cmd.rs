@@ -105,10 +105,13 @@ pub fn run(a: &ReplayArgs<'_>) -> ExitCode {
     let mut summary = Summary::default();
     let differences_only = a.differences_only;
     let (current_ref, proposed_ref, unlogged) = (&current, &proposed, &unlogged);
-    let written = decide_in_order(
+    // From a pipe, what has come is decided at once; from a file, batches are full.
+    let eager = a.signins == "-";
+    let decided: Result<(), std::convert::Infallible> = decide_in_order(
         SignInLogRecords::new(input),
         rayon::current_num_threads(),
         BATCHING,
+        |records: &mut SignInLogRecords| !eager || records.next_at_hand(),
         RawRecord::text_len,
         |r| match proposed_ref {
             None => agreement(current_ref, r, differences_only, unlogged),
@@ -121,7 +124,9 @@ pub fn run(a: &ReplayArgs<'_>) -> ExitCode {
                     && let Err(e) = out.write_all(&line)
                 {
                     note!("jitgate: cannot write output: {e}");
-                    return Err(ExitCode::from(2));
+                    // Ended here, not by returning: a worker may be waiting on a pipe that
+                    // gives nothing more, and returning would wait for it.
+                    std::process::exit(2);
                 }
             }
             if let Some(e) = fatal {
@@ -139,9 +144,7 @@ pub fn run(a: &ReplayArgs<'_>) -> ExitCode {
             Ok(())
         },
     );
-    if let Err(code) = written {
-        return code;
-    }
+    let Ok(()) = decided;
     if let Err(e) = out.flush() {
         note!("jitgate: cannot write output: {e}");
         return ExitCode::from(2);
