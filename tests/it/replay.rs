@@ -1229,6 +1229,60 @@ fn asking_what_is_at_hand_reads_the_same_records() {
     }
 }
 
+/// Records that come on a pipe are answered as they come, while the input stays open: a batch
+/// is handed on once nothing more is at hand, and its lines written at once.
+#[test]
+fn records_on_a_pipe_are_answered_before_the_input_ends() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::{Command, Stdio};
+    let logs = jitgate::unstable::signinlogs::sign_in_logs(tenant(), 5, 41);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_jitgate"))
+        .args(["replay", "--tenant", EXAMPLE, "--signins", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // A run that holds an answer back is ended after a while, so the test fails, not hangs.
+    let pid = child.id().to_string();
+    std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_secs(30));
+        let _ = Command::new("kill").arg(&pid).status();
+    });
+    let mut stdin = child.stdin.take().unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    // Two records in one write, then one at a time; each answer is read before the next
+    // record is written, so none can wait for a batch to fill.
+    let mut answered = Vec::new();
+    for chunk in [&logs[..2], &logs[2..3], &logs[3..4]] {
+        let text: String = chunk.iter().map(|r| format!("{r}\n")).collect();
+        stdin.write_all(text.as_bytes()).unwrap();
+        stdin.flush().unwrap();
+        for _ in 0..chunk.len() {
+            let mut line = String::new();
+            stdout.read_line(&mut line).unwrap();
+            let v: Value = serde_json::from_str(&line).unwrap();
+            answered.push((v["record"].clone(), v["agreement"].clone()));
+        }
+    }
+    writeln!(stdin, "{}", logs[4]).unwrap();
+    drop(stdin);
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).unwrap();
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+    let ids: Vec<Value> = logs.iter().map(|r| r["id"].clone()).collect();
+    assert_eq!(
+        answered
+            .iter()
+            .map(|(id, _)| id.clone())
+            .collect::<Vec<_>>(),
+        ids[..4]
+    );
+    assert!(answered.iter().all(|(_, a)| a == "full"), "{answered:?}");
+    let last: Value = serde_json::from_str(rest.trim()).unwrap();
+    assert_eq!(last["record"], ids[4]);
+}
+
 /// A closed output ends the run at once, even while the input stays open (a live pipe): the
 /// decider does not wait for a block that may never fill.
 #[test]

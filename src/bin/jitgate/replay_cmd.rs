@@ -129,6 +129,11 @@ pub fn run(a: &ReplayArgs<'_>) -> ExitCode {
                     std::process::exit(2);
                 }
             }
+            // From a pipe, each batch's lines go out now, not when the buffer fills.
+            if eager && let Err(e) = out.flush() {
+                note!("jitgate: cannot write output: {e}");
+                std::process::exit(2);
+            }
             if let Some(e) = fatal {
                 note!("jitgate: {}: {e}", a.signins);
                 summary.unreadable_input = Some(e);
