@@ -549,11 +549,7 @@ pub(super) fn map_with<'a>(
 
 #[cfg(test)]
 mod tests {
-    #![expect(
-        clippy::unwrap_used,
-        clippy::indexing_slicing,
-        reason = "a test fails loudly"
-    )]
+    #![expect(clippy::unwrap_used, reason = "a test fails loudly")]
 
     use super::{Rec, first_present};
     use crate::json::{Json, parse_str};
