@@ -25,9 +25,6 @@ use crate::{DeviceInfo, SignInRequest};
 struct Rec<'r, 'a> {
     members: &'r Members<'a>,
     extra: Option<&'r Members<'a>>,
-    /// The members by name, for a record with more of them than a scan reads quickly (the
-    /// mapping looks up some thirty names in a record's twenty-odd kept fields).
-    index: Option<KeyIndex>,
 }
 
 impl<'r, 'a> Rec<'r, 'a> {
@@ -35,22 +32,20 @@ impl<'r, 'a> Rec<'r, 'a> {
         Rec {
             members,
             extra: additional_properties(members),
-            index: KeyIndex::new(members),
         }
     }
 
     /// A field by any of its names; the PowerShell SDK's `AdditionalProperties` is searched
     /// too. `null`, and `"None"` (how `az` writes a null), are absent.
     fn get(&self, names: &[&str]) -> Option<&'r Json<'a>> {
-        let members = self.members;
-        let indexed = |n: &str| match &self.index {
-            Some(index) => index.first(members, n),
-            None => first_present(members, n),
+        let find = |o: &'r Members<'a>| {
+            names.iter().find_map(|n| {
+                o.iter()
+                    .find(|(k, v)| same_name(k, n) && !is_absent(v))
+                    .map(|(_, v)| v)
+            })
         };
-        names.iter().find_map(|n| indexed(n)).or_else(|| {
-            let extra = self.extra?;
-            names.iter().find_map(|n| first_present(extra, n))
-        })
+        find(self.members).or_else(|| self.extra.and_then(find))
     }
 
     /// A string field; empty strings are absent.
@@ -112,66 +107,6 @@ impl<'r, 'a> Rec<'r, 'a> {
             _ => None,
         }
     }
-}
-
-/// The first member named `name` (in any case) that is not absent.
-fn first_present<'r, 'a>(members: &'r Members<'a>, name: &str) -> Option<&'r Json<'a>> {
-    members
-        .iter()
-        .find(|(k, v)| same_name(k, name) && !is_absent(v))
-        .map(|(_, v)| v)
-}
-
-/// An object's members by name: an open-addressed table of their places, hashed by length and
-/// first and last letter in any case, so that a lookup compares one or two names instead of
-/// every member's. Members of one name (in any case) hash alike and are inserted in order, so
-/// probing meets them in the object's order, as a scan would.
-struct KeyIndex {
-    slots: [u8; KEY_SLOTS],
-}
-
-const KEY_SLOTS: usize = 128;
-const NO_MEMBER: u8 = u8::MAX;
-
-impl KeyIndex {
-    /// The index of `members`; `None` when so few that a scan is as quick, or so many that the
-    /// table would be more than half full.
-    fn new(members: &Members<'_>) -> Option<KeyIndex> {
-        if members.len() < 8 || members.len() > KEY_SLOTS / 2 {
-            return None;
-        }
-        let mut slots = [NO_MEMBER; KEY_SLOTS];
-        for (i, (key, _)) in members.iter().enumerate() {
-            let mut h = key_hash(key)?;
-            // The table is at most half full: an empty slot is always found.
-            while slots.get(h).is_some_and(|&s| s != NO_MEMBER) {
-                h = (h + 1) % KEY_SLOTS;
-            }
-            *slots.get_mut(h)? = u8::try_from(i).ok()?;
-        }
-        Some(KeyIndex { slots })
-    }
-
-    /// [`first_present`], through the table.
-    fn first<'r, 'a>(&self, members: &'r Members<'a>, name: &str) -> Option<&'r Json<'a>> {
-        let mut h = key_hash(name)?;
-        loop {
-            // An empty slot names no member (there are at most 64): the search ends there.
-            let i = *self.slots.get(h)?;
-            let (key, value) = members.get(usize::from(i))?;
-            if same_name(key, name) && !is_absent(value) {
-                return Some(value);
-            }
-            h = (h + 1) % KEY_SLOTS;
-        }
-    }
-}
-
-/// [`KeyIndex`]'s hash: the same for two names equal in any case; `None` for the empty name.
-fn key_hash(name: &str) -> Option<usize> {
-    let b = name.as_bytes();
-    let (first, last) = (*b.first()? | 0x20, *b.last()? | 0x20);
-    Some((b.len().wrapping_mul(7) ^ (usize::from(first) * 3) ^ (usize::from(last) * 5)) % KEY_SLOTS)
 }
 
 fn time(rec: &Rec<'_, '_>, names: &[&str]) -> Result<Option<Timestamp>, SignInLogError> {
@@ -545,58 +480,4 @@ pub(super) fn map_with<'a>(
         policies,
         missing,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    #![expect(clippy::unwrap_used, reason = "a test fails loudly")]
-
-    use super::{Rec, first_present};
-    use crate::json::{Json, parse_str};
-
-    /// The index answers what a scan of the members answers: the first member of the name in
-    /// any case that is not absent, for names met once, twice in different cases, absent
-    /// first, colliding in the table, and not at all; and records too small or too large for
-    /// an index read by the scan alone.
-    #[test]
-    fn indexed_lookup_is_the_first_present_member_in_order() {
-        let mut keys: Vec<String> = (0..30).map(|i| format!("field{i}")).collect();
-        keys.extend(
-            [
-                "userId", "USERID", "userid", "appId", "AppID", "x", "X", "ab", "ba",
-            ]
-            .map(String::from),
-        );
-        for count in [3usize, 8, 20, 39, 64, 65, 90] {
-            let members: Vec<String> = (0..count)
-                .map(|i| {
-                    let key = &keys[i % keys.len()];
-                    // Some values absent (null, "None"), the others distinct.
-                    let value = match i % 5 {
-                        0 => "null".to_owned(),
-                        1 => "\"None\"".to_owned(),
-                        _ => format!("{i}"),
-                    };
-                    format!("\"{key}\": {value}")
-                })
-                .collect();
-            let text = format!("{{{}}}", members.join(", "));
-            let Json::Object(o) = parse_str(&text).unwrap() else {
-                unreachable!("an object")
-            };
-            let rec = Rec::new(&o);
-            assert_eq!(rec.index.is_some(), (8..=64).contains(&count), "{count}");
-            for name in keys
-                .iter()
-                .map(String::as_str)
-                .chain(["missing", "Field1", "FIELD29"])
-            {
-                assert_eq!(
-                    rec.get(&[name]),
-                    first_present(&o, name),
-                    "{name} of {count}"
-                );
-            }
-        }
-    }
 }
