@@ -1283,6 +1283,54 @@ fn records_on_a_pipe_are_answered_before_the_input_ends() {
     assert_eq!(last["record"], ids[4]);
 }
 
+/// `replay -` and `eval -` enlarge the pipe they read (to 1 MiB, or the system's
+/// `fs.pipe-max-size` when lower): a producer writing large chunks is woken a sixteenth as often.
+#[cfg(target_os = "linux")]
+#[test]
+fn standard_input_pipes_are_enlarged() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::{Command, Stdio};
+    let max: usize = std::fs::read_to_string("/proc/sys/fs/pipe-max-size")
+        .ok()
+        .and_then(|t| t.trim().parse().ok())
+        .unwrap_or(1 << 20);
+    // A fresh pipe's size, which the test needs to be below what is asked for.
+    let (fresh, _) = rustix::pipe::pipe().unwrap();
+    assert!(rustix::pipe::fcntl_getpipe_size(&fresh).unwrap() < max.min(1 << 20));
+    let logs = jitgate::unstable::signinlogs::sign_in_logs(tenant(), 1, 43);
+    let request = std::fs::read_to_string(format!("{EXAMPLE}/../signins.jsonl")).unwrap();
+    let cases = [
+        ("replay", "--signins", format!("{}\n", logs[0])),
+        (
+            "eval",
+            "--requests",
+            format!("{}\n", request.lines().next().unwrap()),
+        ),
+    ];
+    for (command, flag, line) in cases {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_jitgate"))
+            .args([command, "--tenant", EXAMPLE, flag, "-"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(line.as_bytes()).unwrap();
+        stdin.flush().unwrap();
+        // Its answer means it has read, so it has set its input up.
+        let mut answer = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut answer)
+            .unwrap();
+        assert!(answer.starts_with('{'), "{command}: {answer}");
+        let size = rustix::pipe::fcntl_getpipe_size(&stdin).unwrap();
+        assert_eq!(size, max.min(1 << 20), "{command}");
+        drop(stdin);
+        assert_eq!(child.wait().unwrap().code(), Some(0), "{command}");
+    }
+}
+
 /// A closed output ends the run at once, even while the input stays open (a live pipe): the
 /// decider does not wait for a block that may never fill.
 #[test]

