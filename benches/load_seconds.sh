@@ -5,7 +5,7 @@
 #
 # As in replay_records_per_second.sh, the export is read once before the runs (this kernel's
 # DAMON gives back file pages not read for a while, so a run after a pause reads the file from
-# disk), and each run prints its page faults and the CPU time the hypervisor took meanwhile.
+# disk), and each run prints its page faults and the CPU time the hypervisor says it took.
 #
 # Usage: benches/load_seconds.sh [RUNS] [FILE]
 #   (from the repository root, after `cargo build --release`; FILE defaults to
