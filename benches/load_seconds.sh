@@ -15,6 +15,8 @@ cd "$(dirname "$0")/.."
 runs="${1:-10}"
 file="${2:-target/limits-tenant.json}"
 bin=target/release/jitgate
+[ -x /usr/bin/time ] || { echo "needs GNU time at /usr/bin/time" >&2; exit 2; }
+[ -x "$bin" ] || { echo "needs $bin: run cargo build --release first" >&2; exit 2; }
 if [ ! -s "$file" ]; then
   echo "generating the limits tenant into $file"
   "$bin" generate tenant --size limits --output "$file"
@@ -29,9 +31,13 @@ times=()
 for i in $(seq 1 "$runs"); do
   s0="$(steal)"
   t="$( { /usr/bin/time -f "%e %U %S %M %R" "$bin" eval --tenant "$file" --requests "$one" \
-    2>&1 >/dev/null; } | tail -n 1)"
+    2>&1 >/dev/null; } | tail -n 1)" || true
   s1="$(steal)"
   read -r wall user sys kb faults <<<"$t"
+  if ! [[ "$wall" =~ ^[0-9.]+$ ]]; then
+    echo "run $i: eval failed: $t" >&2
+    exit 1
+  fi
   times+=("$wall")
   printf 'run %d: %s s wall, %s s user, %s s sys, %d MB peak, %d page faults, steal %d ticks\n' \
     "$i" "$wall" "$user" "$sys" "$((kb / 1024))" "$faults" "$((s1 - s0))"

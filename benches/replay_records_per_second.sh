@@ -18,11 +18,13 @@ cd "$(dirname "$0")/.."
 runs="${1:-5}"
 file="${2:-target/replay-1m.jsonl}"
 bin=target/release/jitgate
-count=1000000
+[ -x /usr/bin/time ] || { echo "needs GNU time at /usr/bin/time" >&2; exit 2; }
+[ -x "$bin" ] || { echo "needs $bin: run cargo build --release first" >&2; exit 2; }
 if [ ! -s "$file" ]; then
-  echo "generating $count records into $file (seed 1)"
-  "$bin" generate signinlogs --tenant examples/tenant --count "$count" --seed 1 --output "$file"
+  echo "generating 1000000 records into $file (seed 1)"
+  "$bin" generate signinlogs --tenant examples/tenant --count 1000000 --seed 1 --output "$file"
 fi
+count="$(wc -l < "$file")"
 resident() {
   if command -v fincore >/dev/null 2>&1; then
     fincore --bytes --noheadings --output RES "$file" | awk -v size="$(stat -c %s "$file")" \
@@ -48,13 +50,17 @@ cat "$file" > /dev/null
 echo "nproc=$(nproc) $(git rev-parse --short HEAD 2>/dev/null || true) $(date -u +%FT%TZ)"
 rates=()
 for i in $(seq 1 "$runs"); do
-  before="$(resident)"
   index="$(copy_speed)"
+  before="$(resident)"
   s0="$(steal)"
   t="$( { /usr/bin/time -f "%e %U %S %M" "$bin" replay --tenant examples/tenant \
-    --signins "$file" --output /dev/null 2>&1 >/dev/null; } | tail -n 1)"
+    --signins "$file" --output /dev/null 2>&1 >/dev/null; } | tail -n 1)" || true
   s1="$(steal)"
   read -r wall user sys kb <<<"$t"
+  if ! [[ "$wall" =~ ^[0-9.]+$ ]]; then
+    echo "run $i: replay failed: $t" >&2
+    exit 1
+  fi
   rate=$(awk -v n="$count" -v w="$wall" 'BEGIN { printf "%.0f", n / w }')
   rates+=("$rate")
   printf 'run %d: %s s wall, %s s user, %s s sys, %d MB peak, %d records/s, %s of the input in memory, steal %d ticks, input copied at %s\n' \

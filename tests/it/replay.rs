@@ -1294,9 +1294,13 @@ fn standard_input_pipes_are_enlarged() {
         .ok()
         .and_then(|t| t.trim().parse().ok())
         .unwrap_or(1 << 20);
-    // A fresh pipe's size, which the test needs to be below what is asked for.
+    let wanted = max.min(1 << 20);
+    // A fresh pipe's size: where it is already as large (64 KiB memory pages), there is
+    // nothing to see.
     let (fresh, _) = rustix::pipe::pipe().unwrap();
-    assert!(rustix::pipe::fcntl_getpipe_size(&fresh).unwrap() < max.min(1 << 20));
+    if rustix::pipe::fcntl_getpipe_size(&fresh).unwrap() >= wanted {
+        return;
+    }
     let logs = jitgate::unstable::signinlogs::sign_in_logs(tenant(), 1, 43);
     let request = std::fs::read_to_string(format!("{EXAMPLE}/../signins.jsonl")).unwrap();
     let cases = [
@@ -1315,6 +1319,12 @@ fn standard_input_pipes_are_enlarged() {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
+        // A run that holds its answer back is ended after a while, so the test fails, not hangs.
+        let pid = child.id().to_string();
+        std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_secs(30));
+            let _ = Command::new("kill").arg(&pid).status();
+        });
         let mut stdin = child.stdin.take().unwrap();
         stdin.write_all(line.as_bytes()).unwrap();
         stdin.flush().unwrap();
@@ -1324,8 +1334,9 @@ fn standard_input_pipes_are_enlarged() {
             .read_line(&mut answer)
             .unwrap();
         assert!(answer.starts_with('{'), "{command}: {answer}");
+        // A privileged run may go past the system's limit, never past 1 MiB.
         let size = rustix::pipe::fcntl_getpipe_size(&stdin).unwrap();
-        assert_eq!(size, max.min(1 << 20), "{command}");
+        assert!((wanted..=1 << 20).contains(&size), "{command}: {size}");
         drop(stdin);
         assert_eq!(child.wait().unwrap().code(), Some(0), "{command}");
     }
