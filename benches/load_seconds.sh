@@ -14,9 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 runs="${1:-10}"
 file="${2:-target/limits-tenant.json}"
-bin=target/release/jitgate
-[ -x /usr/bin/time ] || { echo "needs GNU time at /usr/bin/time" >&2; exit 2; }
-[ -x "$bin" ] || { echo "needs $bin: run cargo build --release first" >&2; exit 2; }
+source benches/run_env.sh
 if [ ! -s "$file" ]; then
   echo "generating the limits tenant into $file"
   "$bin" generate tenant --size limits --output "$file"
@@ -24,9 +22,8 @@ fi
 one="$(mktemp)"
 trap 'rm -f "$one"' EXIT
 head -n 1 examples/signins.jsonl > "$one"
-steal() { awk '/^cpu / { print $9 }' /proc/stat; }
 cat "$file" > /dev/null
-echo "nproc=$(nproc) $(git rev-parse --short HEAD 2>/dev/null || true) $(date -u +%FT%TZ)"
+machine
 times=()
 for i in $(seq 1 "$runs"); do
   s0="$(steal)"

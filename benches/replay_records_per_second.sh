@@ -17,9 +17,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 runs="${1:-5}"
 file="${2:-target/replay-1m.jsonl}"
-bin=target/release/jitgate
-[ -x /usr/bin/time ] || { echo "needs GNU time at /usr/bin/time" >&2; exit 2; }
-[ -x "$bin" ] || { echo "needs $bin: run cargo build --release first" >&2; exit 2; }
+source benches/run_env.sh
 if [ ! -s "$file" ]; then
   echo "generating 1000000 records into $file (seed 1)"
   "$bin" generate signinlogs --tenant examples/tenant --count 1000000 --seed 1 --output "$file"
@@ -33,7 +31,6 @@ resident() {
     printf "?"
   fi
 }
-steal() { awk '/^cpu / { print $9 }' /proc/stat; }
 # The machine's memory speed just before a run: the input copied out of the page cache
 # (`cat` to /dev/null), in GB/s. This machine's speed varies by up to 1.6x within minutes, with
 # no steal reported (the same build's user time for a million records went from 4.3 s to 7.3 s
@@ -47,7 +44,7 @@ copy_speed() {
 }
 echo "reading $file into memory ($(resident) resident before)"
 cat "$file" > /dev/null
-echo "nproc=$(nproc) $(git rev-parse --short HEAD 2>/dev/null || true) $(date -u +%FT%TZ)"
+machine
 rates=()
 for i in $(seq 1 "$runs"); do
   index="$(copy_speed)"

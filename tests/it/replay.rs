@@ -1229,26 +1229,32 @@ fn asking_what_is_at_hand_reads_the_same_records() {
     }
 }
 
-/// Records that come on a pipe are answered as they come, while the input stays open: a batch
-/// is handed on once nothing more is at hand, and its lines written at once.
-#[test]
-fn records_on_a_pipe_are_answered_before_the_input_ends() {
-    use std::io::{BufRead, BufReader, Write};
+/// `jitgate args` with its standard input and output piped (standard error dropped). A run that
+/// holds an answer back is ended after 30 s, so a test reading it fails instead of hanging.
+fn reading_a_pipe(args: &[&str]) -> std::process::Child {
     use std::process::{Command, Stdio};
-    let logs = jitgate::unstable::signinlogs::sign_in_logs(tenant(), 5, 41);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_jitgate"))
-        .args(["replay", "--tenant", EXAMPLE, "--signins", "-"])
+    let child = Command::new(env!("CARGO_BIN_EXE_jitgate"))
+        .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    // A run that holds an answer back is ended after a while, so the test fails, not hangs.
     let pid = child.id().to_string();
     std::thread::spawn(move || {
         std::thread::sleep(std::time::Duration::from_secs(30));
         let _ = Command::new("kill").arg(&pid).status();
     });
+    child
+}
+
+/// Records that come on a pipe are answered as they come, while the input stays open: a batch
+/// is handed on once nothing more is at hand, and its lines written at once.
+#[test]
+fn records_on_a_pipe_are_answered_before_the_input_ends() {
+    use std::io::{BufRead, BufReader, Write};
+    let logs = jitgate::unstable::signinlogs::sign_in_logs(tenant(), 5, 41);
+    let mut child = reading_a_pipe(&["replay", "--tenant", EXAMPLE, "--signins", "-"]);
     let mut stdin = child.stdin.take().unwrap();
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
     // Two records in one write, then one at a time; each answer is read before the next
@@ -1289,7 +1295,6 @@ fn records_on_a_pipe_are_answered_before_the_input_ends() {
 #[test]
 fn standard_input_pipes_are_enlarged() {
     use std::io::{BufRead, BufReader, Write};
-    use std::process::{Command, Stdio};
     let max: usize = std::fs::read_to_string("/proc/sys/fs/pipe-max-size")
         .ok()
         .and_then(|t| t.trim().parse().ok())
@@ -1312,19 +1317,7 @@ fn standard_input_pipes_are_enlarged() {
         ),
     ];
     for (command, flag, line) in cases {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_jitgate"))
-            .args([command, "--tenant", EXAMPLE, flag, "-"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        // A run that holds its answer back is ended after a while, so the test fails, not hangs.
-        let pid = child.id().to_string();
-        std::thread::spawn(move || {
-            std::thread::sleep(std::time::Duration::from_secs(30));
-            let _ = Command::new("kill").arg(&pid).status();
-        });
+        let mut child = reading_a_pipe(&[command, "--tenant", EXAMPLE, flag, "-"]);
         let mut stdin = child.stdin.take().unwrap();
         stdin.write_all(line.as_bytes()).unwrap();
         stdin.flush().unwrap();
