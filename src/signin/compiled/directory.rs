@@ -1,7 +1,10 @@
 //! The directory's users in one flat table: a row per user in tenant order, every id in one
-//! string, and an open-addressing index of hashes. A lookup hashes the request's id once and
-//! reads a slot, a row and the stored id; compiling copies each id once into the shared string
-//! instead of allocating a map key per user.
+//! string, and an open-addressing index whose slots hold what a decision reads of a user. A
+//! request's id that is a lowercase GUID (as Graph writes object ids) is found by its 128 bits,
+//! compared in the slot itself: a lookup reads one slot, not a slot, a row and the stored id
+//! (three dependent cache misses on a cold request). Other ids are hashed and compared byte for
+//! byte. Compiling copies each id once into the shared string instead of allocating a map key
+//! per user.
 
 use std::hash::BuildHasher;
 
@@ -42,14 +45,11 @@ pub struct UserFacts {
     pub home_tenant: Option<String>,
 }
 
-/// A row: where the id is in [`DirectoryUsers::text`] and the user's facts, inline where they
-/// are small.
+/// A row: where the id is in [`DirectoryUsers::text`], and the user's rarer facts.
 #[derive(Debug, Clone, Copy)]
 struct Row {
     id_start: usize,
     id_end: usize,
-    class: ClassId,
-    guest_bits: u8,
     /// Index into `timelines`, or `NONE`.
     timeline: usize,
     /// Index into `homes`, or `NONE`.
@@ -58,16 +58,93 @@ struct Row {
 
 const NONE: usize = usize::MAX;
 
-/// An index slot: the full hash (compared before the id) and the row, `NONE` when empty.
-#[derive(Debug, Clone, Copy)]
+/// An index slot: the id's key and what a decision reads of the user, so that a lookup of a
+/// GUID id reads nothing else unless the user has a timeline or a home tenant. Thirty-two bytes
+/// at a 32-byte boundary: a slot never straddles two cache lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(align(32))]
 struct Slot {
-    hash: u64,
+    /// A GUID id's 128 bits ([`guid_key`]); for another id, its hash and zero.
+    key: [u64; 2],
+    /// The row, `NONE` when the slot is empty.
     row: usize,
+    /// The class when `flags` has no `TIMELINE`.
+    class: ClassId,
+    guest_bits: u8,
+    flags: u8,
 }
 
-const EMPTY: Slot = Slot { hash: 0, row: NONE };
+/// `Slot::flags`: the id is not a GUID (its key is a hash: compare the stored id).
+const TEXT_ID: u8 = 1;
+/// `Slot::flags`: the row has a timeline.
+const TIMELINE: u8 = 2;
+/// `Slot::flags`: the row has a home tenant.
+const HOME: u8 = 4;
 
-/// Directory users by id (ids compared byte for byte; the model stores them lowercased).
+const EMPTY: Slot = Slot {
+    key: [0; 2],
+    row: NONE,
+    class: 0,
+    guest_bits: 0,
+    flags: 0,
+};
+
+/// An id as the index looks it up: its key, whether the key is a hash, and where probing starts.
+#[derive(Clone, Copy)]
+struct Probe {
+    key: [u64; 2],
+    text: bool,
+    hash: u64,
+}
+
+/// The 128 bits of a GUID in lowercase canonical form (hex groups 8-4-4-4-12), or `None` for
+/// any other text. One text gives one key and one key one text: ids are stored and requested
+/// lowercased, so comparing keys is comparing ids.
+pub(crate) fn guid_key(id: &str) -> Option<[u64; 2]> {
+    let b: &[u8; 36] = id.as_bytes().try_into().ok()?;
+    if [b[8], b[13], b[18], b[23]] != [b'-'; 4] {
+        return None;
+    }
+    let eight = |parts: [(usize, usize); 2]| -> Option<u64> {
+        let mut w = [0u8; 8];
+        let mut at = 0;
+        for (start, len) in parts {
+            let src = b.get(start..start + len)?;
+            w.get_mut(at..at + len)?.copy_from_slice(src);
+            at += len;
+        }
+        hex8(u64::from_le_bytes(w))
+    };
+    let a = eight([(0, 8), (0, 0)])?;
+    let b2 = eight([(9, 4), (14, 4)])?;
+    let c = eight([(19, 4), (24, 4)])?;
+    let d = eight([(28, 8), (0, 0)])?;
+    Some([a | (b2 << 32), c | (d << 32)])
+}
+
+/// The value of eight lowercase hex digits (the first in the low byte), packed into 32 bits;
+/// `None` unless every byte is `0-9` or `a-f`. (Any packing that keeps every digit would do:
+/// the key only has to tell texts apart.)
+fn hex8(w: u64) -> Option<u64> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // The high bit of each byte that is `c` or more: with the high bit set first, no byte
+    // borrows from the next (valid only for ASCII bytes, checked first).
+    let at_least = |c: u8| ((w | HIGH) - ONES * u64::from(c)) & HIGH;
+    let digit = at_least(b'0') & !at_least(b'9' + 1);
+    let letter = at_least(b'a') & !at_least(b'f' + 1);
+    if w & HIGH != 0 || (digit | letter) != HIGH {
+        return None;
+    }
+    // Each byte's digit value: its low four bits, plus nine for a letter.
+    let n = (w & (ONES * 0x0f)) + (letter >> 7) * 9;
+    let pairs = (n | (n >> 4)) & 0x00ff_00ff_00ff_00ff;
+    let quads = (pairs | (pairs >> 8)) & 0x0000_ffff_0000_ffff;
+    Some((quads | (quads >> 16)) & 0xffff_ffff)
+}
+
+/// Directory users by id (ids compared byte for byte, or as GUIDs by their bits; the model
+/// stores them lowercased).
 #[derive(Debug, Clone)]
 pub struct DirectoryUsers {
     text: String,
@@ -83,7 +160,7 @@ pub struct DirectoryUsers {
 #[derive(Clone, Copy)]
 pub struct DirectoryUser<'a> {
     table: &'a DirectoryUsers,
-    row: Row,
+    slot: Slot,
 }
 
 impl DirectoryUsers {
@@ -105,22 +182,26 @@ impl DirectoryUsers {
         if self.rows.len() + 1 > self.slots.len() / 2 {
             self.grow();
         }
-        let hash = self.hasher.hash_one(id);
-        let existing = self.find(id, hash);
+        let probe = self.probe(id);
+        let existing = self.find(id, probe);
+        let old = existing
+            .and_then(|i| self.slots.get(i))
+            .and_then(|s| self.rows.get(s.row))
+            .copied();
         // A replaced row's timeline and home slots are reused, so nothing is left orphaned.
         let timeline = store(
             &mut self.timelines,
-            existing.map_or(NONE, |(row, _)| row.timeline),
+            old.map_or(NONE, |row| row.timeline),
             facts.timeline,
         );
         let home = store(
             &mut self.homes,
-            existing.map_or(NONE, |(row, _)| row.home),
+            old.map_or(NONE, |row| row.home),
             facts.home_tenant,
         );
         // A replaced row keeps its place and its id; a new one appends both.
-        let (id_start, id_end) = match existing {
-            Some((old, _)) => (old.id_start, old.id_end),
+        let (id_start, id_end) = match old {
+            Some(old) => (old.id_start, old.id_end),
             None => {
                 let start = self.text.len();
                 self.text.push_str(id);
@@ -130,21 +211,31 @@ impl DirectoryUsers {
         let row = Row {
             id_start,
             id_end,
-            class: facts.class,
-            guest_bits: facts.guest_bits,
             timeline,
             home,
         };
-        match existing {
-            Some((_, r)) => {
-                if let Some(old) = self.rows.get_mut(r) {
-                    *old = row;
+        let flag = |on: bool, f: u8| if on { f } else { 0 };
+        let mut slot = Slot {
+            key: probe.key,
+            row: NONE,
+            class: facts.class,
+            guest_bits: facts.guest_bits,
+            flags: flag(probe.text, TEXT_ID)
+                | flag(timeline != NONE, TIMELINE)
+                | flag(home != NONE, HOME),
+        };
+        match existing.and_then(|i| self.slots.get_mut(i)) {
+            Some(s) => {
+                slot.row = s.row;
+                if let Some(r) = self.rows.get_mut(s.row) {
+                    *r = row;
                 }
+                *s = slot;
             }
             None => {
                 self.rows.push(row);
-                let row = self.rows.len() - 1;
-                self.place(Slot { hash, row });
+                slot.row = self.rows.len() - 1;
+                self.place(slot, probe.hash);
             }
         }
     }
@@ -152,9 +243,8 @@ impl DirectoryUsers {
     /// The user with this id.
     #[inline]
     pub fn get(&self, id: &str) -> Option<DirectoryUser<'_>> {
-        let hash = self.hasher.hash_one(id);
-        self.find(id, hash)
-            .map(|(row, _)| DirectoryUser { table: self, row })
+        let slot = *self.slots.get(self.find(id, self.probe(id))?)?;
+        Some(DirectoryUser { table: self, slot })
     }
 
     /// Is a user with this id in the directory?
@@ -171,30 +261,60 @@ impl DirectoryUsers {
         self.text.get(row.id_start..row.id_end).unwrap_or_default()
     }
 
-    /// The row holding `id` and its index. Linear probing from the hash's slot until an empty
-    /// slot: the table is at most half full, so a probe is short.
-    fn find(&self, id: &str, hash: u64) -> Option<(Row, usize)> {
+    /// How `id` is looked up: a GUID by its bits (hashed under this table's keys, so no input
+    /// can choose where it lands), another id by its hash.
+    #[inline]
+    fn probe(&self, id: &str) -> Probe {
+        match guid_key(id) {
+            Some(key) => Probe {
+                key,
+                text: false,
+                hash: self.hasher.hash_one(key),
+            },
+            None => {
+                let hash = self.hasher.hash_one(id);
+                Probe {
+                    key: [hash, 0],
+                    text: true,
+                    hash,
+                }
+            }
+        }
+    }
+
+    /// Where probing for a slot starts.
+    fn hash_of(&self, slot: &Slot) -> u64 {
+        match slot.flags & TEXT_ID {
+            0 => self.hasher.hash_one(slot.key),
+            _ => slot.key.first().copied().unwrap_or(0),
+        }
+    }
+
+    /// The slot holding `id`. Linear probing from the hash's slot until an empty slot: the
+    /// table is at most half full, so a probe is short.
+    #[inline]
+    fn find(&self, id: &str, probe: Probe) -> Option<usize> {
         let mask = self.slots.len() - 1;
         // The hash picks the start; truncating it to the table size is the point.
-        let mut i = hash as usize & mask;
+        let mut i = probe.hash as usize & mask;
         loop {
             let slot = self.slots.get(i)?;
             if slot.row == NONE {
                 return None;
             }
-            if slot.hash == hash
-                && let Some(row) = self.rows.get(slot.row)
-                && self.id_of(row) == id
+            if slot.key == probe.key
+                && (slot.flags & TEXT_ID != 0) == probe.text
+                && (!probe.text || self.rows.get(slot.row).is_some_and(|r| self.id_of(r) == id))
             {
-                return Some((*row, slot.row));
+                return Some(i);
             }
             i = (i + 1) & mask;
         }
     }
 
-    fn place(&mut self, new: Slot) {
+    fn place(&mut self, new: Slot, hash: u64) {
         let mask = self.slots.len() - 1;
-        let mut i = new.hash as usize & mask;
+        let mut i = hash as usize & mask;
         // The table is never full (at most half), so an empty slot is always found.
         while let Some(slot) = self.slots.get_mut(i) {
             if slot.row == NONE {
@@ -209,7 +329,8 @@ impl DirectoryUsers {
         let bigger = self.slots.len().saturating_mul(2);
         let old = std::mem::replace(&mut self.slots, vec![EMPTY; bigger]);
         for slot in old.into_iter().filter(|s| s.row != NONE) {
-            self.place(slot);
+            let hash = self.hash_of(&slot);
+            self.place(slot, hash);
         }
     }
 }
@@ -233,29 +354,36 @@ fn store<T>(list: &mut Vec<T>, old: usize, value: Option<T>) -> usize {
 
 impl std::fmt::Debug for DirectoryUser<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // The row and its id, not the whole table the user borrows from.
+        // The id and the slot, not the whole table the user borrows from.
         f.debug_struct("DirectoryUser")
-            .field("id", &self.table.id_of(&self.row))
-            .field("row", &self.row)
+            .field("id", &self.row().map(|r| self.table.id_of(r)))
+            .field("slot", &self.slot)
             .finish()
     }
 }
 
 impl<'a> DirectoryUser<'a> {
+    fn row(&self) -> Option<&'a Row> {
+        self.table.rows.get(self.slot.row)
+    }
+
     fn timeline(&self) -> Option<&'a Timeline> {
-        self.table.timelines.get(self.row.timeline)
+        if self.slot.flags & TIMELINE == 0 {
+            return None;
+        }
+        self.table.timelines.get(self.row()?.timeline)
     }
 
     /// The class at `t`.
     #[inline]
     pub fn class_at(&self, t: Timestamp) -> ClassId {
         match self.timeline() {
-            None => self.row.class,
+            None => self.slot.class,
             Some(tl) => tl
                 .classes
                 .get(tl.segment(t))
                 .copied()
-                .unwrap_or(self.row.class),
+                .unwrap_or(self.slot.class),
         }
     }
 
@@ -271,12 +399,15 @@ impl<'a> DirectoryUser<'a> {
 
     /// Guest bits from the directory.
     pub fn guest_bits(&self) -> u8 {
-        self.row.guest_bits
+        self.slot.guest_bits
     }
 
     /// Home tenant from the directory.
     pub fn home_tenant(&self) -> Option<&'a str> {
-        self.table.homes.get(self.row.home).map(String::as_str)
+        if self.slot.flags & HOME == 0 {
+            return None;
+        }
+        self.table.homes.get(self.row()?.home).map(String::as_str)
     }
 }
 
@@ -308,6 +439,103 @@ mod tests {
         }
         let ids: Vec<&str> = table.ids().take(3).collect();
         assert_eq!(ids, ["user-0", "user-1", "user-2"]);
+    }
+
+    /// The key as the naive reading gives it: the 32 digits' values, or `None`.
+    #[expect(clippy::indexing_slicing, reason = "a test fails loudly")]
+    fn naive_key(id: &str) -> Option<Vec<u8>> {
+        let b = id.as_bytes();
+        let dashes = [8, 13, 18, 23];
+        if b.len() != 36 || dashes.iter().any(|&i| b[i] != b'-') {
+            return None;
+        }
+        (0..36)
+            .filter(|i| !dashes.contains(i))
+            .map(|i| match b[i] {
+                c @ b'0'..=b'9' => Some(c - b'0'),
+                c @ b'a'..=b'f' => Some(c - b'a' + 10),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    #[expect(clippy::indexing_slicing, reason = "a test fails loudly")]
+    fn guid_keys_read_lowercase_guids_only_and_tell_every_digit_apart() {
+        let base = "809741fe-fb1b-4746-9ff0-83a978a4c891";
+        assert!(guid_key(base).is_some());
+        for bad in [
+            "809741FE-FB1B-4746-9FF0-83A978A4C891",
+            "809741fe-fb1b-4746-9ff0-83a978a4c89",
+            "809741fe-fb1b-4746-9ff0-83a978a4c8911",
+            "{09741fe-fb1b-4746-9ff0-83a978a4c891}",
+            "809741fe_fb1b-4746-9ff0-83a978a4c891",
+            "",
+        ] {
+            assert_eq!(guid_key(bad), None, "{bad}");
+        }
+        // Every byte value at every place: accepted exactly where the naive reading accepts,
+        // and two texts the naive reading tells apart get different keys.
+        let mut keys = std::collections::HashMap::new();
+        for at in 0..36 {
+            for c in 0u8..=255 {
+                let mut b = base.as_bytes().to_vec();
+                b[at] = c;
+                let Ok(text) = String::from_utf8(b) else {
+                    continue;
+                };
+                let (fast, naive) = (guid_key(&text), naive_key(&text));
+                assert_eq!(fast.is_some(), naive.is_some(), "{text:?}");
+                if let (Some(k), Some(n)) = (fast, naive)
+                    && let Some(other) = keys.insert(k, n.clone())
+                {
+                    assert_eq!(other, n, "{text:?}");
+                }
+            }
+        }
+        assert_eq!(keys.len(), 1 + 32 * 15);
+    }
+
+    #[test]
+    fn guid_and_other_ids_are_found_side_by_side() {
+        let guid = |i: u32| format!("{i:08x}-0000-4000-8000-{:012x}", u64::from(i) * 7919);
+        let mut table = DirectoryUsers::with_capacity(0, 0);
+        for i in 0..3_000u32 {
+            table.insert(&guid(i), facts(i));
+            table.insert(&format!("user-{i}@contoso.com"), facts(10_000 + i));
+        }
+        assert_eq!(table.ids().count(), 6_000);
+        for i in 0..3_000u32 {
+            let class = |id: &str| table.get(id).map(|u| u.class_at(Timestamp::UNIX_EPOCH));
+            assert_eq!(class(&guid(i)), Some(i));
+            assert_eq!(class(&format!("user-{i}@contoso.com")), Some(10_000 + i));
+            // The same GUID in capitals is another id, as the model stores ids lowercased.
+            let upper = guid(i).to_uppercase();
+            if upper != guid(i) {
+                assert_eq!(class(&upper), None);
+            }
+        }
+        for absent in [guid(3_000), guid(1).replace('-', "_"), String::new()] {
+            assert!(!table.contains(&absent), "{absent}");
+        }
+        let ids: Vec<&str> = table.ids().take(2).collect();
+        assert_eq!(ids, [guid(0), "user-0@contoso.com".to_owned()]);
+        // A GUID user replaced keeps its place, takes the new facts.
+        table.insert(
+            &guid(5),
+            UserFacts {
+                class: 77,
+                guest_bits: 2,
+                home_tenant: Some("home".to_owned()),
+                timeline: None,
+            },
+        );
+        let u = table.get(&guid(5));
+        assert_eq!(u.map(|u| u.class_at(Timestamp::MAX)), Some(77));
+        assert_eq!(u.map(|u| u.guest_bits()), Some(2));
+        assert_eq!(u.and_then(|u| u.home_tenant()), Some("home"));
+        assert_eq!(table.ids().nth(10), Some(guid(5).as_str()));
+        assert_eq!(table.ids().count(), 6_000);
     }
 
     #[test]
