@@ -75,7 +75,8 @@ pub use signin::decision::{
 };
 pub use signinlog::{
     Agreement, AgreementLevel, LoggedPolicy, MappedSignIn, PolicyDifference, RawRecord,
-    RecordError, Records as SignInLogRecords, SignInLogError, device_attributes_logs_lack,
+    RecordError, RecordPlace, Records as SignInLogRecords, SignInLogError,
+    device_attributes_logs_lack,
 };
 pub use snapshot::Snapshot;
 pub use testsuite::{

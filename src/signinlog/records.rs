@@ -32,9 +32,70 @@ const READ_AHEAD: usize = 1024;
 pub struct RawRecord {
     /// 1-based position among the input's records.
     pub index: usize,
-    /// Where it is in the input: `line N`, `line N, value[i]` or `record N`.
-    pub place: String,
+    /// Where it is in the input.
+    pub place: RecordPlace,
     content: Content,
+}
+
+/// Where a record is in its input, as reports name it: `line N` (a JSON line or a CSV row),
+/// `line N, item M` (an item of an array or page on one line) or `record N` (a record of a
+/// streamed document). Kept as numbers: every record has one, and most are never printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RecordPlace {
+    /// A JSON line or a CSV row, 1-based.
+    Line(usize),
+    /// An item, 1-based, of the array or page on a line.
+    LineItem {
+        /// The line, 1-based.
+        line: usize,
+        /// The item, 1-based.
+        item: usize,
+    },
+    /// A record of a streamed document, 1-based.
+    Record(usize),
+}
+
+impl RecordPlace {
+    /// Writes the place as a JSON string (the text [`std::fmt::Display`] gives, quoted): no
+    /// allocation, for the line of every record.
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        let mut n = itoa::Buffer::new();
+        out.push(b'"');
+        match *self {
+            RecordPlace::Line(line) => {
+                out.extend_from_slice(b"line ");
+                out.extend_from_slice(n.format(line).as_bytes());
+            }
+            RecordPlace::LineItem { line, item } => {
+                out.extend_from_slice(b"line ");
+                out.extend_from_slice(n.format(line).as_bytes());
+                out.extend_from_slice(b", item ");
+                out.extend_from_slice(n.format(item).as_bytes());
+            }
+            RecordPlace::Record(record) => {
+                out.extend_from_slice(b"record ");
+                out.extend_from_slice(n.format(record).as_bytes());
+            }
+        }
+        out.push(b'"');
+    }
+}
+
+impl std::fmt::Display for RecordPlace {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RecordPlace::Line(line) => write!(f, "line {line}"),
+            RecordPlace::LineItem { line, item } => write!(f, "line {line}, item {item}"),
+            RecordPlace::Record(record) => write!(f, "record {record}"),
+        }
+    }
+}
+
+impl serde::Serialize for RecordPlace {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
 }
 
 #[derive(Debug)]
@@ -297,7 +358,7 @@ impl Records {
         }
     }
 
-    fn push(&mut self, place: String, value: Result<Value, String>) {
+    fn push(&mut self, place: RecordPlace, value: Result<Value, String>) {
         let content = match value {
             Ok(v) => Content::Value(v),
             Err(e) => Content::Error(e),
@@ -305,7 +366,7 @@ impl Records {
         self.push_content(place, content);
     }
 
-    fn push_content(&mut self, place: String, content: Content) {
+    fn push_content(&mut self, place: RecordPlace, content: Content) {
         self.index += 1;
         self.pending.push_back(RawRecord {
             index: self.index,
@@ -383,8 +444,7 @@ impl Records {
             let items = stream(Box::new(std::io::Cursor::new(text)));
             self.sub = Some((items, self.line, 0));
         } else {
-            let place = format!("line {}", self.line);
-            self.push_content(place, Content::Text(text));
+            self.push_content(RecordPlace::Line(self.line), Content::Text(text));
         }
     }
 
@@ -401,7 +461,7 @@ impl Records {
                         if let Some((_, _, n)) = &mut self.sub {
                             *n += 1;
                         }
-                        let place = format!("line {line}, item {}", i + 1);
+                        let place = RecordPlace::LineItem { line, item: i + 1 };
                         let failed = value.is_err();
                         self.push(place, value);
                         if failed {
@@ -424,9 +484,8 @@ impl Records {
                     self.line += 1;
                     match line {
                         Line::Overlong => {
-                            let place = format!("line {}", self.line);
                             self.push(
-                                place,
+                                RecordPlace::Line(self.line),
                                 Err(format!("the line is longer than {} MiB", MAX_LINE >> 20)),
                             );
                         }
@@ -439,13 +498,12 @@ impl Records {
                     }
                 }
                 Some(Shape::Csv(rows)) => match rows.next_row()? {
-                    Some((line, row)) => self.push(format!("line {line}"), row),
+                    Some((line, row)) => self.push(RecordPlace::Line(line), row),
                     None => self.shape = None,
                 },
                 Some(Shape::Stream(rx)) => match rx.recv() {
                     Some(Ok(value)) => {
-                        let place = format!("record {}", self.index + 1);
-                        self.push(place, Ok(value));
+                        self.push(RecordPlace::Record(self.index + 1), Ok(value));
                     }
                     // A document's syntax error ends the input: nothing after it is trusted.
                     Some(Err(e)) => {

@@ -503,7 +503,7 @@ fn placed(reader: Box<dyn Read + Send>) -> Vec<(String, Result<MappedSignIn<'sta
                     .map(MappedSignIn::into_owned)
                     .map_err(|e| e.to_string())
             });
-            (r.place.clone(), mapped)
+            (r.place.to_string(), mapped)
         })
         .collect()
 }
@@ -536,7 +536,7 @@ fn invalid_utf8_in_a_record_is_reported_at_its_byte_and_the_others_mapped() {
                 .map(|r| {
                     let r = r.unwrap();
                     (
-                        r.place.clone(),
+                        r.place.to_string(),
                         r.map().map(drop).map_err(|e| e.to_string()),
                     )
                 })
@@ -673,13 +673,13 @@ fn a_corrupt_first_line_is_reported_in_place_and_the_rest_read_as_json_lines() {
         .map(|r| r.unwrap())
         .collect();
     assert_eq!(items.len(), 4);
-    assert_eq!(items[0].place, "line 1");
+    assert_eq!(items[0].place.to_string(), "line 1");
     assert!(matches!(
         items[0].map(),
         Err(jitgate::RecordError::Unreadable(_))
     ));
     assert!(items[1..].iter().all(|r| r.map().is_ok()));
-    assert_eq!(items[3].place, "line 4");
+    assert_eq!(items[3].place.to_string(), "line 4");
 }
 
 #[test]
@@ -697,7 +697,7 @@ fn a_json_line_holding_a_page_is_streamed_item_by_item() {
     let items: Vec<_> = SignInLogRecords::new(Box::new(std::io::Cursor::new(text.into_bytes())))
         .map(|r| r.unwrap())
         .collect();
-    let places: Vec<&str> = items.iter().map(|r| r.place.as_str()).collect();
+    let places: Vec<String> = items.iter().map(|r| r.place.to_string()).collect();
     assert_eq!(
         places,
         [

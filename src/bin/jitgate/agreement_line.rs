@@ -1,7 +1,7 @@
 //! `replay`'s per-record line: which record, how far jitgate agrees with its log, and what
 //! differs, as one line of JSON.
 
-use jitgate::{AgreementLevel, MappedSignIn, RawRecord};
+use jitgate::{AgreementLevel, MappedSignIn, RawRecord, RecordPlace};
 
 /// One agreement line as JSON with its newline: the bytes `serde_json` writes for it, written
 /// by hand, since most records agree and their lines hold only strings (a line's differences,
@@ -15,7 +15,7 @@ pub fn line_bytes(line: &AgreementLine<'_>) -> Vec<u8> {
         RecordId::Index(i) => o.extend_from_slice(itoa::Buffer::new().format(i).as_bytes()),
     }
     o.extend_from_slice(b",\"place\":");
-    string(&mut o, line.place);
+    line.place.write_json(&mut o);
     o.extend_from_slice(b",\"agreement\":");
     // Writing to a vector cannot fail; an empty field would be reported as bad output.
     let _ = serde_json::to_writer(&mut o, &line.agreement);
@@ -72,7 +72,7 @@ pub struct AgreementLine<'a> {
     /// Which record.
     pub record: RecordId<'a>,
     /// Where it is in the input (`line 7`, `record 3`).
-    pub place: &'a str,
+    pub place: RecordPlace,
     /// How far jitgate agrees with the log.
     pub agreement: AgreementLevel,
     /// The logged `conditionalAccessStatus`, if any.
@@ -90,7 +90,7 @@ pub struct AgreementLine<'a> {
 #[cfg(test)]
 mod tests {
     use super::{AgreementLine, RecordId, line_bytes};
-    use jitgate::{AgreementLevel, PolicyDifference};
+    use jitgate::{AgreementLevel, PolicyDifference, RecordPlace};
 
     #[test]
     fn agreement_lines_are_the_bytes_serde_json_writes() {
@@ -119,7 +119,15 @@ mod tests {
                 for logged in [None, Some("success"), Some("tab\there")] {
                     let line = AgreementLine {
                         record,
-                        place: if k % 2 == 0 { "line 7" } else { "record \"3\"" },
+                        place: match k {
+                            0 => RecordPlace::Line(7),
+                            1 => RecordPlace::Record(3),
+                            2 => RecordPlace::LineItem { line: 12, item: 1 },
+                            _ => RecordPlace::LineItem {
+                                line: usize::MAX,
+                                item: 0,
+                            },
+                        },
                         agreement: level,
                         logged_status: logged,
                         jitgate_status: "failure",

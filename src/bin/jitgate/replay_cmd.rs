@@ -274,7 +274,7 @@ fn agreement(
     } else {
         line_bytes(&AgreementLine {
             record: RecordId::of(r, &mapped),
-            place: &r.place,
+            place: r.place,
             agreement: level,
             logged_status: mapped.status.as_deref(),
             jitgate_status,
