@@ -137,11 +137,17 @@ impl CompiledPolicies {
             });
         }
         let mut denied = Bits::empty(self.n);
-        let mut failed = false;
-        for i in enforced.iter() {
+        // Failure: a policy denies or still needs something, or its session is stale (§6 step
+        // 13; `stale` holds enforced policies only).
+        let mut failed = !stale.is_empty();
+        // A satisfied grant adds no need: only the others are visited, one by one.
+        let mut unsatisfied = enforced.clone();
+        if let Some(satisfied) = self.satisfied_grants(&p, methods) {
+            unsatisfied.and_not(&satisfied);
+        }
+        for i in unsatisfied.iter() {
             let grant = self.add_needs(i, &p, methods, &mut needs);
-            // Failure: the policy denies or still needs something (§6 step 13).
-            failed |= grant != GrantKind::Satisfied || stale.contains(i);
+            failed |= grant != GrantKind::Satisfied;
             if grant == GrantKind::Deny {
                 denied.insert(i);
             }
