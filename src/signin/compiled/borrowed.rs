@@ -368,7 +368,10 @@ impl<'a> BorrowedDecision<'a> {
         if self.decision == Decision::Deny {
             return SessionMerge::default();
         }
-        SessionMerge::of(self.enforced.iter().filter_map(|i| self.policies.policy(i)))
+        // Policies without session controls add nothing: their records are not read.
+        let mut with_controls = self.enforced.clone();
+        with_controls.and(&self.policies.has_session);
+        SessionMerge::of(with_controls.iter().filter_map(|i| self.policies.policy(i)))
     }
 
     /// The claims challenge's authentication context, for a step-up to one.

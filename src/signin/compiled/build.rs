@@ -10,6 +10,7 @@ impl CompiledPolicies {
         let mut evaluated = Bits::empty(n);
         let mut enforced = Bits::empty(n);
         let mut has_sif = Bits::empty(n);
+        let mut has_session = Bits::empty(n);
         let mut users_configured = Bits::empty(n);
         let mut workload_configured = Bits::empty(n);
         let mut has_target = Bits::empty(n);
@@ -23,6 +24,9 @@ impl CompiledPolicies {
             }
             if p.session.sign_in_frequency.is_some() {
                 has_sif.insert(i);
+            }
+            if p.session != crate::model::policy::SessionControls::default() {
+                has_session.insert(i);
             }
             if p.conditions.users.is_some() {
                 users_configured.insert(i);
@@ -54,6 +58,7 @@ impl CompiledPolicies {
             evaluated,
             enforced,
             has_sif,
+            has_session,
             users,
             users_configured,
             workload_configured,

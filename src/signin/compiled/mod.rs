@@ -269,6 +269,8 @@ pub struct CompiledPolicies {
     grant_table: Option<GrantTable>,
     enforced: Bits,
     has_sif: Bits,
+    /// Policies with any session control: the only ones a decision's session merge visits.
+    has_session: Bits,
     strengths: Vec<AuthStrength>,
     /// For each strength without combination configurations, the method sets of its
     /// satisfiable combinations: a strength is met by a session holding all of one of them.
