@@ -382,19 +382,20 @@ impl<'a> BorrowedDecision<'a> {
         }
     }
 
-    /// Applied policies whose authentication strength cannot be resolved, with that strength.
-    fn unresolved_strengths(&self) -> impl Iterator<Item = (&'a Policy, &'a str)> + '_ {
-        self.applicable.iter().filter_map(|i| {
-            let Some(CompiledGrant::Controls { controls, .. }) = self.policies.grants.get(i) else {
-                return None;
-            };
-            let policy = self.policies.policy(i)?;
-            let id = policy.grant.as_ref()?.strength.as_deref()?;
-            controls
-                .iter()
-                .any(|(ctl, _)| matches!(ctl, Ctl::Strength(None)))
-                .then_some((policy, id))
-        })
+    /// Applied policies whose authentication strength cannot be resolved, with that strength,
+    /// in policy order.
+    fn for_each_unresolved_strength(&self, mut f: impl FnMut(&'a Policy, &'a str)) {
+        // The policies with such a strength are known at compile: no other policy's record is
+        // read.
+        let mut unresolved = self.applicable.clone();
+        unresolved.and(&self.policies.unresolved_strength);
+        for i in unresolved.iter() {
+            if let Some(policy) = self.policies.policy(i)
+                && let Some(id) = policy.grant.as_ref().and_then(|g| g.strength.as_deref())
+            {
+                f(policy, id);
+            }
+        }
     }
 
     /// The owned decision: equal to what [`CompiledPolicies::evaluate_prepared`] renders without
@@ -520,10 +521,10 @@ impl<'a> BorrowedDecision<'a> {
             });
         }
         let mut previous: Option<(&str, &str)> = None;
-        for (policy, strength) in self.unresolved_strengths() {
+        self.for_each_unresolved_strength(|policy, strength| {
             // Consecutive duplicates are reported once, as the renderer's dedup does.
             if previous == Some((policy.id.as_str(), strength)) {
-                continue;
+                return;
             }
             previous = Some((policy.id.as_str(), strength));
             f(Warning {
@@ -532,7 +533,7 @@ impl<'a> BorrowedDecision<'a> {
                 message: &message::UnresolvedStrength(strength),
                 fields: None,
             });
-        }
+        });
         if !self.missing.is_empty() {
             let mask = self.missing_mask();
             let count = self.missing.len();

@@ -59,6 +59,7 @@ impl CompiledPolicies {
             enforced,
             has_sif,
             has_session,
+            unresolved_strength: Bits::empty(n),
             users,
             users_configured,
             workload_configured,
@@ -109,6 +110,15 @@ impl CompiledPolicies {
         s.compile_grants(&tenant);
         s.strength_masks = s.strengths.iter().map(strength_masks).collect();
         s.grant_table = s.compile_grant_table();
+        for (i, g) in s.grants.iter().enumerate() {
+            if let CompiledGrant::Controls { controls, .. } = g
+                && controls
+                    .iter()
+                    .any(|(ctl, _)| matches!(ctl, Ctl::Strength(None)))
+            {
+                s.unresolved_strength.insert(i);
+            }
+        }
         s.explain_json = borrowed::explained::policy_json(&tenant);
         s.explained_size = borrowed::explained::explained_size(&s.explain_json);
         s.tenant = tenant;

@@ -271,6 +271,9 @@ pub struct CompiledPolicies {
     has_sif: Bits,
     /// Policies with any session control: the only ones a decision's session merge visits.
     has_session: Bits,
+    /// Policies whose authentication strength cannot be resolved (a `unresolvedStrength`
+    /// warning when they apply).
+    unresolved_strength: Bits,
     strengths: Vec<AuthStrength>,
     /// For each strength without combination configurations, the method sets of its
     /// satisfiable combinations: a strength is met by a session holding all of one of them.
