@@ -142,7 +142,9 @@ impl CompiledPolicies {
         let mut failed = !stale.is_empty();
         // A satisfied grant adds no need: only the others are visited, one by one.
         let mut unsatisfied = enforced.clone();
-        if let Some(satisfied) = self.satisfied_grants(&p, methods) {
+        if !enforced.is_empty()
+            && let Some(satisfied) = self.satisfied_grants(&p, methods)
+        {
             unsatisfied.and_not(&satisfied);
         }
         for i in unsatisfied.iter() {

@@ -105,42 +105,36 @@ pub(crate) fn guid_key(id: &str) -> Option<[u64; 2]> {
     if [b[8], b[13], b[18], b[23]] != [b'-'; 4] {
         return None;
     }
-    let eight = |parts: [(usize, usize); 2]| -> Option<u64> {
-        let mut w = [0u8; 8];
-        let mut at = 0;
-        for (start, len) in parts {
-            let src = b.get(start..start + len)?;
-            w.get_mut(at..at + len)?.copy_from_slice(src);
-            at += len;
-        }
-        hex8(u64::from_le_bytes(w))
-    };
-    let a = eight([(0, 8), (0, 0)])?;
-    let b2 = eight([(9, 4), (14, 4)])?;
-    let c = eight([(19, 4), (24, 4)])?;
-    let d = eight([(28, 8), (0, 0)])?;
-    Some([a | (b2 << 32), c | (d << 32)])
+    // The 32 digits as four words of eight, each read at fixed places (no bounds to check).
+    let word = |x: [u8; 8]| u64::from_le_bytes(x);
+    let a = word([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]);
+    let c = word([b[9], b[10], b[11], b[12], b[14], b[15], b[16], b[17]]);
+    let d = word([b[19], b[20], b[21], b[22], b[24], b[25], b[26], b[27]]);
+    let e = word([b[28], b[29], b[30], b[31], b[32], b[33], b[34], b[35]]);
+    let (a, ok_a) = hex8(a);
+    let (c, ok_c) = hex8(c);
+    let (d, ok_d) = hex8(d);
+    let (e, ok_e) = hex8(e);
+    (ok_a & ok_c & ok_d & ok_e).then_some([a | (c << 32), d | (e << 32)])
 }
 
-/// The value of eight lowercase hex digits (the first in the low byte), packed into 32 bits;
-/// `None` unless every byte is `0-9` or `a-f`. (Any packing that keeps every digit would do:
-/// the key only has to tell texts apart.)
-fn hex8(w: u64) -> Option<u64> {
+/// The value of eight lowercase hex digits (the first in the low byte), packed into 32 bits,
+/// and whether every byte is `0-9` or `a-f` (the value means nothing otherwise). Any packing
+/// that keeps every digit would do: the key only has to tell texts apart.
+fn hex8(w: u64) -> (u64, bool) {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     // The high bit of each byte that is `c` or more: with the high bit set first, no byte
-    // borrows from the next (valid only for ASCII bytes, checked first).
+    // borrows from the next (valid only for ASCII bytes, checked too).
     let at_least = |c: u8| ((w | HIGH) - ONES * u64::from(c)) & HIGH;
     let digit = at_least(b'0') & !at_least(b'9' + 1);
     let letter = at_least(b'a') & !at_least(b'f' + 1);
-    if w & HIGH != 0 || (digit | letter) != HIGH {
-        return None;
-    }
+    let ok = w & HIGH == 0 && (digit | letter) == HIGH;
     // Each byte's digit value: its low four bits, plus nine for a letter.
     let n = (w & (ONES * 0x0f)) + (letter >> 7) * 9;
     let pairs = (n | (n >> 4)) & 0x00ff_00ff_00ff_00ff;
     let quads = (pairs | (pairs >> 8)) & 0x0000_ffff_0000_ffff;
-    Some((quads | (quads >> 16)) & 0xffff_ffff)
+    ((quads | (quads >> 16)) & 0xffff_ffff, ok)
 }
 
 /// Directory users by id (ids compared byte for byte, or as GUIDs by their bits; the model

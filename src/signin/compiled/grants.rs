@@ -147,6 +147,7 @@ impl CompiledPolicies {
             block: Bits::empty(n),
             controls: Bits::empty(n),
             or_policies: Bits::empty(n),
+            not_block_nor_or: Bits::empty(n),
             or_non_interactive: Bits::empty(n),
             or_by_atom: vec![Bits::empty(n); 64],
             or_atoms: 0,
@@ -181,6 +182,9 @@ impl CompiledPolicies {
                 }
             }
         }
+        t.not_block_nor_or = Bits::full(n);
+        t.not_block_nor_or.and_not(&t.block);
+        t.not_block_nor_or.and_not(&t.or_policies);
         Some(t)
     }
 
@@ -259,9 +263,7 @@ impl CompiledPolicies {
         } else {
             return None;
         };
-        let mut satisfied = Bits::full(self.n);
-        satisfied.and_not(&g.block);
-        satisfied.and_not(&g.or_policies);
+        let mut satisfied = g.not_block_nor_or.clone();
         // AND: a missing atom fails every policy that needs it.
         for a in bit_indices(g.and_atoms & !atoms) {
             if let Some(b) = g.and_by_atom.get(a) {

@@ -165,6 +165,9 @@ struct GrantTable {
     controls: Bits,
     /// OR policies.
     or_policies: Bits,
+    /// Policies neither blocking nor OR: no grant, or AND controls (satisfied unless an atom
+    /// they need is missing).
+    not_block_nor_or: Bits,
     /// OR policies none of whose controls a prompt can provide.
     or_non_interactive: Bits,
     /// Per atom: the OR policies it satisfies.
