@@ -750,3 +750,29 @@ impl<'de> DeserializeSeed<'de> for Items<'_, '_> {
         deserializer.deserialize_seq(TopLevel { sink: self.sink })
     }
 }
+
+#[cfg(test)]
+mod place_tests {
+    use super::RecordPlace;
+
+    #[test]
+    fn places_read_and_write_as_reports_name_them() {
+        for (place, text) in [
+            (RecordPlace::Line(7), "line 7"),
+            (
+                RecordPlace::LineItem { line: 2, item: 10 },
+                "line 2, item 10",
+            ),
+            (RecordPlace::Record(31), "record 31"),
+        ] {
+            assert_eq!(place.to_string(), text);
+            let mut out = Vec::new();
+            place.write_json(&mut out);
+            assert_eq!(out, format!("\"{text}\"").into_bytes());
+            assert_eq!(
+                serde_json::to_string(&place).ok(),
+                Some(format!("\"{text}\""))
+            );
+        }
+    }
+}

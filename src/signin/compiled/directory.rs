@@ -68,7 +68,8 @@ struct Slot {
     key: [u64; 2],
     /// The row, `NONE` when the slot is empty.
     row: usize,
-    /// The class when `flags` has no `TIMELINE`.
+    /// The class when `flags` has no `TIMELINE`; with one, the class a timeline segment
+    /// out of range falls back to.
     class: ClassId,
     guest_bits: u8,
     flags: u8,
@@ -530,6 +531,40 @@ mod tests {
         assert_eq!(u.and_then(|u| u.home_tenant()), Some("home"));
         assert_eq!(table.ids().nth(10), Some(guid(5).as_str()));
         assert_eq!(table.ids().count(), 6_000);
+    }
+
+    #[test]
+    fn a_guid_users_timeline_and_home_are_read_and_cleared_when_replaced() {
+        let id = "809741fe-fb1b-4746-9ff0-83a978a4c891";
+        let t1 = Timestamp::from_second(100).unwrap_or(Timestamp::MIN);
+        let mut table = DirectoryUsers::with_capacity(1, 36);
+        table.insert(
+            id,
+            UserFacts {
+                class: 9,
+                timeline: Some(Timeline {
+                    breakpoints: vec![t1],
+                    classes: vec![1, 2],
+                    too_many_groups: vec![5, 3000],
+                }),
+                guest_bits: 1,
+                home_tenant: Some("home".to_owned()),
+            },
+        );
+        let u = table.get(id);
+        assert_eq!(u.map(|u| u.class_at(Timestamp::MIN)), Some(1));
+        assert_eq!(u.map(|u| u.class_at(t1)), Some(2));
+        assert_eq!(u.and_then(|u| u.too_many_groups_at(Timestamp::MIN)), None);
+        assert_eq!(u.and_then(|u| u.too_many_groups_at(t1)), Some(3000));
+        assert_eq!(u.and_then(|u| u.home_tenant()), Some("home"));
+        // Replaced by facts without a timeline or home: neither is read any more.
+        table.insert(id, facts(4));
+        let u = table.get(id);
+        assert_eq!(u.map(|u| u.class_at(t1)), Some(4));
+        assert_eq!(u.and_then(|u| u.too_many_groups_at(t1)), None);
+        assert_eq!(u.and_then(|u| u.home_tenant()), None);
+        assert_eq!(u.map(|u| u.guest_bits()), Some(0));
+        assert_eq!(table.ids().collect::<Vec<_>>(), [id]);
     }
 
     #[test]

@@ -250,7 +250,8 @@ impl CompiledPolicies {
     /// table, a service principal, methods other than the session's or none): the caller then
     /// asks [`CompiledPolicies::grant_of`] policy by policy, as it does for every policy not in
     /// the set. The set is exactly the policies `grant_of` finds `Satisfied`, held equal by a
-    /// test on every generated tenant and request.
+    /// test on the example and three generated tenants (and by the differential suite's
+    /// decisions on every generated one).
     pub(super) fn satisfied_grants(&self, p: &Prepared<'_>, methods: MethodSet) -> Option<Bits> {
         let g = self.grant_table.as_ref()?;
         if !p.is_user {
