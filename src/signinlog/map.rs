@@ -10,6 +10,7 @@ use jiff::Timestamp;
 use super::display::{
     auth_method, client_app, contains_any_case, guest_types, platform, trust_type,
 };
+use super::fields::{Field, FieldIndex, NOT_KEPT, field};
 use super::logged::logged_policy;
 use super::values::{
     Members, additional_properties, error, is_absent, same_name, str_of, text_of, trimmed,
@@ -25,82 +26,109 @@ use crate::{DeviceInfo, SignInRequest};
 struct Rec<'r, 'a> {
     members: &'r Members<'a>,
     extra: Option<&'r Members<'a>>,
+    /// At a record's top level: where its kept fields are in `members`, and in `extra`.
+    index: Option<(FieldIndex, Option<FieldIndex>)>,
 }
 
 impl<'r, 'a> Rec<'r, 'a> {
+    /// An object inside a record: its fields searched for.
     fn new(members: &'r Members<'a>) -> Rec<'r, 'a> {
         Rec {
             members,
             extra: additional_properties(members),
+            index: None,
+        }
+    }
+
+    /// A record's top level, whose fields `index` places.
+    fn top(members: &'r Members<'a>, index: FieldIndex) -> Rec<'r, 'a> {
+        let extra = additional_properties(members);
+        Rec {
+            members,
+            extra,
+            index: Some((index, extra.map(FieldIndex::of))),
         }
     }
 
     /// A field by any of its names; the PowerShell SDK's `AdditionalProperties` is searched
     /// too. `null`, and `"None"` (how `az` writes a null), are absent.
-    fn get(&self, names: &[&str]) -> Option<&'r Json<'a>> {
-        let find = |o: &'r Members<'a>| {
-            names.iter().find_map(|n| {
-                o.iter()
-                    .find(|(k, v)| same_name(k, n) && !is_absent(v))
-                    .map(|(_, v)| v)
-            })
+    #[inline]
+    fn get(&self, f: &Field) -> Option<&'r Json<'a>> {
+        self.lookup(f.names, f.places())
+    }
+
+    /// The first of `names` (whose places in the index are `places`) found in the members,
+    /// else in `AdditionalProperties`.
+    #[inline]
+    fn lookup(&self, names: &[&str], places: &[u8]) -> Option<&'r Json<'a>> {
+        let (top, extra) = match &self.index {
+            Some((top, extra)) => (Some(top), extra.as_ref()),
+            None => (None, None),
         };
-        find(self.members).or_else(|| self.extra.and_then(find))
+        find(self.members, top, names, places)
+            .or_else(|| self.extra.and_then(|x| find(x, extra, names, places)))
     }
 
     /// A string field; empty strings are absent.
-    fn str(&self, names: &[&str]) -> Option<&'r str> {
-        self.get(names)
-            .and_then(str_of)
-            .map(crate::model::read::trimmed)
-            .filter(|s| !s.is_empty())
+    #[inline]
+    fn str(&self, f: &Field) -> Option<&'r str> {
+        nonempty(self.get(f)?)
     }
 
     /// [`Rec::str`], as the mapped record keeps it.
-    fn text(&self, names: &[&str]) -> Option<Cow<'a, str>> {
-        self.get(names).and_then(text_of).and_then(trimmed)
+    fn text(&self, f: &Field) -> Option<Cow<'a, str>> {
+        self.get(f).and_then(text_of).and_then(trimmed)
     }
 
     /// A GUID field (a field of the same name holding something else is passed over).
-    fn guid(&self, names: &[&str]) -> Option<&'r str> {
-        names
-            .iter()
-            .find_map(|n| self.str(&[n]).filter(|v| crate::model::read::is_guid(v)))
+    fn guid(&self, f: &Field) -> Option<&'r str> {
+        let places = f.places();
+        (0..f.names.len()).find_map(|i| {
+            self.lookup(f.names.get(i..=i)?, places.get(i..=i)?)
+                .and_then(nonempty)
+                .filter(|v| crate::model::read::is_guid(v))
+        })
     }
 
     /// An object field, or a string holding one.
-    fn obj(&self, names: &[&str]) -> Result<Option<Cow<'r, Members<'a>>>, SignInLogError> {
-        match self.get(names) {
+    fn obj(&self, f: &Field) -> Result<Option<Cow<'r, Members<'a>>>, SignInLogError> {
+        match self.get(f) {
             None => Ok(None),
             Some(Json::Object(o)) => Ok(Some(Cow::Borrowed(o.as_slice()))),
             Some(Json::String(s)) if s.trim().is_empty() => Ok(None),
             Some(Json::String(s)) => match crate::json::parse_str(s).map(Json::into_owned) {
                 Ok(Json::Object(o)) => Ok(Some(Cow::Owned(o))),
                 Ok(Json::Null) => Ok(None),
-                _ => Err(error(names, "expected an object (or a string holding one)")),
+                _ => Err(error(
+                    f.names,
+                    "expected an object (or a string holding one)",
+                )),
             },
-            Some(_) => Err(error(names, "expected an object")),
+            Some(_) => Err(error(f.names, "expected an object")),
         }
     }
 
     /// An array field, or a string holding one.
-    fn array(&self, names: &[&str]) -> Result<Option<Cow<'r, [Json<'a>]>>, SignInLogError> {
-        match self.get(names) {
+    fn array(&self, f: &Field) -> Result<Option<Cow<'r, [Json<'a>]>>, SignInLogError> {
+        match self.get(f) {
             None => Ok(None),
             Some(Json::Array(a)) => Ok(Some(Cow::Borrowed(a.as_slice()))),
             Some(Json::String(s)) if s.trim().is_empty() => Ok(None),
             Some(Json::String(s)) => match crate::json::parse_str(s).map(Json::into_owned) {
                 Ok(Json::Array(a)) => Ok(Some(Cow::Owned(a))),
                 Ok(Json::Null) => Ok(None),
-                _ => Err(error(names, "expected an array (or a string holding one)")),
+                _ => Err(error(
+                    f.names,
+                    "expected an array (or a string holding one)",
+                )),
             },
-            Some(_) => Err(error(names, "expected an array")),
+            Some(_) => Err(error(f.names, "expected an array")),
         }
     }
 
     /// A boolean field; Log Analytics CSV writes `true`/`false` (or `True`) as text.
-    fn bool(&self, names: &[&str]) -> Option<bool> {
-        match self.get(names)? {
+    fn bool(&self, f: &Field) -> Option<bool> {
+        match self.get(f)? {
             Json::Bool(b) => Some(*b),
             Json::String(s) if s.eq_ignore_ascii_case("true") => Some(true),
             Json::String(s) if s.eq_ignore_ascii_case("false") => Some(false),
@@ -109,13 +137,38 @@ impl<'r, 'a> Rec<'r, 'a> {
     }
 }
 
-fn time(rec: &Rec<'_, '_>, names: &[&str]) -> Result<Option<Timestamp>, SignInLogError> {
-    let Some(text) = rec.str(names) else {
+/// The first of `names` in `members`, which `index` places (a name with a place, see
+/// [`Field`]) or which are searched.
+#[inline]
+fn find<'r, 'a>(
+    members: &'r Members<'a>,
+    index: Option<&FieldIndex>,
+    names: &[&str],
+    places: &[u8],
+) -> Option<&'r Json<'a>> {
+    for (name, &k) in names.iter().zip(places) {
+        let found = match index {
+            Some(index) if k != NOT_KEPT => {
+                index.place(usize::from(k)).and_then(|at| members.get(at))
+            }
+            _ => members
+                .iter()
+                .find(|(key, v)| same_name(key, name) && !is_absent(v)),
+        };
+        if let Some((_, v)) = found {
+            return Some(v);
+        }
+    }
+    None
+}
+
+fn time(rec: &Rec<'_, '_>, f: &Field) -> Result<Option<Timestamp>, SignInLogError> {
+    let Some(text) = rec.str(f) else {
         return Ok(None);
     };
     parse_time(text)
         .map(Some)
-        .ok_or_else(|| error(names, &format!("\"{text}\" is not a date and time")))
+        .ok_or_else(|| error(f.names, &format!("\"{text}\" is not a date and time")))
 }
 
 /// ISO 8601 with an offset (`Z`), or without one (Log Analytics CSV writes UTC without it,
@@ -156,20 +209,30 @@ fn names_service_principal(v: &Json<'_>) -> bool {
     }
 }
 
-fn risk(rec: &Rec<'_, '_>, names: &[&str]) -> Option<RiskLevel> {
-    rec.str(names).map(RiskLevel::parse)
+/// A string value, trimmed; empty strings are absent.
+#[inline]
+fn nonempty<'r>(v: &'r Json<'_>) -> Option<&'r str> {
+    str_of(v)
+        .map(crate::model::read::trimmed)
+        .filter(|s| !s.is_empty())
+}
+
+fn risk(rec: &Rec<'_, '_>, f: &Field) -> Option<RiskLevel> {
+    rec.str(f).map(RiskLevel::parse)
 }
 
 /// Maps one record.
 pub fn map<'a>(record: &Json<'a>) -> Result<MappedSignIn<'a>, SignInLogError> {
-    map_with(record, None)
+    map_with(record, None, None)
 }
 
-/// Maps one record whose applied policies may have been read already (`read`: see
-/// the one-pass reader's `Scanned`).
+/// Maps one record whose applied policies may have been read already (`read`), and whose
+/// fields may have been placed already (`index`, of `record`'s members): see the one-pass
+/// reader's `Scanned`.
 pub(super) fn map_with<'a>(
     record: &Json<'a>,
     read: Option<Vec<LoggedPolicy<'a>>>,
+    index: Option<FieldIndex>,
 ) -> Result<MappedSignIn<'a>, SignInLogError> {
     let Json::Object(o) = record else {
         return Err(error(&["(record)"], "expected a JSON object"));
@@ -180,14 +243,14 @@ pub(super) fn map_with<'a>(
         Json::Object(inner) if k == "properties" => Some(inner.as_slice()),
         _ => None,
     });
-    let o: &Members<'a> = match inner {
-        Some(inner) if !has("userId") && !has("appId") => inner,
-        _ => o,
+    let (o, index) = match inner {
+        Some(inner) if !has("userId") && !has("appId") => (inner, FieldIndex::of(inner)),
+        _ => (o.as_slice(), index.unwrap_or_else(|| FieldIndex::of(o))),
     };
-    let rec = Rec::new(o);
+    let rec = Rec::top(o, index);
     let mut missing: Vec<&'static str> = Vec::new();
-    let id = rec.text(&["id", "Id", "CorrelationId"]);
-    let at = time(&rec, &["createdDateTime", "TimeGenerated", "time"])?.ok_or_else(|| {
+    let id = rec.text(field!["id", "Id", "CorrelationId"]);
+    let at = time(&rec, field!["createdDateTime", "TimeGenerated", "time"])?.ok_or_else(|| {
         error(
             &["createdDateTime"],
             "missing: when did the sign-in happen?",
@@ -195,12 +258,12 @@ pub(super) fn map_with<'a>(
     })?;
 
     // Who signed in: a user, else a service principal (its appId).
-    let user_id = rec.str(&["userId"]);
-    let sp_app = rec.str(&["appId"]);
+    let user_id = rec.str(field!["userId"]);
+    let sp_app = rec.str(field!["appId"]);
     let is_sp = user_id.is_none()
-        && (rec.str(&["servicePrincipalId"]).is_some()
+        && (rec.str(field!["servicePrincipalId"]).is_some()
             || rec
-                .get(&["signInEventTypes"])
+                .get(field!["signInEventTypes"])
                 .is_some_and(|t| names_service_principal(t)));
     let mut builder = match (user_id, is_sp, sp_app) {
         (Some(u), ..) => SignInRequest::user(u),
@@ -219,13 +282,13 @@ pub(super) fn map_with<'a>(
         }
     };
     if user_id.is_some() {
-        let user_type = rec.str(&["userType"]);
-        let access = rec.str(&["crossTenantAccessType"]);
+        let user_type = rec.str(field!["userType"]);
+        let access = rec.str(field!["crossTenantAccessType"]);
         if let Some(types) = guest_types(user_type, access) {
             builder.set_guest_types(types);
         }
-        let home = rec.str(&["homeTenantId"]);
-        let resource_tenant = rec.str(&["resourceTenantId", "TenantId"]);
+        let home = rec.str(field!["homeTenantId"]);
+        let resource_tenant = rec.str(field!["resourceTenantId", "TenantId"]);
         if let Some(home) = home
             && resource_tenant.is_none_or(|r| !r.eq_ignore_ascii_case(home))
         {
@@ -236,7 +299,7 @@ pub(super) fn map_with<'a>(
     // What was signed in to: the resource (the token's audience), else the client app.
     // Log Analytics' `ResourceId` is an Azure resource path; its app id is `ResourceIdentity`.
     let target = rec
-        .guid(&["ResourceIdentity", "resourceId"])
+        .guid(field!["ResourceIdentity", "resourceId"])
         .or(sp_app.filter(|_| !is_sp));
     match target {
         Some(app) => builder.set_app(app),
@@ -254,7 +317,7 @@ pub(super) fn map_with<'a>(
         }
     }
 
-    match rec.str(&["ipAddress", "IPAddress"]) {
+    match rec.str(field!["ipAddress", "IPAddress"]) {
         Some(ip) => match ip.parse() {
             Ok(ip) => builder.set_ip(ip),
             Err(_) => {
@@ -266,25 +329,33 @@ pub(super) fn map_with<'a>(
         },
         None => missing.push("ipAddress"),
     }
-    let location = rec.get(&["location", "LocationDetails"]);
+    let location = rec.get(field!["location", "LocationDetails"]);
     let country = match location {
         Some(Json::String(s)) if s.trim().len() == 2 => Some(s.trim().to_owned()),
         _ => rec
-            .obj(&["location", "LocationDetails"])?
-            .and_then(|l| Rec::new(&l).str(&["countryOrRegion"]).map(str::to_owned)),
+            .obj(field!["location", "LocationDetails"])?
+            .and_then(|l| {
+                Rec::new(&l)
+                    .str(field!["countryOrRegion"])
+                    .map(str::to_owned)
+            }),
     };
     let country = country.or_else(|| {
-        rec.obj(&["LocationDetails"])
+        rec.obj(field!["LocationDetails"])
             .ok()
             .flatten()
-            .and_then(|l| Rec::new(&l).str(&["countryOrRegion"]).map(str::to_owned))
+            .and_then(|l| {
+                Rec::new(&l)
+                    .str(field!["countryOrRegion"])
+                    .map(str::to_owned)
+            })
     });
     match country {
         Some(c) => builder.set_country(c),
         None => missing.push("country"),
     }
 
-    match rec.str(&["clientAppUsed"]) {
+    match rec.str(field!["clientAppUsed"]) {
         Some(used) => match client_app(used) {
             Some(c) => builder.set_client_app(c),
             None => {
@@ -303,14 +374,14 @@ pub(super) fn map_with<'a>(
 
     let mut device = DeviceInfo::default();
     let mut has_device = false;
-    if let Some(d) = rec.obj(&["deviceDetail", "DeviceDetail"])? {
+    if let Some(d) = rec.obj(field!["deviceDetail", "DeviceDetail"])? {
         let d = Rec::new(&d);
-        device.device_id = d.str(&["deviceId"]).map(str::to_owned);
-        device.display_name = d.str(&["displayName"]).map(str::to_owned);
-        device.operating_system = d.str(&["operatingSystem"]).map(str::to_owned);
-        device.is_compliant = d.bool(&["isCompliant"]);
+        device.device_id = d.str(field!["deviceId"]).map(str::to_owned);
+        device.display_name = d.str(field!["displayName"]).map(str::to_owned);
+        device.operating_system = d.str(field!["operatingSystem"]).map(str::to_owned);
+        device.is_compliant = d.bool(field!["isCompliant"]);
         device.trust_type = d
-            .str(&["trustType"])
+            .str(field!["trustType"])
             .and_then(trust_type)
             .map(str::to_owned);
         has_device = device.device_id.is_some() || device.trust_type.is_some();
@@ -326,26 +397,26 @@ pub(super) fn map_with<'a>(
         builder.set_device(device);
     }
 
-    if let Some(r) = risk(&rec, &["riskLevelDuringSignIn"]) {
+    if let Some(r) = risk(&rec, field!["riskLevelDuringSignIn"]) {
         builder.set_sign_in_risk(r);
     }
-    if let Some(r) = risk(&rec, &["riskLevelAggregated"]) {
+    if let Some(r) = risk(&rec, field!["riskLevelAggregated"]) {
         builder.set_user_risk(r);
     }
     if is_sp
         && let Some(r) = risk(
             &rec,
-            &["servicePrincipalRiskLevel", "riskLevelDuringSignIn"],
+            field!["servicePrincipalRiskLevel", "riskLevelDuringSignIn"],
         )
     {
         builder.set_service_principal_risk(r);
     }
     let flow = rec
-        .str(&["originalTransferMethod"])
+        .str(field!["originalTransferMethod"])
         .map(TransferMethod::parse)
         .filter(|m| !m.is_unknown())
         .or_else(|| {
-            rec.str(&["authenticationProtocol"])
+            rec.str(field!["authenticationProtocol"])
                 .filter(|p| p.eq_ignore_ascii_case("deviceCode"))
                 .map(|_| TransferMethod::DeviceCodeFlow)
         });
@@ -361,16 +432,16 @@ pub(super) fn map_with<'a>(
     let mut mfa_time_unknown = false;
     let mut unknown_method = false;
     for step in rec
-        .array(&["authenticationDetails"])?
+        .array(field!["authenticationDetails"])?
         .iter()
         .flat_map(|a| a.iter())
     {
         let Json::Object(s) = step else { continue };
         let s = Rec::new(s);
-        if s.bool(&["succeeded"]) == Some(false) {
+        if s.bool(field!["succeeded"]) == Some(false) {
             continue;
         }
-        let Some(text) = s.str(&["authenticationMethod"]) else {
+        let Some(text) = s.str(field!["authenticationMethod"]) else {
             continue;
         };
         if text.eq_ignore_ascii_case("previously satisfied")
@@ -382,7 +453,7 @@ pub(super) fn map_with<'a>(
         match auth_method(text) {
             Some(m) => {
                 if m != AuthMethod::Password {
-                    match time(&s, &["authenticationStepDateTime"])? {
+                    match time(&s, field!["authenticationStepDateTime"])? {
                         Some(t) => last_mfa = Some(t),
                         None => mfa_time_unknown = true,
                     }
@@ -395,7 +466,7 @@ pub(super) fn map_with<'a>(
         }
     }
     if methods.is_empty()
-        && let Some(used) = rec.array(&["authenticationMethodsUsed"])?
+        && let Some(used) = rec.array(field!["authenticationMethodsUsed"])?
     {
         for text in used.iter().filter_map(str_of) {
             match auth_method(text) {
@@ -423,14 +494,14 @@ pub(super) fn map_with<'a>(
         builder.set_last_mfa(t);
     }
     for cx in rec
-        .array(&["authenticationContextClassReferences"])?
+        .array(field!["authenticationContextClassReferences"])?
         .iter()
         .flat_map(|a| a.iter())
     {
         let (id, detail) = match cx {
             Json::Object(c) => {
                 let c = Rec::new(c);
-                (c.str(&["id"]), c.str(&["detail"]))
+                (c.str(field!["id"]), c.str(field!["detail"]))
             }
             Json::String(s) => (Some(s.as_ref()), None),
             _ => (None, None),
@@ -449,7 +520,7 @@ pub(super) fn map_with<'a>(
         message: e.to_string(),
     })?;
 
-    let status = rec.text(&["conditionalAccessStatus"]);
+    let status = rec.text(field!["conditionalAccessStatus"]);
     if let Some(policies) = read {
         return Ok(MappedSignIn {
             id,
@@ -459,7 +530,7 @@ pub(super) fn map_with<'a>(
             missing,
         });
     }
-    let applied = rec.array(&[
+    let applied = rec.array(field![
         "appliedConditionalAccessPolicies",
         "ConditionalAccessPolicies",
     ])?;

@@ -27,6 +27,7 @@
 
 mod csv;
 mod display;
+mod fields;
 mod lines;
 mod logged;
 mod map;

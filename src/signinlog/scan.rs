@@ -6,6 +6,7 @@
 use std::borrow::Cow;
 
 use super::LoggedPolicy;
+use super::fields::{FIELDS, FieldIndex};
 use super::logged::{logged_policy_of, policy_slot};
 use super::seen::SeenItems;
 use super::values::{ADDITIONAL_PROPERTIES, is_absent, same_name};
@@ -33,19 +34,22 @@ pub(super) struct Form<const N: usize> {
 pub(super) struct Scanned<'a> {
     pub record: Json<'a>,
     pub policies: Option<Vec<LoggedPolicy<'a>>>,
+    /// Where the record's kept fields are among its members.
+    pub index: FieldIndex,
 }
 
 /// The record's kept fields (`form.keys` at the top, found with one hash each, and each applied
 /// policy under `policies` as the mapping reads it), or `None` when the text is outside the fast
 /// path's form.
-pub(super) fn record<'a, const N: usize>(
+pub(super) fn record<'a>(
     text: &'a str,
-    form: &Form<N>,
+    form: &Form<FIELDS>,
     policies: &str,
 ) -> Option<Scanned<'a>> {
     let mut s = Scan::new(text);
     s.ws();
-    let mut members = Vec::with_capacity(N.min(24));
+    let mut members = Vec::with_capacity(FIELDS.min(24));
+    let mut index = FieldIndex::new();
     let mut read: Option<Vec<LoggedPolicy<'a>>> = None;
     let mut lists = 0usize;
     let mut wrapped = false;
@@ -58,14 +62,16 @@ pub(super) fn record<'a, const N: usize>(
             list?
         } else if let Some(k) = form.keys.find(key) {
             wrapped |= form.wraps.get(k).copied().unwrap_or(true);
-            if form.records.get(k).copied().unwrap_or(false) {
+            let value = if form.records.get(k).copied().unwrap_or(false) {
                 inner_record(s, form, policies)?
             } else {
                 match form.nested.get(k).copied().flatten() {
                     Some(keep) => pruned(s, keep, 1, true)?,
                     None => s.value(1)?,
                 }
-            }
+            };
+            index.note(k, members.len(), &value);
+            value
         } else {
             s.skip(1)?;
             return Some(());
@@ -80,6 +86,7 @@ pub(super) fn record<'a, const N: usize>(
     s.at_end().then_some(Scanned {
         record: Json::Object(members),
         policies: read,
+        index,
     })
 }
 

@@ -7,51 +7,15 @@ use std::fmt;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use super::MappedSignIn;
+use super::fields::{FIELDS, FieldIndex, RECORD_KEYS};
 use super::scan::{Form, Scanned, wanted};
 use super::values::{ADDITIONAL_PROPERTIES, flags, nested_members, nested_table};
 use crate::json::scan::Names;
 use crate::json::{Json, Key, json_scalars};
 
-/// Top-level fields the mapping reads (any case).
-pub(super) const RECORD_KEYS: [&str; 33] = [
-    "id",
-    "CorrelationId",
-    "createdDateTime",
-    "TimeGenerated",
-    "time",
-    "userId",
-    "appId",
-    "servicePrincipalId",
-    "signInEventTypes",
-    "userType",
-    "crossTenantAccessType",
-    "homeTenantId",
-    "resourceTenantId",
-    "TenantId",
-    "ResourceIdentity",
-    "resourceId",
-    "ipAddress",
-    "location",
-    "LocationDetails",
-    "clientAppUsed",
-    "deviceDetail",
-    "riskLevelDuringSignIn",
-    "riskLevelAggregated",
-    "servicePrincipalRiskLevel",
-    "originalTransferMethod",
-    "authenticationProtocol",
-    "authenticationDetails",
-    "authenticationMethodsUsed",
-    "authenticationContextClassReferences",
-    "conditionalAccessStatus",
-    "ConditionalAccessPolicies",
-    "properties",
-    "AdditionalProperties",
-];
-
 /// [`RECORD_KEYS`] as the one-pass reader reads them: a table it finds a key in with one hash,
 /// the members it keeps of each key's objects, and the keys that wrap a record's fields.
-const RECORD_FORM: Form<33> = Form {
+const RECORD_FORM: Form<FIELDS> = Form {
     keys: Names::new(RECORD_KEYS),
     nested: nested_table(RECORD_KEYS),
     wraps: flags(RECORD_KEYS, &["properties", ADDITIONAL_PROPERTIES]),
@@ -82,6 +46,7 @@ pub(super) fn parse_record(text: &str) -> Result<Scanned<'_>, serde_json::Error>
     match fast(text) {
         Some(v) => Ok(v),
         None => parse_record_slow(text).map(|record| Scanned {
+            index: index_of(&record),
             record,
             policies: None,
         }),
@@ -94,7 +59,8 @@ pub(super) fn map_text(text: &str) -> Result<MappedSignIn<'_>, TextError> {
     if !matches!(scanned.record, Json::Object(_)) {
         return Err(TextError::NotAnObject(scanned.record.kind()));
     }
-    super::map::map_with(&scanned.record, scanned.policies).map_err(TextError::Unmapped)
+    super::map::map_with(&scanned.record, scanned.policies, Some(scanned.index))
+        .map_err(TextError::Unmapped)
 }
 
 /// Why a record's text did not map.
@@ -159,7 +125,19 @@ fn as_scanned(mut record: Json<'_>, read: bool) -> Option<Scanned<'_>> {
             }
         }
     }
-    Some(Scanned { record, policies })
+    Some(Scanned {
+        index: index_of(&record),
+        record,
+        policies,
+    })
+}
+
+/// The index of a record's fields (of none, when it is not an object).
+fn index_of(record: &Json<'_>) -> FieldIndex {
+    match record {
+        Json::Object(members) => FieldIndex::of(members),
+        _ => FieldIndex::new(),
+    }
 }
 
 /// [`parse_record`] by `serde_json` alone: the reading every input gets an answer from.

@@ -115,7 +115,7 @@ pub(super) fn nested_members(key: &str) -> Option<&'static [&'static str]> {
     clippy::indexing_slicing,
     reason = "evaluated at compile time: an index out of range fails the build"
 )]
-const fn same_name_at_build(a: &str, b: &str) -> bool {
+pub(super) const fn same_name_at_build(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
     if a.len() != b.len() {
         return false;
