@@ -12,24 +12,12 @@ use crate::json::Json;
 /// How many leading bytes of `rest` need no attention inside a string (not `"`, `\\` or a
 /// control character), read sixteen at a time while sixteen remain, then eight, then one.
 #[inline]
-fn plain_len(rest: &[u8]) -> usize {
+pub(crate) fn plain_len(rest: &[u8]) -> usize {
     let mut n = 0;
-    // Two words per step while there are sixteen bytes (one test of both), then one.
     while let Some(chunk) = rest.get(n..n + 16) {
-        let mut pair = [0u8; 16];
-        pair.copy_from_slice(chunk);
-        let pair = u128::from_le_bytes(pair);
-        // The low word holds the first eight bytes.
-        let (a, b) = (
-            special_bytes(pair as u64),
-            special_bytes((pair >> 64) as u64),
-        );
-        if a | b != 0 {
-            return n + if a != 0 {
-                (a.trailing_zeros() / 8) as usize
-            } else {
-                8 + (b.trailing_zeros() / 8) as usize
-            };
+        let special = special_in_16(chunk);
+        if special != 0 {
+            return n + special.trailing_zeros() as usize;
         }
         n += 16;
     }
@@ -49,11 +37,64 @@ fn plain_len(rest: &[u8]) -> usize {
         .unwrap_or(tail.len())
 }
 
+/// One bit for each of the sixteen bytes of `chunk` (the lowest for the first) that is `"`,
+/// `\\` or a control character, with SSE2's byte comparisons (part of every x86-64 processor;
+/// `safe_arch` gives them without `unsafe`).
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+#[inline]
+fn special_in_16(chunk: &[u8]) -> u32 {
+    use safe_arch::{
+        bitor_m128i, cmp_eq_mask_i8_m128i, load_unaligned_m128i, min_u8_m128i, move_mask_i8_m128i,
+        set_splat_i8_m128i,
+    };
+    let Ok(bytes) = <&[u8; 16]>::try_from(chunk) else {
+        return 0;
+    };
+    let v = load_unaligned_m128i(bytes);
+    let is = |b: u8| cmp_eq_mask_i8_m128i(v, set_splat_i8_m128i(b as i8));
+    // A byte below 0x20 is its own minimum with 0x1f.
+    let control = cmp_eq_mask_i8_m128i(min_u8_m128i(v, set_splat_i8_m128i(0x1f)), v);
+    let special = bitor_m128i(bitor_m128i(is(b'"'), is(b'\\')), control);
+    // Sixteen sign bits: the mask is below 2^16.
+    move_mask_i8_m128i(special) as u32
+}
+
+/// Where SSE2 is not known to be there, [`special_in_16_words`].
+#[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+#[inline]
+fn special_in_16(chunk: &[u8]) -> u32 {
+    special_in_16_words(chunk)
+}
+
+/// [`special_in_16`] two words at a time; only its lowest bit is exact (a flag can spill into
+/// later bytes, see [`special_bytes`]), which is the one [`plain_len`] reads.
+#[cfg_attr(all(target_arch = "x86_64", target_feature = "sse2"), allow(dead_code))]
+#[inline]
+fn special_in_16_words(chunk: &[u8]) -> u32 {
+    let mut pair = [0u8; 16];
+    if chunk.len() == 16 {
+        pair.copy_from_slice(chunk);
+    }
+    let pair = u128::from_le_bytes(pair);
+    // The low word holds the first eight bytes.
+    let (a, b) = (
+        special_bytes(pair as u64),
+        special_bytes((pair >> 64) as u64),
+    );
+    if a != 0 {
+        1 << (a.trailing_zeros() / 8)
+    } else if b != 0 {
+        1 << (8 + b.trailing_zeros() / 8)
+    } else {
+        0
+    }
+}
+
 /// The high bit of each byte of `w` that is below 0x20, `"` or `\\` (bytes of 0x80 and above
 /// are never flagged: their high bit is masked out by `!w`). A flag can spill into the bytes
 /// after a flagged one, never before it: the lowest flag is the first such byte.
 #[inline]
-pub(crate) fn special_bytes(w: u64) -> u64 {
+fn special_bytes(w: u64) -> u64 {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     let has_zero = |w: u64| w.wrapping_sub(ONES);
@@ -714,7 +755,36 @@ pub(crate) fn damaged_copies<'t>(
 
 #[cfg(test)]
 mod tests {
-    use super::{plain_len, same_bytes};
+    use super::{plain_len, same_bytes, special_in_16, special_in_16_words};
+
+    #[test]
+    fn both_ways_of_reading_sixteen_bytes_find_the_first_special_one() {
+        // Every byte value at every place, alone and before a second special byte.
+        let naive = |b: &[u8]| b.iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20);
+        for fill in [b'a', b'~', b' ', 0x80, 0xC3, 0xFF] {
+            for at in 0..16 {
+                for b in 0..=255u8 {
+                    for second in [None, Some(15), Some(at + 1)] {
+                        let mut bytes = [fill; 16];
+                        if let Some(x) = second.and_then(|i| bytes.get_mut(i)) {
+                            *x = b'\\';
+                        }
+                        if let Some(x) = bytes.get_mut(at) {
+                            *x = b;
+                        }
+                        let want = naive(&bytes);
+                        let lowest = |m: u32| (m != 0).then(|| m.trailing_zeros() as usize);
+                        assert_eq!(lowest(special_in_16(&bytes)), want, "{b:#04x} at {at}");
+                        assert_eq!(
+                            lowest(special_in_16_words(&bytes)),
+                            want,
+                            "{b:#04x} at {at}"
+                        );
+                    }
+                }
+            }
+        }
+    }
 
     #[test]
     fn same_bytes_is_slice_equality() {

@@ -27,22 +27,10 @@ pub fn string(out: &mut Vec<u8>, s: &str) {
     }
 }
 
-/// Does `s` hold a byte JSON must escape (a control character, `"` or `\\`)? Eight bytes at a time,
-/// with the scanner's word test.
+/// Does `s` hold a byte JSON must escape (a control character, `"` or `\\`)? With the scanner's
+/// test for the end of a plain string.
 fn needs_escape(s: &[u8]) -> bool {
-    let mut chunks = s.chunks_exact(8);
-    for chunk in &mut chunks {
-        let Ok(bytes) = <[u8; 8]>::try_from(chunk) else {
-            return true;
-        };
-        if crate::json::scan::special_bytes(u64::from_le_bytes(bytes)) != 0 {
-            return true;
-        }
-    }
-    chunks
-        .remainder()
-        .iter()
-        .any(|&b| b < 0x20 || b == b'"' || b == b'\\')
+    crate::json::scan::plain_len(s) != s.len()
 }
 
 /// Appends any serialisable value with `serde_json`.
