@@ -7,6 +7,7 @@
 //! comments, no trailing commas, nesting bounded at 128 levels) reads what the scanner leaves, and
 //! every error, so the two build the same tree and errors keep `serde_json`'s messages.
 
+pub(crate) mod plain;
 pub(crate) mod scan;
 mod split;
 

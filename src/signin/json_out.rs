@@ -30,7 +30,7 @@ pub fn string(out: &mut Vec<u8>, s: &str) {
 /// Does `s` hold a byte JSON must escape (a control character, `"` or `\\`)? With the scanner's
 /// test for the end of a plain string.
 fn needs_escape(s: &[u8]) -> bool {
-    crate::json::scan::plain_len(s) != s.len()
+    crate::json::plain::plain_len(s) != s.len()
 }
 
 /// Appends any serialisable value with `serde_json`.
