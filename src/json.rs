@@ -9,6 +9,7 @@
 
 pub(crate) mod plain;
 pub(crate) mod scan;
+pub(crate) mod shape;
 mod split;
 
 use std::borrow::Cow;

@@ -9,6 +9,7 @@ use std::borrow::Cow;
 
 use crate::json::Json;
 use crate::json::plain::plain_len;
+use crate::json::shape::{Shape, same_bytes};
 
 /// An object's known member names, with a small open-addressed table built at compile time, so
 /// that finding a key costs a hash of its length and two letters and, as a rule, one comparison.
@@ -64,31 +65,6 @@ impl<const N: usize> Names<N> {
             }
             h = (h + 1) % TABLE;
         }
-    }
-}
-
-/// `a == b`: slices of different lengths are unequal, and short ones of the same length (as
-/// member names are) are compared a word at a time in line rather than through `memcmp`.
-#[inline]
-pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
-    let word = |s: &[u8], at: usize| {
-        let mut w = [0u8; 8];
-        if let Some(bytes) = s.get(at..at + 8) {
-            w.copy_from_slice(bytes);
-        }
-        u64::from_le_bytes(w)
-    };
-    let n = a.len();
-    if n != b.len() {
-        return false;
-    }
-    match n {
-        // Two words that overlap when the length is not sixteen: every byte is in one of them.
-        8..=16 => word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8),
-        17..=24 => {
-            word(a, 0) == word(b, 0) && word(a, 8) == word(b, 8) && word(a, n - 8) == word(b, n - 8)
-        }
-        _ => a == b,
     }
 }
 
@@ -174,18 +150,49 @@ impl<'a> Scan<'a> {
         &mut self,
         mut member: impl FnMut(&mut Self, &'a str) -> Option<()>,
     ) -> Option<()> {
+        self.object_shaped(None, |_| 0, |s, key, _| member(s, key))
+    }
+
+    /// [`Scan::object`], each key handed to `member` with its class: `classify(key)`, or with
+    /// `shape`, the class it remembers for a key spelled the same at the same place (see
+    /// `shape.rs`), which is what `classify` gave those bytes.
+    #[inline]
+    pub(crate) fn object_shaped(
+        &mut self,
+        mut shape: Option<&mut Shape>,
+        classify: impl Fn(&'a str) -> u16,
+        mut member: impl FnMut(&mut Self, &'a str, u16) -> Option<()>,
+    ) -> Option<()> {
         self.eat(b'{')?;
         self.ws();
         if self.eat(b'}').is_some() {
             return Some(());
         }
+        let mut place = 0;
         loop {
             self.ws();
-            let key = self.plain_string()?;
+            let rest = self.bytes.get(self.pos..).unwrap_or_default();
+            let (key, class) = match shape.as_deref().and_then(|x| x.predict(place, rest)) {
+                Some((n, class)) => {
+                    // The remembered bytes are a quoted key without escapes.
+                    let key = self.text.get(self.pos + 1..self.pos + n - 1)?;
+                    self.pos += n;
+                    (key, class)
+                }
+                None => {
+                    let key = self.plain_string()?;
+                    let class = classify(key);
+                    if let Some(shape) = shape.as_deref_mut() {
+                        shape.learn(place, key, class);
+                    }
+                    (key, class)
+                }
+            };
+            place += 1;
             self.ws();
             self.eat(b':')?;
             self.ws();
-            member(self, key)?;
+            member(self, key, class)?;
             self.ws();
             match self.peek()? {
                 b',' => self.pos += 1,
@@ -656,28 +663,4 @@ pub(crate) fn damaged_copies<'t>(
         }
         String::from_utf8(damaged).ok()
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::same_bytes;
-
-    #[test]
-    fn same_bytes_is_slice_equality() {
-        // Every length to 40, a difference at every place, and slices of unequal lengths.
-        for n in 0..40usize {
-            let a: Vec<u8> = (0..n).map(|i| b'a' + (i % 26) as u8).collect();
-            assert!(same_bytes(&a, &a.clone()), "{n}");
-            for at in 0..n {
-                let mut b = a.clone();
-                if let Some(x) = b.get_mut(at) {
-                    *x ^= 0x20;
-                }
-                assert!(!same_bytes(&a, &b), "{n} at {at}");
-            }
-            let mut longer = a.clone();
-            longer.push(b'a');
-            assert!(!same_bytes(&a, &longer), "{n}");
-        }
-    }
 }

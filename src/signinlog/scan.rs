@@ -4,6 +4,7 @@
 //! reads the text with `serde_json`.
 
 use std::borrow::Cow;
+use std::cell::Cell;
 
 use super::LoggedPolicy;
 use super::fields::{FIELDS, FieldIndex};
@@ -12,6 +13,7 @@ use super::seen::SeenItems;
 use super::values::{ADDITIONAL_PROPERTIES, is_absent, same_name};
 use crate::json::Json;
 use crate::json::scan::{Names, Scan};
+use crate::json::shape::Shape;
 
 /// The keys a record's one-pass reading keeps (`keys`), and for each of them the members kept of
 /// its objects (`nested`, see `values.rs`'s `nested_members`), whether it wraps the record's
@@ -40,11 +42,28 @@ pub(super) struct Scanned<'a> {
 
 /// The record's kept fields (`form.keys` at the top, found with one hash each, and each applied
 /// policy under `policies` as the mapping reads it), or `None` when the text is outside the fast
-/// path's form.
+/// path's form. Keys are predicted from the records this thread read before ([`Shapes`]).
 pub(super) fn record<'a>(
     text: &'a str,
     form: &Form<FIELDS>,
     policies: &str,
+) -> Option<Scanned<'a>> {
+    let mut shapes = Shapes::take();
+    let scanned = record_with(text, form, policies, &mut shapes);
+    shapes.put_back();
+    scanned
+}
+
+/// A top-level key's class: the applied policies, a kept field (its place in `form.keys`), or
+/// neither.
+const POLICY_LIST: u16 = u16::MAX;
+const NOT_KEPT: u16 = u16::MAX - 1;
+
+fn record_with<'a>(
+    text: &'a str,
+    form: &Form<FIELDS>,
+    policies: &str,
+    shapes: &mut Shapes,
 ) -> Option<Scanned<'a>> {
     let mut s = Scan::new(text);
     s.ws();
@@ -53,28 +72,41 @@ pub(super) fn record<'a>(
     let mut read: Option<Vec<LoggedPolicy<'a>>> = None;
     let mut lists = 0usize;
     let mut wrapped = false;
-    s.object(|s, key| {
-        let value = if key.eq_ignore_ascii_case(policies) {
-            lists += 1;
-            let mut seen = SeenItems::take();
-            let list = policy_list(s, &mut seen, &mut read);
-            seen.put_back();
-            list?
-        } else if let Some(k) = form.keys.find(key) {
-            wrapped |= form.wraps.get(k).copied().unwrap_or(true);
-            let value = if form.records.get(k).copied().unwrap_or(false) {
-                inner_record(s, form, policies)?
-            } else {
-                match form.nested.get(k).copied().flatten() {
-                    Some(keep) => pruned(s, keep, 1, true)?,
-                    None => s.value(1)?,
-                }
-            };
-            index.note(k, members.len(), &value);
-            value
+    let Shapes { top, inner, nested } = shapes;
+    let classify = |key: &str| {
+        if key.eq_ignore_ascii_case(policies) {
+            POLICY_LIST
         } else {
-            s.skip(1)?;
-            return Some(());
+            form.keys.find(key).map_or(NOT_KEPT, |k| k as u16)
+        }
+    };
+    s.object_shaped(Some(top), classify, |s, key, class| {
+        let value = match class {
+            POLICY_LIST => {
+                lists += 1;
+                let mut seen = SeenItems::take();
+                let list = policy_list(s, &mut seen, &mut read);
+                seen.put_back();
+                list?
+            }
+            NOT_KEPT => {
+                s.skip(1)?;
+                return Some(());
+            }
+            k => {
+                let k = usize::from(k);
+                wrapped |= form.wraps.get(k).copied().unwrap_or(true);
+                let value = if form.records.get(k).copied().unwrap_or(false) {
+                    inner_record(s, form, policies, inner, nested)?
+                } else {
+                    match (form.nested.get(k).copied().flatten(), nested.get_mut(k)) {
+                        (Some(keep), Some(shape)) => pruned(s, keep, 1, true, shape)?,
+                        _ => s.value(1)?,
+                    }
+                };
+                index.note(k, members.len(), &value);
+                value
+            }
         };
         members.push((Cow::Borrowed(key), value));
         Some(())
@@ -90,29 +122,82 @@ pub(super) fn record<'a>(
     })
 }
 
+/// The keys of the objects a thread read last ([`Shape`]): a record's top level, a record
+/// wrapped in `properties`, and the objects under each kept field.
+struct Shapes {
+    top: Shape,
+    inner: Shape,
+    nested: [Shape; FIELDS],
+}
+
+thread_local! {
+    static SHAPES: Cell<Option<Box<Shapes>>> = const { Cell::new(None) };
+}
+
+impl Shapes {
+    /// This thread's shapes, taken out until [`Shapes::put_back`] (a reading meanwhile starts
+    /// with none).
+    fn take() -> Box<Shapes> {
+        SHAPES
+            .try_with(Cell::take)
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| {
+                Box::new(Shapes {
+                    top: Shape::default(),
+                    inner: Shape::default(),
+                    nested: std::array::from_fn(|_| Shape::default()),
+                })
+            })
+    }
+
+    fn put_back(self: Box<Self>) {
+        // While the thread exits there is nowhere to keep them: they are dropped.
+        let _ = SHAPES.try_with(|cell| cell.set(Some(self)));
+    }
+}
+
+/// Forgets this thread's shapes: the next record is read with no key predicted (the tests).
+#[cfg(test)]
+pub(super) fn forget_shapes() {
+    drop(Shapes::take());
+}
+
 /// A record wrapped in another's `properties` (Azure Monitor): its kept fields as the top level
 /// keeps them, and its applied policies as `select.rs`'s `PolicyList` builds them (the mapping
 /// reads them from the tree); anything but an object whole.
-fn inner_record<'a, const N: usize>(
+fn inner_record<'a>(
     s: &mut Scan<'a>,
-    form: &Form<N>,
+    form: &Form<FIELDS>,
     policies: &str,
+    shape: &mut Shape,
+    nested: &mut [Shape; FIELDS],
 ) -> Option<Json<'a>> {
     if s.peek()? != b'{' {
         return s.value(1);
     }
-    let mut members = Vec::with_capacity(N.min(24));
-    s.object(|s, key| {
-        let value = if key.eq_ignore_ascii_case(policies) {
-            policy_items(s, form.policy_keys, policies)?
-        } else if let Some(k) = form.keys.find(key) {
-            match form.nested.get(k).copied().flatten() {
-                Some(keep) => pruned(s, keep, 2, true)?,
-                None => s.value(2)?,
-            }
+    let mut members = Vec::with_capacity(FIELDS.min(24));
+    let classify = |key: &str| {
+        if key.eq_ignore_ascii_case(policies) {
+            POLICY_LIST
         } else {
-            s.skip(2)?;
-            return Some(());
+            form.keys.find(key).map_or(NOT_KEPT, |k| k as u16)
+        }
+    };
+    s.object_shaped(Some(shape), classify, |s, key, class| {
+        let value = match class {
+            POLICY_LIST => policy_items(s, form.policy_keys, policies)?,
+            NOT_KEPT => {
+                s.skip(2)?;
+                return Some(());
+            }
+            k => {
+                let k = usize::from(k);
+                match (form.nested.get(k).copied().flatten(), nested.get_mut(k)) {
+                    (Some(keep), Some(shape)) => pruned(s, keep, 2, true, shape)?,
+                    _ => s.value(2)?,
+                }
+            }
         };
         members.push((Cow::Borrowed(key), value));
         Some(())
@@ -159,12 +244,19 @@ fn policy_items<'a>(s: &mut Scan<'a>, keys: &[&str], policies: &str) -> Option<J
 /// A value under a field of the mapping's nested table (`values.rs`'s `nested_members`), at
 /// `depth`: an object with only the members `keep` names; with `items`, a list whose objects
 /// keep only those; anything else whole (as `serde_json` reads it in `select.rs`).
-fn pruned<'a>(s: &mut Scan<'a>, keep: &[&str], depth: usize, items: bool) -> Option<Json<'a>> {
+fn pruned<'a>(
+    s: &mut Scan<'a>,
+    keep: &[&str],
+    depth: usize,
+    items: bool,
+    shape: &mut Shape,
+) -> Option<Json<'a>> {
     match s.peek()? {
         b'{' => {
             let mut members = Vec::with_capacity(keep.len());
-            s.object(|s, key| {
-                if wanted(keep, key) {
+            let classify = |key: &str| u16::from(wanted(keep, key));
+            s.object_shaped(Some(shape), classify, |s, key, kept| {
+                if kept != 0 {
                     members.push((Cow::Borrowed(key), s.value(depth + 1)?));
                     Some(())
                 } else {
@@ -176,7 +268,7 @@ fn pruned<'a>(s: &mut Scan<'a>, keep: &[&str], depth: usize, items: bool) -> Opt
         b'[' if items => {
             let mut list = Vec::new();
             s.array(|s| {
-                list.push(pruned(s, keep, depth + 1, false)?);
+                list.push(pruned(s, keep, depth + 1, false, shape)?);
                 Some(())
             })?;
             Some(Json::Array(list))

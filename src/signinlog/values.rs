@@ -17,7 +17,7 @@ pub(super) type Members<'a> = [(Cow<'a, str>, Json<'a>)];
 #[inline]
 pub(super) fn same_name(key: &str, name: &str) -> bool {
     key.len() == name.len()
-        && (crate::json::scan::same_bytes(key.as_bytes(), name.as_bytes())
+        && (crate::json::shape::same_bytes(key.as_bytes(), name.as_bytes())
             || key.eq_ignore_ascii_case(name))
 }
 

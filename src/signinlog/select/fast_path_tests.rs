@@ -227,6 +227,42 @@ fn items_read_before_read_as_they_did_the_first_time() {
     assert!(hits > 17 * 200, "{hits}");
 }
 
+/// Keys predicted from the records read before (`json/shape.rs`) read as keys read with none
+/// predicted: the same records, and the same records with their keys in another case, in
+/// another order, or lengthened, read one after another so that predictions hit and miss.
+#[test]
+fn keys_predicted_from_records_read_before_read_as_they_do_alone() {
+    let tenant =
+        crate::load(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/tenant").as_ref()).unwrap();
+    let mut texts = Vec::new();
+    for r in crate::unstable::signinlogs::sign_in_logs(&tenant, 30, 3) {
+        let text = r.to_string();
+        let members = r.as_object().unwrap();
+        let mut reversed: Vec<_> = members.iter().collect();
+        reversed.reverse();
+        let reversed: serde_json::Map<_, _> = reversed
+            .into_iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        texts.push(text.clone());
+        texts.push(text.replace("\"userId\"", "\"UserId\""));
+        texts.push(text.replace("\"ipAddress\"", "\"ipAddressX\""));
+        texts.push(text.replace("\"deviceId\"", "\"DeviceID\""));
+        texts.push(text.replace(
+            "\"appliedConditionalAccessPolicies\"",
+            "\"AppliedConditionalAccessPolicies\"",
+        ));
+        texts.push(serde_json::Value::Object(reversed).to_string());
+    }
+    super::super::scan::forget_shapes();
+    let warm: Vec<_> = texts.iter().map(|t| fast(t)).collect();
+    for (text, warm) in texts.iter().zip(warm) {
+        super::super::scan::forget_shapes();
+        assert_eq!(warm, fast(text), "{text}");
+        assert!(warm.is_some(), "{text}");
+    }
+}
+
 /// Generated records, and thousands of damaged copies of them (a byte replaced by JSON
 /// punctuation, a digit, a letter or a control character, or the text cut short): wherever
 /// the fast path answers, it answers what serde_json does.
