@@ -49,6 +49,9 @@ const MAX_KEY: usize = 62;
 #[derive(Debug, Default)]
 pub(crate) struct Shape {
     keys: Vec<Known>,
+    /// Are keys remembered? A shape starts out not learning, so that one made for a single
+    /// object allocates nothing ([`Shape::learning`]).
+    learns: bool,
 }
 
 /// One remembered key.
@@ -60,6 +63,19 @@ struct Known {
 }
 
 impl Shape {
+    /// A shape that remembers the keys it is shown.
+    pub(crate) fn learning_one() -> Shape {
+        Shape {
+            keys: Vec::new(),
+            learns: true,
+        }
+    }
+
+    /// Remembers the keys it is shown from now on.
+    pub(crate) fn learning(&mut self) {
+        self.learns = true;
+    }
+
     /// When `rest` starts with the key remembered at place `i` (quotes included): that key's
     /// length with its quotes, and its class.
     #[inline]
@@ -72,7 +88,7 @@ impl Shape {
     /// Remembers `key` (read without escapes) at place `i`, found to be `class`. Places are
     /// filled in order; a key beyond the bounds is not remembered (it is read each time).
     pub(crate) fn learn(&mut self, i: usize, key: &str, class: u16) {
-        if i >= MAX_KEYS || key.len() > MAX_KEY || i > self.keys.len() {
+        if !self.learns || i >= MAX_KEYS || key.len() > MAX_KEY || i > self.keys.len() {
             return;
         }
         if i == self.keys.len() {
@@ -118,6 +134,9 @@ mod tests {
     #[test]
     fn a_key_is_predicted_only_where_its_bytes_and_quotes_are_those_remembered() {
         let mut shape = Shape::default();
+        shape.learn(0, "id", 7);
+        assert_eq!(shape.predict(0, br#""id": 1"#), None, "not learning");
+        shape.learning();
         assert_eq!(shape.predict(0, br#""id": 1"#), None);
         shape.learn(0, "id", 7);
         shape.learn(1, "displayName", 9);
@@ -136,7 +155,7 @@ mod tests {
 
     #[test]
     fn what_is_remembered_is_bounded() {
-        let mut shape = Shape::default();
+        let mut shape = Shape::learning_one();
         // Not in order: not remembered.
         shape.learn(3, "a", 1);
         assert_eq!(shape.predict(3, br#""a""#), None);

@@ -144,9 +144,9 @@ impl Shapes {
             .flatten()
             .unwrap_or_else(|| {
                 Box::new(Shapes {
-                    top: Shape::default(),
-                    inner: Shape::default(),
-                    nested: std::array::from_fn(|_| Shape::default()),
+                    top: Shape::learning_one(),
+                    inner: Shape::learning_one(),
+                    nested: std::array::from_fn(|_| Shape::learning_one()),
                 })
             })
     }

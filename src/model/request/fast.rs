@@ -23,6 +23,7 @@ use super::spare::Spare;
 use super::{DeviceInfo, Identity, Session, SignInConditions, SignInContext, SignInRequest};
 use crate::json::Json;
 use crate::json::scan::{Names, Scan};
+use crate::json::shape::Shape;
 use crate::model::enums::{
     AuthMethod, ClientAppType, GuestType, InsiderRiskLevel, Platform, RiskLevel, TransferMethod,
     UserAction,
@@ -30,11 +31,61 @@ use crate::model::enums::{
 use crate::model::read::{odata_name, parse_timestamp, split_flags};
 use crate::model::strength::{Certificate, MethodSet};
 
+/// The keys of each kind of object in a body, as a reader last read them (`json/shape.rs`).
+/// A reader learns them only from its second body on ([`Shapes::learn`]): one that reads one
+/// body allocates nothing for them.
+#[derive(Debug, Default)]
+pub(super) struct Shapes {
+    body: Shape,
+    identity: Shape,
+    context: Shape,
+    conditions: ConditionShapes,
+    session: SessionShapes,
+}
+
+/// The shapes under `signInConditions`.
+#[derive(Debug, Default)]
+pub(super) struct ConditionShapes {
+    conditions: Shape,
+    flow: Shape,
+    device: Shape,
+}
+
+/// The shapes under `session`.
+#[derive(Debug, Default)]
+pub(super) struct SessionShapes {
+    session: Shape,
+    certificate: Shape,
+}
+
+impl Shapes {
+    /// Starts learning keys from the bodies read from now on.
+    pub(super) fn learn(&mut self) {
+        for shape in [
+            &mut self.body,
+            &mut self.identity,
+            &mut self.context,
+            &mut self.conditions.conditions,
+            &mut self.conditions.flow,
+            &mut self.conditions.device,
+            &mut self.session.session,
+            &mut self.session.certificate,
+        ] {
+            shape.learning();
+        }
+    }
+}
+
 /// Reads a common-form body into `r`, which must be blank (as `SignInReader` leaves it before
 /// each read), taking its strings from `spare`; `None` when `text` is outside that form (`r` is
 /// then left part read). On success `r` holds what the builder of the body would hold,
 /// unchecked: its time and warnings are set by the checks that follow.
-pub(super) fn sign_in_into(text: &str, r: &mut SignInRequest, spare: &mut Spare) -> Option<()> {
+pub(super) fn sign_in_into(
+    text: &str,
+    r: &mut SignInRequest,
+    spare: &mut Spare,
+    shapes: &mut Shapes,
+) -> Option<()> {
     const KEYS: Names<6> = Names::new([
         "id",
         "signInIdentity",
@@ -46,19 +97,27 @@ pub(super) fn sign_in_into(text: &str, r: &mut SignInRequest, spare: &mut Spare)
     let mut s = Scan::new(text);
     s.ws();
     let (mut identity, mut context) = (false, false);
-    members(&mut s, &KEYS, |s, i| {
+    members(&mut s, &KEYS, &mut shapes.body, |s, i| {
         match i {
             0 => r.id = echo_id(s, spare)?,
             1 => {
-                r.identity = object(s, |s| read_identity(s, spare))?.flatten()?;
+                r.identity =
+                    object(s, |s| read_identity(s, spare, &mut shapes.identity))?.flatten()?;
                 identity = true;
             }
             2 => {
-                r.context = object(s, |s| read_context(s, spare))?.flatten()?;
+                r.context =
+                    object(s, |s| read_context(s, spare, &mut shapes.context))?.flatten()?;
                 context = true;
             }
-            3 => object(s, |s| read_conditions(s, &mut r.conditions, spare))?.unwrap_or(()),
-            4 => object(s, |s| read_session(s, &mut r.session, spare))?.unwrap_or(()),
+            3 => object(s, |s| {
+                read_conditions(s, &mut r.conditions, spare, &mut shapes.conditions)
+            })?
+            .unwrap_or(()),
+            4 => object(s, |s| {
+                read_session(s, &mut r.session, spare, &mut shapes.session)
+            })?
+            .unwrap_or(()),
             _ => r.applied_policies_only = boolean(s)?.unwrap_or(false),
         }
         Some(())
@@ -82,20 +141,34 @@ fn echo_id(s: &mut Scan<'_>, spare: &mut Spare) -> Option<Option<serde_json::Val
 fn members<'a, const N: usize>(
     s: &mut Scan<'a>,
     names: &Names<N>,
+    shape: &mut Shape,
     mut member: impl FnMut(&mut Scan<'a>, usize) -> Option<()>,
 ) -> Option<Option<&'a str>> {
+    // A key's class: the `@odata.type`, a name's index in `names`, or neither.
+    const ODATA: u16 = u16::MAX;
+    const UNKNOWN: u16 = u16::MAX - 1;
+    let classify = |key: &str| {
+        if key.eq_ignore_ascii_case("@odata.type") {
+            ODATA
+        } else {
+            names.find(key).map_or(UNKNOWN, |i| i as u16)
+        }
+    };
     let mut seen = 0u64;
     let mut odata = None;
     let mut odata_seen = false;
-    s.object(|s, key| {
-        if key.eq_ignore_ascii_case("@odata.type") {
-            if std::mem::replace(&mut odata_seen, true) {
-                return None;
+    s.object_shaped(Some(shape), classify, |s, _, class| {
+        let i = match class {
+            ODATA => {
+                if std::mem::replace(&mut odata_seen, true) {
+                    return None;
+                }
+                odata = string(s)?;
+                return Some(());
             }
-            odata = string(s)?;
-            return Some(());
-        }
-        let i = names.find(key)?;
+            UNKNOWN => return None,
+            i => usize::from(i),
+        };
         let bit = 1u64.checked_shl(u32::try_from(i).ok()?)?;
         if seen & bit != 0 {
             return None;
@@ -184,7 +257,11 @@ fn is(odata: Option<&str>, kind: &str) -> bool {
     odata.is_some_and(|t| odata_name(t).eq_ignore_ascii_case(kind))
 }
 
-fn read_identity(s: &mut Scan<'_>, spare: &mut Spare) -> Option<Option<Identity>> {
+fn read_identity(
+    s: &mut Scan<'_>,
+    spare: &mut Spare,
+    shape: &mut Shape,
+) -> Option<Option<Identity>> {
     const KEYS: Names<4> = Names::new([
         "userId",
         "externalUserType",
@@ -193,7 +270,7 @@ fn read_identity(s: &mut Scan<'_>, spare: &mut Spare) -> Option<Option<Identity>
     ]);
     let (mut user, mut tenant, mut sp) = (None, None, None);
     let mut guest_types = None;
-    let odata = members(s, &KEYS, |s, i| {
+    let odata = members(s, &KEYS, shape, |s, i| {
         match i {
             0 => user = string(s)?,
             1 => {
@@ -227,14 +304,18 @@ fn read_identity(s: &mut Scan<'_>, spare: &mut Spare) -> Option<Option<Identity>
     })
 }
 
-fn read_context(s: &mut Scan<'_>, spare: &mut Spare) -> Option<Option<SignInContext>> {
+fn read_context(
+    s: &mut Scan<'_>,
+    spare: &mut Spare,
+    shape: &mut Shape,
+) -> Option<Option<SignInContext>> {
     const KEYS: Names<3> = Names::new([
         "includeApplications",
         "userAction",
         "authenticationContextValue",
     ]);
     let (mut apps, mut action, mut value) = (None, None, None);
-    let odata = members(s, &KEYS, |s, i| {
+    let odata = members(s, &KEYS, shape, |s, i| {
         match i {
             0 => apps = strings(s, spare)?,
             1 => action = string(s)?,
@@ -255,7 +336,12 @@ fn read_context(s: &mut Scan<'_>, spare: &mut Spare) -> Option<Option<SignInCont
 }
 
 /// `signInConditions` into `c`, which is blank.
-fn read_conditions(s: &mut Scan<'_>, c: &mut SignInConditions, spare: &mut Spare) -> Option<()> {
+fn read_conditions(
+    s: &mut Scan<'_>,
+    c: &mut SignInConditions,
+    spare: &mut Spare,
+    shapes: &mut ConditionShapes,
+) -> Option<()> {
     const KEYS: Names<10> = Names::new([
         "ipAddress",
         "devicePlatform",
@@ -269,7 +355,7 @@ fn read_conditions(s: &mut Scan<'_>, c: &mut SignInConditions, spare: &mut Spare
         "deviceInfo",
     ]);
     let risk = |s: &mut Scan<'_>| Some(string(s)?.map_or(RiskLevel::None, RiskLevel::parse));
-    members(s, &KEYS, |s, i| {
+    members(s, &KEYS, &mut shapes.conditions, |s, i| {
         match i {
             0 => {
                 c.ip_address = match string(s)? {
@@ -286,10 +372,18 @@ fn read_conditions(s: &mut Scan<'_>, c: &mut SignInConditions, spare: &mut Spare
             7 => {
                 c.insider_risk = string(s)?.map_or(InsiderRiskLevel::None, InsiderRiskLevel::parse)
             }
-            8 => object(s, |s| read_flow(s, &mut c.transfer_methods, spare))?.unwrap_or(()),
+            8 => object(s, |s| {
+                read_flow(s, &mut c.transfer_methods, spare, &mut shapes.flow)
+            })?
+            .unwrap_or(()),
             _ => match s.peek()? {
                 b'n' => s.literal("null")?,
-                b'{' => read_device(s, c.device.insert(DeviceInfo::default()), spare)?,
+                b'{' => read_device(
+                    s,
+                    c.device.insert(DeviceInfo::default()),
+                    spare,
+                    &mut shapes.device,
+                )?,
                 _ => return None,
             },
         }
@@ -299,10 +393,15 @@ fn read_conditions(s: &mut Scan<'_>, c: &mut SignInConditions, spare: &mut Spare
 }
 
 /// `authenticationFlow` into `methods`, which is empty (its buffer from `spare`).
-fn read_flow(s: &mut Scan<'_>, methods: &mut Vec<TransferMethod>, spare: &mut Spare) -> Option<()> {
+fn read_flow(
+    s: &mut Scan<'_>,
+    methods: &mut Vec<TransferMethod>,
+    spare: &mut Spare,
+    shape: &mut Shape,
+) -> Option<()> {
     const KEYS: Names<1> = Names::new(["transferMethod"]);
     let mut list = spare.methods();
-    members(s, &KEYS, |s, _| {
+    members(s, &KEYS, shape, |s, _| {
         flags(s, |f| {
             list.push(TransferMethod::parse(f));
             Some(())
@@ -314,7 +413,12 @@ fn read_flow(s: &mut Scan<'_>, methods: &mut Vec<TransferMethod>, spare: &mut Sp
 }
 
 /// `deviceInfo` into `d`, which is blank.
-fn read_device(s: &mut Scan<'_>, d: &mut DeviceInfo, spare: &mut Spare) -> Option<()> {
+fn read_device(
+    s: &mut Scan<'_>,
+    d: &mut DeviceInfo,
+    spare: &mut Spare,
+    shape: &mut Shape,
+) -> Option<()> {
     const BASE: [&str; 15] = [
         "deviceId",
         "displayName",
@@ -348,7 +452,7 @@ fn read_device(s: &mut Scan<'_>, d: &mut DeviceInfo, spare: &mut Spare) -> Optio
         names
     });
     let mut device_ownership = None;
-    members(s, &KEYS, |s, i| {
+    members(s, &KEYS, shape, |s, i| {
         match i {
             0 => d.device_id = owned(s, spare)?,
             1 => d.display_name = owned(s, spare)?,
@@ -376,7 +480,12 @@ fn read_device(s: &mut Scan<'_>, d: &mut DeviceInfo, spare: &mut Spare) -> Optio
 }
 
 /// `session` into `session`, which is blank.
-fn read_session(s: &mut Scan<'_>, session: &mut Session, spare: &mut Spare) -> Option<()> {
+fn read_session(
+    s: &mut Scan<'_>,
+    session: &mut Session,
+    spare: &mut Spare,
+    shapes: &mut SessionShapes,
+) -> Option<()> {
     const KEYS: Names<13> = Names::new([
         "time",
         "authenticationMethods",
@@ -392,7 +501,7 @@ fn read_session(s: &mut Scan<'_>, session: &mut Session, spare: &mut Spare) -> O
         "fido2Aaguid",
         "gpsCountry",
     ]);
-    members(s, &KEYS, |s, i| {
+    members(s, &KEYS, &mut shapes.session, |s, i| {
         let list =
             |s: &mut Scan<'_>, spare: &mut Spare| Some(strings(s, spare)?.unwrap_or_default());
         let flag = |s: &mut Scan<'_>| Some(boolean(s)?.unwrap_or(false));
@@ -410,7 +519,10 @@ fn read_session(s: &mut Scan<'_>, session: &mut Session, spare: &mut Spare) -> O
                 })?;
                 session.methods = MethodSet(bits);
             }
-            2 => session.certificate = object(s, |s| read_certificate(s, spare))?,
+            2 => {
+                session.certificate =
+                    object(s, |s| read_certificate(s, spare, &mut shapes.certificate))?
+            }
             3 => session.last_authenticated = time(s)?,
             4 => session.last_mfa = time(s)?,
             5 => session.accepted_terms_of_use = list(s, spare)?,
@@ -427,13 +539,13 @@ fn read_session(s: &mut Scan<'_>, session: &mut Session, spare: &mut Spare) -> O
     Some(())
 }
 
-fn read_certificate(s: &mut Scan<'_>, spare: &mut Spare) -> Option<Certificate> {
+fn read_certificate(s: &mut Scan<'_>, spare: &mut Spare, shape: &mut Shape) -> Option<Certificate> {
     let mut c = Certificate {
         issuer_ski: None,
         policy_oids: Vec::new(),
     };
     const KEYS: Names<2> = Names::new(["issuerSki", "policyOids"]);
-    members(s, &KEYS, |s, i| {
+    members(s, &KEYS, shape, |s, i| {
         match i {
             0 => c.issuer_ski = owned(s, spare)?,
             _ => c.policy_oids = strings(s, spare)?.unwrap_or_default(),

@@ -524,4 +524,29 @@ mod fast_path_tests {
         }
         assert!(answered > 2000 && left > 2000, "{answered} {left}");
     }
+
+    /// One reader reading the damaged copies one after another, so that the keys it predicts
+    /// from the bodies before (`json/shape.rs`) hit and miss: each read gives what a fresh
+    /// reader gives.
+    #[test]
+    fn a_reader_that_predicts_keys_reads_damaged_requests_as_a_fresh_one() {
+        let bytes = b"\"\\{}[],: 0-.eE+tfnu\x01x/@#AZ";
+        let mut reader = super::super::SignInReader::new();
+        let mut seed = 0x51_7cc1_b727_220a_u64;
+        let mut read = 0;
+        for text in examples() {
+            let copies = crate::json::scan::damaged_copies(&text, seed, 300, bytes, true);
+            for t in std::iter::once(text.clone()).chain(copies) {
+                let mut fresh_d = Diagnostics::new("request");
+                let fresh = parse_sign_in_common(&mut fresh_d, &t, now());
+                let mut reused_d = Diagnostics::new("request");
+                let reused = reader.read_common(&mut reused_d, &t, now());
+                read += usize::from(reused.is_some());
+                assert_eq!(reused.map(|r| r.cloned()), fresh, "{t}");
+                assert_eq!(reused_d.items, fresh_d.items, "{t}");
+            }
+            seed = seed.wrapping_add(1);
+        }
+        assert!(read > 1000, "{read}");
+    }
 }

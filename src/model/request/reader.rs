@@ -5,6 +5,7 @@
 use jiff::Timestamp;
 
 use super::build::{check_parts, warnings_of};
+use super::fast::Shapes;
 use super::spare::Spare;
 use super::{Identity, Session, SignInConditions, SignInContext, SignInRequest};
 use crate::diag::Diagnostics;
@@ -17,6 +18,11 @@ use crate::diag::Diagnostics;
 pub struct SignInReader {
     request: SignInRequest,
     spare: Spare,
+    /// The keys of the bodies read before; learnt from the second read on.
+    shapes: Shapes,
+    /// Has a body been read before (and are the shapes learning)?
+    read_before: bool,
+    learning: bool,
 }
 
 impl Default for SignInReader {
@@ -24,6 +30,9 @@ impl Default for SignInReader {
         SignInReader {
             request: blank(),
             spare: Spare::default(),
+            shapes: Shapes::default(),
+            read_before: false,
+            learning: false,
         }
     }
 }
@@ -48,7 +57,12 @@ impl SignInReader {
         // starts blank, so nothing of it can carry over.
         self.spare.keep_request(&mut self.request);
         self.request = blank();
-        super::fast::sign_in_into(text, &mut self.request, &mut self.spare)?;
+        if self.read_before && !self.learning {
+            self.shapes.learn();
+            self.learning = true;
+        }
+        self.read_before = true;
+        super::fast::sign_in_into(text, &mut self.request, &mut self.spare, &mut self.shapes)?;
         let r = &mut self.request;
         let time = check_parts(
             d,
