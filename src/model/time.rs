@@ -39,15 +39,33 @@ pub fn parse_timestamp(s: &str) -> Result<Timestamp, String> {
 /// to seven digits of a second, jiff reads up to nine) read directly, as jiff reads them; `None`
 /// for any other text (jiff then reads it or says why not), a leap second included.
 pub(crate) fn utc_seconds(s: &str) -> Option<Timestamp> {
+    // Ten to the power of the digits a fraction lacks of nine.
+    const SCALE: [u32; 10] = [
+        1_000_000_000,
+        100_000_000,
+        10_000_000,
+        1_000_000,
+        100_000,
+        10_000,
+        1_000,
+        100,
+        10,
+        1,
+    ];
+    let digit = |c: u8| {
+        let v = c.wrapping_sub(b'0');
+        (v < 10).then_some(v)
+    };
+    let two = |a: u8, b: u8| Some(i64::from(digit(a)? * 10 + digit(b)?));
     let (whole, rest) = s.as_bytes().split_at_checked(19)?;
     let nanos = match rest {
         [b'Z'] => 0,
         [b'.', fraction @ .., b'Z'] if (1..=9).contains(&fraction.len()) => {
-            let value = fraction.iter().try_fold(0u32, |acc, &c| {
-                c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
-            })?;
-            let scale = (fraction.len()..9).fold(1, |acc, _| acc * 10);
-            i32::try_from(value * scale).ok()?
+            let mut value = 0u32;
+            for &c in fraction {
+                value = value * 10 + u32::from(digit(c)?);
+            }
+            i32::try_from(value * SCALE.get(fraction.len())?).ok()?
         }
         _ => return None,
     };
@@ -76,13 +94,12 @@ pub(crate) fn utc_seconds(s: &str) -> Option<Timestamp> {
     else {
         return None;
     };
-    let num = |digits: &[u8]| {
-        digits.iter().try_fold(0i64, |acc, &c| {
-            c.is_ascii_digit().then(|| acc * 10 + i64::from(c - b'0'))
-        })
-    };
-    let (year, month, day) = (num(&[y0, y1, y2, y3])?, num(&[m0, m1])?, num(&[d0, d1])?);
-    let (hour, minute, second) = (num(&[h0, h1])?, num(&[n0, n1])?, num(&[s0, s1])?);
+    let (year, month, day) = (
+        two(y0, y1)? * 100 + two(y2, y3)?,
+        two(m0, m1)?,
+        two(d0, d1)?,
+    );
+    let (hour, minute, second) = (two(h0, h1)?, two(n0, n1)?, two(s0, s1)?);
     let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
     let month_days = match month {
         2 if leap => 29,
@@ -381,6 +398,25 @@ mod tests {
             }
         }
         assert_eq!(fractions, 27);
+        // Any other byte in place of each digit or separator: read as jiff reads it, or refused
+        // (the reading insists on RFC 3339's `T`, which jiff does not).
+        let good = "2026-03-02T09:00:00.1234567Z";
+        for at in 0..good.len() {
+            for c in [b'/', b':', b'0', b'9', b'a', b' ', b'+', b'.', b'Z', 0xff] {
+                let mut bytes = good.as_bytes().to_vec();
+                if let Some(x) = bytes.get_mut(at) {
+                    *x = c;
+                }
+                let text = String::from_utf8_lossy(&bytes);
+                let jiff = text.parse::<Timestamp>().ok();
+                if let Some(direct) = utc_seconds(&text) {
+                    assert_eq!(Some(direct), jiff, "{text}");
+                }
+                if let Ok(t) = parse_timestamp(&text) {
+                    assert_eq!(Some(t), jiff, "{text}");
+                }
+            }
+        }
         for other in [
             "2026-03-02T09:00:00z",
             "2026-03-02t09:00:00Z",
