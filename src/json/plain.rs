@@ -60,8 +60,9 @@ fn special_in_16(chunk: &[u8]) -> u32 {
     special_in_16_words(chunk)
 }
 
-/// [`special_in_16`] two words at a time; only its lowest bit is exact (a flag can spill into
-/// later bytes, see [`special_bytes`]), which is the one [`plain_len`] reads.
+/// [`special_in_16`] two words at a time, giving the first special byte's bit alone (a word's
+/// flags are exact only up to its first, see [`special_bytes`]); [`plain_len`] reads only the
+/// lowest bit.
 #[cfg_attr(all(target_arch = "x86_64", target_feature = "sse2"), allow(dead_code))]
 #[inline]
 fn special_in_16_words(chunk: &[u8]) -> u32 {

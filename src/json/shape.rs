@@ -52,6 +52,9 @@ pub(crate) struct Shape {
     /// Are keys remembered? A shape starts out not learning, so that one made for a single
     /// object allocates nothing ([`Shape::learning`]).
     learns: bool,
+    /// Keys predicted (the tests).
+    #[cfg(test)]
+    hits: std::cell::Cell<usize>,
 }
 
 /// One remembered key.
@@ -66,8 +69,8 @@ impl Shape {
     /// A shape that remembers the keys it is shown.
     pub(crate) fn learning_one() -> Shape {
         Shape {
-            keys: Vec::new(),
             learns: true,
+            ..Shape::default()
         }
     }
 
@@ -82,7 +85,16 @@ impl Shape {
     pub(crate) fn predict(&self, i: usize, rest: &[u8]) -> Option<(usize, u16)> {
         let known = self.keys.get(i)?;
         let n = known.quoted.len();
-        same_bytes(rest.get(..n)?, &known.quoted).then_some((n, known.class))
+        let hit = same_bytes(rest.get(..n)?, &known.quoted);
+        #[cfg(test)]
+        self.hits.set(self.hits.get() + usize::from(hit));
+        hit.then_some((n, known.class))
+    }
+
+    /// Keys predicted so far (the tests).
+    #[cfg(test)]
+    pub(crate) fn predicted(&self) -> usize {
+        self.hits.get()
     }
 
     /// Remembers `key` (read without escapes) at place `i`, found to be `class`. Places are

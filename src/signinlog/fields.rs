@@ -52,6 +52,26 @@ pub(super) const FIELDS: usize = 33;
 /// [`RECORD_KEYS`], each found with one hash.
 static NAMES: Names<FIELDS> = Names::new(RECORD_KEYS);
 
+// No two kept names are the same in any case: a name's place is the one `NAMES` finds.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "evaluated at compile time: an index out of range fails the build"
+)]
+const _: () = {
+    let mut i = 0;
+    while i < FIELDS {
+        let mut j = i + 1;
+        while j < FIELDS {
+            assert!(
+                !same_name_at_build(RECORD_KEYS[i], RECORD_KEYS[j]),
+                "two kept names are the same in some case"
+            );
+            j += 1;
+        }
+        i += 1;
+    }
+};
+
 /// The most names one field is looked up by.
 const MAX_NAMES: usize = 3;
 

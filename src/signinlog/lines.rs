@@ -70,9 +70,9 @@ pub fn read_line_within(
 const BLOCK_BYTES: usize = 256 << 10;
 
 /// Blocks kept for reuse once their lines are dropped, at most (a reused block is neither
-/// allocated nor zeroed again, and its pages are already mapped). Replay holds some ten blocks'
-/// lines at a time (eight batches of 256 KiB).
-const SPARE_BLOCKS: usize = 16;
+/// allocated nor zeroed again, and its pages are already mapped). Replay holds some eighteen
+/// blocks' lines at a time (eight batches of 512 KiB, and the blocks they start and end in).
+const SPARE_BLOCKS: usize = 24;
 
 /// A line of a block: its bytes are a range of the block, which its lines share (so a line kept
 /// after the others keeps the whole block).

@@ -42,7 +42,9 @@ pub(super) struct Scanned<'a> {
 
 /// The record's kept fields (`form.keys` at the top, found with one hash each, and each applied
 /// policy under `policies` as the mapping reads it), or `None` when the text is outside the fast
-/// path's form. Keys are predicted from the records this thread read before ([`Shapes`]).
+/// path's form. Keys are predicted from the records this thread read before ([`Shapes`]):
+/// their classes are those `form` and `policies` give, so every caller passes the same two
+/// (the one caller, `select.rs`, passes its record form and the applied policies' key).
 pub(super) fn record<'a>(
     text: &'a str,
     form: &Form<FIELDS>,
@@ -157,10 +159,22 @@ impl Shapes {
     }
 }
 
-/// Forgets this thread's shapes: the next record is read with no key predicted (the tests).
-#[cfg(test)]
+/// Forgets this thread's shapes: the next record is read with no key predicted (the tests and
+/// the fuzz target).
+#[cfg(any(test, feature = "fuzzing"))]
 pub(super) fn forget_shapes() {
     drop(Shapes::take());
+}
+
+/// The keys this thread's shapes have predicted (the tests).
+#[cfg(test)]
+pub(super) fn predicted() -> usize {
+    let shapes = Shapes::take();
+    let n = shapes.top.predicted()
+        + shapes.inner.predicted()
+        + shapes.nested.iter().map(Shape::predicted).sum::<usize>();
+    shapes.put_back();
+    n
 }
 
 /// A record wrapped in another's `properties` (Azure Monitor): its kept fields as the top level

@@ -18,11 +18,11 @@ use crate::diag::Diagnostics;
 pub struct SignInReader {
     request: SignInRequest,
     spare: Spare,
-    /// The keys of the bodies read before; learnt from the second read on.
+    /// The keys of the bodies read before (`json/shape.rs`): learnt from the second body read
+    /// on, and so predicted from the third.
     shapes: Shapes,
-    /// Has a body been read before (and are the shapes learning)?
-    read_before: bool,
-    learning: bool,
+    /// Bodies read, counted to two.
+    reads: u8,
 }
 
 impl Default for SignInReader {
@@ -31,8 +31,7 @@ impl Default for SignInReader {
             request: blank(),
             spare: Spare::default(),
             shapes: Shapes::default(),
-            read_before: false,
-            learning: false,
+            reads: 0,
         }
     }
 }
@@ -57,11 +56,12 @@ impl SignInReader {
         // starts blank, so nothing of it can carry over.
         self.spare.keep_request(&mut self.request);
         self.request = blank();
-        if self.read_before && !self.learning {
-            self.shapes.learn();
-            self.learning = true;
+        if self.reads < 2 {
+            self.reads += 1;
+            if self.reads == 2 {
+                self.shapes.learn();
+            }
         }
-        self.read_before = true;
         super::fast::sign_in_into(text, &mut self.request, &mut self.spare, &mut self.shapes)?;
         let r = &mut self.request;
         let time = check_parts(
