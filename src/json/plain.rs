@@ -8,7 +8,10 @@
 #[inline]
 pub(crate) fn plain_len(rest: &[u8]) -> usize {
     let mut n = 0;
-    while let Some(chunk) = rest.get(n..n + 16) {
+    while let Some(chunk) = rest
+        .get(n..n + 16)
+        .and_then(|c| <&[u8; 16]>::try_from(c).ok())
+    {
         let special = special_in_16(chunk);
         if special != 0 {
             return n + special.trailing_zeros() as usize;
@@ -36,15 +39,12 @@ pub(crate) fn plain_len(rest: &[u8]) -> usize {
 /// `safe_arch` gives them without `unsafe`).
 #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
 #[inline]
-fn special_in_16(chunk: &[u8]) -> u32 {
+fn special_in_16(chunk: &[u8; 16]) -> u32 {
     use safe_arch::{
         bitor_m128i, cmp_eq_mask_i8_m128i, load_unaligned_m128i, min_u8_m128i, move_mask_i8_m128i,
         set_splat_i8_m128i,
     };
-    let Ok(bytes) = <&[u8; 16]>::try_from(chunk) else {
-        return 0;
-    };
-    let v = load_unaligned_m128i(bytes);
+    let v = load_unaligned_m128i(chunk);
     let is = |b: u8| cmp_eq_mask_i8_m128i(v, set_splat_i8_m128i(b as i8));
     // A byte below 0x20 is its own minimum with 0x1f.
     let control = cmp_eq_mask_i8_m128i(min_u8_m128i(v, set_splat_i8_m128i(0x1f)), v);
@@ -56,7 +56,7 @@ fn special_in_16(chunk: &[u8]) -> u32 {
 /// Where SSE2 is not known to be there, [`special_in_16_words`].
 #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
 #[inline]
-fn special_in_16(chunk: &[u8]) -> u32 {
+fn special_in_16(chunk: &[u8; 16]) -> u32 {
     special_in_16_words(chunk)
 }
 
@@ -65,12 +65,8 @@ fn special_in_16(chunk: &[u8]) -> u32 {
 /// lowest bit.
 #[cfg_attr(all(target_arch = "x86_64", target_feature = "sse2"), allow(dead_code))]
 #[inline]
-fn special_in_16_words(chunk: &[u8]) -> u32 {
-    let mut pair = [0u8; 16];
-    if chunk.len() == 16 {
-        pair.copy_from_slice(chunk);
-    }
-    let pair = u128::from_le_bytes(pair);
+fn special_in_16_words(chunk: &[u8; 16]) -> u32 {
+    let pair = u128::from_le_bytes(*chunk);
     // The low word holds the first eight bytes.
     let (a, b) = (
         special_bytes(pair as u64),

@@ -49,10 +49,10 @@ pub(super) const RECORD_KEYS: [&str; FIELDS] = [
 /// How many top-level fields the reader keeps.
 pub(super) const FIELDS: usize = 33;
 
-/// [`RECORD_KEYS`], each found with one hash.
-static NAMES: Names<FIELDS> = Names::new(RECORD_KEYS);
+/// [`RECORD_KEYS`], each found with one hash (the one-pass reader's table too).
+pub(super) const RECORD_NAMES: Names<FIELDS> = Names::new(RECORD_KEYS);
 
-// No two kept names are the same in any case: a name's place is the one `NAMES` finds.
+// No two kept names are the same in any case: a name's place is the one `RECORD_NAMES` finds.
 #[expect(
     clippy::indexing_slicing,
     reason = "evaluated at compile time: an index out of range fails the build"
@@ -145,7 +145,7 @@ impl FieldIndex {
     pub(super) fn of(members: &Members<'_>) -> FieldIndex {
         let mut index = FieldIndex::new();
         for (place, (key, value)) in members.iter().enumerate() {
-            if let Some(k) = NAMES.find(key) {
+            if let Some(k) = RECORD_NAMES.find(key) {
                 index.note(k, place, value);
             }
         }

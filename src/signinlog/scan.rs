@@ -57,9 +57,18 @@ pub(super) fn record<'a>(
 }
 
 /// A top-level key's class: the applied policies, a kept field (its place in `form.keys`), or
-/// neither.
+/// neither (skipped).
 const POLICY_LIST: u16 = u16::MAX;
-const NOT_KEPT: u16 = u16::MAX - 1;
+const SKIPPED: u16 = u16::MAX - 1;
+
+/// The class of a key of a record (or of a record wrapped in `properties`).
+fn top_class(form: &Form<FIELDS>, policies: &str, key: &str) -> u16 {
+    if key.eq_ignore_ascii_case(policies) {
+        POLICY_LIST
+    } else {
+        form.keys.find(key).map_or(SKIPPED, |k| k as u16)
+    }
+}
 
 fn record_with<'a>(
     text: &'a str,
@@ -75,13 +84,7 @@ fn record_with<'a>(
     let mut lists = 0usize;
     let mut wrapped = false;
     let Shapes { top, inner, nested } = shapes;
-    let classify = |key: &str| {
-        if key.eq_ignore_ascii_case(policies) {
-            POLICY_LIST
-        } else {
-            form.keys.find(key).map_or(NOT_KEPT, |k| k as u16)
-        }
-    };
+    let classify = |key: &str| top_class(form, policies, key);
     s.object_shaped(Some(top), classify, |s, key, class| {
         let value = match class {
             POLICY_LIST => {
@@ -91,7 +94,7 @@ fn record_with<'a>(
                 seen.put_back();
                 list?
             }
-            NOT_KEPT => {
+            SKIPPED => {
                 s.skip(1)?;
                 return Some(());
             }
@@ -191,17 +194,11 @@ fn inner_record<'a>(
         return s.value(1);
     }
     let mut members = Vec::with_capacity(FIELDS.min(24));
-    let classify = |key: &str| {
-        if key.eq_ignore_ascii_case(policies) {
-            POLICY_LIST
-        } else {
-            form.keys.find(key).map_or(NOT_KEPT, |k| k as u16)
-        }
-    };
+    let classify = |key: &str| top_class(form, policies, key);
     s.object_shaped(Some(shape), classify, |s, key, class| {
         let value = match class {
             POLICY_LIST => policy_items(s, form.policy_keys, policies)?,
-            NOT_KEPT => {
+            SKIPPED => {
                 s.skip(2)?;
                 return Some(());
             }

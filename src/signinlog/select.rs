@@ -7,16 +7,15 @@ use std::fmt;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use super::MappedSignIn;
-use super::fields::{FIELDS, FieldIndex, RECORD_KEYS};
+use super::fields::{FIELDS, FieldIndex, RECORD_KEYS, RECORD_NAMES};
 use super::scan::{Form, Scanned, wanted};
 use super::values::{ADDITIONAL_PROPERTIES, flags, nested_members, nested_table};
-use crate::json::scan::Names;
 use crate::json::{Json, Key, json_scalars};
 
 /// [`RECORD_KEYS`] as the one-pass reader reads them: a table it finds a key in with one hash,
 /// the members it keeps of each key's objects, and the keys that wrap a record's fields.
 const RECORD_FORM: Form<FIELDS> = Form {
-    keys: Names::new(RECORD_KEYS),
+    keys: RECORD_NAMES,
     nested: nested_table(RECORD_KEYS),
     wraps: flags(RECORD_KEYS, &["properties", ADDITIONAL_PROPERTIES]),
     records: flags(RECORD_KEYS, &[RECORD_IN]),
