@@ -164,44 +164,51 @@ impl<'a> Scan<'a> {
         mut member: impl FnMut(&mut Self, &'a str, u16) -> Option<()>,
     ) -> Option<()> {
         self.eat(b'{')?;
-        self.ws();
-        if self.eat(b'}').is_some() {
-            return Some(());
-        }
         let mut place = 0;
         loop {
-            self.ws();
-            let rest = self.bytes.get(self.pos..).unwrap_or_default();
+            // The member's lead starts here: after the `{`, or after the value before.
+            let from = self.pos;
+            let rest = self.bytes.get(from..).unwrap_or_default();
             let (key, class) = match shape.as_deref().and_then(|x| x.predict(place, rest)) {
-                Some((n, class)) => {
-                    // The remembered bytes are a quoted key without escapes.
-                    let key = self.text.get(self.pos + 1..self.pos + n - 1)?;
-                    self.pos += n;
-                    (key, class)
+                Some(p) => {
+                    // The remembered lead holds a quoted key without escapes at `p.key`.
+                    let key = self.text.get(from + p.key.start..from + p.key.end)?;
+                    self.pos = from + p.len;
+                    // A lead remembered without the whitespace this text has before the value.
+                    self.ws();
+                    (key, p.class)
                 }
                 None => {
+                    self.ws();
+                    match self.peek()? {
+                        b'}' => {
+                            self.pos += 1;
+                            return Some(());
+                        }
+                        b',' if place > 0 => {
+                            self.pos += 1;
+                            self.ws();
+                        }
+                        _ if place > 0 => return None,
+                        _ => {}
+                    }
+                    let key_start = self.pos + 1;
                     let key = self.plain_string()?;
+                    let key_end = self.pos - 1;
+                    self.ws();
+                    self.eat(b':')?;
+                    self.ws();
                     let class = classify(key);
-                    if let Some(shape) = shape.as_deref_mut() {
-                        shape.learn(place, key, class);
+                    if let Some(shape) = shape.as_deref_mut()
+                        && let Some(lead) = self.bytes.get(from..self.pos)
+                    {
+                        shape.learn(place, lead, key_start - from..key_end - from, class);
                     }
                     (key, class)
                 }
             };
             place += 1;
-            self.ws();
-            self.eat(b':')?;
-            self.ws();
             member(self, key, class)?;
-            self.ws();
-            match self.peek()? {
-                b',' => self.pos += 1,
-                b'}' => {
-                    self.pos += 1;
-                    return Some(());
-                }
-                _ => return None,
-            }
         }
     }
 

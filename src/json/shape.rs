@@ -1,14 +1,16 @@
 //! Keys predicted from the last object of the same kind. Graph exports, sign-in logs and What If
 //! request streams write every object of one kind with the same keys in the same order. A
-//! [`Shape`] remembers one kind's keys (their bytes, quotes included) and what its reader found
-//! each one to be (its class), so a key spelled as the one at its place last time is known by
-//! one comparison of its bytes, instead of being scanned for its end and looked up by hash.
-//! Any other key is read and classified as before, and remembered in its place: a prediction
-//! only ever gives the class the reader's own lookup gives the same bytes.
+//! [`Shape`] remembers, for each place in one kind of object, the bytes that led to its value
+//! last time (its lead: the comma before the key and any whitespace, the quoted key, the colon)
+//! and what its reader found the key to be (its class). A member whose lead is spelled as the one
+//! at its place last time is known by one comparison of its bytes, instead of its separators
+//! being read one by one, its key scanned for its end and looked up by hash. Any other member is
+//! read and classified as before, and its lead remembered in its place: the same bytes read the
+//! same way, so a prediction only ever gives the key and class the reader's own reading gives.
 
 /// `a == b`: slices of different lengths are unequal, and short ones of the same length (as
-/// member names are, and the quoted keys a prediction compares) are compared a word at a time
-/// in line rather than through `memcmp`.
+/// member names are, and the leads a prediction compares) are compared a word at a time in line
+/// rather than through `memcmp`.
 #[inline]
 pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     let word = |s: &[u8], at: usize| {
@@ -29,27 +31,33 @@ pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
         17..=24 => {
             word(a, 0) == word(b, 0) && word(a, 8) == word(b, 8) && word(a, n - 8) == word(b, n - 8)
         }
-        25..=32 => {
-            word(a, 0) == word(b, 0)
-                && word(a, 8) == word(b, 8)
-                && word(a, 16) == word(b, 16)
-                && word(a, n - 8) == word(b, n - 8)
+        25..=64 => {
+            // Whole words from the start, then the last word (which may overlap the one before).
+            let mut at = 0;
+            while at + 8 < n {
+                if word(a, at) != word(b, at) {
+                    return false;
+                }
+                at += 8;
+            }
+            word(a, n - 8) == word(b, n - 8)
         }
         _ => a == b,
     }
 }
 
-/// The most keys remembered for one kind of object.
+/// The most members remembered for one kind of object.
 const MAX_KEYS: usize = 64;
-/// The longest key remembered, in bytes without its quotes.
-const MAX_KEY: usize = 62;
+/// The longest lead remembered, in bytes (a key of 40 bytes with its quotes, comma and colon
+/// is 44, and pretty-printed JSON adds its indent; a lead longer than this is read each time).
+const MAX_LEAD: usize = 80;
 
-/// The keys of one kind of object as last read, in order, each with its class; bounded
-/// ([`MAX_KEYS`] keys of at most [`MAX_KEY`] bytes), whatever the input holds.
+/// The leads of one kind of object as last read, in order, each with its key's class; bounded
+/// ([`MAX_KEYS`] leads of at most [`MAX_LEAD`] bytes), whatever the input holds.
 #[derive(Debug, Default)]
 pub(crate) struct Shape {
     keys: Vec<Known>,
-    /// Are keys remembered? A shape starts out not learning, so that one made for a single
+    /// Are leads remembered? A shape starts out not learning, so that one made for a single
     /// object allocates nothing ([`Shape::learning`]).
     learns: bool,
     /// Keys predicted (the tests).
@@ -57,16 +65,28 @@ pub(crate) struct Shape {
     hits: std::cell::Cell<usize>,
 }
 
-/// One remembered key.
+/// One remembered member's lead.
 #[derive(Debug)]
 struct Known {
-    /// Its bytes, quotes included.
-    quoted: Vec<u8>,
+    /// The bytes from the end of the value before (or the object's `{`) to the start of this
+    /// member's value.
+    lead: Vec<u8>,
+    /// Where the key (without its quotes) is in `lead`.
+    key_start: u8,
+    key_end: u8,
     class: u16,
 }
 
+/// A member known from its lead: the lead's length, where its key is in it, and its class.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Predicted {
+    pub len: usize,
+    pub key: std::ops::Range<usize>,
+    pub class: u16,
+}
+
 impl Shape {
-    /// A shape that remembers the keys it is shown.
+    /// A shape that remembers the leads it is shown.
     pub(crate) fn learning_one() -> Shape {
         Shape {
             learns: true,
@@ -74,21 +94,24 @@ impl Shape {
         }
     }
 
-    /// Remembers the keys it is shown from now on.
+    /// Remembers the leads it is shown from now on.
     pub(crate) fn learning(&mut self) {
         self.learns = true;
     }
 
-    /// When `rest` starts with the key remembered at place `i` (quotes included): that key's
-    /// length with its quotes, and its class.
+    /// When `rest` starts with the lead remembered at place `i`: that member.
     #[inline]
-    pub(crate) fn predict(&self, i: usize, rest: &[u8]) -> Option<(usize, u16)> {
+    pub(crate) fn predict(&self, i: usize, rest: &[u8]) -> Option<Predicted> {
         let known = self.keys.get(i)?;
-        let n = known.quoted.len();
-        let hit = same_bytes(rest.get(..n)?, &known.quoted);
+        let n = known.lead.len();
+        let hit = same_bytes(rest.get(..n)?, &known.lead);
         #[cfg(test)]
         self.hits.set(self.hits.get() + usize::from(hit));
-        hit.then_some((n, known.class))
+        hit.then(|| Predicted {
+            len: n,
+            key: usize::from(known.key_start)..usize::from(known.key_end),
+            class: known.class,
+        })
     }
 
     /// Keys predicted so far (the tests).
@@ -97,25 +120,37 @@ impl Shape {
         self.hits.get()
     }
 
-    /// Remembers `key` (read without escapes) at place `i`, found to be `class`. Places are
-    /// filled in order; a key beyond the bounds is not remembered (it is read each time).
-    pub(crate) fn learn(&mut self, i: usize, key: &str, class: u16) {
-        if !self.learns || i >= MAX_KEYS || key.len() > MAX_KEY || i > self.keys.len() {
+    /// Remembers `lead` at place `i`: its key (read without escapes) at `key` in it, found to
+    /// be `class`. Places are filled in order; a lead beyond the bounds is not remembered (it
+    /// is read each time).
+    pub(crate) fn learn(&mut self, i: usize, lead: &[u8], key: std::ops::Range<usize>, class: u16) {
+        if !self.learns
+            || i >= MAX_KEYS
+            || lead.len() > MAX_LEAD
+            || key.start > key.end
+            || key.end > lead.len()
+            || i > self.keys.len()
+        {
             return;
         }
+        let (Ok(key_start), Ok(key_end)) = (u8::try_from(key.start), u8::try_from(key.end)) else {
+            return;
+        };
         if i == self.keys.len() {
             self.keys.push(Known {
-                quoted: Vec::with_capacity(MAX_KEY + 2),
+                lead: Vec::with_capacity(MAX_LEAD),
+                key_start,
+                key_end,
                 class,
             });
         }
         let Some(known) = self.keys.get_mut(i) else {
             return;
         };
-        known.quoted.clear();
-        known.quoted.push(b'"');
-        known.quoted.extend_from_slice(key.as_bytes());
-        known.quoted.push(b'"');
+        known.lead.clear();
+        known.lead.extend_from_slice(lead);
+        known.key_start = key_start;
+        known.key_end = key_end;
         known.class = class;
     }
 }
@@ -126,8 +161,8 @@ mod tests {
 
     #[test]
     fn same_bytes_is_slice_equality() {
-        // Every length to 40, a difference at every place, and slices of unequal lengths.
-        for n in 0..40usize {
+        // Every length to 80, a difference at every place, and slices of unequal lengths.
+        for n in 0..80usize {
             let a: Vec<u8> = (0..n).map(|i| b'a' + (i % 26) as u8).collect();
             assert!(same_bytes(&a, &a.clone()), "{n}");
             for at in 0..n {
@@ -143,42 +178,142 @@ mod tests {
         }
     }
 
+    /// A lead's bytes and where its key is: `"key":` after `prefix`.
+    fn lead(prefix: &str, key: &str) -> (Vec<u8>, std::ops::Range<usize>) {
+        let text = format!("{prefix}\"{key}\":");
+        let start = prefix.len() + 1;
+        (text.into_bytes(), start..start + key.len())
+    }
+
+    fn hit(len: usize, key: std::ops::Range<usize>, class: u16) -> Option<Predicted> {
+        Some(Predicted { len, key, class })
+    }
+
     #[test]
-    fn a_key_is_predicted_only_where_its_bytes_and_quotes_are_those_remembered() {
+    fn a_member_is_predicted_only_where_its_lead_is_the_one_remembered() {
         let mut shape = Shape::default();
-        shape.learn(0, "id", 7);
-        assert_eq!(shape.predict(0, br#""id": 1"#), None, "not learning");
+        let (id, id_key) = lead("", "id");
+        let (name, name_key) = lead(",", "displayName");
+        shape.learn(0, &id, id_key.clone(), 7);
+        assert_eq!(shape.predict(0, br#""id":1"#), None, "not learning");
         shape.learning();
-        assert_eq!(shape.predict(0, br#""id": 1"#), None);
-        shape.learn(0, "id", 7);
-        shape.learn(1, "displayName", 9);
-        assert_eq!(shape.predict(0, br#""id": 1"#), Some((4, 7)));
-        assert_eq!(shape.predict(1, br#""displayName":"x""#), Some((13, 9)));
-        // Another key, a longer one with the same start, another case, another place.
-        assert_eq!(shape.predict(0, br#""idx": 1"#), None);
-        assert_eq!(shape.predict(0, br#""ID": 1"#), None);
-        assert_eq!(shape.predict(1, br#""id": 1"#), None);
+        assert_eq!(shape.predict(0, br#""id":1"#), None);
+        shape.learn(0, &id, id_key.clone(), 7);
+        shape.learn(1, &name, name_key.clone(), 9);
+        assert_eq!(shape.predict(0, br#""id":1"#), hit(5, 1..3, 7));
+        assert_eq!(
+            shape.predict(1, br#","displayName":"x""#),
+            hit(15, 2..13, 9)
+        );
+        // Another key, a longer one with the same start, another case, another place, other
+        // separators (the lead is all that is compared: what follows it is the reader's).
+        assert_eq!(shape.predict(0, br#""idx":1"#), None);
+        assert_eq!(shape.predict(0, br#""ID":1"#), None);
+        assert_eq!(shape.predict(1, br#","id":1"#), None);
         assert_eq!(shape.predict(0, br#""i"#), None);
+        assert_eq!(shape.predict(0, br#""id" :1"#), None);
+        assert_eq!(shape.predict(1, br#", "displayName":"x""#), None);
+        assert_eq!(shape.predict(1, br#""displayName":"x""#), None);
+        assert_eq!(shape.predict(0, br#""id": 1"#), hit(5, 1..3, 7));
         // Relearnt in place.
-        shape.learn(0, "ID", 8);
-        assert_eq!(shape.predict(0, br#""ID": 1"#), Some((4, 8)));
-        assert_eq!(shape.predict(0, br#""id": 1"#), None);
+        let (upper, upper_key) = lead("", "ID");
+        shape.learn(0, &upper, upper_key, 8);
+        assert_eq!(shape.predict(0, br#""ID":1"#), hit(5, 1..3, 8));
+        assert_eq!(shape.predict(0, br#""id":1"#), None);
     }
 
     #[test]
     fn what_is_remembered_is_bounded() {
         let mut shape = Shape::learning_one();
         // Not in order: not remembered.
-        shape.learn(3, "a", 1);
-        assert_eq!(shape.predict(3, br#""a""#), None);
-        let long = "k".repeat(MAX_KEY + 1);
-        shape.learn(0, &long, 1);
-        assert_eq!(shape.predict(0, format!("\"{long}\"").as_bytes()), None);
+        let (a, a_key) = lead(",", "a");
+        shape.learn(3, &a, a_key.clone(), 1);
+        assert_eq!(shape.predict(3, &a), None);
+        // Too long a lead, and a key range outside its lead.
+        let long = "k".repeat(MAX_LEAD);
+        let (long_lead, long_key) = lead("", &long);
+        shape.learn(0, &long_lead, long_key, 1);
+        assert_eq!(shape.predict(0, &long_lead), None);
+        shape.learn(0, &a, 2..9, 1);
+        assert_eq!(shape.predict(0, &a), None);
         for i in 0..MAX_KEYS + 10 {
-            shape.learn(i, &format!("key{i}"), 2);
+            let (l, k) = lead(",", &format!("key{i}"));
+            shape.learn(i, &l, k, 2);
         }
         assert_eq!(shape.keys.len(), MAX_KEYS);
-        assert_eq!(shape.predict(MAX_KEYS - 1, br#""key63""#), Some((7, 2)));
-        assert_eq!(shape.predict(MAX_KEYS, br#""key64""#), None);
+        assert_eq!(
+            shape.predict(MAX_KEYS - 1, br#","key63":"#),
+            hit(9, 2..7, 2)
+        );
+        assert_eq!(shape.predict(MAX_KEYS, br#","key64":"#), None);
+    }
+
+    /// Each member's key, class and value text.
+    type Members = Vec<(String, u16, String)>;
+
+    /// An object's members, and where the reading ended (`None`: refused).
+    fn read_members(
+        text: &str,
+        shape: Option<&mut Shape>,
+    ) -> Option<(Members, usize)> {
+        let mut s = crate::json::scan::Scan::new(text);
+        let mut out = Vec::new();
+        let classify = |key: &str| key.len() as u16;
+        s.object_shaped(shape, classify, |s, key, class| {
+            let at = s.pos();
+            s.skip(1)?;
+            out.push((key.to_owned(), class, text.get(at..s.pos())?.to_owned()));
+            Some(())
+        })?;
+        Some((out, s.pos()))
+    }
+
+    #[test]
+    fn a_shaped_reading_reads_every_object_as_one_without_a_shape() {
+        let many: String = (0..70)
+            .map(|i| format!(r#""k{i}":{i}"#))
+            .collect::<Vec<_>>()
+            .join(",");
+        let long = format!(r#"{{"{}":1,"b":2}}"#, "x".repeat(90));
+        let texts = [
+            r#"{"a":1,"bb":"x","ccc":[1,2]}"#,
+            r#"{"a":1,"bb":"x","ccc":[1,2]}"#,
+            r#"{ "a" : 1 , "bb" : "x" , "ccc" : [1,2] }"#,
+            "{\n  \"a\": 1,\n  \"bb\": \"x\",\n  \"ccc\": [1,2]\n}",
+            r#"{"a": 1,"bb":  "x","ccc":[1,2]}"#,
+            r#"{"a":1,"bb":"x"}"#,
+            r#"{"a":1,"bb":"x","ccc":[1,2],"dddd":null}"#,
+            r#"{"a":1,"bb":"x","ccc":[1,2],}"#,
+            r#"{"a":1 "bb":"x"}"#,
+            r#"{"a":1,"b\u0062":"x"}"#,
+            r#"{"bb":"x","a":1}"#,
+            r#"{"a":1,"a":2,"a":3}"#,
+            r#"{}"#,
+            r#"{ }"#,
+            r#"{"a":1,"bb":"x","ccc":[1,2]"#,
+            r#"{"a":1,"bb""#,
+            r#"{"a":{"a":1},"bb":"x"}"#,
+            &many,
+            &many,
+            &long,
+            &long,
+        ];
+        let mut shape = Shape::learning_one();
+        for round in 0..2 {
+            for text in texts.iter().chain(texts.iter().rev()) {
+                let fresh = read_members(text, None);
+                assert_eq!(
+                    read_members(text, Some(&mut shape)),
+                    fresh,
+                    "{round}: {text}"
+                );
+                assert_eq!(
+                    read_members(text, Some(&mut shape)),
+                    fresh,
+                    "{round}: {text} again"
+                );
+            }
+        }
+        assert!(shape.predicted() > 100, "{}", shape.predicted());
     }
 }
