@@ -252,10 +252,7 @@ mod tests {
     type Members = Vec<(String, u16, String)>;
 
     /// An object's members, and where the reading ended (`None`: refused).
-    fn read_members(
-        text: &str,
-        shape: Option<&mut Shape>,
-    ) -> Option<(Members, usize)> {
+    fn read_members(text: &str, shape: Option<&mut Shape>) -> Option<(Members, usize)> {
         let mut s = crate::json::scan::Scan::new(text);
         let mut out = Vec::new();
         let classify = |key: &str| key.len() as u16;

@@ -3,46 +3,44 @@
 
 use jitgate::{AgreementLevel, MappedSignIn, RawRecord, RecordPlace};
 
-/// One agreement line as JSON with its newline: the bytes `serde_json` writes for it, written
-/// by hand, since most records agree and their lines hold only strings (a line's differences,
-/// rare, go through `serde_json`).
-pub fn line_bytes(line: &AgreementLine<'_>) -> Vec<u8> {
+/// Writes one agreement line to `o` as JSON with its newline: the bytes `serde_json` writes for
+/// it, written by hand, since most records agree and their lines hold only strings (a line's
+/// differences, rare, go through `serde_json`).
+pub fn write_line(o: &mut Vec<u8>, line: &AgreementLine<'_>) {
     use jitgate::unstable::write_json_string as string;
-    let mut o = Vec::with_capacity(256);
     o.extend_from_slice(b"{\"record\":");
     match line.record {
-        RecordId::Id(id) => string(&mut o, id),
+        RecordId::Id(id) => string(o, id),
         RecordId::Index(i) => o.extend_from_slice(itoa::Buffer::new().format(i).as_bytes()),
     }
     o.extend_from_slice(b",\"place\":");
-    line.place.write_json(&mut o);
+    line.place.write_json(o);
     o.extend_from_slice(b",\"agreement\":");
     // Writing to a vector cannot fail; an empty field would be reported as bad output.
-    let _ = serde_json::to_writer(&mut o, &line.agreement);
+    let _ = serde_json::to_writer(&mut *o, &line.agreement);
     o.extend_from_slice(b",\"loggedStatus\":");
     match line.logged_status {
-        Some(s) => string(&mut o, s),
+        Some(s) => string(o, s),
         None => o.extend_from_slice(b"null"),
     }
     o.extend_from_slice(b",\"jitgateStatus\":");
-    string(&mut o, line.jitgate_status);
+    string(o, line.jitgate_status);
     o.extend_from_slice(b",\"decision\":");
-    string(&mut o, line.decision);
+    string(o, line.decision);
     o.extend_from_slice(b",\"differences\":");
     if line.differences.is_empty() {
         o.extend_from_slice(b"[]");
     } else {
-        let _ = serde_json::to_writer(&mut o, line.differences);
+        let _ = serde_json::to_writer(&mut *o, line.differences);
     }
     o.extend_from_slice(b",\"missingData\":[");
     for (k, field) in line.missing_data.iter().enumerate() {
         if k > 0 {
             o.push(b',');
         }
-        string(&mut o, field);
+        string(o, field);
     }
     o.extend_from_slice(b"]}\n");
-    o
 }
 
 /// A record's `id`, else its position.
@@ -65,7 +63,7 @@ impl<'a> RecordId<'a> {
     }
 }
 
-/// One agreement line (its `Serialize` is what `line_bytes` must write, checked by a test).
+/// One agreement line (its `Serialize` is what `write_line` must write, checked by a test).
 #[derive(serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AgreementLine<'a> {
@@ -89,7 +87,7 @@ pub struct AgreementLine<'a> {
 
 #[cfg(test)]
 mod tests {
-    use super::{AgreementLine, RecordId, line_bytes};
+    use super::{AgreementLine, RecordId, write_line};
     use jitgate::{AgreementLevel, PolicyDifference, RecordPlace};
 
     #[test]
@@ -142,7 +140,11 @@ mod tests {
                     let mut expected = serde_json::to_vec(&line).unwrap_or_default();
                     expected.push(b'\n');
                     assert_eq!(
-                        String::from_utf8_lossy(&line_bytes(&line)),
+                        String::from_utf8_lossy(&{
+                            let mut o = Vec::new();
+                            write_line(&mut o, &line);
+                            o
+                        }),
                         String::from_utf8_lossy(&expected)
                     );
                     lines += 1;

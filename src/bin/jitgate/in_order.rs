@@ -97,9 +97,17 @@ impl<I> Drop for StopOnPanic<'_, I> {
 /// error that ended the source after them.
 type Batch<X> = (usize, Vec<X>, Option<String>);
 
+/// A decided batch: its number, its results, the bytes `decide` wrote for them (in order), and
+/// the error that ended the source after them.
+type Decided<T> = (usize, Vec<T>, Vec<u8>, Option<String>);
+
+/// A decided batch waiting for those before it: its results, bytes and error.
+type Waiting<T> = (Vec<T>, Vec<u8>, Option<String>);
+
 /// Decides every item of `source` with `decide` on `workers` threads and passes each batch's
-/// results, in input order, to `consume` on this thread, with the source's error (its last
-/// item) after the results of the items before it. `size` gives an item's size for
+/// results, in input order, to `consume` on this thread, with the bytes `decide` wrote for the
+/// batch's items (one buffer a batch, not an allocation an item) and the source's error (its
+/// last item) after the results of the items before it. `size` gives an item's size for
 /// [`Batching::size`]; a batch is also handed on, short, once `at_hand` says the source's next
 /// item is not there yet (a pipe with nothing more at hand: what came is decided at once). Stops
 /// early when `consume` fails, and returns that error, once the workers have finished what they
@@ -111,8 +119,8 @@ pub fn decide_in_order<I, R, T, E>(
     batching: Batching,
     at_hand: impl Fn(&mut I) -> bool + Sync,
     size: impl Fn(&R) -> usize + Sync,
-    decide: impl Fn(&R) -> T + Sync,
-    mut consume: impl FnMut(Vec<T>, Option<String>) -> Result<(), E>,
+    decide: impl Fn(&R, &mut Vec<u8>) -> T + Sync,
+    mut consume: impl FnMut(Vec<T>, Vec<u8>, Option<String>) -> Result<(), E>,
 ) -> Result<(), E>
 where
     I: Iterator<Item = Result<R, String>> + Send,
@@ -134,16 +142,20 @@ where
     };
     let (shared, at_hand, size, decide) = (&shared, &at_hand, &size, &decide);
     std::thread::scope(|scope| {
-        let (tx, rx) = sync_channel::<Batch<T>>(window);
+        let (tx, rx) = sync_channel::<Decided<T>>(window);
         for _ in 0..workers {
             let tx = tx.clone();
             scope.spawn(move || {
                 let _stop = StopOnPanic(shared);
+                // Sized from the batch before, which is most often about as long.
+                let mut last_len = 0;
                 while let Some((number, batch, fatal)) = take(shared, batching, at_hand, size) {
-                    let results: Vec<T> = batch.iter().map(decide).collect();
+                    let mut bytes = Vec::with_capacity(last_len);
+                    let results: Vec<T> = batch.iter().map(|r| decide(r, &mut bytes)).collect();
+                    last_len = bytes.len();
                     // The records go before the results wait to be consumed.
                     drop(batch);
-                    if tx.send((number, results, fatal)).is_err() {
+                    if tx.send((number, results, bytes, fatal)).is_err() {
                         return;
                     }
                 }
@@ -151,14 +163,14 @@ where
         }
         drop(tx);
         let stop = StopOnPanic(shared);
-        let mut waiting: BTreeMap<usize, (Vec<T>, Option<String>)> = BTreeMap::new();
+        let mut waiting: BTreeMap<usize, Waiting<T>> = BTreeMap::new();
         let mut next = 0usize;
         let outcome = (|| {
-            for (number, results, fatal) in &rx {
-                waiting.insert(number, (results, fatal));
-                while let Some((results, fatal)) = waiting.remove(&next) {
+            for (number, results, bytes, fatal) in &rx {
+                waiting.insert(number, (results, bytes, fatal));
+                while let Some((results, bytes, fatal)) = waiting.remove(&next) {
                     next += 1;
-                    consume(results, fatal)?;
+                    consume(results, bytes, fatal)?;
                     shared.consumed.store(next, SeqCst);
                     shared.wake();
                 }
@@ -280,11 +292,15 @@ mod tests {
             batching,
             |_| true,
             |i| i % 13,
-            |i| {
+            |i, bytes| {
                 std::thread::sleep(std::time::Duration::from_micros((*i as u64 * 37) % 200));
+                bytes.extend_from_slice(format!("{i};").as_bytes());
                 i * 2
             },
-            |results, fatal| {
+            |results, bytes, fatal| {
+                // Each batch's bytes are those its items wrote, in their order.
+                let written: String = results.iter().map(|r| format!("{};", r / 2)).collect();
+                assert_eq!(String::from_utf8_lossy(&bytes), written);
                 got.push((results, fatal));
                 Ok(())
             },
@@ -356,8 +372,8 @@ mod tests {
             },
             |p: &mut Pipe| p.0 != 5 && p.0 != 12,
             |_| 0,
-            |i| *i,
-            |results, _| {
+            |i, _| *i,
+            |results, _, _| {
                 got.push(results);
                 Ok(())
             },
@@ -389,8 +405,8 @@ mod tests {
             SMALL,
             |_| true,
             |_| 1,
-            |i| *i,
-            |r, f| {
+            |i, _| *i,
+            |r, _, f| {
                 got.push((r, f));
                 Ok(())
             },
@@ -418,11 +434,11 @@ mod tests {
             },
             |_| true,
             |_| 0,
-            |i| {
+            |i, _| {
                 taken.fetch_max(i / 10 + 1, Ordering::SeqCst);
                 *i
             },
-            |_, _| {
+            |_, _, _| {
                 consumed += 1;
                 // Slow consumer: workers must wait for it.
                 std::thread::sleep(std::time::Duration::from_micros(300));
@@ -457,8 +473,8 @@ mod tests {
             },
             |_| true,
             |_| 0,
-            |i| *i,
-            |results, _| {
+            |i, _| *i,
+            |results, _, _| {
                 seen.extend(results.iter().map(|i| (*i, started.elapsed())));
                 Ok(())
             },
@@ -483,11 +499,11 @@ mod tests {
             SMALL,
             |_| true,
             |_| 1,
-            |i| {
+            |i, _| {
                 decided.fetch_add(1, Ordering::SeqCst);
                 *i
             },
-            |_, _| {
+            |_, _, _| {
                 calls += 1;
                 if calls == 3 {
                     Err("cannot write")

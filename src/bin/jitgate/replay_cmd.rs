@@ -10,7 +10,7 @@ use std::time::Instant;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 
-use crate::agreement_line::{AgreementLine, RecordId, line_bytes};
+use crate::agreement_line::{AgreementLine, RecordId, write_line};
 use crate::in_order::{Batching, decide_in_order};
 use jitgate::{
     AgreementLevel, Decision, Explain, MappedSignIn, RawRecord, RecordError, SignInDecision,
@@ -116,21 +116,23 @@ pub fn run(a: &ReplayArgs<'_>) -> ExitCode {
         BATCHING,
         |records: &mut SignInLogRecords| !eager || records.next_at_hand(),
         RawRecord::text_len,
-        |r| match proposed_ref {
-            None => agreement(current_ref, r, differences_only, unlogged),
-            Some(p) => impact(current_ref, p, r),
+        |r, bytes| match proposed_ref {
+            None => agreement(current_ref, r, differences_only, unlogged, bytes),
+            Some(p) => {
+                let (line, tally) = impact(current_ref, p, r);
+                bytes.extend_from_slice(&line);
+                tally
+            }
         },
-        |results, fatal| {
-            for (line, tally) in results {
+        |results, bytes, fatal| {
+            for tally in results {
                 summary.add(tally);
-                if !line.is_empty()
-                    && let Err(e) = out.write_all(&line)
-                {
-                    note!("jitgate: cannot write output: {e}");
-                    // Ended here, not by returning: a worker may be waiting on a pipe that
-                    // gives nothing more, and returning would wait for it.
-                    std::process::exit(2);
-                }
+            }
+            if let Err(e) = out.write_all(&bytes) {
+                note!("jitgate: cannot write output: {e}");
+                // Ended here, not by returning: a worker may be waiting on a pipe that gives
+                // nothing more, and returning would wait for it.
+                std::process::exit(2);
             }
             // From a pipe, each batch's lines go out now, not when the buffer fills.
             if eager && let Err(e) = out.flush() {
@@ -237,13 +239,18 @@ fn agreement(
     r: &RawRecord,
     differences_only: bool,
     unlogged: &[&'static str],
-) -> (Vec<u8>, Tally) {
+    out: &mut Vec<u8>,
+) -> Tally {
     let mapped = match r.map() {
         Ok(m) => m,
         Err(RecordError::Unmapped(e)) => {
-            return (error_line(r, &e.to_string()), Tally::Unmapped(e.field));
+            out.extend_from_slice(&error_line(r, &e.to_string()));
+            return Tally::Unmapped(e.field);
         }
-        Err(e) => return (error_line(r, &e.to_string()), Tally::Bad),
+        Err(e) => {
+            out.extend_from_slice(&error_line(r, &e.to_string()));
+            return Tally::Bad;
+        }
     };
     // Most records agree: decided without explain, compared from the policy sets, and written
     // without building per-policy results. Only a record that differs is explained.
@@ -272,21 +279,22 @@ fn agreement(
         Some((decision, a)) => (a.level, a.jitgate_status, *decision, &a.differences[..]),
     };
     // The line first, borrowing `missing`, which the tally then takes.
-    let bytes = if differences_only && level == AgreementLevel::Full {
-        Vec::new()
-    } else {
-        line_bytes(&AgreementLine {
-            record: RecordId::of(r, &mapped),
-            place: r.place,
-            agreement: level,
-            logged_status: mapped.status.as_deref(),
-            jitgate_status,
-            decision: decision.as_str(),
-            differences,
-            missing_data: &missing,
-        })
-    };
-    let tally = Tally::Compared {
+    if !(differences_only && level == AgreementLevel::Full) {
+        write_line(
+            out,
+            &AgreementLine {
+                record: RecordId::of(r, &mapped),
+                place: r.place,
+                agreement: level,
+                logged_status: mapped.status.as_deref(),
+                jitgate_status,
+                decision: decision.as_str(),
+                differences,
+                missing_data: &missing,
+            },
+        );
+    }
+    Tally::Compared {
         level,
         differences: differences
             .iter()
@@ -302,8 +310,7 @@ fn agreement(
             .collect(),
         conditions: differences.iter().flat_map(disputed_conditions).collect(),
         missing,
-    };
-    (bytes, tally)
+    }
 }
 
 /// The conditions a difference turns on: the logged `conditionsNotSatisfied` and jitgate's
