@@ -54,12 +54,17 @@ pub(super) fn parse_record(text: &str) -> Result<Scanned<'_>, serde_json::Error>
 
 /// Maps a record's text, parsed by [`parse_record`].
 pub(super) fn map_text(text: &str) -> Result<MappedSignIn<'_>, TextError> {
-    let scanned = parse_record(text).map_err(TextError::Json)?;
-    if !matches!(scanned.record, Json::Object(_)) {
-        return Err(TextError::NotAnObject(scanned.record.kind()));
+    let Scanned {
+        record,
+        policies,
+        index,
+    } = parse_record(text).map_err(TextError::Json)?;
+    if !matches!(record, Json::Object(_)) {
+        return Err(TextError::NotAnObject(record.kind()));
     }
-    super::map::map_with(&scanned.record, scanned.policies, Some(scanned.index))
-        .map_err(TextError::Unmapped)
+    let mapped = super::map::map_with(&record, policies, Some(index));
+    super::scan::give_back(record);
+    mapped.map_err(TextError::Unmapped)
 }
 
 /// Why a record's text did not map.
