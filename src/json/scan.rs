@@ -154,8 +154,9 @@ impl<'a> Scan<'a> {
     }
 
     /// [`Scan::object`], each key handed to `member` with its class: `classify(key)`, or with
-    /// `shape`, the class it remembers for a key spelled the same at the same place (see
-    /// `shape.rs`), which is what `classify` gave those bytes.
+    /// `shape`, the key and class it remembers for a member whose lead (the separators and
+    /// quoted key before its value) is spelled the same at the same place (see `shape.rs`),
+    /// which is what reading those bytes and `classify` gave.
     #[inline]
     pub(crate) fn object_shaped(
         &mut self,

@@ -163,6 +163,16 @@ impl FieldIndex {
         }
     }
 
+    /// Is there a member of `f`'s first name, in any case, that is not absent? (A name that is
+    /// not kept is taken to be there: the caller searches.)
+    #[inline]
+    pub(super) fn has(&self, f: &Field) -> bool {
+        match f.places().first() {
+            Some(&k) if k != NOT_KEPT => self.place(usize::from(k)).is_some(),
+            _ => true,
+        }
+    }
+
     /// Where the `k`th of [`RECORD_KEYS`] is, if anywhere.
     #[inline]
     pub(super) fn place(&self, k: usize) -> Option<usize> {
@@ -215,5 +225,28 @@ mod tests {
             }
         }
         assert_eq!(noted, index);
+    }
+
+    #[test]
+    fn has_says_whether_a_kept_name_holds_a_value_and_leaves_others_to_a_search() {
+        let s = |t: &'static str| Json::String(Cow::Borrowed(t));
+        let members = vec![
+            (Cow::Borrowed("PROPERTIES"), Json::Null),
+            (Cow::Borrowed("additionalproperties"), s("None")),
+            (Cow::Borrowed("userId"), s("u1")),
+        ];
+        let index = FieldIndex::of(&members);
+        assert!(index.has(field!["userId"]));
+        assert!(index.has(field!["UserID", "appId"]));
+        assert!(!index.has(field!["properties"]));
+        assert!(!index.has(field!["AdditionalProperties"]));
+        assert!(!index.has(field!["appId"]));
+        // Not a kept name: the caller must search.
+        assert!(index.has(field!["deviceId"]));
+        let later = vec![
+            (Cow::Borrowed("properties"), Json::Null),
+            (Cow::Borrowed("Properties"), Json::Object(Vec::new())),
+        ];
+        assert!(FieldIndex::of(&later).has(field!["properties"]));
     }
 }

@@ -42,7 +42,11 @@ impl<'r, 'a> Rec<'r, 'a> {
 
     /// A record's top level, whose fields `index` places.
     fn top(members: &'r Members<'a>, index: FieldIndex) -> Rec<'r, 'a> {
-        let extra = additional_properties(members);
+        // No member of that name that is not absent: none holding an object either.
+        let extra = index
+            .has(field!["AdditionalProperties"])
+            .then(|| additional_properties(members))
+            .flatten();
         Rec {
             members,
             extra,
@@ -239,13 +243,20 @@ pub(super) fn map_with<'a>(
     };
     // Azure Monitor (diagnostic settings) wraps the sign-in in `properties`.
     let has = |key: &str| o.iter().any(|(k, _)| k == key);
-    let inner = o.iter().find_map(|(k, v)| match v {
-        Json::Object(inner) if k == "properties" => Some(inner.as_slice()),
-        _ => None,
-    });
+    let index = index.unwrap_or_else(|| FieldIndex::of(o));
+    // The index has no `properties` (in any case) that is not absent: no object of that name.
+    let inner = index
+        .has(field!["properties"])
+        .then(|| {
+            o.iter().find_map(|(k, v)| match v {
+                Json::Object(inner) if k == "properties" => Some(inner.as_slice()),
+                _ => None,
+            })
+        })
+        .flatten();
     let (o, index) = match inner {
         Some(inner) if !has("userId") && !has("appId") => (inner, FieldIndex::of(inner)),
-        _ => (o.as_slice(), index.unwrap_or_else(|| FieldIndex::of(o))),
+        _ => (o.as_slice(), index),
     };
     let rec = Rec::top(o, index);
     let mut missing: Vec<&'static str> = Vec::new();
