@@ -383,29 +383,29 @@ pub(super) fn map_with<'a>(
         None => missing.push("clientAppType"),
     }
 
-    let mut device = DeviceInfo::default();
-    let mut has_device = false;
     if let Some(d) = rec.obj(field!["deviceDetail", "DeviceDetail"])? {
         let d = Rec::new(&d);
-        device.device_id = d.str(field!["deviceId"]).map(str::to_owned);
-        device.display_name = d.str(field!["displayName"]).map(str::to_owned);
-        device.operating_system = d.str(field!["operatingSystem"]).map(str::to_owned);
-        device.is_compliant = d.bool(field!["isCompliant"]);
-        device.trust_type = d
-            .str(field!["trustType"])
-            .and_then(trust_type)
-            .map(str::to_owned);
-        has_device = device.device_id.is_some() || device.trust_type.is_some();
-        match device.operating_system.as_deref().and_then(platform) {
+        let device_id = d.str(field!["deviceId"]);
+        let operating_system = d.str(field!["operatingSystem"]);
+        let trust = d.str(field!["trustType"]).and_then(trust_type);
+        match operating_system.and_then(platform) {
             Some(p) => builder.set_platform(p),
             None if is_sp => {}
             None => missing.push("devicePlatform"),
         }
+        // The device's attributes are copied only for a device the log identifies.
+        if device_id.is_some() || trust.is_some() {
+            builder.set_device(DeviceInfo {
+                device_id: device_id.map(str::to_owned),
+                display_name: d.str(field!["displayName"]).map(str::to_owned),
+                operating_system: operating_system.map(str::to_owned),
+                is_compliant: d.bool(field!["isCompliant"]),
+                trust_type: trust.map(str::to_owned),
+                ..DeviceInfo::default()
+            });
+        }
     } else if !is_sp {
         missing.push("devicePlatform");
-    }
-    if has_device {
-        builder.set_device(device);
     }
 
     if let Some(r) = risk(&rec, field!["riskLevelDuringSignIn"]) {
