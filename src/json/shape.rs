@@ -60,7 +60,7 @@ pub(crate) struct Shape {
     /// Are leads remembered? A shape starts out not learning, so that one made for a single
     /// object allocates nothing ([`Shape::learning`]).
     learns: bool,
-    /// Keys predicted (the tests).
+    /// Members predicted (the tests).
     #[cfg(test)]
     hits: std::cell::Cell<usize>,
 }
@@ -71,17 +71,21 @@ struct Known {
     /// The bytes from the end of the value before (or the object's `{`) to the start of this
     /// member's value.
     lead: Vec<u8>,
-    /// Where the key (without its quotes) is in `lead`.
+    /// Where the key (without its quotes) starts in `lead`, and where it ends.
     key_start: u8,
     key_end: u8,
+    /// The key's class.
     class: u16,
 }
 
 /// A member known from its lead: the lead's length, where its key is in it, and its class.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct Predicted {
+    /// The lead's length in bytes: the value starts this far on.
     pub len: usize,
+    /// Where the key (without its quotes) is in the lead.
     pub key: std::ops::Range<usize>,
+    /// The key's class, as `classify` gave it.
     pub class: u16,
 }
 
@@ -114,7 +118,7 @@ impl Shape {
         })
     }
 
-    /// Keys predicted so far (the tests).
+    /// Members predicted so far (the tests).
     #[cfg(test)]
     pub(crate) fn predicted(&self) -> usize {
         self.hits.get()
@@ -236,6 +240,15 @@ mod tests {
         assert_eq!(shape.predict(0, &long_lead), None);
         shape.learn(0, &a, 2..9, 1);
         assert_eq!(shape.predict(0, &a), None);
+        // A lead of exactly the bound is remembered; one byte more is not.
+        let (at_bound, at_bound_key) = lead("", &"k".repeat(MAX_LEAD - 3));
+        assert_eq!(at_bound.len(), MAX_LEAD);
+        shape.learn(0, &at_bound, at_bound_key.clone(), 5);
+        assert_eq!(shape.predict(0, &at_bound), hit(MAX_LEAD, at_bound_key, 5));
+        let (past, past_key) = lead(",", &"k".repeat(MAX_LEAD - 3));
+        shape.learn(1, &past, past_key, 5);
+        assert_eq!(shape.predict(1, &past), None);
+        let mut shape = Shape::learning_one();
         for i in 0..MAX_KEYS + 10 {
             let (l, k) = lead(",", &format!("key{i}"));
             shape.learn(i, &l, k, 2);
@@ -251,18 +264,20 @@ mod tests {
     /// Each member's key, class and value text.
     type Members = Vec<(String, u16, String)>;
 
-    /// An object's members, and where the reading ended (`None`: refused).
-    fn read_members(text: &str, shape: Option<&mut Shape>) -> Option<(Members, usize)> {
+    /// The members an object's reading handed on (those before a refusal too), and where the
+    /// reading ended (`None`: refused).
+    fn read_members(text: &str, shape: Option<&mut Shape>) -> (Members, Option<usize>) {
         let mut s = crate::json::scan::Scan::new(text);
         let mut out = Vec::new();
         let classify = |key: &str| key.len() as u16;
-        s.object_shaped(shape, classify, |s, key, class| {
+        let read = s.object_shaped(shape, classify, |s, key, class| {
             let at = s.pos();
             s.skip(1)?;
             out.push((key.to_owned(), class, text.get(at..s.pos())?.to_owned()));
             Some(())
-        })?;
-        Some((out, s.pos()))
+        });
+        let end = read.map(|()| s.pos());
+        (out, end)
     }
 
     #[test]
@@ -272,6 +287,19 @@ mod tests {
             .collect::<Vec<_>>()
             .join(",");
         let long = format!(r#"{{"{}":1,"b":2}}"#, "x".repeat(90));
+        // Leads of every length the comparison treats apart (to 24, to 64, past it), pretty.
+        let key = |n: usize| "k".repeat(n);
+        let lengths = [12, 20, 30, 45, 60, 75];
+        let pretty = format!(
+            "{{\n{}\n}}",
+            lengths
+                .iter()
+                .map(|&n| format!("    \"{}\": {n}", key(n)))
+                .collect::<Vec<_>>()
+                .join(",\n")
+        );
+        let pretty_other =
+            pretty.replace(&format!("\"{}\"", key(45)), &format!("\"{}x\"", key(44)));
         let texts = [
             r#"{"a":1,"bb":"x","ccc":[1,2]}"#,
             r#"{"a":1,"bb":"x","ccc":[1,2]}"#,
@@ -294,6 +322,10 @@ mod tests {
             &many,
             &long,
             &long,
+            &pretty,
+            &pretty,
+            &pretty_other,
+            &pretty,
         ];
         let mut shape = Shape::learning_one();
         for round in 0..2 {

@@ -505,6 +505,86 @@ mod tests {
 mod nested_fields_tests {
     #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 
+    /// The mapping looks in `AdditionalProperties` and an Azure Monitor `properties` wrapper
+    /// only where the record's index holds such a member that is not absent: one that is null
+    /// (or "None") before the one holding the object still leaves that object read.
+    #[test]
+    fn wrappers_after_absent_members_of_their_name_are_read() {
+        let record = r#""createdDateTime": "2026-03-02T09:00:00Z",
+            "userId": "3f1a6c03-2b7d-4e8f-9a01-5c6d7e8f9a03",
+            "appId": "00000002-0000-0ff1-ce00-000000000000""#;
+        let ip = |m: &crate::MappedSignIn<'_>| {
+            m.request.conditions().ip_address.map(|ip| ip.to_string())
+        };
+        let text = format!(
+            r#"{{{record}, "additionalProperties": null, "ADDITIONALPROPERTIES": "None",
+            "AdditionalProperties": {{"ipAddress": "198.51.100.23"}}}}"#
+        );
+        let mapped = super::map_text(&text).ok().unwrap();
+        assert_eq!(ip(&mapped).as_deref(), Some("198.51.100.23"));
+        let text =
+            format!(r#"{{{record}, "AdditionalProperties": null, "ipAddress": "198.51.100.24"}}"#);
+        assert_eq!(
+            ip(&super::map_text(&text).ok().unwrap()).as_deref(),
+            Some("198.51.100.24")
+        );
+        let text = format!(
+            r#"{{"time": "2026-03-02T09:00:00Z", "properties": null, "category": "SignInLogs",
+            "properties": {{{record}, "ipAddress": "198.51.100.25"}}}}"#
+        );
+        let mapped = super::map_text(&text).ok().unwrap();
+        assert_eq!(ip(&mapped).as_deref(), Some("198.51.100.25"));
+        assert_eq!(
+            mapped.request.user_id(),
+            Some("3f1a6c03-2b7d-4e8f-9a01-5c6d7e8f9a03")
+        );
+    }
+
+    /// A device is in the request when the log identifies it (its id or trust type), with the
+    /// attributes the log gives; otherwise only its platform is read.
+    #[test]
+    fn a_device_is_read_only_where_the_log_identifies_it() {
+        let map = |device: &str| {
+            let text = format!(
+                r#"{{"createdDateTime": "2026-03-02T09:00:00Z",
+                "userId": "3f1a6c03-2b7d-4e8f-9a01-5c6d7e8f9a03",
+                "appId": "00000002-0000-0ff1-ce00-000000000000", "deviceDetail": {device}}}"#
+            );
+            let mapped = super::map_text(&text).ok().unwrap();
+            let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+            let from_value = crate::MappedSignIn::from_sign_in_log(&value).unwrap();
+            assert_eq!(mapped.request, from_value.request, "{device}");
+            (
+                mapped.request.conditions().platform.clone(),
+                mapped.request.conditions().device.clone(),
+            )
+        };
+        let (platform, device) = map(
+            r#"{"operatingSystem": "Windows 10", "trustType": "Azure AD joined",
+            "displayName": "PC-1", "isCompliant": true}"#,
+        );
+        assert_eq!(platform, Some(crate::Platform::Windows));
+        let device = device.unwrap();
+        assert_eq!(device.device_id, None);
+        assert_eq!(device.trust_type.as_deref(), Some("AzureAD"));
+        assert_eq!(device.display_name.as_deref(), Some("PC-1"));
+        assert_eq!(device.operating_system.as_deref(), Some("Windows 10"));
+        assert_eq!(device.is_compliant, Some(true));
+        let (_, device) = map(
+            r#"{"deviceId": "6d3e1a02-0c9b-4e8d-9a7f-2c1d0e9f8a02", "operatingSystem": "Ubuntu"}"#,
+        );
+        let device = device.unwrap();
+        assert_eq!(
+            device.device_id.as_deref(),
+            Some("6d3e1a02-0c9b-4e8d-9a7f-2c1d0e9f8a02")
+        );
+        assert_eq!((device.trust_type, device.display_name), (None, None));
+        let (platform, device) = map(r#"{"operatingSystem": "iOS 17", "displayName": "Phone",
+            "isCompliant": false, "deviceId": "", "trustType": ""}"#);
+        assert_eq!(platform, Some(crate::Platform::IOs));
+        assert_eq!(device, None);
+    }
+
     #[test]
     fn a_policys_additional_properties_read_from_text_as_from_a_value() {
         // Keys match in any case (docs/REPLAY.md), the SDK's nesting key too.

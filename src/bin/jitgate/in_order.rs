@@ -93,8 +93,8 @@ impl<I> Drop for StopOnPanic<'_, I> {
     }
 }
 
-/// A batch: its number, its items (records taken, or their results once decided), and the
-/// error that ended the source after them.
+/// A batch of records taken: its number, its records, and the error that ended the source
+/// after them.
 type Batch<X> = (usize, Vec<X>, Option<String>);
 
 /// A decided batch: its number, its results, the bytes `decide` wrote for them (in order), and
