@@ -133,6 +133,9 @@ type SpareMembers = Vec<(Cow<'static, str>, Json<'static>)>;
 /// The most members a kept vector holds room for.
 const SPARE_CAPACITY: usize = 64;
 
+/// Room for a record's top-level members as Graph writes them (23 of the kept fields).
+const TOP_CAPACITY: usize = if FIELDS < 24 { FIELDS } else { 24 };
+
 thread_local! {
     /// The top-level members vector of the record this thread mapped last, given back by
     /// [`give_back`]. At some 1.3 KB it is past the sizes the allocator keeps at hand for a
@@ -143,10 +146,10 @@ thread_local! {
 /// A vector for a record's top-level members: the one kept, or a new one.
 fn top_members<'a>() -> Vec<(Cow<'a, str>, Json<'a>)> {
     let kept = SPARE_MEMBERS.try_with(Cell::take).unwrap_or_default();
-    if kept.capacity() >= FIELDS.min(24) {
+    if kept.capacity() >= TOP_CAPACITY {
         kept
     } else {
-        Vec::with_capacity(FIELDS.min(24))
+        Vec::with_capacity(TOP_CAPACITY)
     }
 }
 
@@ -170,8 +173,8 @@ pub(super) fn give_back(record: Json<'_>) {
     let _ = SPARE_MEMBERS.try_with(|cell| cell.set(emptied));
 }
 
-/// The keys of the objects a thread read last ([`Shape`]): a record's top level, a record
-/// wrapped in `properties`, and the objects under each kept field.
+/// The members' leads of the objects a thread read last ([`Shape`]): a record's top level, a
+/// record wrapped in `properties`, and the objects under each kept field.
 struct Shapes {
     top: Shape,
     inner: Shape,
@@ -236,7 +239,7 @@ fn inner_record<'a>(
     if s.peek()? != b'{' {
         return s.value(1);
     }
-    let mut members = Vec::with_capacity(FIELDS.min(24));
+    let mut members = Vec::with_capacity(TOP_CAPACITY);
     let classify = |key: &str| top_class(form, policies, key);
     s.object_shaped(Some(shape), classify, |s, key, class| {
         let value = match class {
@@ -437,6 +440,6 @@ mod tests {
         assert!(next.is_empty());
         assert_eq!((next.as_ptr() as usize, next.capacity()), (at, capacity));
         give_back(Json::Object(Vec::with_capacity(SPARE_CAPACITY + 1)));
-        assert_eq!(top_members().capacity(), FIELDS.min(24));
+        assert_eq!(top_members().capacity(), TOP_CAPACITY);
     }
 }
