@@ -485,7 +485,7 @@ fn as_sign_in(req: &ActivationRequest, cx: String) -> SignInRequest {
             external_user_type: None,
         },
         context: SignInContext::AuthContext(cx),
-        conditions: req.conditions.clone(),
+        conditions: Box::new(req.conditions.clone()),
         applied_policies_only: false,
         session: req.session.clone(),
         time: req.time,

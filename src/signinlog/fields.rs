@@ -83,6 +83,8 @@ pub(super) const NOT_KEPT: u8 = u8::MAX;
 pub(super) struct Field {
     pub(super) names: &'static [&'static str],
     places: [u8; MAX_NAMES],
+    /// Is every name one of [`RECORD_KEYS`] (found in an index, never searched for)?
+    pub(super) kept: bool,
 }
 
 impl Field {
@@ -96,6 +98,7 @@ impl Field {
         assert!(names.len() <= MAX_NAMES, "a field has at most three names");
         assert!(FIELDS < NOT_KEPT as usize, "a place fits in a byte");
         let mut places = [NOT_KEPT; MAX_NAMES];
+        let mut kept = true;
         let mut i = 0;
         while i < names.len() {
             let mut k = 0;
@@ -105,9 +108,14 @@ impl Field {
                 }
                 k += 1;
             }
+            kept &= places[i] != NOT_KEPT;
             i += 1;
         }
-        Field { names, places }
+        Field {
+            names,
+            places,
+            kept,
+        }
     }
 
     /// Each name's place among [`RECORD_KEYS`] ([`NOT_KEPT`]: not one of them).

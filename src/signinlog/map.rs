@@ -18,6 +18,7 @@ use super::values::{
 use super::{LoggedPolicy, MappedSignIn, SignInLogError};
 use crate::json::Json;
 use crate::model::enums::{AuthMethod, RiskLevel, TransferMethod};
+use crate::model::strength::MethodSet;
 use crate::{DeviceInfo, SignInRequest};
 
 /// A record's fields, looked up by any of their names, case-insensitively; the PowerShell
@@ -58,6 +59,22 @@ impl<'r, 'a> Rec<'r, 'a> {
     /// too. `null`, and `"None"` (how `az` writes a null), are absent.
     #[inline]
     fn get(&self, f: &Field) -> Option<&'r Json<'a>> {
+        // At a record's top level, without `AdditionalProperties`, a field whose names are all
+        // kept is found in the index alone: the common case, made one load a name.
+        if f.kept
+            && self.extra.is_none()
+            && let Some((index, _)) = &self.index
+        {
+            return f
+                .places()
+                .iter()
+                .find_map(|&k| {
+                    index
+                        .place(usize::from(k))
+                        .and_then(|at| self.members.get(at))
+                })
+                .map(|(_, v)| v);
+        }
         self.lookup(f.names, f.places())
     }
 
@@ -431,12 +448,15 @@ pub(super) fn map_with<'a>(
                 .filter(|p| p.eq_ignore_ascii_case("deviceCode"))
                 .map(|_| TransferMethod::DeviceCodeFlow)
         });
-    if let Some(flow) = flow {
+    // `none` names no flow: the request's checks would drop it (`check.rs`), after a list had been
+    // allocated for it.
+    if let Some(flow) = flow.filter(|m| *m != TransferMethod::None) {
         builder.set_transfer_method(flow);
     }
 
     // What the session proved, and when the second factor was done.
-    let mut methods: Vec<AuthMethod> = Vec::new();
+    // Every method the log names is one jitgate knows (`auth_method`): a set, not a list.
+    let mut methods = MethodSet::default();
     let mut last_mfa: Option<Timestamp> = None;
     // A second factor whose time the log does not give, or a method it names that jitgate
     // does not know: reported, never guessed.
@@ -469,14 +489,12 @@ pub(super) fn map_with<'a>(
                         None => mfa_time_unknown = true,
                     }
                 }
-                if !methods.contains(&m) {
-                    methods.push(m);
-                }
+                methods.0 |= m.bit();
             }
             None => unknown_method = true,
         }
     }
-    if methods.is_empty()
+    if methods.0 == 0
         && let Some(used) = rec.array(field!["authenticationMethodsUsed"])?
     {
         for text in used.iter().filter_map(str_of) {
@@ -484,9 +502,7 @@ pub(super) fn map_with<'a>(
                 Some(m) => {
                     // This list carries no times.
                     mfa_time_unknown |= m != AuthMethod::Password;
-                    if !methods.contains(&m) {
-                        methods.push(m);
-                    }
+                    methods.0 |= m.bit();
                 }
                 None => unknown_method = true,
             }
@@ -498,7 +514,7 @@ pub(super) fn map_with<'a>(
     if mfa_time_unknown && last_mfa.is_none() {
         missing.push("lastMfaDateTime");
     }
-    builder.set_methods(methods);
+    builder.set_method_set(methods);
     builder.set_at(at);
     builder.set_last_sign_in(at);
     if let Some(t) = last_mfa {

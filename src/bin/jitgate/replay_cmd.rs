@@ -255,7 +255,11 @@ fn agreement(
     // Most records agree: decided without explain, compared from the policy sets, and written
     // without building per-policy results. Only a record that differs is explained.
     let quick = snapshot.evaluate_borrowed(&mapped.request);
-    let mut missing = mapped.missing.clone();
+    // Room for every name at once (the engine's mask names at most eight): grown as names
+    // came, it was allocated twice a record.
+    let room = mapped.missing.len() + unlogged.len() + u8::BITS as usize;
+    let mut missing = Vec::with_capacity(room);
+    missing.extend_from_slice(&mapped.missing);
     if mapped.request.user_id().is_some() {
         missing.extend_from_slice(unlogged);
     }

@@ -11,7 +11,7 @@ use crate::model::enums::{
     AuthMethod, ClientAppType, GuestType, InsiderRiskLevel, Platform, RiskLevel, TransferMethod,
     UserAction,
 };
-use crate::model::strength::Certificate;
+use crate::model::strength::{Certificate, MethodSet};
 
 /// Builds a [`SignInRequest`]; start with [`SignInRequest::user`] or
 /// [`SignInRequest::service_principal`]. Setters take typed values; [`build`](Self::build) checks
@@ -38,7 +38,7 @@ pub struct SignInRequestBuilder {
     pub(super) id: Option<serde_json::Value>,
     pub(super) identity: Identity,
     pub(super) context: Option<SignInContext>,
-    pub(super) conditions: SignInConditions,
+    pub(super) conditions: Box<SignInConditions>,
     pub(super) session: Session,
     pub(super) applied_policies_only: bool,
 }
@@ -52,7 +52,7 @@ impl SignInRequestBuilder {
             id: None,
             identity,
             context: None,
-            conditions: SignInConditions::default(),
+            conditions: Box::default(),
             session: Session::default(),
             applied_policies_only: false,
         }
@@ -275,6 +275,13 @@ impl SignInRequestBuilder {
         self.session.set_methods(methods);
     }
 
+    /// [`SignInRequestBuilder::set_methods`] of known methods, as a set.
+    #[inline]
+    pub(crate) fn set_method_set(&mut self, methods: MethodSet) {
+        self.session.unknown_methods.clear();
+        self.session.methods = methods;
+    }
+
     /// The evaluation instant (required).
     #[inline]
     pub fn at(mut self, time: Timestamp) -> Self {
@@ -398,10 +405,23 @@ impl SignInRequestBuilder {
     /// an id that is not a GUID, a value outside the vocabulary, a country that is not an ISO
     /// code.
     pub fn build(self) -> Result<SignInRequest, crate::RequestError> {
-        let mut d = Diagnostics::new("request");
+        // The source is named only on what is reported: a name allocated for every request
+        // was a measurable part of building one.
+        let mut d = Diagnostics::default();
+        let named = |items: &mut [Diagnostic]| {
+            for item in items {
+                item.file = "request".to_owned();
+            }
+        };
         match self.finish(&mut d, None) {
-            Some(request) if !d.has_errors() => Ok(request),
-            _ => Err(crate::RequestError::new(d.items)),
+            Some(mut request) if !d.has_errors() => {
+                named(&mut request.warnings);
+                Ok(request)
+            }
+            _ => {
+                named(&mut d.items);
+                Err(crate::RequestError::new(d.items))
+            }
         }
     }
 

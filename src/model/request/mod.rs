@@ -282,7 +282,9 @@ pub struct SignInRequest {
     pub(crate) id: Option<serde_json::Value>,
     pub(crate) identity: Identity,
     pub(crate) context: SignInContext,
-    pub(crate) conditions: SignInConditions,
+    /// Boxed: at some 900 bytes (most of them a device's attributes) it was most of the
+    /// bytes copied each time a request or its builder moved.
+    pub(crate) conditions: Box<SignInConditions>,
     pub(crate) applied_policies_only: bool,
     pub(crate) session: Session,
     pub(crate) time: Timestamp,

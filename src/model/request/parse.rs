@@ -165,7 +165,7 @@ pub fn parse_sign_in(
         id: o.get("id").map(Json::to_value),
         identity,
         context: Some(context),
-        conditions,
+        conditions: Box::new(conditions),
         session,
         applied_policies_only,
     };

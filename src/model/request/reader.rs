@@ -55,7 +55,7 @@ impl SignInReader {
         // Whatever the last read left, even part read, gives its buffers back; every field then
         // starts blank, so nothing of it can carry over.
         self.spare.keep_request(&mut self.request);
-        self.request = blank();
+        clear(&mut self.request);
         if self.reads < 2 {
             self.reads += 1;
             if self.reads == 2 {
@@ -89,6 +89,32 @@ impl SignInReader {
     }
 }
 
+/// Empties `r` as [`blank`] would, keeping its conditions' allocation.
+fn clear(r: &mut SignInRequest) {
+    let SignInRequest {
+        id,
+        identity,
+        context,
+        conditions,
+        applied_policies_only,
+        session,
+        time,
+        warnings,
+    } = r;
+    *id = None;
+    *identity = Identity::User {
+        user_id: String::new(),
+        external_tenant_id: None,
+        external_user_type: None,
+    };
+    *context = SignInContext::Applications(Vec::new());
+    **conditions = SignInConditions::default();
+    *applied_policies_only = false;
+    *session = Session::default();
+    *time = Timestamp::UNIX_EPOCH;
+    *warnings = Vec::new();
+}
+
 /// A request with nothing in it, which the one-pass reader fills.
 fn blank() -> SignInRequest {
     SignInRequest {
@@ -99,7 +125,7 @@ fn blank() -> SignInRequest {
             external_user_type: None,
         },
         context: SignInContext::Applications(Vec::new()),
-        conditions: SignInConditions::default(),
+        conditions: Box::default(),
         applied_policies_only: false,
         session: Session::default(),
         time: Timestamp::UNIX_EPOCH,
