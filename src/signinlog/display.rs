@@ -110,61 +110,42 @@ pub(super) fn trust_type(t: &str) -> Option<&'static str> {
 /// read by the caller). "OATH verification code" is logged for hardware and software tokens
 /// alike (Microsoft's sign-in log details page); it is read as a software token.
 pub fn auth_method(text: &str) -> Option<AuthMethod> {
-    const METHODS: [(&str, AuthMethod); 27] = [
-        ("password", AuthMethod::Password),
-        ("password hash sync", AuthMethod::Password),
-        ("pass-through authentication", AuthMethod::Password),
-        (
-            "mobile app notification",
-            AuthMethod::MicrosoftAuthenticatorPush,
-        ),
-        ("authenticator app", AuthMethod::MicrosoftAuthenticatorPush),
-        (
-            "microsoft authenticator app",
-            AuthMethod::MicrosoftAuthenticatorPush,
-        ),
-        ("text message", AuthMethod::Sms),
-        ("sms", AuthMethod::Sms),
-        ("voice", AuthMethod::Voice),
-        ("voice call", AuthMethod::Voice),
-        ("oath verification code", AuthMethod::SoftwareOath),
-        ("software oath token", AuthMethod::SoftwareOath),
-        ("mobile app verification code", AuthMethod::SoftwareOath),
-        ("hardware oath token", AuthMethod::HardwareOath),
-        ("fido2 security key", AuthMethod::Fido2),
-        ("passkey (device-bound)", AuthMethod::Fido2),
-        ("passkey", AuthMethod::Fido2),
-        (
-            "windows hello for business",
-            AuthMethod::WindowsHelloForBusiness,
-        ),
-        ("passwordless phone sign-in", AuthMethod::DeviceBasedPush),
-        (
-            "passwordless microsoft authenticator",
-            AuthMethod::DeviceBasedPush,
-        ),
-        (
-            "temporary access pass",
-            AuthMethod::TemporaryAccessPassOneTime,
-        ),
-        ("email otp", AuthMethod::Email),
-        ("email one-time passcode", AuthMethod::Email),
-        ("x.509 certificate", AuthMethod::X509CertificateMultiFactor),
-        (
-            "certificate-based authentication",
-            AuthMethod::X509CertificateMultiFactor,
-        ),
-        ("qr code", AuthMethod::QrCodePin),
-        ("qr code pin", AuthMethod::QrCodePin),
-    ];
     let t = text.trim();
     if starts_with_any_case(t, "phone call") {
         return Some(AuthMethod::Voice);
     }
-    METHODS
-        .iter()
-        .find(|(name, _)| t.eq_ignore_ascii_case(name))
-        .map(|(_, m)| m.clone())
+    // Lower-cased on the stack and matched once, rather than compared with each name in turn.
+    // Text longer than the longest name names none.
+    let mut buf = [0u8; 40];
+    let lower = buf.get_mut(..t.len())?;
+    lower.copy_from_slice(t.as_bytes());
+    lower.make_ascii_lowercase();
+    Some(match &*lower {
+        b"password" | b"password hash sync" | b"pass-through authentication" => {
+            AuthMethod::Password
+        }
+        b"mobile app notification" | b"authenticator app" | b"microsoft authenticator app" => {
+            AuthMethod::MicrosoftAuthenticatorPush
+        }
+        b"text message" | b"sms" => AuthMethod::Sms,
+        b"voice" | b"voice call" => AuthMethod::Voice,
+        b"oath verification code" | b"software oath token" | b"mobile app verification code" => {
+            AuthMethod::SoftwareOath
+        }
+        b"hardware oath token" => AuthMethod::HardwareOath,
+        b"fido2 security key" | b"passkey (device-bound)" | b"passkey" => AuthMethod::Fido2,
+        b"windows hello for business" => AuthMethod::WindowsHelloForBusiness,
+        b"passwordless phone sign-in" | b"passwordless microsoft authenticator" => {
+            AuthMethod::DeviceBasedPush
+        }
+        b"temporary access pass" => AuthMethod::TemporaryAccessPassOneTime,
+        b"email otp" | b"email one-time passcode" => AuthMethod::Email,
+        b"x.509 certificate" | b"certificate-based authentication" => {
+            AuthMethod::X509CertificateMultiFactor
+        }
+        b"qr code" | b"qr code pin" => AuthMethod::QrCodePin,
+        _ => return None,
+    })
 }
 
 /// `userType` and `crossTenantAccessType` → the guest or external user types, `Some` of none for

@@ -183,12 +183,28 @@ fn find<'r, 'a>(
     None
 }
 
-fn time(rec: &Rec<'_, '_>, f: &Field) -> Result<Option<Timestamp>, SignInLogError> {
+/// A time field, and its text.
+fn time<'r>(rec: &Rec<'r, '_>, f: &Field) -> Result<Option<(&'r str, Timestamp)>, SignInLogError> {
+    time_or(rec, f, None)
+}
+
+/// [`time`], where text read before as `known` (text and time) is not read again: a step's
+/// time is most often the sign-in's own, to the digit.
+fn time_or<'r>(
+    rec: &Rec<'r, '_>,
+    f: &Field,
+    known: Option<(&str, Timestamp)>,
+) -> Result<Option<(&'r str, Timestamp)>, SignInLogError> {
     let Some(text) = rec.str(f) else {
         return Ok(None);
     };
+    if let Some((known, t)) = known
+        && known == text
+    {
+        return Ok(Some((text, t)));
+    }
     parse_time(text)
-        .map(Some)
+        .map(|t| Some((text, t)))
         .ok_or_else(|| error(f.names, &format!("\"{text}\" is not a date and time")))
 }
 
@@ -278,7 +294,8 @@ pub(super) fn map_with<'a>(
     let rec = Rec::top(o, index);
     let mut missing: Vec<&'static str> = Vec::new();
     let id = rec.text(field!["id", "Id", "CorrelationId"]);
-    let at = time(&rec, field!["createdDateTime", "TimeGenerated", "time"])?.ok_or_else(|| {
+    let created = time(&rec, field!["createdDateTime", "TimeGenerated", "time"])?;
+    let (_, at) = created.ok_or_else(|| {
         error(
             &["createdDateTime"],
             "missing: when did the sign-in happen?",
@@ -484,8 +501,8 @@ pub(super) fn map_with<'a>(
         match auth_method(text) {
             Some(m) => {
                 if m != AuthMethod::Password {
-                    match time(&s, field!["authenticationStepDateTime"])? {
-                        Some(t) => last_mfa = Some(t),
+                    match time_or(&s, field!["authenticationStepDateTime"], created)? {
+                        Some((_, t)) => last_mfa = Some(t),
                         None => mfa_time_unknown = true,
                     }
                 }
