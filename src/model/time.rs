@@ -129,14 +129,31 @@ pub(crate) fn utc_seconds(s: &str) -> Option<Timestamp> {
 const MAX_DURATION_SECS: i64 = 10_000 * 86_400;
 
 /// Appends `t` as a JSON string, the text `Timestamp`'s `Display` gives (RFC 3339 in UTC, `Z`).
-/// Whole seconds from 1970 to 9999, every decision's usual instant, are written directly from
-/// the civil UTC time; any other goes through `Display`.
+/// Instants from 1970 to 9999, every decision's usual instant, are written directly from the
+/// civil UTC time; any other goes through `Display`.
 pub fn write_json_timestamp(out: &mut Vec<u8>, t: Timestamp) {
-    let secs = t.as_second();
-    if t.subsec_nanosecond() != 0 || !(0..253_402_300_800).contains(&secs) {
+    write_timestamp::<true>(out, t);
+}
+
+/// `t` as `Timestamp`'s `Display` writes it (RFC 3339 in UTC, `Z`), by [`write_timestamp`].
+pub(crate) fn timestamp_text(t: Timestamp) -> String {
+    let mut out = Vec::with_capacity(30);
+    write_timestamp::<false>(&mut out, t);
+    // ASCII digits and separators, or what `Display` wrote.
+    String::from_utf8(out).unwrap_or_else(|_| t.to_string())
+}
+
+/// Appends `t` as [`write_json_timestamp`] does, in quotes when `QUOTED`.
+fn write_timestamp<const QUOTED: bool>(out: &mut Vec<u8>, t: Timestamp) {
+    let (secs, nanos) = (t.as_second(), t.subsec_nanosecond());
+    if nanos < 0 || !(0..253_402_300_800).contains(&secs) {
         use std::io::Write as _;
         // Writing to a Vec cannot fail.
-        let _ = write!(out, "\"{t}\"");
+        let _ = if QUOTED {
+            write!(out, "\"{t}\"")
+        } else {
+            write!(out, "{t}")
+        };
         return;
     }
     // The civil date of a day count (the inverse of `utc_seconds`' count; the proleptic
@@ -165,7 +182,23 @@ pub fn write_json_timestamp(out: &mut Vec<u8>, t: Timestamp) {
         b'"', y0, y1, y2, y3, b'-', m0, m1, b'-', d0, d1, b'T', h0, h1, b':', n0, n1, b':', s0, s1,
         b'Z', b'"',
     ];
-    out.extend_from_slice(&b);
+    if nanos == 0 {
+        // The common case in one copy.
+        let whole = if QUOTED { b.get(..) } else { b.get(1..21) };
+        out.extend_from_slice(whole.unwrap_or_default());
+        return;
+    }
+    out.extend_from_slice(b.get(usize::from(!QUOTED)..20).unwrap_or_default());
+    // The fraction's nine digits without their trailing zeros, as `Display` writes it.
+    let mut digits = *b".000000000";
+    let mut n = nanos.unsigned_abs();
+    for d in digits.iter_mut().skip(1).rev() {
+        *d = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
+    let len = digits.iter().rposition(|&d| d != b'0').map_or(0, |i| i + 1);
+    out.extend_from_slice(digits.get(..len).unwrap_or_default());
+    out.extend_from_slice(b.get(20..22 - usize::from(!QUOTED)).unwrap_or_default());
 }
 
 /// Parses `P[nD][T[nH][nM][n[.n]S]]` (docs/SEMANTICS.md §1.7): days count 24 h; years, months, weeks
@@ -342,13 +375,22 @@ mod tests {
             let Ok(t) = jiff::Timestamp::from_second(s) else {
                 continue;
             };
-            for t in [t, t + jiff::SignedDuration::from_millis(250)] {
+            // A fraction of a second that differs from one instant to the next.
+            let fraction = s.unsigned_abs().wrapping_mul(0x9E37_79B9) % 1_000_000_000;
+            let nanos = jiff::SignedDuration::from_nanos(fraction as i64);
+            for t in [
+                t,
+                t + jiff::SignedDuration::from_millis(250),
+                t + jiff::SignedDuration::from_nanos(1),
+                t + nanos,
+            ] {
                 let mut out = Vec::new();
                 write_json_timestamp(&mut out, t);
                 assert_eq!(
                     String::from_utf8(out).unwrap_or_default(),
                     format!("\"{t}\"")
                 );
+                assert_eq!(timestamp_text(t), t.to_string());
             }
         }
     }

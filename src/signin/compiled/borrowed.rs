@@ -454,7 +454,7 @@ impl<'a> BorrowedDecision<'a> {
         SignInDecision {
             id: self.p.req.id.clone(),
             decision: self.decision,
-            evaluated_at: self.p.t.to_string(),
+            evaluated_at: crate::model::time::timestamp_text(self.p.t),
             conditional_access_status: self.status,
             requirements,
             deny_reasons,
