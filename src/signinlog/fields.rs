@@ -72,6 +72,20 @@ const _: () = {
     }
 };
 
+/// The place of `name` among [`RECORD_KEYS`] (a name that is none of them fails the build).
+#[expect(
+    clippy::indexing_slicing,
+    reason = "evaluated at compile time: an index out of range fails the build"
+)]
+pub(super) const fn place_of(name: &str) -> usize {
+    let mut k = 0;
+    while k < FIELDS && !same_name_at_build(name, RECORD_KEYS[k]) {
+        k += 1;
+    }
+    assert!(k < FIELDS, "not a kept name");
+    k
+}
+
 /// The most names one field is looked up by.
 const MAX_NAMES: usize = 3;
 

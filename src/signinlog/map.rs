@@ -12,6 +12,7 @@ use super::display::{
 };
 use super::fields::{Field, FieldIndex, NOT_KEPT, field};
 use super::logged::logged_policy;
+use super::steps::{STEP_KEYS, Step};
 use super::values::{
     Members, additional_properties, error, is_absent, same_name, str_of, text_of, trimmed,
 };
@@ -147,16 +148,43 @@ impl<'r, 'a> Rec<'r, 'a> {
         }
     }
 
-    /// A boolean field; Log Analytics CSV writes `true`/`false` (or `True`) as text.
+    /// A boolean field ([`bool_of`]).
     fn bool(&self, f: &Field) -> Option<bool> {
-        match self.get(f)? {
-            Json::Bool(b) => Some(*b),
-            Json::String(s) if s.eq_ignore_ascii_case("true") => Some(true),
-            Json::String(s) if s.eq_ignore_ascii_case("false") => Some(false),
-            _ => None,
-        }
+        self.get(f).and_then(bool_of)
     }
 }
+
+/// A boolean value; Log Analytics CSV writes `true`/`false` (or `True`) as text.
+fn bool_of(v: &Json<'_>) -> Option<bool> {
+    match v {
+        Json::Bool(b) => Some(*b),
+        Json::String(s) if s.eq_ignore_ascii_case("true") => Some(true),
+        Json::String(s) if s.eq_ignore_ascii_case("false") => Some(false),
+        _ => None,
+    }
+}
+
+/// The fields of [`STEP_KEYS`], in its order.
+const STEP_FIELDS: [&Field; 3] = [
+    field!["succeeded"],
+    field!["authenticationMethod"],
+    field!["authenticationStepDateTime"],
+];
+// The same names, in the same order.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "evaluated at compile time: an index out of range fails the build"
+)]
+const _: () = {
+    let mut i = 0;
+    while i < STEP_KEYS.len() {
+        assert!(super::values::same_name_at_build(
+            STEP_FIELDS[i].names[0],
+            STEP_KEYS[i]
+        ));
+        i += 1;
+    }
+};
 
 /// The first of `names` in `members`, which `index` places (a name with a place, see
 /// [`Field`]) or which are searched.
@@ -188,14 +216,24 @@ fn time<'r>(rec: &Rec<'r, '_>, f: &Field) -> Result<Option<(&'r str, Timestamp)>
     time_or(rec, f, None)
 }
 
-/// [`time`], where text read before as `known` (text and time) is not read again: a step's
-/// time is most often the sign-in's own, to the digit.
+/// [`time`], where text read before as `known` (text and time) is not read again.
 fn time_or<'r>(
     rec: &Rec<'r, '_>,
     f: &Field,
     known: Option<(&str, Timestamp)>,
 ) -> Result<Option<(&'r str, Timestamp)>, SignInLogError> {
-    let Some(text) = rec.str(f) else {
+    time_of(rec.str(f), f, known)
+}
+
+/// The time a field's `text` (non-empty, trimmed) gives, where text read before as `known`
+/// (text and time) is not read again: a step's time is most often the sign-in's own, to the
+/// digit.
+fn time_of<'r>(
+    text: Option<&'r str>,
+    f: &Field,
+    known: Option<(&str, Timestamp)>,
+) -> Result<Option<(&'r str, Timestamp)>, SignInLogError> {
+    let Some(text) = text else {
         return Ok(None);
     };
     if let Some((known, t)) = known
@@ -260,15 +298,16 @@ fn risk(rec: &Rec<'_, '_>, f: &Field) -> Option<RiskLevel> {
 
 /// Maps one record.
 pub fn map<'a>(record: &Json<'a>) -> Result<MappedSignIn<'a>, SignInLogError> {
-    map_with(record, None, None)
+    map_with(record, None, None, None)
 }
 
-/// Maps one record whose applied policies may have been read already (`read`), and whose
-/// fields may have been placed already (`index`, of `record`'s members): see the one-pass
-/// reader's `Scanned`.
+/// Maps one record whose applied policies and authentication steps may have been read already
+/// (`read`, `steps`), and whose fields may have been placed already (`index`, of `record`'s
+/// members): see the one-pass reader's `Scanned`.
 pub(super) fn map_with<'a>(
     record: &Json<'a>,
     read: Option<Vec<LoggedPolicy<'a>>>,
+    steps: Option<&[Step<'a>]>,
     index: Option<FieldIndex>,
 ) -> Result<MappedSignIn<'a>, SignInLogError> {
     let Json::Object(o) = record else {
@@ -479,29 +518,25 @@ pub(super) fn map_with<'a>(
     // does not know: reported, never guessed.
     let mut mfa_time_unknown = false;
     let mut unknown_method = false;
-    for step in rec
-        .array(field!["authenticationDetails"])?
-        .iter()
-        .flat_map(|a| a.iter())
-    {
-        let Json::Object(s) = step else { continue };
-        let s = Rec::new(s);
-        if s.bool(field!["succeeded"]) == Some(false) {
-            continue;
+    // A step's members the mapping reads, in `STEP_KEYS`' order.
+    let mut step = |[succeeded, method, at]: [Option<&Json<'_>>; 3]| {
+        if succeeded.and_then(bool_of) == Some(false) {
+            return Ok(());
         }
-        let Some(text) = s.str(field!["authenticationMethod"]) else {
-            continue;
+        let Some(text) = method.and_then(nonempty) else {
+            return Ok(());
         };
         if text.eq_ignore_ascii_case("previously satisfied")
             || text.eq_ignore_ascii_case("satisfied by token")
         {
             mfa_time_unknown = true;
-            continue;
+            return Ok(());
         }
         match auth_method(text) {
             Some(m) => {
                 if m != AuthMethod::Password {
-                    match time_or(&s, field!["authenticationStepDateTime"], created)? {
+                    let at = at.and_then(nonempty);
+                    match time_of(at, field!["authenticationStepDateTime"], created)? {
                         Some((_, t)) => last_mfa = Some(t),
                         None => mfa_time_unknown = true,
                     }
@@ -509,6 +544,25 @@ pub(super) fn map_with<'a>(
                 methods.0 |= m.bit();
             }
             None => unknown_method = true,
+        }
+        Ok::<(), SignInLogError>(())
+    };
+    match steps {
+        Some(steps) => {
+            for s in steps {
+                step(s.each_ref().map(Option::as_ref))?;
+            }
+        }
+        None => {
+            for s in rec
+                .array(field!["authenticationDetails"])?
+                .iter()
+                .flat_map(|a| a.iter())
+            {
+                let Json::Object(s) = s else { continue };
+                let s = Rec::new(s);
+                step(STEP_FIELDS.each_ref().map(|f| s.get(f)))?;
+            }
         }
     }
     if methods.0 == 0

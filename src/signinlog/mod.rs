@@ -35,6 +35,7 @@ mod records;
 mod scan;
 mod seen;
 mod select;
+mod steps;
 mod utf16;
 mod values;
 

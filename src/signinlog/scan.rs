@@ -7,9 +7,10 @@ use std::borrow::Cow;
 use std::cell::Cell;
 
 use super::LoggedPolicy;
-use super::fields::{FIELDS, FieldIndex};
+use super::fields::{FIELDS, FieldIndex, place_of};
 use super::logged::{logged_policy_of, policy_slot};
 use super::seen::SeenItems;
+use super::steps::{Steps, read_steps};
 use super::values::{ADDITIONAL_PROPERTIES, is_absent, same_name};
 use crate::json::Json;
 use crate::json::scan::{Names, Scan};
@@ -36,6 +37,9 @@ pub(super) struct Form<const N: usize> {
 pub(super) struct Scanned<'a> {
     pub record: Json<'a>,
     pub policies: Option<Vec<LoggedPolicy<'a>>>,
+    /// The authentication steps, read ahead in the same way as the policies (and on the same
+    /// conditions): the tree holds an empty list in their place.
+    pub steps: Option<Steps<'a>>,
     /// Where the record's kept fields are among its members.
     pub index: FieldIndex,
 }
@@ -55,6 +59,9 @@ pub(super) fn record<'a>(
     shapes.put_back();
     scanned
 }
+
+/// The place of the authentication steps among the kept fields ([`Scanned::steps`]).
+const STEPS: usize = place_of("authenticationDetails");
 
 /// A top-level key's class: the applied policies, a kept field (its place in `form.keys`), or
 /// neither (skipped).
@@ -82,8 +89,15 @@ fn record_with<'a>(
     let mut index = FieldIndex::new();
     let mut read: Option<Vec<LoggedPolicy<'a>>> = None;
     let mut lists = 0usize;
+    let mut steps: Option<Steps<'a>> = None;
+    let mut step_lists = 0usize;
     let mut wrapped = false;
-    let Shapes { top, inner, nested } = shapes;
+    let Shapes {
+        top,
+        inner,
+        nested,
+        steps: step_shape,
+    } = shapes;
     let classify = |key: &str| top_class(form, policies, key);
     s.object_shaped(Some(top), classify, |s, key, class| {
         let value = match class {
@@ -101,7 +115,13 @@ fn record_with<'a>(
             k => {
                 let k = usize::from(k);
                 wrapped |= form.wraps.get(k).copied().unwrap_or(true);
-                let value = if form.records.get(k).copied().unwrap_or(false) {
+                if k == STEPS {
+                    step_lists += 1;
+                }
+                let value = if k == STEPS && steps.is_none() && s.peek()? == b'[' {
+                    steps = Some(read_steps(s, 1, step_shape)?);
+                    Json::Array(Vec::new())
+                } else if form.records.get(k).copied().unwrap_or(false) {
                     inner_record(s, form, policies, inner, nested)?
                 } else {
                     match (form.nested.get(k).copied().flatten(), nested.get_mut(k)) {
@@ -116,13 +136,16 @@ fn record_with<'a>(
         members.push((Cow::Borrowed(key), value));
         Some(())
     })?;
-    if read.is_some() && (lists > 1 || wrapped) {
+    if (read.is_some() && (lists > 1 || wrapped))
+        || (steps.is_some() && (step_lists > 1 || wrapped))
+    {
         // The mapping might read another list than the one read here: read it all again.
         return None;
     }
     s.at_end().then_some(Scanned {
         record: Json::Object(members),
         policies: read,
+        steps,
         index,
     })
 }
@@ -179,6 +202,8 @@ struct Shapes {
     top: Shape,
     inner: Shape,
     nested: [Shape; FIELDS],
+    /// The authentication steps read ahead (their classes are not `pruned`'s).
+    steps: Shape,
 }
 
 thread_local! {
@@ -198,6 +223,7 @@ impl Shapes {
                     top: Shape::learning_one(),
                     inner: Shape::learning_one(),
                     nested: std::array::from_fn(|_| Shape::learning_one()),
+                    steps: Shape::learning_one(),
                 })
             })
     }
@@ -221,6 +247,7 @@ pub(super) fn predicted() -> usize {
     let shapes = Shapes::take();
     let n = shapes.top.predicted()
         + shapes.inner.predicted()
+        + shapes.steps.predicted()
         + shapes.nested.iter().map(Shape::predicted).sum::<usize>();
     shapes.put_back();
     n
