@@ -81,6 +81,25 @@ pub(super) struct Stacks<'a> {
     pub(super) deepest: usize,
 }
 
+/// A member's key, as [`Scan::object_shaped`] hands it on: where it is in the text, sliced only
+/// by a reader that reads it (slicing a `str` checks both ends, and most members' keys are never
+/// read once their class is known).
+#[derive(Clone, Copy)]
+pub(crate) struct KeyAt<'a> {
+    text: &'a str,
+    start: usize,
+    end: usize,
+}
+
+impl<'a> KeyAt<'a> {
+    /// The key's text (`None` only if it were not at character boundaries, which a key between
+    /// quotes always is).
+    #[inline]
+    pub(crate) fn text(self) -> Option<&'a str> {
+        self.text.get(self.start..self.end)
+    }
+}
+
 /// A position in JSON text.
 pub(crate) struct Scan<'a> {
     text: &'a str,
@@ -150,7 +169,7 @@ impl<'a> Scan<'a> {
         &mut self,
         mut member: impl FnMut(&mut Self, &'a str) -> Option<()>,
     ) -> Option<()> {
-        self.object_shaped(None, |_| 0, |s, key, _| member(s, key))
+        self.object_shaped(None, |_| 0, |s, key, _| member(s, key.text()?))
     }
 
     /// [`Scan::object`], each key handed to `member` with its class: `classify(key)`, or with
@@ -162,7 +181,7 @@ impl<'a> Scan<'a> {
         &mut self,
         mut shape: Option<&mut Shape>,
         classify: impl Fn(&'a str) -> u16,
-        mut member: impl FnMut(&mut Self, &'a str, u16) -> Option<()>,
+        mut member: impl FnMut(&mut Self, KeyAt<'a>, u16) -> Option<()>,
     ) -> Option<()> {
         self.eat(b'{')?;
         let mut place = 0;
@@ -173,7 +192,11 @@ impl<'a> Scan<'a> {
             let (key, class) = match shape.as_deref().and_then(|x| x.predict(place, rest)) {
                 Some(p) => {
                     // The remembered lead holds a quoted key without escapes at `p.key`.
-                    let key = self.text.get(from + p.key.start..from + p.key.end)?;
+                    let key = KeyAt {
+                        text: self.text,
+                        start: from + p.key.start,
+                        end: from + p.key.end,
+                    };
                     self.pos = from + p.len;
                     // A lead remembered without the whitespace this text has before the value.
                     self.ws();
@@ -196,6 +219,11 @@ impl<'a> Scan<'a> {
                     let key_start = self.pos + 1;
                     let key = self.plain_string()?;
                     let key_end = self.pos - 1;
+                    let at = KeyAt {
+                        text: self.text,
+                        start: key_start,
+                        end: key_end,
+                    };
                     self.ws();
                     self.eat(b':')?;
                     self.ws();
@@ -205,7 +233,7 @@ impl<'a> Scan<'a> {
                     {
                         shape.learn(place, lead, key_start - from..key_end - from, class);
                     }
-                    (key, class)
+                    (at, class)
                 }
             };
             place += 1;

@@ -273,7 +273,11 @@ mod tests {
         let read = s.object_shaped(shape, classify, |s, key, class| {
             let at = s.pos();
             s.skip(1)?;
-            out.push((key.to_owned(), class, text.get(at..s.pos())?.to_owned()));
+            out.push((
+                key.text()?.to_owned(),
+                class,
+                text.get(at..s.pos())?.to_owned(),
+            ));
             Some(())
         });
         let end = read.map(|()| s.pos());

@@ -133,7 +133,7 @@ fn record_with<'a>(
                 value
             }
         };
-        members.push((Cow::Borrowed(key), value));
+        members.push((Cow::Borrowed(key.text()?), value));
         Some(())
     })?;
     if (read.is_some() && (lists > 1 || wrapped))
@@ -283,7 +283,7 @@ fn inner_record<'a>(
                 }
             }
         };
-        members.push((Cow::Borrowed(key), value));
+        members.push((Cow::Borrowed(key.text()?), value));
         Some(())
     })?;
     Some(Json::Object(members))
@@ -341,7 +341,7 @@ fn pruned<'a>(
             let classify = |key: &str| u16::from(wanted(keep, key));
             s.object_shaped(Some(shape), classify, |s, key, kept| {
                 if kept != 0 {
-                    members.push((Cow::Borrowed(key), s.value(depth + 1)?));
+                    members.push((Cow::Borrowed(key.text()?), s.value(depth + 1)?));
                     Some(())
                 } else {
                     s.skip(depth + 1)
