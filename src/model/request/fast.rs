@@ -245,9 +245,23 @@ fn flags(s: &mut Scan<'_>, mut flag: impl FnMut(&str) -> Option<()>) -> Option<b
 }
 
 /// An RFC 3339 timestamp, `Some(None)` for null; one that does not parse leaves the form.
-fn time(s: &mut Scan<'_>) -> Option<Option<Timestamp>> {
+/// Text that is the text read before (`last`) is not read again: a session's last sign-in and
+/// last MFA are most often the same instant, to the digit.
+fn time<'a>(
+    s: &mut Scan<'a>,
+    last: &mut Option<(&'a str, Timestamp)>,
+) -> Option<Option<Timestamp>> {
     match string(s)? {
-        Some(t) => parse_timestamp(t).ok().map(Some),
+        Some(t) => {
+            if let Some((text, at)) = *last
+                && text == t
+            {
+                return Some(Some(at));
+            }
+            let at = parse_timestamp(t).ok()?;
+            *last = Some((t, at));
+            Some(Some(at))
+        }
         None => Some(None),
     }
 }
@@ -480,8 +494,8 @@ fn read_device(
 }
 
 /// `session` into `session`, which is blank.
-fn read_session(
-    s: &mut Scan<'_>,
+fn read_session<'a>(
+    s: &mut Scan<'a>,
     session: &mut Session,
     spare: &mut Spare,
     shapes: &mut SessionShapes,
@@ -501,12 +515,13 @@ fn read_session(
         "fido2Aaguid",
         "gpsCountry",
     ]);
+    let mut last = None;
     members(s, &KEYS, &mut shapes.session, |s, i| {
         let list =
             |s: &mut Scan<'_>, spare: &mut Spare| Some(strings(s, spare)?.unwrap_or_default());
         let flag = |s: &mut Scan<'_>| Some(boolean(s)?.unwrap_or(false));
         match i {
-            0 => session.time = time(s)?,
+            0 => session.time = time(s, &mut last)?,
             1 => {
                 let mut bits = 0u32;
                 flags(s, |f| {
@@ -523,8 +538,8 @@ fn read_session(
                 session.certificate =
                     object(s, |s| read_certificate(s, spare, &mut shapes.certificate))?
             }
-            3 => session.last_authenticated = time(s)?,
-            4 => session.last_mfa = time(s)?,
+            3 => session.last_authenticated = time(s, &mut last)?,
+            4 => session.last_mfa = time(s, &mut last)?,
             5 => session.accepted_terms_of_use = list(s, spare)?,
             6 => session.satisfied_auth_contexts = list(s, spare)?,
             7 => session.password_changed = flag(s)?,

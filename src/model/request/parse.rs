@@ -422,6 +422,50 @@ mod fast_path_tests {
     }
 
     #[test]
+    fn a_sessions_times_are_read_as_their_text_says_when_one_repeats_another() {
+        let at = |t: &str| Some(t.parse::<Timestamp>().unwrap());
+        for (session, times) in [
+            (
+                r#"{"time": "2026-03-02T09:00:00Z", "lastAuthenticatedDateTime": "2026-03-02T09:00:00Z", "lastMfaDateTime": "2026-03-02T09:00:00Z"}"#,
+                ["2026-03-02T09:00:00Z"; 3],
+            ),
+            (
+                r#"{"lastAuthenticatedDateTime": "2026-03-02T07:30:00Z", "lastMfaDateTime": "2026-03-02T08:00:00Z", "time": "2026-03-02T08:00:00Z"}"#,
+                [
+                    "2026-03-02T08:00:00Z",
+                    "2026-03-02T07:30:00Z",
+                    "2026-03-02T08:00:00Z",
+                ],
+            ),
+            (
+                r#"{"lastAuthenticatedDateTime": "2026-03-02T07:30:00.5Z", "lastMfaDateTime": "2026-03-02T07:30:00.5Z", "time": "2026-03-02T09:00:00Z"}"#,
+                [
+                    "2026-03-02T09:00:00Z",
+                    "2026-03-02T07:30:00.5Z",
+                    "2026-03-02T07:30:00.5Z",
+                ],
+            ),
+        ] {
+            let text = format!(
+                r##"{{"signInIdentity": {{"@odata.type": "#microsoft.graph.userSignIn", "userId": "3f1a6c03-2b7d-4e8f-9a01-5c6d7e8f9a03"}}, "signInContext": {{"@odata.type": "#microsoft.graph.applicationContext", "includeApplications": ["00000003-0000-0ff1-ce00-000000000000"]}}, "session": {session}}}"##
+            );
+            assert!(fast_path_agrees(&text, None), "{text}");
+            let mut d = Diagnostics::new("request");
+            let r = parse_sign_in_common(&mut d, &text, None).unwrap().unwrap();
+            let [time, authenticated, mfa] = times;
+            assert_eq!(
+                (
+                    r.session.time,
+                    r.session.last_authenticated,
+                    r.session.last_mfa
+                ),
+                (at(time), at(authenticated), at(mfa)),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
     fn anything_outside_the_common_form_is_left_to_the_tolerant_reader() {
         let body = |identity: &str, rest: &str| {
             format!(
