@@ -7,12 +7,12 @@ use std::borrow::Cow;
 
 use jiff::Timestamp;
 
+use super::ahead::{DEVICE_KEYS, Device, STEP_KEYS, Step};
 use super::display::{
     auth_method, client_app, contains_any_case, guest_types, platform, trust_type,
 };
 use super::fields::{Field, FieldIndex, NOT_KEPT, field};
 use super::logged::logged_policy;
-use super::steps::{STEP_KEYS, Step};
 use super::values::{
     Members, additional_properties, error, is_absent, same_name, str_of, text_of, trimmed,
 };
@@ -147,11 +147,6 @@ impl<'r, 'a> Rec<'r, 'a> {
             Some(_) => Err(error(f.names, "expected an array")),
         }
     }
-
-    /// A boolean field ([`bool_of`]).
-    fn bool(&self, f: &Field) -> Option<bool> {
-        self.get(f).and_then(bool_of)
-    }
 }
 
 /// A boolean value; Log Analytics CSV writes `true`/`false` (or `True`) as text.
@@ -164,27 +159,42 @@ fn bool_of(v: &Json<'_>) -> Option<bool> {
     }
 }
 
-/// The fields of [`STEP_KEYS`], in its order.
+/// The fields of [`STEP_KEYS`] and [`DEVICE_KEYS`], in their order.
 const STEP_FIELDS: [&Field; 3] = [
     field!["succeeded"],
     field!["authenticationMethod"],
     field!["authenticationStepDateTime"],
 ];
-// The same names, in the same order.
+const DEVICE_FIELDS: [&Field; 5] = [
+    field!["deviceId"],
+    field!["displayName"],
+    field!["operatingSystem"],
+    field!["isCompliant"],
+    field!["trustType"],
+];
+
+/// Do `fields` look up `keys`, in the same order?
 #[expect(
     clippy::indexing_slicing,
     reason = "evaluated at compile time: an index out of range fails the build"
 )]
-const _: () = {
+const fn same_names(fields: &[&Field], keys: &[&str]) -> bool {
+    if fields.len() != keys.len() {
+        return false;
+    }
     let mut i = 0;
-    while i < STEP_KEYS.len() {
-        assert!(super::values::same_name_at_build(
-            STEP_FIELDS[i].names[0],
-            STEP_KEYS[i]
-        ));
+    while i < keys.len() {
+        if fields[i].names.len() != 1
+            || !super::values::same_name_at_build(fields[i].names[0], keys[i])
+        {
+            return false;
+        }
         i += 1;
     }
-};
+    true
+}
+const _: () = assert!(same_names(&STEP_FIELDS, &STEP_KEYS));
+const _: () = assert!(same_names(&DEVICE_FIELDS, &DEVICE_KEYS));
 
 /// The first of `names` in `members`, which `index` places (a name with a place, see
 /// [`Field`]) or which are searched.
@@ -298,16 +308,24 @@ fn risk(rec: &Rec<'_, '_>, f: &Field) -> Option<RiskLevel> {
 
 /// Maps one record.
 pub fn map<'a>(record: &Json<'a>) -> Result<MappedSignIn<'a>, SignInLogError> {
-    map_with(record, None, None, None)
+    map_with(record, ReadAhead::default(), None)
 }
 
-/// Maps one record whose applied policies and authentication steps may have been read already
-/// (`read`, `steps`), and whose fields may have been placed already (`index`, of `record`'s
-/// members): see the one-pass reader's `Scanned`.
+/// What the one-pass reader read ahead of a record (see its `Scanned`): the mapping takes
+/// these instead of the tree's.
+#[derive(Default)]
+pub(super) struct ReadAhead<'r, 'a> {
+    pub policies: Option<Vec<LoggedPolicy<'a>>>,
+    pub steps: Option<&'r [Step<'a>]>,
+    pub device: Option<&'r Device<'a>>,
+}
+
+/// Maps one record some of whose fields may have been read already (`ahead`), and whose
+/// fields may have been placed already (`index`, of `record`'s members): see the one-pass
+/// reader's `Scanned`.
 pub(super) fn map_with<'a>(
     record: &Json<'a>,
-    read: Option<Vec<LoggedPolicy<'a>>>,
-    steps: Option<&[Step<'a>]>,
+    ahead: ReadAhead<'_, 'a>,
     index: Option<FieldIndex>,
 ) -> Result<MappedSignIn<'a>, SignInLogError> {
     let Json::Object(o) = record else {
@@ -456,11 +474,32 @@ pub(super) fn map_with<'a>(
         None => missing.push("clientAppType"),
     }
 
-    if let Some(d) = rec.obj(field!["deviceDetail", "DeviceDetail"])? {
-        let d = Rec::new(&d);
-        let device_id = d.str(field!["deviceId"]);
-        let operating_system = d.str(field!["operatingSystem"]);
-        let trust = d.str(field!["trustType"]).and_then(trust_type);
+    // The device's members the mapping reads, in `DEVICE_KEYS`' order: read ahead, or found in
+    // the tree.
+    let in_tree = match ahead.device {
+        None => rec.obj(field!["deviceDetail", "DeviceDetail"])?,
+        Some(_) => None,
+    };
+    let device = match ahead.device {
+        Some(d) => Some(d.each_ref().map(Option::as_ref)),
+        None => in_tree.as_deref().map(|d| {
+            let d = Rec::new(d);
+            DEVICE_FIELDS.map(|f| d.get(f))
+        }),
+    };
+    if let Some(
+        [
+            device_id,
+            display_name,
+            operating_system,
+            is_compliant,
+            trust,
+        ],
+    ) = device
+    {
+        let device_id = device_id.and_then(nonempty);
+        let operating_system = operating_system.and_then(nonempty);
+        let trust = trust.and_then(nonempty).and_then(trust_type);
         match operating_system.and_then(platform) {
             Some(p) => builder.set_platform(p),
             None if is_sp => {}
@@ -470,9 +509,9 @@ pub(super) fn map_with<'a>(
         if device_id.is_some() || trust.is_some() {
             builder.set_device(DeviceInfo {
                 device_id: device_id.map(str::to_owned),
-                display_name: d.str(field!["displayName"]).map(str::to_owned),
+                display_name: display_name.and_then(nonempty).map(str::to_owned),
                 operating_system: operating_system.map(str::to_owned),
-                is_compliant: d.bool(field!["isCompliant"]),
+                is_compliant: is_compliant.and_then(bool_of),
                 trust_type: trust.map(str::to_owned),
                 ..DeviceInfo::default()
             });
@@ -547,7 +586,7 @@ pub(super) fn map_with<'a>(
         }
         Ok::<(), SignInLogError>(())
     };
-    match steps {
+    match ahead.steps {
         Some(steps) => {
             for s in steps {
                 step(s.each_ref().map(Option::as_ref))?;
@@ -619,7 +658,7 @@ pub(super) fn map_with<'a>(
     })?;
 
     let status = rec.text(field!["conditionalAccessStatus"]);
-    if let Some(policies) = read {
+    if let Some(policies) = ahead.policies {
         return Ok(MappedSignIn {
             id,
             request,

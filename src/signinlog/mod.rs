@@ -25,6 +25,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod ahead;
 mod csv;
 mod display;
 mod fields;
@@ -35,7 +36,6 @@ mod records;
 mod scan;
 mod seen;
 mod select;
-mod steps;
 mod utf16;
 mod values;
 

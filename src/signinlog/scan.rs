@@ -7,10 +7,10 @@ use std::borrow::Cow;
 use std::cell::Cell;
 
 use super::LoggedPolicy;
+use super::ahead::{DEVICE_KEYS, Device, Steps, read_object, read_steps};
 use super::fields::{FIELDS, FieldIndex, place_of};
 use super::logged::{logged_policy_of, policy_slot};
 use super::seen::SeenItems;
-use super::steps::{Steps, read_steps};
 use super::values::{ADDITIONAL_PROPERTIES, is_absent, same_name};
 use crate::json::Json;
 use crate::json::scan::{Names, Scan};
@@ -37,9 +37,11 @@ pub(super) struct Form<const N: usize> {
 pub(super) struct Scanned<'a> {
     pub record: Json<'a>,
     pub policies: Option<Vec<LoggedPolicy<'a>>>,
-    /// The authentication steps, read ahead in the same way as the policies (and on the same
-    /// conditions): the tree holds an empty list in their place.
+    /// The authentication steps and the device, read ahead in the same way as the policies
+    /// (and on the same conditions, `ahead.rs`): the tree holds an empty list or object in
+    /// their place.
     pub steps: Option<Steps<'a>>,
+    pub device: Option<Device<'a>>,
     /// Where the record's kept fields are among its members.
     pub index: FieldIndex,
 }
@@ -60,8 +62,10 @@ pub(super) fn record<'a>(
     scanned
 }
 
-/// The place of the authentication steps among the kept fields ([`Scanned::steps`]).
+/// The places of the authentication steps and the device among the kept fields
+/// ([`Scanned::steps`], [`Scanned::device`]).
 const STEPS: usize = place_of("authenticationDetails");
+const DEVICE: usize = place_of("deviceDetail");
 
 /// A top-level key's class: the applied policies, a kept field (its place in `form.keys`), or
 /// neither (skipped).
@@ -90,13 +94,17 @@ fn record_with<'a>(
     let mut read: Option<Vec<LoggedPolicy<'a>>> = None;
     let mut lists = 0usize;
     let mut steps: Option<Steps<'a>> = None;
-    let mut step_lists = 0usize;
+    let mut device: Option<Device<'a>> = None;
+    // How many members of each name read ahead there are (the mapping reads the first that
+    // is not absent: with two, it is read again from the tree).
+    let (mut step_lists, mut devices) = (0usize, 0usize);
     let mut wrapped = false;
     let Shapes {
         top,
         inner,
         nested,
         steps: step_shape,
+        device: device_shape,
     } = shapes;
     let classify = |key: &str| top_class(form, policies, key);
     s.object_shaped(Some(top), classify, |s, key, class| {
@@ -115,12 +123,14 @@ fn record_with<'a>(
             k => {
                 let k = usize::from(k);
                 wrapped |= form.wraps.get(k).copied().unwrap_or(true);
-                if k == STEPS {
-                    step_lists += 1;
-                }
+                step_lists += usize::from(k == STEPS);
+                devices += usize::from(k == DEVICE);
                 let value = if k == STEPS && steps.is_none() && s.peek()? == b'[' {
                     steps = Some(read_steps(s, 1, step_shape)?);
                     Json::Array(Vec::new())
+                } else if k == DEVICE && device.is_none() && s.peek()? == b'{' {
+                    device = Some(read_object(s, 1, device_shape, &DEVICE_KEYS)?);
+                    Json::Object(Vec::new())
                 } else if form.records.get(k).copied().unwrap_or(false) {
                     inner_record(s, form, policies, inner, nested)?
                 } else {
@@ -138,6 +148,7 @@ fn record_with<'a>(
     })?;
     if (read.is_some() && (lists > 1 || wrapped))
         || (steps.is_some() && (step_lists > 1 || wrapped))
+        || (device.is_some() && (devices > 1 || wrapped))
     {
         // The mapping might read another list than the one read here: read it all again.
         return None;
@@ -146,6 +157,7 @@ fn record_with<'a>(
         record: Json::Object(members),
         policies: read,
         steps,
+        device,
         index,
     })
 }
@@ -202,8 +214,9 @@ struct Shapes {
     top: Shape,
     inner: Shape,
     nested: [Shape; FIELDS],
-    /// The authentication steps read ahead (their classes are not `pruned`'s).
+    /// The authentication steps and the device read ahead (their classes are not `pruned`'s).
     steps: Shape,
+    device: Shape,
 }
 
 thread_local! {
@@ -224,6 +237,7 @@ impl Shapes {
                     inner: Shape::learning_one(),
                     nested: std::array::from_fn(|_| Shape::learning_one()),
                     steps: Shape::learning_one(),
+                    device: Shape::learning_one(),
                 })
             })
     }
@@ -248,6 +262,7 @@ pub(super) fn predicted() -> usize {
     let n = shapes.top.predicted()
         + shapes.inner.predicted()
         + shapes.steps.predicted()
+        + shapes.device.predicted()
         + shapes.nested.iter().map(Shape::predicted).sum::<usize>();
     shapes.put_back();
     n

@@ -49,6 +49,7 @@ pub(super) fn parse_record(text: &str) -> Result<Scanned<'_>, serde_json::Error>
             record,
             policies: None,
             steps: None,
+            device: None,
         }),
     }
 }
@@ -59,12 +60,18 @@ pub(super) fn map_text(text: &str) -> Result<MappedSignIn<'_>, TextError> {
         record,
         policies,
         steps,
+        device,
         index,
     } = parse_record(text).map_err(TextError::Json)?;
     if !matches!(record, Json::Object(_)) {
         return Err(TextError::NotAnObject(record.kind()));
     }
-    let mapped = super::map::map_with(&record, policies, steps.as_deref(), Some(index));
+    let ahead = super::map::ReadAhead {
+        policies,
+        steps: steps.as_deref(),
+        device: device.as_ref(),
+    };
+    let mapped = super::map::map_with(&record, ahead, Some(index));
     super::scan::give_back(record);
     mapped.map_err(TextError::Unmapped)
 }
@@ -95,7 +102,8 @@ pub(crate) fn fast_path_agrees(text: &str) -> bool {
     first == again
         && match first {
             Some(v) => parse_record_slow(text).is_ok_and(|slow| {
-                as_scanned(slow, v.policies.is_some(), v.steps.is_some()) == Some(v)
+                let ahead = [v.steps.is_some(), v.device.is_some()];
+                as_scanned(slow, v.policies.is_some(), ahead) == Some(v)
             }),
             None => true,
         }
@@ -118,20 +126,32 @@ pub(crate) fn mapping_keeps_what_it_reads(text: &str) -> bool {
 }
 
 /// The slow reading in the fast path's form: with `read`, the applied policies mapped and an
-/// empty list in their place (`None` when the mapping refuses one); with `read_steps`, the
-/// authentication steps read as the fast path reads them ahead, and an empty list in their
-/// place.
+/// empty list in their place (`None` when the mapping refuses one); with `ahead`, the
+/// authentication steps and the device read as the fast path reads them ahead, and an empty
+/// list or object in their place.
 #[cfg(any(test, feature = "fuzzing"))]
-fn as_scanned(mut record: Json<'_>, read: bool, read_steps: bool) -> Option<Scanned<'_>> {
+fn as_scanned(
+    mut record: Json<'_>,
+    read: bool,
+    [read_steps, read_device]: [bool; 2],
+) -> Option<Scanned<'_>> {
+    use super::ahead::{DEVICE_KEYS, kept_of, steps_of};
     let mut policies = None;
-    let mut steps = None;
-    if read_steps && let Json::Object(members) = &mut record {
+    let (mut steps, mut device) = (None, None);
+    if let Json::Object(members) = &mut record {
         for (key, value) in members.iter_mut() {
-            if key.eq_ignore_ascii_case("authenticationDetails") {
+            if read_steps && key.eq_ignore_ascii_case("authenticationDetails") {
                 let Json::Array(items) = std::mem::replace(value, Json::Array(Vec::new())) else {
                     return None;
                 };
-                steps = Some(super::steps::steps_of(&items)?);
+                steps = Some(steps_of(&items)?);
+            }
+            if read_device && key.eq_ignore_ascii_case("deviceDetail") {
+                let Json::Object(members) = std::mem::replace(value, Json::Object(Vec::new()))
+                else {
+                    return None;
+                };
+                device = Some(kept_of(&members, &DEVICE_KEYS)?);
             }
         }
     }
@@ -155,6 +175,7 @@ fn as_scanned(mut record: Json<'_>, read: bool, read_steps: bool) -> Option<Scan
         record,
         policies,
         steps,
+        device,
     })
 }
 
@@ -396,15 +417,20 @@ mod tests {
             "authenticationContextClassReferences": [{"id": "c1", "detail": "required"}],
             "LocationDetails": {"countryOrRegion": "NL"}});
         assert_eq!(parse_record_slow(text).unwrap().to_value(), expected);
-        // The one-pass reading reads the steps ahead (`steps.rs`), leaving an empty list in the
-        // tree: of each step object the members the mapping reads; items that are not objects
-        // (a list holding a float among them) are checked and passed over, as the mapping
-        // passes them over.
+        // The one-pass reading reads the steps and the device ahead (`ahead.rs`), leaving an
+        // empty list and object in the tree: of each step object and the device the members
+        // the mapping reads; items that are not objects (a list holding a float among them)
+        // are checked and passed over, as the mapping passes them over.
+        let s = |t: &'static str| Some(Json::String(Cow::Borrowed(t)));
         let read = fast(text).unwrap();
         let mut in_tree = expected.clone();
         in_tree["authenticationDetails"] = serde_json::json!([]);
+        in_tree["DeviceDetail"] = serde_json::json!({});
         assert_eq!(read.record.to_value(), in_tree);
-        let s = |t: &'static str| Some(Json::String(Cow::Borrowed(t)));
+        assert_eq!(
+            read.device,
+            Some([s(""), None, s("Windows 10"), Some(Json::Bool(false)), None])
+        );
         let step = [
             Some(Json::Bool(true)),
             s("Password"),

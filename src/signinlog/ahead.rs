@@ -1,8 +1,9 @@
-//! A record's authentication steps (`authenticationDetails`) read ahead by the one-pass reader:
-//! for each step object, the first value that is not absent of each member the mapping reads,
-//! in a fixed place. The mapping then takes them from there, instead of from a tree of the
-//! steps' members (an allocation for the list and one for each step, and a search by name for
-//! each member read), which was a tenth of a replayed record's mapping.
+//! Objects the one-pass reader reads ahead for the mapping: a record's device
+//! (`deviceDetail`) and its authentication steps (`authenticationDetails`). Of each such
+//! object it keeps the first value that is not absent of each member the mapping reads, in a
+//! fixed place ([`Kept`]), and the mapping takes them from there, instead of from a tree of the
+//! object's members (an allocation for each object and list, and a search by name for each
+//! member read): the two were a tenth of a replayed record's mapping.
 
 use smallvec::SmallVec;
 
@@ -11,6 +12,10 @@ use crate::json::Json;
 use crate::json::scan::Scan;
 use crate::json::shape::Shape;
 
+/// Of each of `N` names, the first member of that name (in any case) that is not absent, as a
+/// search of the object's members finds it.
+pub(super) type Kept<'a, const N: usize> = [Option<Json<'a>>; N];
+
 /// The members of a step the mapping reads, in the places a [`Step`] holds them.
 pub(super) const STEP_KEYS: [&str; 3] = [
     "succeeded",
@@ -18,33 +23,74 @@ pub(super) const STEP_KEYS: [&str; 3] = [
     "authenticationStepDateTime",
 ];
 
-/// One step: of each of [`STEP_KEYS`], the first member of that name (in any case) that is not
-/// absent, as a search of the step's members finds it.
-pub(super) type Step<'a> = [Option<Json<'a>>; STEP_KEYS.len()];
+/// One authentication step.
+pub(super) type Step<'a> = Kept<'a, 3>;
 
 /// A record's steps that are objects, in order (Graph logs one to three).
 pub(super) type Steps<'a> = SmallVec<[Step<'a>; 2]>;
 
-/// The class of a step's member that is none of [`STEP_KEYS`]: skipped.
+/// The members of a device the mapping reads, in the places a [`Device`] holds them.
+pub(super) const DEVICE_KEYS: [&str; 5] = [
+    "deviceId",
+    "displayName",
+    "operatingSystem",
+    "isCompliant",
+    "trustType",
+];
+
+/// A record's device.
+pub(super) type Device<'a> = Kept<'a, 5>;
+
+/// The class of a member that is none of the names kept: skipped.
 const SKIPPED: u16 = u16::MAX;
 /// The class of the PowerShell SDK's `AdditionalProperties`: the mapping would search it too,
 /// so the reading ends (the caller reads the record another way).
 const NESTED: u16 = u16::MAX - 1;
 
-fn class(key: &str) -> u16 {
+/// A member's class: its place among `keys`, or neither.
+fn class(keys: &[&str], key: &str) -> u16 {
     if same_name(key, ADDITIONAL_PROPERTIES) {
         return NESTED;
     }
-    STEP_KEYS
-        .iter()
+    keys.iter()
         .position(|k| same_name(key, k))
         .map_or(SKIPPED, |i| i as u16)
 }
 
+/// The object at the scanner (a `{`, at `depth`), its members predicted by `shape`: of each of
+/// `keys`, the first value that is not absent. `None` where the text leaves the one-pass
+/// reader's form, or the object holds `AdditionalProperties`.
+pub(super) fn read_object<'a, const N: usize>(
+    s: &mut Scan<'a>,
+    depth: usize,
+    shape: &mut Shape,
+    keys: &[&str; N],
+) -> Option<Kept<'a, N>> {
+    let mut kept: Kept<'a, N> = std::array::from_fn(|_| None);
+    s.object_shaped(
+        Some(shape),
+        |key| class(keys, key),
+        |s, _, class| match class {
+            SKIPPED => s.skip(depth + 1),
+            NESTED => None,
+            k => {
+                let value = s.value(depth + 1)?;
+                if let Some(slot) = kept.get_mut(usize::from(k))
+                    && slot.is_none()
+                    && !is_absent(&value)
+                {
+                    *slot = Some(value);
+                }
+                Some(())
+            }
+        },
+    )?;
+    Some(kept)
+}
+
 /// The steps of the list at the scanner (a `[`, at `depth`), each object's members predicted
 /// by `shape`; items that are not objects are checked and passed over, as the mapping passes
-/// them over. `None` where the text leaves the one-pass reader's form, or a step holds
-/// `AdditionalProperties`.
+/// them over. `None` as [`read_object`] says.
 pub(super) fn read_steps<'a>(
     s: &mut Scan<'a>,
     depth: usize,
@@ -55,52 +101,45 @@ pub(super) fn read_steps<'a>(
         if s.peek()? != b'{' {
             return s.skip(depth + 1);
         }
-        let mut step: Step<'a> = Default::default();
-        s.object_shaped(Some(shape), class, |s, _, class| match class {
-            SKIPPED => s.skip(depth + 2),
-            NESTED => None,
-            k => {
-                let value = s.value(depth + 2)?;
-                if let Some(slot) = step.get_mut(usize::from(k))
-                    && slot.is_none()
-                    && !is_absent(&value)
-                {
-                    *slot = Some(value);
-                }
-                Some(())
-            }
-        })?;
-        steps.push(step);
+        steps.push(read_object(s, depth + 1, shape, &STEP_KEYS)?);
         Some(())
     })?;
     Some(steps)
 }
 
-/// The steps of a list as [`read_steps`] reads them, from its tree: `None` where a step holds
-/// `AdditionalProperties` (for the tests and the fuzz target, which compare the two).
+/// An object's members as [`read_object`] reads them, from its tree (for the tests and the
+/// fuzz target, which compare the two).
+#[cfg(any(test, feature = "fuzzing"))]
+pub(super) fn kept_of<'a, const N: usize>(
+    members: &[(std::borrow::Cow<'a, str>, Json<'a>)],
+    keys: &[&str; N],
+) -> Option<Kept<'a, N>> {
+    let mut kept: Kept<'a, N> = std::array::from_fn(|_| None);
+    for (key, value) in members {
+        match class(keys, key) {
+            SKIPPED => {}
+            NESTED => return None,
+            k => {
+                if let Some(slot) = kept.get_mut(usize::from(k))
+                    && slot.is_none()
+                    && !is_absent(value)
+                {
+                    *slot = Some(value.clone());
+                }
+            }
+        }
+    }
+    Some(kept)
+}
+
+/// A list's steps as [`read_steps`] reads them, from its tree.
 #[cfg(any(test, feature = "fuzzing"))]
 pub(super) fn steps_of<'a>(items: &[Json<'a>]) -> Option<Steps<'a>> {
     let mut steps = Steps::new();
     for item in items {
-        let Json::Object(members) = item else {
-            continue;
-        };
-        let mut step: Step<'a> = Default::default();
-        for (key, value) in members {
-            match class(key) {
-                SKIPPED => {}
-                NESTED => return None,
-                k => {
-                    if let Some(slot) = step.get_mut(usize::from(k))
-                        && slot.is_none()
-                        && !is_absent(value)
-                    {
-                        *slot = Some(value.clone());
-                    }
-                }
-            }
+        if let Json::Object(members) = item {
+            steps.push(kept_of(members, &STEP_KEYS)?);
         }
-        steps.push(step);
     }
     Some(steps)
 }
@@ -262,6 +301,108 @@ mod tests {
                     "authenticationMethods",
                     "lastMfaDateTime"
                 ]
+            )
+        );
+    }
+
+    /// Devices of every kind: Graph's, members in any case and repeated with absent values
+    /// before them, values of other types, and those the reading leaves to the tree.
+    const DEVICES: [&str; 5] = [
+        r#"{"browser": "Edge 122.0.0", "deviceId": "", "displayName": null, "isCompliant": true,
+            "isManaged": true, "operatingSystem": "Ubuntu", "trustType": ""}"#,
+        r#"{"DEVICEID": null, "deviceId": "None", "DeviceId": "d0000000-0000-4000-8000-000000000002",
+            "operatingSystem": 7, "OperatingSystem": "Windows 10", "isCompliant": "True",
+            "trustType": "Azure AD joined", "displayName": "PAW-01", "x": {"y": [1.5]}}"#,
+        r#"{}"#,
+        r#"{"deviceId": "d1", "AdditionalProperties": {"trustType": "Hybrid Azure AD joined"}}"#,
+        r#"{"deviceId": "d1", "isCompliant": tru}"#,
+    ];
+
+    #[test]
+    fn a_device_read_ahead_is_what_a_search_of_the_tree_finds() {
+        let mut shape = Shape::learning_one();
+        for device in DEVICES.iter().chain(DEVICES.iter().rev()) {
+            for _ in 0..2 {
+                let mut s = Scan::new(device);
+                let read = read_object(&mut s, 1, &mut shape, &DEVICE_KEYS).filter(|_| s.at_end());
+                let from_tree = crate::json::parse_str(device)
+                    .ok()
+                    .and_then(|tree| match tree {
+                        Json::Object(members) => kept_of(&members, &DEVICE_KEYS),
+                        _ => None,
+                    });
+                assert_eq!(read, from_tree, "{device}");
+            }
+        }
+        let mut s = Scan::new(DEVICES[1]);
+        let repeated = read_object(&mut s, 1, &mut shape, &DEVICE_KEYS).unwrap();
+        assert_eq!(
+            repeated,
+            [
+                Some(Json::String("d0000000-0000-4000-8000-000000000002".into())),
+                Some(Json::String("PAW-01".into())),
+                Some(Json::Number(7.into())),
+                Some(Json::String("True".into())),
+                Some(Json::String("Azure AD joined".into())),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_device_read_ahead_maps_as_from_the_whole_tree_and_to_the_request() {
+        let at = |device: &str| {
+            format!(
+                r#"{{"createdDateTime": "2026-03-02T12:21:20Z",
+                    "userId": "3f1a6c02-2b7d-4e8f-9a01-5c6d7e8f9a02", "clientAppUsed": "Browser",
+                    "appId": "00000003-0000-0000-c000-000000000000", "ipAddress": "203.0.113.7",
+                    "location": {{"countryOrRegion": "NL"}}, "deviceDetail": {device}}}"#
+            )
+        };
+        for device in DEVICES {
+            let record = at(device);
+            for _ in 0..2 {
+                assert!(fast_path_agrees(&record), "{record}");
+                assert!(mapping_keeps_what_it_reads(&record), "{record}");
+            }
+        }
+        let mapped = |record: &str| {
+            let Ok(m) = crate::signinlog::select::map_text(record) else {
+                panic!("{record} did not map");
+            };
+            let c = m.request.conditions();
+            (c.platform.clone(), c.device.clone(), m.missing)
+        };
+        // Graph's: Ubuntu is Linux; no device id or trust type, so no device attributes.
+        let graph = at(DEVICES[0]);
+        assert!(
+            crate::signinlog::select::parse_record(&graph)
+                .unwrap()
+                .device
+                .is_some()
+        );
+        assert_eq!(
+            mapped(&graph),
+            (Some(crate::model::enums::Platform::Linux), None, vec![])
+        );
+        // The first of each member that is not absent: an operating system that is not text
+        // names no platform.
+        let (platform, device, missing) = mapped(&at(DEVICES[1]));
+        assert_eq!((platform, missing), (None, vec!["devicePlatform"]));
+        let device = device.unwrap();
+        assert_eq!(
+            (
+                device.device_id.as_deref(),
+                device.display_name.as_deref(),
+                device.operating_system.as_deref(),
+                device.is_compliant,
+                device.trust_type.as_deref(),
+            ),
+            (
+                Some("d0000000-0000-4000-8000-000000000002"),
+                Some("PAW-01"),
+                None,
+                Some(true),
+                Some("AzureAD"),
             )
         );
     }
