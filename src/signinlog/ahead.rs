@@ -89,8 +89,10 @@ pub(super) fn read_object<'a, const N: usize>(
 }
 
 /// The steps of the list at the scanner (a `[`, at `depth`), each object's members predicted
-/// by `shape`; items that are not objects are checked and passed over, as the mapping passes
-/// them over. `None` as [`read_object`] says.
+/// by `shape`; items that are not objects are read as the tree reading builds them (so that
+/// what `serde_json` refuses to build, a lone surrogate or a number out of range, ends this
+/// reading too) and passed over, as the mapping passes them over. `None` as [`read_object`]
+/// says, or where such an item is outside the one-pass reader's form.
 pub(super) fn read_steps<'a>(
     s: &mut Scan<'a>,
     depth: usize,
@@ -99,7 +101,7 @@ pub(super) fn read_steps<'a>(
     let mut steps = Steps::new();
     s.array(|s| {
         if s.peek()? != b'{' {
-            return s.skip(depth + 1);
+            return s.value(depth + 1).map(drop);
         }
         steps.push(read_object(s, depth + 1, shape, &STEP_KEYS)?);
         Some(())
@@ -166,7 +168,7 @@ mod tests {
         r#"[{"SUCCEEDED": null, "succeeded": "None", "Succeeded": "false", "succeeded": true,
             "AuthenticationMethod": 3, "authenticationMethod": "SMS",
             "authenticationStepDateTime": null, "AUTHENTICATIONSTEPDATETIME": "2026-03-02T12:00:00Z"}]"#,
-        r#"[1, "text", null, [{"deep": 1.5}], {"authenticationMethod": "Mobile app notification"}, true]"#,
+        r#"[1, "text", null, [{"deep": 2}], {"authenticationMethod": "Mobile app notification"}, true]"#,
         r#"[{"authenticationStepDateTime": "2026-03-02T12:21:20Z", "authenticationMethod": "Voice call"},
            {"authenticationMethod": "Previously satisfied", "authenticationStepDateTime": "2026-03-02T12:21:20Z"},
            {"succeeded": false, "authenticationMethod": "FIDO2 security key"}]"#,
@@ -211,6 +213,9 @@ mod tests {
             ]
         );
         assert_eq!(read(LISTS[3], &mut shape).unwrap().len(), 1);
+        // An item that is not an object is read as the tree reading builds it: a float in it
+        // leaves the list to that reading.
+        assert!(read(r#"[[{"deep": 1.5}], {}]"#, &mut shape).is_none());
         assert!(read(LISTS[7], &mut shape).is_none());
         assert!(read(LISTS[8], &mut shape).is_none());
     }

@@ -159,12 +159,13 @@ fn bool_of(v: &Json<'_>) -> Option<bool> {
     }
 }
 
-/// The fields of [`STEP_KEYS`] and [`DEVICE_KEYS`], in their order.
+/// The fields of [`STEP_KEYS`], in its order.
 const STEP_FIELDS: [&Field; 3] = [
     field!["succeeded"],
     field!["authenticationMethod"],
     field!["authenticationStepDateTime"],
 ];
+/// The fields of [`DEVICE_KEYS`], in its order.
 const DEVICE_FIELDS: [&Field; 5] = [
     field!["deviceId"],
     field!["displayName"],
@@ -315,8 +316,11 @@ pub fn map<'a>(record: &Json<'a>) -> Result<MappedSignIn<'a>, SignInLogError> {
 /// these instead of the tree's.
 #[derive(Default)]
 pub(super) struct ReadAhead<'r, 'a> {
+    /// The applied policies, mapped.
     pub policies: Option<Vec<LoggedPolicy<'a>>>,
+    /// The authentication steps' members the mapping reads.
     pub steps: Option<&'r [Step<'a>]>,
+    /// The device's members the mapping reads.
     pub device: Option<&'r Device<'a>>,
 }
 

@@ -37,10 +37,10 @@ pub(super) struct Form<const N: usize> {
 pub(super) struct Scanned<'a> {
     pub record: Json<'a>,
     pub policies: Option<Vec<LoggedPolicy<'a>>>,
-    /// The authentication steps and the device, read ahead in the same way as the policies
-    /// (and on the same conditions, `ahead.rs`): the tree holds an empty list or object in
-    /// their place.
+    /// The authentication steps, read ahead in the same way as the policies (and on the same
+    /// conditions, `ahead.rs`): the tree holds an empty list in their place.
     pub steps: Option<Steps<'a>>,
+    /// The device, read ahead in the same way: the tree holds an empty object in its place.
     pub device: Option<Device<'a>>,
     /// Where the record's kept fields are among its members.
     pub index: FieldIndex,
@@ -214,8 +214,9 @@ struct Shapes {
     top: Shape,
     inner: Shape,
     nested: [Shape; FIELDS],
-    /// The authentication steps and the device read ahead (their classes are not `pruned`'s).
+    /// The authentication steps read ahead (their classes are not `pruned`'s).
     steps: Shape,
+    /// The device read ahead (likewise).
     device: Shape,
 }
 

@@ -417,14 +417,25 @@ mod tests {
             "authenticationContextClassReferences": [{"id": "c1", "detail": "required"}],
             "LocationDetails": {"countryOrRegion": "NL"}});
         assert_eq!(parse_record_slow(text).unwrap().to_value(), expected);
-        // The one-pass reading reads the steps and the device ahead (`ahead.rs`), leaving an
-        // empty list and object in the tree: of each step object and the device the members
-        // the mapping reads; items that are not objects (a list holding a float among them)
-        // are checked and passed over, as the mapping passes them over.
+        // A list inside the steps keeps its float: the one-pass reading leaves that record to
+        // serde_json, which prunes it the same way.
+        assert!(fast(text).is_none());
+        assert!(mapping_keeps_what_it_reads(text));
+        // Without it, the one-pass reading reads the steps and the device ahead (`ahead.rs`),
+        // leaving an empty list and object in the tree: of each step object and the device the
+        // members the mapping reads; an item that is not an object is passed over, as the
+        // mapping passes it over.
+        let text = &text.replace(r#", [{"deep": 1.5}]"#, "");
         let s = |t: &'static str| Some(Json::String(Cow::Borrowed(t)));
         let read = fast(text).unwrap();
         let mut in_tree = expected.clone();
         in_tree["authenticationDetails"] = serde_json::json!([]);
+        let mut expected = expected;
+        expected["authenticationDetails"]
+            .as_array_mut()
+            .unwrap()
+            .pop();
+        assert_eq!(parse_record_slow(text).unwrap().to_value(), expected);
         in_tree["DeviceDetail"] = serde_json::json!({});
         assert_eq!(read.record.to_value(), in_tree);
         assert_eq!(
@@ -443,11 +454,6 @@ mod tests {
         let mapped = map_text(text).ok().unwrap();
         let from_whole = crate::MappedSignIn::from_sign_in_log(&whole).unwrap();
         assert_eq!(format!("{mapped:?}"), format!("{from_whole:?}"));
-        // A list inside a list that is not the steps keeps its float: the one-pass reading
-        // leaves that record to serde_json, which prunes it the same way.
-        let deeper = text.replace(r#"{"id": "c1""#, r#"[{"deep": 1.5}], {"id": "c1""#);
-        assert!(fast(&deeper).is_none());
-        assert!(mapping_keeps_what_it_reads(&deeper));
     }
 
     #[test]

@@ -89,6 +89,43 @@ fn the_builder_and_the_json_reader_make_the_same_request() {
 }
 
 #[test]
+fn a_built_requests_diagnostics_name_the_request_as_their_source() {
+    // A warning kept with the request.
+    let r = SignInRequest::user(CHLOE)
+        .app(SHAREPOINT)
+        .methods([AuthMethod::Password, AuthMethod::parse("pigeon")])
+        .at(T.parse().unwrap())
+        .build()
+        .unwrap();
+    let warnings: Vec<_> = r
+        .warnings()
+        .iter()
+        .map(|d| (d.code, d.file.as_str()))
+        .collect();
+    assert_eq!(warnings, [("unknownAuthMethod", "request")]);
+    // An error.
+    let e = SignInRequest::user("not-a-guid")
+        .app(SHAREPOINT)
+        .at(T.parse().unwrap())
+        .build()
+        .unwrap_err();
+    let errors: Vec<_> = e
+        .errors()
+        .iter()
+        .map(|d| (d.code, d.file.as_str()))
+        .collect();
+    assert_eq!(errors, [("invalidId", "request")]);
+    // As the JSON reader names them.
+    let e = SignInRequest::from_json(&body("not-a-guid", SHAREPOINT).to_string()).unwrap_err();
+    let errors: Vec<_> = e
+        .errors()
+        .iter()
+        .map(|d| (d.code, d.file.as_str()))
+        .collect();
+    assert_eq!(errors, [("invalidId", "request")]);
+}
+
+#[test]
 fn a_request_without_a_time_cannot_be_built() {
     let e = SignInRequest::user(CHLOE)
         .app(SHAREPOINT)

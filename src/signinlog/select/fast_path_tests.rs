@@ -195,6 +195,16 @@ fn refuses_what_serde_json_refuses() {
         r#"{"a": 1} x"#,
         r#"{"a": 1"#,
         "",
+        // Read ahead, the steps' items that are not objects are refused as serde_json refuses
+        // to build them, and so is the device's text.
+        r#"{"authenticationDetails": ["\ud800", {"authenticationMethod": "Password"}]}"#,
+        r#"{"authenticationDetails": [1e400]}"#,
+        r#"{"authenticationDetails": [[1e400]]}"#,
+        r#"{"authenticationDetails": [{"authenticationMethod": "Pass\ud800"}]}"#,
+        r#"{"authenticationDetails": [{"x": "\u12g4"}]}"#,
+        r#"{"deviceDetail": {"deviceId": "\udc00"}}"#,
+        r#"{"deviceDetail": {"operatingSystem": 1e400}}"#,
+        r#"{"deviceDetail": {"browser": "x\qy"}}"#,
     ] {
         assert!(fast(text).is_none(), "{text}");
         assert!(parse_record_slow(text).is_err(), "{text}");
