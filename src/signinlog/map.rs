@@ -224,16 +224,7 @@ fn find<'r, 'a>(
 
 /// A time field, and its text.
 fn time<'r>(rec: &Rec<'r, '_>, f: &Field) -> Result<Option<(&'r str, Timestamp)>, SignInLogError> {
-    time_or(rec, f, None)
-}
-
-/// [`time`], where text read before as `known` (text and time) is not read again.
-fn time_or<'r>(
-    rec: &Rec<'r, '_>,
-    f: &Field,
-    known: Option<(&str, Timestamp)>,
-) -> Result<Option<(&'r str, Timestamp)>, SignInLogError> {
-    time_of(rec.str(f), f, known)
+    time_of(rec.str(f), f, None)
 }
 
 /// The time a field's `text` (non-empty, trimmed) gives, where text read before as `known`

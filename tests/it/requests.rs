@@ -90,6 +90,10 @@ fn the_builder_and_the_json_reader_make_the_same_request() {
 
 #[test]
 fn a_built_requests_diagnostics_name_the_request_as_their_source() {
+    let sources = |ds: &[&jitgate::Diagnostic]| -> Vec<(&'static str, String)> {
+        ds.iter().map(|d| (d.code, d.file.clone())).collect()
+    };
+    let named = |code| vec![(code, "request".to_owned())];
     // A warning kept with the request.
     let r = SignInRequest::user(CHLOE)
         .app(SHAREPOINT)
@@ -97,32 +101,18 @@ fn a_built_requests_diagnostics_name_the_request_as_their_source() {
         .at(T.parse().unwrap())
         .build()
         .unwrap();
-    let warnings: Vec<_> = r
-        .warnings()
-        .iter()
-        .map(|d| (d.code, d.file.as_str()))
-        .collect();
-    assert_eq!(warnings, [("unknownAuthMethod", "request")]);
+    let warnings: Vec<_> = r.warnings().iter().collect();
+    assert_eq!(sources(&warnings), named("unknownAuthMethod"));
     // An error.
     let e = SignInRequest::user("not-a-guid")
         .app(SHAREPOINT)
         .at(T.parse().unwrap())
         .build()
         .unwrap_err();
-    let errors: Vec<_> = e
-        .errors()
-        .iter()
-        .map(|d| (d.code, d.file.as_str()))
-        .collect();
-    assert_eq!(errors, [("invalidId", "request")]);
+    assert_eq!(sources(&e.errors()), named("invalidId"));
     // As the JSON reader names them.
     let e = SignInRequest::from_json(&body("not-a-guid", SHAREPOINT).to_string()).unwrap_err();
-    let errors: Vec<_> = e
-        .errors()
-        .iter()
-        .map(|d| (d.code, d.file.as_str()))
-        .collect();
-    assert_eq!(errors, [("invalidId", "request")]);
+    assert_eq!(sources(&e.errors()), named("invalidId"));
 }
 
 #[test]
