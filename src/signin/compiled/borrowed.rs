@@ -34,6 +34,14 @@ impl Options<'_> {
             Options::Prepared(clause) => &clause.items,
         }
     }
+
+    /// The same options: two prepared clauses by their keys, else item by item.
+    fn same(&self, other: &Options<'_>) -> bool {
+        match (self, other) {
+            (Options::Prepared(a), Options::Prepared(b)) => a.key == b.key,
+            _ => self.items() == other.items(),
+        }
+    }
 }
 
 /// One requirement and the policies that asked for it (a set: they are listed in policy order,
@@ -202,11 +210,8 @@ impl CompiledPolicies {
 
     fn add_need<'a>(&self, needs: &mut SmallVec<[Need<'a>; 4]>, any_of: Options<'a>, i: usize) {
         let id = |k: usize| self.policy(k).map(|p| p.id.as_str());
-        if let Some(existing) = needs
-            .iter_mut()
-            .find(|n| n.any_of.items() == any_of.items())
-        {
-            if !existing.policies.iter().any(|k| id(k) == id(i)) {
+        if let Some(existing) = needs.iter_mut().find(|n| n.any_of.same(&any_of)) {
+            if self.ids_unique || !existing.policies.iter().any(|k| id(k) == id(i)) {
                 existing.policies.insert(i);
             }
         } else {

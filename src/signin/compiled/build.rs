@@ -100,6 +100,10 @@ impl CompiledPolicies {
                     out.into_boxed_slice()
                 })
                 .collect(),
+            ids_unique: {
+                let mut seen = crate::hashing::Set::default();
+                tenant.policies.iter().all(|p| seen.insert(p.id.as_str()))
+            },
             explain_json: Vec::new(),
             explained_size: 0,
             tenant: Tenant::default(),

@@ -23,6 +23,7 @@ impl CompiledPolicies {
 
     pub(super) fn compile_grants(&mut self, t: &Tenant) {
         self.mfa = self.resolve_strength(t, MFA_STRENGTH_ID, None);
+        let mut keys = Map::default();
         for p in &t.policies {
             let grant = match p.grant.as_ref().filter(|g| !g.is_empty()) {
                 None => CompiledGrant::None,
@@ -60,13 +61,14 @@ impl CompiledPolicies {
                         .iter()
                         .map(|(ctl, _)| self.requirement_item(ctl))
                         .collect();
-                    let or_clause = Clause::new(sorted(items.iter().flatten().cloned().collect()));
+                    let or_clause =
+                        Clause::new(sorted(items.iter().flatten().cloned().collect()), &mut keys);
                     CompiledGrant::Controls {
                         and: g.operator != GrantOperator::Or,
                         controls,
                         items: items
                             .into_iter()
-                            .map(|item| item.map(|i| Clause::new(vec![i])))
+                            .map(|item| item.map(|i| Clause::new(vec![i], &mut keys)))
                             .collect(),
                         or_clause,
                     }
@@ -541,5 +543,48 @@ mod tests {
     #[test]
     fn controls_from_atoms_are_the_controls_checked() {
         on_test_tenants(check);
+    }
+
+    /// Every clause of a snapshot's grants; returns how many pairs had equal keys and how many
+    /// did not, having checked that the keys are equal exactly when the items are.
+    fn check_clause_keys(tenant: Tenant) -> (usize, usize) {
+        let snapshot = crate::Snapshot::compile(tenant);
+        let clauses: Vec<&Clause> = snapshot
+            .compiled()
+            .grants
+            .iter()
+            .flat_map(|g| match g {
+                CompiledGrant::Controls {
+                    items, or_clause, ..
+                } => items.iter().flatten().chain([or_clause]).collect(),
+                _ => Vec::new(),
+            })
+            .collect();
+        let (mut same, mut different) = (0, 0);
+        for (k, a) in clauses.iter().enumerate() {
+            for b in clauses.iter().skip(k + 1) {
+                assert_eq!(a.key == b.key, a.items == b.items, "{a:?} / {b:?}");
+                if a.key == b.key {
+                    same += 1;
+                } else {
+                    different += 1;
+                }
+            }
+        }
+        (same, different)
+    }
+
+    #[test]
+    fn clause_keys_are_equal_exactly_when_items_are() {
+        let (same, different) = check_clause_keys(test_tenants::example().0);
+        assert!(same > 5 && different > 50, "example: {same} {different}");
+        for seed in [3, 7, 11] {
+            let (same, different) =
+                check_clause_keys(test_tenants::generated(TenantSize::SMALL, seed, 0).0);
+            assert!(
+                same > 5 && different > 50,
+                "seed {seed}: {same} {different}"
+            );
+        }
     }
 }

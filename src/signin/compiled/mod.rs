@@ -213,10 +213,15 @@ struct Clause {
     items: Vec<RequirementItem>,
     /// The items as JSON, comma-separated.
     json: Box<[u8]>,
+    /// Equal for clauses of equal items, so a decision merges identical requirements by
+    /// comparing numbers, not items.
+    key: u32,
 }
 
 impl Clause {
-    fn new(items: Vec<RequirementItem>) -> Clause {
+    /// A clause of `items`, its key the one `keys` holds for the same JSON (which writes every
+    /// field of every item), or the next.
+    fn new(items: Vec<RequirementItem>, keys: &mut Map<Box<[u8]>, u32>) -> Clause {
         let mut json = Vec::new();
         for (k, item) in items.iter().enumerate() {
             if k > 0 {
@@ -224,10 +229,10 @@ impl Clause {
             }
             crate::signin::json_out::requirement_item(&mut json, item);
         }
-        Clause {
-            items,
-            json: json.into_boxed_slice(),
-        }
+        let json = json.into_boxed_slice();
+        let next = u32::try_from(keys.len()).unwrap_or(u32::MAX);
+        let key = *keys.entry(json.clone()).or_insert(next);
+        Clause { items, json, key }
     }
 }
 
@@ -287,6 +292,9 @@ pub struct CompiledPolicies {
     customs: Map<String, u32>,
     /// Each policy's id as a JSON string, written once here instead of per decision.
     id_json: Vec<Box<[u8]>>,
+    /// No two policies share an id (a loaded tenant's are unique, §1.4), so a requirement's
+    /// policies need no check by id when one is added.
+    ids_unique: bool,
     /// Each policy's fixed parts of its explained result, as JSON.
     explain_json: Vec<borrowed::explained::PolicyJson>,
     /// About how many bytes `explain_json` gives a decision (reserved at once).
