@@ -107,8 +107,8 @@ pub struct LocationTable {
     pub countries: Map<String, LocationSets>,
     /// Country code -> sets, for Authenticator-GPS country locations.
     pub gps: Map<String, LocationSets>,
-    /// Policies with a location condition.
-    pub configured: Bits,
+    /// Policies without a location condition: every sign-in's location matches them.
+    pub unconfigured: Bits,
     /// Policies whose include side is empty (exclude-only) or names `All`.
     pub include_always: Bits,
     /// Policies whose exclude side names `All`.
@@ -274,7 +274,7 @@ pub fn compile_locations(tenant: &Tenant) -> LocationTable {
         ip_classes: Vec::new(),
         countries: Map::default(),
         gps: Map::default(),
-        configured: Bits::empty(n),
+        unconfigured: Bits::full(n),
         include_always: Bits::empty(n),
         exclude_always: Bits::empty(n),
         include_trusted: Bits::empty(n),
@@ -294,7 +294,7 @@ pub fn compile_locations(tenant: &Tenant) -> LocationTable {
         let Some(l) = &p.conditions.locations else {
             continue;
         };
-        t.configured.insert(i);
+        t.unconfigured.remove(i);
         if l.include.is_empty() || l.include.iter().any(|r| r.is(Keyword::All)) {
             t.include_always.insert(i);
         }

@@ -172,8 +172,7 @@ impl CompiledPolicies {
         }
         location_missing.and_not(&exclude);
         include.and_not(&exclude);
-        let mut location = Bits::full(n);
-        location.and_not(&loc.configured);
+        let mut location = loc.unconfigured.clone();
         location.or(&include);
         let risk = |l: &RiskLevel| index_of(&RISKS, l).unwrap_or(RISKS.len());
         let flow = usize::from(c.transfer_methods.contains(&TransferMethod::DeviceCodeFlow))
