@@ -187,7 +187,11 @@ impl LineReader {
         // A line in the common form is read in one pass; any other goes through the JSON tree,
         // whose syntax errors keep their own wording.
         let common = match &input.body {
-            Body::Text(text) => requests.read_common(d, text.as_str(), Some(now)),
+            Body::Text(text) => match text.text() {
+                Ok(text) => requests.read_common(d, text, Some(now)),
+                // `json` reports it.
+                Err(_) => None,
+            },
             _ => None,
         };
         let read = match common {

@@ -52,14 +52,41 @@ impl Span {
     fn whole(text: String) -> Span {
         let range = 0..text.len();
         Span {
-            block: Arc::new(BlockText { text, pool: None }),
+            block: Arc::new(BlockText {
+                bytes: text.into_bytes(),
+                pool: None,
+            }),
             range,
         }
     }
 
-    /// The line's text.
-    pub fn as_str(&self) -> &str {
-        self.block.text.get(self.range.clone()).unwrap_or_default()
+    /// The line's text, or why its bytes are not UTF-8. Each line is checked here, by the
+    /// worker that reads it, with vector instructions (about a sixth of an instruction a byte).
+    pub fn text(&self) -> Result<&str, String> {
+        let bytes = self.block.bytes.get(self.range.clone()).unwrap_or_default();
+        simdutf8::basic::from_utf8(bytes).map_err(|_| {
+            // Only a bad line pays for finding where its first bad byte is.
+            let at = std::str::from_utf8(bytes)
+                .err()
+                .map_or(0, |e| e.valid_up_to());
+            format!("invalid UTF-8 at byte offset {at}")
+        })
+    }
+
+    /// Whether the line holds nothing but white space (what `str::trim` removes), told from its
+    /// first bytes in the usual case. A line that is not UTF-8 is not blank.
+    fn is_blank(&self) -> bool {
+        let bytes = self.block.bytes.get(self.range.clone()).unwrap_or_default();
+        // The ASCII white space `char::is_whitespace` knows (vertical tab included).
+        match bytes
+            .iter()
+            .find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b'\x0b' | b'\x0c'))
+        {
+            None => true,
+            Some(b) if b.is_ascii() => false,
+            // Other white space is not ASCII.
+            Some(_) => self.text().is_ok_and(|t| t.trim().is_empty()),
+        }
     }
 }
 
@@ -71,9 +98,10 @@ type Pool = Arc<Mutex<Vec<Vec<u8>>>>;
 /// Buffers kept in a [`Pool`]: as many blocks as `eval` holds at once, and one more.
 pub const POOL_BUFFERS: usize = 4;
 
-/// A block's text. When the block's last line is dropped, the buffer goes back to its pool.
+/// A block's bytes, each line checked as UTF-8 when it is read ([`Span::text`]). When the
+/// block's last line is dropped, the buffer goes back to its pool.
 struct BlockText {
-    text: String,
+    bytes: Vec<u8>,
     pool: Option<Pool>,
 }
 
@@ -84,13 +112,13 @@ impl Drop for BlockText {
         };
         // A buffer an overlong line made larger than a block is not kept, and a poisoned pool
         // only means no reuse.
-        if self.text.capacity() > BLOCK_BYTES + BLOCK_BYTES / 8 {
+        if self.bytes.capacity() > BLOCK_BYTES + BLOCK_BYTES / 8 {
             return;
         }
         if let Ok(mut buffers) = pool.lock()
             && buffers.len() < POOL_BUFFERS
         {
-            buffers.push(std::mem::take(&mut self.text).into_bytes());
+            buffers.push(std::mem::take(&mut self.bytes));
         }
     }
 }
@@ -112,7 +140,7 @@ impl Input {
     pub fn json(&self) -> Result<Cow<'_, Json<'_>>, String> {
         let at = |e: &dyn std::fmt::Display| format!("line {}: {e}", self.line);
         match &self.body {
-            Body::Text(text) => json::parse_str(text.as_str())
+            Body::Text(text) => json::parse_str(text.text().map_err(|e| at(&e))?)
                 .map(Cow::Owned)
                 .map_err(|e| at(&e)),
             Body::Value(v) => Ok(Cow::Borrowed(v)),
@@ -123,7 +151,7 @@ impl Input {
     /// The request as JSON text, unless the line is unreadable.
     pub fn text(&self) -> Option<String> {
         match &self.body {
-            Body::Text(text) => Some(text.as_str().to_owned()),
+            Body::Text(text) => text.text().ok().map(str::to_owned),
             Body::Value(v) => Some(v.to_value().to_string()),
             Body::Unreadable(_) => None,
         }
@@ -289,8 +317,7 @@ impl Requests {
         };
         // Every line of the block is read into one buffer, which becomes the block's text: no
         // allocation per line. Each line is its number and its range there, or why it cannot
-        // be read. Newlines stay between the ranges: an ASCII byte is always a character
-        // boundary, so a text that is UTF-8 as a whole is UTF-8 line by line.
+        // be read; whether a line is UTF-8 is told when it is decided.
         let mut buf = self
             .pool
             .lock()
@@ -329,7 +356,7 @@ impl Requests {
         // Room for the next block to be a little larger without growing (and copying).
         self.block_bytes = (buf.len() + buf.len() / 8).clamp(1 << 16, BLOCK_BYTES);
         let text = Arc::new(BlockText {
-            text: block_text(buf, &mut lines),
+            bytes: buf,
             pool: Some(Arc::clone(&self.pool)),
         });
         for (line, read) in lines {
@@ -339,7 +366,7 @@ impl Requests {
                         block: Arc::clone(&text),
                         range,
                     };
-                    if span.as_str().trim().is_empty() {
+                    if span.is_blank() {
                         continue;
                     }
                     Body::Text(span)
@@ -350,41 +377,6 @@ impl Requests {
         }
         Ok(ended)
     }
-}
-
-/// A block's bytes as text. All of it is UTF-8 in the usual case, checked in one pass (the
-/// newlines between the lines make that the same as each line being UTF-8); otherwise each line
-/// is checked alone, and one that is not UTF-8 is reported in its place and its bytes left out
-/// (the rest moves up, and the ranges with it).
-fn block_text(
-    bytes: Vec<u8>,
-    lines: &mut [(usize, Result<std::ops::Range<usize>, String>)],
-) -> String {
-    let bytes = match String::from_utf8(bytes) {
-        Ok(text) => return text,
-        Err(e) => e.into_bytes(),
-    };
-    let mut clean = Vec::with_capacity(bytes.len());
-    for (_, read) in lines.iter_mut() {
-        let Ok(range) = read else {
-            continue;
-        };
-        let line = bytes.get(range.clone()).unwrap_or_default();
-        match std::str::from_utf8(line) {
-            Ok(_) => {
-                let start = clean.len();
-                clean.extend_from_slice(line);
-                *range = start..clean.len();
-                // The newline keeps the next line from completing a character of this one.
-                clean.push(b'\n');
-            }
-            Err(e) => {
-                *read = Err(format!("invalid UTF-8 at byte offset {}", e.valid_up_to()));
-            }
-        }
-    }
-    // Whole UTF-8 lines make UTF-8 text.
-    String::from_utf8(clean).unwrap_or_default()
 }
 
 /// The first `n` bytes of `reader` (fewer where it ends first, then `true`), gathered over as
@@ -517,7 +509,7 @@ mod tests {
             }
             for input in block {
                 let read = match &input.body {
-                    Body::Text(span) => Ok(span.as_str().to_owned()),
+                    Body::Text(span) => span.text().map(str::to_owned),
                     Body::Unreadable(why) => Err(why.clone()),
                     Body::Value(_) => Err("a value".to_owned()),
                 };
@@ -616,7 +608,7 @@ mod tests {
         assert_eq!(pooled(&requests), 1);
         for _ in 0..10 {
             drop(BlockText {
-                text: "x".to_owned(),
+                bytes: b"x".to_vec(),
                 pool: Some(Arc::clone(&requests.pool)),
             });
         }
