@@ -56,7 +56,6 @@ pub(crate) fn utc_seconds(s: &str) -> Option<Timestamp> {
         let v = c.wrapping_sub(b'0');
         (v < 10).then_some(v)
     };
-    let two = |a: u8, b: u8| Some(i64::from(digit(a)? * 10 + digit(b)?));
     let (whole, rest) = s.as_bytes().split_at_checked(19)?;
     let nanos = match rest {
         [b'Z'] => 0,
@@ -69,37 +68,24 @@ pub(crate) fn utc_seconds(s: &str) -> Option<Timestamp> {
         }
         _ => return None,
     };
-    let b: &[u8; 19] = whole.try_into().ok()?;
-    let [
-        y0,
-        y1,
-        y2,
-        y3,
-        b'-',
-        m0,
-        m1,
-        b'-',
-        d0,
-        d1,
-        b'T',
-        h0,
-        h1,
-        b':',
-        n0,
-        n1,
-        b':',
-        s0,
-        s1,
-    ] = *b
-    else {
-        return None;
+    // `YYYY-MM-`, `DDTHH:MM` and `HH:MM:SS`, a word each (the last overlaps the second).
+    let word = |at: usize| {
+        let bytes: [u8; 8] = whole.get(at..at + 8)?.try_into().ok()?;
+        Some(u64::from_le_bytes(bytes))
     };
-    let (year, month, day) = (
-        two(y0, y1)? * 100 + two(y2, y3)?,
-        two(m0, m1)?,
-        two(d0, d1)?,
-    );
-    let (hour, minute, second) = (two(h0, h1)?, two(n0, n1)?, two(s0, s1)?);
+    let [year_month, day_time, time] = [
+        digits_in(word(0)?, *b"0000-00-")?,
+        digits_in(word(8)?, *b"00T00:00")?,
+        digits_in(word(11)?, *b"00:00:00")?,
+    ];
+    // Byte `k` of each becomes ten times itself plus the byte after it: a two-digit number
+    // where a pair of digits starts (at most 99, so nothing carries into the next byte).
+    let pairs = |v: u64| v * 10 + (v >> 8);
+    let at = |v: u64, k: u32| ((v >> (8 * k)) & 0xFF) as i64;
+    let (year_month, day_time, time) = (pairs(year_month), pairs(day_time), pairs(time));
+    let year = at(year_month, 0) * 100 + at(year_month, 2);
+    let (month, day) = (at(year_month, 5), at(day_time, 0));
+    let (hour, minute, second) = (at(day_time, 3), at(day_time, 6), at(time, 6));
     let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
     let month_days = match month {
         2 if leap => 29,
@@ -123,6 +109,22 @@ pub(crate) fn utc_seconds(s: &str) -> Option<Timestamp> {
     let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
     let days = era * 146_097 + day_of_era - 719_468;
     Timestamp::new(days * 86_400 + hour * 3_600 + minute * 60 + second, nanos).ok()
+}
+
+/// The eight bytes of `word` (the first the lowest) against `pattern`: where the pattern has
+/// `0`, a digit, given as its value; anywhere else the pattern's byte itself, given as zero.
+/// `None` if a byte does not fit. A word at a time: after the `0`s are taken away, a digit is a
+/// byte whose high half is zero before and after six is added to it, and no other byte is.
+fn digits_in(word: u64, pattern: [u8; 8]) -> Option<u64> {
+    const HIGH: u64 = 0xF0F0_F0F0_F0F0_F0F0;
+    let v = word ^ u64::from_le_bytes(pattern);
+    // The separators' bytes, which must match exactly.
+    let separators = u64::from_le_bytes(pattern.map(|b| if b == b'0' { 0 } else { 0xFF }));
+    // Adding six carries into no byte: each is below 0x10 where the first test holds.
+    if v & separators != 0 || v & HIGH != 0 || v.wrapping_add(0x0606_0606_0606_0606) & HIGH != 0 {
+        return None;
+    }
+    Some(v)
 }
 
 /// The largest duration accepted: 10,000 days, far beyond any PIM window, well inside jiff's range.
@@ -444,7 +446,22 @@ mod tests {
         // (the reading insists on RFC 3339's `T`, which jiff does not).
         let good = "2026-03-02T09:00:00.1234567Z";
         for at in 0..good.len() {
-            for c in [b'/', b':', b'0', b'9', b'a', b' ', b'+', b'.', b'Z', 0xff] {
+            for c in [
+                b'/',
+                b':',
+                b'0',
+                b'9',
+                b'a',
+                b' ',
+                b'+',
+                b'.',
+                b'Z',
+                0xff,
+                b'?',
+                b'@',
+                0x06,
+                0x39 + 0x80,
+            ] {
                 let mut bytes = good.as_bytes().to_vec();
                 if let Some(x) = bytes.get_mut(at) {
                     *x = c;
