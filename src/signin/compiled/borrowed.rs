@@ -562,20 +562,20 @@ impl<'a> BorrowedDecision<'a> {
 
     /// The decision's JSON, with the per-policy results when `explain` is set.
     fn write(&self, o: &mut Vec<u8>, explain: bool) {
-        let mut first = true;
-        o.push(b'{');
+        // The keys after the first go out with their separators as literal runs.
         if let Some(id) = &self.p.req.id {
-            out::key(o, &mut first, b"id");
+            o.extend_from_slice(b"{\"id\":");
             out::echo_id(o, id);
+            o.extend_from_slice(b",\"decision\":");
+        } else {
+            o.extend_from_slice(b"{\"decision\":");
         }
-        out::key(o, &mut first, b"decision");
         out::name(o, self.decision.as_str());
-        out::key(o, &mut first, b"evaluatedAt");
+        o.extend_from_slice(b",\"evaluatedAt\":");
         crate::model::time::write_json_timestamp(o, self.p.t);
-        out::key(o, &mut first, b"conditionalAccessStatus");
+        o.extend_from_slice(b",\"conditionalAccessStatus\":");
         out::name(o, self.status.as_str());
-        out::key(o, &mut first, b"requirements");
-        o.push(b'[');
+        o.extend_from_slice(b",\"requirements\":[");
         for (k, need) in self.needs.iter().enumerate() {
             if k > 0 {
                 o.push(b',');
@@ -630,10 +630,10 @@ impl<'a> BorrowedDecision<'a> {
         }
         o.push(b']');
         if let Some(cx) = self.auth_context() {
-            out::key(o, &mut first, b"claimsChallenge");
+            o.extend_from_slice(b",\"claimsChallenge\":");
             out::value(o, &format_args!("{}", ClaimsChallenge(cx)));
         }
-        out::key(o, &mut first, b"sessionControls");
+        o.extend_from_slice(b",\"sessionControls\":");
         session_controls(o, &self.merge());
         if explain {
             self.write_policies(o);
@@ -666,9 +666,8 @@ impl<'a> BorrowedDecision<'a> {
             }
             o.push(b'}');
         });
-        o.extend_from_slice(b"],\"revision\":");
-        out::string(o, &self.policies.revision);
-        o.push(b'}');
+        o.push(b']');
+        o.extend_from_slice(&self.policies.revision_json);
     }
 }
 

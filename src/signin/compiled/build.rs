@@ -52,6 +52,12 @@ impl CompiledPolicies {
             || tenant.revision(),
             || rayon::join(|| compile_users(&tenant), || compile_locations(&tenant)),
         );
+        let revision_json = {
+            let mut out = b",\"revision\":".to_vec();
+            crate::signin::json_out::string(&mut out, &revision);
+            out.push(b'}');
+            out.into_boxed_slice()
+        };
         let mut s = CompiledPolicies {
             n,
             revision,
@@ -100,6 +106,7 @@ impl CompiledPolicies {
                     out.into_boxed_slice()
                 })
                 .collect(),
+            revision_json,
             ids_unique: {
                 let mut seen = crate::hashing::Set::default();
                 tenant.policies.iter().all(|p| seen.insert(p.id.as_str()))

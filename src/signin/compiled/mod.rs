@@ -292,6 +292,8 @@ pub struct CompiledPolicies {
     customs: Map<String, u32>,
     /// Each policy's id as a JSON string, written once here instead of per decision.
     id_json: Vec<Box<[u8]>>,
+    /// The end of every decision's JSON: `,"revision":"…"}`.
+    revision_json: Box<[u8]>,
     /// No two policies share an id (a loaded tenant's are unique, §1.4), so a requirement's
     /// policies need no check by id when one is added.
     ids_unique: bool,
