@@ -174,6 +174,33 @@ impl CompiledPolicies {
         applicable: &Bits,
         methods: MethodSet,
     ) -> SmallVec<[(usize, u8); 4]> {
+        if !self.may_miss_data(p) {
+            return SmallVec::new();
+        }
+        self.missing_data_of(p, selected, applicable, methods)
+    }
+
+    /// Whether any policy can be kept out for want of data: only a policy whose identity or
+    /// location could not be told, or a request whose platform or client app is unknown, can
+    /// be (the masks `missing_data_of` sets need one of these).
+    fn may_miss_data(&self, p: &Prepared<'_>) -> bool {
+        let known = |slot: usize, unknown: usize, table: &[Bits]| {
+            slot != unknown && table.get(slot).is_some()
+        };
+        !p.identity_missing.is_empty()
+            || !p.location_missing.is_empty()
+            || !known(p.platform, PLATFORMS.len(), &self.platforms)
+            || !known(p.client, CLIENTS.len(), &self.clients)
+    }
+
+    /// [`CompiledPolicies::missing_data`] worked out in full.
+    fn missing_data_of(
+        &self,
+        p: &Prepared<'_>,
+        selected: &Bits,
+        applicable: &Bits,
+        methods: MethodSet,
+    ) -> SmallVec<[(usize, u8); 4]> {
         let mut set = self.enforced.clone();
         set.and(&self.evaluated);
         set.and(selected);
@@ -605,6 +632,51 @@ mod tests {
             }
         }
         flagged
+    }
+
+    #[test]
+    fn no_missing_data_is_found_where_none_can_be() {
+        // Cases where data could be missing, those where some was, and those where none could be.
+        let (mut knowable, mut found, mut unknowable) = (0, 0, 0);
+        let mut check = |tenant: Tenant, requests: &[SignInRequest]| {
+            let snapshot = crate::Snapshot::compile(tenant);
+            let c = snapshot.compiled();
+            // Each request as it is, and without each piece of data it may lack.
+            let variants = requests.iter().flat_map(|req| {
+                let mut without = [req.clone(), req.clone(), req.clone(), req.clone()];
+                let [address, platform, client, _] = &mut without;
+                address.conditions.ip_address = None;
+                address.conditions.country = None;
+                platform.conditions.platform = None;
+                client.conditions.client_app_type = None;
+                without
+            });
+            for (k, req) in variants.enumerate() {
+                let p = c.prepare(&req);
+                let applicable = c.applicable(&p);
+                for methods in [req.session.methods, MethodSet::default()] {
+                    let full = c.missing_data_of(&p, &c.evaluated, &applicable, methods);
+                    if c.may_miss_data(&p) {
+                        knowable += 1;
+                        found += usize::from(!full.is_empty());
+                    } else {
+                        assert!(full.is_empty(), "request {k}: {full:?}");
+                        unknowable += 1;
+                    }
+                    assert_eq!(c.missing_data(&p, &c.evaluated, &applicable, methods), full);
+                }
+            }
+        };
+        let (tenant, requests) = test_tenants::example();
+        check(tenant, &requests);
+        for seed in [3, 7, 11] {
+            let (tenant, requests) = test_tenants::generated(TenantSize::SMALL, seed, 150);
+            check(tenant, &requests);
+        }
+        assert!(
+            unknowable > 50 && knowable > 50 && found > 20,
+            "{unknowable} {knowable} {found}"
+        );
     }
 
     #[test]
