@@ -433,9 +433,16 @@ pub fn split_source(source: &str) -> (&str, &str) {
 
 /// Is `s` a GUID (hex groups 8-4-4-4-12, any case, no braces)?
 pub fn is_guid(s: &str) -> bool {
+    guid_case(s).is_some()
+}
+
+/// `Some(true)` for a GUID (as [`is_guid`] reads one) with an upper-case letter, `Some(false)`
+/// for one all in lower case, `None` for anything else: a GUID is checked and its case told in
+/// the one pass.
+pub fn guid_case(s: &str) -> Option<bool> {
     // Eight bytes at a time: ids of every request line and log record pass through here.
     let Ok(b) = <&[u8; 36]>::try_from(s.as_bytes()) else {
-        return false;
+        return None;
     };
     let word = |lo: &[u8; 4], hi: &[u8; 4]| {
         u64::from(u32::from_le_bytes(*lo)) | (u64::from(u32::from_le_bytes(*hi)) << 32)
@@ -445,19 +452,24 @@ pub fn is_guid(s: &str) -> bool {
             .and_then(|q| q.try_into().ok())
             .unwrap_or(&[0; 4])
     };
-    [b[8], b[13], b[18], b[23]] == [b'-'; 4]
-        && [
-            word(four(0), four(4)),
-            word(four(9), four(14)),
-            word(four(19), four(24)),
-            word(four(28), four(32)),
-        ]
-        .into_iter()
-        .all(all_hex)
+    if [b[8], b[13], b[18], b[23]] != [b'-'; 4] {
+        return None;
+    }
+    let mut upper = false;
+    for w in [
+        word(four(0), four(4)),
+        word(four(9), four(14)),
+        word(four(19), four(24)),
+        word(four(28), four(32)),
+    ] {
+        upper |= hex_word(w)?;
+    }
+    Some(upper)
 }
 
-/// Are all eight bytes of `w` ASCII hex digits (any case)?
-fn all_hex(w: u64) -> bool {
+/// Whether the eight bytes of `w` are ASCII hex digits (any case), `Some(true)` when a letter
+/// among them is upper case.
+fn hex_word(w: u64) -> Option<bool> {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     // The high bit of each byte that is `c` or more: with the high bit set first, no byte
@@ -466,7 +478,11 @@ fn all_hex(w: u64) -> bool {
     let lower = w | (ONES * 0x20);
     let digit = at_least(w, b'0') & !at_least(w, b'9' + 1);
     let letter = at_least(lower, b'a') & !at_least(lower, b'f' + 1);
-    w & HIGH == 0 && (digit | letter) == HIGH
+    if w & HIGH != 0 || (digit | letter) != HIGH {
+        return None;
+    }
+    // An upper-case letter lacks the 0x20 bit, which two places up is the byte's high bit.
+    Some(letter & !(w << 2) != 0)
 }
 
 /// Is `s` a bare alphanumeric word (an unknown keyword rather than garbage, §1.5)?
@@ -614,6 +630,8 @@ mod tests {
                         continue;
                     };
                     assert_eq!(is_guid(text), naive(&b), "{text:?}");
+                    let upper = b.iter().any(u8::is_ascii_uppercase);
+                    assert_eq!(guid_case(text), naive(&b).then_some(upper), "{text:?}");
                     guids += usize::from(naive(&b));
                 }
             }

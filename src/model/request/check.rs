@@ -7,7 +7,7 @@ use crate::model::enums::{
     ClientAppType, InsiderRiskLevel, Platform, RiskLevel, TransferMethod, UserAction,
 };
 use crate::model::location::normalize_ip;
-use crate::model::read::{child, index, is_guid, truncate};
+use crate::model::read::{child, guid_case, index, is_guid, truncate};
 
 /// The lower-case dashed form of a GUID given as `xxxxxxxx-…`, `{…}`, `urn:uuid:…` or 32 hex
 /// digits without dashes (any case, surrounding space ignored); `None` for anything else.
@@ -42,9 +42,13 @@ pub fn check_id(d: &mut Diagnostics, path: &str, what: &str, id: &mut String) {
 /// [`check_id`] with the path built only for an error. The common case, a dashed GUID as Graph
 /// writes it, is lowercased where it stands.
 fn check_id_at(d: &mut Diagnostics, path: impl FnOnce() -> String, what: &str, id: &mut String) {
-    if is_guid(id) {
-        id.make_ascii_lowercase();
-        return;
+    match guid_case(id) {
+        Some(false) => return,
+        Some(true) => {
+            id.make_ascii_lowercase();
+            return;
+        }
+        None => {}
     }
     match normalize_guid(id) {
         Some(g) => *id = g,
