@@ -443,37 +443,46 @@ mod tests {
         }
         assert_eq!(fractions, 27);
         // Any other byte in place of each digit or separator: read as jiff reads it, or refused
-        // (the reading insists on RFC 3339's `T`, which jiff does not).
+        // (the reading insists on RFC 3339's `T`, which jiff does not); a digit in place of a
+        // digit that jiff reads is read too.
         let good = "2026-03-02T09:00:00.1234567Z";
+        let mut kept = 0;
         for at in 0..good.len() {
             for c in [
-                b'/',
-                b':',
-                b'0',
-                b'9',
-                b'a',
-                b' ',
-                b'+',
-                b'.',
-                b'Z',
-                0xff,
-                b'?',
-                b'@',
-                0x06,
-                0x39 + 0x80,
+                b'/', b':', b'0', b'9', b'a', b' ', b'+', b'.', b'Z', b'?', b'@', 0x06,
             ] {
                 let mut bytes = good.as_bytes().to_vec();
                 if let Some(x) = bytes.get_mut(at) {
                     *x = c;
                 }
-                let text = String::from_utf8_lossy(&bytes);
+                let text = String::from_utf8(bytes).unwrap();
                 let jiff = text.parse::<Timestamp>().ok();
-                if let Some(direct) = utc_seconds(&text) {
+                let direct = utc_seconds(&text);
+                if let Some(direct) = direct {
                     assert_eq!(Some(direct), jiff, "{text}");
+                }
+                if c.is_ascii_digit() && good.as_bytes()[at].is_ascii_digit() && jiff.is_some() {
+                    assert!(direct.is_some(), "{text}");
+                    kept += 1;
                 }
                 if let Ok(t) = parse_timestamp(&text) {
                     assert_eq!(Some(t), jiff, "{text}");
                 }
+            }
+        }
+        assert!(kept > 30, "{kept}");
+        // Characters of two and three bytes (bytes with the high bit set, 0xb9 among them,
+        // which is a nine with that bit) over each place, the length kept: never read directly.
+        for c in ["ù", "é", "€"] {
+            for at in 0..=good.len() - c.len() {
+                let mut text = good.to_owned();
+                text.replace_range(at..at + c.len(), c);
+                assert_eq!(utc_seconds(&text), None, "{text}");
+                assert_eq!(
+                    parse_timestamp(&text).ok(),
+                    text.parse::<Timestamp>().ok(),
+                    "{text}"
+                );
             }
         }
         for other in [

@@ -846,3 +846,49 @@ fn unknown_authentication_method_proves_nothing() {
     );
     assert!(warned_about(&t, &out, "telepathy"), "{}", out.pretty());
 }
+
+/// A tenant built by hand may hold two policies of one id (a loaded one cannot, §1.4): a grant
+/// requirement both ask for names the id once, and both evaluators and the borrowed decision
+/// agree. The compiled engine looks requirements' policies up by id only for such a tenant.
+#[test]
+fn two_policies_of_one_id_are_named_once_in_a_requirement() {
+    let mut tenant = jitgate::load(std::path::Path::new("examples/tenant")).unwrap();
+    let copies: Vec<_> = tenant.policies.clone();
+    tenant.policies.extend(copies);
+    let snapshot = jitgate::Snapshot::compile(tenant.clone());
+    let reference = jitgate::ReferenceEvaluator::new(&tenant);
+    let lines = std::fs::read_to_string("examples/signins.jsonl").unwrap();
+    let mut named = 0;
+    for line in lines.lines().filter(|l| !l.trim().is_empty()) {
+        let req = jitgate::SignInRequest::from_json(line).unwrap();
+        for explain in [jitgate::Explain::None, jitgate::Explain::Policies] {
+            let compiled = snapshot.evaluate(&req, explain);
+            assert_eq!(
+                serde_json::to_string(&compiled).unwrap(),
+                serde_json::to_string(&reference.evaluate(&req, explain)).unwrap(),
+                "{line}"
+            );
+            // Grant clauses only: a re-authentication lists each policy whose frequency
+            // failed, in both engines (`stale` policies, not looked up by id).
+            let grants = compiled.requirements.iter().filter(|r| {
+                !r.any_of
+                    .iter()
+                    .any(|i| matches!(i, jitgate::RequirementItem::Reauthentication { .. }))
+            });
+            for r in grants {
+                let mut ids = r.policy_ids.clone();
+                ids.sort();
+                ids.dedup();
+                assert_eq!(ids.len(), r.policy_ids.len(), "{line}: {:?}", r.policy_ids);
+                named += r.policy_ids.len();
+            }
+        }
+        let mut borrowed = Vec::new();
+        snapshot.evaluate_borrowed(&req).write_json(&mut borrowed);
+        assert_eq!(
+            String::from_utf8(borrowed).unwrap(),
+            serde_json::to_string(&snapshot.evaluate(&req, jitgate::Explain::None)).unwrap()
+        );
+    }
+    assert!(named > 10, "{named}");
+}

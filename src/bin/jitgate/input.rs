@@ -36,12 +36,14 @@ pub enum Body {
     Text(Span),
     /// An item of a `.json` document, already parsed (duplicate keys still visible).
     Value(Json<'static>),
-    /// A line whose bytes are not text; the reason.
+    /// A line that could not be read (longer than the limit, or UTF-16 that is not text); the
+    /// reason. A JSON Lines line that is not UTF-8 is `Text`, and says so when it is read
+    /// ([`Span::text`]).
     Unreadable(String),
 }
 
-/// A line's text: a range of the text of the block it was read in, so that reading a block
-/// allocates once, not once per line.
+/// A line: a range of the bytes of the block it was read in, so that reading a block allocates
+/// once, not once per line; [`Span::text`] checks that they are UTF-8.
 pub struct Span {
     block: Arc<BlockText>,
     range: std::ops::Range<usize>,
@@ -643,7 +645,7 @@ mod tests {
     fn a_block_reads_as_its_lines_would_one_by_one() {
         // Lines built from pieces that matter here: ASCII, multi-byte characters (whole and
         // cut), stray continuation bytes, carriage returns, blanks and Unicode spaces.
-        const PIECES: [&[u8]; 12] = [
+        const PIECES: [&[u8]; 17] = [
             b"{\"a\":1}",
             b"x",
             b" ",
@@ -656,6 +658,13 @@ mod tests {
             b"\xe2\x80\x83",
             b"\xf0\x9f\x98\x80",
             b"\t",
+            // Vertical tab and form feed (white space to `trim`), a control byte that is not,
+            // and the two-byte white spaces NEL and no-break space.
+            b"\x0b",
+            b"\x0c",
+            b"\x1c",
+            b"\xc2\x85",
+            b"\xc2\xa0",
         ];
         let mut seed = 0x2545_f491_4f6c_dd1du64;
         for round in 0..3000 {

@@ -42,13 +42,11 @@ pub fn check_id(d: &mut Diagnostics, path: &str, what: &str, id: &mut String) {
 /// [`check_id`] with the path built only for an error. The common case, a dashed GUID as Graph
 /// writes it, is lowercased where it stands.
 fn check_id_at(d: &mut Diagnostics, path: impl FnOnce() -> String, what: &str, id: &mut String) {
-    match guid_case(id) {
-        Some(false) => return,
-        Some(true) => {
+    if let Some(upper) = guid_case(id) {
+        if upper {
             id.make_ascii_lowercase();
-            return;
         }
-        None => {}
+        return;
     }
     match normalize_guid(id) {
         Some(g) => *id = g,

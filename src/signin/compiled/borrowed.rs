@@ -562,7 +562,7 @@ impl<'a> BorrowedDecision<'a> {
 
     /// The decision's JSON, with the per-policy results when `explain` is set.
     fn write(&self, o: &mut Vec<u8>, explain: bool) {
-        // The keys after the first go out with their separators as literal runs.
+        // Every fixed key goes out with its separators as one literal run.
         if let Some(id) = &self.p.req.id {
             o.extend_from_slice(b"{\"id\":");
             out::echo_id(o, id);
