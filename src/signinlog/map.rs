@@ -415,9 +415,9 @@ pub(super) fn map_with<'a>(
     }
 
     match rec.str(field!["ipAddress", "IPAddress"]) {
-        Some(ip) => match ip.parse() {
-            Ok(ip) => builder.set_ip(ip),
-            Err(_) => {
+        Some(ip) => match crate::model::location::parse_ip(ip) {
+            Some(ip) => builder.set_ip(ip),
+            None => {
                 return Err(error(
                     &["ipAddress"],
                     &format!("\"{ip}\" is not an IP address"),

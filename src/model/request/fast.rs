@@ -15,8 +15,6 @@
 //! ignores their values but its JSON tree still checks them to the letter (a lone surrogate
 //! escape, a number out of range), which a skip here would not.
 
-use std::net::IpAddr;
-
 use jiff::Timestamp;
 
 use super::spare::Spare;
@@ -373,7 +371,7 @@ fn read_conditions(
         match i {
             0 => {
                 c.ip_address = match string(s)? {
-                    Some(ip) => Some(ip.trim().parse::<IpAddr>().ok()?),
+                    Some(ip) => Some(crate::model::location::parse_ip(ip.trim())?),
                     None => None,
                 }
             }

@@ -1,7 +1,5 @@
 //! Reading a What If body (JSON) into a [`SignInRequestBuilder`]; the builder's checks finish it.
 
-use std::net::IpAddr;
-
 use jiff::Timestamp;
 
 use super::build::SignInRequestBuilder;
@@ -266,22 +264,22 @@ fn parse_context(d: &mut Diagnostics, c: &Obj<'_>) -> Option<SignInContext> {
 /// Reads `signInConditions` (also used by activation requests); the checks of §5.3a follow in
 /// [`super::check_conditions`].
 pub fn parse_conditions(d: &mut Diagnostics, c: &Obj<'_>) -> SignInConditions {
-    let ip_address = c
-        .str(d, "ipAddress")
-        .and_then(|s| match s.trim().parse::<IpAddr>() {
-            Ok(ip) => Some(ip),
-            Err(_) => {
-                d.error(
-                    "invalidIpAddress",
-                    &c.at("ipAddress"),
-                    format!(
-                        "\"{}\" is not an IPv4 or IPv6 address (no prefix or zone)",
-                        truncate(s, 60)
-                    ),
-                );
-                None
-            }
-        });
+    let ip_address =
+        c.str(d, "ipAddress")
+            .and_then(|s| match crate::model::location::parse_ip(s.trim()) {
+                Some(ip) => Some(ip),
+                None => {
+                    d.error(
+                        "invalidIpAddress",
+                        &c.at("ipAddress"),
+                        format!(
+                            "\"{}\" is not an IPv4 or IPv6 address (no prefix or zone)",
+                            truncate(s, 60)
+                        ),
+                    );
+                    None
+                }
+            });
     SignInConditions {
         platform: c.enumeration(d, "devicePlatform", Platform::parse),
         client_app_type: c.enumeration(d, "clientAppType", ClientAppType::parse),
