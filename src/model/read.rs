@@ -455,34 +455,35 @@ pub fn guid_case(s: &str) -> Option<bool> {
     if [b[8], b[13], b[18], b[23]] != [b'-'; 4] {
         return None;
     }
-    let mut upper = false;
+    // The four words' flags combined without a branch per word.
+    let (mut bad, mut upper) = (0, 0);
     for w in [
         word(four(0), four(4)),
         word(four(9), four(14)),
         word(four(19), four(24)),
         word(four(28), four(32)),
     ] {
-        upper |= hex_word(w)?;
+        let (b, u) = hex_word(w);
+        bad |= b;
+        upper |= u;
     }
-    Some(upper)
+    (bad == 0).then_some(upper != 0)
 }
 
-/// Whether the eight bytes of `w` are ASCII hex digits (any case), `Some(true)` when a letter
-/// among them is upper case.
-fn hex_word(w: u64) -> Option<bool> {
+/// Of the eight bytes of `w`: the high bit of each that is not an ASCII hex digit (any case),
+/// and the high bit of each that is an upper-case letter.
+fn hex_word(w: u64) -> (u64, u64) {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     // The high bit of each byte that is `c` or more: with the high bit set first, no byte
-    // borrows from the next (valid only for ASCII bytes, checked first).
+    // borrows from the next (valid only for ASCII bytes; a byte that is not has its own high
+    // bit, which marks it bad).
     let at_least = |x: u64, c: u8| ((x | HIGH) - ONES * u64::from(c)) & HIGH;
     let lower = w | (ONES * 0x20);
     let digit = at_least(w, b'0') & !at_least(w, b'9' + 1);
     let letter = at_least(lower, b'a') & !at_least(lower, b'f' + 1);
-    if w & HIGH != 0 || (digit | letter) != HIGH {
-        return None;
-    }
     // An upper-case letter lacks the 0x20 bit, which two places up is the byte's high bit.
-    Some(letter & !(w << 2) != 0)
+    ((w & HIGH) | (!(digit | letter) & HIGH), letter & !(w << 2))
 }
 
 /// Is `s` a bare alphanumeric word (an unknown keyword rather than garbage, §1.5)?
