@@ -145,19 +145,38 @@ pub(crate) fn timestamp_text(t: Timestamp) -> String {
     String::from_utf8(out).unwrap_or_else(|_| t.to_string())
 }
 
+/// `00` to `99` as pairs of ASCII digits.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "evaluated at compile time: an index out of range fails the build"
+)]
+const DIGIT_PAIRS: [[u8; 2]; 100] = {
+    let mut pairs = [[0u8; 2]; 100];
+    let mut n = 0;
+    while n < 100 {
+        pairs[n] = [b'0' + (n / 10) as u8, b'0' + (n % 10) as u8];
+        n += 1;
+    }
+    pairs
+};
+
 /// Appends `t` as [`write_json_timestamp`] does, in quotes when `QUOTED`.
 fn write_timestamp<const QUOTED: bool>(out: &mut Vec<u8>, t: Timestamp) {
-    let (secs, nanos) = (t.as_second(), t.subsec_nanosecond());
-    if nanos < 0 || !(0..253_402_300_800).contains(&secs) {
-        use std::io::Write as _;
-        // Writing to a Vec cannot fail.
-        let _ = if QUOTED {
-            write!(out, "\"{t}\"")
-        } else {
-            write!(out, "{t}")
-        };
-        return;
-    }
+    let nanos = t.subsec_nanosecond();
+    // From 1970 to 9999, unsigned: unsigned arithmetic divides by constants in fewer steps.
+    let secs = match u64::try_from(t.as_second()) {
+        Ok(secs) if nanos >= 0 && secs < 253_402_300_800 => secs,
+        _ => {
+            use std::io::Write as _;
+            // Writing to a Vec cannot fail.
+            let _ = if QUOTED {
+                write!(out, "\"{t}\"")
+            } else {
+                write!(out, "{t}")
+            };
+            return;
+        }
+    };
     // The civil date of a day count (the inverse of `utc_seconds`' count; the proleptic
     // Gregorian calendar, as jiff's), worked out here: jiff's general conversion costs several
     // times more, and every decision writes one.
@@ -171,11 +190,14 @@ fn write_timestamp<const QUOTED: bool>(out: &mut Vec<u8>, t: Timestamp) {
     let m = (5 * day_of_year + 2) / 153;
     let day = day_of_year - (153 * m + 2) / 5 + 1;
     let month = if m < 10 { m + 3 } else { m - 9 };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    // Two digits of `n` (below 100), as bytes.
-    let two = |n: i64| {
-        let n = n.rem_euclid(100) as u8;
-        [b'0' + n / 10, b'0' + n % 10]
+    let year = year_of_era + era * 400 + u64::from(month <= 2);
+    // Two digits of `n` (below 100), from a table.
+    let two = |n: u64| {
+        usize::try_from(n % 100)
+            .ok()
+            .and_then(|k| DIGIT_PAIRS.get(k))
+            .copied()
+            .unwrap_or(*b"00")
     };
     let ([y0, y1], [y2, y3]) = (two(year / 100), two(year));
     let ([m0, m1], [d0, d1]) = (two(month), two(day));
