@@ -463,9 +463,9 @@ pub fn guid_case(s: &str) -> Option<bool> {
         word(four(19), four(24)),
         word(four(28), four(32)),
     ] {
-        let (b, u) = hex_word(w);
-        bad |= b;
-        upper |= u;
+        let (word_bad, word_upper) = hex_word(w);
+        bad |= word_bad;
+        upper |= word_upper;
     }
     (bad == 0).then_some(upper != 0)
 }
@@ -639,13 +639,15 @@ mod tests {
         }
         // 22 hex digits at each of 32 places, the dash alone at 4, for both.
         assert_eq!(guids, 2 * (32 * 22 + 4));
-        // Non-ASCII characters of two and three bytes at every place, the length kept at 36.
-        for c in ["é", "€"] {
+        // Non-ASCII characters of two and three bytes at every place, the length kept at 36:
+        // among them `°` and `±`, whose bytes without their high bit would be hex digits.
+        for c in ["é", "€", "°", "±"] {
             for at in 0..=36 - c.len() {
                 let mut text = "809741fe-fb1b-4746-9ff0-83a978a4c891".to_owned();
                 text.replace_range(at..at + c.len(), c);
                 assert_eq!(text.len(), 36);
                 assert!(!is_guid(&text), "{text}");
+                assert_eq!(guid_case(&text), None, "{text}");
                 assert_eq!(is_guid(&text), naive(text.as_bytes()));
             }
         }
