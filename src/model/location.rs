@@ -14,27 +14,18 @@ use crate::json::Json;
 /// other text, which the general path reads or refuses with its message. About a tenth of the
 /// general path's instructions: a tenant at Entra's limits holds 390,000 such ranges.
 fn plain_v4(s: &str) -> Option<Cidr> {
-    // One pass over the bytes: `split` and `split_once` search with `memchr`, which costs more
-    // than the whole of a range this short.
     let b = s.as_bytes();
-    let mut octets = [0u8; 4];
-    let mut at = 0;
-    for (k, o) in octets.iter_mut().enumerate() {
-        let (value, digits) = octet(b.get(at..)?)?;
-        *o = value;
-        at += digits;
-        let separator = if k < 3 { b'.' } else { b'/' };
-        if *b.get(at)? != separator {
-            return None;
-        }
-        at += 1;
+    let (address, at) = dotted_quad(b)?;
+    if *b.get(at)? != b'/' {
+        return None;
     }
+    let at = at + 1;
     let prefix = match *b.get(at..)? {
         [d @ b'0'..=b'9'] => d - b'0',
         [a @ b'1'..=b'9', d @ b'0'..=b'9'] => (a - b'0') * 10 + (d - b'0'),
         _ => return None,
     };
-    let net = Ipv4Net::new(Ipv4Addr::from(octets), prefix).ok()?;
+    let net = Ipv4Net::new(address, prefix).ok()?;
     Some(Cidr(IpNet::V4(net).trunc()))
 }
 
@@ -51,20 +42,28 @@ pub(crate) fn parse_ip(s: &str) -> Option<IpAddr> {
 /// `a.b.c.d` written plainly, as in [`plain_v4`]; `None` for any other text.
 fn plain_ipv4(s: &str) -> Option<Ipv4Addr> {
     let b = s.as_bytes();
+    let (address, at) = dotted_quad(b)?;
+    (at == b.len()).then_some(address)
+}
+
+/// The four decimal octets, joined by dots, that `b` starts with (each `0`, or 1 to 255
+/// without a leading zero), and where they end. One pass over the bytes: `split` and
+/// `split_once` search with `memchr`, which costs more than the whole of an address this short.
+fn dotted_quad(b: &[u8]) -> Option<(Ipv4Addr, usize)> {
     let mut octets = [0u8; 4];
     let mut at = 0;
     for (k, o) in octets.iter_mut().enumerate() {
-        let (value, digits) = octet(b.get(at..)?)?;
-        *o = value;
-        at += digits;
-        if k < 3 {
+        if k > 0 {
             if *b.get(at)? != b'.' {
                 return None;
             }
             at += 1;
         }
+        let (value, digits) = octet(b.get(at..)?)?;
+        *o = value;
+        at += digits;
     }
-    (at == b.len()).then(|| Ipv4Addr::from(octets))
+    Some((Ipv4Addr::from(octets), at))
 }
 
 /// The decimal octet `b` starts with (`0`, or 1 to 255 without a leading zero) and how many
