@@ -21,7 +21,7 @@ use super::spare::Spare;
 use super::{DeviceInfo, Identity, Session, SignInConditions, SignInContext, SignInRequest};
 use crate::json::Json;
 use crate::json::scan::{Names, Scan};
-use crate::json::shape::Shape;
+use crate::json::shape::{Shape, same_bytes};
 use crate::model::enums::{
     AuthMethod, ClientAppType, GuestType, InsiderRiskLevel, Platform, RiskLevel, TransferMethod,
     UserAction,
@@ -39,6 +39,47 @@ pub(super) struct Shapes {
     context: Shape,
     conditions: ConditionShapes,
     session: SessionShapes,
+    /// The last `session.time` read, kept from body to body: a batch is most often decided at
+    /// one instant, whose text is then parsed once.
+    session_time: KnownTime,
+}
+
+/// A timestamp's text and the instant it was parsed to (a text up to [`KnownTime::MAX`] bytes,
+/// as RFC 3339 texts are; a longer one is not kept). Kept inline: nothing to allocate.
+#[derive(Debug)]
+struct KnownTime {
+    text: [u8; KnownTime::MAX],
+    len: usize,
+    at: Option<Timestamp>,
+}
+
+impl Default for KnownTime {
+    fn default() -> Self {
+        KnownTime {
+            text: [0; KnownTime::MAX],
+            len: 0,
+            at: None,
+        }
+    }
+}
+
+impl KnownTime {
+    const MAX: usize = 40;
+
+    /// The instant `text` was parsed to, if it is the text kept.
+    fn of(&self, text: &str) -> Option<Timestamp> {
+        let kept = self.text.get(..self.len)?;
+        self.at.filter(|_| same_bytes(kept, text.as_bytes()))
+    }
+
+    /// Keeps `text`, parsed to `at`.
+    fn keep(&mut self, text: &str, at: Timestamp) {
+        if let Some(place) = self.text.get_mut(..text.len()) {
+            place.copy_from_slice(text.as_bytes());
+            self.len = text.len();
+            self.at = Some(at);
+        }
+    }
 }
 
 /// The shapes under `signInConditions`.
@@ -113,7 +154,13 @@ pub(super) fn sign_in_into(
             })?
             .unwrap_or(()),
             4 => object(s, |s| {
-                read_session(s, &mut r.session, spare, &mut shapes.session)
+                read_session(
+                    s,
+                    &mut r.session,
+                    spare,
+                    &mut shapes.session,
+                    &mut shapes.session_time,
+                )
             })?
             .unwrap_or(()),
             _ => r.applied_policies_only = boolean(s)?.unwrap_or(false),
@@ -244,10 +291,12 @@ fn flags(s: &mut Scan<'_>, mut flag: impl FnMut(&str) -> Option<()>) -> Option<b
 
 /// An RFC 3339 timestamp, `Some(None)` for null; one that does not parse leaves the form.
 /// Text that is the text read before (`last`) is not read again: a session's last sign-in and
-/// last MFA are most often the same instant, to the digit.
+/// last MFA are most often the same instant, to the digit. Nor is text `known` from an earlier
+/// body, which then keeps this one's.
 fn time<'a>(
     s: &mut Scan<'a>,
     last: &mut Option<(&'a str, Timestamp)>,
+    known: Option<&mut KnownTime>,
 ) -> Option<Option<Timestamp>> {
     match string(s)? {
         Some(t) => {
@@ -256,7 +305,17 @@ fn time<'a>(
             {
                 return Some(Some(at));
             }
-            let at = parse_timestamp(t).ok()?;
+            let at = match known {
+                Some(known) => match known.of(t) {
+                    Some(at) => at,
+                    None => {
+                        let at = parse_timestamp(t).ok()?;
+                        known.keep(t, at);
+                        at
+                    }
+                },
+                None => parse_timestamp(t).ok()?,
+            };
             *last = Some((t, at));
             Some(Some(at))
         }
@@ -491,12 +550,14 @@ fn read_device(
     Some(())
 }
 
-/// `session` into `session`, which is blank.
+/// `session` into `session`, which is blank; its `time` is not parsed again when it is
+/// `known`'s text.
 fn read_session<'a>(
     s: &mut Scan<'a>,
     session: &mut Session,
     spare: &mut Spare,
     shapes: &mut SessionShapes,
+    known: &mut KnownTime,
 ) -> Option<()> {
     const KEYS: Names<13> = Names::new([
         "time",
@@ -519,7 +580,7 @@ fn read_session<'a>(
             |s: &mut Scan<'_>, spare: &mut Spare| Some(strings(s, spare)?.unwrap_or_default());
         let flag = |s: &mut Scan<'_>| Some(boolean(s)?.unwrap_or(false));
         match i {
-            0 => session.time = time(s, &mut last)?,
+            0 => session.time = time(s, &mut last, Some(&mut *known))?,
             1 => {
                 let mut bits = 0u32;
                 flags(s, |f| {
@@ -536,8 +597,8 @@ fn read_session<'a>(
                 session.certificate =
                     object(s, |s| read_certificate(s, spare, &mut shapes.certificate))?
             }
-            3 => session.last_authenticated = time(s, &mut last)?,
-            4 => session.last_mfa = time(s, &mut last)?,
+            3 => session.last_authenticated = time(s, &mut last, None)?,
+            4 => session.last_mfa = time(s, &mut last, None)?,
             5 => session.accepted_terms_of_use = list(s, spare)?,
             6 => session.satisfied_auth_contexts = list(s, spare)?,
             7 => session.password_changed = flag(s)?,
@@ -566,4 +627,65 @@ fn read_certificate(s: &mut Scan<'_>, spare: &mut Spare, shape: &mut Shape) -> O
         Some(())
     })?;
     Some(c)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::diag::Diagnostics;
+    use crate::model::request::SignInReader;
+
+    /// A body whose session `time` is `time`.
+    fn body(time: &str) -> String {
+        format!(
+            r##"{{"signInIdentity": {{"@odata.type": "#microsoft.graph.userSignIn", "userId": "3f1a6c03-2b7d-4e8f-9a01-5c6d7e8f9a03"}}, "signInContext": {{"@odata.type": "#microsoft.graph.applicationContext", "includeApplications": ["00000003-0000-0ff1-ce00-000000000000"]}}, "session": {{"time": "{time}", "lastAuthenticatedDateTime": "{time}"}}}}"##
+        )
+    }
+
+    /// The session time kept from body to body is used only for the same text: a time one
+    /// digit apart, one written another way, one too long to keep, null, and the kept one again
+    /// each read as a fresh reader reads them.
+    #[test]
+    fn a_kept_session_time_is_used_only_for_its_own_text() {
+        let times = [
+            "2026-03-02T09:00:00Z",
+            "2026-03-02T09:00:01Z",
+            "2026-03-02T09:00:00Z",
+            "2026-03-02T10:00:00+01:00",
+            "2026-03-02T09:00:00.123456789+00:00:00",
+            "2026-03-02T09:00:00.123456789000000000000000Z",
+            "2026-03-02T09:00:00Z",
+            "2026-03-02T09:00:00.123456789000000000000000Z",
+            "2026-03-02T09:00:01Z",
+        ];
+        let mut reader = SignInReader::new();
+        let mut read = 0;
+        for _ in 0..3 {
+            for time in times {
+                let text = body(time);
+                let fresh = SignInReader::new()
+                    .read_common(&mut Diagnostics::new("request"), &text, None)
+                    .map(|r| r.cloned());
+                let reused = reader
+                    .read_common(&mut Diagnostics::new("request"), &text, None)
+                    .map(|r| r.cloned());
+                assert_eq!(reused, fresh, "{time}");
+                let expected = crate::model::read::parse_timestamp(time).ok();
+                if let Some(Some(r)) = &reused {
+                    read += 1;
+                    assert_eq!(r.session.time, expected, "{time}");
+                    assert_eq!(r.session.last_authenticated, expected, "{time}");
+                }
+            }
+        }
+        assert!(read >= 18, "{read}");
+        // Null takes nothing kept.
+        let null = body("").replace(r#""time": """#, r#""time": null"#);
+        let d = &mut Diagnostics::new("request");
+        let now = crate::model::read::parse_timestamp("2026-01-01T00:00:00Z").ok();
+        let reused = reader.read_common(d, &null, now).map(|r| r.cloned());
+        let fresh = SignInReader::new()
+            .read_common(&mut Diagnostics::new("request"), &null, now)
+            .map(|r| r.cloned());
+        assert_eq!(reused, fresh);
+    }
 }

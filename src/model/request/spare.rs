@@ -64,7 +64,15 @@ impl Spare {
         }
     }
 
-    fn keep_list(&mut self, mut list: Vec<String>) {
+    #[inline]
+    fn keep_list(&mut self, list: Vec<String>) {
+        // Most of a request's lists are empty and never allocated: nothing to keep.
+        if list.capacity() > 0 {
+            self.keep_list_buffers(list);
+        }
+    }
+
+    fn keep_list_buffers(&mut self, mut list: Vec<String>) {
         for s in list.drain(..) {
             self.keep(s);
         }
