@@ -7,7 +7,7 @@ use jiff::Timestamp;
 use super::build::{check_parts, warnings_of};
 use super::fast::Shapes;
 use super::spare::Spare;
-use super::{Identity, Session, SignInConditions, SignInContext, SignInRequest};
+use super::{Identity, Session, SignInContext, SignInRequest};
 use crate::diag::Diagnostics;
 
 /// Reads What If bodies in the common form (`model/request/fast.rs`) into one request, reused:
@@ -54,8 +54,7 @@ impl SignInReader {
     ) -> Option<Option<&SignInRequest>> {
         // Whatever the last read left, even part read, gives its buffers back; every field then
         // starts blank, so nothing of it can carry over.
-        self.spare.keep_request(&mut self.request);
-        clear(&mut self.request);
+        self.spare.recycle(&mut self.request);
         if self.reads < 2 {
             self.reads += 1;
             if self.reads == 2 {
@@ -89,32 +88,6 @@ impl SignInReader {
     }
 }
 
-/// Empties `r` as [`blank`] would, keeping its conditions' allocation.
-fn clear(r: &mut SignInRequest) {
-    let SignInRequest {
-        id,
-        identity,
-        context,
-        conditions,
-        applied_policies_only,
-        session,
-        time,
-        warnings,
-    } = r;
-    *id = None;
-    *identity = Identity::User {
-        user_id: String::new(),
-        external_tenant_id: None,
-        external_user_type: None,
-    };
-    *context = SignInContext::Applications(Vec::new());
-    **conditions = SignInConditions::default();
-    *applied_policies_only = false;
-    *session = Session::default();
-    *time = Timestamp::UNIX_EPOCH;
-    *warnings = Vec::new();
-}
-
 /// A request with nothing in it, which the one-pass reader fills.
 fn blank() -> SignInRequest {
     SignInRequest {
@@ -130,5 +103,30 @@ fn blank() -> SignInRequest {
         session: Session::default(),
         time: Timestamp::UNIX_EPOCH,
         warnings: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{SignInReader, blank};
+    use crate::diag::Diagnostics;
+    use crate::model::request::parse::EVERY_FIELD;
+
+    /// A request that held every field is blank after its buffers are taken, exactly as a
+    /// reader's first request is.
+    #[test]
+    fn a_recycled_request_is_blank() {
+        let mut reader = SignInReader::new();
+        let read = reader.read_common(&mut Diagnostics::new("request"), EVERY_FIELD, None);
+        assert!(matches!(read, Some(Some(_))), "{read:?}");
+        assert_ne!(reader.request, blank());
+        reader.spare.recycle(&mut reader.request);
+        assert_eq!(reader.request, blank());
+        // The buffers are kept for the next read: the ids, names and lists of that request.
+        assert!(
+            format!("{:?}", reader.spare).contains("strings: 30, lists: 8"),
+            "{:?}",
+            reader.spare
+        );
     }
 }

@@ -1,8 +1,11 @@
 //! Buffers kept from the requests a [`super::SignInReader`] read before, which the one-pass
 //! reader fills instead of allocating: bounded in number and size, whatever a line holds.
 
-use super::{Identity, SignInContext, SignInRequest};
+use jiff::Timestamp;
+
+use super::{DeviceInfo, Identity, Session, SignInConditions, SignInContext, SignInRequest};
 use crate::model::enums::TransferMethod;
+use crate::model::strength::Certificate;
 
 // What is kept is enough for a request's ids and device attributes, and bounded whatever a
 // line holds.
@@ -84,77 +87,167 @@ impl Spare {
         }
     }
 
-    /// Takes the buffers of a request read before (only buffers: the request is made blank
-    /// again before it is read into).
-    pub(super) fn keep_request(&mut self, r: &mut SignInRequest) {
-        use std::mem::take;
-        if let Some(serde_json::Value::String(s)) = r.id.take() {
+    /// Takes the buffers of a request read before and leaves it blank, as a reader's first
+    /// request is (its conditions' box kept): each field as its type's default makes it, the
+    /// identity a user's with no id, the context no applications, the time the epoch. Every
+    /// field is named here, so that a field added to a request cannot be left out: nothing of
+    /// one request can carry over into the next.
+    pub(super) fn recycle(&mut self, r: &mut SignInRequest) {
+        use std::mem::{replace, take};
+        let SignInRequest {
+            id,
+            identity,
+            context,
+            conditions,
+            applied_policies_only,
+            session,
+            time,
+            warnings,
+        } = r;
+        if let Some(serde_json::Value::String(s)) = id.take() {
             self.keep(s);
         }
-        match &mut r.identity {
+        let blank_user = Identity::User {
+            user_id: String::new(),
+            external_tenant_id: None,
+            external_user_type: None,
+        };
+        match replace(identity, blank_user) {
             Identity::User {
                 user_id,
                 external_tenant_id,
-                ..
+                external_user_type: _,
             } => {
-                self.keep(take(user_id));
-                self.keep_some(external_tenant_id.take());
+                self.keep(user_id);
+                self.keep_some(external_tenant_id);
             }
             Identity::ServicePrincipal {
                 service_principal_id,
-            } => self.keep(take(service_principal_id)),
+            } => self.keep(service_principal_id),
         }
-        match &mut r.context {
-            SignInContext::Applications(apps) => self.keep_list(take(apps)),
-            SignInContext::AuthContext(value) => self.keep(take(value)),
+        match replace(context, SignInContext::Applications(Vec::new())) {
+            SignInContext::Applications(apps) => self.keep_list(apps),
+            SignInContext::AuthContext(value) => self.keep(value),
             SignInContext::UserAction(_) => {}
         }
-        let c = &mut r.conditions;
-        self.keep_some(c.country.take());
-        let mut methods = take(&mut c.transfer_methods);
+        let SignInConditions {
+            platform,
+            client_app_type,
+            ip_address,
+            country,
+            sign_in_risk,
+            user_risk,
+            service_principal_risk,
+            insider_risk,
+            transfer_methods,
+            device,
+        } = &mut **conditions;
+        *platform = Default::default();
+        *client_app_type = Default::default();
+        *ip_address = Default::default();
+        self.keep_some(country.take());
+        *sign_in_risk = Default::default();
+        *user_risk = Default::default();
+        *service_principal_risk = Default::default();
+        *insider_risk = Default::default();
+        let mut methods = take(transfer_methods);
         if methods.capacity() > 0 && methods.capacity() <= KEPT_LIST_CAPACITY {
             methods.clear();
             self.methods = Some(methods);
         }
-        if let Some(d) = &mut c.device {
-            for s in [
-                &mut d.device_id,
-                &mut d.display_name,
-                &mut d.enrollment_profile_name,
-                &mut d.manufacturer,
-                &mut d.mdm_app_id,
-                &mut d.model,
-                &mut d.operating_system,
-                &mut d.operating_system_version,
-                &mut d.ownership,
-                &mut d.profile_type,
-                &mut d.trust_type,
-            ]
-            .into_iter()
-            .chain(&mut d.extension_attributes)
-            {
-                self.keep_some(s.take());
-            }
-            for list in [&mut d.physical_ids, &mut d.system_labels] {
-                if let Some(list) = list.take() {
-                    self.keep_list(list);
-                }
-            }
+        if let Some(d) = device {
+            self.keep_device(d);
+            *device = None;
         }
-        let session = &mut r.session;
+        let Session {
+            time: session_time,
+            methods,
+            unknown_methods,
+            last_authenticated,
+            last_mfa,
+            accepted_terms_of_use,
+            satisfied_auth_contexts,
+            password_changed,
+            custom_factors,
+            approved_client_app,
+            app_protection_policy,
+            fido2_aaguid,
+            certificate,
+            gps_country,
+        } = session;
+        *session_time = Default::default();
+        *methods = Default::default();
         for list in [
-            &mut session.unknown_methods,
-            &mut session.accepted_terms_of_use,
-            &mut session.satisfied_auth_contexts,
-            &mut session.custom_factors,
+            unknown_methods,
+            accepted_terms_of_use,
+            satisfied_auth_contexts,
+            custom_factors,
         ] {
             self.keep_list(take(list));
         }
-        self.keep_some(session.fido2_aaguid.take());
-        self.keep_some(session.gps_country.take());
-        if let Some(c) = &mut session.certificate {
-            self.keep_some(c.issuer_ski.take());
-            self.keep_list(take(&mut c.policy_oids));
+        *last_authenticated = Default::default();
+        *last_mfa = Default::default();
+        *password_changed = Default::default();
+        *approved_client_app = Default::default();
+        *app_protection_policy = Default::default();
+        self.keep_some(fido2_aaguid.take());
+        self.keep_some(gps_country.take());
+        if let Some(Certificate {
+            issuer_ski,
+            policy_oids,
+        }) = certificate.take()
+        {
+            self.keep_some(issuer_ski);
+            self.keep_list(policy_oids);
+        }
+        *applied_policies_only = Default::default();
+        *time = Timestamp::UNIX_EPOCH;
+        if !warnings.is_empty() {
+            *warnings = Vec::new();
+        }
+    }
+
+    /// Takes a device's buffers (in place: a device is some 700 bytes, not worth moving).
+    fn keep_device(&mut self, d: &mut DeviceInfo) {
+        let DeviceInfo {
+            device_id,
+            display_name,
+            enrollment_profile_name,
+            extension_attributes,
+            is_compliant: _,
+            manufacturer,
+            mdm_app_id,
+            model,
+            operating_system,
+            operating_system_version,
+            ownership,
+            physical_ids,
+            profile_type,
+            system_labels,
+            trust_type,
+        } = d;
+        for s in [
+            device_id,
+            display_name,
+            enrollment_profile_name,
+            manufacturer,
+            mdm_app_id,
+            model,
+            operating_system,
+            operating_system_version,
+            ownership,
+            profile_type,
+            trust_type,
+        ]
+        .into_iter()
+        .chain(extension_attributes)
+        {
+            self.keep_some(s.take());
+        }
+        for list in [physical_ids, system_labels] {
+            if let Some(list) = list.take() {
+                self.keep_list(list);
+            }
         }
     }
 }
