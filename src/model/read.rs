@@ -375,6 +375,36 @@ pub fn split_flags(s: &str) -> impl Iterator<Item = &str> {
     s.split(',').map(trimmed).filter(|p| !p.is_empty())
 }
 
+/// Hands each item [`split_flags`] gives to `flag`, stopping at the first `None`. A string
+/// without a comma (nearly every one: Graph writes one flag per string in arrays) is one item,
+/// found without a searcher.
+pub(crate) fn try_each_flag(s: &str, mut flag: impl FnMut(&str) -> Option<()>) -> Option<()> {
+    if has_comma(s.as_bytes()) {
+        return split_flags(s).try_for_each(flag);
+    }
+    let item = trimmed(s);
+    if item.is_empty() {
+        Some(())
+    } else {
+        flag(item)
+    }
+}
+
+/// Does `b` hold a comma? Eight bytes at a time.
+fn has_comma(b: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut words = b.chunks_exact(8);
+    let found = words.by_ref().any(|chunk| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(chunk);
+        // The classic zero-byte test on the bytes XORed with commas: exact for "any".
+        let x = u64::from_le_bytes(w) ^ (ONES * u64::from(b','));
+        x.wrapping_sub(ONES) & !x & HIGH != 0
+    });
+    found || words.remainder().contains(&b',')
+}
+
 /// An `@odata.type` value without its `#` and `microsoft.graph.` prefixes.
 pub(crate) fn odata_name(t: &str) -> &str {
     let t = t.strip_prefix('#').unwrap_or(t);
@@ -584,6 +614,50 @@ mod tests {
         assert_eq!(d.items.len(), 1);
         assert_eq!(d.items[0].path, "$.b");
         assert_eq!(d.items[0].message, "expected an object, found an array");
+    }
+
+    #[test]
+    fn each_flag_is_what_split_flags_gives() {
+        // Every length to 40, a comma (or a character near one in value) at every place, with
+        // spaces, tabs and non-ASCII characters around; and a flag refused part way.
+        let each = |s: &str| {
+            let mut got = Vec::new();
+            try_each_flag(s, |f| {
+                got.push(f.to_owned());
+                Some(())
+            })
+            .map(|()| got)
+        };
+        let want = |s: &str| Some(split_flags(s).map(str::to_owned).collect::<Vec<_>>());
+        for fill in ["a", " ", "\t", "é", "-", "+"] {
+            for len in 0..40 {
+                let base = fill.repeat(len);
+                assert_eq!(each(&base), want(&base), "{base:?}");
+                for at in 0..len {
+                    for c in [",", " ", "\u{a0}", "l", "<"] {
+                        let mut chars: Vec<&str> = vec![fill; len];
+                        chars[at] = c;
+                        let s: String = chars.concat();
+                        assert_eq!(each(&s), want(&s), "{s:?}");
+                        let t = format!("pw,{s}");
+                        assert_eq!(each(&t), want(&t), "{t:?}");
+                    }
+                }
+            }
+        }
+        let mut seen = 0;
+        assert_eq!(
+            try_each_flag(" a , b ,c", |f| {
+                seen += 1;
+                (f != "b").then_some(())
+            }),
+            None
+        );
+        assert_eq!(seen, 2);
+        assert_eq!(
+            try_each_flag(" fido2 ", |f| (f == "fido2").then_some(())),
+            Some(())
+        );
     }
 
     #[test]

@@ -26,7 +26,7 @@ use crate::model::enums::{
     AuthMethod, ClientAppType, GuestType, InsiderRiskLevel, Platform, RiskLevel, TransferMethod,
     UserAction,
 };
-use crate::model::read::{odata_name, parse_timestamp, split_flags};
+use crate::model::read::{odata_name, parse_timestamp, try_each_flag};
 use crate::model::strength::{Certificate, MethodSet};
 
 /// The keys of each kind of object in a body, as a reader last read them (`json/shape.rs`).
@@ -279,11 +279,11 @@ fn flags(s: &mut Scan<'_>, mut flag: impl FnMut(&str) -> Option<()>) -> Option<b
     match s.peek()? {
         b'n' => s.literal("null").map(|()| false),
         b'"' => {
-            split_flags(s.plain_string()?).try_for_each(&mut flag)?;
+            try_each_flag(s.plain_string()?, &mut flag)?;
             Some(true)
         }
         _ => {
-            s.array(|s| split_flags(s.plain_string()?).try_for_each(&mut flag))?;
+            s.array(|s| try_each_flag(s.plain_string()?, &mut flag))?;
             Some(true)
         }
     }
