@@ -27,6 +27,22 @@ pub fn string(out: &mut Vec<u8>, s: &str) {
     }
 }
 
+/// Appends the claims challenge for authentication context `cx` as a JSON string: the bytes
+/// `serde_json` writes for [`crate::signin::decision::claims_challenge`]'s text, the fixed parts
+/// written already escaped.
+pub(crate) fn claims_challenge(out: &mut Vec<u8>, cx: &str) {
+    if needs_escape(cx.as_bytes()) {
+        value(
+            out,
+            &format_args!("{}", crate::signin::decision::ClaimsChallenge(cx)),
+        );
+        return;
+    }
+    out.extend_from_slice(br#""{\"access_token\":{\"acrs\":{\"essential\":true,\"value\":\""#);
+    out.extend_from_slice(cx.as_bytes());
+    out.extend_from_slice(br#"\"}}}""#);
+}
+
 /// Does `s` hold a byte JSON must escape (a control character, `"` or `\\`)? With the scanner's
 /// test for the end of a plain string.
 fn needs_escape(s: &[u8]) -> bool {
@@ -482,6 +498,30 @@ mod tests {
             let mut out = Vec::new();
             echo_id(&mut out, &id);
             assert_eq!(String::from_utf8(out).unwrap_or_default(), json(&id));
+        }
+    }
+
+    #[test]
+    fn a_claims_challenge_is_written_as_serde_json_writes_its_text() {
+        for cx in [
+            "c1",
+            "c25",
+            "",
+            "cx/é€",
+            "a\"b",
+            "back\\slash",
+            "tab\there",
+            "\u{1}",
+        ] {
+            let mut out = Vec::new();
+            super::claims_challenge(&mut out, cx);
+            let want = serde_json::to_vec(&crate::signin::decision::claims_challenge(cx))
+                .unwrap_or_default();
+            assert_eq!(
+                String::from_utf8_lossy(&out),
+                String::from_utf8_lossy(&want),
+                "{cx:?}"
+            );
         }
     }
 

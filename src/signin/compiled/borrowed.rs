@@ -631,7 +631,7 @@ impl<'a> BorrowedDecision<'a> {
         o.push(b']');
         if let Some(cx) = self.auth_context() {
             o.extend_from_slice(b",\"claimsChallenge\":");
-            out::value(o, &format_args!("{}", ClaimsChallenge(cx)));
+            out::claims_challenge(o, cx);
         }
         o.extend_from_slice(b",\"sessionControls\":");
         session_controls(o, &self.merge());
