@@ -7,7 +7,7 @@ use crate::model::enums::{
     ClientAppType, InsiderRiskLevel, Platform, RiskLevel, TransferMethod, UserAction,
 };
 use crate::model::location::normalize_ip;
-use crate::model::read::{child, guid_case, index, is_guid, truncate};
+use crate::model::read::{child, guid_case, index, is_guid, trimmed, truncate};
 
 /// The lower-case dashed form of a GUID given as `xxxxxxxx-…`, `{…}`, `urn:uuid:…` or 32 hex
 /// digits without dashes (any case, surrounding space ignored); `None` for anything else.
@@ -175,16 +175,13 @@ pub fn check_conditions(d: &mut Diagnostics, base: &str, c: &mut SignInCondition
     c.transfer_methods.retain(|m| *m != TransferMethod::None);
     c.ip_address = c.ip_address.map(normalize_ip);
     if let Some(country) = &mut c.country {
-        let t = country.trim();
+        let t = trimmed(country);
         // Upper-cased on the stack and in place: a two-letter code needs no new string.
         let upper = match t.as_bytes() {
             [a, b] => Some([a.to_ascii_uppercase(), b.to_ascii_uppercase()]),
             _ => None,
         };
-        let known = upper
-            .as_ref()
-            .and_then(|u| std::str::from_utf8(u).ok())
-            .is_some_and(super::country::is_country);
+        let known = upper.is_some_and(super::country::is_country_code);
         if t.eq_ignore_ascii_case("unknown") {
             if country != "unknown" {
                 *country = "unknown".to_owned();

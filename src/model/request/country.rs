@@ -47,10 +47,10 @@ const TABLE: [u32; 26] = {
     table
 };
 
-/// Is `code` (upper case) a country a sign-in can come from? One table lookup: every request
-/// naming a country asks.
-pub fn is_country(code: &str) -> bool {
-    match *code.as_bytes() {
+/// Is `code` (two upper-case letters) a country a sign-in can come from? One table lookup:
+/// every request naming a country asks.
+pub(crate) fn is_country_code(code: [u8; 2]) -> bool {
+    match code {
         [a @ b'A'..=b'Z', b @ b'A'..=b'Z'] => TABLE
             .get(usize::from(a - b'A'))
             .is_some_and(|row| row & (1 << (b - b'A')) != 0),
@@ -60,7 +60,14 @@ pub fn is_country(code: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{CODES, is_country};
+    use super::{CODES, is_country_code};
+
+    fn is_country(code: &str) -> bool {
+        match *code.as_bytes() {
+            [a, b] => is_country_code([a, b]),
+            _ => false,
+        }
+    }
 
     #[test]
     fn the_list_is_sorted_and_knows_real_codes_only() {

@@ -26,7 +26,7 @@ use crate::model::enums::{
     AuthMethod, ClientAppType, GuestType, InsiderRiskLevel, Platform, RiskLevel, TransferMethod,
     UserAction,
 };
-use crate::model::read::{odata_name, parse_timestamp, try_each_flag};
+use crate::model::read::{odata_name, parse_timestamp, trimmed, try_each_flag};
 use crate::model::strength::{Certificate, MethodSet};
 
 /// The keys of each kind of object in a body, as a reader last read them (`json/shape.rs`).
@@ -324,8 +324,12 @@ fn time<'a>(
 }
 
 /// Is the `@odata.type` `kind` (after its `#` and `microsoft.graph.` prefixes), in any case?
+/// As Graph spells it (nearly always), compared a word at a time; else in any case.
 fn is(odata: Option<&str>, kind: &str) -> bool {
-    odata.is_some_and(|t| odata_name(t).eq_ignore_ascii_case(kind))
+    odata.is_some_and(|t| {
+        let name = odata_name(t);
+        same_bytes(name.as_bytes(), kind.as_bytes()) || name.eq_ignore_ascii_case(kind)
+    })
 }
 
 fn read_identity(
@@ -430,7 +434,7 @@ fn read_conditions(
         match i {
             0 => {
                 c.ip_address = match string(s)? {
-                    Some(ip) => Some(crate::model::location::parse_ip(ip.trim())?),
+                    Some(ip) => Some(crate::model::location::parse_ip(trimmed(ip))?),
                     None => None,
                 }
             }
