@@ -45,12 +45,21 @@ pub(super) struct Shapes {
 }
 
 /// A timestamp's text and the instant it was parsed to (a text up to [`KnownTime::MAX`] bytes,
-/// as RFC 3339 texts are; a longer one is not kept). Kept inline: nothing to allocate.
-#[derive(Debug)]
+/// as RFC 3339 texts are; a longer one is not kept). Kept inline: nothing to allocate. Its
+/// `Debug` shows only the text's length, as a reader's spare buffers do: an earlier request's
+/// text is not printed.
 struct KnownTime {
     text: [u8; KnownTime::MAX],
     len: usize,
     at: Option<Timestamp>,
+}
+
+impl std::fmt::Debug for KnownTime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KnownTime")
+            .field("len", &self.len)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Default for KnownTime {
@@ -635,6 +644,7 @@ fn read_certificate(s: &mut Scan<'_>, spare: &mut Spare, shape: &mut Shape) -> O
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::panic, clippy::indexing_slicing)]
     use crate::diag::Diagnostics;
     use crate::model::request::SignInReader;
 
@@ -646,19 +656,21 @@ mod tests {
     }
 
     /// The session time kept from body to body is used only for the same text: a time one
-    /// digit apart, one written another way, one too long to keep, null, and the kept one again
-    /// each read as a fresh reader reads them.
+    /// digit apart, times sharing the kept one's first 19 bytes, one written another way, texts
+    /// that do not parse, and the kept one again, each read as a fresh reader reads them.
     #[test]
     fn a_kept_session_time_is_used_only_for_its_own_text() {
         let times = [
             "2026-03-02T09:00:00Z",
             "2026-03-02T09:00:01Z",
             "2026-03-02T09:00:00Z",
-            "2026-03-02T10:00:00+01:00",
-            "2026-03-02T09:00:00.123456789+00:00:00",
-            "2026-03-02T09:00:00.123456789000000000000000Z",
+            "2026-03-02T09:00:00+01:00",
             "2026-03-02T09:00:00Z",
-            "2026-03-02T09:00:00.123456789000000000000000Z",
+            "2026-03-02T09:00:00.5Z",
+            "2026-03-02T09:00:00.123456789+05:30",
+            "2026-03-02T09:00:00.123456789+00:00:00",
+            "2026-03-02T09:00:00Z",
+            "2026-13-02T09:00:00Z",
             "2026-03-02T09:00:01Z",
         ];
         let mut reader = SignInReader::new();
@@ -681,15 +693,61 @@ mod tests {
                 }
             }
         }
-        assert!(read >= 18, "{read}");
-        // Null takes nothing kept.
-        let null = body("").replace(r#""time": """#, r#""time": null"#);
-        let d = &mut Diagnostics::new("request");
+        // Every text that parses is read (two of them do not).
+        let parsed = times
+            .iter()
+            .filter(|t| crate::model::read::parse_timestamp(t).is_ok())
+            .count();
+        assert_eq!(parsed, times.len() - 2);
+        assert_eq!(read, 3 * (times.len() - 2));
+        // A null time takes nothing kept: the request reads with no session time of its own.
+        let null = body("")
+            .replace(r#""time": """#, r#""time": null"#)
+            .replace(
+                r#""lastAuthenticatedDateTime": """#,
+                r#""lastAuthenticatedDateTime": null"#,
+            );
         let now = crate::model::read::parse_timestamp("2026-01-01T00:00:00Z").ok();
-        let reused = reader.read_common(d, &null, now).map(|r| r.cloned());
+        let reused = reader
+            .read_common(&mut Diagnostics::new("request"), &null, now)
+            .map(|r| r.cloned());
         let fresh = SignInReader::new()
             .read_common(&mut Diagnostics::new("request"), &null, now)
             .map(|r| r.cloned());
         assert_eq!(reused, fresh);
+        let Some(Some(r)) = reused else {
+            panic!("{reused:?}")
+        };
+        assert_eq!(r.session.time, None);
+        assert_eq!(r.session.last_authenticated, None);
+    }
+
+    /// A text longer than a kept time can be is not kept, and leaves the one kept before.
+    #[test]
+    fn a_time_too_long_to_keep_leaves_the_one_kept() {
+        let at = |t: &str| crate::model::read::parse_timestamp(t).ok();
+        let (short, Some(instant)) = ("2026-03-02T09:00:00Z", at("2026-03-02T09:00:00Z")) else {
+            panic!("the time parses")
+        };
+        let mut known = super::KnownTime::default();
+        known.keep(short, instant);
+        let long = format!(
+            "{short}{}",
+            " ".repeat(super::KnownTime::MAX + 1 - short.len())
+        );
+        let other = jiff::Timestamp::UNIX_EPOCH;
+        known.keep(&long, other);
+        assert_eq!(known.of(short), Some(instant));
+        assert_eq!(known.of(&long), None);
+        assert_eq!(
+            known.of(long.get(..super::KnownTime::MAX).unwrap_or_default()),
+            None
+        );
+        // A text of exactly the most bytes kept is kept.
+        let most = &long[..super::KnownTime::MAX];
+        known.keep(most, other);
+        assert_eq!(known.of(most), Some(other));
+        assert_eq!(known.of(short), None);
+        assert_eq!(format!("{known:?}"), "KnownTime { len: 40, .. }");
     }
 }
