@@ -24,8 +24,11 @@ macro_rules! graph_enum {
             /// Parses a Graph value case-insensitively; anything else becomes `Unknown`.
             pub fn parse(s: &str) -> Self {
                 let t = $crate::model::read::trimmed(s);
+                let b = t.as_bytes();
                 $(
-                    if t.eq_ignore_ascii_case($text) $(|| t.eq_ignore_ascii_case($alias))* {
+                    if $crate::model::enums::spelled(b, $text)
+                        $(|| $crate::model::enums::spelled(b, $alias))*
+                    {
                         return Self::$variant;
                     }
                 )+
@@ -62,6 +65,22 @@ macro_rules! graph_enum {
 
 #[allow(unused_imports)]
 pub(crate) use graph_enum;
+
+/// Is `b` the spelling `text`, in any ASCII case (`eq_ignore_ascii_case`)? Told apart by length
+/// and first letter before any comparison of the whole, and compared as spelled (nearly always)
+/// a word at a time before the case-blind comparison.
+#[inline(always)]
+pub(crate) fn spelled(b: &[u8], text: &str) -> bool {
+    let t = text.as_bytes();
+    // Bytes equal in any case are equal with their 0x20 bit set.
+    let first_may_match = match (b.first(), t.first()) {
+        (Some(x), Some(y)) => x | 0x20 == y | 0x20,
+        _ => true,
+    };
+    b.len() == t.len()
+        && first_may_match
+        && (crate::json::shape::same_bytes(b, t) || b.eq_ignore_ascii_case(t))
+}
 
 graph_enum! {
     /// `conditionalAccessPolicyState`.
@@ -543,6 +562,66 @@ graph_enum! {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_spelling_matches_exactly_as_eq_ignore_ascii_case_does() {
+        // Every canonical name of the request's enumerations, against itself in every case, with
+        // one byte changed at every place (its case, or a byte that is the same with 0x20 set or
+        // cleared but is not a letter), cut short, lengthened, and empty.
+        let names = [
+            Platform::NAMES,
+            ClientAppType::NAMES,
+            RiskLevel::NAMES,
+            InsiderRiskLevel::NAMES,
+            AuthMethod::NAMES,
+            TransferMethod::NAMES,
+            UserAction::NAMES,
+            GuestType::NAMES,
+        ]
+        .concat();
+        let mut checked = 0;
+        for text in &names {
+            let t = text.as_bytes();
+            let mut tries: Vec<Vec<u8>> = vec![
+                t.to_vec(),
+                text.to_ascii_uppercase().into_bytes(),
+                text.to_ascii_lowercase().into_bytes(),
+                t.get(1..).unwrap_or_default().to_vec(),
+                [t, b"x"].concat(),
+                Vec::new(),
+                "\u{e9}".repeat(t.len() / 2).into_bytes(),
+            ];
+            for at in 0..t.len() {
+                for change in [0x20u8, 0x01] {
+                    let mut b = t.to_vec();
+                    if let Some(x) = b.get_mut(at) {
+                        *x ^= change;
+                    }
+                    tries.push(b);
+                }
+                for c in [b'@', b'`', b'[', b'{', b'0', 0xC3] {
+                    let mut b = t.to_vec();
+                    if let Some(x) = b.get_mut(at) {
+                        *x = c;
+                    }
+                    tries.push(b);
+                }
+            }
+            for other in &names {
+                tries.push(other.as_bytes().to_vec());
+            }
+            for b in &tries {
+                assert_eq!(
+                    spelled(b, text),
+                    b.eq_ignore_ascii_case(t),
+                    "{:?} as {text}",
+                    String::from_utf8_lossy(b)
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked > 5_000, "{checked}");
+    }
 
     #[test]
     fn values_are_trimmed_as_str_trim_trims_them() {
