@@ -565,20 +565,45 @@ mod tests {
 
     #[test]
     fn a_spelling_matches_exactly_as_eq_ignore_ascii_case_does() {
-        // Every canonical name of the request's enumerations, against itself in every case, with
-        // one byte changed at every place (its case, or a byte that is the same with 0x20 set or
-        // cleared but is not a letter), cut short, lengthened, and empty.
+        // Every canonical name of every enumeration (some begin with a capital: `AND`,
+        // `Member`), against itself in every case, with one byte changed at every place (its
+        // case, or a byte that is the same with 0x20 set or cleared but is not a letter), cut
+        // short, lengthened, and empty.
         let names = [
+            PolicyState::NAMES,
             Platform::NAMES,
             ClientAppType::NAMES,
             RiskLevel::NAMES,
             InsiderRiskLevel::NAMES,
-            AuthMethod::NAMES,
-            TransferMethod::NAMES,
-            UserAction::NAMES,
             GuestType::NAMES,
+            TransferMethod::NAMES,
+            GrantControl::NAMES,
+            GrantOperator::NAMES,
+            FilterMode::NAMES,
+            UserAction::NAMES,
+            FrequencyAuthType::NAMES,
+            FrequencyInterval::NAMES,
+            FrequencyUnit::NAMES,
+            PersistentBrowserMode::NAMES,
+            CloudAppSecurityType::NAMES,
+            CaeMode::NAMES,
+            CountryLookupMethod::NAMES,
+            StrengthPolicyType::NAMES,
+            UserType::NAMES,
+            AuthMethod::NAMES,
+            MemberType::NAMES,
+            AssignmentType::NAMES,
+            AccessId::NAMES,
+            ScheduleAction::NAMES,
+            ExpirationType::NAMES,
+            ApprovalMode::NAMES,
         ]
         .concat();
+        assert!(
+            names
+                .iter()
+                .any(|n| n.starts_with(|c: char| c.is_ascii_uppercase()))
+        );
         let mut checked = 0;
         for text in &names {
             let t = text.as_bytes();
