@@ -9,7 +9,7 @@ use std::borrow::Cow;
 
 use crate::json::Json;
 use crate::json::plain::plain_len;
-use crate::json::shape::{Shape, same_bytes};
+use crate::json::shape::{Shape, same_in_any_case};
 
 /// An object's known member names, with a small open-addressed table built at compile time, so
 /// that finding a key costs a hash of its length and two letters and, as a rule, one comparison.
@@ -58,9 +58,7 @@ impl<const N: usize> Names<N> {
             let name = self.names.get(i)?;
             // Keys are nearly always spelled as Graph spells them: the exact comparison is the
             // cheap one, and the case-blind one runs only when it fails.
-            if name.len() == key.len()
-                && (same_bytes(name.as_bytes(), key.as_bytes()) || name.eq_ignore_ascii_case(key))
-            {
+            if same_in_any_case(name.as_bytes(), key.as_bytes()) {
                 return Some(i);
             }
             h = (h + 1) % TABLE;

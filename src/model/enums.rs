@@ -26,8 +26,8 @@ macro_rules! graph_enum {
                 let t = $crate::model::read::trimmed(s);
                 let b = t.as_bytes();
                 $(
-                    if $crate::model::enums::spelled(b, $text)
-                        $(|| $crate::model::enums::spelled(b, $alias))*
+                    if $crate::json::shape::same_in_any_case(b, $text.as_bytes())
+                        $(|| $crate::json::shape::same_in_any_case(b, $alias.as_bytes()))*
                     {
                         return Self::$variant;
                     }
@@ -65,22 +65,6 @@ macro_rules! graph_enum {
 
 #[allow(unused_imports)]
 pub(crate) use graph_enum;
-
-/// Is `b` the spelling `text`, in any ASCII case (`eq_ignore_ascii_case`)? Told apart by length
-/// and first letter before any comparison of the whole, and compared as spelled (nearly always)
-/// a word at a time before the case-blind comparison.
-#[inline(always)]
-pub(crate) fn spelled(b: &[u8], text: &str) -> bool {
-    let t = text.as_bytes();
-    // Bytes equal in any case are equal with their 0x20 bit set.
-    let first_may_match = match (b.first(), t.first()) {
-        (Some(x), Some(y)) => x | 0x20 == y | 0x20,
-        _ => true,
-    };
-    b.len() == t.len()
-        && first_may_match
-        && (crate::json::shape::same_bytes(b, t) || b.eq_ignore_ascii_case(t))
-}
 
 graph_enum! {
     /// `conditionalAccessPolicyState`.
@@ -637,7 +621,7 @@ mod tests {
             }
             for b in &tries {
                 assert_eq!(
-                    spelled(b, text),
+                    crate::json::shape::same_in_any_case(b, t),
                     b.eq_ignore_ascii_case(t),
                     "{:?} as {text}",
                     String::from_utf8_lossy(b)

@@ -413,10 +413,7 @@ pub(crate) fn odata_name(t: &str) -> &str {
 
 fn strip_prefix_ci<'s>(s: &'s str, prefix: &str) -> Option<&'s str> {
     let head = s.get(..prefix.len())?;
-    // As Graph spells it (nearly always), compared a word at a time; else in any case.
-    if crate::json::shape::same_bytes(head.as_bytes(), prefix.as_bytes())
-        || head.eq_ignore_ascii_case(prefix)
-    {
+    if crate::json::shape::same_in_any_case(head.as_bytes(), prefix.as_bytes()) {
         s.get(prefix.len()..)
     } else {
         None

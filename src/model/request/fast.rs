@@ -21,7 +21,7 @@ use super::spare::Spare;
 use super::{DeviceInfo, Identity, Session, SignInConditions, SignInContext, SignInRequest};
 use crate::json::Json;
 use crate::json::scan::{Names, Scan};
-use crate::json::shape::{Shape, same_bytes};
+use crate::json::shape::{Shape, same_bytes, same_in_any_case};
 use crate::model::enums::{
     AuthMethod, ClientAppType, GuestType, InsiderRiskLevel, Platform, RiskLevel, TransferMethod,
     UserAction,
@@ -333,12 +333,8 @@ fn time<'a>(
 }
 
 /// Is the `@odata.type` `kind` (after its `#` and `microsoft.graph.` prefixes), in any case?
-/// As Graph spells it (nearly always), compared a word at a time; else in any case.
 fn is(odata: Option<&str>, kind: &str) -> bool {
-    odata.is_some_and(|t| {
-        let name = odata_name(t);
-        same_bytes(name.as_bytes(), kind.as_bytes()) || name.eq_ignore_ascii_case(kind)
-    })
+    odata.is_some_and(|t| same_in_any_case(odata_name(t).as_bytes(), kind.as_bytes()))
 }
 
 fn read_identity(
