@@ -32,6 +32,7 @@ use crate::diag::Diagnostic;
 use crate::model::Tenant;
 use crate::model::activation::ActivationRequest;
 use crate::model::request::SignInRequest;
+use crate::model::revision::Revision;
 use crate::pim::decision::ActivationDecision;
 use crate::signin::decision::{EvaluationOptions, Explain, SignInDecision};
 use crate::snapshot::Snapshot;
@@ -76,7 +77,7 @@ impl Engine {
     /// Compiles and validates `tenant`, then swaps it in. Returns the new revision. On error the
     /// old snapshot keeps serving. The compile runs on one core (a thread kept for publishing),
     /// so that readers keep the others; publishes from several threads take turns on it.
-    pub fn publish(&self, tenant: Tenant) -> Result<String, PublishError> {
+    pub fn publish(&self, tenant: Tenant) -> Result<Revision, PublishError> {
         // A lockout is what Entra would enforce, so it is served; `validate` flags it.
         let options = crate::ValidateOptions::default()
             .strict(self.strict)
@@ -91,7 +92,7 @@ impl Engine {
             return Err(PublishError::Invalid(errors));
         }
         let snapshot = Arc::new(compile_on_one_core(tenant));
-        let revision = snapshot.revision().to_owned();
+        let revision = snapshot.revision();
         let old = self.current.swap(snapshot);
         let mut retired = self.retired.lock().unwrap_or_else(PoisonError::into_inner);
         retired.push(old);
@@ -116,8 +117,8 @@ impl Engine {
     }
 
     /// The current revision.
-    pub fn revision(&self) -> String {
-        self.current.load().revision().to_owned()
+    pub fn revision(&self) -> Revision {
+        self.current.load().revision()
     }
 
     /// Decides one sign-in on the current snapshot.

@@ -65,6 +65,7 @@ pub use model::request::{
     DeviceInfo, Identity, Session, SignInConditions, SignInContext, SignInRequest,
     SignInRequestBuilder,
 };
+pub use model::revision::Revision;
 pub use model::strength::Certificate;
 pub use pim::decision::{ActivationDecision, ActivationOutcome};
 pub use reference::ReferenceEvaluator;

@@ -5,6 +5,7 @@ use std::sync::OnceLock;
 use crate::model::Tenant;
 use crate::model::activation::ActivationRequest;
 use crate::model::request::SignInRequest;
+use crate::model::revision::Revision;
 use crate::pim::PimIndex;
 use crate::pim::decision::ActivationDecision;
 use crate::signin::decision::{EvaluationOptions, Explain, SignInDecision};
@@ -64,7 +65,7 @@ impl<'t> ReferenceEvaluator<'t> {
         let mut decision = crate::pim::activate(tenant, index, request, &|sign_in, select| {
             self.sign_in.evaluate_with(sign_in, true, select)
         });
-        decision.revision = Some(self.sign_in.revision().to_owned());
+        decision.revision = Some(self.sign_in.revision());
         crate::pim::finish(&mut decision, request, explain);
         decision
     }
@@ -81,7 +82,7 @@ impl<'t> ReferenceEvaluator<'t> {
     }
 
     /// The content hash of the tenant ([`Tenant::revision`]).
-    pub fn revision(&self) -> &str {
+    pub fn revision(&self) -> Revision {
         self.sign_in.revision()
     }
 

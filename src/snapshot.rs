@@ -4,6 +4,7 @@ use crate::diag::Diagnostic;
 use crate::model::Tenant;
 use crate::model::activation::ActivationRequest;
 use crate::model::request::SignInRequest;
+use crate::model::revision::Revision;
 use crate::pim::PimIndex;
 use crate::pim::decision::ActivationDecision;
 use crate::signin::compiled::{Bits, BorrowedDecision, CompiledPolicies};
@@ -83,7 +84,7 @@ impl Snapshot {
             }
             self.policies.evaluate_selected(&prepared, true, &selected)
         });
-        decision.revision = Some(self.revision().to_owned());
+        decision.revision = Some(self.revision());
         crate::pim::finish(&mut decision, request, explain);
         decision
     }
@@ -94,7 +95,7 @@ impl Snapshot {
     }
 
     /// The content hash of the tenant ([`Tenant::revision`]); every decision carries it.
-    pub fn revision(&self) -> &str {
+    pub fn revision(&self) -> Revision {
         self.policies.revision()
     }
 

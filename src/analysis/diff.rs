@@ -185,9 +185,9 @@ pub struct DiffRegion {
 #[non_exhaustive]
 pub struct DiffReport {
     /// The first tenant's revision.
-    pub before_revision: String,
+    pub before_revision: crate::model::revision::Revision,
     /// The second tenant's revision.
-    pub after_revision: String,
+    pub after_revision: crate::model::revision::Revision,
     /// The session profile.
     pub session: SessionProfile,
     /// The instant both directories were read at.
@@ -382,8 +382,8 @@ pub fn diff(before: &Snapshot, after: &Snapshot, options: &DiffOptions) -> DiffR
             .then(a.dimensions.len().cmp(&b.dimensions.len()))
     });
     DiffReport {
-        before_revision: before.revision().to_owned(),
-        after_revision: after.revision().to_owned(),
+        before_revision: before.revision(),
+        after_revision: after.revision(),
         session: options.session.clone(),
         at: options.at.to_string(),
         regions,

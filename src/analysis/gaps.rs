@@ -258,7 +258,7 @@ pub enum Classification {
 #[non_exhaustive]
 pub struct GapReport {
     /// The tenant's revision.
-    pub revision: String,
+    pub revision: crate::model::revision::Revision,
     /// What counted as protection.
     pub protection: Protection,
     /// Report-only policies were treated as enforced.
@@ -605,7 +605,7 @@ impl Snapshot {
                 .then(a.dimensions.len().cmp(&b.dimensions.len()))
         });
         GapReport {
-            revision: self.revision().to_owned(),
+            revision: self.revision(),
             protection: options.protection,
             include_report_only: options.include_report_only,
             at: options.at.to_string(),

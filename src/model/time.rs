@@ -145,6 +145,14 @@ pub(crate) fn timestamp_text(t: Timestamp) -> String {
     String::from_utf8(out).unwrap_or_else(|_| t.to_string())
 }
 
+/// Serialises `t` as the string [`timestamp_text`] gives (the decisions' `evaluatedAt`).
+pub(crate) fn serialize_timestamp<S: serde::Serializer>(
+    t: &Timestamp,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&timestamp_text(*t))
+}
+
 /// `00` to `99` as pairs of ASCII digits.
 #[expect(
     clippy::indexing_slicing,

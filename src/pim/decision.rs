@@ -139,8 +139,9 @@ pub struct ActivationDecision {
     pub id: Option<serde_json::Value>,
     /// allow, stepUp, pendingApproval or deny.
     pub decision: ActivationOutcome,
-    /// The evaluation instant.
-    pub evaluated_at: String,
+    /// The evaluation instant, written in RFC 3339 (UTC, `Z`).
+    #[serde(serialize_with = "crate::model::time::serialize_timestamp")]
+    pub evaluated_at: jiff::Timestamp,
     /// What the request is for.
     pub target: TargetOut,
     /// Graph's request status (allow and pendingApproval only).
@@ -184,5 +185,5 @@ pub struct ActivationDecision {
     pub warnings: Vec<Diagnostic>,
     /// The tenant revision that decided.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub revision: Option<String>,
+    pub revision: Option<crate::model::revision::Revision>,
 }

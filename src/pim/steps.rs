@@ -39,7 +39,7 @@ impl<'a> Activation<'a> {
         let mut out = ActivationDecision {
             id: req.id.clone(),
             decision: ActivationOutcome::Deny,
-            evaluated_at: now.to_string(),
+            evaluated_at: now,
             target: target_out(&req.target),
             status: None,
             schedule: None,

@@ -162,7 +162,7 @@ pub fn render(
     SignInDecision {
         id: req.id.clone(),
         decision,
-        evaluated_at: crate::model::time::timestamp_text(t),
+        evaluated_at: t,
         conditional_access_status: status,
         requirements,
         deny_reasons,

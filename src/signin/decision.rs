@@ -600,8 +600,9 @@ pub struct SignInDecision {
     pub id: Option<serde_json::Value>,
     /// allow, stepUp or deny.
     pub decision: Decision,
-    /// The evaluation instant (RFC 3339).
-    pub evaluated_at: String,
+    /// The evaluation instant, written in RFC 3339 (UTC, `Z`).
+    #[serde(serialize_with = "crate::model::time::serialize_timestamp")]
+    pub evaluated_at: jiff::Timestamp,
     /// Aggregate CA status.
     pub conditional_access_status: CaStatus,
     /// What must still be proven.
@@ -620,7 +621,7 @@ pub struct SignInDecision {
     pub warnings: Vec<Diagnostic>,
     /// The content hash of the tenant (policy set) that made the decision.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub revision: Option<String>,
+    pub revision: Option<crate::model::revision::Revision>,
 }
 
 /// The claims challenge for authentication context `cx` (§4.3).

@@ -419,7 +419,7 @@ impl SignInDecision {
         key(out, &mut first, b"decision");
         name(out, self.decision.as_str());
         key(out, &mut first, b"evaluatedAt");
-        string(out, &self.evaluated_at);
+        crate::model::time::write_json_timestamp(out, self.evaluated_at);
         key(out, &mut first, b"conditionalAccessStatus");
         name(out, self.conditional_access_status.as_str());
         key(out, &mut first, b"requirements");
@@ -591,7 +591,8 @@ mod tests {
         let decision = SignInDecision {
             id: Some(serde_json::json!({"a": [1, "b"]})),
             decision: Decision::StepUp,
-            evaluated_at: "2026-03-02T09:00:00Z".to_owned(),
+            // 2026-03-02T09:00:00Z.
+            evaluated_at: jiff::Timestamp::constant(1_772_442_000, 0),
             conditional_access_status: CaStatus::Failure,
             requirements: vec![
                 Requirement {
@@ -657,7 +658,9 @@ mod tests {
             },
             policies: None,
             warnings: Vec::new(),
-            revision: Some("r".to_owned()),
+            revision: Some(crate::model::revision::Revision::from_hash(
+                0x1234_5678_9abc_def0,
+            )),
         };
         let mut out = Vec::new();
         decision.write_json(&mut out);

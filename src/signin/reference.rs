@@ -36,7 +36,7 @@ const SKEW: SignedDuration = SignedDuration::from_mins(5);
 #[derive(Debug, Clone)]
 pub struct SignInReference<'t> {
     tenant: &'t Tenant,
-    revision: String,
+    revision: crate::model::revision::Revision,
     /// member id -> the groups listing it in `members` (so a membership walk does not rescan
     /// every group at every step).
     parents: HashMap<&'t str, Vec<&'t str>>,
@@ -105,8 +105,8 @@ impl<'t> SignInReference<'t> {
     }
 
     /// The tenant's content hash.
-    pub fn revision(&self) -> &str {
-        &self.revision
+    pub fn revision(&self) -> crate::model::revision::Revision {
+        self.revision
     }
 
     /// Decides a sign-in against only the policies `include` selects (PIM's auth-context step
@@ -204,7 +204,7 @@ impl<'t> SignInReference<'t> {
             &self.tenant.warnings,
             warnings.items,
         );
-        decision.revision = Some(self.revision.clone());
+        decision.revision = Some(self.revision);
         decision
     }
 

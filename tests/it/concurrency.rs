@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use jitgate::Explain;
-use jitgate::{Decision, Engine, SignInRequest, Snapshot, Tenant};
+use jitgate::{Decision, Engine, Revision, SignInRequest, Snapshot, Tenant};
 
 const PUBLISHES: usize = 200;
 const READERS: usize = 3;
@@ -109,13 +109,13 @@ fn requests() -> Vec<SignInRequest> {
 }
 
 /// Decisions of `tenant` for `requests`, with the tenant's revision.
-fn expected(tenant: &Tenant, requests: &[SignInRequest]) -> (String, Vec<Decision>) {
+fn expected(tenant: &Tenant, requests: &[SignInRequest]) -> (Revision, Vec<Decision>) {
     let snapshot = Snapshot::compile(tenant.clone());
     let decisions = requests
         .iter()
         .map(|r| snapshot.evaluate(r, Explain::None).decision)
         .collect();
-    (snapshot.revision().to_owned(), decisions)
+    (snapshot.revision(), decisions)
 }
 
 #[test]
@@ -166,10 +166,8 @@ fn run() {
             Decision::Allow
         ]
     );
-    let expected: Arc<HashMap<String, Vec<Decision>>> = Arc::new(HashMap::from([
-        (rev_a.clone(), exp_a),
-        (rev_b.clone(), exp_b),
-    ]));
+    let expected: Arc<HashMap<Revision, Vec<Decision>>> =
+        Arc::new(HashMap::from([(rev_a, exp_a), (rev_b, exp_b)]));
 
     let engine = Arc::new(Engine::new(a.clone()));
     let mut watched: Vec<Weak<Snapshot>> = vec![Arc::downgrade(&engine.snapshot())];
@@ -187,13 +185,13 @@ fn run() {
             let start = Arc::clone(&start);
             thread::spawn(move || {
                 start.wait();
-                let mut seen: HashMap<String, usize> = HashMap::new();
+                let mut seen: HashMap<Revision, usize> = HashMap::new();
                 let mut last_round = false;
                 loop {
                     // A batch: one snapshot from start to end.
                     let out = engine.evaluate_batch(&reqs, Explain::None);
                     assert_eq!(out.len(), reqs.len());
-                    let revision = out[0].revision.clone().expect("decisions carry a revision");
+                    let revision = out[0].revision.expect("decisions carry a revision");
                     assert!(
                         out.iter().all(|d| d.revision.as_ref() == Some(&revision)),
                         "reader {k}: one batch mixed revisions"
@@ -212,10 +210,10 @@ fn run() {
 
                     // A held snapshot stays consistent with itself while others are published.
                     let held = engine.snapshot();
-                    let want = &expected[held.revision()];
+                    let want = &expected[&held.revision()];
                     for (i, r) in reqs.iter().take(8).enumerate() {
                         let d = held.evaluate(r, Explain::None);
-                        assert_eq!(d.revision.as_deref(), Some(held.revision()));
+                        assert_eq!(d.revision, Some(held.revision()));
                         assert_eq!(
                             d.decision, want[i],
                             "reader {k}: held snapshot, request {i}"
@@ -225,7 +223,7 @@ fn run() {
 
                     // Single evaluations land on one of the two revisions.
                     let d = engine.evaluate(&reqs[0], Explain::None);
-                    let rev = d.revision.clone().unwrap();
+                    let rev = d.revision.unwrap();
                     assert_eq!(d.decision, expected[&rev][0], "reader {k}: evaluate");
 
                     if last_round {
@@ -264,7 +262,7 @@ fn run() {
     publishing.store(false, Ordering::SeqCst);
     let publish_time = publisher_started.elapsed();
 
-    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut seen: HashMap<Revision, usize> = HashMap::new();
     for r in readers {
         for (rev, n) in r.join().expect("a reader panicked") {
             *seen.entry(rev).or_default() += n;
@@ -338,7 +336,7 @@ fn publishing_from_rayon_tasks_that_hold_a_lock_finishes() {
         .recv_timeout(Duration::from_secs(120))
         .expect("every publish from a rayon task finished");
     assert_eq!(published, 8);
-    let revision = engine.snapshot().revision().to_owned();
+    let revision = engine.snapshot().revision();
     assert!(
         [tenant_a(), tenant_b()]
             .into_iter()

@@ -459,7 +459,7 @@ impl<'a> BorrowedDecision<'a> {
         SignInDecision {
             id: self.p.req.id.clone(),
             decision: self.decision,
-            evaluated_at: crate::model::time::timestamp_text(self.p.t),
+            evaluated_at: self.p.t,
             conditional_access_status: self.status,
             requirements,
             deny_reasons,
@@ -469,7 +469,7 @@ impl<'a> BorrowedDecision<'a> {
             session_controls,
             policies: None,
             warnings,
-            revision: Some(self.policies.revision.clone()),
+            revision: Some(self.policies.revision),
         }
     }
 

@@ -147,7 +147,7 @@ impl CompiledPolicies {
             &self.tenant.warnings,
             warnings.items,
         );
-        decision.revision = Some(self.revision.clone());
+        decision.revision = Some(self.revision);
         decision
     }
 

@@ -240,7 +240,7 @@ impl Clause {
 #[derive(Debug)]
 pub struct CompiledPolicies {
     tenant: Tenant,
-    revision: String,
+    revision: crate::model::revision::Revision,
     n: usize,
     evaluated: Bits,
     users: UserTable,
@@ -352,8 +352,8 @@ impl CompiledPolicies {
     }
 
     /// The content hash of the tenant this snapshot was compiled from.
-    pub fn revision(&self) -> &str {
-        &self.revision
+    pub fn revision(&self) -> crate::model::revision::Revision {
+        self.revision
     }
 
     /// The full decision, rendered as the reference evaluator renders it.
