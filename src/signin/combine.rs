@@ -186,11 +186,10 @@ fn missing_data(evals: &[PolicyVerdict<'_>]) -> Option<Diagnostic> {
     if policy_ids.is_empty() {
         return None;
     }
-    let message = MissingDataMessage {
+    let message = message::text(&MissingDataMessage {
         mask: fields,
         count: policy_ids.len(),
-    }
-    .to_string();
+    });
     Some(Diagnostic {
         severity: crate::diag::Severity::Warning,
         code: "missingData",
@@ -231,6 +230,16 @@ impl std::fmt::Display for MissingDataMessage {
 /// The evaluation warnings' messages, written once for the rendered and the borrowed decision.
 pub(crate) mod message {
     use std::fmt::{Display, Formatter, Result};
+
+    /// `message` as a `String`, allocated once: the longest message (`missingData`'s, about 200
+    /// bytes) would otherwise grow the string five times as it is written.
+    pub fn text(message: &dyn Display) -> String {
+        use std::fmt::Write as _;
+        let mut out = String::with_capacity(256);
+        // Writing to a String cannot fail.
+        let _ = write!(out, "{message}");
+        out
+    }
 
     /// `unknownUser`.
     pub struct UnknownUser<'a>(pub &'a str);

@@ -176,6 +176,12 @@ impl Bits {
         }
     }
 
+    /// How many policies are in the set.
+    #[inline]
+    pub fn count(&self) -> usize {
+        self.words().iter().map(|w| w.count_ones() as usize).sum()
+    }
+
     /// The policy indices in ascending order.
     pub fn iter(&self) -> impl Iterator<Item = usize> + '_ {
         self.words().iter().enumerate().flat_map(|(wi, &w)| {
@@ -229,6 +235,8 @@ mod tests {
             assert!(a.intersects(&b) && !diff.intersects(&b));
             assert!(Bits::empty(n).is_empty());
             assert_eq!(Bits::full(n).iter().count(), n);
+            assert_eq!(Bits::full(n).count(), n);
+            assert_eq!((or.count(), and.count(), Bits::empty(n).count()), (3, 1, 0));
             assert!(!a.contains(3) && a.contains(n - 1) && !a.contains(1000));
             a.remove(1);
             assert_eq!(a.iter().collect::<Vec<_>>(), vec![n - 1]);

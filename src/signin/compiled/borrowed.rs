@@ -408,13 +408,23 @@ impl<'a> BorrowedDecision<'a> {
     /// The owned decision: equal to what [`CompiledPolicies::evaluate_prepared`] renders without
     /// explain, with the request's own warnings first.
     pub fn to_decision(&self) -> SignInDecision {
-        let owned = |ids: &mut dyn Iterator<Item = &str>| ids.map(str::to_owned).collect();
         let requirements = self
-            .requirements()
-            .map(|(items, mut ids)| Requirement {
-                any_of: items.to_vec(),
-                policy_ids: owned(&mut ids),
-                source: None,
+            .needs
+            .iter()
+            .map(|n| {
+                // Sized once: a requirement of many policies would otherwise grow its list.
+                let mut policy_ids = Vec::with_capacity(n.policies.count());
+                policy_ids.extend(
+                    n.policies
+                        .iter()
+                        .filter_map(|i| self.id(i))
+                        .map(str::to_owned),
+                );
+                Requirement {
+                    any_of: n.any_of.items().to_vec(),
+                    policy_ids,
+                    source: None,
+                }
             })
             .collect();
         let deny_reasons = self
@@ -445,7 +455,7 @@ impl<'a> BorrowedDecision<'a> {
                 code: w.code,
                 file: "request".to_owned(),
                 path: w.path.to_owned(),
-                message: w.message.to_string(),
+                message: crate::signin::combine::message::text(w.message),
                 fields: w.fields.map(missing::names).unwrap_or_default(),
                 policy_ids: w
                     .fields
