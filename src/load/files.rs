@@ -12,7 +12,6 @@ pub(super) fn io(path: &Path, e: &std::io::Error) -> LoadError {
 /// Reads one regular file of at most `max` bytes (§1.6b): a FIFO, socket or device is refused
 /// before it can block, and a file that grows while read stops at the cap.
 pub(super) fn read(path: &Path, max: u64) -> Result<Vec<u8>, LoadError> {
-    use std::io::Read;
     let too_big = |size: u64| LoadError::Io {
         path: path.display().to_string(),
         message: format!(
@@ -29,16 +28,62 @@ pub(super) fn read(path: &Path, max: u64) -> Result<Vec<u8>, LoadError> {
     if meta.len() > max {
         return Err(too_big(meta.len()));
     }
-    // Sized from the metadata: the bytes become the text without a copy (§1.1), and read
-    // through `take` they would grow by doubling, up to twice the file's size.
-    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0).saturating_add(1));
-    fs::File::open(path)
-        .and_then(|f| f.take(max.saturating_add(1)).read_to_end(&mut bytes))
-        .map_err(|e| io(path, &e))?;
+    let file = fs::File::open(path).map_err(|e| io(path, &e))?;
+    let bytes = read_open(file, meta.len(), max).map_err(|e| io(path, &e))?;
     if bytes.len() as u64 > max {
         return Err(too_big(bytes.len() as u64));
     }
     Ok(bytes)
+}
+
+/// Reads `file`, whose size was `len` when looked at, up to `max + 1` bytes: in two halves at
+/// once when it is large ([`read_halves`]), then whatever follows (a file that grew since).
+fn read_open(mut file: fs::File, len: u64, max: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::{Read, Seek};
+    let mut bytes = match read_halves(&file, len.min(max)) {
+        Some(bytes) => bytes,
+        // Sized from the metadata: the bytes become the text without a copy (§1.1), and read
+        // through `take` they would grow by doubling, up to twice the file's size.
+        None => Vec::with_capacity(usize::try_from(len.min(max)).unwrap_or(0).saturating_add(1)),
+    };
+    // The rest (all of it, unless read in halves), to the cap: a file that grew since its size
+    // was read stops there.
+    let read = bytes.len() as u64;
+    file.seek(std::io::SeekFrom::Start(read))?;
+    file.take(max.saturating_add(1).saturating_sub(read))
+        .read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// A large file's first `len` bytes read in two halves at once, one on each of two cores: the
+/// copy out of the page cache into fresh pages was an eighth of loading a tenant at Entra's
+/// limits, all of it on one core. `None` (the caller reads the file in one pass) for a file
+/// under 8 MiB, where a second thread costs more than it saves, on a system without positioned
+/// reads, or when either half comes back short (the file shrank while read).
+fn read_halves(file: &fs::File, len: u64) -> Option<Vec<u8>> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileExt;
+        const MIN: u64 = 8 << 20;
+        if len < MIN {
+            return None;
+        }
+        let len = usize::try_from(len).ok()?;
+        // Zeroed pages come from the system already zero: nothing is written twice.
+        let mut bytes = vec![0u8; len];
+        let half = len / 2;
+        let (first, second) = bytes.split_at_mut(half);
+        let (a, b) = rayon::join(
+            || file.read_exact_at(first, 0),
+            || file.read_exact_at(second, half as u64),
+        );
+        (a.is_ok() && b.is_ok()).then_some(bytes)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (file, len);
+        None
+    }
 }
 
 pub(super) fn read_dir_sorted(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
@@ -143,4 +188,65 @@ pub(super) fn read_head(path: &Path) -> Vec<u8> {
         let _ = fs::File::open(path).and_then(|f| f.take(64 << 10).read_to_end(&mut head));
     }
     head
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::*;
+
+    /// `len` bytes that differ from place to place, from a fixed seed.
+    fn bytes(len: usize) -> Vec<u8> {
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        (0..len)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x as u8
+            })
+            .collect()
+    }
+
+    fn file_of(dir: &Path, name: &str, content: &[u8]) -> PathBuf {
+        let path = dir.join(name);
+        fs::write(&path, content).unwrap();
+        path
+    }
+
+    #[test]
+    fn a_large_file_read_in_halves_is_the_file() {
+        let dir = std::env::temp_dir().join(format!("jitgate-halves-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        // Odd and even sizes over the 8 MiB from which a file is read in halves, and one under.
+        for len in [(8 << 20) + 1, 9 << 20, (8 << 20) - 1] {
+            let content = bytes(len);
+            let path = file_of(&dir, "t.json", &content);
+            assert!(read(&path, u64::MAX).unwrap() == content, "{len}");
+            assert!(read(&path, len as u64).unwrap() == content, "{len}");
+            assert!(read(&path, len as u64 - 1).is_err(), "{len}");
+        }
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_file_that_changed_size_since_it_was_looked_at_is_read_as_it_is_now() {
+        let dir = std::env::temp_dir().join(format!("jitgate-grown-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let len = 9 << 20;
+        let content = bytes(len);
+        let path = file_of(&dir, "t.json", &content);
+        let open = || fs::File::open(&path).unwrap();
+        // Grown since: the halves cover the size seen, the rest is read after them.
+        let got = read_open(open(), len as u64 - 4097, u64::MAX).unwrap();
+        assert!(got == content);
+        // Grown past the cap: the read stops one byte over it, which the caller refuses.
+        let got = read_open(open(), len as u64 - 4097, len as u64 - 10).unwrap();
+        assert_eq!(got.len(), len - 9);
+        assert!(got[..] == content[..len - 9]);
+        // Shrunk since: a half comes back short, and the file is read in one pass.
+        let got = read_open(open(), len as u64 + 4096, u64::MAX).unwrap();
+        assert!(got == content);
+        fs::remove_dir_all(&dir).unwrap();
+    }
 }
