@@ -3,6 +3,7 @@
 use std::rc::Rc;
 
 use crate::hashing::Map;
+use crate::model::revision::Revision;
 use jiff::Timestamp;
 use serde::Serialize;
 use serde_json::{Value as Json, json};
@@ -185,9 +186,9 @@ pub struct DiffRegion {
 #[non_exhaustive]
 pub struct DiffReport {
     /// The first tenant's revision.
-    pub before_revision: crate::model::revision::Revision,
+    pub before_revision: Revision,
     /// The second tenant's revision.
-    pub after_revision: crate::model::revision::Revision,
+    pub after_revision: Revision,
     /// The session profile.
     pub session: SessionProfile,
     /// The instant both directories were read at.

@@ -2,6 +2,7 @@
 //! (docs/SEMANTICS.md §13.2).
 
 use crate::hashing::Map;
+use crate::model::revision::Revision;
 use jiff::Timestamp;
 use serde::Serialize;
 use serde_json::{Value as Json, json};
@@ -258,7 +259,7 @@ pub enum Classification {
 #[non_exhaustive]
 pub struct GapReport {
     /// The tenant's revision.
-    pub revision: crate::model::revision::Revision,
+    pub revision: Revision,
     /// What counted as protection.
     pub protection: Protection,
     /// Report-only policies were treated as enforced.

@@ -40,6 +40,7 @@ pub(super) fn read(path: &Path, max: u64) -> Result<Vec<u8>, LoadError> {
 /// once when it is large ([`read_halves`]), then whatever follows (a file that grew since).
 fn read_open(mut file: fs::File, len: u64, max: u64) -> std::io::Result<Vec<u8>> {
     use std::io::{Read, Seek};
+    // `len` is at most `max` when `read` calls this; the tests pass other sizes.
     let mut bytes = match read_halves(&file, len.min(max)) {
         Some(bytes) => bytes,
         // Sized from the metadata: the bytes become the text without a copy (§1.1), and read
@@ -49,27 +50,35 @@ fn read_open(mut file: fs::File, len: u64, max: u64) -> std::io::Result<Vec<u8>>
     // The rest (all of it, unless read in halves), to the cap: a file that grew since its size
     // was read stops there.
     let read = bytes.len() as u64;
-    file.seek(std::io::SeekFrom::Start(read))?;
+    if read > 0 {
+        // Positioned reads leave the file's own position at the start.
+        file.seek(std::io::SeekFrom::Start(read))?;
+    }
     file.take(max.saturating_add(1).saturating_sub(read))
         .read_to_end(&mut bytes)?;
     Ok(bytes)
 }
 
-/// A large file's first `len` bytes read in two halves at once, one on each of two cores: the
-/// copy out of the page cache into fresh pages was an eighth of loading a tenant at Entra's
-/// limits, all of it on one core. `None` (the caller reads the file in one pass) for a file
-/// under 8 MiB, where a second thread costs more than it saves, on a system without positioned
-/// reads, or when either half comes back short (the file shrank while read).
+/// The size from which a file is read in two halves at once.
+const HALVES_FROM: u64 = 8 << 20;
+
+/// A large file's first `len` bytes read in two halves at once, one on each of two cores (inside
+/// a one-thread pool, one after the other): the copy out of the page cache into fresh pages was
+/// an eighth of loading a tenant at Entra's limits, all of it on one core. `None`, and the
+/// caller reads the file in one pass, for a file under [`HALVES_FROM`] bytes (a second thread
+/// would cost more than it saves), off Unix (not written there), and when either half fails:
+/// the file shrank since its size was read, or a read error, which the one pass then reports
+/// if it happens again.
 fn read_halves(file: &fs::File, len: u64) -> Option<Vec<u8>> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::FileExt;
-        const MIN: u64 = 8 << 20;
-        if len < MIN {
+        if len < HALVES_FROM {
             return None;
         }
         let len = usize::try_from(len).ok()?;
-        // Zeroed pages come from the system already zero: nothing is written twice.
+        // A zeroed allocation this large is fresh pages from the system (glibc maps it), already
+        // zero: nothing is written twice.
         let mut bytes = vec![0u8; len];
         let half = len / 2;
         let (first, second) = bytes.split_at_mut(half);
@@ -218,12 +227,22 @@ mod tests {
     fn a_large_file_read_in_halves_is_the_file() {
         let dir = std::env::temp_dir().join(format!("jitgate-halves-{}", std::process::id()));
         fs::create_dir_all(&dir).unwrap();
-        // Odd and even sizes over the 8 MiB from which a file is read in halves, and one under.
-        for len in [(8 << 20) + 1, 9 << 20, (8 << 20) - 1] {
+        let from = HALVES_FROM as usize;
+        // Odd and even sizes from the size at which a file is read in halves, and one under.
+        for len in [from, from + 1, 9 << 20, from - 1] {
             let content = bytes(len);
             let path = file_of(&dir, "t.json", &content);
+            let halves = read_halves(&fs::File::open(&path).unwrap(), len as u64);
+            if len >= from {
+                assert!(halves.as_deref() == Some(&content[..]), "{len}");
+            } else {
+                assert!(halves.is_none(), "{len}");
+            }
+            // Asked for more than the file holds: a half comes back short.
+            assert!(read_halves(&fs::File::open(&path).unwrap(), len as u64 + 1).is_none());
             assert!(read(&path, u64::MAX).unwrap() == content, "{len}");
             assert!(read(&path, len as u64).unwrap() == content, "{len}");
+            // Over the cap: refused from its size before it is read.
             assert!(read(&path, len as u64 - 1).is_err(), "{len}");
         }
         fs::remove_dir_all(&dir).unwrap();

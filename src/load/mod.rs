@@ -157,8 +157,9 @@ impl LoadOptions {
 /// makes it unusable (§1.6).
 ///
 /// Loading uses rayon's pool (the caller's, inside `ThreadPool::install`): large collections
-/// are read into the model on its threads, and a JSON file of 4 MB or more is read on this
-/// thread and a second, short-lived one when the pool has two threads or more.
+/// are read into the model on its threads, a file of 8 MiB or more is read from disk in two
+/// halves at once, and a JSON text of 4 MB or more is read on this thread and a second,
+/// short-lived one, when the pool has two threads or more.
 ///
 /// # Errors
 ///

@@ -6,9 +6,9 @@ use std::hash::Hasher;
 /// A tenant's revision: a 64-bit content hash of everything a decision reads, written as 16
 /// lower-case hex digits. Two tenants with the same revision decide every request alike.
 ///
-/// It is a value (16 bytes, `Copy`), so a decision carries it without allocating; it reads as
-/// the `str` of its digits ([`Revision::as_str`], `Deref`, `Display`) and serialises as that
-/// string.
+/// It is a value (16 bytes, `Copy`), so a decision carries it without allocating. Its digits are
+/// [`Revision::as_str`] (also `AsRef<str>`, `Display`, `String::from`); it compares equal to a
+/// `str` or `String` of them, and serialises as that string.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Revision([u8; 16]);
 
@@ -28,14 +28,6 @@ impl Revision {
     pub fn as_str(&self) -> &str {
         // Hex digits only: always UTF-8.
         std::str::from_utf8(&self.0).unwrap_or_default()
-    }
-}
-
-impl std::ops::Deref for Revision {
-    type Target = str;
-
-    fn deref(&self) -> &str {
-        self.as_str()
     }
 }
 
@@ -66,6 +58,36 @@ impl PartialEq<str> for Revision {
 impl PartialEq<&str> for Revision {
     fn eq(&self, other: &&str) -> bool {
         self.as_str() == *other
+    }
+}
+
+impl PartialEq<String> for Revision {
+    fn eq(&self, other: &String) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<Revision> for str {
+    fn eq(&self, other: &Revision) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl PartialEq<Revision> for &str {
+    fn eq(&self, other: &Revision) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl PartialEq<Revision> for String {
+    fn eq(&self, other: &Revision) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl From<Revision> for String {
+    fn from(r: Revision) -> String {
+        r.as_str().to_owned()
     }
 }
 
@@ -163,7 +185,11 @@ mod tests {
                 serde_json::to_string(&r).ok(),
                 Some(format!("\"{hash:016x}\""))
             );
-            assert!(r == *format!("{hash:016x}").as_str());
+            let text = format!("{hash:016x}");
+            assert!(r == *text.as_str() && r == text.as_str() && r == text);
+            assert!(*text.as_str() == r && text.as_str() == r && text == r);
+            assert_eq!(String::from(r), text);
+            assert!(r != "0123");
         }
     }
 }

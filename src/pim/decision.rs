@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 use crate::diag::Diagnostic;
+use crate::model::revision::Revision;
 use crate::signin::decision::{CaStatus, Decision, PolicyResult, Requirement};
 
 /// The overall answer to an activation request.
@@ -185,5 +186,5 @@ pub struct ActivationDecision {
     pub warnings: Vec<Diagnostic>,
     /// The tenant revision that decided.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub revision: Option<crate::model::revision::Revision>,
+    pub revision: Option<Revision>,
 }

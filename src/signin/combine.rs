@@ -231,8 +231,9 @@ impl std::fmt::Display for MissingDataMessage {
 pub(crate) mod message {
     use std::fmt::{Display, Formatter, Result};
 
-    /// `message` as a `String`, allocated once: the longest message (`missingData`'s, about 200
-    /// bytes) would otherwise grow the string five times as it is written.
+    /// `message` as a `String`, allocated once as a rule: written into a string that starts
+    /// empty, a message of some 200 bytes (`missingData`'s, with a few fields) grew it five
+    /// times. A longer one (many fields, a long user id) grows it again.
     pub fn text(message: &dyn Display) -> String {
         use std::fmt::Write as _;
         let mut out = String::with_capacity(256);

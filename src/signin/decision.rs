@@ -7,6 +7,7 @@ use crate::model::enums::{
     CaeMode, CloudAppSecurityType, FrequencyAuthType, FrequencyInterval, FrequencyUnit,
     PersistentBrowserMode, PolicyState,
 };
+use crate::model::revision::Revision;
 
 /// How much a decision explains: the per-policy results cost time and memory, so they are
 /// computed only when asked for.
@@ -621,7 +622,7 @@ pub struct SignInDecision {
     pub warnings: Vec<Diagnostic>,
     /// The content hash of the tenant (policy set) that made the decision.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub revision: Option<crate::model::revision::Revision>,
+    pub revision: Option<Revision>,
 }
 
 /// The claims challenge for authentication context `cx` (§4.3).

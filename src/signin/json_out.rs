@@ -451,7 +451,7 @@ impl SignInDecision {
         }
         if let Some(r) = &self.revision {
             key(out, &mut first, b"revision");
-            string(out, r);
+            string(out, r.as_str());
         }
         out.push(b'}');
     }

@@ -22,6 +22,7 @@ use crate::model::policy::{
     ExternalTenants, Filter, GrantControls, GuestSelector, SignInFrequency,
 };
 use crate::model::request::{Identity, SignInContext, SignInRequest};
+use crate::model::revision::Revision;
 use crate::model::strength::{AuthStrength, MFA_STRENGTH_ID, MethodSet};
 use crate::model::{AppObject, Policy, Tenant};
 use crate::signin::combine::{Grant, PolicyVerdict, render, sorted};
@@ -36,7 +37,7 @@ const SKEW: SignedDuration = SignedDuration::from_mins(5);
 #[derive(Debug, Clone)]
 pub struct SignInReference<'t> {
     tenant: &'t Tenant,
-    revision: crate::model::revision::Revision,
+    revision: Revision,
     /// member id -> the groups listing it in `members` (so a membership walk does not rescan
     /// every group at every step).
     parents: HashMap<&'t str, Vec<&'t str>>,
@@ -105,7 +106,7 @@ impl<'t> SignInReference<'t> {
     }
 
     /// The tenant's content hash.
-    pub fn revision(&self) -> crate::model::revision::Revision {
+    pub fn revision(&self) -> Revision {
         self.revision
     }
 

@@ -54,7 +54,7 @@ impl CompiledPolicies {
         );
         let revision_json = {
             let mut out = b",\"revision\":".to_vec();
-            crate::signin::json_out::string(&mut out, &revision);
+            crate::signin::json_out::string(&mut out, revision.as_str());
             out.push(b'}');
             out.into_boxed_slice()
         };

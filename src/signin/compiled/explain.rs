@@ -417,7 +417,7 @@ impl CompiledPolicies {
                     w.warn(
                         "unresolvedStrength",
                         &policy.id,
-                        message::UnresolvedStrength(id).to_string(),
+                        message::text(&message::UnresolvedStrength(id)),
                     );
                 }
             }
@@ -491,7 +491,7 @@ pub(super) fn w_unknown_user(w: &mut Diagnostics, user_id: &str) {
     w.warn(
         "unknownUser",
         "$.signInIdentity.userId",
-        message::UnknownUser(user_id).to_string(),
+        message::text(&message::UnknownUser(user_id)),
     );
 }
 
@@ -499,7 +499,7 @@ pub(super) fn w_too_many_groups(w: &mut Diagnostics, n: usize) {
     w.warn(
         "tooManyGroups",
         "$.signInIdentity.userId",
-        message::TooManyGroups(n).to_string(),
+        message::text(&message::TooManyGroups(n)),
     );
 }
 
@@ -507,7 +507,7 @@ pub(super) fn w_future(w: &mut Diagnostics) {
     w.warn(
         "authenticationInFuture",
         "$.session",
-        message::AuthenticationInFuture.to_string(),
+        message::text(&message::AuthenticationInFuture),
     );
 }
 

@@ -26,6 +26,7 @@ pub use borrowed::BorrowedDecision;
 pub use dimensions::{ControlKind, DimensionSets, GrantShape, Reauthentication, UserKey};
 
 use crate::hashing::Map;
+use crate::model::revision::Revision;
 use jiff::{SignedDuration, Timestamp};
 use smallvec::SmallVec;
 
@@ -240,7 +241,7 @@ impl Clause {
 #[derive(Debug)]
 pub struct CompiledPolicies {
     tenant: Tenant,
-    revision: crate::model::revision::Revision,
+    revision: Revision,
     n: usize,
     evaluated: Bits,
     users: UserTable,
@@ -352,7 +353,7 @@ impl CompiledPolicies {
     }
 
     /// The content hash of the tenant this snapshot was compiled from.
-    pub fn revision(&self) -> crate::model::revision::Revision {
+    pub fn revision(&self) -> Revision {
         self.revision
     }
 
