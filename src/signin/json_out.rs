@@ -9,7 +9,7 @@
 
 use serde::Serialize;
 
-use crate::model::enums::FrequencyUnit;
+use crate::model::enums::{FrequencyAuthType, FrequencyInterval, FrequencyUnit};
 use crate::signin::decision::{
     DenyReason, EffectiveSessionControls, PolicyResult, Requirement, RequirementItem,
     SignInDecision, reasons,
@@ -114,16 +114,24 @@ pub(crate) fn requirement_item(out: &mut Vec<u8>, item: &RequirementItem) {
         } => {
             out.extend_from_slice(b"\"reauthentication\"");
             key(out, &mut first, b"authenticationType");
-            string(out, authentication_type.as_str());
+            spelling(
+                out,
+                authentication_type.as_str(),
+                authentication_type.is_unknown(),
+            );
             key(out, &mut first, b"frequencyInterval");
-            string(out, frequency_interval.as_str());
+            spelling(
+                out,
+                frequency_interval.as_str(),
+                frequency_interval.is_unknown(),
+            );
             if let Some(v) = value {
                 key(out, &mut first, b"value");
                 out.extend_from_slice(itoa::Buffer::new().format(*v).as_bytes());
             }
             if let Some(t) = frequency_type {
                 key(out, &mut first, b"frequencyType");
-                string(out, t.as_str());
+                spelling(out, t.as_str(), t.is_unknown());
             }
             key(out, &mut first, b"reason");
             string(out, reason);
@@ -226,13 +234,23 @@ fn deny_reasons(out: &mut Vec<u8>, list: &[DenyReason]) {
 /// `"signInFrequency":{...}` (the owned and the borrowed decision both write it).
 pub(crate) struct FrequencyJson<'f> {
     /// `timeBased` or `everyTime`.
-    pub interval: &'f str,
+    pub interval: &'f FrequencyInterval,
     /// Interval length.
     pub value: Option<i64>,
     /// Interval unit.
-    pub unit: Option<&'f str>,
+    pub unit: Option<&'f FrequencyUnit>,
     /// Which authentication is measured.
-    pub authentication_type: &'f str,
+    pub authentication_type: &'f FrequencyAuthType,
+}
+
+/// Appends an enumeration value's Graph spelling: a value the enumeration knows is a plain
+/// identifier, copied as it is; an unknown one is text from the export, escaped.
+pub(crate) fn spelling(out: &mut Vec<u8>, text: &str, unknown: bool) {
+    if unknown {
+        string(out, text);
+    } else {
+        name(out, text);
+    }
 }
 
 /// Adds `"signInFrequency":{...}` with its policies.
@@ -244,17 +262,21 @@ pub(crate) fn frequency<'s>(
 ) {
     key(out, first, b"signInFrequency");
     out.extend_from_slice(b"{\"frequencyInterval\":");
-    string(out, f.interval);
+    spelling(out, f.interval.as_str(), f.interval.is_unknown());
     if let Some(v) = f.value {
         out.extend_from_slice(b",\"value\":");
         out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
     }
     if let Some(unit) = f.unit {
         out.extend_from_slice(b",\"type\":");
-        string(out, unit);
+        spelling(out, unit.as_str(), unit.is_unknown());
     }
     out.extend_from_slice(b",\"authenticationType\":");
-    string(out, f.authentication_type);
+    spelling(
+        out,
+        f.authentication_type.as_str(),
+        f.authentication_type.is_unknown(),
+    );
     out.extend_from_slice(b",\"policyIds\":");
     str_list(out, ids);
     out.push(b'}');
@@ -265,12 +287,12 @@ pub(crate) fn effective<'s>(
     out: &mut Vec<u8>,
     first: &mut bool,
     k: &[u8],
-    mode: &str,
+    (mode, unknown): (&str, bool),
     ids: impl IntoIterator<Item = &'s str>,
 ) {
     key(out, first, k);
     out.extend_from_slice(b"{\"mode\":");
-    string(out, mode);
+    spelling(out, mode, unknown);
     out.extend_from_slice(b",\"policyIds\":");
     str_list(out, ids);
     out.push(b'}');
@@ -303,10 +325,10 @@ fn session_controls(out: &mut Vec<u8>, c: &EffectiveSessionControls) {
     out.push(b'{');
     if let Some(f) = &c.sign_in_frequency {
         let shape = FrequencyJson {
-            interval: f.frequency_interval.as_str(),
+            interval: &f.frequency_interval,
             value: f.value,
-            unit: f.unit.as_ref().map(FrequencyUnit::as_str),
-            authentication_type: f.authentication_type.as_str(),
+            unit: f.unit.as_ref(),
+            authentication_type: &f.authentication_type,
         };
         frequency(out, &mut first, &shape, ids(&f.policy_ids));
     }
@@ -315,19 +337,19 @@ fn session_controls(out: &mut Vec<u8>, c: &EffectiveSessionControls) {
             b"persistentBrowser".as_slice(),
             c.persistent_browser
                 .as_ref()
-                .map(|e| (e.mode.as_str(), &e.policy_ids)),
+                .map(|e| ((e.mode.as_str(), e.mode.is_unknown()), &e.policy_ids)),
         ),
         (
             b"cloudAppSecurity".as_slice(),
             c.cloud_app_security
                 .as_ref()
-                .map(|e| (e.mode.as_str(), &e.policy_ids)),
+                .map(|e| ((e.mode.as_str(), e.mode.is_unknown()), &e.policy_ids)),
         ),
         (
             b"continuousAccessEvaluation".as_slice(),
             c.continuous_access_evaluation
                 .as_ref()
-                .map(|e| (e.mode.as_str(), &e.policy_ids)),
+                .map(|e| ((e.mode.as_str(), e.mode.is_unknown()), &e.policy_ids)),
         ),
     ];
     for (k, mode) in modes {
@@ -566,6 +588,13 @@ mod tests {
                 frequency_type: None,
                 reason: "signInFrequency",
             },
+            RequirementItem::Reauthentication {
+                authentication_type: FrequencyAuthType::Secondary,
+                frequency_interval: FrequencyInterval::Unknown("every\"so often".to_owned()),
+                value: Some(2),
+                frequency_type: Some(FrequencyUnit::Unknown("fort\nnights".to_owned())),
+                reason: "signInFrequency",
+            },
             RequirementItem::Mfa,
             RequirementItem::AuthenticationStrength {
                 id: "s".to_owned(),
@@ -682,6 +711,34 @@ mod tests {
         assert_eq!(
             String::from_utf8_lossy(&out),
             serde_json::to_string(&empty).unwrap_or_default()
+        );
+        // Spellings the enumerations do not know are the export's text: escaped, as serde does.
+        let unknown = SignInDecision {
+            session_controls: EffectiveSessionControls {
+                sign_in_frequency: Some(EffectiveSignInFrequency {
+                    frequency_interval: FrequencyInterval::Unknown("every\"so often".to_owned()),
+                    value: None,
+                    unit: Some(FrequencyUnit::Unknown("fort\nnights".to_owned())),
+                    authentication_type: FrequencyAuthType::Unknown("\\both".to_owned()),
+                    policy_ids: ids(),
+                }),
+                persistent_browser: Some(Effective {
+                    mode: PersistentBrowserMode::Unknown("al\"ways".to_owned()),
+                    policy_ids: ids(),
+                }),
+                continuous_access_evaluation: Some(Effective {
+                    mode: CaeMode::Unknown("\t".to_owned()),
+                    policy_ids: Vec::new(),
+                }),
+                ..EffectiveSessionControls::default()
+            },
+            ..empty
+        };
+        let mut out = Vec::new();
+        unknown.write_json(&mut out);
+        assert_eq!(
+            String::from_utf8_lossy(&out),
+            serde_json::to_string(&unknown).unwrap_or_default()
         );
     }
 

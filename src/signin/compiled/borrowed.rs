@@ -707,15 +707,10 @@ fn session_controls(o: &mut Vec<u8>, m: &SessionMerge<'_>) {
             FrequencyAuthType::Secondary
         };
         let shape = out::FrequencyJson {
-            interval: interval.as_str(),
+            interval: &interval,
             value: f.shortest.value.filter(|_| timed),
-            unit: f
-                .shortest
-                .unit
-                .as_ref()
-                .filter(|_| timed)
-                .map(|u| u.as_str()),
-            authentication_type: authentication_type.as_str(),
+            unit: f.shortest.unit.as_ref().filter(|_| timed),
+            authentication_type: &authentication_type,
         };
         out::frequency(o, &mut first, &shape, m.frequency_ids(f.shortest));
     }
@@ -724,19 +719,19 @@ fn session_controls(o: &mut Vec<u8>, m: &SessionMerge<'_>) {
             b"persistentBrowser".as_slice(),
             m.persistent_browser
                 .as_ref()
-                .map(|(v, ids)| (v.as_str(), ids)),
+                .map(|(v, ids)| ((v.as_str(), v.is_unknown()), ids)),
         ),
         (
             b"cloudAppSecurity".as_slice(),
             m.cloud_app_security
                 .as_ref()
-                .map(|(v, ids)| (v.as_str(), ids)),
+                .map(|(v, ids)| ((v.as_str(), v.is_unknown()), ids)),
         ),
         (
             b"continuousAccessEvaluation".as_slice(),
             m.continuous_access_evaluation
                 .as_ref()
-                .map(|(v, ids)| (v.as_str(), ids)),
+                .map(|(v, ids)| ((v.as_str(), v.is_unknown()), ids)),
         ),
     ];
     for (k, mode) in modes {
