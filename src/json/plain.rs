@@ -4,7 +4,9 @@
 //! without `unsafe` here), else a word at a time.
 
 /// How many leading bytes of `rest` need no attention inside a string (not `"`, `\\` or a
-/// control character), read sixteen at a time while sixteen remain, then eight, then one.
+/// control character), read sixteen at a time while sixteen remain; then the last sixteen of a
+/// slice that holds that many (overlapping bytes already found plain, so the first special byte
+/// among them is past those); else eight at a time, then one.
 #[inline]
 pub(crate) fn plain_len(rest: &[u8]) -> usize {
     let mut n = 0;
@@ -17,6 +19,21 @@ pub(crate) fn plain_len(rest: &[u8]) -> usize {
             return n + special.trailing_zeros() as usize;
         }
         n += 16;
+    }
+    if n < rest.len()
+        && let Some(start) = rest.len().checked_sub(16)
+        && let Some(chunk) = rest
+            .get(start..)
+            .and_then(|c| <&[u8; 16]>::try_from(c).ok())
+    {
+        // A slice ending within the next sixteen bytes (the ids and names a decision writes):
+        // its last sixteen at once.
+        let special = special_in_16(chunk);
+        return if special != 0 {
+            start + special.trailing_zeros() as usize
+        } else {
+            rest.len()
+        };
     }
     while let Some(chunk) = rest.get(n..n + 8) {
         let mut word = [0u8; 8];
@@ -139,7 +156,9 @@ mod tests {
         // Every byte value at every place of strings that fill whole words and leave a tail,
         // alone and with a second special byte after it; plain bytes of every kind around it.
         for fill in [b'a', b'~', b' ', 0x80, 0xC3, 0xFF] {
-            for len in [0usize, 1, 7, 8, 9, 15, 16, 17, 23, 24, 31, 33] {
+            for len in [
+                0usize, 1, 7, 8, 9, 15, 16, 17, 18, 23, 24, 30, 31, 33, 36, 47, 48,
+            ] {
                 for at in 0..len {
                     for b in 0..=255u8 {
                         let mut bytes = vec![fill; len];
