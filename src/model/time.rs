@@ -132,9 +132,43 @@ const MAX_DURATION_SECS: i64 = 10_000 * 86_400;
 
 /// Appends `t` as a JSON string, the text `Timestamp`'s `Display` gives (RFC 3339 in UTC, `Z`).
 /// Instants from 1970 to 9999, every decision's usual instant, are written directly from the
-/// civil UTC time; any other goes through `Display`.
+/// civil UTC time; any other goes through `Display`. The instant written last on this thread is
+/// copied from its text: a batch decided at one instant writes the same time on every line.
 pub fn write_json_timestamp(out: &mut Vec<u8>, t: Timestamp) {
-    write_timestamp::<true>(out, t);
+    LAST_WRITTEN.with(|last| {
+        if let Some(kept) = last.get()
+            && kept.at == t
+            && let Some(text) = kept.text.get(..usize::from(kept.len))
+        {
+            out.extend_from_slice(text);
+            return;
+        }
+        let start = out.len();
+        write_timestamp::<true>(out, t);
+        let written = out.get(start..).unwrap_or_default();
+        let mut text = [0u8; KEPT_TEXT];
+        if let (Some(place), Ok(len)) = (text.get_mut(..written.len()), u8::try_from(written.len()))
+        {
+            place.copy_from_slice(written);
+            last.set(Some(WrittenTime { at: t, text, len }));
+        }
+    });
+}
+
+/// The longest quoted timestamp text kept (`"2026-03-02T09:00:00.123456789Z"` is 32 bytes).
+const KEPT_TEXT: usize = 40;
+
+/// An instant and the JSON text [`write_json_timestamp`] wrote for it.
+#[derive(Clone, Copy)]
+struct WrittenTime {
+    at: Timestamp,
+    text: [u8; KEPT_TEXT],
+    len: u8,
+}
+
+thread_local! {
+    /// The instant this thread wrote last, with its text (one entry, nothing allocated).
+    static LAST_WRITTEN: std::cell::Cell<Option<WrittenTime>> = const { std::cell::Cell::new(None) };
 }
 
 /// `t` as `Timestamp`'s `Display` writes it (RFC 3339 in UTC, `Z`), by [`write_timestamp`].
@@ -416,11 +450,14 @@ mod tests {
                 t + jiff::SignedDuration::from_nanos(1),
                 t + nanos,
             ] {
-                let mut out = Vec::new();
+                // After other bytes, and twice: the second time from the text kept for it (each
+                // instant differs from the one written before it).
+                let mut out = b"x".to_vec();
+                write_json_timestamp(&mut out, t);
                 write_json_timestamp(&mut out, t);
                 assert_eq!(
                     String::from_utf8(out).unwrap_or_default(),
-                    format!("\"{t}\"")
+                    format!("x\"{t}\"\"{t}\"")
                 );
                 assert_eq!(timestamp_text(t), t.to_string());
             }
