@@ -547,13 +547,9 @@ graph_enum! {
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_spelling_matches_exactly_as_eq_ignore_ascii_case_does() {
-        // Every canonical name of every enumeration (some begin with a capital: `AND`,
-        // `Member`), against itself in every case, with one byte changed at every place (its
-        // case, or a byte that is the same with 0x20 set or cleared but is not a letter), cut
-        // short, lengthened, and empty.
-        let names = [
+    /// Every canonical name of every enumeration.
+    fn every_name() -> Vec<&'static str> {
+        [
             PolicyState::NAMES,
             Platform::NAMES,
             ClientAppType::NAMES,
@@ -582,7 +578,29 @@ mod tests {
             ExpirationType::NAMES,
             ApprovalMode::NAMES,
         ]
-        .concat();
+        .concat()
+    }
+
+    /// A known spelling is written into a decision as it is (`json_out::spelling`): none may
+    /// hold a byte JSON escapes.
+    #[test]
+    fn no_spelling_needs_escaping() {
+        for name in every_name() {
+            assert_eq!(
+                crate::json::plain::plain_len(name.as_bytes()),
+                name.len(),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_spelling_matches_exactly_as_eq_ignore_ascii_case_does() {
+        // Every canonical name of every enumeration (some begin with a capital: `AND`,
+        // `Member`), against itself in every case, with one byte changed at every place (its
+        // case, or a byte that is the same with 0x20 set or cleared but is not a letter), cut
+        // short, lengthened, and empty.
+        let names = every_name();
         assert!(
             names
                 .iter()
