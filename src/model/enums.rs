@@ -55,6 +55,16 @@ macro_rules! graph_enum {
             }
         }
 
+        impl $crate::model::enums::Spelled for $name {
+            fn text(&self) -> &str {
+                self.as_str()
+            }
+
+            fn is_unknown(&self) -> bool {
+                matches!(self, Self::Unknown(_))
+            }
+        }
+
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(self.as_str())
@@ -65,6 +75,15 @@ macro_rules! graph_enum {
 
 #[allow(unused_imports)]
 pub(crate) use graph_enum;
+
+/// A Graph enumeration's value as a decision's JSON writes it (`json_out::spelling`): its text,
+/// and whether that is the export's own text rather than a spelling the enumeration knows.
+pub(crate) trait Spelled {
+    /// Graph's canonical spelling, or the original text of an unknown value.
+    fn text(&self) -> &str;
+    /// Is it an unknown value, whose text came from the export?
+    fn is_unknown(&self) -> bool;
+}
 
 graph_enum! {
     /// `conditionalAccessPolicyState`.

@@ -9,7 +9,7 @@
 
 use serde::Serialize;
 
-use crate::model::enums::{FrequencyAuthType, FrequencyInterval, FrequencyUnit};
+use crate::model::enums::{FrequencyAuthType, FrequencyInterval, FrequencyUnit, Spelled};
 use crate::signin::decision::{
     DenyReason, EffectiveSessionControls, PolicyResult, Requirement, RequirementItem,
     SignInDecision, reasons,
@@ -114,24 +114,16 @@ pub(crate) fn requirement_item(out: &mut Vec<u8>, item: &RequirementItem) {
         } => {
             out.extend_from_slice(b"\"reauthentication\"");
             key(out, &mut first, b"authenticationType");
-            spelling(
-                out,
-                authentication_type.as_str(),
-                authentication_type.is_unknown(),
-            );
+            spelling(out, authentication_type);
             key(out, &mut first, b"frequencyInterval");
-            spelling(
-                out,
-                frequency_interval.as_str(),
-                frequency_interval.is_unknown(),
-            );
+            spelling(out, frequency_interval);
             if let Some(v) = value {
                 key(out, &mut first, b"value");
                 out.extend_from_slice(itoa::Buffer::new().format(*v).as_bytes());
             }
             if let Some(t) = frequency_type {
                 key(out, &mut first, b"frequencyType");
-                spelling(out, t.as_str(), t.is_unknown());
+                spelling(out, t);
             }
             key(out, &mut first, b"reason");
             string(out, reason);
@@ -244,12 +236,13 @@ pub(crate) struct FrequencyJson<'f> {
 }
 
 /// Appends an enumeration value's Graph spelling: a value the enumeration knows is a plain
-/// identifier, copied as it is; an unknown one is text from the export, escaped.
-pub(crate) fn spelling(out: &mut Vec<u8>, text: &str, unknown: bool) {
-    if unknown {
-        string(out, text);
+/// identifier, copied as it is (`no_spelling_needs_escaping` in `enums.rs` holds every known
+/// spelling to that); an unknown one is text from the export, escaped.
+pub(crate) fn spelling(out: &mut Vec<u8>, value: &dyn Spelled) {
+    if value.is_unknown() {
+        string(out, value.text());
     } else {
-        name(out, text);
+        name(out, value.text());
     }
 }
 
@@ -262,21 +255,17 @@ pub(crate) fn frequency<'s>(
 ) {
     key(out, first, b"signInFrequency");
     out.extend_from_slice(b"{\"frequencyInterval\":");
-    spelling(out, f.interval.as_str(), f.interval.is_unknown());
+    spelling(out, f.interval);
     if let Some(v) = f.value {
         out.extend_from_slice(b",\"value\":");
         out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
     }
     if let Some(unit) = f.unit {
         out.extend_from_slice(b",\"type\":");
-        spelling(out, unit.as_str(), unit.is_unknown());
+        spelling(out, unit);
     }
     out.extend_from_slice(b",\"authenticationType\":");
-    spelling(
-        out,
-        f.authentication_type.as_str(),
-        f.authentication_type.is_unknown(),
-    );
+    spelling(out, f.authentication_type);
     out.extend_from_slice(b",\"policyIds\":");
     str_list(out, ids);
     out.push(b'}');
@@ -287,12 +276,12 @@ pub(crate) fn effective<'s>(
     out: &mut Vec<u8>,
     first: &mut bool,
     k: &[u8],
-    (mode, unknown): (&str, bool),
+    mode: &dyn Spelled,
     ids: impl IntoIterator<Item = &'s str>,
 ) {
     key(out, first, k);
     out.extend_from_slice(b"{\"mode\":");
-    spelling(out, mode, unknown);
+    spelling(out, mode);
     out.extend_from_slice(b",\"policyIds\":");
     str_list(out, ids);
     out.push(b'}');
@@ -337,19 +326,19 @@ fn session_controls(out: &mut Vec<u8>, c: &EffectiveSessionControls) {
             b"persistentBrowser".as_slice(),
             c.persistent_browser
                 .as_ref()
-                .map(|e| ((e.mode.as_str(), e.mode.is_unknown()), &e.policy_ids)),
+                .map(|e| (&e.mode as &dyn Spelled, &e.policy_ids)),
         ),
         (
             b"cloudAppSecurity".as_slice(),
             c.cloud_app_security
                 .as_ref()
-                .map(|e| ((e.mode.as_str(), e.mode.is_unknown()), &e.policy_ids)),
+                .map(|e| (&e.mode as &dyn Spelled, &e.policy_ids)),
         ),
         (
             b"continuousAccessEvaluation".as_slice(),
             c.continuous_access_evaluation
                 .as_ref()
-                .map(|e| ((e.mode.as_str(), e.mode.is_unknown()), &e.policy_ids)),
+                .map(|e| (&e.mode as &dyn Spelled, &e.policy_ids)),
         ),
     ];
     for (k, mode) in modes {

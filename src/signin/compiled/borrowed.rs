@@ -8,6 +8,7 @@
 use super::grants::GrantKind;
 use super::*;
 use crate::diag::{Diagnostic, Severity};
+use crate::model::enums::Spelled;
 use crate::signin::combine::{
     MissingDataMessage, SessionMerge, message, reauthentication_item, result_kind,
 };
@@ -719,19 +720,19 @@ fn session_controls(o: &mut Vec<u8>, m: &SessionMerge<'_>) {
             b"persistentBrowser".as_slice(),
             m.persistent_browser
                 .as_ref()
-                .map(|(v, ids)| ((v.as_str(), v.is_unknown()), ids)),
+                .map(|(v, ids)| (*v as &dyn Spelled, ids)),
         ),
         (
             b"cloudAppSecurity".as_slice(),
             m.cloud_app_security
                 .as_ref()
-                .map(|(v, ids)| ((v.as_str(), v.is_unknown()), ids)),
+                .map(|(v, ids)| (*v as &dyn Spelled, ids)),
         ),
         (
             b"continuousAccessEvaluation".as_slice(),
             m.continuous_access_evaluation
                 .as_ref()
-                .map(|(v, ids)| ((v.as_str(), v.is_unknown()), ids)),
+                .map(|(v, ids)| (*v as &dyn Spelled, ids)),
         ),
     ];
     for (k, mode) in modes {
