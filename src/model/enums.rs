@@ -61,7 +61,8 @@ macro_rules! graph_enum {
             }
 
             fn is_unknown(&self) -> bool {
-                matches!(self, Self::Unknown(_))
+                // The inherent method.
+                $name::is_unknown(self)
             }
         }
 

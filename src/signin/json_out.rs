@@ -554,6 +554,14 @@ mod tests {
     /// among them), written by hand and by serde_json.
     #[test]
     fn every_requirement_deny_reason_and_session_control_writes_the_serde_bytes() {
+        fn written_as_serde_writes(decision: &SignInDecision) {
+            let mut out = Vec::new();
+            decision.write_json(&mut out);
+            assert_eq!(
+                String::from_utf8_lossy(&out),
+                serde_json::to_string(decision).unwrap_or_default()
+            );
+        }
         use crate::model::enums::{
             CaeMode, CloudAppSecurityType, FrequencyAuthType, FrequencyInterval, FrequencyUnit,
             PersistentBrowserMode,
@@ -680,12 +688,7 @@ mod tests {
                 0x1234_5678_9abc_def0,
             )),
         };
-        let mut out = Vec::new();
-        decision.write_json(&mut out);
-        assert_eq!(
-            String::from_utf8_lossy(&out),
-            serde_json::to_string(&decision).unwrap_or_default()
-        );
+        written_as_serde_writes(&decision);
         let empty = SignInDecision {
             requirements: Vec::new(),
             deny_reasons: Vec::new(),
@@ -695,12 +698,7 @@ mod tests {
             revision: None,
             ..decision
         };
-        let mut out = Vec::new();
-        empty.write_json(&mut out);
-        assert_eq!(
-            String::from_utf8_lossy(&out),
-            serde_json::to_string(&empty).unwrap_or_default()
-        );
+        written_as_serde_writes(&empty);
         // Spellings the enumerations do not know are the export's text: escaped, as serde does.
         let unknown = SignInDecision {
             session_controls: EffectiveSessionControls {
@@ -723,12 +721,7 @@ mod tests {
             },
             ..empty
         };
-        let mut out = Vec::new();
-        unknown.write_json(&mut out);
-        assert_eq!(
-            String::from_utf8_lossy(&out),
-            serde_json::to_string(&unknown).unwrap_or_default()
-        );
+        written_as_serde_writes(&unknown);
     }
 
     /// The wire names written by [`name`] are the ones serde writes.
