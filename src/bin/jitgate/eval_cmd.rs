@@ -313,6 +313,9 @@ pub fn run_eval(o: &EvalOptions<'_>) -> ExitCode {
     // and adds up the tallies. Written buffers come back for the next chunks: a run uses about
     // one block's worth, not fresh memory (and fresh pages) for every chunk.
     let buffers: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
+    // Readers come back too: a reader keeps the keys of the bodies it read (and their
+    // buffers), which a fresh one for every chunk would learn again. One per chunk in flight.
+    let readers: Mutex<Vec<LineReader>> = Mutex::new(Vec::new());
     let decide_block = |block: &[Input]| -> Vec<(Vec<u8>, Vec<Tally>)> {
         block
             .par_chunks(CHUNK_LINES)
@@ -324,7 +327,11 @@ pub fn run_eval(o: &EvalOptions<'_>) -> ExitCode {
                     .unwrap_or_default();
                 text.clear();
                 let mut tallies = Vec::with_capacity(chunk.len());
-                let mut reader = LineReader::new();
+                let mut reader = readers
+                    .lock()
+                    .ok()
+                    .and_then(|mut r| r.pop())
+                    .unwrap_or_else(LineReader::new);
                 for (k, input) in chunk.iter().enumerate() {
                     tallies.push(decide_line(
                         &eval,
@@ -347,6 +354,9 @@ pub fn run_eval(o: &EvalOptions<'_>) -> ExitCode {
                                 .min(16 << 20),
                         );
                     }
+                }
+                if let Ok(mut kept) = readers.lock() {
+                    kept.push(reader);
                 }
                 (text, tallies)
             })
