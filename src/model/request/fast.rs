@@ -533,6 +533,7 @@ fn read_device(
     });
     let mut device_ownership = None;
     members(s, &KEYS, shape, |s, i| {
+        spare.device_member(i);
         match i {
             0 => d.device_id = owned(s, spare)?,
             1 => d.display_name = owned(s, spare)?,

@@ -25,6 +25,8 @@ pub(super) struct Spare {
     strings: Vec<String>,
     lists: Vec<Vec<String>>,
     methods: Option<Vec<TransferMethod>>,
+    /// The device members read since the device's buffers were last taken, a bit each.
+    device_members: u32,
 }
 
 impl std::fmt::Debug for Spare {
@@ -207,47 +209,57 @@ impl Spare {
         }
     }
 
-    /// Takes a device's buffers (in place: a device is some 700 bytes, not worth moving).
+    /// Takes the buffers of the device's members [`Spare::device_member`] marked, so that a
+    /// device of a few members does not cost a look at all 26. A member written but not
+    /// marked loses its buffer, never its blankness: the device is dropped after.
     fn keep_device(&mut self, d: &mut DeviceInfo) {
-        let DeviceInfo {
-            device_id,
-            display_name,
-            enrollment_profile_name,
-            extension_attributes,
-            is_compliant: _,
-            manufacturer,
-            mdm_app_id,
-            model,
-            operating_system,
-            operating_system_version,
-            ownership,
-            physical_ids,
-            profile_type,
-            system_labels,
-            trust_type,
-        } = d;
-        for s in [
-            device_id,
-            display_name,
-            enrollment_profile_name,
-            manufacturer,
-            mdm_app_id,
-            model,
-            operating_system,
-            operating_system_version,
-            ownership,
-            profile_type,
-            trust_type,
-        ]
-        .into_iter()
-        .chain(extension_attributes)
-        {
-            self.keep_some(s.take());
+        let mut members = std::mem::take(&mut self.device_members);
+        while members != 0 {
+            let i = members.trailing_zeros();
+            members &= members - 1;
+            let slot = match i {
+                0 => &mut d.device_id,
+                1 => &mut d.display_name,
+                2 => &mut d.enrollment_profile_name,
+                4 => &mut d.manufacturer,
+                5 => &mut d.mdm_app_id,
+                6 => &mut d.model,
+                7 => &mut d.operating_system,
+                8 => &mut d.operating_system_version,
+                // `deviceOwnership` lands in `ownership` when that is not given.
+                9 | 10 => &mut d.ownership,
+                12 => &mut d.profile_type,
+                14 => &mut d.trust_type,
+                11 | 13 => {
+                    let list = if i == 11 {
+                        &mut d.physical_ids
+                    } else {
+                        &mut d.system_labels
+                    };
+                    if let Some(list) = list.take() {
+                        self.keep_list(list);
+                    }
+                    continue;
+                }
+                // `isCompliant` (3) holds no buffer; 15.. are the extension attributes.
+                n => match d
+                    .extension_attributes
+                    .get_mut((n as usize).wrapping_sub(15))
+                {
+                    Some(slot) => slot,
+                    None => continue,
+                },
+            };
+            self.keep_some(slot.take());
         }
-        for list in [physical_ids, system_labels] {
-            if let Some(list) = list.take() {
-                self.keep_list(list);
-            }
+    }
+
+    /// Marks the device member of class `i` (as `fast.rs` numbers `deviceInfo`'s keys) as
+    /// read, so that its buffer is taken back.
+    #[inline]
+    pub(super) fn device_member(&mut self, i: usize) {
+        if let Some(bit) = 1u32.checked_shl(u32::try_from(i).unwrap_or(u32::MAX)) {
+            self.device_members |= bit;
         }
     }
 }
