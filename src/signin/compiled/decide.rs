@@ -127,10 +127,10 @@ fn sif_check(f: &SignInFrequency, req: &SignInRequest, t: Timestamp) -> (bool, b
     let Some(reference) = reference else {
         return (true, false);
     };
-    let Ok(limit) = t.checked_add(SKEW) else {
+    if !super::prepare::within_skew(t) {
         return (true, false);
-    };
-    if reference > limit {
+    }
+    if reference.duration_since(t) > SKEW {
         return (true, true);
     }
     let elapsed = t.duration_since(reference);

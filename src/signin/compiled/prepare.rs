@@ -328,8 +328,15 @@ impl CompiledPolicies {
 /// than five minutes after `t` (§3.14.4).
 pub(super) fn since(reference: Option<Timestamp>, t: Timestamp) -> Option<SignedDuration> {
     let reference = reference?;
-    let limit = t.checked_add(SKEW).ok()?;
-    (reference <= limit).then(|| t.duration_since(reference))
+    (within_skew(t) && reference.duration_since(t) <= SKEW).then(|| t.duration_since(reference))
+}
+
+/// Is `t` plus the allowed clock skew still an instant (`t.checked_add(SKEW)` succeeds)? Told by
+/// subtracting instants, which is cheaper than jiff's general arithmetic, and exact: a
+/// difference of two instants always fits a duration.
+#[inline]
+pub(super) fn within_skew(t: Timestamp) -> bool {
+    t.duration_since(Timestamp::MAX) <= -SKEW
 }
 
 #[cfg(test)]
@@ -364,6 +371,34 @@ mod tests {
             }
         }
         excluded
+    }
+
+    #[test]
+    fn within_skew_is_checked_add_of_the_skew() {
+        let last = Timestamp::MAX.checked_sub(SKEW).unwrap();
+        let one = jiff::SignedDuration::from_nanos(1);
+        for t in [
+            Timestamp::MIN,
+            Timestamp::UNIX_EPOCH,
+            last.checked_sub(one).unwrap(),
+            last,
+            last.checked_add(one).unwrap(),
+            Timestamp::MAX,
+        ] {
+            assert_eq!(super::within_skew(t), t.checked_add(SKEW).is_ok(), "{t}");
+        }
+        // The reference may be up to the skew after `t`, to the nanosecond.
+        let t = Timestamp::UNIX_EPOCH;
+        let at = |d: jiff::SignedDuration| Some(t.checked_add(d).unwrap());
+        assert_eq!(super::since(at(SKEW), t), Some(-SKEW));
+        assert_eq!(super::since(at(SKEW + one), t), None);
+        assert_eq!(super::since(at(-SKEW), t), Some(SKEW));
+        assert_eq!(super::since(None, t), None);
+        assert_eq!(super::since(Some(last), Timestamp::MAX), None);
+        assert_eq!(
+            super::since(Some(Timestamp::MIN), last),
+            Some(last.duration_since(Timestamp::MIN))
+        );
     }
 
     #[test]
