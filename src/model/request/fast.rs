@@ -332,9 +332,10 @@ fn time<'a>(
     }
 }
 
-/// Is the `@odata.type` `kind` (after its `#` and `microsoft.graph.` prefixes), in any case?
-fn is(odata: Option<&str>, kind: &str) -> bool {
-    odata.is_some_and(|t| same_in_any_case(odata_name(t).as_bytes(), kind.as_bytes()))
+/// Is the `@odata.type` name (after its `#` and `microsoft.graph.` prefixes, as
+/// [`odata_name`] gives it once for an object's comparisons) `kind`, in any case?
+fn is(name: Option<&str>, kind: &str) -> bool {
+    name.is_some_and(|t| same_in_any_case(t.as_bytes(), kind.as_bytes()))
 }
 
 fn read_identity(
@@ -369,6 +370,7 @@ fn read_identity(
         }
         Some(())
     })?;
+    let odata = odata.map(odata_name);
     Some(if is(odata, "userSignIn") {
         Some(Identity::User {
             user_id: spare.string(user?),
@@ -403,6 +405,7 @@ fn read_context(
         }
         Some(())
     })?;
+    let odata = odata.map(odata_name);
     Some(if is(odata, "applicationContext") {
         apps.filter(|a| !a.is_empty())
             .map(SignInContext::Applications)
