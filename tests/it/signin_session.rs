@@ -188,6 +188,13 @@ fn reference_far_in_the_future_is_stale_and_warned() {
         &allow("success").policies(vec![success(1)]),
     );
     assert!(ok.decision.warnings.is_empty(), "{}", ok.pretty());
+    // Exactly five minutes ahead still is (the bound is inclusive).
+    let edge = check(
+        &t,
+        &signed_in(Some(-300), Some(-300)),
+        &allow("success").policies(vec![success(1)]),
+    );
+    assert!(edge.decision.warnings.is_empty(), "{}", edge.pretty());
     // More than five minutes ahead is not proof, and is warned about.
     let out = check(
         &t,

@@ -155,9 +155,10 @@ pub fn explain_level(explain: bool) -> Explain {
     }
 }
 
-/// What a worker keeps from one line to the next of the chunk it decides: the request reader,
-/// whose buffers the next line reuses, the line's diagnostics, and a request read the general
-/// way (kept here so that a read returns a reference, not a request-sized value).
+/// What a worker keeps from one line to the next of the chunks it decides (a chunk takes one
+/// back from the chunks before): the request reader, whose buffers and learnt keys the next line
+/// reuses, the line's diagnostics, and a request read the general way (kept here so that a read
+/// returns a reference, not a request-sized value; dropped at the chunk's end).
 struct LineReader {
     requests: SignInReader,
     d: Diagnostics,
@@ -355,7 +356,12 @@ pub fn run_eval(o: &EvalOptions<'_>) -> ExitCode {
                         );
                     }
                 }
-                if let Ok(mut kept) = readers.lock() {
+                // A request read the general way is not kept past its chunk (a line can be
+                // 16 MiB); at most a block's chunks' readers are kept.
+                reader.general = None;
+                if let Ok(mut kept) = readers.lock()
+                    && kept.len() < BLOCK_LINES / CHUNK_LINES
+                {
                     kept.push(reader);
                 }
                 (text, tallies)

@@ -81,7 +81,8 @@ impl<I> Shared<I> {
 
 /// Stops the work when the thread holding it panics: the batch it owed never comes, so the
 /// others would otherwise wait for it (or for room behind it) for ever. The panic itself goes on
-/// to the scope's end.
+/// to the scope's end. (Only an unwinding build gets here: the release profile aborts on a
+/// panic, but tests build with unwinding.)
 struct StopOnPanic<'s, I>(&'s Shared<I>);
 
 impl<I> Drop for StopOnPanic<'_, I> {

@@ -534,6 +534,11 @@ fn read_device(
         }
         names
     });
+    // Every member class has a bit in the mask `Spare::device_member` keeps.
+    const _: () = assert!(
+        BASE.len() + crate::filter::EXTENSION_ATTRIBUTES.len() <= 32,
+        "a device member past the mask's bits"
+    );
     let mut device_ownership = None;
     members(s, &KEYS, shape, |s, i| {
         spare.device_member(i);

@@ -13,7 +13,7 @@ use crate::diag::Diagnostics;
 /// Reads What If bodies in the common form (`model/request/fast.rs`) into one request, reused:
 /// each read gives exactly the request and diagnostics a fresh reader gives (and so the tolerant
 /// reader, [`super::parse_sign_in`]), built from the buffers of the one read before. The CLI's
-/// workers keep one for each chunk of lines they decide.
+/// workers keep one for each chunk of lines they decide, handed on from chunk to chunk.
 #[derive(Debug)]
 pub struct SignInReader {
     request: SignInRequest,

@@ -161,6 +161,8 @@ impl Spare {
             self.keep_device(d);
             *device = None;
         }
+        // Marks of a device given away with its request (`SignInReader::take`) mean nothing now.
+        self.device_members = 0;
         let Session {
             time: session_time,
             methods,
@@ -241,10 +243,12 @@ impl Spare {
                     }
                     continue;
                 }
-                // `isCompliant` (3) holds no buffer; 15.. are the extension attributes.
-                n => match d
-                    .extension_attributes
-                    .get_mut((n as usize).wrapping_sub(15))
+                // `isCompliant` holds no buffer.
+                3 => continue,
+                // The extension attributes.
+                n => match (n as usize)
+                    .checked_sub(15)
+                    .and_then(|k| d.extension_attributes.get_mut(k))
                 {
                     Some(slot) => slot,
                     None => continue,

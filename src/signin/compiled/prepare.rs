@@ -336,7 +336,8 @@ pub(super) fn since(reference: Option<Timestamp>, t: Timestamp) -> Option<Signed
 /// difference of two instants always fits a duration.
 #[inline]
 pub(super) fn within_skew(t: Timestamp) -> bool {
-    t.duration_since(Timestamp::MAX) <= -SKEW
+    const BEFORE: SignedDuration = SignedDuration::from_secs(-SKEW.as_secs());
+    t.duration_since(Timestamp::MAX) <= BEFORE
 }
 
 #[cfg(test)]
