@@ -17,6 +17,7 @@
 
 use jiff::Timestamp;
 
+use super::device_keys::{DEVICE_BASE, device_list, device_string};
 use super::spare::Spare;
 use super::{DeviceInfo, Identity, Session, SignInConditions, SignInContext, SignInRequest};
 use crate::json::Json;
@@ -502,23 +503,6 @@ fn read_device(
     spare: &mut Spare,
     shape: &mut Shape,
 ) -> Option<()> {
-    const BASE: [&str; 15] = [
-        "deviceId",
-        "displayName",
-        "enrollmentProfileName",
-        "isCompliant",
-        "manufacturer",
-        "mdmAppId",
-        "model",
-        "operatingSystem",
-        "operatingSystemVersion",
-        "ownership",
-        "deviceOwnership",
-        "physicalIds",
-        "profileType",
-        "systemLabels",
-        "trustType",
-    ];
     #[expect(
         clippy::indexing_slicing,
         reason = "evaluated at compile time: an index out of range fails the build"
@@ -528,7 +512,7 @@ fn read_device(
         let mut names = [""; 30];
         let mut i = 0;
         while i < 15 {
-            names[i] = BASE[i];
+            names[i] = DEVICE_BASE[i];
             names[i + 15] = crate::filter::EXTENSION_ATTRIBUTES[i];
             i += 1;
         }
@@ -536,29 +520,18 @@ fn read_device(
     });
     // Every member class has a bit in the mask `Spare::device_member` keeps.
     const _: () = assert!(
-        BASE.len() + crate::filter::EXTENSION_ATTRIBUTES.len() <= 32,
+        DEVICE_BASE.len() + crate::filter::EXTENSION_ATTRIBUTES.len() <= 32,
         "a device member past the mask's bits"
     );
     let mut device_ownership = None;
     members(s, &KEYS, shape, |s, i| {
         spare.device_member(i);
         match i {
-            0 => d.device_id = owned(s, spare)?,
-            1 => d.display_name = owned(s, spare)?,
-            2 => d.enrollment_profile_name = owned(s, spare)?,
             3 => d.is_compliant = boolean(s)?,
-            4 => d.manufacturer = owned(s, spare)?,
-            5 => d.mdm_app_id = owned(s, spare)?,
-            6 => d.model = owned(s, spare)?,
-            7 => d.operating_system = owned(s, spare)?,
-            8 => d.operating_system_version = owned(s, spare)?,
-            9 => d.ownership = owned(s, spare)?,
+            // Read aside: `ownership` wins when both are given.
             10 => device_ownership = owned(s, spare)?,
-            11 => d.physical_ids = strings(s, spare)?,
-            12 => d.profile_type = owned(s, spare)?,
-            13 => d.system_labels = strings(s, spare)?,
-            14 => d.trust_type = owned(s, spare)?,
-            n => *d.extension_attributes.get_mut(n - BASE.len())? = owned(s, spare)?,
+            11 | 13 => *device_list(d, i)? = strings(s, spare)?,
+            n => *device_string(d, n)? = owned(s, spare)?,
         }
         Some(())
     })?;

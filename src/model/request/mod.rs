@@ -6,6 +6,7 @@
 mod build;
 mod check;
 mod country;
+mod device_keys;
 mod fast;
 mod parse;
 mod reader;

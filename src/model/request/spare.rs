@@ -3,6 +3,7 @@
 
 use jiff::Timestamp;
 
+use super::device_keys::{device_list, device_string};
 use super::{DeviceInfo, Identity, Session, SignInConditions, SignInContext, SignInRequest};
 use crate::model::enums::TransferMethod;
 use crate::model::strength::Certificate;
@@ -217,44 +218,13 @@ impl Spare {
     fn keep_device(&mut self, d: &mut DeviceInfo) {
         let mut members = std::mem::take(&mut self.device_members);
         while members != 0 {
-            let i = members.trailing_zeros();
+            let class = members.trailing_zeros() as usize;
             members &= members - 1;
-            let slot = match i {
-                0 => &mut d.device_id,
-                1 => &mut d.display_name,
-                2 => &mut d.enrollment_profile_name,
-                4 => &mut d.manufacturer,
-                5 => &mut d.mdm_app_id,
-                6 => &mut d.model,
-                7 => &mut d.operating_system,
-                8 => &mut d.operating_system_version,
-                // `deviceOwnership` lands in `ownership` when that is not given.
-                9 | 10 => &mut d.ownership,
-                12 => &mut d.profile_type,
-                14 => &mut d.trust_type,
-                11 | 13 => {
-                    let list = if i == 11 {
-                        &mut d.physical_ids
-                    } else {
-                        &mut d.system_labels
-                    };
-                    if let Some(list) = list.take() {
-                        self.keep_list(list);
-                    }
-                    continue;
-                }
-                // `isCompliant` holds no buffer.
-                3 => continue,
-                // The extension attributes.
-                n => match (n as usize)
-                    .checked_sub(15)
-                    .and_then(|k| d.extension_attributes.get_mut(k))
-                {
-                    Some(slot) => slot,
-                    None => continue,
-                },
-            };
-            self.keep_some(slot.take());
+            if let Some(list) = device_list(d, class).and_then(Option::take) {
+                self.keep_list(list);
+            } else if let Some(slot) = device_string(d, class) {
+                self.keep_some(slot.take());
+            }
         }
     }
 

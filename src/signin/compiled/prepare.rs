@@ -336,7 +336,7 @@ pub(super) fn since(reference: Option<Timestamp>, t: Timestamp) -> Option<Signed
 /// difference of two instants always fits a duration.
 #[inline]
 pub(super) fn within_skew(t: Timestamp) -> bool {
-    const BEFORE: SignedDuration = SignedDuration::from_secs(-SKEW.as_secs());
+    const BEFORE: SignedDuration = SignedDuration::new(-SKEW.as_secs(), -SKEW.subsec_nanos());
     t.duration_since(Timestamp::MAX) <= BEFORE
 }
 
