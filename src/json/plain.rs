@@ -58,14 +58,18 @@ pub(crate) fn plain_len(rest: &[u8]) -> usize {
 #[inline]
 fn special_in_16(chunk: &[u8; 16]) -> u32 {
     use safe_arch::{
-        bitor_m128i, cmp_eq_mask_i8_m128i, load_unaligned_m128i, min_u8_m128i, move_mask_i8_m128i,
-        set_splat_i8_m128i,
+        bitor_m128i, bitxor_m128i, cmp_eq_mask_i8_m128i, load_unaligned_m128i, min_u8_m128i,
+        move_mask_i8_m128i, set_splat_i8_m128i,
     };
     let v = load_unaligned_m128i(chunk);
-    let is = |b: u8| cmp_eq_mask_i8_m128i(v, set_splat_i8_m128i(b as i8));
-    // A byte below 0x20 is its own minimum with 0x1f.
-    let control = cmp_eq_mask_i8_m128i(min_u8_m128i(v, set_splat_i8_m128i(0x1f)), v);
-    let special = bitor_m128i(bitor_m128i(is(b'"'), is(b'\\')), control);
+    // With bit 1 flipped, a control character stays below 0x20 and `"` (0x22) becomes 0x20,
+    // while no other byte comes to 0x20 or below: one unsigned comparison finds both (a byte is
+    // at most 0x20 when it is its own minimum with 0x20).
+    let flipped = bitxor_m128i(v, set_splat_i8_m128i(0x02));
+    let low = set_splat_i8_m128i(0x20);
+    let control_or_quote = cmp_eq_mask_i8_m128i(min_u8_m128i(flipped, low), flipped);
+    let backslash = cmp_eq_mask_i8_m128i(v, set_splat_i8_m128i(b'\\' as i8));
+    let special = bitor_m128i(control_or_quote, backslash);
     // Sixteen sign bits: the mask is below 2^16.
     move_mask_i8_m128i(special) as u32
 }
