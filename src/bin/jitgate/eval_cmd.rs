@@ -206,7 +206,13 @@ impl LineReader {
     }
 }
 
-/// Decides one line and appends its JSON to `text`; returns what it adds to the summary.
+/// What a worker makes of a chunk of lines: their JSON, one line each, and their counts.
+struct Decided {
+    text: Vec<u8>,
+    counted: Summary,
+}
+
+/// Decides one line, appends its JSON to the chunk's text and counts it.
 fn decide_line(
     eval: &Evaluator<'_>,
     reader: &mut LineReader,
@@ -214,14 +220,19 @@ fn decide_line(
     now: Timestamp,
     options: EvaluationOptions,
     policy_index: &HashMap<&str, usize>,
-    text: &mut Vec<u8>,
-) -> Tally {
+    out: &mut Decided,
+) {
+    let Decided {
+        text,
+        counted: summary,
+    } = out;
     let req = match reader.read(input, now) {
         Ok(req) => req,
         Err(message) => {
             let error = serde_json::json!({ "line": input.line, "error": message });
             text.extend_from_slice(error.to_string().as_bytes());
-            return Tally::Failed;
+            summary.failed += 1;
+            return;
         }
     };
     match eval {
@@ -234,12 +245,13 @@ fn decide_line(
             } else {
                 decision.write_json(text);
             }
-            Tally::of_borrowed(&decision)
+            summary.count(decision.decision(), decision.has_missing_data());
+            decision.for_each_acting_policy(|i| summary.hit(i));
         }
         _ => {
             let decision = eval.evaluate(req, options);
             decision.write_json(text);
-            Tally::of(&decision, policy_index)
+            summary.count_owned(&decision, policy_index);
         }
     }
 }
@@ -317,7 +329,8 @@ pub fn run_eval(o: &EvalOptions<'_>) -> ExitCode {
     // Readers come back too: a reader keeps the keys of the bodies it read (and their
     // buffers), which a fresh one for every chunk would learn again. One per chunk in flight.
     let readers: Mutex<Vec<LineReader>> = Mutex::new(Vec::new());
-    let decide_block = |block: &[Input]| -> Vec<(Vec<u8>, Vec<Tally>)> {
+    let policy_count = tenant.policies.len();
+    let decide_block = |block: &[Input]| -> Vec<Decided> {
         block
             .par_chunks(CHUNK_LINES)
             .map(|chunk| {
@@ -327,22 +340,27 @@ pub fn run_eval(o: &EvalOptions<'_>) -> ExitCode {
                     .and_then(|mut b| b.pop())
                     .unwrap_or_default();
                 text.clear();
-                let mut tallies = Vec::with_capacity(chunk.len());
+                // Counted here, in the worker; the writer adds the chunks' counts up.
+                let mut out = Decided {
+                    text,
+                    counted: Summary::for_policies(policy_count),
+                };
                 let mut reader = readers
                     .lock()
                     .ok()
                     .and_then(|mut r| r.pop())
                     .unwrap_or_else(LineReader::new);
                 for (k, input) in chunk.iter().enumerate() {
-                    tallies.push(decide_line(
+                    decide_line(
                         &eval,
                         &mut reader,
                         input,
                         now,
                         options,
                         &policy_index,
-                        &mut text,
-                    ));
+                        &mut out,
+                    );
+                    let text = &mut out.text;
                     text.push(b'\n');
                     // The buffer is sized from the first line, once (an explained line is
                     // several times a plain one), not grown and copied as the chunk fills; that
@@ -364,13 +382,13 @@ pub fn run_eval(o: &EvalOptions<'_>) -> ExitCode {
                 {
                     kept.push(reader);
                 }
-                (text, tallies)
+                out
             })
             .collect()
     };
-    let mut write_block = |decided: Vec<(Vec<u8>, Vec<Tally>)>, summary: &mut Summary| {
-        for (text, tallies) in decided {
-            tallies.into_iter().for_each(|t| summary.add(t));
+    let mut write_block = |decided: Vec<Decided>, summary: &mut Summary| {
+        for Decided { text, counted } in decided {
+            summary.add(&counted);
             // A chunk's text goes out as it is, not copied into the buffer first.
             out.flush().and_then(|()| out.get_mut().write_all(&text))?;
             // Kept for reuse: at most a block's chunks, none grown past 16 MiB by an odd line.
@@ -455,30 +473,46 @@ struct Summary {
     hits: Vec<usize>,
 }
 
-/// What one line adds to the summary, computed in the worker that decided it.
-enum Tally {
-    Failed,
-    Decided {
-        decision: Decision,
-        missing_data: bool,
-        /// Policies (tenant indices) that prompted or denied.
-        policies: SmallVec<[usize; 4]>,
-    },
-}
-
-impl Tally {
-    fn of_borrowed(d: &jitgate::BorrowedDecision<'_>) -> Tally {
-        // Tenant indices straight from the decision: no id is hashed.
-        let mut policies: SmallVec<[usize; 4]> = SmallVec::new();
-        d.for_each_acting_policy(|i| policies.push(i));
-        Tally::Decided {
-            decision: d.decision(),
-            missing_data: d.has_missing_data(),
-            policies,
+impl Summary {
+    /// Nothing counted yet, for a tenant of `n` policies.
+    fn for_policies(n: usize) -> Summary {
+        Summary {
+            hits: vec![0; n],
+            ..Summary::default()
         }
     }
 
-    fn of(d: &SignInDecision, index: &HashMap<&str, usize>) -> Tally {
+    /// Lines seen so far.
+    fn total(&self) -> usize {
+        self.allow + self.step_up + self.deny + self.failed
+    }
+
+    /// Counts one decision.
+    fn count(&mut self, decision: Decision, missing_data: bool) {
+        match decision {
+            Decision::Allow => self.allow += 1,
+            Decision::StepUp => self.step_up += 1,
+            // A decision this version cannot name is counted with the denials.
+            _ => self.deny += 1,
+        }
+        if missing_data {
+            self.missing_data += 1;
+        }
+    }
+
+    /// Counts a decision policy `i` (tenant order) prompted or denied.
+    fn hit(&mut self, i: usize) {
+        if let Some(n) = self.hits.get_mut(i) {
+            *n += 1;
+        }
+    }
+
+    /// Counts an owned decision, its policies found by id (each once).
+    fn count_owned(&mut self, d: &SignInDecision, index: &HashMap<&str, usize>) {
+        self.count(
+            d.decision,
+            d.warnings.iter().any(|w| w.code == "missingData"),
+        );
         let mut policies: SmallVec<[usize; 4]> = d
             .requirements
             .iter()
@@ -489,43 +523,20 @@ impl Tally {
             .collect();
         policies.sort_unstable();
         policies.dedup();
-        Tally::Decided {
-            decision: d.decision,
-            missing_data: d.warnings.iter().any(|w| w.code == "missingData"),
-            policies,
-        }
-    }
-}
-
-impl Summary {
-    /// Lines seen so far.
-    fn total(&self) -> usize {
-        self.allow + self.step_up + self.deny + self.failed
-    }
-
-    fn add(&mut self, tally: Tally) {
-        let Tally::Decided {
-            decision,
-            missing_data,
-            policies,
-        } = tally
-        else {
-            self.failed += 1;
-            return;
-        };
-        match decision {
-            Decision::Allow => self.allow += 1,
-            Decision::StepUp => self.step_up += 1,
-            // A decision this version cannot name is counted with the denials.
-            _ => self.deny += 1,
-        }
-        if missing_data {
-            self.missing_data += 1;
-        }
         for i in policies {
-            if let Some(n) = self.hits.get_mut(i) {
-                *n += 1;
-            }
+            self.hit(i);
+        }
+    }
+
+    /// Adds the counts of `other` (a chunk's).
+    fn add(&mut self, other: &Summary) {
+        self.allow += other.allow;
+        self.step_up += other.step_up;
+        self.deny += other.deny;
+        self.failed += other.failed;
+        self.missing_data += other.missing_data;
+        for (n, m) in self.hits.iter_mut().zip(&other.hits) {
+            *n += m;
         }
     }
 
