@@ -309,7 +309,6 @@ pub fn run_eval(o: &EvalOptions<'_>) -> ExitCode {
     let (eval, tenant) = (loaded.evaluator(), loaded.tenant());
     let now = Timestamp::now();
     let started = Instant::now();
-    let mut summary = Summary::default();
     let options = EvaluationOptions::default()
         .explain(explain_level(o.explain))
         .assume_worst(o.assume_worst);
@@ -320,10 +319,10 @@ pub fn run_eval(o: &EvalOptions<'_>) -> ExitCode {
         .enumerate()
         .map(|(i, p)| (p.id.as_str(), i))
         .collect();
-    summary.hits = vec![0; tenant.policies.len()];
-    // Parse, decide, serialise and tally in the workers, each into one buffer per chunk of
-    // lines (no buffer per line to grow and free); the main thread only writes, in input order,
-    // and adds up the tallies. Written buffers come back for the next chunks: a run uses about
+    let mut summary = Summary::for_policies(tenant.policies.len());
+    // Parse, decide, serialise and count in the workers, each into one buffer and one summary
+    // per chunk of lines (no buffer per line to grow and free); the main thread only writes, in
+    // input order, and adds up the chunks' summaries. Written buffers come back for the next chunks: a run uses about
     // one block's worth, not fresh memory (and fresh pages) for every chunk.
     let buffers: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
     // Readers come back too: a reader keeps the keys of the bodies it read (and their
@@ -528,8 +527,9 @@ impl Summary {
         }
     }
 
-    /// Adds the counts of `other` (a chunk's).
+    /// Adds the counts of `other` (a chunk's, for the same tenant).
     fn add(&mut self, other: &Summary) {
+        debug_assert_eq!(self.hits.len(), other.hits.len());
         self.allow += other.allow;
         self.step_up += other.step_up;
         self.deny += other.deny;
