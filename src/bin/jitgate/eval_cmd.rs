@@ -322,8 +322,9 @@ pub fn run_eval(o: &EvalOptions<'_>) -> ExitCode {
     let mut summary = Summary::for_policies(tenant.policies.len());
     // Parse, decide, serialise and count in the workers, each into one buffer and one summary
     // per chunk of lines (no buffer per line to grow and free); the main thread only writes, in
-    // input order, and adds up the chunks' summaries. Written buffers come back for the next chunks: a run uses about
-    // one block's worth, not fresh memory (and fresh pages) for every chunk.
+    // input order, and adds up the chunks' summaries. Written buffers come back for the next
+    // chunks: a run uses about one block's worth, not fresh memory (and fresh pages) for every
+    // chunk.
     let buffers: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
     // Readers come back too: a reader keeps the keys of the bodies it read (and their
     // buffers), which a fresh one for every chunk would learn again. One per chunk in flight.
