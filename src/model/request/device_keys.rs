@@ -24,6 +24,15 @@ pub(super) const DEVICE_BASE: [&str; 15] = [
     "trustType",
 ];
 
+/// The class of `isCompliant`, the one member that is neither a string nor a list.
+pub(super) const IS_COMPLIANT: usize = 3;
+
+/// The class of `ownership`.
+pub(super) const OWNERSHIP: usize = 9;
+
+/// The class of `deviceOwnership`, read into `ownership` when that is not given.
+pub(super) const DEVICE_OWNERSHIP: usize = 10;
+
 /// The place of the `deviceInfo` string member of class `class` (`deviceOwnership` lands in
 /// `ownership`); `None` for `isCompliant` and the lists ([`device_list`]).
 pub(super) fn device_string(d: &mut DeviceInfo, class: usize) -> Option<&mut Option<String>> {

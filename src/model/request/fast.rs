@@ -17,7 +17,9 @@
 
 use jiff::Timestamp;
 
-use super::device_keys::{DEVICE_BASE, device_list, device_string};
+use super::device_keys::{
+    DEVICE_BASE, DEVICE_OWNERSHIP, IS_COMPLIANT, OWNERSHIP, device_list, device_string,
+};
 use super::spare::Spare;
 use super::{DeviceInfo, Identity, Session, SignInConditions, SignInContext, SignInRequest};
 use crate::json::Json;
@@ -125,9 +127,10 @@ impl Shapes {
     }
 }
 
-/// Reads a common-form body into `r`, which must be blank (as `SignInReader` leaves it before
-/// each read), taking its strings from `spare`; `None` when `text` is outside that form (`r` is
-/// then left part read). On success `r` holds what the builder of the body would hold,
+/// Reads a common-form body into `r`, which must be blank but for a device left in place (as
+/// `SignInReader` leaves it before each read), taking its strings from `spare`; `None` when
+/// `text` is outside that form (`r` is then left part read, and the device may still hold
+/// members of an earlier body until [`Spare::end_device`]). On success `r` holds what the builder of the body would hold,
 /// unchecked: its time and warnings are set by the checks that follow.
 pub(super) fn sign_in_into(
     text: &str,
@@ -177,6 +180,7 @@ pub(super) fn sign_in_into(
         }
         Some(())
     })?;
+    spare.end_device(&mut r.conditions.device);
     (s.at_end() && identity && context).then_some(())
 }
 
@@ -461,13 +465,14 @@ fn read_conditions(
             })?
             .unwrap_or(()),
             _ => match s.peek()? {
-                b'n' => s.literal("null")?,
-                b'{' => read_device(
-                    s,
-                    c.device.insert(DeviceInfo::default()),
-                    spare,
-                    &mut shapes.device,
-                )?,
+                b'n' => {
+                    s.literal("null")?;
+                    spare.drop_device(&mut c.device);
+                }
+                b'{' => {
+                    let d = spare.device(&mut c.device);
+                    read_device(s, d, spare, &mut shapes.device)?;
+                }
                 _ => return None,
             },
         }
@@ -496,9 +501,11 @@ fn read_flow(
     Some(())
 }
 
-/// `deviceInfo` into `d`, which is blank.
-fn read_device(
-    s: &mut Scan<'_>,
+/// `deviceInfo` into `d`: the device an earlier read left in place, whose members this read
+/// refills where they are, or a blank one ([`Spare::device`]). When it is read, `d` holds what
+/// this body gives and nothing else ([`Spare::settle_device`]).
+fn read_device<'a>(
+    s: &mut Scan<'a>,
     d: &mut DeviceInfo,
     spare: &mut Spare,
     shape: &mut Shape,
@@ -525,18 +532,30 @@ fn read_device(
     );
     let mut device_ownership = None;
     members(s, &KEYS, shape, |s, i| {
-        spare.device_member(i);
         match i {
-            3 => d.is_compliant = boolean(s)?,
-            // Read aside: `ownership` wins when both are given.
-            10 => device_ownership = owned(s, spare)?,
-            11 | 13 => *device_list(d, i)? = strings(s, spare)?,
-            n => *device_string(d, n)? = owned(s, spare)?,
+            IS_COMPLIANT => d.is_compliant = boolean(s)?,
+            // Read aside, and not marked: `ownership` wins when both are given, and is marked
+            // when this one lands there.
+            DEVICE_OWNERSHIP => {
+                device_ownership = string(s)?;
+                return Some(());
+            }
+            OWNERSHIP => spare.fill(&mut d.ownership, string(s)?),
+            n => match device_list(d, n) {
+                Some(list) => {
+                    spare.keep_some_list(list.take());
+                    *list = strings(s, spare)?;
+                }
+                None => spare.fill(device_string(d, n)?, string(s)?),
+            },
         }
+        spare.device_member(i);
         Some(())
     })?;
-    if d.ownership.is_none() {
-        d.ownership = device_ownership;
+    spare.settle_device(d);
+    if d.ownership.is_none() && device_ownership.is_some() {
+        spare.fill(&mut d.ownership, device_ownership);
+        spare.device_member(OWNERSHIP);
     }
     Some(())
 }

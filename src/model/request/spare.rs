@@ -3,7 +3,7 @@
 
 use jiff::Timestamp;
 
-use super::device_keys::{device_list, device_string};
+use super::device_keys::{IS_COMPLIANT, device_list, device_string};
 use super::{DeviceInfo, Identity, Session, SignInConditions, SignInContext, SignInRequest};
 use crate::model::enums::TransferMethod;
 use crate::model::strength::Certificate;
@@ -26,8 +26,15 @@ pub(super) struct Spare {
     strings: Vec<String>,
     lists: Vec<Vec<String>>,
     methods: Option<Vec<TransferMethod>>,
-    /// The device members read since the device's buffers were last taken, a bit each.
+    /// The device members written by the read under way, a bit each.
     device_members: u32,
+    /// The members of a device left in place by earlier reads (their buffers are refilled
+    /// where they are) that the read under way has not written: it clears them when it has
+    /// read its device ([`Spare::settle_device`]), or takes the device's buffers back when it
+    /// has none ([`Spare::drop_device`]).
+    device_left: u32,
+    /// Has the read under way met a device (`deviceInfo` given, not null)?
+    device_read: bool,
 }
 
 impl std::fmt::Debug for Spare {
@@ -67,6 +74,13 @@ impl Spare {
     fn keep_some(&mut self, s: Option<String>) {
         if let Some(s) = s {
             self.keep(s);
+        }
+    }
+
+    /// Takes back the buffers of a list, if there is one.
+    pub(super) fn keep_some_list(&mut self, list: Option<Vec<String>>) {
+        if let Some(list) = list {
+            self.keep_list(list);
         }
     }
 
@@ -158,12 +172,16 @@ impl Spare {
             methods.clear();
             self.methods = Some(methods);
         }
-        if let Some(d) = device {
-            self.keep_device(d);
-            *device = None;
-        }
-        // Marks of a device given away with its request (`SignInReader::take`) mean nothing now.
+        // A device stays where it is, for the next read to refill: what that read writes and
+        // what it leaves are told apart by the marks. None left (a device given away with its
+        // request, `SignInReader::take`, leaves none), no marks.
+        self.device_left = if device.is_some() {
+            self.device_left | self.device_members
+        } else {
+            0
+        };
         self.device_members = 0;
+        self.device_read = false;
         let Session {
             time: session_time,
             methods,
@@ -212,11 +230,58 @@ impl Spare {
         }
     }
 
-    /// Takes the buffers of the device's members [`Spare::device_member`] marked, so that a
-    /// device of a few members does not cost a look at all 26. A member written but not
-    /// marked loses its buffer, never its blankness: the device is dropped after.
-    fn keep_device(&mut self, d: &mut DeviceInfo) {
-        let mut members = std::mem::take(&mut self.device_members);
+    /// A string member of the device written in place: its own buffer refilled where it has
+    /// one (one grown past what is kept is let go, so a long line's buffer is not held), else
+    /// one from the spare strings; taken back for null.
+    pub(super) fn fill(&mut self, slot: &mut Option<String>, text: Option<&str>) {
+        match (slot, text) {
+            (Some(buf), Some(text)) if buf.capacity() <= KEPT_CAPACITY => {
+                buf.clear();
+                buf.push_str(text);
+            }
+            (slot, Some(text)) => *slot = Some(self.string(text)),
+            (slot, None) => self.keep_some(slot.take()),
+        }
+    }
+
+    /// The device this read is reading: the one left in place, else a blank one.
+    pub(super) fn device<'d>(&mut self, device: &'d mut Option<DeviceInfo>) -> &'d mut DeviceInfo {
+        self.device_read = true;
+        device.get_or_insert_with(DeviceInfo::default)
+    }
+
+    /// Clears the members of `d` left from earlier reads that this one has not written, taking
+    /// their buffers back: after it, `d` holds exactly what this read wrote.
+    pub(super) fn settle_device(&mut self, d: &mut DeviceInfo) {
+        let stale = self.device_left & !self.device_members;
+        self.device_left = 0;
+        self.clear_members(d, stale);
+    }
+
+    /// Takes the buffers of a device this read did not read (none given, or null) and leaves
+    /// no device.
+    pub(super) fn drop_device(&mut self, device: &mut Option<DeviceInfo>) {
+        if let Some(d) = device {
+            let members = self.device_left | self.device_members;
+            self.clear_members(d, members);
+        }
+        *device = None;
+        self.device_left = 0;
+        self.device_members = 0;
+    }
+
+    /// Settles the device as a read that ends here must leave it: dropped if this read met
+    /// none, else without what earlier reads left.
+    pub(super) fn end_device(&mut self, device: &mut Option<DeviceInfo>) {
+        match device {
+            Some(d) if self.device_read => self.settle_device(d),
+            _ => self.drop_device(device),
+        }
+    }
+
+    /// Clears the members of `d` of the classes in `members` (a bit each), taking their
+    /// buffers back; a device of a few members costs a look at those, not at all 26.
+    fn clear_members(&mut self, d: &mut DeviceInfo, mut members: u32) {
         while members != 0 {
             let class = members.trailing_zeros() as usize;
             members &= members - 1;
@@ -224,12 +289,15 @@ impl Spare {
                 self.keep_list(list);
             } else if let Some(slot) = device_string(d, class) {
                 self.keep_some(slot.take());
+            } else if class == IS_COMPLIANT {
+                d.is_compliant = None;
             }
         }
     }
 
     /// Marks the device member of class `i` (as `fast.rs` numbers `deviceInfo`'s keys) as
-    /// read, so that its buffer is taken back.
+    /// written by this read, so that it is not cleared as left over, and its buffer is taken
+    /// back once a read leaves it.
     #[inline]
     pub(super) fn device_member(&mut self, i: usize) {
         if let Some(bit) = 1u32.checked_shl(u32::try_from(i).unwrap_or(u32::MAX)) {
