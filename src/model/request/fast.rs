@@ -151,15 +151,19 @@ pub(super) fn sign_in_into(
     let (mut identity, mut context) = (false, false);
     members(&mut s, &KEYS, &mut shapes.body, |s, i| {
         match i {
-            0 => r.id = echo_id(s, spare)?,
+            0 => echo_id(s, &mut r.id, spare)?,
             1 => {
-                r.identity =
-                    object(s, |s| read_identity(s, spare, &mut shapes.identity))?.flatten()?;
+                object(s, |s| {
+                    read_identity(s, &mut r.identity, spare, &mut shapes.identity)
+                })?
+                .flatten()?;
                 identity = true;
             }
             2 => {
-                r.context =
-                    object(s, |s| read_context(s, spare, &mut shapes.context))?.flatten()?;
+                object(s, |s| {
+                    read_context(s, &mut r.context, spare, &mut shapes.context)
+                })?
+                .flatten()?;
                 context = true;
             }
             3 => object(s, |s| {
@@ -180,19 +184,22 @@ pub(super) fn sign_in_into(
         }
         Some(())
     })?;
-    spare.end_device(&mut r.conditions.device);
+    spare.settle(r);
     (s.at_end() && identity && context).then_some(())
 }
 
-/// The caller's `id`, echoed in the decision: any JSON value but null (a string's buffer comes
-/// from `spare`).
-fn echo_id(s: &mut Scan<'_>, spare: &mut Spare) -> Option<Option<serde_json::Value>> {
+/// The caller's `id`, echoed in the decision, into `id`: any JSON value but null (a string
+/// refills the buffer of the one before, [`Spare::fill_id`]).
+fn echo_id(s: &mut Scan<'_>, id: &mut Option<serde_json::Value>, spare: &mut Spare) -> Option<()> {
     if s.peek()? == b'"' {
-        let text = s.plain_string()?;
-        return Some(Some(serde_json::Value::String(spare.string(text))));
+        spare.fill_id(id, s.plain_string()?);
+        return Some(());
     }
     let v = s.value(1)?;
-    Some((!matches!(v, Json::Null)).then(|| v.to_value()))
+    spare.keep_id(id.take());
+    *id = (!matches!(v, Json::Null)).then(|| v.to_value());
+    spare.id_read = true;
+    Some(())
 }
 
 /// An object's members, each known key handed to `member` with its index in `names`. A key met
@@ -287,6 +294,24 @@ fn strings(s: &mut Scan<'_>, spare: &mut Spare) -> Option<Option<Vec<String>>> {
     Some(Some(out))
 }
 
+/// An array of strings into `list`, whose items' buffers are refilled in place; `false` for
+/// null (then `list` is empty).
+fn strings_into(s: &mut Scan<'_>, list: &mut Vec<String>, spare: &mut Spare) -> Option<bool> {
+    if s.peek()? == b'n' {
+        s.literal("null")?;
+        spare.truncate(list, 0);
+        return Some(false);
+    }
+    let mut k = 0;
+    s.array(|s| {
+        spare.fill_item(list, k, s.plain_string()?);
+        k += 1;
+        Some(())
+    })?;
+    spare.truncate(list, k);
+    Some(true)
+}
+
 /// A flags value (one comma-separated string or an array of them, §1.3.2), each flag handed to
 /// `flag`; `Some(false)` for null.
 fn flags(s: &mut Scan<'_>, mut flag: impl FnMut(&str) -> Option<()>) -> Option<bool> {
@@ -343,11 +368,14 @@ fn is(name: Option<&str>, kind: &str) -> bool {
     name.is_some_and(|t| same_in_any_case(t.as_bytes(), kind.as_bytes()))
 }
 
+/// `signInIdentity` into `identity`, in place ([`Spare::set_user`]); `None` when it names
+/// neither a user nor a service principal, or lacks its id.
 fn read_identity(
     s: &mut Scan<'_>,
+    identity: &mut Identity,
     spare: &mut Spare,
     shape: &mut Shape,
-) -> Option<Option<Identity>> {
+) -> Option<Option<()>> {
     const KEYS: Names<4> = Names::new([
         "userId",
         "externalUserType",
@@ -370,57 +398,61 @@ fn read_identity(
                 })?;
                 guest_types = present.then_some(bits);
             }
-            2 => tenant = owned(s, spare)?,
+            2 => tenant = string(s)?,
             _ => sp = string(s)?,
         }
         Some(())
     })?;
     let odata = odata.map(odata_name);
     Some(if is(odata, "userSignIn") {
-        Some(Identity::User {
-            user_id: spare.string(user?),
-            external_tenant_id: tenant,
-            external_user_type: guest_types,
-        })
+        user.map(|user| spare.set_user(identity, user, tenant, guest_types))
     } else if is(odata, "servicePrincipalSignIn") {
-        Some(Identity::ServicePrincipal {
-            service_principal_id: spare.string(sp?),
-        })
+        sp.map(|sp| spare.set_service_principal(identity, sp))
     } else {
         None
     })
 }
 
+/// `signInContext` into `context`, its applications refilled in place
+/// ([`Spare::take_applications`]); `None` when it is none of the three kinds, or lacks what its
+/// kind needs.
 fn read_context(
     s: &mut Scan<'_>,
+    context: &mut SignInContext,
     spare: &mut Spare,
     shape: &mut Shape,
-) -> Option<Option<SignInContext>> {
+) -> Option<Option<()>> {
     const KEYS: Names<3> = Names::new([
         "includeApplications",
         "userAction",
         "authenticationContextValue",
     ]);
-    let (mut apps, mut action, mut value) = (None, None, None);
+    let mut apps = spare.take_applications(context);
+    let (mut apps_given, mut action, mut value) = (false, None, None);
     let odata = members(s, &KEYS, shape, |s, i| {
         match i {
-            0 => apps = strings(s, spare)?,
+            0 => apps_given = strings_into(s, &mut apps, spare)?,
             1 => action = string(s)?,
-            _ => value = owned(s, spare)?,
+            _ => value = string(s)?,
         }
         Some(())
     })?;
     let odata = odata.map(odata_name);
-    Some(if is(odata, "applicationContext") {
-        apps.filter(|a| !a.is_empty())
-            .map(SignInContext::Applications)
+    let written = if is(odata, "applicationContext") {
+        if apps_given && !apps.is_empty() {
+            *context = SignInContext::Applications(apps);
+            return Some(Some(()));
+        }
+        None
     } else if is(odata, "userActionContext") {
-        action.map(|a| SignInContext::UserAction(UserAction::parse(a)))
+        action.map(|a| *context = SignInContext::UserAction(UserAction::parse(a)))
     } else if is(odata, "authContext") {
-        value.map(SignInContext::AuthContext)
+        value.map(|v| *context = SignInContext::AuthContext(spare.string(v)))
     } else {
         None
-    })
+    };
+    spare.keep_list(apps);
+    Some(written)
 }
 
 /// `signInConditions` into `c`, which is blank.
@@ -453,7 +485,10 @@ fn read_conditions(
             }
             1 => c.platform = string(s)?.map(Platform::parse),
             2 => c.client_app_type = string(s)?.map(ClientAppType::parse),
-            3 => c.country = owned(s, spare)?,
+            3 => {
+                spare.fill(&mut c.country, string(s)?);
+                spare.country_read = true;
+            }
             4 => c.sign_in_risk = risk(s)?,
             5 => c.user_risk = risk(s)?,
             6 => c.service_principal_risk = risk(s)?,

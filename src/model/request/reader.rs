@@ -23,6 +23,8 @@ pub struct SignInReader {
     shapes: Shapes,
     /// Bodies read, counted to two.
     reads: u8,
+    /// Did the last read give a request?
+    complete: bool,
 }
 
 impl Default for SignInReader {
@@ -32,6 +34,7 @@ impl Default for SignInReader {
             spare: Spare::default(),
             shapes: Shapes::default(),
             reads: 0,
+            complete: false,
         }
     }
 }
@@ -52,8 +55,10 @@ impl SignInReader {
         text: &str,
         default_time: Option<Timestamp>,
     ) -> Option<Option<&SignInRequest>> {
-        // Whatever the last read left, even part read, gives its buffers back; every field then
-        // starts blank, so nothing of it can carry over.
+        // Whatever the last read left, even part read, is readied: every field starts blank but
+        // those refilled in place, which this read writes or clears (`Spare::recycle`), so
+        // nothing of it can carry over.
+        self.complete = false;
         self.spare.recycle(&mut self.request);
         if self.reads < 2 {
             self.reads += 1;
@@ -75,18 +80,19 @@ impl SignInReader {
             Some(time) if !d.has_errors() => {
                 r.time = time;
                 r.warnings = warnings_of(d);
+                self.complete = true;
                 Some(Some(&self.request))
             }
             _ => Some(None),
         }
     }
 
-    /// The request last read, taken out (the reader holds a blank one after). Only after a
-    /// read that gave a request is it a checked one; after any other it is what was read so far.
+    /// The request last read, taken out (the reader holds a blank one after): a checked one
+    /// after a read that gave a request, a blank one after any other (a read that stopped part
+    /// way leaves fields of earlier requests in place for the next read to refill).
     pub fn take(&mut self) -> SignInRequest {
-        // A read that stopped part way may have left members of an earlier device in place.
-        self.spare.end_device(&mut self.request.conditions.device);
-        std::mem::replace(&mut self.request, blank())
+        let taken = std::mem::replace(&mut self.request, blank());
+        if self.complete { taken } else { blank() }
     }
 }
 
@@ -110,30 +116,75 @@ fn blank() -> SignInRequest {
 
 #[cfg(test)]
 mod tests {
+    #![expect(
+        clippy::panic,
+        clippy::indexing_slicing,
+        reason = "a test fails loudly"
+    )]
     use super::{SignInReader, blank};
     use crate::diag::Diagnostics;
     use crate::model::request::parse::EVERY_FIELD;
 
-    /// A request that held every field is blank after its buffers are taken, exactly as a
-    /// reader's first request is, but for its device, which stays in place for the next read
-    /// to refill; a read that meets no device takes its buffers back and leaves none.
+    /// Reads `texts` one after another with one reader, each before and after [`EVERY_FIELD`],
+    /// twice over, and checks each reads as a fresh reader reads it; gives how many gave a
+    /// request.
+    fn reads_as_fresh(texts: &[String]) -> usize {
+        let mut reader = SignInReader::new();
+        let mut read = 0;
+        for _ in 0..2 {
+            for first in [Some(EVERY_FIELD), None] {
+                for text in texts {
+                    if let Some(every) = first {
+                        let d = &mut Diagnostics::new("request");
+                        assert!(matches!(reader.read_common(d, every, None), Some(Some(_))));
+                    }
+                    let mut fresh_d = Diagnostics::new("request");
+                    let fresh = SignInReader::new()
+                        .read_common(&mut fresh_d, text, None)
+                        .map(|r| r.cloned());
+                    let mut reused_d = Diagnostics::new("request");
+                    let reused = reader
+                        .read_common(&mut reused_d, text, None)
+                        .map(|r| r.cloned());
+                    assert_eq!(reused, fresh, "{text}");
+                    assert_eq!(reused_d.items, fresh_d.items, "{text}");
+                    if matches!(reused, Some(Some(_))) {
+                        read += 1;
+                    }
+                }
+            }
+        }
+        read
+    }
+
+    /// A request that held every field is blank after it is readied for the next read,
+    /// exactly as a reader's first request is, but for the fields that read refills in place;
+    /// of those, a read that does not write the id, country and device clears them.
     #[test]
-    fn a_recycled_request_is_blank_but_for_its_device() {
+    fn a_recycled_request_is_blank_but_for_what_is_refilled_in_place() {
         let mut reader = SignInReader::new();
         let read = reader.read_common(&mut Diagnostics::new("request"), EVERY_FIELD, None);
         assert!(matches!(read, Some(Some(_))), "{read:?}");
         assert_ne!(reader.request, blank());
         reader.spare.recycle(&mut reader.request);
-        let mut without_device = reader.request.clone();
-        assert!(without_device.conditions.device.take().is_some());
-        assert_eq!(without_device, blank());
-        reader
-            .spare
-            .end_device(&mut reader.request.conditions.device);
-        assert_eq!(reader.request, blank());
-        // The buffers are kept for the next read: the ids, names and lists of that request.
+        // Left in place: the id, identity, context, country and device.
+        let mut rest = reader.request.clone();
+        assert!(rest.id.take().is_some());
+        assert!(rest.conditions.country.take().is_some());
+        assert!(rest.conditions.device.take().is_some());
+        rest.identity = blank().identity;
+        rest.context = blank().context;
+        assert_eq!(rest, blank());
+        // A read that writes none of the id, country and device clears them.
+        reader.spare.settle(&mut reader.request);
+        let mut request = reader.request.clone();
+        request.identity = blank().identity;
+        request.context = blank().context;
+        assert_eq!(request, blank());
+        // The buffers are kept for the next read: the ids, names and lists of that request,
+        // but for the identity's and the context's, which stay in place to be refilled.
         assert!(
-            format!("{:?}", reader.spare).contains("strings: 30, lists: 8"),
+            format!("{:?}", reader.spare).contains("strings: 26, lists: 7"),
             "{:?}",
             reader.spare
         );
@@ -170,49 +221,84 @@ mod tests {
             r#", "deviceInfo": {"deviceId": "e"}, "nope": 1"#.to_owned(),
             r#", "deviceInfo": {"model": "p"}"#.to_owned(),
         ];
-        let mut reader = SignInReader::new();
-        let mut read = 0;
-        for _ in 0..2 {
-            for first in [Some(EVERY_FIELD), None] {
-                for device in &devices {
-                    if let Some(every) = first {
-                        let d = &mut Diagnostics::new("request");
-                        assert!(matches!(reader.read_common(d, every, None), Some(Some(_))));
-                    }
-                    let text = body(device);
-                    let fresh = SignInReader::new()
-                        .read_common(&mut Diagnostics::new("request"), &text, None)
-                        .map(|r| r.cloned());
-                    let reused = reader
-                        .read_common(&mut Diagnostics::new("request"), &text, None)
-                        .map(|r| r.cloned());
-                    assert_eq!(reused, fresh, "{device}");
-                    if matches!(reused, Some(Some(_))) {
-                        read += 1;
-                    }
-                }
-            }
-        }
+        let texts: Vec<String> = devices.iter().map(|d| body(d)).collect();
+        let read = reads_as_fresh(&texts);
         // Every body but the two that leave the form is read in one pass.
         assert_eq!(read, 4 * (devices.len() - 2));
-        // Taken after a read that stopped part way: what that read read, no earlier member.
+        // Taken after a read that stopped part way: a blank request, nothing of an earlier one.
+        let mut reader = SignInReader::new();
         let d = &mut Diagnostics::new("request");
-        assert!(matches!(
-            reader.read_common(d, EVERY_FIELD, None),
-            Some(Some(_))
-        ));
+        let every = reader.read_common(d, EVERY_FIELD, None);
+        assert!(matches!(every, Some(Some(_))));
         assert!(reader.read_common(d, &body(&devices[7]), None).is_none());
-        let taken = reader.take();
-        let device = taken.conditions.device.unwrap_or_default();
-        assert_eq!(device.device_id.as_deref(), Some("b"));
-        assert_eq!(device.model.as_deref(), Some("n"));
-        assert_eq!(
-            crate::model::request::DeviceInfo {
-                device_id: None,
-                model: None,
-                ..device
-            },
-            crate::model::request::DeviceInfo::default()
-        );
+        assert_eq!(reader.take(), blank());
+        // And after one that gave a request, that request.
+        let text = body(&devices[0]);
+        let read = reader.read_common(d, &text, None).map(|r| r.cloned());
+        let Some(Some(read)) = read else {
+            panic!("{read:?}")
+        };
+        assert_eq!(reader.take(), read);
+    }
+
+    /// Bodies with other ids, identities, contexts and countries, read one after another, each
+    /// read as a fresh reader reads it: an id, a user's or service principal's ids, a list of
+    /// applications or a country refilled in place holds only what its body gives.
+    #[test]
+    fn ids_identities_contexts_and_countries_refilled_in_place_hold_only_what_their_body_gives() {
+        let ids = [
+            r#""id": "first", "#,
+            r#""id": 7, "#,
+            "",
+            r#""id": null, "#,
+            r#""id": {"a": [1]}, "#,
+            r#""id": "second-and-longer", "#,
+        ];
+        let user = "3f1a6c03-2b7d-4e8f-9a01-5c6d7e8f9a03";
+        let identities = [
+            format!(r##"{{"@odata.type": "#microsoft.graph.userSignIn", "userId": "{user}", "externalTenantId": "0b9a1c2d-3e4f-4051-8617-28394a5b6c7d", "externalUserType": "internalGuest"}}"##),
+            format!(r##"{{"@odata.type": "#microsoft.graph.userSignIn", "userId": "{user}"}}"##),
+            r##"{"@odata.type": "#microsoft.graph.servicePrincipalSignIn", "servicePrincipalId": "797f4846-ba00-4fd7-ba43-dac1f8f63013"}"##.to_owned(),
+            format!(r##"{{"userId": "{}", "@odata.type": "#microsoft.graph.userSignIn"}}"##, user.to_uppercase()),
+        ];
+        let contexts = [
+            r##"{"@odata.type": "#microsoft.graph.applicationContext", "includeApplications": ["00000003-0000-0ff1-ce00-000000000000", "797f4846-ba00-4fd7-ba43-dac1f8f63013", "c44b4083-3bb0-49c1-b47d-974e53cbdf3c"]}"##,
+            r##"{"@odata.type": "#microsoft.graph.applicationContext", "includeApplications": ["797f4846-ba00-4fd7-ba43-dac1f8f63013"]}"##,
+            r##"{"@odata.type": "#microsoft.graph.userActionContext", "userAction": "registerSecurityInformation", "includeApplications": ["x"]}"##,
+            r##"{"@odata.type": "#microsoft.graph.authContext", "authenticationContextValue": "c1"}"##,
+            r##"{"includeApplications": ["00000003-0000-0ff1-ce00-000000000000"], "@odata.type": "#microsoft.graph.applicationContext"}"##,
+            r##"{"@odata.type": "#microsoft.graph.applicationContext", "includeApplications": []}"##,
+            r##"{"@odata.type": "#microsoft.graph.applicationContext", "includeApplications": null}"##,
+        ];
+        let countries = [
+            r#""country": "NL""#,
+            "",
+            r#""country": null"#,
+            r#""country": "unknown""#,
+        ];
+        let mut texts = Vec::new();
+        for (k, id) in ids.iter().enumerate() {
+            for (j, identity) in identities.iter().enumerate() {
+                let context = contexts[(k + j) % contexts.len()];
+                let country = countries[(k * 3 + j) % countries.len()];
+                texts.push(format!(
+                    r#"{{{id}"signInIdentity": {identity}, "signInContext": {context}, "signInConditions": {{{country}}}, "session": {{"time": "2026-03-02T09:00:00Z"}}}}"#
+                ));
+            }
+        }
+        for context in contexts {
+            texts.push(format!(
+                r##"{{"signInIdentity": {}, "signInContext": {context}, "session": {{"time": "2026-03-02T09:00:00Z"}}}}"##,
+                identities[0]
+            ));
+        }
+        let read = reads_as_fresh(&texts);
+        // Every body is read in one pass but those whose context has no applications.
+        let empty = texts
+            .iter()
+            .filter(|t| t.contains("[]") || t.contains("includeApplications\": null"))
+            .count();
+        assert!(empty > 0);
+        assert_eq!(read, 4 * (texts.len() - empty), "{empty}");
     }
 }

@@ -35,6 +35,10 @@ pub(super) struct Spare {
     device_left: u32,
     /// Has the read under way met a device (`deviceInfo` given, not null)?
     device_read: bool,
+    /// Has the read under way written the request's `id`?
+    pub(super) id_read: bool,
+    /// Has the read under way written the request's `country`?
+    pub(super) country_read: bool,
 }
 
 impl std::fmt::Debug for Spare {
@@ -85,7 +89,7 @@ impl Spare {
     }
 
     #[inline]
-    fn keep_list(&mut self, list: Vec<String>) {
+    pub(super) fn keep_list(&mut self, list: Vec<String>) {
         // Most of a request's lists are empty and never allocated: nothing to keep.
         if list.capacity() > 0 {
             self.keep_list_buffers(list);
@@ -104,54 +108,35 @@ impl Spare {
         }
     }
 
-    /// Takes the buffers of a request read before and leaves it blank, as a reader's first
-    /// request is (its conditions' box kept): each field as its type's default makes it, the
-    /// identity a user's with no id, the context no applications, the time the epoch. Every
+    /// Readies a request read before for the next read: blank, as a reader's first request is
+    /// (its conditions' box kept), each field as its type's default makes it and the time the
+    /// epoch, but for the fields the next read refills in place. Those are the identity and the
+    /// context, which a read that gives a request always writes, and the id, the country and
+    /// the device, which it clears where it does not write them ([`Spare::settle`]). Every
     /// field is named here, so that a field added to a request cannot be left out: nothing of
     /// one request can carry over into the next.
     pub(super) fn recycle(&mut self, r: &mut SignInRequest) {
-        use std::mem::{replace, take};
+        use std::mem::take;
         let SignInRequest {
-            id,
-            identity,
-            context,
+            id: _,
+            identity: _,
+            context: _,
             conditions,
             applied_policies_only,
             session,
             time,
             warnings,
         } = r;
-        if let Some(serde_json::Value::String(s)) = id.take() {
-            self.keep(s);
-        }
-        let blank_user = Identity::User {
-            user_id: String::new(),
-            external_tenant_id: None,
-            external_user_type: None,
-        };
-        match replace(identity, blank_user) {
-            Identity::User {
-                user_id,
-                external_tenant_id,
-                external_user_type: _,
-            } => {
-                self.keep(user_id);
-                self.keep_some(external_tenant_id);
-            }
-            Identity::ServicePrincipal {
-                service_principal_id,
-            } => self.keep(service_principal_id),
-        }
-        match replace(context, SignInContext::Applications(Vec::new())) {
-            SignInContext::Applications(apps) => self.keep_list(apps),
-            SignInContext::AuthContext(value) => self.keep(value),
-            SignInContext::UserAction(_) => {}
-        }
+        // The id, identity, context, country and device stay where they are, for the next read
+        // to refill in place: it writes an identity and a context, or gives no request, and it
+        // clears an id, a country and device members it does not write ([`Spare::settle`]).
+        self.id_read = false;
+        self.country_read = false;
         let SignInConditions {
             platform,
             client_app_type,
             ip_address,
-            country,
+            country: _,
             sign_in_risk,
             user_risk,
             service_principal_risk,
@@ -162,7 +147,6 @@ impl Spare {
         *platform = Default::default();
         *client_app_type = Default::default();
         *ip_address = Default::default();
-        self.keep_some(country.take());
         *sign_in_risk = Default::default();
         *user_risk = Default::default();
         *service_principal_risk = Default::default();
@@ -230,9 +214,154 @@ impl Spare {
         }
     }
 
+    /// Clears what the read that ends here did not write of what earlier reads left in place
+    /// (its id, country and device members), taking their buffers back.
+    pub(super) fn settle(&mut self, r: &mut SignInRequest) {
+        if !self.id_read {
+            self.keep_id(r.id.take());
+        }
+        if !self.country_read {
+            self.keep_some(r.conditions.country.take());
+        }
+        self.end_device(&mut r.conditions.device);
+    }
+
+    /// The caller's string `id` written in place, in the buffer of the one before where it was
+    /// a string too.
+    pub(super) fn fill_id(&mut self, slot: &mut Option<serde_json::Value>, text: &str) {
+        match slot {
+            Some(serde_json::Value::String(buf)) if buf.capacity() <= KEPT_CAPACITY => {
+                buf.clear();
+                buf.push_str(text);
+            }
+            _ => {
+                self.keep_id(slot.take());
+                *slot = Some(serde_json::Value::String(self.string(text)));
+            }
+        }
+        self.id_read = true;
+    }
+
+    /// Takes back the buffer of a string `id`.
+    pub(super) fn keep_id(&mut self, id: Option<serde_json::Value>) {
+        if let Some(serde_json::Value::String(s)) = id {
+            self.keep(s);
+        }
+    }
+
+    /// A user's identity written in place: the ids refill the buffers of the identity before
+    /// where it was a user's too.
+    pub(super) fn set_user(
+        &mut self,
+        identity: &mut Identity,
+        user: &str,
+        tenant: Option<&str>,
+        guest_types: Option<u8>,
+    ) {
+        match identity {
+            Identity::User {
+                user_id,
+                external_tenant_id,
+                external_user_type,
+            } if user_id.capacity() <= KEPT_CAPACITY => {
+                user_id.clear();
+                user_id.push_str(user);
+                self.fill(external_tenant_id, tenant);
+                *external_user_type = guest_types;
+            }
+            _ => {
+                let user = Identity::User {
+                    user_id: self.string(user),
+                    external_tenant_id: tenant.map(|t| self.string(t)),
+                    external_user_type: guest_types,
+                };
+                let old = std::mem::replace(identity, user);
+                self.keep_identity(old);
+            }
+        }
+    }
+
+    /// A service principal's identity written in place, as [`Spare::set_user`] writes a
+    /// user's.
+    pub(super) fn set_service_principal(&mut self, identity: &mut Identity, id: &str) {
+        match identity {
+            Identity::ServicePrincipal {
+                service_principal_id,
+            } if service_principal_id.capacity() <= KEPT_CAPACITY => {
+                service_principal_id.clear();
+                service_principal_id.push_str(id);
+            }
+            _ => {
+                let principal = Identity::ServicePrincipal {
+                    service_principal_id: self.string(id),
+                };
+                let old = std::mem::replace(identity, principal);
+                self.keep_identity(old);
+            }
+        }
+    }
+
+    /// Takes back the buffers of an identity.
+    fn keep_identity(&mut self, identity: Identity) {
+        match identity {
+            Identity::User {
+                user_id,
+                external_tenant_id,
+                external_user_type: _,
+            } => {
+                self.keep(user_id);
+                self.keep_some(external_tenant_id);
+            }
+            Identity::ServicePrincipal {
+                service_principal_id,
+            } => self.keep(service_principal_id),
+        }
+    }
+
+    /// The list of applications of `context`, taken out to be refilled in place (its strings
+    /// refill theirs), else a spare one; `context` is left without applications until it is
+    /// written.
+    pub(super) fn take_applications(&mut self, context: &mut SignInContext) -> Vec<String> {
+        let old = std::mem::replace(context, SignInContext::Applications(Vec::new()));
+        match old {
+            SignInContext::Applications(list) if list.capacity() <= KEPT_LIST_CAPACITY => list,
+            SignInContext::Applications(list) => {
+                self.keep_list(list);
+                self.list()
+            }
+            SignInContext::AuthContext(value) => {
+                self.keep(value);
+                self.list()
+            }
+            SignInContext::UserAction(_) => self.list(),
+        }
+    }
+
+    /// Writes `text` as item `k` of `list`: in the buffer of the item there, if there is one.
+    pub(super) fn fill_item(&mut self, list: &mut Vec<String>, k: usize, text: &str) {
+        match list.get_mut(k) {
+            Some(buf) if buf.capacity() <= KEPT_CAPACITY => {
+                buf.clear();
+                buf.push_str(text);
+            }
+            Some(buf) => *buf = self.string(text),
+            None => list.push(self.string(text)),
+        }
+    }
+
+    /// Cuts `list` to its first `len` items, taking back the buffers of the rest.
+    pub(super) fn truncate(&mut self, list: &mut Vec<String>, len: usize) {
+        if list.len() > len {
+            for s in list.drain(len..) {
+                self.keep(s);
+            }
+        }
+    }
+
     /// A string member of the device written in place: its own buffer refilled where it has
     /// one (one grown past what is kept is let go, so a long line's buffer is not held), else
     /// one from the spare strings; taken back for null.
+    #[inline]
     pub(super) fn fill(&mut self, slot: &mut Option<String>, text: Option<&str>) {
         match (slot, text) {
             (Some(buf), Some(text)) if buf.capacity() <= KEPT_CAPACITY => {
