@@ -77,15 +77,34 @@ const SPARE_BLOCKS: usize = 24;
 /// A line of a block: its bytes are a range of the block, which its lines share (so a line kept
 /// after the others keeps the whole block).
 #[derive(Clone)]
-pub(super) struct Span {
+pub struct Span {
     block: Arc<Vec<u8>>,
     range: Range<usize>,
 }
 
 impl Span {
+    /// A line of its own (not read from a block).
+    pub fn of(bytes: Vec<u8>) -> Span {
+        let range = 0..bytes.len();
+        Span {
+            block: Arc::new(bytes),
+            range,
+        }
+    }
+
     /// The line's bytes.
-    pub(super) fn bytes(&self) -> &[u8] {
+    pub fn bytes(&self) -> &[u8] {
         self.block.get(self.range.clone()).unwrap_or_default()
+    }
+
+    /// The line without the carriage returns it ends with.
+    pub fn without_trailing_returns(mut self) -> Span {
+        while self.range.end > self.range.start
+            && self.block.get(self.range.end - 1) == Some(&b'\r')
+        {
+            self.range.end -= 1;
+        }
+        self
     }
 
     /// The line without ASCII whitespace at either end.
@@ -123,10 +142,11 @@ impl std::fmt::Debug for Span {
 }
 
 /// A line read by [`LineBlocks::next_line`].
-pub(super) enum Line {
+pub enum Line {
     /// A line's bytes, without its newline.
     Text(Span),
-    /// A line longer than [`MAX_LINE`] (with its newline), read and dropped.
+    /// A line longer than the longest kept ([`MAX_LINE`] unless
+    /// [`LineBlocks::with_max_line`] says otherwise), with its newline, read and dropped.
     Overlong,
 }
 
@@ -138,8 +158,10 @@ pub(super) enum Line {
 /// lines are not held back waiting for input. A block handed out that early is copied to its
 /// size, so a slow pipe's lines do not each hold a whole block. A line that runs past a block's
 /// end starts the next block. Blocks whose lines have all been dropped are reused.
-pub(super) struct LineBlocks {
+pub struct LineBlocks {
     reader: Box<dyn BufRead + Send>,
+    /// The longest line kept, its newline included: a longer one is [`Line::Overlong`].
+    max_line: usize,
     /// The reader's buffer size: a read that gives less found no more input at hand.
     read_ahead: usize,
     /// The block: every byte initialised, those before `end` read.
@@ -165,9 +187,10 @@ pub(super) struct LineBlocks {
 
 impl LineBlocks {
     /// The lines of `reader`, whose buffer holds `read_ahead` bytes.
-    pub(super) fn new(reader: Box<dyn BufRead + Send>, read_ahead: usize) -> LineBlocks {
+    pub fn new(reader: Box<dyn BufRead + Send>, read_ahead: usize) -> LineBlocks {
         LineBlocks {
             reader,
+            max_line: MAX_LINE,
             read_ahead,
             block: Arc::new(Vec::new()),
             end: 0,
@@ -181,16 +204,22 @@ impl LineBlocks {
         }
     }
 
+    /// The same, with lines longer than `max_line` bytes (newline included) told overlong.
+    pub fn with_max_line(mut self, max_line: usize) -> LineBlocks {
+        self.max_line = max_line;
+        self
+    }
+
     /// The next line; `None` at the end of input. A read error is returned after the lines read
     /// before it, and ends the lines.
-    pub(super) fn next_line(&mut self) -> std::io::Result<Option<Line>> {
+    pub fn next_line(&mut self) -> std::io::Result<Option<Line>> {
         loop {
             let rest = self.block.get(self.at..self.end).unwrap_or_default();
             if let Some(i) = memchr::memchr(b'\n', rest) {
                 let range = self.at..self.at + i;
                 self.at += i + 1;
                 // As `read_line` counts a line: with its newline.
-                if i + 1 > MAX_LINE {
+                if i + 1 > self.max_line {
                     return Ok(Some(Line::Overlong));
                 }
                 return Ok(Some(Line::Text(self.span(range))));
@@ -207,12 +236,12 @@ impl LineBlocks {
                 }
                 let range = self.at..self.end;
                 self.at = self.end;
-                if range.len() > MAX_LINE {
+                if range.len() > self.max_line {
                     return Ok(Some(Line::Overlong));
                 }
                 return Ok(Some(Line::Text(self.span(range))));
             }
-            if rest.len() > MAX_LINE {
+            if rest.len() > self.max_line {
                 // Too long already: the rest of it is read and dropped.
                 self.replace_block(Arc::new(Vec::new()), 0);
                 self.drop_rest_of_line()?;
@@ -220,10 +249,10 @@ impl LineBlocks {
             }
             // The next block starts with the line begun in this one. Room for twice the line so
             // far, but never more than tells a line too long.
-            let room = rest
-                .len()
-                .saturating_mul(2)
-                .clamp(BLOCK_BYTES, MAX_LINE + 1);
+            let room = rest.len().saturating_mul(2).clamp(
+                BLOCK_BYTES,
+                self.max_line.saturating_add(1).max(BLOCK_BYTES),
+            );
             let kept = rest.len();
             let begun = self.at..self.end;
             let mut next = self.block_of(room);
@@ -250,7 +279,7 @@ impl LineBlocks {
     }
 
     /// Is the next line (or the end, or an error) there without reading more input?
-    pub(super) fn line_at_hand(&self) -> bool {
+    pub fn line_at_hand(&self) -> bool {
         let rest = self.block.get(self.at..self.end).unwrap_or_default();
         self.ended || self.failed.is_some() || memchr::memchr(b'\n', rest).is_some()
     }

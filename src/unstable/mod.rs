@@ -22,6 +22,9 @@ pub use crate::signin::decision::reasons;
 pub use crate::signin::json_out::string as write_json_string;
 /// Reads one bounded line (the request and record readers share it).
 pub use crate::signinlog::read_line_within;
+/// Lines read a block at a time, each a range of its block (the request and record readers
+/// share it).
+pub use crate::signinlog::{Line as BlockLine, LineBlocks, LineSpan};
 pub use crate::validate::{TenantCounts, limits};
 
 /// The tenant model: Graph objects read into typed Rust.

@@ -4,21 +4,21 @@
 
 use std::borrow::Cow;
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufReader, Read};
 use std::path::Path;
-use std::sync::{Arc, Mutex};
 
-use jitgate::unstable::{self as json, Diagnostics, Json};
+use jitgate::unstable::{self as json, BlockLine, Diagnostics, Json, LineBlocks, LineSpan};
 
 /// Longest request line read (16 MiB): a longer one is reported as a bad line and skipped.
 pub const MAX_LINE: usize = 16 << 20;
 /// Most lines decided together.
 pub const BLOCK_LINES: usize = 8_192;
 /// Most bytes of input in a block (memory stays bounded by this, not by the input: `eval`
-/// holds at most three blocks, the one decided, the next read and the one being read, and
-/// keeps at most [`POOL_BUFFERS`] decided blocks' buffers for reuse, none much larger than
-/// this).
+/// holds at most three blocks, the one decided, the next read and the one being read; their
+/// lines are ranges of the reader's own blocks, which it reuses once their lines are dropped).
 pub const BLOCK_BYTES: usize = 32 << 20;
+/// The reader's buffer, and how much a read asks for at least once it is empty.
+const READ_AHEAD: usize = 1 << 16;
 /// Largest `.json` document or UTF-16 file read whole.
 pub const MAX_DOCUMENT: u64 = 256 << 20;
 
@@ -42,30 +42,21 @@ pub enum Body {
     Unreadable(String),
 }
 
-/// A line: a range of the bytes of the block it was read in, so that reading a block allocates
-/// once, not once per line; [`Span::text`] checks that they are UTF-8.
-pub struct Span {
-    block: Arc<BlockText>,
-    range: std::ops::Range<usize>,
-}
+/// A line: a range of the bytes of the block it was read in (the input is read straight into
+/// blocks, [`LineBlocks`], so reading a line neither allocates nor copies it);
+/// [`Span::text`] checks that they are UTF-8.
+pub struct Span(LineSpan);
 
 impl Span {
     /// A line read on its own.
     fn whole(text: String) -> Span {
-        let range = 0..text.len();
-        Span {
-            block: Arc::new(BlockText {
-                bytes: text.into_bytes(),
-                pool: None,
-            }),
-            range,
-        }
+        Span(LineSpan::of(text.into_bytes()))
     }
 
     /// The line's text, or why its bytes are not UTF-8. Each line is checked here, by the
     /// worker that reads it, with vector instructions (about a sixth of an instruction a byte).
     pub fn text(&self) -> Result<&str, String> {
-        let bytes = self.block.bytes.get(self.range.clone()).unwrap_or_default();
+        let bytes = self.0.bytes();
         simdutf8::basic::from_utf8(bytes).map_err(|_| {
             // Only a bad line pays for finding where its first bad byte is.
             let at = std::str::from_utf8(bytes)
@@ -78,9 +69,10 @@ impl Span {
     /// Whether the line holds nothing but white space (what `str::trim` removes), told from its
     /// first bytes in the usual case. A line that is not UTF-8 is not blank.
     fn is_blank(&self) -> bool {
-        let bytes = self.block.bytes.get(self.range.clone()).unwrap_or_default();
         // The ASCII white space `char::is_whitespace` knows (vertical tab included).
-        match bytes
+        match self
+            .0
+            .bytes()
             .iter()
             .find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b'\x0b' | b'\x0c'))
         {
@@ -88,39 +80,6 @@ impl Span {
             Some(b) if b.is_ascii() => false,
             // Other white space is not ASCII.
             Some(_) => self.text().is_ok_and(|t| t.trim().is_empty()),
-        }
-    }
-}
-
-/// Buffers of decided blocks, to read the next blocks into: a few buffers serve a whole run, so
-/// no block costs fresh memory pages (and the allocator does not fragment around block-sized
-/// buffers freed in turn).
-type Pool = Arc<Mutex<Vec<Vec<u8>>>>;
-
-/// Buffers kept in a [`Pool`]: as many blocks as `eval` holds at once, and one more.
-pub const POOL_BUFFERS: usize = 4;
-
-/// A block's bytes, each line checked as UTF-8 when it is read ([`Span::text`]). When the
-/// block's last line is dropped, the buffer goes back to its pool.
-struct BlockText {
-    bytes: Vec<u8>,
-    pool: Option<Pool>,
-}
-
-impl Drop for BlockText {
-    fn drop(&mut self) {
-        let Some(pool) = &self.pool else {
-            return;
-        };
-        // A buffer an overlong line made larger than a block is not kept, and a poisoned pool
-        // only means no reuse.
-        if self.bytes.capacity() > BLOCK_BYTES + BLOCK_BYTES / 8 {
-            return;
-        }
-        if let Ok(mut buffers) = pool.lock()
-            && buffers.len() < POOL_BUFFERS
-        {
-            buffers.push(std::mem::take(&mut self.bytes));
         }
     }
 }
@@ -163,7 +122,7 @@ impl Input {
 /// Where requests come from.
 enum Source {
     /// UTF-8 JSON Lines, read as they arrive.
-    Lines(BufReader<Box<dyn Read + Send>>),
+    Lines(LineBlocks),
     /// Inputs already read: a `.json` document, or UTF-16 lines.
     Ready(std::vec::IntoIter<Input>),
 }
@@ -176,11 +135,6 @@ pub struct Requests {
     /// Standard input: a block also ends when no more input is waiting, so a slow producer
     /// sees each decision as soon as its line is in.
     eager: bool,
-    /// The next block's buffer is made this large at once: the last block's size and an eighth
-    /// more, within 64 KiB and [`BLOCK_BYTES`].
-    block_bytes: usize,
-    /// Buffers of blocks already decided.
-    pool: Pool,
 }
 
 /// Standard input, its pipe (when it is one) enlarged to 1 MiB, or to the system's
@@ -254,8 +208,6 @@ impl Requests {
                 line: 0,
                 name,
                 eager: false,
-                block_bytes: 0,
-                pool: Pool::default(),
             });
         }
         let (head, ended) =
@@ -274,22 +226,20 @@ impl Requests {
                 line: 0,
                 name,
                 eager: false,
-                block_bytes: 0,
-                pool: Pool::default(),
             });
         }
         let head = match head.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
             Some(rest) => rest.to_vec(),
             None => head,
         };
-        let buf = BufReader::with_capacity(1 << 16, rejoined(head, ended, reader));
+        let buf = BufReader::with_capacity(READ_AHEAD, rejoined(head, ended, reader));
         Ok(Requests {
-            source: Source::Lines(buf),
+            source: Source::Lines(
+                LineBlocks::new(Box::new(buf), READ_AHEAD).with_max_line(MAX_LINE),
+            ),
             line: 0,
             eager: source == "-",
             name,
-            block_bytes: 1 << 16,
-            pool: Pool::default(),
         })
     }
 
@@ -314,70 +264,44 @@ impl Requests {
 
     /// Reads the next lines of JSON Lines input into `block`; true when the input has ended.
     fn read_lines(&mut self, block: &mut Vec<Input>) -> Result<bool, String> {
-        let Source::Lines(reader) = &mut self.source else {
+        let Source::Lines(lines) = &mut self.source else {
             return Ok(true);
         };
-        // Every line of the block is read into one buffer, which becomes the block's text: no
-        // allocation per line. Each line is its number and its range there, or why it cannot
-        // be read; whether a line is UTF-8 is told when it is decided.
-        let mut buf = self
-            .pool
-            .lock()
-            .ok()
-            .and_then(|mut buffers| buffers.pop())
-            .unwrap_or_default();
-        buf.clear();
-        buf.reserve(self.block_bytes);
-        let mut lines: Vec<(usize, Result<std::ops::Range<usize>, String>)> = Vec::new();
-        let mut ended = false;
-        while lines.len() < BLOCK_LINES && buf.len() < BLOCK_BYTES {
-            if self.eager && !lines.is_empty() && reader.buffer().is_empty() {
+        // Each line is its number and its range of the block it was read into, or why it cannot
+        // be read; whether a line is UTF-8 is told when it is decided. Blank lines count toward
+        // the block's size, so that a run of them still ends a block.
+        let (mut read, mut bytes) = (0, 0);
+        while read < BLOCK_LINES && bytes < BLOCK_BYTES {
+            if self.eager && read > 0 && !lines.line_at_hand() {
                 break;
             }
-            let start = buf.len();
-            let Some(too_long) = read_line(reader, &mut buf)
+            let Some(line) = lines
+                .next_line()
                 .map_err(|e| format!("cannot read {}: {e}", self.name))?
             else {
-                buf.truncate(start);
-                ended = true;
-                break;
+                return Ok(true);
             };
             self.line += 1;
-            if too_long {
-                buf.truncate(start);
-                let why = format!("the line is longer than {} MiB", MAX_LINE >> 20);
-                lines.push((self.line, Err(why)));
-                continue;
-            }
-            let mut end = buf.len();
-            while end > start && matches!(buf.get(end - 1), Some(b'\r' | b'\n')) {
-                end -= 1;
-            }
-            lines.push((self.line, Ok(start..end)));
-        }
-        // Room for the next block to be a little larger without growing (and copying).
-        self.block_bytes = (buf.len() + buf.len() / 8).clamp(1 << 16, BLOCK_BYTES);
-        let text = Arc::new(BlockText {
-            bytes: buf,
-            pool: Some(Arc::clone(&self.pool)),
-        });
-        for (line, read) in lines {
-            let body = match read {
-                Ok(range) => {
-                    let span = Span {
-                        block: Arc::clone(&text),
-                        range,
-                    };
+            read += 1;
+            let body = match line {
+                BlockLine::Text(span) => {
+                    let span = Span(span.without_trailing_returns());
+                    bytes += span.0.bytes().len() + 1;
                     if span.is_blank() {
                         continue;
                     }
                     Body::Text(span)
                 }
-                Err(why) => Body::Unreadable(why),
+                BlockLine::Overlong => {
+                    Body::Unreadable(format!("the line is longer than {} MiB", MAX_LINE >> 20))
+                }
             };
-            block.push(Input { line, body });
+            block.push(Input {
+                line: self.line,
+                body,
+            });
         }
-        Ok(ended)
+        Ok(false)
     }
 }
 
@@ -408,16 +332,6 @@ fn rejoined(head: Vec<u8>, ended: bool, reader: Box<dyn Read + Send>) -> Box<dyn
         Box::new(head)
     } else {
         Box::new(head.chain(reader))
-    }
-}
-
-/// Appends one line to `raw` (newline included); `Some(true)` when it was longer than
-/// [`MAX_LINE`] (the rest is consumed, not kept: the caller drops what was appended), `None` at
-/// the end of input.
-fn read_line(reader: &mut impl BufRead, raw: &mut Vec<u8>) -> std::io::Result<Option<bool>> {
-    match json::read_line_within(reader, raw, MAX_LINE)? {
-        0 => Ok(None),
-        n => Ok(Some(n > MAX_LINE)),
     }
 }
 
@@ -489,14 +403,12 @@ mod tests {
 
     /// `bytes` as JSON Lines to read.
     fn requests_of(bytes: &[u8]) -> Requests {
-        let reader: Box<dyn Read + Send> = Box::new(std::io::Cursor::new(bytes.to_vec()));
+        let reader = BufReader::with_capacity(7, std::io::Cursor::new(bytes.to_vec()));
         Requests {
-            source: Source::Lines(BufReader::with_capacity(7, reader)),
+            source: Source::Lines(LineBlocks::new(Box::new(reader), 7).with_max_line(MAX_LINE)),
             line: 0,
             name: "test".to_owned(),
             eager: false,
-            block_bytes: 4,
-            pool: Pool::default(),
         }
     }
 
@@ -590,31 +502,11 @@ mod tests {
         }
         let typed: Box<dyn Read + Send> = Box::new(Typed(vec![b"\n", b"{\"a\":1}\n"]));
         let mut requests = requests_of(b"");
-        requests.source = Source::Lines(BufReader::new(typed));
+        requests.source = Source::Lines(LineBlocks::new(Box::new(BufReader::new(typed)), 8192));
         requests.eager = true;
         let block = requests.next_block().unwrap();
         assert_eq!(block.len(), 1);
         assert_eq!(block[0].line, 2);
-    }
-
-    #[test]
-    fn a_decided_block_hands_its_buffer_back_and_the_pool_stays_small() {
-        let mut requests = requests_of(&b"{\"a\":1}\n".repeat(3));
-        let pooled = |r: &Requests| r.pool.lock().unwrap().len();
-        let block = requests.next_block().unwrap();
-        assert_eq!((block.len(), pooled(&requests)), (3, 0));
-        drop(block);
-        assert_eq!(pooled(&requests), 1);
-        // The next block is read into it.
-        assert!(requests.next_block().unwrap().is_empty());
-        assert_eq!(pooled(&requests), 1);
-        for _ in 0..10 {
-            drop(BlockText {
-                bytes: b"x".to_vec(),
-                pool: Some(Arc::clone(&requests.pool)),
-            });
-        }
-        assert_eq!(pooled(&requests), POOL_BUFFERS);
     }
 
     /// What reading `bytes` one line at a time gives: each line without its trailing CRs and
