@@ -193,7 +193,21 @@ impl CompiledPolicies {
             .filter_map(|x| self.customs.get(x).copied())
             .collect();
         let atoms = self.request_atoms(req, &terms, &customs);
-        let mut prepared = Prepared {
+        let risks = RiskSlots {
+            is_user,
+            sign_in: risk(&c.sign_in_risk),
+            user: risk(&c.user_risk),
+            insider: index_of(&INSIDER, &c.insider_risk).unwrap_or(INSIDER.len()),
+            service_principal: risk(&c.service_principal_risk),
+        };
+        let candidates = self.candidates_of(
+            [&identity, &target, &location],
+            [platform, client, flow],
+            risks,
+        );
+        // Built as the value returned, so that it is written in place, not copied out of a
+        // local.
+        Prepared {
             req,
             t,
             is_user,
@@ -208,20 +222,18 @@ impl CompiledPolicies {
             location_missing,
             identity_missing,
             home_unknown_enumerated,
-            sign_in_risk: risk(&c.sign_in_risk),
-            user_risk: risk(&c.user_risk),
-            sp_risk: risk(&c.service_principal_risk),
-            insider_risk: index_of(&INSIDER, &c.insider_risk).unwrap_or(INSIDER.len()),
+            sign_in_risk: risks.sign_in,
+            user_risk: risks.user,
+            sp_risk: risks.service_principal,
+            insider_risk: risks.insider,
             flow,
             terms,
             customs,
             atoms,
-            candidates: Bits::default(),
+            candidates,
             since_sign_in: since(req.session.last_authenticated, t),
             since_mfa: since(req.session.last_mfa, t),
-        };
-        prepared.candidates = self.candidates(&prepared);
-        prepared
+        }
     }
 
     /// The policies of `of` whose device condition leaves the request's device out (§3.11):
@@ -268,41 +280,54 @@ impl CompiledPolicies {
             .is_none_or(|dc| dc.matches(req.conditions.device.as_ref()))
     }
 
-    /// The set of evaluated policies whose conditions all match, without device filters.
     /// Every evaluated policy whose non-device conditions all match: the AND of the request's
-    /// sets in each dimension, computed once when the request is prepared.
-    pub(super) fn candidates(&self, p: &Prepared<'_>) -> Bits {
+    /// sets in each dimension (its identity, target and location sets; its platform, client
+    /// app and flow slots; its risk levels), computed once when the request is prepared.
+    fn candidates_of(&self, sets: [&Bits; 3], slots: [usize; 3], risks: RiskSlots) -> Bits {
         let mut set = self.evaluated.clone();
-        set.and(&p.identity);
-        set.and(&p.target);
+        for s in sets {
+            set.and(s);
+        }
+        let [platform, client, flow] = slots;
         for (table, slot) in [
-            (&self.platforms[..], p.platform),
-            (&self.clients[..], p.client),
-            (&self.flows[..], p.flow),
+            (&self.platforms[..], platform),
+            (&self.clients[..], client),
+            (&self.flows[..], flow),
         ] {
             if let Some(b) = table.get(slot) {
                 set.and(b);
             }
         }
-        set.and(&p.location);
-        self.narrow_by_risk(p, &mut set);
+        self.narrow_by_risk_slots(risks, &mut set);
         set
     }
 
     /// Keeps in `set` only the policies whose risk conditions the request's levels meet (a
     /// user's sign-in, user and insider risk; a service principal's own risk).
     pub(super) fn narrow_by_risk(&self, p: &Prepared<'_>, set: &mut Bits) {
-        let risks: [(&[Bits], usize); 3] = if p.is_user {
+        let risks = RiskSlots {
+            is_user: p.is_user,
+            sign_in: p.sign_in_risk,
+            user: p.user_risk,
+            insider: p.insider_risk,
+            service_principal: p.sp_risk,
+        };
+        self.narrow_by_risk_slots(risks, set);
+    }
+
+    /// [`CompiledPolicies::narrow_by_risk`] on the request's risk slots.
+    fn narrow_by_risk_slots(&self, r: RiskSlots, set: &mut Bits) {
+        let risks: [(&[Bits], usize); 3] = if r.is_user {
             [
-                (&self.sign_in_risk[..], p.sign_in_risk),
-                (&self.user_risk[..], p.user_risk),
-                (&self.insider_risk[..], p.insider_risk),
+                (&self.sign_in_risk[..], r.sign_in),
+                (&self.user_risk[..], r.user),
+                (&self.insider_risk[..], r.insider),
             ]
         } else {
             [
-                (&self.sp_risk[..], p.sp_risk),
-                (&self.sp_risk[..], p.sp_risk),
-                (&self.sp_risk[..], p.sp_risk),
+                (&self.sp_risk[..], r.service_principal),
+                (&self.sp_risk[..], r.service_principal),
+                (&self.sp_risk[..], r.service_principal),
             ]
         };
         for (table, slot) in risks {
@@ -322,6 +347,17 @@ impl CompiledPolicies {
         }
         set
     }
+}
+
+/// A request's slot in each risk table, and whether it is a user's (whose sign-in, user and
+/// insider risk count) or a service principal's (whose own risk does).
+#[derive(Clone, Copy)]
+struct RiskSlots {
+    is_user: bool,
+    sign_in: usize,
+    user: usize,
+    insider: usize,
+    service_principal: usize,
 }
 
 /// Time from `reference` to `t`, or `None` when there is no proof: no reference, or one more
