@@ -34,8 +34,7 @@ pub fn read_line(reader: &mut dyn BufRead, out: &mut Vec<u8>) -> Result<usize, S
 
 /// Reads one line into `out` (its newline included), keeping at most `max` + 1 bytes of it
 /// (the rest is read and dropped, so a caller sees it was longer than `max`); returns the
-/// line's full length, 0 at the end of input. Shared by the record readers and the CLI's
-/// request reader.
+/// line's full length, 0 at the end of input. Shared by the record readers.
 pub fn read_line_within(
     reader: &mut dyn BufRead,
     out: &mut Vec<u8>,
@@ -162,6 +161,9 @@ pub struct LineBlocks {
     reader: Box<dyn BufRead + Send>,
     /// The longest line kept, its newline included: a longer one is [`Line::Overlong`].
     max_line: usize,
+    /// Hand out a line as soon as a read gives less than it asked for, whatever the reader's
+    /// buffer ([`LineBlocks::eager`]).
+    eager: bool,
     /// The reader's buffer size: a read that gives less found no more input at hand.
     read_ahead: usize,
     /// The block: every byte initialised, those before `end` read.
@@ -191,6 +193,7 @@ impl LineBlocks {
         LineBlocks {
             reader,
             max_line: MAX_LINE,
+            eager: false,
             read_ahead,
             block: Arc::new(Vec::new()),
             end: 0,
@@ -207,6 +210,15 @@ impl LineBlocks {
     /// The same, with lines longer than `max_line` bytes (newline included) told overlong.
     pub fn with_max_line(mut self, max_line: usize) -> LineBlocks {
         self.max_line = max_line;
+        self
+    }
+
+    /// The same, for input typed or piped by a producer that waits for each answer (standard
+    /// input): a read that gives less than it asked for ends the filling of a block that holds
+    /// a line, even when it gave more than the reader's buffer holds (a burst larger than that
+    /// buffer, read straight into the block, would otherwise wait for more input).
+    pub fn eager(mut self) -> LineBlocks {
+        self.eager = true;
         self
     }
 
@@ -344,7 +356,11 @@ impl LineBlocks {
             line_at_hand |= memchr::memchr(b'\n', free.get(..n).unwrap_or_default()).is_some();
             end += n;
             // A read that gave less than it could: more may not come at once.
-            let short = n < want.min(self.read_ahead) && !self.leftover;
+            let short = if self.eager {
+                n < want && !self.leftover
+            } else {
+                n < want.min(self.read_ahead) && !self.leftover
+            };
             // A read smaller than the reader's buffer that it filled whole may have left bytes
             // there; one it filled only in part took them all.
             self.leftover = want < self.read_ahead && n == want;

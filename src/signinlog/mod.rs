@@ -46,7 +46,7 @@ use serde::Serialize;
 use crate::signin::decision::reasons;
 use crate::{SignInDecision, SignInRequest};
 
-pub use lines::{Line, LineBlocks, Span as LineSpan, read_line_within};
+pub use lines::{Line, LineBlocks, Span as LineSpan};
 pub use records::{RawRecord, RecordError, RecordPlace, Records};
 #[cfg(feature = "fuzzing")]
 pub(crate) use select::{fast_path_agrees, mapping_keeps_what_it_reads};

@@ -20,8 +20,6 @@ pub use crate::signin::compiled::{Bits, CompiledPolicies, Prepared};
 pub use crate::signin::decision::reasons;
 /// Appends a JSON string, escaped as `serde_json` escapes it (plain text copied as it is).
 pub use crate::signin::json_out::string as write_json_string;
-/// Reads one bounded line (the request and record readers share it).
-pub use crate::signinlog::read_line_within;
 /// Lines read a block at a time, each a range of its block (the request and record readers
 /// share it).
 pub use crate::signinlog::{Line as BlockLine, LineBlocks, LineSpan};

@@ -15,7 +15,8 @@ pub const MAX_LINE: usize = 16 << 20;
 pub const BLOCK_LINES: usize = 8_192;
 /// Most bytes of input in a block (memory stays bounded by this, not by the input: `eval`
 /// holds at most three blocks, the one decided, the next read and the one being read; their
-/// lines are ranges of the reader's own blocks, which it reuses once their lines are dropped).
+/// lines are ranges of the reader's own blocks of 256 KiB, or of one line's size for a longer
+/// line, some two dozen of which it keeps for reuse once their lines are dropped).
 pub const BLOCK_BYTES: usize = 32 << 20;
 /// The reader's buffer, and how much a read asks for at least once it is empty.
 const READ_AHEAD: usize = 1 << 16;
@@ -232,11 +233,8 @@ impl Requests {
             Some(rest) => rest.to_vec(),
             None => head,
         };
-        let buf = BufReader::with_capacity(READ_AHEAD, rejoined(head, ended, reader));
         Ok(Requests {
-            source: Source::Lines(
-                LineBlocks::new(Box::new(buf), READ_AHEAD).with_max_line(MAX_LINE),
-            ),
+            source: Source::Lines(lines_of(rejoined(head, ended, reader), source == "-")),
             line: 0,
             eager: source == "-",
             name,
@@ -323,6 +321,14 @@ fn first_bytes(reader: &mut dyn Read, n: usize) -> std::io::Result<(Vec<u8>, boo
         }
     }
     Ok((head, false))
+}
+
+/// The lines of `reader`, read a block at a time; `eager` for standard input, whose producer
+/// may wait for each answer ([`LineBlocks::eager`]).
+fn lines_of(reader: Box<dyn Read + Send>, eager: bool) -> LineBlocks {
+    let buf = BufReader::with_capacity(READ_AHEAD, reader);
+    let lines = LineBlocks::new(Box::new(buf), READ_AHEAD).with_max_line(MAX_LINE);
+    if eager { lines.eager() } else { lines }
 }
 
 /// `head` put back before the rest of `reader`; an ended reader is not asked again.
@@ -502,11 +508,42 @@ mod tests {
         }
         let typed: Box<dyn Read + Send> = Box::new(Typed(vec![b"\n", b"{\"a\":1}\n"]));
         let mut requests = requests_of(b"");
-        requests.source = Source::Lines(LineBlocks::new(Box::new(BufReader::new(typed)), 8192));
+        requests.source = Source::Lines(lines_of(typed, true));
         requests.eager = true;
         let block = requests.next_block().unwrap();
         assert_eq!(block.len(), 1);
         assert_eq!(block[0].line, 2);
+    }
+
+    /// A burst larger than the reader's buffer, read straight into a block, is handed out
+    /// whole on standard input without waiting for more: the producer may be waiting for its
+    /// answers (a second read here fails the test).
+    #[test]
+    fn a_burst_on_standard_input_is_answered_without_waiting_for_more() {
+        struct Burst(Option<Vec<u8>>);
+        impl Read for Burst {
+            fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+                let Some(mut bytes) = self.0.take() else {
+                    return Err(std::io::Error::other("read again before answering"));
+                };
+                let n = bytes.len().min(out.len());
+                out[..n].copy_from_slice(&bytes[..n]);
+                let rest = bytes.split_off(n);
+                if !rest.is_empty() {
+                    self.0 = Some(rest);
+                }
+                Ok(n)
+            }
+        }
+        let line = format!("{{\"id\":\"{}\"}}\n", "x".repeat(1000));
+        let burst = line.repeat(100);
+        assert!(burst.len() > READ_AHEAD);
+        let mut requests = requests_of(b"");
+        requests.source = Source::Lines(lines_of(Box::new(Burst(Some(burst.into_bytes()))), true));
+        requests.eager = true;
+        let block = requests.next_block().unwrap();
+        assert_eq!(block.len(), 100);
+        assert_eq!(block[99].line, 100);
     }
 
     /// What reading `bytes` one line at a time gives: each line without its trailing CRs and

@@ -1,7 +1,7 @@
 //! The fast path for a What If body in the common form: one pass over the text with
-//! [`crate::json::scan::Scan`], straight into a blank request (a [`super::SignInReader`]'s, whose
-//! strings reuse the buffers of the request it read before), with no JSON tree, no member table
-//! and no JSON paths built.
+//! [`crate::json::scan::Scan`], straight into a reused request (a [`super::SignInReader`]'s,
+//! whose strings reuse the buffers of the request it read before, some refilled where they
+//! are), with no JSON tree, no member table and no JSON paths built.
 //!
 //! The common form is a body the tolerant reader (`parse.rs`) would read without a single error:
 //! known keys only (in any case, each once), strings without escapes, every value of the type
@@ -127,11 +127,13 @@ impl Shapes {
     }
 }
 
-/// Reads a common-form body into `r`, which must be blank but for a device left in place (as
-/// `SignInReader` leaves it before each read), taking its strings from `spare`; `None` when
-/// `text` is outside that form (`r` is then left part read, and the device may still hold
-/// members of an earlier body until [`Spare::end_device`]). On success `r` holds what the builder of the body would hold,
-/// unchecked: its time and warnings are set by the checks that follow.
+/// Reads a common-form body into `r`, taking its strings from `spare`. `r` is blank (as
+/// `SignInReader` leaves it before each read) but for the fields refilled in place: the id,
+/// identity, context, country and device, which this read writes, or clears where the body
+/// leaves them out ([`Spare::settle`]). `None` when `text` is outside that form: `r` is then
+/// left part read, and the caller gives those fields' buffers back ([`Spare::release`]). On
+/// success `r` holds what the builder of the body would hold, unchecked: its time and
+/// warnings are set by the checks that follow.
 pub(super) fn sign_in_into(
     text: &str,
     r: &mut SignInRequest,
@@ -455,7 +457,8 @@ fn read_context(
     Some(written)
 }
 
-/// `signInConditions` into `c`, which is blank.
+/// `signInConditions` into `c`, which is blank but for its country and device, refilled in
+/// place.
 fn read_conditions(
     s: &mut Scan<'_>,
     c: &mut SignInConditions,

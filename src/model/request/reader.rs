@@ -66,7 +66,13 @@ impl SignInReader {
                 self.shapes.learn();
             }
         }
-        super::fast::sign_in_into(text, &mut self.request, &mut self.spare, &mut self.shapes)?;
+        if super::fast::sign_in_into(text, &mut self.request, &mut self.spare, &mut self.shapes)
+            .is_none()
+        {
+            // Read the tolerant way instead: nothing this read wrote is kept in place.
+            self.spare.release(&mut self.request);
+            return None;
+        }
         let r = &mut self.request;
         let time = check_parts(
             d,
@@ -88,8 +94,9 @@ impl SignInReader {
     }
 
     /// The request last read, taken out (the reader holds a blank one after): a checked one
-    /// after a read that gave a request, a blank one after any other (a read that stopped part
-    /// way leaves fields of earlier requests in place for the next read to refill).
+    /// after a read that gave a request, a blank one after any other (a read with errors
+    /// leaves what it read, and fields of earlier requests it did not write, in place for the
+    /// next read to refill or clear).
     pub fn take(&mut self) -> SignInRequest {
         let taken = std::mem::replace(&mut self.request, blank());
         if self.complete { taken } else { blank() }
@@ -300,5 +307,33 @@ mod tests {
             .count();
         assert!(empty > 0);
         assert_eq!(read, 4 * (texts.len() - empty), "{empty}");
+    }
+
+    /// A read that stops part way keeps nothing in place: reads that each stop after a long
+    /// value in a different field cannot park those values, one a field, for later.
+    #[test]
+    fn a_read_that_stops_part_way_keeps_nothing_in_place() {
+        let long = "x".repeat(1 << 20);
+        let stopping = [
+            format!(r#"{{"id": "{long}", "nope": 1}}"#),
+            format!(
+                r#"{{"signInConditions": {{"country": "{long}", "deviceInfo": {{"displayName": "{long}", "model": "a\u0041"}}}}}}"#
+            ),
+            format!(
+                r##"{{"signInIdentity": {{"@odata.type": "#microsoft.graph.userSignIn", "userId": "{long}"}}, "signInContext": {{"@odata.type": "#microsoft.graph.applicationContext", "includeApplications": ["{long}"]}}, "nope": 1}}"##
+            ),
+        ];
+        let mut reader = SignInReader::new();
+        for text in &stopping {
+            let d = &mut Diagnostics::new("request");
+            assert!(matches!(reader.read_common(d, EVERY_FIELD, None), Some(Some(_))));
+            assert!(reader.read_common(d, text, None).is_none(), "{text}");
+            let r = &reader.request;
+            assert_eq!(r.id, None);
+            assert_eq!(r.identity, blank().identity);
+            assert_eq!(r.context, blank().context);
+            assert_eq!(r.conditions.country, None);
+            assert_eq!(r.conditions.device, None);
+        }
     }
 }

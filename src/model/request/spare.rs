@@ -1,5 +1,7 @@
 //! Buffers kept from the requests a [`super::SignInReader`] read before, which the one-pass
-//! reader fills instead of allocating: bounded in number and size, whatever a line holds.
+//! reader fills instead of allocating: those kept aside bounded in number and size, those
+//! refilled in place (the id, identity, applications, country and device) no larger than the
+//! last line that gave them, whatever a line holds.
 
 use jiff::Timestamp;
 
@@ -214,6 +216,24 @@ impl Spare {
         }
     }
 
+    /// Takes back the buffers of every field refilled in place and leaves those fields blank:
+    /// after a read that stopped part way (the line is read the tolerant way instead), so that
+    /// such reads cannot each park a long value in a different field for later.
+    pub(super) fn release(&mut self, r: &mut SignInRequest) {
+        self.keep_id(r.id.take());
+        let blank_user = Identity::User {
+            user_id: String::new(),
+            external_tenant_id: None,
+            external_user_type: None,
+        };
+        let old = std::mem::replace(&mut r.identity, blank_user);
+        self.keep_identity(old);
+        let apps = self.take_applications(&mut r.context);
+        self.keep_list(apps);
+        self.keep_some(r.conditions.country.take());
+        self.drop_device(&mut r.conditions.device);
+    }
+
     /// Clears what the read that ends here did not write of what earlier reads left in place
     /// (its id, country and device members), taking their buffers back.
     pub(super) fn settle(&mut self, r: &mut SignInRequest) {
@@ -418,7 +438,7 @@ impl Spare {
     }
 
     /// Clears the members of `d` of the classes in `members` (a bit each), taking their
-    /// buffers back; a device of a few members costs a look at those, not at all 26.
+    /// buffers back; a device of a few members costs a look at those, not at all 28 places.
     fn clear_members(&mut self, d: &mut DeviceInfo, mut members: u32) {
         while members != 0 {
             let class = members.trailing_zeros() as usize;
