@@ -144,8 +144,8 @@ impl std::fmt::Debug for Span {
 pub enum Line {
     /// A line's bytes, without its newline.
     Text(Span),
-    /// A line longer than the longest kept ([`MAX_LINE`] unless
-    /// [`LineBlocks::with_max_line`] says otherwise), with its newline, read and dropped.
+    /// A line longer than the longest kept (64 MiB unless [`LineBlocks::with_max_line`] says
+    /// otherwise), with its newline, read and dropped.
     Overlong,
 }
 
@@ -153,8 +153,9 @@ pub enum Line {
 /// record of a few kilobytes is not allocated on its own. The input is read straight into the
 /// block (the reader's buffer is bypassed once it is empty: a read at least its size goes to
 /// the file). A block is filled until it is full, except that it is handed out as soon as it
-/// holds a whole line and a read gave less than asked (a pipe that has nothing more yet):
-/// lines are not held back waiting for input. A block handed out that early is copied to its
+/// holds a whole line and a read gave less than asked and less than the reader's buffer holds
+/// (a pipe that has nothing more yet; in [`LineBlocks::eager`] mode, any read that gave less
+/// than asked): lines are not held back waiting for input. A block handed out that early is copied to its
 /// size, so a slow pipe's lines do not each hold a whole block. A line that runs past a block's
 /// end starts the next block. Blocks whose lines have all been dropped are reused.
 pub struct LineBlocks {
@@ -356,8 +357,11 @@ impl LineBlocks {
             line_at_hand |= memchr::memchr(b'\n', free.get(..n).unwrap_or_default()).is_some();
             end += n;
             // A read that gave less than it could: more may not come at once.
+            // In eager mode any read short of what was asked ends the filling: one that only
+            // drained the reader's buffer may end it early, which costs a smaller block, never
+            // an answer held back.
             let short = if self.eager {
-                n < want && !self.leftover
+                n < want
             } else {
                 n < want.min(self.read_ahead) && !self.leftover
             };

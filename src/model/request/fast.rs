@@ -128,9 +128,10 @@ impl Shapes {
 }
 
 /// Reads a common-form body into `r`, taking its strings from `spare`. `r` is blank (as
-/// `SignInReader` leaves it before each read) but for the fields refilled in place: the id,
-/// identity, context, country and device, which this read writes, or clears where the body
-/// leaves them out ([`Spare::settle`]). `None` when `text` is outside that form: `r` is then
+/// `SignInReader` leaves it before each read) but for the fields refilled in place: the
+/// identity and context, which a body in the form always gives (without them this is `None`),
+/// and the id, country and device, which this read writes, or clears where the body leaves
+/// them out ([`Spare::settle`]). `None` when `text` is outside that form: `r` is then
 /// left part read, and the caller gives those fields' buffers back ([`Spare::release`]). On
 /// success `r` holds what the builder of the body would hold, unchecked: its time and
 /// warnings are set by the checks that follow.

@@ -55,9 +55,9 @@ impl SignInReader {
         text: &str,
         default_time: Option<Timestamp>,
     ) -> Option<Option<&SignInRequest>> {
-        // Whatever the last read left, even part read, is readied: every field starts blank but
-        // those refilled in place, which this read writes or clears (`Spare::recycle`), so
-        // nothing of it can carry over.
+        // Whatever the last read left is readied (`Spare::recycle`): every field starts blank
+        // but those refilled in place, which this read writes or clears (`Spare::settle`), or
+        // gives back if it stops part way (`Spare::release`), so nothing of it can carry over.
         self.complete = false;
         self.spare.recycle(&mut self.request);
         if self.reads < 2 {
@@ -95,8 +95,8 @@ impl SignInReader {
 
     /// The request last read, taken out (the reader holds a blank one after): a checked one
     /// after a read that gave a request, a blank one after any other (a read with errors
-    /// leaves what it read, and fields of earlier requests it did not write, in place for the
-    /// next read to refill or clear).
+    /// leaves what it read, unchecked; one that stopped part way leaves the fields refilled in
+    /// place blank, `Spare::release`, and the others as far as it read them).
     pub fn take(&mut self) -> SignInRequest {
         let taken = std::mem::replace(&mut self.request, blank());
         if self.complete { taken } else { blank() }
@@ -326,7 +326,10 @@ mod tests {
         let mut reader = SignInReader::new();
         for text in &stopping {
             let d = &mut Diagnostics::new("request");
-            assert!(matches!(reader.read_common(d, EVERY_FIELD, None), Some(Some(_))));
+            assert!(matches!(
+                reader.read_common(d, EVERY_FIELD, None),
+                Some(Some(_))
+            ));
             assert!(reader.read_common(d, text, None).is_none(), "{text}");
             let r = &reader.request;
             assert_eq!(r.id, None);

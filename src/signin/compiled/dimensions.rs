@@ -1,6 +1,6 @@
 //! A request's policy set in each condition dimension, kept apart: what condition-space analysis
-//! (the `gaps` and `diff` commands) partitions the world by. The decision path ANDs these sets at once in
-//! [`CompiledPolicies::candidates`]; here each is returned on its own, computed by the same
+//! (the `gaps` and `diff` commands) partitions the world by. The decision path ANDs these sets at once
+//! into [`Prepared`]'s candidates; here each is returned on its own, computed by the same
 //! [`CompiledPolicies::prepare`], so the analysis cannot drift from the engine.
 
 use super::*;
