@@ -34,8 +34,8 @@ pub fn read_line(reader: &mut dyn BufRead, out: &mut Vec<u8>) -> Result<usize, S
 
 /// Reads one line into `out` (its newline included), keeping at most `max` + 1 bytes of it
 /// (the rest is read and dropped, so a caller sees it was longer than `max`); returns the
-/// line's full length, 0 at the end of input. Shared by the record readers.
-pub fn read_line_within(
+/// line's full length, 0 at the end of input.
+fn read_line_within(
     reader: &mut dyn BufRead,
     out: &mut Vec<u8>,
     max: usize,
@@ -155,8 +155,8 @@ pub enum Line {
 /// the file). A block is filled until it is full, except that it is handed out as soon as it
 /// holds a whole line and a read gave less than asked and less than the reader's buffer holds
 /// (a pipe that has nothing more yet; in [`LineBlocks::eager`] mode, any read that gave less
-/// than asked): lines are not held back waiting for input. A block handed out that early is copied to its
-/// size, so a slow pipe's lines do not each hold a whole block. A line that runs past a block's
+/// than asked): lines are not held back waiting for input. A block handed out that early is
+/// copied to its size, so a slow pipe's lines do not each hold a whole block. A line that runs past a block's
 /// end starts the next block. Blocks whose lines have all been dropped are reused.
 pub struct LineBlocks {
     reader: Box<dyn BufRead + Send>,
@@ -289,6 +289,11 @@ impl LineBlocks {
                 self.replace_block(Arc::new(next), end);
             }
         }
+    }
+
+    /// Is this reader [`LineBlocks::eager`]?
+    pub fn is_eager(&self) -> bool {
+        self.eager
     }
 
     /// Is the next line (or the end, or an error) there without reading more input?

@@ -133,9 +133,6 @@ pub struct Requests {
     source: Source,
     line: usize,
     name: String,
-    /// Standard input: a block also ends when no more input is waiting, so a slow producer
-    /// sees each decision as soon as its line is in.
-    eager: bool,
 }
 
 /// Standard input, its pipe (when it is one) enlarged to 1 MiB, or to the system's
@@ -208,7 +205,6 @@ impl Requests {
                 source: Source::Ready(items.into_iter()),
                 line: 0,
                 name,
-                eager: false,
             });
         }
         let (head, ended) =
@@ -226,7 +222,6 @@ impl Requests {
                 source: Source::Ready(items.into_iter()),
                 line: 0,
                 name,
-                eager: false,
             });
         }
         let head = match head.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
@@ -236,7 +231,6 @@ impl Requests {
         Ok(Requests {
             source: Source::Lines(lines_of(rejoined(head, ended, reader), source == "-")),
             line: 0,
-            eager: source == "-",
             name,
         })
     }
@@ -270,7 +264,9 @@ impl Requests {
         // the block's size, so that a run of them still ends a block.
         let (mut read, mut bytes) = (0, 0);
         while read < BLOCK_LINES && bytes < BLOCK_BYTES {
-            if self.eager && read > 0 && !lines.line_at_hand() {
+            // Standard input: a block also ends when no more input is waiting, so a slow
+            // producer sees each decision as soon as its line is in.
+            if lines.is_eager() && read > 0 && !lines.line_at_hand() {
                 break;
             }
             let Some(line) = lines
@@ -414,7 +410,6 @@ mod tests {
             source: Source::Lines(LineBlocks::new(Box::new(reader), 7).with_max_line(MAX_LINE)),
             line: 0,
             name: "test".to_owned(),
-            eager: false,
         }
     }
 
@@ -509,7 +504,6 @@ mod tests {
         let typed: Box<dyn Read + Send> = Box::new(Typed(vec![b"\n", b"{\"a\":1}\n"]));
         let mut requests = requests_of(b"");
         requests.source = Source::Lines(lines_of(typed, true));
-        requests.eager = true;
         let block = requests.next_block().unwrap();
         assert_eq!(block.len(), 1);
         assert_eq!(block[0].line, 2);
@@ -540,7 +534,6 @@ mod tests {
         assert!(burst.len() > READ_AHEAD);
         let mut requests = requests_of(b"");
         requests.source = Source::Lines(lines_of(Box::new(Burst(Some(burst.into_bytes()))), true));
-        requests.eager = true;
         let block = requests.next_block().unwrap();
         assert_eq!(block.len(), 100);
         assert_eq!(block[99].line, 100);

@@ -199,9 +199,7 @@ fn echo_id(s: &mut Scan<'_>, id: &mut Option<serde_json::Value>, spare: &mut Spa
         return Some(());
     }
     let v = s.value(1)?;
-    spare.keep_id(id.take());
-    *id = (!matches!(v, Json::Null)).then(|| v.to_value());
-    spare.id_read = true;
+    spare.put_id(id, (!matches!(v, Json::Null)).then(|| v.to_value()));
     Some(())
 }
 
@@ -489,10 +487,7 @@ fn read_conditions(
             }
             1 => c.platform = string(s)?.map(Platform::parse),
             2 => c.client_app_type = string(s)?.map(ClientAppType::parse),
-            3 => {
-                spare.fill(&mut c.country, string(s)?);
-                spare.country_read = true;
-            }
+            3 => spare.fill_country(&mut c.country, string(s)?),
             4 => c.sign_in_risk = risk(s)?,
             5 => c.user_risk = risk(s)?,
             6 => c.service_principal_risk = risk(s)?,
@@ -579,7 +574,6 @@ fn read_device<'a>(
                 device_ownership = string(s)?;
                 return Some(());
             }
-            OWNERSHIP => spare.fill(&mut d.ownership, string(s)?),
             n => match device_list(d, n) {
                 Some(list) => {
                     spare.keep_some_list(list.take());

@@ -38,9 +38,9 @@ pub(super) struct Spare {
     /// Has the read under way met a device (`deviceInfo` given, not null)?
     device_read: bool,
     /// Has the read under way written the request's `id`?
-    pub(super) id_read: bool,
+    id_read: bool,
     /// Has the read under way written the request's `country`?
-    pub(super) country_read: bool,
+    country_read: bool,
 }
 
 impl std::fmt::Debug for Spare {
@@ -250,10 +250,7 @@ impl Spare {
     /// a string too.
     pub(super) fn fill_id(&mut self, slot: &mut Option<serde_json::Value>, text: &str) {
         match slot {
-            Some(serde_json::Value::String(buf)) if buf.capacity() <= KEPT_CAPACITY => {
-                buf.clear();
-                buf.push_str(text);
-            }
+            Some(serde_json::Value::String(buf)) => self.refill(buf, text),
             _ => {
                 self.keep_id(slot.take());
                 *slot = Some(serde_json::Value::String(self.string(text)));
@@ -262,8 +259,24 @@ impl Spare {
         self.id_read = true;
     }
 
+    /// The caller's `id` when it is not a string (`None` for null), its buffer taken back.
+    pub(super) fn put_id(
+        &mut self,
+        slot: &mut Option<serde_json::Value>,
+        id: Option<serde_json::Value>,
+    ) {
+        self.keep_id(std::mem::replace(slot, id));
+        self.id_read = true;
+    }
+
+    /// The request's `country` written in place ([`Spare::fill`]).
+    pub(super) fn fill_country(&mut self, slot: &mut Option<String>, text: Option<&str>) {
+        self.fill(slot, text);
+        self.country_read = true;
+    }
+
     /// Takes back the buffer of a string `id`.
-    pub(super) fn keep_id(&mut self, id: Option<serde_json::Value>) {
+    fn keep_id(&mut self, id: Option<serde_json::Value>) {
         if let Some(serde_json::Value::String(s)) = id {
             self.keep(s);
         }
@@ -283,9 +296,8 @@ impl Spare {
                 user_id,
                 external_tenant_id,
                 external_user_type,
-            } if user_id.capacity() <= KEPT_CAPACITY => {
-                user_id.clear();
-                user_id.push_str(user);
+            } => {
+                self.refill(user_id, user);
                 self.fill(external_tenant_id, tenant);
                 *external_user_type = guest_types;
             }
@@ -307,10 +319,7 @@ impl Spare {
         match identity {
             Identity::ServicePrincipal {
                 service_principal_id,
-            } if service_principal_id.capacity() <= KEPT_CAPACITY => {
-                service_principal_id.clear();
-                service_principal_id.push_str(id);
-            }
+            } => self.refill(service_principal_id, id),
             _ => {
                 let principal = Identity::ServicePrincipal {
                     service_principal_id: self.string(id),
@@ -360,11 +369,7 @@ impl Spare {
     /// Writes `text` as item `k` of `list`: in the buffer of the item there, if there is one.
     pub(super) fn fill_item(&mut self, list: &mut Vec<String>, k: usize, text: &str) {
         match list.get_mut(k) {
-            Some(buf) if buf.capacity() <= KEPT_CAPACITY => {
-                buf.clear();
-                buf.push_str(text);
-            }
-            Some(buf) => *buf = self.string(text),
+            Some(buf) => self.refill(buf, text),
             None => list.push(self.string(text)),
         }
     }
@@ -378,16 +383,31 @@ impl Spare {
         }
     }
 
-    /// An optional string written in place: its own buffer refilled where it has one (one
-    /// grown past what is kept is let go, so a long line's buffer is not held), else one from
-    /// the spare strings; taken back for null. The refill, by far the most common, is inlined.
+    /// `text` written into `buf`, in place: a buffer grown past what is kept is let go for a
+    /// spare one, so that a long line's buffer is not held. The refill, by far the most common,
+    /// is inlined.
     #[inline(always)]
-    pub(super) fn fill(&mut self, slot: &mut Option<String>, text: Option<&str>) {
-        if let (Some(buf), Some(text)) = (slot.as_mut(), text)
-            && buf.capacity() <= KEPT_CAPACITY
-        {
+    fn refill(&mut self, buf: &mut String, text: &str) {
+        if buf.capacity() <= KEPT_CAPACITY {
             buf.clear();
             buf.push_str(text);
+        } else {
+            self.replace_grown(buf, text);
+        }
+    }
+
+    /// [`Spare::refill`] for a buffer grown past what is kept.
+    #[inline(never)]
+    fn replace_grown(&mut self, buf: &mut String, text: &str) {
+        *buf = self.string(text);
+    }
+
+    /// An optional string written in place ([`Spare::refill`]) where it has a buffer, else into
+    /// a spare one; taken back for null.
+    #[inline(always)]
+    pub(super) fn fill(&mut self, slot: &mut Option<String>, text: Option<&str>) {
+        if let (Some(buf), Some(text)) = (slot.as_mut(), text) {
+            self.refill(buf, text);
         } else {
             self.fill_other(slot, text);
         }
